@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment against a zod object schema; every problem names its variable. */
+export function loadConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.map(String).join(".");
+      const value = env[name];
+      return value === undefined ? `${name} is not set (${issue.message})` : `${name} is malformed: ${issue.message}`;
+    }),
+  );
+}
+
+/** For entry points: a bad environment stops the process with a message naming the variables. */
+export function loadConfigOrExit<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> {
+  try {
+    return loadConfig(shape, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL");
+
+const brokerList = z
+  .string()
+  .min(1)
+  .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((b) => /^[\w.-]+:\d+$/.test(b)), "must be host:port[,host:port]");
+
+/** Variables every subgraph service reads. */
+export const serviceEnv = {
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().default("127.0.0.1"),
+  DATABASE_URL: postgresUrl,
+  KAFKA_BROKERS: brokerList,
+  ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};
+
+export const httpUrl = z.string().url().refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL");
+export { z };

@@ -1,0 +1,34 @@
+import type { EventEnvelope } from "./envelope.js";
+
+/**
+ * The part of a Prisma interactive-transaction client the outbox needs. Every service's
+ * generated client satisfies it structurally, so this package does not depend on any of them.
+ */
+export interface SqlTransaction {
+  $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+}
+
+/** PostgreSQL NOTIFY channel the relay listens on; NOTIFY is delivered only when the transaction commits. */
+export const OUTBOX_CHANNEL = "outbox_event";
+
+/**
+ * Writes events into the outbox inside the caller's transaction: they are published if and
+ * only if the change commits. The NOTIFY wakes the relay right after the commit.
+ */
+export async function enqueueEvents(
+  tx: SqlTransaction,
+  topic: string,
+  events: readonly EventEnvelope[],
+): Promise<void> {
+  if (events.length === 0) return;
+  for (const event of events) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1::uuid, $2, $3, $4::jsonb)`,
+      event.id,
+      topic,
+      event.workspaceId ?? event.organisationId,
+      JSON.stringify(event),
+    );
+  }
+  await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, OUTBOX_CHANNEL, topic);
+}

@@ -1,0 +1,209 @@
+import {
+  ALL_PERMISSIONS,
+  MEMBER_ROLE_PERMISSIONS,
+  OWNER_ONLY,
+  baseOf,
+  groupOf,
+  withPrerequisites,
+  type Permission,
+} from "./catalogue.js";
+
+export type OrgRole = "ORG_ADMIN" | "MEMBER";
+export type BuiltInRole = "OWNER" | "ADMIN" | "MEMBER";
+export type Plan = "BASIC" | "PRO" | "UNLIMITED";
+export type TicketAccess = "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_ME";
+
+export type WorkspaceRole =
+  | { kind: "BUILT_IN"; role: BuiltInRole }
+  | { kind: "CUSTOM"; name: string; permissions: readonly Permission[] };
+
+export interface MemberToggles {
+  membersCanSeeAllAnalytics: boolean;
+  membersCanManageExcludedChats: boolean;
+  membersCanExportData: boolean;
+  sharedBroadcastTemplates: boolean;
+  ticketsEnabled: boolean;
+  membersCanCreateTickets: boolean;
+  membersCanEditTickets: boolean;
+  membersCanDeleteTickets: boolean;
+  messageAttribution: boolean;
+}
+
+export const DEFAULT_TOGGLES: MemberToggles = {
+  membersCanSeeAllAnalytics: false,
+  membersCanManageExcludedChats: true,
+  membersCanExportData: false,
+  sharedBroadcastTemplates: false,
+  ticketsEnabled: true,
+  membersCanCreateTickets: true,
+  membersCanEditTickets: true,
+  membersCanDeleteTickets: true,
+  messageAttribution: false,
+};
+
+/** Toggles that take a permission away from MEMBER role holders when off. */
+const MEMBER_TOGGLE_GATES: ReadonlyArray<{ toggle: keyof MemberToggles; permission: Permission }> = [
+  { toggle: "membersCanSeeAllAnalytics", permission: "analytics:view_all" },
+  { toggle: "membersCanCreateTickets", permission: "tickets:create" },
+  { toggle: "membersCanEditTickets", permission: "tickets:edit" },
+  { toggle: "membersCanDeleteTickets", permission: "tickets:delete" },
+];
+
+/** What a plan does not include (the custom-role allowance is a count, enforced where roles are made). */
+export const PLAN_EXCLUSIONS: Record<Plan, ReadonlySet<Permission>> = {
+  BASIC: new Set<Permission>(["analytics:view_all", "workspace_data:import"]),
+  PRO: new Set<Permission>(),
+  UNLIMITED: new Set<Permission>(),
+};
+
+export const CUSTOM_ROLE_ALLOWANCE: Record<Plan, number> = { BASIC: 0, PRO: 1, UNLIMITED: Number.POSITIVE_INFINITY };
+
+export interface PermissionSubject {
+  orgRole: OrgRole;
+  /** null when the user holds no role in the workspace (only org admins then have access). */
+  workspaceRole: WorkspaceRole | null;
+  overrides: { granted: readonly Permission[]; denied: readonly Permission[] };
+  toggles: MemberToggles;
+  plan: Plan;
+}
+
+export type DecisionSource = "orgRole" | "workspaceRole" | "override" | "toggle" | "plan" | "prerequisite";
+
+export interface DecisionStep {
+  source: DecisionSource;
+  /** What this layer did to the permission: granted, denied, or left it as it was. */
+  effect: "GRANT" | "DENY" | "NONE";
+  reason: string;
+}
+
+export interface PermissionDecision {
+  permission: Permission;
+  allowed: boolean;
+  steps: DecisionStep[];
+}
+
+const isOwner = (s: PermissionSubject) => s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "OWNER";
+const isMemberRole = (s: PermissionSubject) => s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "MEMBER";
+
+function roleLabel(role: WorkspaceRole): string {
+  return role.kind === "BUILT_IN" ? role.role : `custom role "${role.name}"`;
+}
+
+/** The decision for one permission, ignoring its prerequisite (applied by `decide`). */
+function decideAlone(subject: PermissionSubject, permission: Permission): PermissionDecision {
+  const steps: DecisionStep[] = [];
+  const ownerOnly = OWNER_ONLY.has(permission);
+  let allowed = false;
+
+  // 1. organisation role
+  if (subject.orgRole === "ORG_ADMIN" && !isOwner(subject)) {
+    allowed = !ownerOnly;
+    steps.push({
+      source: "orgRole",
+      effect: allowed ? "GRANT" : "NONE",
+      reason: allowed ? "Org admins administer every workspace" : `${permission} is owner-only, beyond an org admin`,
+    });
+  } else {
+    steps.push({ source: "orgRole", effect: "NONE", reason: `Organisation role ${subject.orgRole}` });
+  }
+
+  // 2. workspace role
+  const role = subject.workspaceRole;
+  if (role === null) {
+    steps.push({ source: "workspaceRole", effect: "NONE", reason: "Not a member of this workspace" });
+  } else if (role.kind === "BUILT_IN" && role.role === "OWNER") {
+    allowed = true;
+    steps.push({ source: "workspaceRole", effect: "GRANT", reason: "The owner can do everything" });
+  } else if (!allowed) {
+    const roleGrants =
+      role.kind === "CUSTOM"
+        ? withPrerequisites(role.permissions).includes(permission)
+        : role.role === "ADMIN"
+          ? !ownerOnly
+          : MEMBER_ROLE_PERMISSIONS.includes(permission);
+    allowed = roleGrants && !ownerOnly;
+    steps.push({
+      source: "workspaceRole",
+      effect: allowed ? "GRANT" : "NONE",
+      reason: allowed
+        ? `${roleLabel(role)} includes ${permission}`
+        : ownerOnly
+          ? `${permission} is owner-only`
+          : `${roleLabel(role)} does not include ${permission}`,
+    });
+  } else {
+    steps.push({ source: "workspaceRole", effect: "NONE", reason: `${roleLabel(role)}; already granted by the org role` });
+  }
+
+  // 3. per-member overrides: the owner cannot be restricted, and nothing lifts owner-only actions
+  if (!isOwner(subject)) {
+    const denied = subject.overrides.denied.includes(permission) || subject.overrides.denied.includes(baseOf(permission));
+    const granted = withPrerequisites(subject.overrides.granted).includes(permission);
+    if (denied && allowed) {
+      allowed = false;
+      steps.push({ source: "override", effect: "DENY", reason: `${permission} is denied to this member` });
+    } else if (granted && !allowed && !ownerOnly && !denied) {
+      allowed = true;
+      steps.push({ source: "override", effect: "GRANT", reason: `${permission} is granted to this member` });
+    } else {
+      steps.push({ source: "override", effect: "NONE", reason: "No override changes this permission" });
+    }
+  }
+
+  // 4. toggles: tickets master switch for everyone, the rest for MEMBER role holders only
+  if (groupOf(permission) === "tickets" && !subject.toggles.ticketsEnabled) {
+    if (allowed) steps.push({ source: "toggle", effect: "DENY", reason: "Tickets are disabled in this workspace" });
+    allowed = false;
+  } else if (isMemberRole(subject)) {
+    const gate = MEMBER_TOGGLE_GATES.find((g) => g.permission === permission);
+    if (gate && !subject.toggles[gate.toggle] && allowed) {
+      allowed = false;
+      steps.push({ source: "toggle", effect: "DENY", reason: `${gate.toggle} is off for members` });
+    } else if (permission === "workspace_data:export" && subject.toggles.membersCanExportData && !allowed) {
+      // The owner's explicit choice to let members export (seed 000), the one way around owner-only.
+      allowed = true;
+      steps.push({ source: "toggle", effect: "GRANT", reason: "membersCanExportData is on for members" });
+    }
+  }
+
+  // 5. plan
+  if (PLAN_EXCLUSIONS[subject.plan].has(permission) && allowed) {
+    allowed = false;
+    steps.push({ source: "plan", effect: "DENY", reason: `The ${subject.plan} plan does not include ${permission}` });
+  }
+
+  return { permission, allowed, steps };
+}
+
+/** Why a subject can or cannot use a permission: the chain of layers that decided it. */
+export function decide(subject: PermissionSubject, permission: Permission): PermissionDecision {
+  const decision = decideAlone(subject, permission);
+  const base = baseOf(permission);
+  if (base === permission || !decision.allowed) return decision;
+  // workspace_data:export via the members toggle stands without the (owner-only) tab permission.
+  const togglesGrant = decision.steps.some((s) => s.source === "toggle" && s.effect === "GRANT");
+  if (togglesGrant) return decision;
+  if (!decideAlone(subject, base).allowed) {
+    return {
+      permission,
+      allowed: false,
+      steps: [...decision.steps, { source: "prerequisite", effect: "DENY", reason: `${base} is not allowed` }],
+    };
+  }
+  return decision;
+}
+
+/** Effective permissions of a user in a workspace (SPEC section 2), in catalogue order. */
+export function effectivePermissions(subject: PermissionSubject): Permission[] {
+  return ALL_PERMISSIONS.filter((permission) => decide(subject, permission).allowed);
+}
+
+/**
+ * Effective permissions of an API key: exactly its own set, minus what the workspace has
+ * switched off for everyone and what the plan does not include.
+ */
+export function apiKeyPermissions(granted: readonly Permission[], toggles: MemberToggles, plan: Plan): Permission[] {
+  return withPrerequisites(granted).filter(
+    (p) => !(groupOf(p) === "tickets" && !toggles.ticketsEnabled) && !PLAN_EXCLUSIONS[plan].has(p),
+  );
+}

@@ -1,0 +1,32 @@
+import { mercuriusFederationPlugin } from "@mercuriusjs/federation";
+import type { FastifyRequest } from "fastify";
+import type { IResolvers, MercuriusContext } from "mercurius";
+import { GraphQLError } from "graphql";
+import type { ServiceRuntime } from "./runtime.js";
+import { formatGraphQLError } from "./graphql-errors.js";
+
+/** Mounts a mercurius federation (v1 metadata) subgraph at `/graphql` on a service runtime. */
+export async function mountMercuriusSubgraph<Context extends object>(
+  runtime: ServiceRuntime,
+  options: {
+    schema: string;
+    resolvers: IResolvers<unknown, MercuriusContext & Context>;
+    context: (request: FastifyRequest) => Promise<Context> | Context;
+  },
+): Promise<void> {
+  await runtime.app.register(mercuriusFederationPlugin, {
+    schema: options.schema,
+    resolvers: options.resolvers as IResolvers,
+    path: "/graphql",
+    graphiql: false,
+    context: (request: FastifyRequest) => options.context(request),
+    errorFormatter: (execution, context) => {
+      const errors = (execution.errors ?? []).map((error) =>
+        formatGraphQLError(error.toJSON(), error instanceof GraphQLError ? error : error, runtime.logger),
+      );
+      // Resolver errors answer 200 with `errors`, as Apollo subgraphs do, so the gateway merges them.
+      const statusCode = execution.data === undefined || execution.data === null ? (context.reply.statusCode >= 400 ? context.reply.statusCode : 200) : 200;
+      return { statusCode, response: { data: execution.data ?? null, errors } };
+    },
+  });
+}

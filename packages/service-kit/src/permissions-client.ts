@@ -1,0 +1,58 @@
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
+import { REQUEST_ID_HEADER } from "@support/logger";
+import { forbidden, notFound } from "@support/errors";
+import type { FastifyRequest } from "fastify";
+
+export interface WorkspacePermissions {
+  workspaceId: string;
+  organisationId: string;
+  role: string | null;
+  permissions: string[];
+}
+
+/**
+ * Asks the workspace service for the caller's effective permissions in a workspace (docs/adr/0003),
+ * forwarding the gateway-signed actor context it received. One call per workspace per request
+ * (memoised), never cached across requests: a role, override or toggle change applies to the
+ * very next request.
+ */
+export class PermissionsClient {
+  private readonly memo = new Map<string, Promise<WorkspacePermissions>>();
+
+  constructor(
+    private readonly workspaceServiceUrl: string,
+    private readonly request: Pick<FastifyRequest, "headers" | "id">,
+  ) {}
+
+  /** NOT_FOUND when the workspace does not exist or the caller may not see it. */
+  forWorkspace(workspaceId: string): Promise<WorkspacePermissions> {
+    let pending = this.memo.get(workspaceId);
+    if (!pending) {
+      pending = this.fetch(workspaceId);
+      this.memo.set(workspaceId, pending);
+    }
+    return pending;
+  }
+
+  async require(workspaceId: string, permission: string): Promise<WorkspacePermissions> {
+    const access = await this.forWorkspace(workspaceId);
+    if (!access.permissions.includes(permission)) throw forbidden(`Missing permission ${permission}`);
+    return access;
+  }
+
+  private async fetch(workspaceId: string): Promise<WorkspacePermissions> {
+    const actorContext = this.request.headers[ACTOR_CONTEXT_HEADER];
+    const response = await fetch(`${this.workspaceServiceUrl}/internal/permissions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
+        [REQUEST_ID_HEADER]: this.request.id,
+      },
+      body: JSON.stringify({ workspaceId }),
+    });
+    if (response.status === 404) throw notFound("Workspace");
+    if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);
+    return (await response.json()) as WorkspacePermissions;
+  }
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance } from "fastify";
+import type { Admin, Consumer, Kafka } from "kafkajs";
+import { OutboxRelay, createKafka, topicFor, startIdempotentConsumer, type IdempotentConsumerOptions, type SqlTransaction } from "@support/events";
+import { createLogger, type Logger } from "@support/logger";
+import type { Actor } from "@support/actor-context";
+import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set for every GraphQL and internal request from the gateway-signed actor context. */
+    actor: Actor;
+  }
+}
+
+export interface ServiceRuntimeConfig {
+  DATABASE_URL: string;
+  KAFKA_BROKERS: string[];
+  ACTOR_CONTEXT_SECRET: string;
+  LOG_LEVEL: string;
+}
+
+export interface ServiceDatabase {
+  /** A cheap round trip, for `/ready`. */
+  ping(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface ServiceRuntime {
+  service: string;
+  app: FastifyInstance;
+  logger: Logger;
+  kafka: Kafka;
+  relay: OutboxRelay;
+  /** The Kafka topic this service publishes to. */
+  topic: string;
+  /** Registers a consumer started when the app is ready and stopped when it closes. */
+  consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
+}
+
+/** Paths that only the gateway (or a peer service holding a gateway-signed context) may call. */
+const PROTECTED_PREFIXES = ["/graphql", "/internal/"];
+
+/**
+ * What every service shares around its GraphQL schema: the Fastify app with health and
+ * readiness, actor-context verification, its outbox relay and Kafka consumers, and one
+ * `app.close()` that stops them in order (stop accepting, drain, flush, close the pool).
+ */
+export function createServiceRuntime(options: {
+  service: string;
+  config: ServiceRuntimeConfig;
+  database: ServiceDatabase;
+  logger?: Logger;
+}): ServiceRuntime {
+  const { service, config, database } = options;
+  const logger = options.logger ?? createLogger({ service, level: config.LOG_LEVEL });
+  const kafka = createKafka(service, config.KAFKA_BROKERS, logger);
+  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  let admin: Admin | null = null;
+
+  const app = createServiceApp({
+    logger,
+    readiness: {
+      database: () => database.ping(),
+      kafka: async () => {
+        if (!admin) {
+          admin = kafka.admin({ retry: { retries: 0 } });
+          await admin.connect();
+        }
+        return admin.describeCluster();
+      },
+    },
+  });
+
+  // Null until the onRequest hook below sets the verified actor; unprotected routes never read it.
+  app.decorateRequest<Actor | null>("actor", null);
+  app.addHook("onRequest", async (request, reply) => {
+    if (!PROTECTED_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
+    try {
+      request.actor = await actorFromRequest(request, config.ACTOR_CONTEXT_SECRET);
+    } catch (error) {
+      return reply.code(401).send(unauthenticatedBody(error));
+    }
+  });
+
+  const consumerStarters: Array<() => Promise<Consumer>> = [];
+  const consumers: Consumer[] = [];
+
+  app.addHook("onReady", async () => {
+    await relay.start();
+    for (const start of consumerStarters) consumers.push(await start());
+  });
+
+  app.addHook("onClose", async () => {
+    await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    await relay.stop();
+    await Promise.all(consumers.map((consumer) => consumer.disconnect()));
+    if (admin) await (admin as Admin).disconnect();
+    await database.close();
+  });
+
+  return {
+    service,
+    app,
+    logger,
+    kafka,
+    relay,
+    topic: topicFor(service),
+    consume(consumerOptions) {
+      consumerStarters.push(() => startIdempotentConsumer({ ...consumerOptions, kafka, logger }));
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import { listenUntilSignalled } from "@support/service-kit";
+import { loadAuditConfig } from "./config.js";
+import { createServer } from "./app.js";
+
+const config = loadAuditConfig();
+const { app } = await createServer(config);
+await listenUntilSignalled(app, { port: config.PORT, host: config.HOST });

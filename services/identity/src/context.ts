@@ -1,0 +1,32 @@
+import DataLoader from "dataloader";
+import type { Actor } from "@support/actor-context";
+import type { FastifyBaseLogger } from "fastify";
+import type { IdentityConfig } from "./config.js";
+import type { Db } from "./db/client.js";
+import type { User, Organisation } from "./db/generated/client.js";
+
+export interface IdentityContext {
+  actor: Actor;
+  db: Db;
+  config: IdentityConfig;
+  /** The request's logger: every line carries the gateway's request id. */
+  logger: FastifyBaseLogger;
+  users: DataLoader<string, User | null>;
+  organisations: DataLoader<string, Organisation | null>;
+}
+
+/** Per-request loaders batch entity look-ups (e.g. `_entities` for many users) into one query. */
+export function createLoaders(db: Db): Pick<IdentityContext, "users" | "organisations"> {
+  return {
+    users: new DataLoader(async (ids: readonly string[]) => {
+      const rows = await db.user.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    organisations: new DataLoader(async (ids: readonly string[]) => {
+      const rows = await db.organisation.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+  };
+}

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { conflict, invalidInput, unauthenticated } from "@support/errors";
+import {
+  emailSchema,
+  hashToken,
+  newSessionToken,
+  normaliseEmail,
+  passwordSchema,
+  personNameSchema,
+  sessionExpiry,
+} from "../domain/credentials.js";
+import { hashPassword, verifyPassword } from "../domain/passwords.js";
+import { publish } from "../events/publish.js";
+import type { Tx } from "../db/client.js";
+import type { IdentityContext } from "../context.js";
+import type { User } from "../db/generated/client.js";
+
+export const signUpInput = z.object({
+  organisationName: z.string().trim().min(1, "must not be empty").max(200),
+  firstName: personNameSchema,
+  lastName: personNameSchema,
+  email: emailSchema,
+  password: passwordSchema,
+});
+
+export const logInInput = z.object({ email: emailSchema, password: z.string().min(1, "must not be empty") });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(result.error.issues);
+  return result.data;
+}
+
+async function openSession(tx: Tx, user: User, ttlHours: number): Promise<string> {
+  const token = newSessionToken();
+  await tx.session.create({
+    data: { userId: user.id, tokenHash: hashToken(token), expiresAt: sessionExpiry(new Date(), ttlHours) },
+  });
+  return token;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
+}
+
+export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
+  const input = parse(signUpInput, args.input);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const organisation = await tx.organisation.create({ data: { name: input.organisationName } });
+      const user = await tx.user.create({
+        data: {
+          organisationId: organisation.id,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          email: input.email,
+          emailNormalized: normaliseEmail(input.email),
+          passwordHash,
+          orgRole: "ORG_ADMIN",
+        },
+      });
+      const actor = { type: "user" as const, id: user.id };
+      await publish(
+        tx,
+        {
+          type: "organisation.created",
+          workspaceId: null,
+          organisationId: organisation.id,
+          actor,
+          target: { type: "organisation", id: organisation.id, label: organisation.name },
+          changes: [{ field: "name", old: null, new: organisation.name }],
+        },
+        {
+          type: "user.signed_up",
+          workspaceId: null,
+          organisationId: organisation.id,
+          actor,
+          target: { type: "user", id: user.id, label: `${user.firstName} ${user.lastName}` },
+          data: { orgRole: user.orgRole },
+        },
+      );
+      const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
+      return { token, user };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("An account with this email already exists");
+    throw error;
+  }
+}
+
+export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
+  const input = parse(logInInput, args.input);
+  const user = await ctx.db.user.findUnique({ where: { emailNormalized: normaliseEmail(input.email) } });
+  const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password);
+  // One message for unknown email, wrong password and inactive account: no account enumeration.
+  if (!user || !passwordOk || user.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
+  return ctx.db.$transaction(async (tx) => {
+    const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
+    await publish(tx, {
+      type: "user.logged_in",
+      workspaceId: null,
+      organisationId: user.organisationId,
+      actor: { type: "user", id: user.id },
+      target: { type: "user", id: user.id, label: `${user.firstName} ${user.lastName}` },
+    });
+    return { token, user };
+  });
+}
+
+export async function logOut(ctx: IdentityContext): Promise<boolean> {
+  if (ctx.actor.kind !== "user") throw unauthenticated();
+  await ctx.db.session.updateMany({
+    where: { id: ctx.actor.sessionId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return true;
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { gql } from "graphql-tag";
+import { createServiceRuntime, PermissionsClient, type ServiceRuntime } from "@support/service-kit";
+import { mountApolloSubgraph } from "@support/service-kit/apollo";
+import type { Logger } from "@support/logger";
+import type { TicketingConfig } from "./config.js";
+import { createDb } from "./db/client.js";
+import type { TicketingContext } from "./context.js";
+import { resolvers } from "./resolvers/index.js";
+
+export const typeDefs = gql(readFileSync(new URL("./schema/ticketing.graphql", import.meta.url), "utf8"));
+
+/** Builds the ticketing service without listening; used by server.ts and the tests. */
+export async function createServer(config: TicketingConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
+  const db = createDb(config.DATABASE_URL);
+  const runtime = createServiceRuntime({
+    service: "ticketing",
+    config,
+    logger: options.logger,
+    database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+  });
+
+  await mountApolloSubgraph<TicketingContext>(runtime, {
+    typeDefs,
+    resolvers,
+    context: (request) => ({
+      actor: request.actor,
+      db,
+      logger: request.log,
+      permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+    }),
+  });
+
+  return runtime;
+}

@@ -1,0 +1,10 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { Actor } from "@support/actor-context";
+import type { Db } from "./db/client.js";
+
+export interface WorkspaceContext {
+  actor: Actor;
+  db: Db;
+  /** The request's logger: every line carries the gateway's request id. */
+  logger: FastifyBaseLogger;
+}

@@ -69,7 +69,9 @@ export async function readMigrationsFolder(migrationsDir: string): Promise<Migra
     names.map(async (name): Promise<MigrationFile> => {
       const scriptPath = join(dir, name, MIGRATION_SCRIPT_FILE);
       const bytes = await readFile(scriptPath).catch((error: unknown) => {
-        if (isMissingFileError(error)) throw new Error(`Migration ${name} has no ${MIGRATION_SCRIPT_FILE} (${scriptPath})`);
+        if (isMissingFileError(error)) {
+          throw new Error(`Migration ${name} has no ${MIGRATION_SCRIPT_FILE} (${scriptPath})`);
+        }
         throw error;
       });
       return { name, script: bytes.toString("utf8"), checksum: checksumOf(bytes) };

@@ -4,7 +4,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { applyMigrations, checkMigrations, createMigration, dropDatabase, ensureDatabase, MigrationError } from "./migrations.js";
+import {
+  applyMigrations,
+  checkMigrations,
+  createMigration,
+  dropDatabase,
+  ensureDatabase,
+  MigrationError,
+} from "./migrations.js";
 
 jest.setTimeout(60_000);
 
@@ -95,7 +102,8 @@ describe("migrations", () => {
   });
 
   test("checkMigrations then reports the migrations in sync", async () => {
-    expect(await checkMigrations({ schemaPath, migrationsDir, shadowDatabaseUrl })).toEqual({ inSync: true, drift: "" });
+    const result = await checkMigrations({ schemaPath, migrationsDir, shadowDatabaseUrl });
+    expect(result).toEqual({ inSync: true, drift: "" });
   });
 
   test("createMigration without schema changes writes nothing", async () => {
@@ -134,7 +142,8 @@ describe("migrations", () => {
 
     expect(applied).toEqual([initName, addBodyName]);
     expect(logged.join("\n")).toContain(initName);
-    const rows = await query<{ migration_name: string; checksum: string; finished: boolean; applied_steps_count: number }>(
+    type MigrationRow = { migration_name: string; checksum: string; finished: boolean; applied_steps_count: number };
+    const rows = await query<MigrationRow>(
       url,
       `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, applied_steps_count
        FROM _prisma_migrations ORDER BY started_at`,
@@ -197,7 +206,9 @@ describe("migrations", () => {
     const original = await readFile(scriptPath, "utf8");
     await writeFile(scriptPath, `${original}\n-- edited after it was applied\n`);
 
-    const failure = await applyMigrations({ databaseUrl: databaseUrl("apply"), migrationsDir }).catch((error: unknown) => error);
+    const failure = await applyMigrations({ databaseUrl: databaseUrl("apply"), migrationsDir }).catch(
+      (error: unknown) => error,
+    );
 
     expect(failure).toBeInstanceOf(MigrationError);
     expect(failure).toHaveProperty("migrationName", initName);

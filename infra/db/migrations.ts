@@ -115,8 +115,9 @@ async function pendingMigrations(
   const failed = current.filter((row) => row.finished_at === null).map((row) => row.migration_name);
   if (failed[0] !== undefined) {
     throw new MigrationError(
-      `Migration ${failed.join(", ")} is recorded as failed in _prisma_migrations (by an earlier prisma migrate run). ` +
-        "Repair the database, then mark it with `prisma migrate resolve` or delete its row.",
+      `Migration ${failed.join(", ")} is recorded as failed in _prisma_migrations ` +
+        "(by an earlier prisma migrate run). Repair the database, then mark it with " +
+        "`prisma migrate resolve` or delete its row.",
       failed[0],
     );
   }
@@ -147,7 +148,10 @@ function describeFailure(error: unknown, script: string): string {
   if (!(error instanceof Error)) return String(error);
   const { position, detail, hint } = error as Error & { position?: string; detail?: string; hint?: string };
   const parts = [error.message];
-  if (position) parts.push(`at line ${script.slice(0, Number(position)).split("\n").length} of ${MIGRATION_SCRIPT_FILE}`);
+  if (position) {
+    const line = script.slice(0, Number(position)).split("\n").length; // position: 1-based offset into the script
+    parts.push(`at line ${line} of ${MIGRATION_SCRIPT_FILE}`);
+  }
   if (detail) parts.push(`detail: ${detail}`);
   if (hint) parts.push(`hint: ${hint}`);
   return parts.join("; ");
@@ -217,7 +221,9 @@ async function readSchemaFiles(schemaPath: string): Promise<SchemaContainer[]> {
   const path = resolve(schemaPath);
   if (!(await stat(path)).isDirectory()) return [{ path, content: await readFile(path, "utf8") }];
   const names = (await readdir(path, { recursive: true })).filter((name) => name.endsWith(".prisma")).sort();
-  return Promise.all(names.map(async (name) => ({ path: join(path, name), content: await readFile(join(path, name), "utf8") })));
+  return Promise.all(
+    names.map(async (name) => ({ path: join(path, name), content: await readFile(join(path, name), "utf8") })),
+  );
 }
 
 /** SQL taking the database state the migrations produce to the one schema.prisma describes. */
@@ -249,7 +255,9 @@ async function diffMigrationsToSchema(
  * up to schema.prisma (and migration_lock.toml if missing). `created` is the new migration's directory
  * name, or null — with nothing written — when the migrations already match the schema.
  */
-export async function createMigration(options: CreateMigrationOptions): Promise<{ created: string | null; sql: string }> {
+export async function createMigration(
+  options: CreateMigrationOptions,
+): Promise<{ created: string | null; sql: string }> {
   newMigrationName(options.name, []); // reject an unusable name before the slow part
   const { folder, inSync, sql } = await diffMigrationsToSchema(options);
   if (inSync) return { created: null, sql: "" };

@@ -6,6 +6,8 @@
  * accepts under --experimental-wasm-modules (and jest's vm loader not at all). We import its JS glue
  * (the "./schema_engine_bg" export) instead and instantiate the .wasm file ourselves, exactly as the
  * entry point would, so this works in a plain `tsx`/`node` process on Node 20, 22 and 24 without flags.
+ * (Don't also import the package's entry point in the same process: both would install their own wasm
+ * instance into the one glue module.)
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -19,7 +21,7 @@ import {
 import * as engineBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { SchemaContainer, SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
 
-export type { DiffTarget, MigrationList, SchemaContainer, SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
+export type { MigrationList, SchemaContainer, SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 /** The part of the WebAssembly JS API used here; the repo's lib ("ES2023") and @types/node 20 don't declare it. */
 interface WebAssemblyApi {

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { ApolloServer } from "@apollo/server";
+import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import type { FastifyInstance } from "fastify";
+import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
+import { createServiceApp } from "@support/service-kit";
+import { baseUrlOf, type GatewayConfig } from "./config.js";
+import { Authenticator } from "./authenticate.js";
+import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
+
+export interface GatewayContext {
+  actor: Actor;
+  /** Signed once per request and sent to every subgraph the plan touches. */
+  actorContext: string;
+  requestId: string;
+}
+
+/** Builds the gateway without listening; used by server.ts and the tests. */
+export async function createServer(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger({ service: "gateway", level: config.LOG_LEVEL });
+  const urls: Record<string, string> = {
+    identity: config.IDENTITY_URL,
+    workspace: config.WORKSPACE_URL,
+    ticketing: config.TICKETING_URL,
+    billing: config.BILLING_URL,
+    audit: config.AUDIT_URL,
+  };
+
+  const app = createServiceApp({
+    logger,
+    readiness: Object.fromEntries(
+      SUBGRAPHS.map((subgraph) => [
+        subgraph.name,
+        async () => {
+          const response = await fetch(`${baseUrlOf(urls[subgraph.name] ?? subgraph.defaultUrl)}/health`);
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        },
+      ]),
+    ),
+  });
+
+  const gateway = new ApolloGateway({
+    // Composed at build time (gateway/supergraph.graphql); URLs come from config, not the file.
+    supergraphSdl: readFileSync(SUPERGRAPH_FILE, "utf8"),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource<GatewayContext>({
+        url: urls[name] ?? url,
+        willSendRequest({ request, context }) {
+          request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
+          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+        },
+      }),
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    plugins: [fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  app.addHook("onClose", () => apollo.stop());
+
+  const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), config.ACTOR_CONTEXT_SECRET);
+  app.route({
+    url: "/graphql",
+    method: ["GET", "POST", "OPTIONS"],
+    handler: fastifyApolloHandler(apollo, {
+      context: async (request) => {
+        const header = request.headers.authorization;
+        const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
+        return { actor, actorContext: await signActorContext(actor, config.ACTOR_CONTEXT_SECRET), requestId: request.id };
+      },
+    }),
+  });
+
+  return app;
+}

@@ -1,0 +1,20 @@
+import { httpUrl, loadConfigOrExit, z } from "@support/config";
+
+export const gatewayEnv = {
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().default("127.0.0.1"),
+  ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  IDENTITY_URL: httpUrl,
+  WORKSPACE_URL: httpUrl,
+  TICKETING_URL: httpUrl,
+  BILLING_URL: httpUrl,
+  AUDIT_URL: httpUrl,
+};
+
+export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
+
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => loadConfigOrExit(gatewayEnv, env);
+
+/** A subgraph's base URL (without /graphql), for its internal endpoints and health. */
+export const baseUrlOf = (graphqlUrl: string): string => graphqlUrl.replace(/\/graphql\/?$/, "");

@@ -1,0 +1,43 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { composeServices } from "@apollo/composition";
+import { parse } from "graphql";
+import { SUBGRAPHS, SUPERGRAPH_FILE, readSubgraphSdl } from "./subgraphs.js";
+
+/** Composes the supergraph from the subgraphs' SDL; throws with every composition error. */
+export function composeSupergraph(): string {
+  const result = composeServices(
+    SUBGRAPHS.map((subgraph) => ({
+      name: subgraph.name,
+      url: subgraph.defaultUrl,
+      typeDefs: parse(readSubgraphSdl(subgraph.name)),
+    })),
+  );
+  if (result.errors) {
+    throw new Error(`Supergraph composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join("\n")}`);
+  }
+  return result.supergraphSdl;
+}
+
+/**
+ * `compose` writes gateway/supergraph.graphql; `compose --check` fails when the checked-in file
+ * is not what the subgraphs compose to (run by the tests, so a stale file cannot ship).
+ */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const sdl = composeSupergraph();
+    if (process.argv.includes("--check")) {
+      const current = readFileSync(SUPERGRAPH_FILE, "utf8");
+      if (current !== sdl) {
+        process.stderr.write("gateway/supergraph.graphql is stale: run `pnpm compose`\n");
+        process.exit(1);
+      }
+      process.stdout.write("supergraph is up to date\n");
+    } else {
+      writeFileSync(SUPERGRAPH_FILE, sdl);
+      process.stdout.write(`composed ${SUBGRAPHS.length} subgraphs into ${SUPERGRAPH_FILE.pathname}\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { REPO_ROOT, SERVICES, databaseNameFor, databaseUrlFor, type ServiceName } from "../services.js";
+import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgres/postgres.js";
+import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
+import { startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
+
+export interface StackOptions {
+  /** Gateway port; services take the next five (identity, workspace, ticketing, billing, audit). */
+  basePort: number;
+  /** Appended to every database name, so a test run never touches dev data. */
+  databaseSuffix: string;
+  /** Drop and recreate the databases first. */
+  freshDatabases: boolean;
+  logDir: string;
+  log: (message: string) => void;
+}
+
+export interface RunningStack {
+  gatewayUrl: string;
+  serviceUrls: Record<ServiceName, string>;
+  postgres: PostgresServer;
+  kafkaBrokers: string[];
+  kafkaBroker: KafkaBroker | null;
+  actorContextSecret: string;
+  /** The environment the services were started with (for tests that start one more). */
+  serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
+
+/** A per-machine development secret, unless ACTOR_CONTEXT_SECRET is given. */
+function actorContextSecret(): string {
+  if (process.env.ACTOR_CONTEXT_SECRET) return process.env.ACTOR_CONTEXT_SECRET;
+  if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, "utf8").trim();
+  mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(SECRET_FILE, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** Applies pending migrations of every service (the wasm schema engine needs its own node flags). */
+function applyMigrations(serverUrl: string, databaseSuffix: string): void {
+  const result = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}/infra/db/cli.ts`, "deploy"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, POSTGRES_URL: serverUrl, DATABASE_SUFFIX: databaseSuffix },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * Brings the whole product up: PostgreSQL and its five databases, migrations, Kafka and its
+ * topics, the five services (each with its outbox relay) and the gateway.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const { log } = options;
+  const started: ManagedProcess[] = [];
+  const postgres = await ensurePostgres(log);
+  log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);
+  let kafkaBroker: KafkaBroker | null = null;
+
+  const stop = async () => {
+    await Promise.all(started.map((p) => p.stop()));
+    if (kafkaBroker) await kafkaBroker.stop();
+    await postgres.stop();
+  };
+
+  try {
+    process.env.DATABASE_SUFFIX = options.databaseSuffix;
+    const [, kafka] = await Promise.all([
+      (async () => {
+        await ensureDatabases(postgres.serverUrl, SERVICES.map((s) => databaseNameFor(s, options.databaseSuffix)), {
+          fresh: options.freshDatabases,
+        });
+        applyMigrations(postgres.serverUrl, options.databaseSuffix);
+        log("databases migrated");
+      })(),
+      ensureKafka({ log }),
+    ]);
+    kafkaBroker = kafka.broker;
+    await ensureTopics(kafka.brokers, SERVICES.map((s) => `${s}.events`));
+    log(`Kafka: ${kafka.broker ? "local broker" : "KAFKA_BROKERS"} (${kafka.brokers.join(",")})`);
+
+    const secret = actorContextSecret();
+    const serviceUrls = Object.fromEntries(
+      SERVICES.map((service, index) => [service, `http://127.0.0.1:${options.basePort + 1 + index}`]),
+    ) as Record<ServiceName, string>;
+    const serviceEnv = (service: ServiceName): NodeJS.ProcessEnv => ({
+      ...process.env,
+      PORT: new URL(serviceUrls[service]).port,
+      HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrlFor(service, postgres.serverUrl),
+      KAFKA_BROKERS: kafka.brokers.join(","),
+      ACTOR_CONTEXT_SECRET: secret,
+      WORKSPACE_SERVICE_URL: serviceUrls.workspace,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    });
+
+    await Promise.all(
+      SERVICES.map(async (service) => {
+        const child = startProcess({
+          name: service,
+          entry: "src/server.ts",
+          cwd: `${REPO_ROOT}/services/${service}`,
+          env: serviceEnv(service),
+          logDir: options.logDir,
+        });
+        started.push(child);
+        await waitUntilReady(`${serviceUrls[service]}/ready`, child, 60_000);
+      }),
+    );
+
+    const gatewayUrl = `http://127.0.0.1:${options.basePort}`;
+    const gateway = startProcess({
+      name: "gateway",
+      entry: "src/server.ts",
+      cwd: `${REPO_ROOT}/gateway`,
+      env: {
+        ...process.env,
+        PORT: String(options.basePort),
+        HOST: "127.0.0.1",
+        ACTOR_CONTEXT_SECRET: secret,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+        IDENTITY_URL: `${serviceUrls.identity}/graphql`,
+        WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
+        TICKETING_URL: `${serviceUrls.ticketing}/graphql`,
+        BILLING_URL: `${serviceUrls.billing}/graphql`,
+        AUDIT_URL: `${serviceUrls.audit}/graphql`,
+      },
+      logDir: options.logDir,
+    });
+    started.push(gateway);
+    await waitUntilReady(`${gatewayUrl}/ready`, gateway, 60_000);
+
+    return {
+      gatewayUrl: `${gatewayUrl}/graphql`,
+      serviceUrls,
+      postgres,
+      kafkaBrokers: kafka.brokers,
+      kafkaBroker,
+      actorContextSecret: secret,
+      serviceEnv,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,7 +1,14 @@
+/** One jest run over every package; the harness starts the stack once for all suites. */
 export default {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
-  transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }] },
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript" }, target: "es2022" }, module: { type: "es6" } }],
+  },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
-  testMatch: ["<rootDir>/infra/**/*.test.ts"],
+  testMatch: ["<rootDir>/{infra,packages,services,gateway,test}/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/"],
+  globalSetup: "<rootDir>/test/harness/global-setup.ts",
+  globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
+  testTimeout: 60_000,
 };

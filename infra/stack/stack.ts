@@ -14,6 +14,8 @@ export interface StackOptions {
   /** Drop and recreate the databases first. */
   freshDatabases: boolean;
   logDir: string;
+  /** Where the local broker listens and keeps its data, when KAFKA_BROKERS is not set. */
+  kafka?: { port: number; controllerPort: number; dataDir: string };
   log: (message: string) => void;
 }
 
@@ -78,7 +80,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         applyMigrations(postgres.serverUrl, options.databaseSuffix);
         log("databases migrated");
       })(),
-      ensureKafka({ log }),
+      ensureKafka({ ...options.kafka, log }),
     ]);
     kafkaBroker = kafka.broker;
     await ensureTopics(kafka.brokers, SERVICES.map((s) => `${s}.events`));

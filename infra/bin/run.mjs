@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// The two commands of the README. Plain JavaScript on purpose: it runs before any dependency
+// (pnpm itself included) is installed, on a machine that only has Node.js and npm.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const PNPM = ["-y", "pnpm@10.20.0"];
+const command = process.argv[2];
+
+function run(cmd, args, env = {}) {
+  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
+  if (result.status !== 0) {
+    console.error(`\n✗ ${cmd} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+if (command !== "up" && command !== "test") {
+  console.error("usage: node infra/bin/run.mjs up|test");
+  process.exit(2);
+}
+
+const started = Date.now();
+// 1. Dependencies, through a pinned pnpm fetched by npx (corepack's signature check fails on some mirrors).
+run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], { npm_config_update_notifier: "false" });
+// 2. Prisma clients (the CLI needs no schema engine for `generate`), then the supergraph.
+run("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-only"]);
+if (command === "up") run("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]);
+console.log(`✓ installed and generated in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+// 3. The stack (and, for `test`, every suite against it).
+run(process.execPath, ["--import", "tsx", "infra/stack/cli.ts", command], { NODE_PATH: "" });

@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { REPO_ROOT } from "../services.js";
+import { startStack } from "./stack.js";
+import { summarise } from "./summary.js";
+
+const log = (message: string) => process.stdout.write(`${message}\n`);
+
+async function up(): Promise<void> {
+  const startedAt = Date.now();
+  const stack = await startStack({
+    basePort: Number(process.env.GATEWAY_PORT ?? 4000),
+    databaseSuffix: "",
+    freshDatabases: false,
+    logDir: `${REPO_ROOT}/.local/logs`,
+    log,
+  });
+  log(`\n✓ stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s — logs in .local/logs/`);
+  log(`  gateway: ${stack.gatewayUrl}`);
+  log("  press Ctrl-C to stop everything\n");
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    log("\nstopping…");
+    await stack.stop();
+    log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown());
+  process.on("SIGTERM", () => void shutdown());
+}
+
+/** Type-checks every package, then runs every jest suite against a stack the harness starts. */
+function test(): void {
+  const typecheck = spawnSync("npx", ["-y", "pnpm@10.20.0", "exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], {
+    cwd: REPO_ROOT,
+    stdio: "inherit",
+  });
+  const resultsFile = `${REPO_ROOT}/.local/jest-results.json`;
+  const jest = spawnSync(
+    process.execPath,
+    ["--experimental-vm-modules", "--no-warnings", `${REPO_ROOT}/node_modules/jest/bin/jest.js`, "--runInBand", "--json", `--outputFile=${resultsFile}`, ...process.argv.slice(3)],
+    { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env } },
+  );
+  const summary = summarise(resultsFile, typecheck.status === 0);
+  log(summary.line);
+  process.exit(typecheck.status === 0 && jest.status === 0 && summary.failed === 0 ? 0 : 1);
+}
+
+const command = process.argv[2];
+if (command === "up") await up();
+else if (command === "test") test();
+else {
+  process.stderr.write("usage: tsx infra/stack/cli.ts up|test\n");
+  process.exit(2);
+}

@@ -1,0 +1,115 @@
+import { readFileSync } from "node:fs";
+
+/** What the global setup started, shared with every suite through a file (jest workers share no memory). */
+export interface TestStack {
+  gatewayUrl: string;
+  serviceUrls: Record<"identity" | "workspace" | "ticketing" | "billing" | "audit", string>;
+  kafkaBrokers: string[];
+  kafka: { port: number; controllerPort: number; dataDir: string } | null;
+  postgresServerUrl: string;
+  databaseSuffix: string;
+  actorContextSecret: string;
+}
+
+export const STACK_FILE = new URL("../../.local/test-stack.json", import.meta.url);
+
+export function testStack(): TestStack {
+  return JSON.parse(readFileSync(STACK_FILE, "utf8")) as TestStack;
+}
+
+export interface GraphQLResponse<Data> {
+  status: number;
+  data: Data | null;
+  errors?: Array<{ message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }>;
+}
+
+/** Sends one GraphQL operation, to the gateway unless another URL is given. */
+export async function graphql<Data = Record<string, unknown>>(
+  query: string,
+  options: { variables?: Record<string, unknown>; token?: string; url?: string; headers?: Record<string, string> } = {},
+): Promise<GraphQLResponse<Data>> {
+  const response = await fetch(options.url ?? testStack().gatewayUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: JSON.stringify({ query, variables: options.variables ?? {} }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<Data>, "status">;
+  return { status: response.status, data: body.data ?? null, errors: body.errors };
+}
+
+/** Like `graphql` but fails the test on any error, returning the data. */
+export async function graphqlOk<Data = Record<string, unknown>>(
+  query: string,
+  options: Parameters<typeof graphql>[1] = {},
+): Promise<Data> {
+  const result = await graphql<Data>(query, options);
+  if (result.errors?.length || !result.data) {
+    throw new Error(`GraphQL errors: ${JSON.stringify(result.errors ?? result)}`);
+  }
+  return result.data;
+}
+
+export function errorCodes(result: GraphQLResponse<unknown>): string[] {
+  return (result.errors ?? []).map((e) => e.extensions?.code ?? "NO_CODE");
+}
+
+let counter = 0;
+/** A unique email per call, so suites never collide on the unique email index. */
+export function uniqueEmail(prefix = "user"): string {
+  counter += 1;
+  return `${prefix}.${Date.now()}.${process.pid}.${counter}@example.test`;
+}
+
+export interface SignedUpUser {
+  token: string;
+  userId: string;
+  organisationId: string;
+  email: string;
+}
+
+export async function signUp(overrides: Partial<{ organisationName: string; email: string; password: string }> = {}): Promise<SignedUpUser> {
+  const email = overrides.email ?? uniqueEmail();
+  const data = await graphqlOk<{ signUp: { token: string; user: { id: string; organisation: { id: string } } } }>(
+    `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id organisation { id } } } }`,
+    {
+      variables: {
+        input: {
+          organisationName: overrides.organisationName ?? "Acme Support",
+          firstName: "Ada",
+          lastName: "Lovelace",
+          email,
+          password: overrides.password ?? "correct horse battery",
+        },
+      },
+    },
+  );
+  return { token: data.signUp.token, userId: data.signUp.user.id, organisationId: data.signUp.user.organisation.id, email };
+}
+
+export async function createWorkspace(token: string, name: string): Promise<string> {
+  const data = await graphqlOk<{ createWorkspace: { id: string } }>(
+    `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+    { token, variables: { input: { name } } },
+  );
+  return data.createWorkspace.id;
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+}

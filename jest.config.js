@@ -8,7 +8,7 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/{infra,packages,services,gateway,test}/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
-  globalSetup: "<rootDir>/test/harness/global-setup.ts",
-  globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
+  globalSetup: "<rootDir>/test/harness/global-setup.mjs",
+  globalTeardown: "<rootDir>/test/harness/global-teardown.mjs",
   testTimeout: 60_000,
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
@@ -57,9 +57,10 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
-    plugins: [fastifyApolloDrainPlugin(app)],
   });
   await apollo.start();
+  // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).
+  // app.close() has drained HTTP by now; no Apollo drain plugin, which would call app.close() again.
   app.addHook("onClose", () => apollo.stop());
 
   const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), config.ACTOR_CONTEXT_SECRET);

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PNPM = ["-y", "pnpm@10.20.0"];
+process.env.TURBO_TELEMETRY_DISABLED = "1";
+process.env.DO_NOT_TRACK = "1";
 const command = process.argv[2];
 
 function run(cmd, args, env = {}) {

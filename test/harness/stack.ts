@@ -11,7 +11,7 @@ export interface TestStack {
   actorContextSecret: string;
 }
 
-export const STACK_FILE = new URL("../../.local/test-stack.json", import.meta.url);
+export const STACK_FILE = new URL(`../../.local/test-stack${process.env.TEST_DATABASE_SUFFIX ?? "_test"}.json`, import.meta.url);
 
 export function testStack(): TestStack {
   return JSON.parse(readFileSync(STACK_FILE, "utf8")) as TestStack;

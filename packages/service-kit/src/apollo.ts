@@ -1,6 +1,6 @@
 import { ApolloServer } from "@apollo/server";
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyRequest } from "fastify";
 import type { DocumentNode } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
@@ -20,9 +20,10 @@ export async function mountApolloSubgraph<Context extends object>(
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap }]),
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, runtime.logger),
-    plugins: [fastifyApolloDrainPlugin(runtime.app)],
   });
   await apollo.start();
+  // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).
+  // app.close() has drained HTTP by now; no Apollo drain plugin, which would call app.close() again.
   runtime.app.addHook("onClose", () => apollo.stop());
   runtime.app.route({
     url: "/graphql",

@@ -1,4 +1,4 @@
 /** Stops what the global setup started (services, gateway, the test broker, an embedded PostgreSQL). */
-export default async function globalTeardown(): Promise<void> {
+export default async function globalTeardown() {
   await globalThis.__TEST_STACK__?.stop();
 }

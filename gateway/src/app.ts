@@ -71,7 +71,11 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
       context: async (request) => {
         const header = request.headers.authorization;
         const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
-        return { actor, actorContext: await signActorContext(actor, config.ACTOR_CONTEXT_SECRET), requestId: request.id };
+        return {
+          actor,
+          actorContext: await signActorContext(actor, config.ACTOR_CONTEXT_SECRET),
+          requestId: request.id,
+        };
       },
     }),
   });

@@ -14,7 +14,8 @@ export const gatewayEnv = {
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;
 
-export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig => loadConfigOrExit(gatewayEnv, env);
+export const loadGatewayConfig = (env: NodeJS.ProcessEnv = process.env): GatewayConfig =>
+  loadConfigOrExit(gatewayEnv, env);
 
 /** A subgraph's base URL (without /graphql), for its internal endpoints and health. */
 export const baseUrlOf = (graphqlUrl: string): string => graphqlUrl.replace(/\/graphql\/?$/, "");

@@ -25,7 +25,9 @@ if (command !== "up" && command !== "test") {
 
 const started = Date.now();
 // 1. Dependencies, through a pinned pnpm fetched by npx (corepack's signature check fails on some mirrors).
-run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], { npm_config_update_notifier: "false" });
+run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], {
+  npm_config_update_notifier: "false",
+});
 // 2. Prisma clients (the CLI needs no schema engine for `generate`), then the supergraph.
 run("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-only"]);
 if (command === "up") run("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]);

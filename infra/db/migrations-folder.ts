@@ -109,7 +109,10 @@ function parseTimestamp(timestamp: string): Date {
  * existing migration if that is not earlier, so the new migration always sorts last.
  */
 export function newMigrationName(name: string, existingNames: readonly string[], now = new Date()): string {
-  const slug = name.trim().replace(/[^A-Za-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  const slug = name
+    .trim()
+    .replace(/[^A-Za-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
   if (!slug) throw new Error(`Migration name ${JSON.stringify(name)} has no letters or digits`);
   let timestamp = formatTimestamp(now);
   const newest = existingNames

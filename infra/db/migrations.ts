@@ -262,7 +262,10 @@ export async function createMigration(
   const { folder, inSync, sql } = await diffMigrationsToSchema(options);
   if (inSync) return { created: null, sql: "" };
 
-  const created = newMigrationName(options.name, folder.migrations.map((migration) => migration.name));
+  const created = newMigrationName(
+    options.name,
+    folder.migrations.map((migration) => migration.name),
+  );
   await mkdir(join(folder.dir, created), { recursive: true });
   await writeFile(join(folder.dir, created, MIGRATION_SCRIPT_FILE), sql, { flag: "wx" });
   if (folder.lockfile === null) await writeFile(join(folder.dir, MIGRATION_LOCK_FILE), MIGRATION_LOCK_CONTENT);

@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -100,7 +110,9 @@ export class KafkaBroker {
     try {
       await pollUntilReady(this.brokers, READY_TIMEOUT_MS, () => {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`the broker exited (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode})`);
+          throw new Error(
+            `the broker exited (${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode})`,
+          );
         }
       });
     } catch (error) {
@@ -110,7 +122,9 @@ export class KafkaBroker {
           `--- last lines of ${this.logFile} ---\n${tail(this.logFile, 40)}`,
       );
     }
-    this.log(`Kafka: broker ready on ${this.brokers.join(",")} (pid ${this.pid}) in ${seconds(Date.now() - startedAt)}`);
+    this.log(
+      `Kafka: broker ready on ${this.brokers.join(",")} (pid ${this.pid}) in ${seconds(Date.now() - startedAt)}`,
+    );
   }
 
   /**
@@ -199,10 +213,17 @@ export class KafkaBroker {
     const staging = `${this.cacheDir}/libs.${process.pid}.partial`;
     rmSync(staging, { recursive: true, force: true });
     const args = ["-q", "-B", "-f", POM_FILE, "dependency:copy-dependencies", `-DoutputDirectory=${staging}`];
-    const result = await runCommand("mvn", args, this.cacheDir, "Maven (mvn) is needed to fetch the Kafka jars; install Maven 3");
+    const result = await runCommand(
+      "mvn",
+      args,
+      this.cacheDir,
+      "Maven (mvn) is needed to fetch the Kafka jars; install Maven 3",
+    );
     if (result.exitCode !== 0) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`fetching the Kafka jars failed: mvn ${args.join(" ")} exited with ${result.exitCode}:\n${lastLines(result.output, 60)}`);
+      throw new Error(
+        `fetching the Kafka jars failed: mvn ${args.join(" ")} exited with ${result.exitCode}:\n${lastLines(result.output, 60)}`,
+      );
     }
     writeFileSync(`${staging}/.fetched-pom-sha256`, `${pomHash}\n`);
     rmSync(this.libsDir, { recursive: true, force: true });
@@ -252,10 +273,20 @@ export class KafkaBroker {
   private async formatOnce(): Promise<void> {
     if (existsSync(`${this.topicDataDir}/meta.properties`)) return;
     this.log(`Kafka: formatting ${this.topicDataDir}`);
-    const args = [...this.jvmArgs(), "kafka.tools.StorageTool", "format", "-t", this.clusterId(), "-c", this.propertiesFile];
+    const args = [
+      ...this.jvmArgs(),
+      "kafka.tools.StorageTool",
+      "format",
+      "-t",
+      this.clusterId(),
+      "-c",
+      this.propertiesFile,
+    ];
     const result = await runCommand(javaCommand(), args, this.dataDir, "Java 17+ is needed to run Kafka");
     if (result.exitCode !== 0) {
-      throw new Error(`formatting ${this.topicDataDir} failed (exit ${result.exitCode}):\n${lastLines(result.output, 40)}`);
+      throw new Error(
+        `formatting ${this.topicDataDir} failed (exit ${result.exitCode}):\n${lastLines(result.output, 40)}`,
+      );
     }
   }
 
@@ -304,10 +335,15 @@ export async function waitForKafka(brokers: string[], timeoutMs: number): Promis
  * The brokers from KAFKA_BROKERS (comma-separated) once they are ready, with `broker: null`;
  * without it, a local broker, started or adopted, which the caller stops.
  */
-export async function ensureKafka(opts: KafkaBrokerOptions = {}): Promise<{ brokers: string[]; broker: KafkaBroker | null }> {
+export async function ensureKafka(
+  opts: KafkaBrokerOptions = {},
+): Promise<{ brokers: string[]; broker: KafkaBroker | null }> {
   const fromEnv = process.env.KAFKA_BROKERS;
   if (fromEnv) {
-    const brokers = fromEnv.split(",").map((b) => b.trim()).filter((b) => b.length > 0);
+    const brokers = fromEnv
+      .split(",")
+      .map((b) => b.trim())
+      .filter((b) => b.length > 0);
     await waitForKafka(brokers, READY_TIMEOUT_MS);
     return { brokers, broker: null };
   }
@@ -362,7 +398,9 @@ async function pollUntilReady(brokers: string[], timeoutMs: number, check: () =>
     }
     await sleep(Math.max(0, Math.min(250, deadline - Date.now())));
   }
-  throw new Error(`Kafka at ${brokers.join(",")} was not ready within ${seconds(timeoutMs)}: ${errorMessage(lastError)}`);
+  throw new Error(
+    `Kafka at ${brokers.join(",")} was not ready within ${seconds(timeoutMs)}: ${errorMessage(lastError)}`,
+  );
 }
 
 async function probeReadiness(brokers: string[]): Promise<void> {
@@ -424,7 +462,12 @@ function javaCommand(): string {
 }
 
 /** Runs a command to completion, collecting stdout and stderr together. */
-function runCommand(command: string, args: string[], cwd: string, missingHint: string): Promise<{ exitCode: number; output: string }> {
+function runCommand(
+  command: string,
+  args: string[],
+  cwd: string,
+  missingHint: string,
+): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";

@@ -44,7 +44,8 @@ export async function ensurePostgres(log: (message: string) => void = () => unde
   const fromEnv = process.env.DATABASE_URL;
   if (fromEnv) {
     const serverUrl = withDatabase(fromEnv, "postgres");
-    if (!(await answers(serverUrl))) throw new Error(`DATABASE_URL is set but ${new URL(fromEnv).host} does not answer`);
+    if (!(await answers(serverUrl)))
+      throw new Error(`DATABASE_URL is set but ${new URL(fromEnv).host} does not answer`);
     return { serverUrl, source: "DATABASE_URL", stop: noop };
   }
   if (process.env.SUPPORT_FORCE_EMBEDDED_POSTGRES !== "1") {
@@ -91,7 +92,11 @@ async function startEmbedded(log: (message: string) => void): Promise<PostgresSe
 }
 
 /** Creates each database that does not exist yet; with `fresh`, drops it first. */
-export async function ensureDatabases(serverUrl: string, names: readonly string[], options: { fresh?: boolean } = {}): Promise<void> {
+export async function ensureDatabases(
+  serverUrl: string,
+  names: readonly string[],
+  options: { fresh?: boolean } = {},
+): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {

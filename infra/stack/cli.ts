@@ -30,21 +30,41 @@ async function up(): Promise<void> {
   process.on("SIGTERM", () => void shutdown());
 }
 
-/** Type-checks every package, then runs every jest suite against a stack the harness starts. */
+/** A static check run before the suites: its name and the command. */
+const STATIC_CHECKS: ReadonlyArray<{ name: string; command: string[] }> = [
+  {
+    name: "typecheck",
+    command: ["-y", "pnpm@10.20.0", "exec", "turbo", "run", "typecheck", "--output-logs=errors-only"],
+  },
+  { name: "lint", command: ["-y", "pnpm@10.20.0", "exec", "eslint", "."] },
+  { name: "format", command: ["-y", "pnpm@10.20.0", "exec", "prettier", "--check", "--log-level=warn", "."] },
+];
+
+/** Type-checks, lints and format-checks every package, then runs every jest suite against a stack the harness starts. */
 function test(): void {
-  const typecheck = spawnSync("npx", ["-y", "pnpm@10.20.0", "exec", "turbo", "run", "typecheck", "--output-logs=errors-only"], {
-    cwd: REPO_ROOT,
-    stdio: "inherit",
+  const checks = STATIC_CHECKS.map(({ name, command }) => {
+    log(`${name}…`);
+    const result = spawnSync("npx", command, { cwd: REPO_ROOT, stdio: "inherit" });
+    if (result.status !== 0) log(`${name} failed`);
+    return { name, passed: result.status === 0 };
   });
   const resultsFile = `${REPO_ROOT}/.local/jest-results.json`;
   const jest = spawnSync(
     process.execPath,
-    ["--experimental-vm-modules", "--no-warnings", `${REPO_ROOT}/node_modules/jest/bin/jest.js`, "--runInBand", "--json", `--outputFile=${resultsFile}`, ...process.argv.slice(3)],
+    [
+      "--experimental-vm-modules",
+      "--no-warnings",
+      `${REPO_ROOT}/node_modules/jest/bin/jest.js`,
+      "--runInBand",
+      "--json",
+      `--outputFile=${resultsFile}`,
+      ...process.argv.slice(3),
+    ],
     { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env } },
   );
-  const summary = summarise(resultsFile, typecheck.status === 0);
+  const summary = summarise(resultsFile, checks);
   log(summary.line);
-  process.exit(typecheck.status === 0 && jest.status === 0 && summary.failed === 0 ? 0 : 1);
+  process.exit(jest.status === 0 && summary.failed === 0 ? 0 : 1);
 }
 
 const command = process.argv[2];

@@ -74,16 +74,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     process.env.DATABASE_SUFFIX = options.databaseSuffix;
     const [, kafka] = await Promise.all([
       (async () => {
-        await ensureDatabases(postgres.serverUrl, SERVICES.map((s) => databaseNameFor(s, options.databaseSuffix)), {
-          fresh: options.freshDatabases,
-        });
+        await ensureDatabases(
+          postgres.serverUrl,
+          SERVICES.map((s) => databaseNameFor(s, options.databaseSuffix)),
+          {
+            fresh: options.freshDatabases,
+          },
+        );
         applyMigrations(postgres.serverUrl, options.databaseSuffix);
         log("databases migrated");
       })(),
       ensureKafka({ ...options.kafka, log }),
     ]);
     kafkaBroker = kafka.broker;
-    await ensureTopics(kafka.brokers, SERVICES.map((s) => `${s}.events`));
+    await ensureTopics(
+      kafka.brokers,
+      SERVICES.map((s) => `${s}.events`),
+    );
     log(`Kafka: ${kafka.broker ? "local broker" : "KAFKA_BROKERS"} (${kafka.brokers.join(",")})`);
 
     const secret = actorContextSecret();

@@ -8,12 +8,15 @@ interface JestResults {
 }
 
 /**
- * The closing line CI reads: every test of every suite, plus the type-check as one more
- * check, as `N passed, N failed`. A suite that could not run counts as a failure.
+ * The closing line CI reads: every test of every suite, plus each static check (type-check,
+ * lint, format) as one more, as `N passed, N failed`. A suite that could not run counts as a failure.
  */
-export function summarise(resultsFile: string, typecheckPassed: boolean): { line: string; failed: number } {
-  let passed = typecheckPassed ? 1 : 0;
-  let failed = typecheckPassed ? 0 : 1;
+export function summarise(
+  resultsFile: string,
+  checks: ReadonlyArray<{ passed: boolean }>,
+): { line: string; failed: number } {
+  let passed = checks.filter((c) => c.passed).length;
+  let failed = checks.length - passed;
   if (existsSync(resultsFile)) {
     const results = JSON.parse(readFileSync(resultsFile, "utf8")) as JestResults;
     passed += results.numPassedTests;

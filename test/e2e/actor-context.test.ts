@@ -11,28 +11,46 @@ async function postToSubgraph(service: (typeof SUBGRAPHS)[number], query: string
     headers: { "content-type": "application/json", ...(actorContext ? { [ACTOR_CONTEXT_HEADER]: actorContext } : {}) },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> },
+  };
 }
 
 const secret = () => new TextEncoder().encode(testStack().actorContextSecret);
-const user = { kind: "user", userId: "00000000-0000-4000-8000-000000000001", organisationId: "00000000-0000-4000-8000-000000000002", orgRole: "ORG_ADMIN", sessionId: "00000000-0000-4000-8000-000000000003" } as const;
+const user = {
+  kind: "user",
+  userId: "00000000-0000-4000-8000-000000000001",
+  organisationId: "00000000-0000-4000-8000-000000000002",
+  orgRole: "ORG_ADMIN",
+  sessionId: "00000000-0000-4000-8000-000000000003",
+} as const;
 
 const forgeries: Record<string, () => Promise<string | undefined>> = {
-  "missing": async () => undefined,
+  missing: async () => undefined,
   "not a token": async () => "hello",
   "signed with another secret": () => signActorContext(user, "x".repeat(40)),
-  "expired": () =>
-    new SignJWT({ actor: user }).setProtectedHeader({ alg: "HS256" }).setIssuer("support-gateway").setAudience("support-subgraphs")
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 120).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(secret()),
+  expired: () =>
+    new SignJWT({ actor: user })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("support-gateway")
+      .setAudience("support-subgraphs")
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(secret()),
   "tampered payload": async () => {
     const token = await signActorContext({ kind: "anonymous" }, testStack().actorContextSecret);
     const [header, , signature] = token.split(".");
-    const payload = Buffer.from(JSON.stringify({ actor: user, iss: "support-gateway", aud: "support-subgraphs", exp: 9_999_999_999 })).toString("base64url");
+    const payload = Buffer.from(
+      JSON.stringify({ actor: user, iss: "support-gateway", aud: "support-subgraphs", exp: 9_999_999_999 }),
+    ).toString("base64url");
     return `${header}.${payload}.${signature}`;
   },
   "unsigned (alg none)": async () => {
     const header = Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url");
-    const payload = Buffer.from(JSON.stringify({ actor: user, iss: "support-gateway", aud: "support-subgraphs", exp: 9_999_999_999 })).toString("base64url");
+    const payload = Buffer.from(
+      JSON.stringify({ actor: user, iss: "support-gateway", aud: "support-subgraphs", exp: 9_999_999_999 }),
+    ).toString("base64url");
     return `${header}.${payload}.`;
   },
 };
@@ -48,7 +66,11 @@ describe("subgraphs trust only the gateway's signed actor context", () => {
       });
     }
     test(`${service} answers a request signed with the gateway's secret`, async () => {
-      const { status, body } = await postToSubgraph(service, "{ __typename }", await signActorContext({ kind: "anonymous" }, testStack().actorContextSecret));
+      const { status, body } = await postToSubgraph(
+        service,
+        "{ __typename }",
+        await signActorContext({ kind: "anonymous" }, testStack().actorContextSecret),
+      );
       expect(status).toBe(200);
       expect(body.data).toEqual({ __typename: "Query" });
     });
@@ -59,15 +81,27 @@ describe("subgraphs trust only the gateway's signed actor context", () => {
     const stranger = await signUp();
     const workspaceId = await createWorkspace(owner.token, "Private");
     const strangerContext = await signActorContext(
-      { kind: "user", userId: stranger.userId, organisationId: stranger.organisationId, orgRole: "ORG_ADMIN", sessionId: user.sessionId },
+      {
+        kind: "user",
+        userId: stranger.userId,
+        organisationId: stranger.organisationId,
+        orgRole: "ORG_ADMIN",
+        sessionId: user.sessionId,
+      },
       testStack().actorContextSecret,
     );
     const query = `{ _entities(representations: [{ __typename: "Workspace", id: "${workspaceId}" }]) { ... on Workspace { id name } } }`;
     const { body } = await postToSubgraph("workspace", query, strangerContext);
     expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     expect(JSON.stringify(body)).not.toContain("Private");
-    const missing = await postToSubgraph("workspace", query.replace(workspaceId, "00000000-0000-4000-8000-00000000dead"), strangerContext);
+    const missing = await postToSubgraph(
+      "workspace",
+      query.replace(workspaceId, "00000000-0000-4000-8000-00000000dead"),
+      strangerContext,
+    );
     expect(missing.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-    expect(missing.body.errors?.[0]).toMatchObject({ message: body.errors?.[0] && (body.errors[0] as { message: string }).message });
+    expect(missing.body.errors?.[0]).toMatchObject({
+      message: body.errors?.[0] && (body.errors[0] as { message: string }).message,
+    });
   });
 });

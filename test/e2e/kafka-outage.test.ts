@@ -5,7 +5,10 @@ import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../ha
 const CREATED = `query($id: ID!) { activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { entries { action target { id } } } }`;
 
 async function createdEntries(token: string, workspaceId: string): Promise<number> {
-  const data = await graphqlOk<{ activityLog: { entries: unknown[] } }>(CREATED, { token, variables: { id: workspaceId } });
+  const data = await graphqlOk<{ activityLog: { entries: unknown[] } }>(CREATED, {
+    token,
+    variables: { id: workspaceId },
+  });
   return data.activityLog.entries.length;
 }
 
@@ -26,7 +29,11 @@ describe("nothing is lost while Kafka is down", () => {
       await broker.start();
 
       for (const id of ids) {
-        await eventually(async () => ((await createdEntries(owner.token, id)) > 0 ? true : undefined), 90_000, `workspace.created of ${id}`);
+        await eventually(
+          async () => ((await createdEntries(owner.token, id)) > 0 ? true : undefined),
+          90_000,
+          `workspace.created of ${id}`,
+        );
       }
       // Give the relay and the consumer time to (wrongly) deliver anything twice.
       await new Promise((resolve) => setTimeout(resolve, 3_000));

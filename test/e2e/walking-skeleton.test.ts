@@ -3,7 +3,13 @@ import { createWorkspace, errorCodes, eventually, graphql, graphqlOk, signUp } f
 
 interface ActivityPage {
   activityLog: {
-    entries: Array<{ action: string; category: string; actor: { type: string; id: string | null }; target: { type: string; id: string; label: string | null }; changes: Array<{ field: string; old: string | null; new: string | null }> }>;
+    entries: Array<{
+      action: string;
+      category: string;
+      actor: { type: string; id: string | null };
+      target: { type: string; id: string; label: string | null };
+      changes: Array<{ field: string; old: string | null; new: string | null }>;
+    }>;
   };
 }
 
@@ -32,10 +38,14 @@ describe("the walking skeleton through the gateway", () => {
     );
     expect(workspace.workspace).toEqual({ name: "Front line", myRole: "OWNER" });
 
-    const entry = await eventually(async () => {
-      const page = await graphqlOk<ActivityPage>(ACTIVITY, { token: owner.token, variables: { id: workspaceId } });
-      return page.activityLog.entries.find((e) => e.action === "workspace.created");
-    }, 20_000, "workspace.created in the activity log");
+    const entry = await eventually(
+      async () => {
+        const page = await graphqlOk<ActivityPage>(ACTIVITY, { token: owner.token, variables: { id: workspaceId } });
+        return page.activityLog.entries.find((e) => e.action === "workspace.created");
+      },
+      20_000,
+      "workspace.created in the activity log",
+    );
     expect(entry).toEqual({
       action: "workspace.created",
       category: "workspace",
@@ -48,25 +58,50 @@ describe("the walking skeleton through the gateway", () => {
   test("a new workspace gets a BASIC trial from billing, through events and the Workspace entity", async () => {
     const owner = await signUp();
     const workspaceId = await createWorkspace(owner.token, "Billing check");
-    const billing = await eventually(async () => {
-      const data = await graphqlOk<{ workspace: { billing: { plan: string; seats: number; status: string } | null } }>(
-        `query($id: ID!) { workspace(id: $id) { billing { plan seats status } } }`,
-        { token: owner.token, variables: { id: workspaceId } },
-      );
-      return data.workspace.billing ?? undefined;
-    }, 20_000, "the billing account");
+    const billing = await eventually(
+      async () => {
+        const data = await graphqlOk<{
+          workspace: { billing: { plan: string; seats: number; status: string } | null };
+        }>(`query($id: ID!) { workspace(id: $id) { billing { plan seats status } } }`, {
+          token: owner.token,
+          variables: { id: workspaceId },
+        });
+        return data.workspace.billing ?? undefined;
+      },
+      20_000,
+      "the billing account",
+    );
     expect(billing).toEqual({ plan: "BASIC", seats: 3, status: "TRIALING" });
   });
 
   test("anonymous callers get null for me and UNAUTHENTICATED for workspaces", async () => {
     expect(await graphqlOk(`{ me { id } }`)).toEqual({ me: null });
-    expect(errorCodes(await graphql(`{ workspaces { id } }`))).toEqual(["UNAUTHENTICATED"]);
+    expect(
+      errorCodes(
+        await graphql(`
+          {
+            workspaces {
+              id
+            }
+          }
+        `),
+      ),
+    ).toEqual(["UNAUTHENTICATED"]);
   });
 
   test("after logOut the token no longer authenticates", async () => {
     const user = await signUp();
     expect(await graphqlOk(`mutation { logOut }`, { token: user.token })).toEqual({ logOut: true });
-    const after = await graphql(`{ me { id } }`, { token: user.token });
+    const after = await graphql(
+      `
+        {
+          me {
+            id
+          }
+        }
+      `,
+      { token: user.token },
+    );
     expect(errorCodes(after)).toEqual(["UNAUTHENTICATED"]);
   });
 
@@ -74,7 +109,9 @@ describe("the walking skeleton through the gateway", () => {
     const user = await signUp();
     const query = `mutation($input: LogInInput!) { logIn(input: $input) { token } }`;
     const wrong = await graphql(query, { variables: { input: { email: user.email, password: "not the password" } } });
-    const unknown = await graphql(query, { variables: { input: { email: "nobody@example.test", password: "whatever-long" } } });
+    const unknown = await graphql(query, {
+      variables: { input: { email: "nobody@example.test", password: "whatever-long" } },
+    });
     expect(errorCodes(wrong)).toEqual(["UNAUTHENTICATED"]);
     expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
   });
@@ -82,7 +119,13 @@ describe("the walking skeleton through the gateway", () => {
   test("signing up twice with one email (any case) is a CONFLICT; bad input is BAD_USER_INPUT", async () => {
     const user = await signUp();
     const query = `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`;
-    const input = { organisationName: "Dup", firstName: "A", lastName: "B", email: user.email.toUpperCase(), password: "long enough password" };
+    const input = {
+      organisationName: "Dup",
+      firstName: "A",
+      lastName: "B",
+      email: user.email.toUpperCase(),
+      password: "long enough password",
+    };
     expect(errorCodes(await graphql(query, { variables: { input } }))).toEqual(["CONFLICT"]);
     const bad = await graphql(query, { variables: { input: { ...input, email: "not-an-email", password: "short" } } });
     expect(errorCodes(bad)).toEqual(["BAD_USER_INPUT"]);
@@ -93,8 +136,12 @@ describe("the walking skeleton through the gateway", () => {
   test("only org admins create workspaces, and names are validated", async () => {
     const admin = await signUp();
     const query = `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`;
-    expect(errorCodes(await graphql(query, { token: admin.token, variables: { input: { name: "   " } } }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await graphql(query, { token: admin.token, variables: { input: { name: "   " } } }))).toEqual([
+      "BAD_USER_INPUT",
+    ]);
     await createWorkspace(admin.token, "Taken");
-    expect(errorCodes(await graphql(query, { token: admin.token, variables: { input: { name: "Taken" } } }))).toEqual(["CONFLICT"]);
+    expect(errorCodes(await graphql(query, { token: admin.token, variables: { input: { name: "Taken" } } }))).toEqual([
+      "CONFLICT",
+    ]);
   });
 });

@@ -11,7 +11,10 @@ export interface TestStack {
   actorContextSecret: string;
 }
 
-export const STACK_FILE = new URL(`../../.local/test-stack${process.env.TEST_DATABASE_SUFFIX ?? "_test"}.json`, import.meta.url);
+export const STACK_FILE = new URL(
+  `../../.local/test-stack${process.env.TEST_DATABASE_SUFFIX ?? "_test"}.json`,
+  import.meta.url,
+);
 
 export function testStack(): TestStack {
   return JSON.parse(readFileSync(STACK_FILE, "utf8")) as TestStack;
@@ -71,7 +74,9 @@ export interface SignedUpUser {
   email: string;
 }
 
-export async function signUp(overrides: Partial<{ organisationName: string; email: string; password: string }> = {}): Promise<SignedUpUser> {
+export async function signUp(
+  overrides: Partial<{ organisationName: string; email: string; password: string }> = {},
+): Promise<SignedUpUser> {
   const email = overrides.email ?? uniqueEmail();
   const data = await graphqlOk<{ signUp: { token: string; user: { id: string; organisation: { id: string } } } }>(
     `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id organisation { id } } } }`,
@@ -87,7 +92,12 @@ export async function signUp(overrides: Partial<{ organisationName: string; emai
       },
     },
   );
-  return { token: data.signUp.token, userId: data.signUp.user.id, organisationId: data.signUp.user.organisation.id, email };
+  return {
+    token: data.signUp.token,
+    userId: data.signUp.user.id,
+    organisationId: data.signUp.user.organisation.id,
+    email,
+  };
 }
 
 export async function createWorkspace(token: string, name: string): Promise<string> {
@@ -99,7 +109,11 @@ export async function createWorkspace(token: string, name: string): Promise<stri
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

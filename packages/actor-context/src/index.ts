@@ -30,11 +30,7 @@ const apiKeyActorSchema = z.object({
 });
 const anonymousActorSchema = z.object({ kind: z.literal("anonymous") });
 
-export const actorSchema = z.discriminatedUnion("kind", [
-  userActorSchema,
-  apiKeyActorSchema,
-  anonymousActorSchema,
-]);
+export const actorSchema = z.discriminatedUnion("kind", [userActorSchema, apiKeyActorSchema, anonymousActorSchema]);
 export type Actor = z.infer<typeof actorSchema>;
 export type UserActor = z.infer<typeof userActorSchema>;
 export type ApiKeyActor = z.infer<typeof apiKeyActorSchema>;

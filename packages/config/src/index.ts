@@ -39,14 +39,17 @@ export function loadConfigOrExit<Shape extends z.ZodRawShape>(
   }
 }
 
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL");
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL");
 
 const brokerList = z
   .string()
   .min(1)
-  .transform((v) => v.split(",").map((b) => b.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(",")
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.length > 0 && list.every((b) => /^[\w.-]+:\d+$/.test(b)), "must be host:port[,host:port]");
 
 /** Variables every subgraph service reads. */
@@ -59,5 +62,8 @@ export const serviceEnv = {
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 };
 
-export const httpUrl = z.string().url().refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL");
+export const httpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL");
 export { z };

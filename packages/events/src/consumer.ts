@@ -50,7 +50,10 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         await handle(event, tx);
         return true;
       });
-      logger.debug({ eventId: event.id, type: event.type, applied }, applied ? "event applied" : "duplicate event skipped");
+      logger.debug(
+        { eventId: event.id, type: event.type, applied },
+        applied ? "event applied" : "duplicate event skipped",
+      );
       await consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
     },
   });

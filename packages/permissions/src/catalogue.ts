@@ -160,7 +160,9 @@ export function baseOf(permission: Permission): Permission {
   return base;
 }
 
-export function describePermission(permission: Permission): PermissionAction & { group: string; permission: Permission } {
+export function describePermission(
+  permission: Permission,
+): PermissionAction & { group: string; permission: Permission } {
   const group = PERMISSION_GROUPS.find((g) => g.group === groupOf(permission));
   const action = group?.actions.find((x) => `${group.group}:${x.action}` === permission);
   if (!group || !action) throw new Error(`unknown permission ${permission}`);

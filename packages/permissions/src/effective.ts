@@ -14,8 +14,7 @@ export type Plan = "BASIC" | "PRO" | "UNLIMITED";
 export type TicketAccess = "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_ME";
 
 export type WorkspaceRole =
-  | { kind: "BUILT_IN"; role: BuiltInRole }
-  | { kind: "CUSTOM"; name: string; permissions: readonly Permission[] };
+  { kind: "BUILT_IN"; role: BuiltInRole } | { kind: "CUSTOM"; name: string; permissions: readonly Permission[] };
 
 export interface MemberToggles {
   membersCanSeeAllAnalytics: boolean;
@@ -83,7 +82,8 @@ export interface PermissionDecision {
 }
 
 const isOwner = (s: PermissionSubject) => s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "OWNER";
-const isMemberRole = (s: PermissionSubject) => s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "MEMBER";
+const isMemberRole = (s: PermissionSubject) =>
+  s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "MEMBER";
 
 function roleLabel(role: WorkspaceRole): string {
   return role.kind === "BUILT_IN" ? role.role : `custom role "${role.name}"`;
@@ -132,12 +132,17 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
           : `${roleLabel(role)} does not include ${permission}`,
     });
   } else {
-    steps.push({ source: "workspaceRole", effect: "NONE", reason: `${roleLabel(role)}; already granted by the org role` });
+    steps.push({
+      source: "workspaceRole",
+      effect: "NONE",
+      reason: `${roleLabel(role)}; already granted by the org role`,
+    });
   }
 
   // 3. per-member overrides: the owner cannot be restricted, and nothing lifts owner-only actions
   if (!isOwner(subject)) {
-    const denied = subject.overrides.denied.includes(permission) || subject.overrides.denied.includes(baseOf(permission));
+    const denied =
+      subject.overrides.denied.includes(permission) || subject.overrides.denied.includes(baseOf(permission));
     const granted = withPrerequisites(subject.overrides.granted).includes(permission);
     if (denied && allowed) {
       allowed = false;

@@ -19,8 +19,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
     promise.then(
-      (value) => { clearTimeout(timer); resolve(value); },
-      (error: unknown) => { clearTimeout(timer); reject(error instanceof Error ? error : new Error(String(error))); },
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
     );
   });
 }
@@ -57,7 +63,9 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       }),
     );
     const ready = results.every(([, status]) => status === "ok");
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? "ready" : "not ready", checks: Object.fromEntries(results) });
   });
 
   return app;
@@ -73,7 +81,9 @@ export async function actorFromRequest(request: FastifyRequest, secret: string):
 }
 
 /** A GraphQL-shaped 401 for requests refused before GraphQL execution. */
-export function unauthenticatedBody(error: unknown): { errors: Array<{ message: string; extensions: { code: string } }> } {
+export function unauthenticatedBody(error: unknown): {
+  errors: Array<{ message: string; extensions: { code: string } }>;
+} {
   const message = error instanceof GraphQLError ? error.message : "Authentication required";
   return { errors: [{ message, extensions: { code: "UNAUTHENTICATED" } }] };
 }

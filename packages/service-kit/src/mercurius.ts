@@ -25,7 +25,12 @@ export async function mountMercuriusSubgraph<Context extends object>(
         formatGraphQLError(error.toJSON(), error instanceof GraphQLError ? error : error, runtime.logger),
       );
       // Resolver errors answer 200 with `errors`, as Apollo subgraphs do, so the gateway merges them.
-      const statusCode = execution.data === undefined || execution.data === null ? (context.reply.statusCode >= 400 ? context.reply.statusCode : 200) : 200;
+      const statusCode =
+        execution.data === undefined || execution.data === null
+          ? context.reply.statusCode >= 400
+            ? context.reply.statusCode
+            : 200
+          : 200;
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { Admin, Consumer, Kafka } from "kafkajs";
-import { OutboxRelay, createKafka, topicFor, startIdempotentConsumer, type IdempotentConsumerOptions, type SqlTransaction } from "@support/events";
+import {
+  OutboxRelay,
+  createKafka,
+  topicFor,
+  startIdempotentConsumer,
+  type IdempotentConsumerOptions,
+  type SqlTransaction,
+} from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
 import type { Actor } from "@support/actor-context";
 import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";

@@ -1,4 +1,4 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, serviceEnv, type z } from "@support/config";
 
 export const auditEnv = {
   ...serviceEnv,

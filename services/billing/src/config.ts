@@ -1,4 +1,4 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, serviceEnv, type z } from "@support/config";
 
 export const billingEnv = {
   ...serviceEnv,
@@ -8,4 +8,5 @@ export const billingEnv = {
 
 export type BillingConfig = z.infer<z.ZodObject<typeof billingEnv>>;
 
-export const loadBillingConfig = (env: NodeJS.ProcessEnv = process.env): BillingConfig => loadConfigOrExit(billingEnv, env);
+export const loadBillingConfig = (env: NodeJS.ProcessEnv = process.env): BillingConfig =>
+  loadConfigOrExit(billingEnv, env);

@@ -11,7 +11,10 @@ import { resolvers } from "./resolvers/index.js";
 export const typeDefs = gql(readFileSync(new URL("./schema/ticketing.graphql", import.meta.url), "utf8"));
 
 /** Builds the ticketing service without listening; used by server.ts and the tests. */
-export async function createServer(config: TicketingConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
+export async function createServer(
+  config: TicketingConfig,
+  options: { logger?: Logger } = {},
+): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
   const runtime = createServiceRuntime({
     service: "ticketing",

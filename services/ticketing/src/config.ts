@@ -1,4 +1,4 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, serviceEnv, type z } from "@support/config";
 
 export const ticketingEnv = {
   ...serviceEnv,
@@ -8,4 +8,5 @@ export const ticketingEnv = {
 
 export type TicketingConfig = z.infer<z.ZodObject<typeof ticketingEnv>>;
 
-export const loadTicketingConfig = (env: NodeJS.ProcessEnv = process.env): TicketingConfig => loadConfigOrExit(ticketingEnv, env);
+export const loadTicketingConfig = (env: NodeJS.ProcessEnv = process.env): TicketingConfig =>
+  loadConfigOrExit(ticketingEnv, env);

@@ -13,7 +13,10 @@ import { loadAccess } from "./resolvers/access.js";
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
 
 /** Builds the workspace service without listening; used by server.ts and the tests. */
-export async function createServer(config: WorkspaceConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
+export async function createServer(
+  config: WorkspaceConfig,
+  options: { logger?: Logger } = {},
+): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
   const runtime = createServiceRuntime({
     service: "workspace",
@@ -45,7 +48,8 @@ export async function createServer(config: WorkspaceConfig, options: { logger?: 
         permissions: access.permissions,
       };
     } catch (error) {
-      if (isAppError(error) && error.code === "NOT_FOUND") return reply.code(404).send({ error: "workspace not found" });
+      if (isAppError(error) && error.code === "NOT_FOUND")
+        return reply.code(404).send({ error: "workspace not found" });
       throw error;
     }
   });

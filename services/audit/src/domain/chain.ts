@@ -23,7 +23,10 @@ export const GENESIS_HASH = "0".repeat(64);
 
 /** entryHash = sha256(previousHash || RFC 8785 canonical JSON of the entry). */
 export function entryHash(previousHash: string, fields: ChainedFields): string {
-  return createHash("sha256").update(previousHash).update(canonicalize(fields) ?? "").digest("hex");
+  return createHash("sha256")
+    .update(previousHash)
+    .update(canonicalize(fields) ?? "")
+    .digest("hex");
 }
 
 export function chainKeyOf(workspaceId: string | null, organisationId: string): string {

@@ -26,7 +26,9 @@ interface Cursor {
 }
 
 const encodeCursor = (entry: ActivityEntry): string =>
-  Buffer.from(JSON.stringify({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq.toString() })).toString("base64url");
+  Buffer.from(JSON.stringify({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq.toString() })).toString(
+    "base64url",
+  );
 
 function decodeCursor(cursor: string): Cursor {
   try {

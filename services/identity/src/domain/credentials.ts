@@ -4,11 +4,7 @@ import { z } from "zod";
 /** Session tokens are recognisable by prefix so the gateway can tell them from API keys. */
 export const SESSION_TOKEN_PREFIX = "sess_";
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254)
-  .email("must be a valid email address");
+export const emailSchema = z.string().trim().max(254).email("must be a valid email address");
 
 /** NIST 800-63B style: length over composition rules. */
 export const passwordSchema = z

@@ -40,7 +40,9 @@ async function openSession(tx: Tx, user: User, ttlHours: number): Promise<string
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
+  return (
+    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
+  );
 }
 
 export async function signUp(args: { input: unknown }, ctx: IdentityContext) {

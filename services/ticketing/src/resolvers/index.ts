@@ -7,7 +7,11 @@ export const resolvers = {
     tickets: async (_: unknown, args: { workspaceId: string }, ctx: TicketingContext) => {
       if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await ctx.permissions.require(args.workspaceId, "tickets:list");
-      return ctx.db.ticket.findMany({ where: { workspaceId: args.workspaceId }, orderBy: { number: "desc" }, take: 100 });
+      return ctx.db.ticket.findMany({
+        where: { workspaceId: args.workspaceId },
+        orderBy: { number: "desc" },
+        take: 100,
+      });
     },
   },
   Ticket: {

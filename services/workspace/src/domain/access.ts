@@ -28,7 +28,8 @@ export function canSeeWorkspace(actor: Actor, facts: Pick<WorkspaceFacts, "works
       return actor.workspaceId === facts.workspace.id;
     case "user":
       return (
-        actor.organisationId === facts.workspace.organisationId && (actor.orgRole === "ORG_ADMIN" || facts.role !== null)
+        actor.organisationId === facts.workspace.organisationId &&
+        (actor.orgRole === "ORG_ADMIN" || facts.role !== null)
       );
   }
 }
@@ -36,7 +37,8 @@ export function canSeeWorkspace(actor: Actor, facts: Pick<WorkspaceFacts, "works
 /** The actor's effective permissions in a workspace they can see (SPEC section 2). */
 export function permissionsOf(actor: Actor, facts: WorkspaceFacts): Permission[] {
   if (actor.kind === "anonymous") return [];
-  if (actor.kind === "apiKey") return apiKeyPermissions(actor.permissions.filter(isPermission), facts.toggles, facts.plan);
+  if (actor.kind === "apiKey")
+    return apiKeyPermissions(actor.permissions.filter(isPermission), facts.toggles, facts.plan);
   const subject: PermissionSubject = {
     orgRole: actor.orgRole,
     workspaceRole: facts.role ? { kind: "BUILT_IN", role: facts.role } : null,

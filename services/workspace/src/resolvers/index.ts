@@ -35,7 +35,10 @@ export const resolvers = {
     },
     members: async (workspace: Workspace, _: unknown, ctx: WorkspaceContext) => {
       requirePermission(await loadAccess(ctx.db, ctx.actor, workspace.id), "members:list");
-      const memberships = await ctx.db.membership.findMany({ where: { workspaceId: workspace.id }, orderBy: { createdAt: "asc" } });
+      const memberships = await ctx.db.membership.findMany({
+        where: { workspaceId: workspace.id },
+        orderBy: { createdAt: "asc" },
+      });
       return memberships.map((m) => ({ user: { id: m.userId }, role: m.role }));
     },
     createdAt: (workspace: Workspace) => workspace.createdAt.toISOString(),

@@ -9,12 +9,15 @@ export const createWorkspaceInput = z.object({
 });
 
 function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
+  return (
+    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
+  );
 }
 
 export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
   const { actor } = ctx;
-  if (actor.kind !== "user") throw actor.kind === "anonymous" ? unauthenticated() : forbidden("API keys cannot create workspaces");
+  if (actor.kind !== "user")
+    throw actor.kind === "anonymous" ? unauthenticated() : forbidden("API keys cannot create workspaces");
   if (actor.orgRole !== "ORG_ADMIN") throw forbidden("Only organisation admins can create workspaces");
   const parsed = createWorkspaceInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);

@@ -1,6 +1,6 @@
 import { mercuriusFederationPlugin } from "@mercuriusjs/federation";
 import type { FastifyRequest } from "fastify";
-import type { IResolvers, MercuriusContext } from "mercurius";
+import type { IResolvers } from "mercurius";
 import { GraphQLError } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
@@ -10,13 +10,17 @@ export async function mountMercuriusSubgraph<Context extends object>(
   runtime: ServiceRuntime,
   options: {
     schema: string;
-    resolvers: IResolvers<unknown, MercuriusContext & Context>;
+    /**
+     * Type → field → resolver. Resolvers receive the service's own context type; mercurius's
+     * `IResolvers` cannot express that without each service importing mercurius's types.
+     */
+    resolvers: Record<string, Record<string, unknown>>;
     context: (request: FastifyRequest) => Promise<Context> | Context;
   },
 ): Promise<void> {
   await runtime.app.register(mercuriusFederationPlugin, {
     schema: options.schema,
-    resolvers: options.resolvers as IResolvers,
+    resolvers: options.resolvers as IResolvers, // checked by mercurius against the schema at start
     path: "/graphql",
     graphiql: false,
     context: (request: FastifyRequest) => options.context(request),

@@ -34,7 +34,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   await mountMercuriusSubgraph<AuditContext>(runtime, {
     schema,
     // mercurius types resolvers loosely; each resolver's own signature is checked in resolvers/.
-    resolvers: resolvers as never,
+    resolvers,
     context: (request) => ({
       actor: request.actor,
       db,

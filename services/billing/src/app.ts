@@ -30,7 +30,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
 
   await mountMercuriusSubgraph<BillingContext>(runtime, {
     schema,
-    resolvers: resolvers as never,
+    resolvers,
     context: (request) => ({
       actor: request.actor,
       db,

@@ -129,10 +129,11 @@ export class KafkaBroker {
 
   /**
    * Stops the broker this instance started or adopted, or else the one in the data dir's pid
-   * file: SIGTERM (a clean shutdown), then SIGKILL after 20 s.
+   * file (another process may have restarted it since): SIGTERM (a clean shutdown), then
+   * SIGKILL after 20 s.
    */
   async stop(): Promise<void> {
-    const pid = this.pid ?? this.runningPid();
+    const pid = this.pid !== null && isAlive(this.pid) ? this.pid : this.runningPid();
     if (pid === null) return;
     this.log(`Kafka: stopping broker (pid ${pid})`);
     signal(pid, "SIGTERM");

@@ -1,7 +1,7 @@
-import { httpUrl, loadConfigOrExit, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, port, z } from "@support/config";
 
 export const gatewayEnv = {
-  PORT: z.coerce.number().int().min(0).max(65535),
+  PORT: port,
   HOST: z.string().default("127.0.0.1"),
   ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -3,19 +3,35 @@ import { composeServices } from "@apollo/composition";
 import { parse } from "graphql";
 import { SUBGRAPHS, SUPERGRAPH_FILE, readSubgraphSdl } from "./subgraphs.js";
 
-/** Composes the supergraph from the subgraphs' SDL; throws with every composition error. */
-export function composeSupergraph(): string {
+export interface SubgraphSource {
+  name: string;
+  url: string;
+  sdl: string;
+}
+
+/** Composes a supergraph from the given subgraph SDLs; throws with every composition error. */
+export function composeSubgraphs(subgraphs: readonly SubgraphSource[]): string {
   const result = composeServices(
-    SUBGRAPHS.map((subgraph) => ({
-      name: subgraph.name,
-      url: subgraph.defaultUrl,
-      typeDefs: parse(readSubgraphSdl(subgraph.name)),
-    })),
+    subgraphs.map((subgraph) => ({ name: subgraph.name, url: subgraph.url, typeDefs: parse(subgraph.sdl) })),
   );
   if (result.errors) {
     throw new Error(`Supergraph composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join("\n")}`);
   }
   return result.supergraphSdl;
+}
+
+/** The current subgraphs' SDL, as the services serve it. */
+export function currentSubgraphs(): SubgraphSource[] {
+  return SUBGRAPHS.map((subgraph) => ({
+    name: subgraph.name,
+    url: subgraph.defaultUrl,
+    sdl: readSubgraphSdl(subgraph.name),
+  }));
+}
+
+/** Composes the supergraph from the subgraphs' SDL; throws with every composition error. */
+export function composeSupergraph(): string {
+  return composeSubgraphs(currentSubgraphs());
 }
 
 /**

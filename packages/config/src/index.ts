@@ -52,9 +52,19 @@ const brokerList = z
   )
   .refine((list) => list.length > 0 && list.every((b) => /^[\w.-]+:\d+$/.test(b)), "must be host:port[,host:port]");
 
+/**
+ * A TCP port. Digits only: z.coerce.number would read an empty PORT (e.g. `PORT=$UNSET`) as 0,
+ * and the service would silently listen on a random port.
+ */
+export const port = z
+  .string()
+  .regex(/^\d+$/, "must be a port number (digits only)")
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(65535));
+
 /** Variables every subgraph service reads. */
 export const serviceEnv = {
-  PORT: z.coerce.number().int().min(0).max(65535),
+  PORT: port,
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: postgresUrl,
   KAFKA_BROKERS: brokerList,

@@ -1,0 +1,61 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "@jest/globals";
+import { composeSubgraphs, composeSupergraph, currentSubgraphs } from "./compose.js";
+import { SUPERGRAPH_FILE } from "./subgraphs.js";
+
+const GATEWAY_DIR = new URL("../../", import.meta.url).pathname;
+
+/** A sixth subgraph that also resolves User.email, with another type: a conflict composition must refuse. */
+const CONFLICTING_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  type Query { rogueUser: User }
+  type User @key(fields: "id") {
+    id: ID!
+    email: Int!
+  }
+`;
+
+describe("supergraph composition", () => {
+  test("the current subgraph SDLs compose to the checked-in gateway/supergraph.graphql", () => {
+    expect(composeSupergraph()).toBe(readFileSync(SUPERGRAPH_FILE, "utf8"));
+  });
+
+  test("`compose.ts --check` agrees (exit 0)", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/supergraph/compose.ts", "--check"], {
+      cwd: GATEWAY_DIR,
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain("supergraph is up to date");
+    expect(result.status).toBe(0);
+  });
+
+  test("a subgraph defining a non-shareable field another one owns, differently, fails with the errors", () => {
+    const subgraphs = [
+      ...currentSubgraphs(),
+      { name: "rogue", url: "http://127.0.0.1:1/graphql", sdl: CONFLICTING_SDL },
+    ];
+    let failure: unknown;
+    try {
+      composeSubgraphs(subgraphs);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(Error);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/^Supergraph composition failed:/);
+    // Both problems are reported: the field is not shareable, and its types disagree.
+    expect(message).toMatch(/Non-shareable field "User\.email" is resolved from multiple subgraphs/);
+    expect(message).toMatch(/Type of field "User\.email" is incompatible across subgraphs/);
+  });
+
+  test("the same extra subgraph without the conflicting field composes", () => {
+    const harmless = CONFLICTING_SDL.replace("email: Int!", "nickname: String");
+    const sdl = composeSubgraphs([
+      ...currentSubgraphs(),
+      { name: "rogue", url: "http://127.0.0.1:1/graphql", sdl: harmless },
+    ]);
+    expect(sdl).toContain("nickname: String @join__field(graph: ROGUE)");
+  });
+});

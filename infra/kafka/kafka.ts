@@ -132,7 +132,9 @@ export class KafkaBroker {
    * file: SIGTERM (a clean shutdown), then SIGKILL after 20 s.
    */
   async stop(): Promise<void> {
-    const pid = this.pid ?? this.runningPid();
+    // Not just `this.pid`: another instance may have stopped that broker and started a new one on
+    // this data dir (as the Kafka outage test does); the pid file then names the live one.
+    const pid = this.runningPid();
     if (pid === null) return;
     this.log(`Kafka: stopping broker (pid ${pid})`);
     signal(pid, "SIGTERM");

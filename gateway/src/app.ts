@@ -57,6 +57,9 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
+    // to the process, killing it before in-flight requests are answered.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).

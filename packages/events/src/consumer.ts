@@ -23,7 +23,13 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   options: IdempotentConsumerOptions<Tx>,
 ): Promise<Consumer> {
   const { kafka, groupId, topics, logger, transaction, handle } = options;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    // disconnect() waits for the fetch in progress; kafkajs' default long poll (5 s) would hold a
+    // SIGTERM'd service that long. Fetches still return at once when messages arrive.
+    maxWaitTimeInMs: 1_000,
+  });
   await consumer.connect();
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({

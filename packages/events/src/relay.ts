@@ -36,7 +36,10 @@ export class OutboxRelay {
   private running = false;
   private draining: Promise<void> | null = null;
   private wakeAgain = false;
+  /** Drains that ended in a failed send; flush() stops waiting at the first one. */
+  private failedDrains = 0;
   private timer: NodeJS.Timeout | null = null;
+  private listenTimer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly failureBackoffMs: number;
@@ -55,21 +58,37 @@ export class OutboxRelay {
     this.failureBackoffMs = options.failureBackoffMs ?? 1_000;
   }
 
+  /**
+   * Starts listening and sends what is pending. A database that cannot be reached yet does not
+   * fail the start: the service comes up not ready (its /ready says why) and the relay keeps
+   * trying to listen, polling meanwhile.
+   */
   async start(): Promise<void> {
     this.running = true;
-    await this.listen();
+    await this.listen().catch((error: unknown) => {
+      this.options.logger.warn({ err: error }, "outbox relay cannot listen yet; polling and retrying");
+      this.listenLater();
+    });
     this.wake();
   }
 
-  /** Sends what is pending right now; resolves when the outbox was empty at some point after the call. */
+  /**
+   * Sends what is pending right now; resolves when the outbox was empty at some point after the
+   * call, or when a send failed (the rows stay in the outbox; retrying is for the running relay).
+   */
   async flush(): Promise<void> {
+    const failedBefore = this.failedDrains;
     this.wake();
-    while (this.draining) await this.draining;
+    while (this.draining) {
+      await this.draining;
+      if (this.failedDrains > failedBefore) return;
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    if (this.listenTimer) clearTimeout(this.listenTimer);
     if (this.draining) await this.draining.catch(() => undefined);
     await this.listener?.end().catch(() => undefined);
     if (this.producerConnected) await this.producer.disconnect();
@@ -80,13 +99,35 @@ export class OutboxRelay {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on("notification", () => this.wake());
     client.on("error", (error) => {
+      if (this.listener !== client) return; // a failed connect is handled by listen's caller
       this.options.logger.warn({ err: error }, "outbox listener lost; falling back to polling until it reconnects");
       this.listener = null;
-      if (this.running) setTimeout(() => void this.listen().catch(() => undefined), this.failureBackoffMs);
+      this.listenLater();
     });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (!this.running) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+  }
+
+  /** Tries to listen again after a pause, for as long as it takes (every attempt, not just the first). */
+  private listenLater(): void {
+    if (!this.running) return;
+    this.listenTimer = setTimeout(() => {
+      this.listenTimer = null;
+      this.listen().then(
+        () => this.wake(), // rows committed while nobody listened
+        () => this.listenLater(),
+      );
+    }, this.failureBackoffMs);
   }
 
   private wake(): void {
@@ -114,6 +155,7 @@ export class OutboxRelay {
         // a full batch means more may be waiting
       }
     } catch (error) {
+      this.failedDrains += 1;
       this.options.logger.warn({ err: error }, "outbox relay could not publish; will retry");
       await new Promise((resolve) => setTimeout(resolve, this.failureBackoffMs));
       this.wakeAgain = true;

@@ -19,6 +19,9 @@ export async function mountApolloSubgraph<Context extends object>(
     // apollo-subgraph types resolver maps with `any` context; ours is checked where it is written.
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap }]),
     includeStacktraceInErrorResponses: false,
+    // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
+    // to the process, killing it before in-flight requests are answered.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, runtime.logger),
   });
   await apollo.start();

@@ -45,8 +45,16 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     bodyLimit: 5 * 1024 * 1024,
   });
 
+  // While closing, answers end their connection: a keep-alive connection left open after its
+  // in-flight request is answered would keep app.close() (and so the process) from finishing.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   app.addHook("onSend", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) reply.header("connection", "close");
   });
 
   app.get("/health", async () => ({ status: "ok" }));

@@ -1,0 +1,217 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect, createServer } from "node:net";
+import { afterAll, describe, expect, test } from "@jest/globals";
+import { ACTOR_CONTEXT_HEADER, ANONYMOUS, signActorContext } from "@support/actor-context";
+import { eventually, testStack } from "../harness/stack.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+type Service = "identity" | "workspace" | "ticketing" | "billing" | "audit";
+const SERVICES: Service[] = ["identity", "workspace", "ticketing", "billing", "audit"];
+
+/** A port nobody listens on right now (the OS picked it, then we let it go). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+interface StartedService {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+const started: StartedService[] = [];
+
+afterAll(async () => {
+  for (const service of started) {
+    if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill("SIGKILL");
+    await service.exited;
+  }
+});
+
+/** One more instance of a service, on its own port, with the harness's environment plus `overrides`. */
+async function startService(service: Service, overrides: Record<string, string> = {}): Promise<StartedService> {
+  const stack = testStack();
+  const port = await freePort();
+  const databaseUrl = new URL(stack.postgresServerUrl);
+  databaseUrl.pathname = `/support_${service}${stack.databaseSuffix}`;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    cwd: `${ROOT}services/${service}`,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrl.toString(),
+      KAFKA_BROKERS: stack.kafkaBrokers.join(","),
+      ACTOR_CONTEXT_SECRET: stack.actorContextSecret,
+      WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
+      LOG_LEVEL: "info",
+      ...overrides,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const instance: StartedService = { url: `http://127.0.0.1:${port}`, child, exited, output: () => output };
+  started.push(instance);
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
+      return (await fetch(`${instance.url}/health`)).ok ? true : undefined;
+    },
+    45_000,
+    `${service} on port ${port} to answer /health`,
+  );
+  return instance;
+}
+
+/** Sends SIGTERM and resolves with how the process ended and how long it took. */
+async function terminate(service: StartedService): Promise<{ code: number | null; elapsedMs: number }> {
+  const sentAt = Date.now();
+  service.child.kill("SIGTERM");
+  const { code } = await service.exited;
+  return { code, elapsedMs: Date.now() - sentAt };
+}
+
+describe("health and readiness of the running stack", () => {
+  const endpoints = (): Array<[string, string]> => {
+    const stack = testStack();
+    return [
+      ...SERVICES.map((service): [string, string] => [service, stack.serviceUrls[service]]),
+      ["gateway", stack.gatewayUrl.replace(/\/graphql$/, "")],
+    ];
+  };
+
+  test("/health answers 200 on every service and the gateway", async () => {
+    for (const [name, url] of endpoints()) {
+      const response = await fetch(`${url}/health`);
+      expect({ name, status: response.status, body: await response.json() }).toEqual({
+        name,
+        status: 200,
+        body: { status: "ok" },
+      });
+    }
+  });
+
+  test("/ready answers 200 with every check ok while the database and Kafka are reachable", async () => {
+    for (const [name, url] of endpoints()) {
+      const response = await fetch(`${url}/ready`);
+      const body = (await response.json()) as { status: string; checks: Record<string, string> };
+      expect({ name, status: response.status, ready: body.status }).toEqual({ name, status: 200, ready: "ready" });
+      const expectedChecks = name === "gateway" ? SERVICES : ["database", "kafka"];
+      expect(Object.keys(body.checks).sort()).toEqual([...expectedChecks].sort());
+      expect(Object.values(body.checks).every((check) => check === "ok")).toBe(true);
+    }
+  });
+});
+
+describe("an instance whose database is unreachable", () => {
+  test("is alive (/health 200) but not ready (/ready 503 naming the database), and still stops cleanly", async () => {
+    const closedPort = await freePort();
+    const instance = await startService("ticketing", {
+      DATABASE_URL: `postgresql://postgres@127.0.0.1:${closedPort}/support_ticketing`,
+    });
+
+    const response = await fetch(`${instance.url}/ready`);
+    const body = (await response.json()) as { status: string; checks: Record<string, string> };
+    expect(response.status).toBe(503);
+    expect(body.status).toBe("not ready");
+    expect(body.checks.database).not.toBe("ok");
+    expect(body.checks.kafka).toBe("ok");
+
+    const { code, elapsedMs } = await terminate(instance);
+    expect(code).toBe(0);
+    expect(elapsedMs).toBeLessThan(5_000);
+  }, 90_000);
+});
+
+/**
+ * A GraphQL request held open on a raw socket: the headers go out at once, the body only when
+ * `finish` is called, so the request is in flight for as long as the test wants.
+ */
+function heldRequest(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): { finish(): void; response: Promise<{ status: number; text: string }> } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const head = [
+    `POST /graphql HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    `Content-Type: application/json`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    "",
+    "",
+  ].join("\r\n");
+  socket.write(head + body.slice(0, 5));
+  let raw = "";
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    socket.on("data", (chunk) => {
+      raw += chunk.toString();
+      const [headPart, ...rest] = raw.split("\r\n\r\n");
+      const length = Number(/content-length: (\d+)/i.exec(headPart ?? "")?.[1] ?? NaN);
+      const text = rest.join("\r\n\r\n");
+      if (Buffer.byteLength(text) >= length) {
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(headPart ?? "")?.[1]), text });
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () => reject(new Error(`connection closed before a full response: ${JSON.stringify(raw)}`)));
+  });
+  response.catch(() => undefined);
+  return { finish: () => socket.write(body.slice(5)), response };
+}
+
+describe("SIGTERM", () => {
+  test.each(["identity", "billing"] as const)(
+    "%s finishes an in-flight request, then exits 0 within 5 s",
+    async (service) => {
+      const instance = await startService(service);
+      const actorContext = await signActorContext(ANONYMOUS, testStack().actorContextSecret);
+      const request = heldRequest(
+        instance.url,
+        { [ACTOR_CONTEXT_HEADER]: actorContext },
+        JSON.stringify({ query: "{ __typename }" }),
+      );
+      // Let the server receive the headers: from then on the request is in flight.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const sentAt = Date.now();
+      instance.child.kill("SIGTERM");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(instance.child.exitCode).toBeNull(); // still waiting for the request
+      request.finish();
+
+      const response = await request.response;
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.text)).toEqual({ data: { __typename: "Query" } });
+
+      const { code } = await instance.exited;
+      const elapsedMs = Date.now() - sentAt;
+      expect({ code, elapsedMs, log: code === 0 ? "" : instance.output() }).toEqual({
+        code: 0,
+        elapsedMs: expect.any(Number),
+        log: "",
+      });
+      expect(elapsedMs).toBeLessThan(5_000);
+      process.stdout.write(`[lifecycle] ${service}: SIGTERM -> exit 0 in ${elapsedMs} ms (incl. 500 ms in flight)\n`);
+    },
+    90_000,
+  );
+});

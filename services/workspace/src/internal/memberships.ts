@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { AppError, forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import type { Actor } from "@support/actor-context";
 import { permissionsOf } from "../domain/access.js";
@@ -138,7 +138,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
       });
       return { ok: true };
     } catch (error) {
-      if (isAppError(error)) return { error: { code: (error as AppError).code, message: error.message } };
+      if (isAppError(error)) return { error: { code: error.code, message: error.message } };
       throw error;
     }
   });

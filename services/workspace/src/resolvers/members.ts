@@ -80,7 +80,8 @@ export async function setMemberPermissions(
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
   const parsed = overridesArgs.safeParse(args);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  if (parsed.data.grant == null && parsed.data.deny == null) throw badUserInput("Give grant, deny or both", "grant");
+  const { grant, deny } = parsed.data;
+  if (!grant && !deny) throw badUserInput("Give grant, deny or both", "grant");
   const userIds = [...new Set(parsed.data.userIds)];
   const badIds = userIds.filter((id) => !isUuid(id));
   if (badIds.length > 0) throw badUserInput(`Not member ids: ${badIds.join(", ")}`, "userIds");
@@ -94,7 +95,7 @@ export async function setMemberPermissions(
     const updated: Membership[] = [];
     for (const target of targets) {
       // A list that is not given keeps the member's current one; the pair is validated together.
-      const overrides = parseOverrides(parsed.data.grant ?? target.granted, parsed.data.deny ?? target.denied);
+      const overrides = parseOverrides(grant ?? target.granted, deny ?? target.denied);
       const changes = [
         ...(JSON.stringify(overrides.granted) !== JSON.stringify(target.granted)
           ? [{ field: "granted", old: target.granted, new: overrides.granted }]

@@ -66,7 +66,11 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   // app.close() has drained HTTP by now; no Apollo drain plugin, which would call app.close() again.
   app.addHook("onClose", () => apollo.stop());
 
-  const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), config.ACTOR_CONTEXT_SECRET);
+  const authenticator = new Authenticator(
+    baseUrlOf(config.IDENTITY_URL),
+    config.ACTOR_CONTEXT_SECRET,
+    baseUrlOf(config.WORKSPACE_URL),
+  );
   app.route({
     url: "/graphql",
     method: ["GET", "POST", "OPTIONS"],

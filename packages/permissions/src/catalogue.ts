@@ -213,3 +213,44 @@ export const MEMBER_ROLE_PERMISSIONS: readonly Permission[] = [
 for (const p of [...OWNER_ONLY, ...MEMBER_ROLE_PERMISSIONS]) {
   if (!PERMISSION_SET.has(p)) throw new Error(`permission ${p} is not in the catalogue`);
 }
+
+/** Splits strings into catalogue permissions and the unknown ones (to name them in an error). */
+export function partitionPermissions(values: Iterable<string>): { known: Permission[]; unknown: string[] } {
+  const known: Permission[] = [];
+  const unknown: string[] = [];
+  for (const value of values) {
+    if (isPermission(value)) known.push(value);
+    else unknown.push(value);
+  }
+  return { known, unknown };
+}
+
+export interface PermissionInfo {
+  permission: Permission;
+  group: string;
+  groupTitle: string;
+  action: string;
+  title: string;
+  description: string;
+  /** The group's base permission; null for the base itself. */
+  prerequisite: Permission | null;
+  ownerOnly: boolean;
+}
+
+/** The catalogue flattened for the graph and docs, in catalogue order. */
+export const PERMISSION_CATALOGUE: readonly PermissionInfo[] = PERMISSION_GROUPS.flatMap((g) =>
+  g.actions.map((x): PermissionInfo => {
+    const permission = `${g.group}:${x.action}` as Permission;
+    const base = baseOf(permission);
+    return {
+      permission,
+      group: g.group,
+      groupTitle: g.title,
+      action: x.action,
+      title: x.title,
+      description: x.description,
+      prerequisite: base === permission ? null : base,
+      ownerOnly: OWNER_ONLY.has(permission),
+    };
+  }),
+);

@@ -66,7 +66,7 @@ export interface PermissionSubject {
   plan: Plan;
 }
 
-export type DecisionSource = "orgRole" | "workspaceRole" | "override" | "toggle" | "plan" | "prerequisite";
+export type DecisionSource = "ORG_ROLE" | "WORKSPACE_ROLE" | "OVERRIDE" | "TOGGLE" | "PLAN" | "PREREQUISITE";
 
 export interface DecisionStep {
   source: DecisionSource;
@@ -82,8 +82,10 @@ export interface PermissionDecision {
 }
 
 const isOwner = (s: PermissionSubject) => s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "OWNER";
+const isOrgAdmin = (s: PermissionSubject) => s.orgRole === "ORG_ADMIN";
+/** Member toggles bind MEMBER role holders only; an org admin holding MEMBER is still an administrator. */
 const isMemberRole = (s: PermissionSubject) =>
-  s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "MEMBER";
+  s.workspaceRole?.kind === "BUILT_IN" && s.workspaceRole.role === "MEMBER" && !isOrgAdmin(s);
 
 function roleLabel(role: WorkspaceRole): string {
   return role.kind === "BUILT_IN" ? role.role : `custom role "${role.name}"`;
@@ -99,21 +101,21 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
   if (subject.orgRole === "ORG_ADMIN" && !isOwner(subject)) {
     allowed = !ownerOnly;
     steps.push({
-      source: "orgRole",
+      source: "ORG_ROLE",
       effect: allowed ? "GRANT" : "NONE",
       reason: allowed ? "Org admins administer every workspace" : `${permission} is owner-only, beyond an org admin`,
     });
   } else {
-    steps.push({ source: "orgRole", effect: "NONE", reason: `Organisation role ${subject.orgRole}` });
+    steps.push({ source: "ORG_ROLE", effect: "NONE", reason: `Organisation role ${subject.orgRole}` });
   }
 
   // 2. workspace role
   const role = subject.workspaceRole;
   if (role === null) {
-    steps.push({ source: "workspaceRole", effect: "NONE", reason: "Not a member of this workspace" });
+    steps.push({ source: "WORKSPACE_ROLE", effect: "NONE", reason: "Not a member of this workspace" });
   } else if (role.kind === "BUILT_IN" && role.role === "OWNER") {
     allowed = true;
-    steps.push({ source: "workspaceRole", effect: "GRANT", reason: "The owner can do everything" });
+    steps.push({ source: "WORKSPACE_ROLE", effect: "GRANT", reason: "The owner can do everything" });
   } else if (!allowed) {
     const roleGrants =
       role.kind === "CUSTOM"
@@ -123,7 +125,7 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
           : MEMBER_ROLE_PERMISSIONS.includes(permission);
     allowed = roleGrants && !ownerOnly;
     steps.push({
-      source: "workspaceRole",
+      source: "WORKSPACE_ROLE",
       effect: allowed ? "GRANT" : "NONE",
       reason: allowed
         ? `${roleLabel(role)} includes ${permission}`
@@ -133,48 +135,51 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
     });
   } else {
     steps.push({
-      source: "workspaceRole",
+      source: "WORKSPACE_ROLE",
       effect: "NONE",
       reason: `${roleLabel(role)}; already granted by the org role`,
     });
   }
 
-  // 3. per-member overrides: the owner cannot be restricted, and nothing lifts owner-only actions
-  if (!isOwner(subject)) {
+  // 3. per-member overrides: the owner cannot be restricted, and nothing lifts owner-only actions.
+  // Org admins administer every workspace whatever their membership says, so overrides do not bind them.
+  if (isOrgAdmin(subject) && !isOwner(subject)) {
+    steps.push({ source: "OVERRIDE", effect: "NONE", reason: "Overrides do not restrict org admins" });
+  } else if (!isOwner(subject)) {
     const denied =
       subject.overrides.denied.includes(permission) || subject.overrides.denied.includes(baseOf(permission));
     const granted = withPrerequisites(subject.overrides.granted).includes(permission);
     if (denied && allowed) {
       allowed = false;
-      steps.push({ source: "override", effect: "DENY", reason: `${permission} is denied to this member` });
+      steps.push({ source: "OVERRIDE", effect: "DENY", reason: `${permission} is denied to this member` });
     } else if (granted && !allowed && !ownerOnly && !denied) {
       allowed = true;
-      steps.push({ source: "override", effect: "GRANT", reason: `${permission} is granted to this member` });
+      steps.push({ source: "OVERRIDE", effect: "GRANT", reason: `${permission} is granted to this member` });
     } else {
-      steps.push({ source: "override", effect: "NONE", reason: "No override changes this permission" });
+      steps.push({ source: "OVERRIDE", effect: "NONE", reason: "No override changes this permission" });
     }
   }
 
   // 4. toggles: tickets master switch for everyone, the rest for MEMBER role holders only
   if (groupOf(permission) === "tickets" && !subject.toggles.ticketsEnabled) {
-    if (allowed) steps.push({ source: "toggle", effect: "DENY", reason: "Tickets are disabled in this workspace" });
+    if (allowed) steps.push({ source: "TOGGLE", effect: "DENY", reason: "Tickets are disabled in this workspace" });
     allowed = false;
   } else if (isMemberRole(subject)) {
     const gate = MEMBER_TOGGLE_GATES.find((g) => g.permission === permission);
     if (gate && !subject.toggles[gate.toggle] && allowed) {
       allowed = false;
-      steps.push({ source: "toggle", effect: "DENY", reason: `${gate.toggle} is off for members` });
+      steps.push({ source: "TOGGLE", effect: "DENY", reason: `${gate.toggle} is off for members` });
     } else if (permission === "workspace_data:export" && subject.toggles.membersCanExportData && !allowed) {
       // The owner's explicit choice to let members export (seed 000), the one way around owner-only.
       allowed = true;
-      steps.push({ source: "toggle", effect: "GRANT", reason: "membersCanExportData is on for members" });
+      steps.push({ source: "TOGGLE", effect: "GRANT", reason: "membersCanExportData is on for members" });
     }
   }
 
   // 5. plan
   if (PLAN_EXCLUSIONS[subject.plan].has(permission) && allowed) {
     allowed = false;
-    steps.push({ source: "plan", effect: "DENY", reason: `The ${subject.plan} plan does not include ${permission}` });
+    steps.push({ source: "PLAN", effect: "DENY", reason: `The ${subject.plan} plan does not include ${permission}` });
   }
 
   return { permission, allowed, steps };
@@ -186,13 +191,13 @@ export function decide(subject: PermissionSubject, permission: Permission): Perm
   const base = baseOf(permission);
   if (base === permission || !decision.allowed) return decision;
   // workspace_data:export via the members toggle stands without the (owner-only) tab permission.
-  const togglesGrant = decision.steps.some((s) => s.source === "toggle" && s.effect === "GRANT");
+  const togglesGrant = decision.steps.some((s) => s.source === "TOGGLE" && s.effect === "GRANT");
   if (togglesGrant) return decision;
   if (!decideAlone(subject, base).allowed) {
     return {
       permission,
       allowed: false,
-      steps: [...decision.steps, { source: "prerequisite", effect: "DENY", reason: `${base} is not allowed` }],
+      steps: [...decision.steps, { source: "PREREQUISITE", effect: "DENY", reason: `${base} is not allowed` }],
     };
   }
   return decision;
@@ -211,4 +216,21 @@ export function apiKeyPermissions(granted: readonly Permission[], toggles: Membe
   return withPrerequisites(granted).filter(
     (p) => !(groupOf(p) === "tickets" && !toggles.ticketsEnabled) && !PLAN_EXCLUSIONS[plan].has(p),
   );
+}
+
+/** What a built-in role grants before overrides, toggles and plan (for listing roles). */
+export function builtInRolePermissions(role: BuiltInRole): Permission[] {
+  switch (role) {
+    case "OWNER":
+      return [...ALL_PERMISSIONS];
+    case "ADMIN":
+      return ALL_PERMISSIONS.filter((p) => !OWNER_ONLY.has(p));
+    case "MEMBER":
+      return [...MEMBER_ROLE_PERMISSIONS];
+  }
+}
+
+/** Whether a workspace on `plan` holding `existing` custom roles may create one more. */
+export function canCreateCustomRole(plan: Plan, existing: number): boolean {
+  return existing < CUSTOM_ROLE_ALLOWANCE[plan];
 }

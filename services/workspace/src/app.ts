@@ -2,13 +2,17 @@ import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
 import { createServiceRuntime, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
-import { isAppError } from "@support/errors";
+import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { WorkspaceConfig } from "./config.js";
-import { createDb } from "./db/client.js";
+import { createDb, type Tx } from "./db/client.js";
 import type { WorkspaceContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
-import { loadAccess } from "./resolvers/access.js";
+import { registerPermissionsRoute } from "./internal/permissions.js";
+import { registerMembershipRoutes } from "./internal/memberships.js";
+import { registerApiKeyRoutes } from "./internal/api-keys.js";
+import { identityEventHandler } from "./events/identity-events.js";
+import { onBillingEvent } from "./events/billing-events.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
 
@@ -31,27 +35,21 @@ export async function createServer(
     context: (request) => ({ actor: request.actor, db, logger: request.log }),
   });
 
-  /**
-   * The permission lookup of the other subgraphs (docs/adr/0003): the caller forwards the
-   * gateway-signed actor context it received and learns that actor's effective permissions,
-   * computed from the current roles, overrides and toggles on every call.
-   */
-  runtime.app.post<{ Body: { workspaceId?: unknown } }>("/internal/permissions", async (request, reply) => {
-    const workspaceId = request.body?.workspaceId;
-    if (typeof workspaceId !== "string") return reply.code(400).send({ error: "workspaceId is required" });
-    try {
-      const access = await loadAccess(db, request.actor, workspaceId);
-      return {
-        workspaceId,
-        organisationId: access.workspace.organisationId,
-        role: access.role,
-        permissions: access.permissions,
-      };
-    } catch (error) {
-      if (isAppError(error) && error.code === "NOT_FOUND")
-        return reply.code(404).send({ error: "workspace not found" });
-      throw error;
-    }
+  registerPermissionsRoute(runtime.app, db);
+  registerMembershipRoutes(runtime.app, db);
+  registerApiKeyRoutes(runtime.app, db);
+
+  runtime.consume<Tx>({
+    groupId: "workspace.people",
+    topics: [topicFor("identity")],
+    transaction: (work) => db.$transaction(work),
+    handle: identityEventHandler(runtime.logger),
+  });
+  runtime.consume<Tx>({
+    groupId: "workspace.billing",
+    topics: [topicFor("billing")],
+    transaction: (work) => db.$transaction(work),
+    handle: onBillingEvent,
   });
 
   return runtime;

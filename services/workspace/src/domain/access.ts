@@ -1,26 +1,37 @@
 import type { Actor } from "@support/actor-context";
 import {
-  DEFAULT_TOGGLES,
   apiKeyPermissions,
+  decide,
   effectivePermissions,
-  isPermission,
+  partitionPermissions,
+  type MemberToggles,
+  type OrgRole,
   type Permission,
+  type PermissionDecision,
   type PermissionSubject,
   type Plan,
-  type MemberToggles,
+  type TicketAccess,
+  type WorkspaceRole,
 } from "@support/permissions";
-import type { BuiltInRole } from "../db/generated/enums.js";
+
+/** A member's standing as stored: a built-in role, or CUSTOM with its role's permissions. */
+export interface MembershipFacts {
+  role: "OWNER" | "ADMIN" | "MEMBER" | "CUSTOM";
+  customRole: { id: string; name: string; permissions: readonly string[]; ticketAccess: TicketAccess } | null;
+  granted: readonly string[];
+  denied: readonly string[];
+}
 
 export interface WorkspaceFacts {
   workspace: { id: string; organisationId: string };
   /** The actor's membership, if any. */
-  role: BuiltInRole | null;
+  membership: MembershipFacts | null;
   toggles: MemberToggles;
   plan: Plan;
 }
 
 /** Whether the actor may know the workspace exists at all; others get NOT_FOUND. */
-export function canSeeWorkspace(actor: Actor, facts: Pick<WorkspaceFacts, "workspace" | "role">): boolean {
+export function canSeeWorkspace(actor: Actor, facts: Pick<WorkspaceFacts, "workspace" | "membership">): boolean {
   switch (actor.kind) {
     case "anonymous":
       return false;
@@ -29,24 +40,60 @@ export function canSeeWorkspace(actor: Actor, facts: Pick<WorkspaceFacts, "works
     case "user":
       return (
         actor.organisationId === facts.workspace.organisationId &&
-        (actor.orgRole === "ORG_ADMIN" || facts.role !== null)
+        (actor.orgRole === "ORG_ADMIN" || facts.membership !== null)
       );
   }
 }
 
-/** The actor's effective permissions in a workspace they can see (SPEC section 2). */
-export function permissionsOf(actor: Actor, facts: WorkspaceFacts): Permission[] {
-  if (actor.kind === "anonymous") return [];
-  if (actor.kind === "apiKey")
-    return apiKeyPermissions(actor.permissions.filter(isPermission), facts.toggles, facts.plan);
-  const subject: PermissionSubject = {
-    orgRole: actor.orgRole,
-    workspaceRole: facts.role ? { kind: "BUILT_IN", role: facts.role } : null,
-    overrides: { granted: [], denied: [] },
+const known = (values: readonly string[]): Permission[] => partitionPermissions(values).known;
+
+export function workspaceRoleOf(membership: MembershipFacts | null): WorkspaceRole | null {
+  if (!membership) return null;
+  if (membership.role === "CUSTOM") {
+    // A CUSTOM membership always has its role (foreign key, restrict on delete); defensive all the same.
+    if (!membership.customRole) return null;
+    return { kind: "CUSTOM", name: membership.customRole.name, permissions: known(membership.customRole.permissions) };
+  }
+  return { kind: "BUILT_IN", role: membership.role };
+}
+
+/** The input of the permissions package for a user in a workspace. */
+export function subjectOf(
+  orgRole: OrgRole,
+  membership: MembershipFacts | null,
+  facts: Pick<WorkspaceFacts, "toggles" | "plan">,
+): PermissionSubject {
+  return {
+    orgRole,
+    workspaceRole: workspaceRoleOf(membership),
+    overrides: { granted: known(membership?.granted ?? []), denied: known(membership?.denied ?? []) },
     toggles: facts.toggles,
     plan: facts.plan,
   };
-  return effectivePermissions(subject);
 }
 
-export const defaultFacts = { toggles: DEFAULT_TOGGLES, plan: "BASIC" as Plan };
+/** The actor's effective permissions in a workspace they can see (SPEC section 2), fresh per request. */
+export function permissionsOf(actor: Actor, facts: WorkspaceFacts): Permission[] {
+  if (actor.kind === "anonymous") return [];
+  if (actor.kind === "apiKey") return apiKeyPermissions(known(actor.permissions), facts.toggles, facts.plan);
+  return effectivePermissions(subjectOf(actor.orgRole, facts.membership, facts));
+}
+
+export function explain(
+  orgRole: OrgRole,
+  membership: MembershipFacts | null,
+  facts: Pick<WorkspaceFacts, "toggles" | "plan">,
+  permission: Permission,
+): PermissionDecision {
+  return decide(subjectOf(orgRole, membership, facts), permission);
+}
+
+/**
+ * Which tickets a member sees (SPEC section 2, ticket access): built-in roles and org admins
+ * see all; a custom role says. API keys act workspace-wide.
+ */
+export function ticketAccessOf(actor: Actor, membership: MembershipFacts | null): TicketAccess {
+  if (actor.kind === "user" && actor.orgRole === "ORG_ADMIN") return "ALL";
+  if (membership?.role === "CUSTOM" && membership.customRole) return membership.customRole.ticketAccess;
+  return "ALL";
+}

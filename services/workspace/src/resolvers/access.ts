@@ -1,8 +1,9 @@
-import { forbidden, notFound } from "@support/errors";
-import type { Actor } from "@support/actor-context";
+import { forbidden, notFound, unauthenticated } from "@support/errors";
+import type { Actor, UserActor } from "@support/actor-context";
 import type { Permission } from "@support/permissions";
-import { canSeeWorkspace, defaultFacts, permissionsOf, type WorkspaceFacts } from "../domain/access.js";
-import type { Db } from "../db/client.js";
+import { canSeeWorkspace, permissionsOf, type MembershipFacts, type WorkspaceFacts } from "../domain/access.js";
+import { togglesOf } from "../domain/settings.js";
+import type { Db, Tx } from "../db/client.js";
 import type { Workspace } from "../db/generated/client.js";
 
 export interface WorkspaceAccess extends WorkspaceFacts {
@@ -12,23 +13,65 @@ export interface WorkspaceAccess extends WorkspaceFacts {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** A member's stored standing, in the shape the permission rules read. */
+export async function membershipFacts(
+  db: Db | Tx,
+  workspaceId: string,
+  userId: string,
+): Promise<MembershipFacts | null> {
+  const membership = await db.membership.findUnique({
+    where: { workspaceId_userId: { workspaceId, userId } },
+    include: { customRole: true },
+  });
+  if (!membership) return null;
+  return {
+    role: membership.role,
+    customRole: membership.customRole,
+    granted: membership.granted,
+    denied: membership.denied,
+  };
+}
+
 /**
- * Loads a workspace with the actor's standing in it. A workspace the actor may not see — of
- * another organisation, or one they do not belong to — is NOT_FOUND, exactly like a missing one.
+ * Loads a workspace with the actor's standing in it, computed from the current rows on every
+ * call (so a role, override or toggle change applies on the very next request). A workspace the
+ * actor may not see — of another organisation, or one they do not belong to — is NOT_FOUND,
+ * exactly like a missing one.
  */
-export async function loadAccess(db: Db, actor: Actor, workspaceId: string): Promise<WorkspaceAccess> {
-  if (!UUID.test(workspaceId)) throw notFound("Workspace");
+export async function loadAccess(db: Db | Tx, actor: Actor, workspaceId: string): Promise<WorkspaceAccess> {
+  if (actor.kind === "anonymous") throw unauthenticated();
+  if (!isUuid(workspaceId)) throw notFound("Workspace");
   const workspace = await db.workspace.findUnique({ where: { id: workspaceId } });
   if (!workspace) throw notFound("Workspace");
-  const membership =
-    actor.kind === "user"
-      ? await db.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId: actor.userId } } })
-      : null;
-  const facts: WorkspaceFacts = { workspace, role: membership?.role ?? null, ...defaultFacts };
+  const membership = actor.kind === "user" ? await membershipFacts(db, workspaceId, actor.userId) : null;
+  const facts: WorkspaceFacts = { workspace, membership, toggles: togglesOf(workspace), plan: workspace.plan };
   if (!canSeeWorkspace(actor, facts)) throw notFound("Workspace");
   return { ...facts, workspace, permissions: permissionsOf(actor, facts) };
 }
 
 export function requirePermission(access: WorkspaceAccess, permission: Permission): void {
   if (!access.permissions.includes(permission)) throw forbidden(`Missing permission ${permission}`);
+}
+
+/** Loads the workspace and demands a permission in one step. */
+export async function authorize(db: Db | Tx, actor: Actor, workspaceId: string, permission: Permission) {
+  const access = await loadAccess(db, actor, workspaceId);
+  requirePermission(access, permission);
+  return access;
+}
+
+/** Operations only a person can do (not an API key). */
+export function requireUser(actor: Actor, what: string): UserActor {
+  if (actor.kind === "anonymous") throw unauthenticated();
+  if (actor.kind === "apiKey") throw forbidden(`API keys cannot ${what}`);
+  return actor;
+}
+
+/** Postgres unique violation through Prisma. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
+  );
 }

@@ -1,46 +1,137 @@
 import { unauthenticated } from "@support/errors";
-import type { Workspace } from "../db/generated/client.js";
+import type { ApiKey, JoinRequest, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
-import { loadAccess, requirePermission } from "./access.js";
-import { createWorkspace, listWorkspaces } from "./workspaces.js";
+import { API_KEY_SCHEME } from "../domain/api-keys.js";
+import { togglesOf } from "../domain/settings.js";
+import { seatUse } from "../db/memberships.js";
+import { authorize, loadAccess } from "./access.js";
+import { createWorkspace, listWorkspaces, updateWorkspace } from "./workspaces.js";
+import { updateWorkspaceSettings } from "./settings.js";
+import { createRole, customRoleView, deleteRole, listRoles, updateRole, type RoleView } from "./roles.js";
+import { listMembers, removeMember, setMemberPermissions, setMemberRole, transferOwnership } from "./members.js";
+import { approveJoinRequest, listJoinRequests, rejectJoinRequest, requestToJoin } from "./join-requests.js";
+import { createTeam, deleteTeam, listTeams, updateTeam, type TeamView } from "./teams.js";
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./api-keys.js";
+import { explainPermission, myPermissions, permissionCatalogue } from "./permissions.js";
+import { workspaceCount } from "./users.js";
 
-function requireSignedIn(ctx: WorkspaceContext): void {
+type Ctx = WorkspaceContext;
+const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
+
+function requireSignedIn(ctx: Ctx): void {
   if (ctx.actor.kind === "anonymous") throw unauthenticated();
 }
 
 export const resolvers = {
   Query: {
-    workspace: async (_: unknown, args: { id: string }, ctx: WorkspaceContext) => {
+    workspace: async (_: unknown, args: { id: string }, ctx: Ctx) =>
+      (await loadAccess(ctx.db, ctx.actor, args.id)).workspace,
+    workspaces: (_: unknown, __: unknown, ctx: Ctx) => listWorkspaces(ctx),
+    myPermissions: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => myPermissions(args.workspaceId, ctx),
+    explainPermission: (_: unknown, args: { workspaceId: string; userId: string; permission: string }, ctx: Ctx) =>
+      explainPermission(args, ctx),
+    joinRequests: (_: unknown, args: Parameters<typeof listJoinRequests>[0], ctx: Ctx) => listJoinRequests(args, ctx),
+    apiKeys: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => listApiKeys(args.workspaceId, ctx),
+    permissionCatalogue: (_: unknown, __: unknown, ctx: Ctx) => {
       requireSignedIn(ctx);
-      return (await loadAccess(ctx.db, ctx.actor, args.id)).workspace;
-    },
-    workspaces: (_: unknown, __: unknown, ctx: WorkspaceContext) => listWorkspaces(ctx),
-    myPermissions: async (_: unknown, args: { workspaceId: string }, ctx: WorkspaceContext) => {
-      requireSignedIn(ctx);
-      return (await loadAccess(ctx.db, ctx.actor, args.workspaceId)).permissions;
+      return permissionCatalogue();
     },
   },
   Mutation: {
-    createWorkspace: (_: unknown, args: { input: unknown }, ctx: WorkspaceContext) => createWorkspace(args, ctx),
+    createWorkspace: (_: unknown, args: { input: unknown }, ctx: Ctx) => createWorkspace(args, ctx),
+    updateWorkspace: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateWorkspace(args, ctx),
+    updateWorkspaceSettings: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>
+      updateWorkspaceSettings(args, ctx),
+    createRole: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) => createRole(args, ctx),
+    updateRole: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateRole(args, ctx),
+    deleteRole: (_: unknown, args: { id: string }, ctx: Ctx) => deleteRole(args, ctx),
+    setMemberRole: (_: unknown, args: Parameters<typeof setMemberRole>[0], ctx: Ctx) => setMemberRole(args, ctx),
+    removeMember: (_: unknown, args: { workspaceId: string; userId: string }, ctx: Ctx) => removeMember(args, ctx),
+    setMemberPermissions: (_: unknown, args: Parameters<typeof setMemberPermissions>[0], ctx: Ctx) =>
+      setMemberPermissions(args, ctx),
+    transferOwnership: (_: unknown, args: { workspaceId: string; userId: string }, ctx: Ctx) =>
+      transferOwnership(args, ctx),
+    requestToJoin: (_: unknown, args: { workspaceId: string; message?: string | null }, ctx: Ctx) =>
+      requestToJoin(args, ctx),
+    approveJoinRequest: (_: unknown, args: Parameters<typeof approveJoinRequest>[0], ctx: Ctx) =>
+      approveJoinRequest(args, ctx),
+    rejectJoinRequest: (_: unknown, args: { id: string }, ctx: Ctx) => rejectJoinRequest(args, ctx),
+    createTeam: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) => createTeam(args, ctx),
+    updateTeam: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateTeam(args, ctx),
+    deleteTeam: (_: unknown, args: { id: string }, ctx: Ctx) => deleteTeam(args, ctx),
+    createApiKey: (_: unknown, args: { workspaceId: string; name: string; permissions: string[] }, ctx: Ctx) =>
+      createApiKey(args, ctx),
+    revokeApiKey: (_: unknown, args: { id: string }, ctx: Ctx) => revokeApiKey(args, ctx),
+    rotateApiKey: (_: unknown, args: { id: string }, ctx: Ctx) => rotateApiKey(args, ctx),
   },
   Workspace: {
-    __resolveReference: async (ref: { id: string }, ctx: WorkspaceContext) =>
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) =>
       (await loadAccess(ctx.db, ctx.actor, ref.id)).workspace,
-    myRole: async (workspace: Workspace, _: unknown, ctx: WorkspaceContext) => {
+    myRole: async (workspace: Workspace, _: unknown, ctx: Ctx) => {
       if (ctx.actor.kind !== "user") return null;
       const membership = await ctx.db.membership.findUnique({
         where: { workspaceId_userId: { workspaceId: workspace.id, userId: ctx.actor.userId } },
       });
       return membership?.role ?? null;
     },
-    members: async (workspace: Workspace, _: unknown, ctx: WorkspaceContext) => {
-      requirePermission(await loadAccess(ctx.db, ctx.actor, workspace.id), "members:list");
-      const memberships = await ctx.db.membership.findMany({
-        where: { workspaceId: workspace.id },
-        orderBy: { createdAt: "asc" },
-      });
-      return memberships.map((m) => ({ user: { id: m.userId }, role: m.role }));
+    myPermissions: (workspace: Workspace, _: unknown, ctx: Ctx) => myPermissions(workspace.id, ctx),
+    members: (workspace: Workspace, _: unknown, ctx: Ctx) => listMembers(workspace.id, ctx),
+    roles: (workspace: Workspace, _: unknown, ctx: Ctx) => listRoles(workspace.id, ctx),
+    teams: (workspace: Workspace, _: unknown, ctx: Ctx) => listTeams(workspace.id, ctx),
+    settings: async (workspace: Workspace, _: unknown, ctx: Ctx) => {
+      const access = await authorize(ctx.db, ctx.actor, workspace.id, "workspace_settings:view");
+      return togglesOf(access.workspace);
     },
+    memberCount: async (workspace: Workspace, _: unknown, ctx: Ctx) => (await seatUse(ctx.db, workspace)).members,
+    pendingInvitations: async (workspace: Workspace, _: unknown, ctx: Ctx) =>
+      (await seatUse(ctx.db, workspace)).pendingInvitations,
     createdAt: (workspace: Workspace) => workspace.createdAt.toISOString(),
+  },
+  WorkspaceMember: {
+    user: (m: Membership) => ({ __typename: "User", id: m.userId }),
+    customRole: async (m: Membership, _: unknown, ctx: Ctx) => {
+      if (!m.customRoleId) return null;
+      const role = await ctx.db.customRole.findUnique({ where: { id: m.customRoleId } });
+      return role ? customRoleView(role) : null;
+    },
+    overrides: (m: Membership) => ({ granted: m.granted, denied: m.denied }),
+    joinedAt: (m: Membership) => m.createdAt.toISOString(),
+  },
+  Role: {
+    members: (role: RoleView, _: unknown, ctx: Ctx) =>
+      ctx.db.membership.findMany({
+        where: role.builtIn
+          ? { workspaceId: role.workspaceId, role: role.id as "OWNER" | "ADMIN" | "MEMBER" }
+          : { workspaceId: role.workspaceId, customRoleId: role.id },
+        orderBy: { createdAt: "asc" },
+      }),
+    createdAt: (role: RoleView) => iso(role.createdAt),
+    updatedAt: (role: RoleView) => iso(role.updatedAt),
+  },
+  Team: {
+    members: (team: TeamView) => team.memberIds.map((id) => ({ __typename: "User", id })),
+    createdAt: (team: TeamView) => team.createdAt.toISOString(),
+    updatedAt: (team: TeamView) => team.updatedAt.toISOString(),
+  },
+  JoinRequest: {
+    workspace: (request: JoinRequest, _: unknown, ctx: Ctx) =>
+      ctx.db.workspace.findUniqueOrThrow({ where: { id: request.workspaceId } }),
+    user: (request: JoinRequest) => ({ __typename: "User", id: request.userId }),
+    decidedBy: (request: JoinRequest) => (request.decidedBy ? { __typename: "User", id: request.decidedBy } : null),
+    decidedAt: (request: JoinRequest) => iso(request.decidedAt),
+    createdAt: (request: JoinRequest) => request.createdAt.toISOString(),
+  },
+  ApiKey: {
+    prefix: (key: ApiKey) => `${API_KEY_SCHEME}${key.prefix}`,
+    createdBy: (key: ApiKey) => ({ __typename: "User", id: key.createdBy }),
+    createdAt: (key: ApiKey) => key.createdAt.toISOString(),
+    rotatedAt: (key: ApiKey) => iso(key.rotatedAt),
+    lastUsedAt: (key: ApiKey) => iso(key.lastUsedAt),
+    revokedAt: (key: ApiKey) => iso(key.revokedAt),
+    revoked: (key: ApiKey) => key.revokedAt !== null,
+  },
+  User: {
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    workspaceCount: (user: { id: string }, _: unknown, ctx: Ctx) => workspaceCount(user.id, ctx),
   },
 };

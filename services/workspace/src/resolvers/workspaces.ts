@@ -1,18 +1,18 @@
 import { z } from "zod";
 import { conflict, forbidden, invalidInput, unauthenticated } from "@support/errors";
+import { eventActorFrom } from "@support/events";
 import type { Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
-import { publish } from "../events/publish.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+import { addMembership } from "../db/memberships.js";
+import { authorize, isUniqueViolation } from "./access.js";
 
-export const createWorkspaceInput = z.object({
-  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
-});
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
-  );
-}
+export const workspaceNameSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(100, "must be at most 100 characters");
+export const createWorkspaceInput = z.object({ name: workspaceNameSchema });
 
 export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
   const { actor } = ctx;
@@ -25,16 +25,60 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
   try {
     return await ctx.db.$transaction(async (tx) => {
       const workspace = await tx.workspace.create({ data: { organisationId: actor.organisationId, name } });
-      await tx.membership.create({ data: { workspaceId: workspace.id, userId: actor.userId, role: "OWNER" } });
-      await publish(tx, {
-        type: "workspace.created",
-        workspaceId: workspace.id,
-        organisationId: workspace.organisationId,
-        actor: { type: "user", id: actor.userId },
-        target: { type: "workspace", id: workspace.id, label: workspace.name },
-        changes: [{ field: "name", old: null, new: workspace.name }],
-        data: { ownerId: actor.userId },
+      const eventActor = eventActorFrom(actor);
+      await publish(
+        tx,
+        workspaceEvent(
+          workspace,
+          eventActor,
+          "workspace.created",
+          { type: "workspace", id: workspace.id, label: workspace.name },
+          [{ field: "name", old: null, new: workspace.name }],
+          { ownerId: actor.userId },
+        ),
+      );
+      // The owner's seat is the first; a new workspace always has one.
+      await addMembership(tx, {
+        workspace,
+        userId: actor.userId,
+        role: "OWNER",
+        customRoleId: null,
+        actor: eventActor,
+        checkSeats: false,
+        via: "workspace_created",
       });
+      return workspace;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`A workspace named "${name}" already exists in this organisation`);
+    throw error;
+  }
+}
+
+export async function updateWorkspace(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
+  const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");
+  const parsed = z.object({ name: workspaceNameSchema }).safeParse(args.input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const before = access.workspace;
+  const { name } = parsed.data;
+  if (name === before.name) return before;
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const workspace = await tx.workspace.update({ where: { id: before.id }, data: { name } });
+      await publish(
+        tx,
+        workspaceEvent(
+          workspace,
+          eventActorFrom(ctx.actor),
+          "workspace.updated",
+          {
+            type: "workspace",
+            id: workspace.id,
+            label: workspace.name,
+          },
+          [{ field: "name", old: before.name, new: name }],
+        ),
+      );
       return workspace;
     });
   } catch (error) {

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from "fastify";
+import type { ApiKeyActor } from "@support/actor-context";
+import { apiKeyMatches, parseApiKey, API_KEY_SCHEME } from "../domain/api-keys.js";
+import type { Db } from "../db/client.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+
+/**
+ * Called by the gateway for `Bearer sk_…` on every request (with an anonymous signed context):
+ * a valid, unrevoked key becomes an apiKey actor carrying exactly the key's permissions. Each
+ * use is recorded by prefix (`api_key.used`), never with the secret.
+ */
+export function registerApiKeyRoutes(app: FastifyInstance, db: Db): void {
+  app.post<{ Body: { key?: unknown } }>("/internal/api-keys/authenticate", async (request, reply) => {
+    const key = request.body?.key;
+    const parsed = typeof key === "string" ? parseApiKey(key) : null;
+    const refuse = () => reply.code(401).send({ error: "invalid API key" });
+    if (!parsed || typeof key !== "string") return refuse();
+    const apiKey = await db.apiKey.findUnique({ where: { prefix: parsed.prefix }, include: { workspace: true } });
+    if (!apiKey || apiKey.revokedAt || !apiKeyMatches(key, apiKey.secretHash)) return refuse();
+    const actor: ApiKeyActor = {
+      kind: "apiKey",
+      apiKeyId: apiKey.id,
+      prefix: `${API_KEY_SCHEME}${apiKey.prefix}`,
+      workspaceId: apiKey.workspaceId,
+      organisationId: apiKey.workspace.organisationId,
+      permissions: apiKey.permissions,
+    };
+    await db.$transaction(async (tx) => {
+      const usedAt = new Date();
+      await tx.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: usedAt } });
+      await publish(
+        tx,
+        workspaceEvent(
+          apiKey.workspace,
+          { type: "apiKey", id: apiKey.id, prefix: actor.prefix },
+          "api_key.used",
+          { type: "api_key", id: apiKey.id, label: actor.prefix },
+          [{ field: "lastUsedAt", old: apiKey.lastUsedAt?.toISOString() ?? null, new: usedAt.toISOString() }],
+          { apiKeyId: apiKey.id, prefix: actor.prefix, requestId: request.id },
+        ),
+      );
+    });
+    return { actor };
+  });
+}

@@ -1,0 +1,145 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import { eventActorFrom } from "@support/events";
+import type { Actor } from "@support/actor-context";
+import { permissionsOf } from "../domain/access.js";
+import { assertCanChangeRole, assertCanRemove, assignableRole } from "../domain/members.js";
+import { togglesOf } from "../domain/settings.js";
+import type { Db } from "../db/client.js";
+import { addMembership, changeMembershipRole, removeMembership } from "../db/memberships.js";
+import { authorize } from "../resolvers/access.js";
+import { customRoleOf } from "../resolvers/roles.js";
+
+/** Workspaces of the actor's organisation the actor administers (members:update; org admins all). */
+async function administeredWorkspaceIds(db: Db, actor: Actor): Promise<string[]> {
+  if (actor.kind !== "user") return [];
+  if (actor.orgRole === "ORG_ADMIN") {
+    const all = await db.workspace.findMany({ where: { organisationId: actor.organisationId }, select: { id: true } });
+    return all.map((w) => w.id);
+  }
+  const memberships = await db.membership.findMany({
+    where: { userId: actor.userId, workspace: { organisationId: actor.organisationId } },
+    include: { workspace: true, customRole: true },
+  });
+  return memberships
+    .filter((m) =>
+      permissionsOf(actor, {
+        workspace: m.workspace,
+        membership: m,
+        toggles: togglesOf(m.workspace),
+        plan: m.workspace.plan,
+      }).includes("members:update"),
+    )
+    .map((m) => m.workspaceId);
+}
+
+const querySchema = z.object({ userIds: z.array(z.string().uuid()).max(1000).optional() }).strict();
+
+const applySchema = z
+  .object({
+    userId: z.string().uuid(),
+    set: z
+      .array(
+        z.object({
+          workspaceId: z.string().uuid(),
+          role: z.enum(["OWNER", "ADMIN", "MEMBER", "CUSTOM"]).nullish(),
+          customRoleId: z.string().uuid().nullish(),
+        }),
+      )
+      .default([]),
+    remove: z.array(z.string().uuid()).default([]),
+  })
+  .strict();
+
+/** The internal endpoints of docs/adr/0004 that identity calls for `users` and `updateUser`. */
+export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
+  app.post("/internal/memberships/query", async (request, reply) => {
+    const parsed = querySchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
+    const workspaceIds = await administeredWorkspaceIds(db, request.actor);
+    const memberships = await db.membership.findMany({
+      where: {
+        workspaceId: { in: workspaceIds },
+        ...(parsed.data.userIds ? { userId: { in: parsed.data.userIds } } : {}),
+      },
+      orderBy: [{ workspaceId: "asc" }, { createdAt: "asc" }],
+    });
+    return {
+      memberships: memberships.map((m) => ({
+        userId: m.userId,
+        workspaceId: m.workspaceId,
+        role: m.role,
+        customRoleId: m.customRoleId,
+      })),
+    };
+  });
+
+  /**
+   * Sets and removes one user's memberships, all or nothing: any refused workspace refuses the
+   * whole request. Domain refusals answer 200 with `{ error: { code, message } }` (the call
+   * itself succeeded); a malformed body is 400.
+   */
+  app.post("/internal/memberships/apply", async (request, reply) => {
+    const parsed = applySchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
+    const { userId, set, remove } = parsed.data;
+    const actor = request.actor;
+    try {
+      if (actor.kind !== "user") throw forbidden("Only people can change memberships");
+      const touched = [...set.map((s) => s.workspaceId), ...remove];
+      if (new Set(touched).size !== touched.length)
+        throw invalidInput([{ path: ["set"], message: "each workspace may appear once" }]);
+      const person = await db.person.findUnique({ where: { userId } });
+      if (person && person.organisationId !== actor.organisationId) throw notFound("User");
+      const eventActor = eventActorFrom(actor);
+      await db.$transaction(async (tx) => {
+        for (const entry of set) {
+          const access = await authorize(tx, actor, entry.workspaceId, "members:update");
+          const role = assignableRole(entry.role === "CUSTOM" ? null : entry.role, entry.customRoleId);
+          if (role.customRoleId) await customRoleOf(tx, entry.workspaceId, role.customRoleId);
+          const existing = await tx.membership.findUnique({
+            where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
+          });
+          if (existing) {
+            if (existing.role === role.role && existing.customRoleId === role.customRoleId) continue;
+            assertCanChangeRole(actor.userId, existing);
+            await changeMembershipRole(tx, {
+              workspace: access.workspace,
+              membership: existing,
+              role: role.role,
+              customRoleId: role.customRoleId,
+              actor: eventActor,
+            });
+          } else {
+            await addMembership(tx, {
+              workspace: access.workspace,
+              userId,
+              role: role.role,
+              customRoleId: role.customRoleId,
+              actor: eventActor,
+              checkSeats: true,
+              via: "update_user",
+            });
+          }
+        }
+        for (const workspaceId of remove) {
+          const access = await authorize(tx, actor, workspaceId, "members:remove");
+          const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
+          if (!existing) continue;
+          assertCanRemove(actor.userId, existing);
+          await removeMembership(tx, {
+            workspace: access.workspace,
+            membership: existing,
+            actor: eventActor,
+            reason: "removed",
+          });
+        }
+      });
+      return { ok: true };
+    } catch (error) {
+      if (isAppError(error)) return { error: { code: error.code, message: error.message } };
+      throw error;
+    }
+  });
+}

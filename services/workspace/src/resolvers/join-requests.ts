@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
+import { eventActorFrom } from "@support/events";
+import type { JoinRequest, JoinRequestStatus } from "../db/generated/client.js";
+import type { WorkspaceContext } from "../context.js";
+import { assignableRole } from "../domain/members.js";
+import { addMembership, memberTarget } from "../db/memberships.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+import { authorize, isUuid, requireUser } from "./access.js";
+import { customRoleOf } from "./roles.js";
+
+/**
+ * Join requests (seed 001). Deciding them needs `members:invite` — the catalogue's "invite people
+ * and approve join requests" — which org admins and the workspace's owner and admins have
+ * (and any custom role or override that grants it).
+ */
+const requestTarget = (request: JoinRequest, label: string | null) => ({ type: "join_request", id: request.id, label });
+
+export async function requestToJoin(
+  args: { workspaceId: string; message?: string | null },
+  ctx: WorkspaceContext,
+): Promise<JoinRequest> {
+  const actor = requireUser(ctx.actor, "ask to join a workspace");
+  const parsed = z
+    .object({ message: z.string().trim().max(500, "must be at most 500 characters").nullish() })
+    .safeParse({ message: args.message });
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const workspace = isUuid(args.workspaceId)
+    ? await ctx.db.workspace.findUnique({ where: { id: args.workspaceId } })
+    : null;
+  // Only a workspace of one's own organisation can be asked for; any other is not there.
+  if (!workspace || workspace.organisationId !== actor.organisationId) throw notFound("Workspace");
+  return ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM workspace WHERE id = ${workspace.id}::uuid FOR UPDATE`;
+    const member = await tx.membership.findUnique({
+      where: { workspaceId_userId: { workspaceId: workspace.id, userId: actor.userId } },
+    });
+    if (member) throw conflict("You are already a member of this workspace");
+    const pending = await tx.joinRequest.findFirst({
+      where: { workspaceId: workspace.id, userId: actor.userId, status: "PENDING" },
+    });
+    if (pending) throw conflict("You already asked to join this workspace; the request is pending");
+    const request = await tx.joinRequest.create({
+      data: { workspaceId: workspace.id, userId: actor.userId, message: parsed.data.message || null },
+    });
+    const target = await memberTarget(tx, actor.userId);
+    await publish(
+      tx,
+      workspaceEvent(
+        workspace,
+        eventActorFrom(actor),
+        "join_request.created",
+        requestTarget(request, target.label),
+        [{ field: "status", old: null, new: "PENDING" }],
+        { joinRequestId: request.id, userId: actor.userId },
+      ),
+    );
+    return request;
+  });
+}
+
+async function loadPending(ctx: WorkspaceContext, id: string) {
+  const request = isUuid(id) ? await ctx.db.joinRequest.findUnique({ where: { id } }) : null;
+  if (!request) throw notFound("Join request");
+  try {
+    const access = await authorize(ctx.db, ctx.actor, request.workspaceId, "members:invite");
+    return { request, access };
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") throw notFound("Join request");
+    throw error;
+  }
+}
+
+function refuseDecided(request: JoinRequest): void {
+  if (request.status !== "PENDING") throw conflict(`This join request was already ${request.status.toLowerCase()}`);
+}
+
+export async function approveJoinRequest(
+  args: { id: string; role?: string | null; customRoleId?: string | null },
+  ctx: WorkspaceContext,
+): Promise<JoinRequest> {
+  const { request, access } = await loadPending(ctx, args.id);
+  const role = assignableRole(args.role ?? (args.customRoleId ? null : "MEMBER"), args.customRoleId);
+  const eventActor = eventActorFrom(ctx.actor);
+  return ctx.db.$transaction(async (tx) => {
+    const current = await tx.joinRequest.findUniqueOrThrow({ where: { id: request.id } });
+    refuseDecided(current);
+    if (role.customRoleId) await customRoleOf(tx, access.workspace.id, role.customRoleId);
+    const existing = await tx.membership.findUnique({
+      where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: request.userId } },
+    });
+    if (existing) throw conflict("This person is already a member of the workspace");
+    // Takes a seat: PLAN_LIMIT when members plus pending invitations already fill the seats.
+    await addMembership(tx, {
+      workspace: access.workspace,
+      userId: request.userId,
+      role: role.role,
+      customRoleId: role.customRoleId,
+      actor: eventActor,
+      checkSeats: true,
+      via: "join_request",
+    });
+    const decided = await tx.joinRequest.update({
+      where: { id: request.id },
+      data: {
+        status: "APPROVED",
+        role: role.role,
+        customRoleId: role.customRoleId,
+        decidedAt: new Date(),
+        decidedBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+      },
+    });
+    const target = await memberTarget(tx, request.userId);
+    await publish(
+      tx,
+      workspaceEvent(
+        access.workspace,
+        eventActor,
+        "join_request.approved",
+        requestTarget(decided, target.label),
+        [
+          { field: "status", old: "PENDING", new: "APPROVED" },
+          { field: "role", old: null, new: role.role },
+        ],
+        { joinRequestId: decided.id, userId: request.userId, role: role.role, customRoleId: role.customRoleId },
+      ),
+    );
+    return decided;
+  });
+}
+
+export async function rejectJoinRequest(args: { id: string }, ctx: WorkspaceContext): Promise<JoinRequest> {
+  const { request, access } = await loadPending(ctx, args.id);
+  return ctx.db.$transaction(async (tx) => {
+    const current = await tx.joinRequest.findUniqueOrThrow({ where: { id: request.id } });
+    refuseDecided(current);
+    const decided = await tx.joinRequest.update({
+      where: { id: request.id },
+      data: {
+        status: "REJECTED",
+        decidedAt: new Date(),
+        decidedBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+      },
+    });
+    const target = await memberTarget(tx, request.userId);
+    await publish(
+      tx,
+      workspaceEvent(
+        access.workspace,
+        eventActorFrom(ctx.actor),
+        "join_request.rejected",
+        requestTarget(decided, target.label),
+        [{ field: "status", old: "PENDING", new: "REJECTED" }],
+        { joinRequestId: decided.id, userId: request.userId },
+      ),
+    );
+    return decided;
+  });
+}
+
+export async function listJoinRequests(
+  args: { workspaceId: string; status?: JoinRequestStatus | null },
+  ctx: WorkspaceContext,
+): Promise<JoinRequest[]> {
+  await authorize(ctx.db, ctx.actor, args.workspaceId, "members:invite");
+  return ctx.db.joinRequest.findMany({
+    where: { workspaceId: args.workspaceId, ...(args.status ? { status: args.status } : {}) },
+    orderBy: { createdAt: "desc" },
+  });
+}

@@ -1,0 +1,190 @@
+import { z } from "zod";
+import { badUserInput, invalidInput, notFound } from "@support/errors";
+import { eventActorFrom } from "@support/events";
+import type { Membership, Workspace } from "../db/generated/client.js";
+import type { WorkspaceContext } from "../context.js";
+import {
+  assertCanChangeRole,
+  assertCanEditOverrides,
+  assertCanRemove,
+  assertCanTransfer,
+  assertExactlyOneOwner,
+  assignableRole,
+} from "../domain/members.js";
+import { parseOverrides } from "../domain/permission-input.js";
+import { changeMembershipRole, memberTarget, removeMembership } from "../db/memberships.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+import { authorize, isUuid, requireUser } from "./access.js";
+import { customRoleOf } from "./roles.js";
+import type { Tx } from "../db/client.js";
+
+const actorUserId = (ctx: WorkspaceContext): string | null => (ctx.actor.kind === "user" ? ctx.actor.userId : null);
+
+async function memberOf(tx: Tx | WorkspaceContext["db"], workspaceId: string, userId: string): Promise<Membership> {
+  const membership = isUuid(userId)
+    ? await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } })
+    : null;
+  if (!membership) throw notFound("Member");
+  return membership;
+}
+
+export async function setMemberRole(
+  args: { workspaceId: string; userId: string; role?: string | null; customRoleId?: string | null },
+  ctx: WorkspaceContext,
+): Promise<Membership> {
+  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
+  const next = assignableRole(args.role, args.customRoleId);
+  return ctx.db.$transaction(async (tx) => {
+    const target = await memberOf(tx, access.workspace.id, args.userId);
+    assertCanChangeRole(actorUserId(ctx), target);
+    if (next.customRoleId) await customRoleOf(tx, access.workspace.id, next.customRoleId);
+    return changeMembershipRole(tx, {
+      workspace: access.workspace,
+      membership: target,
+      role: next.role,
+      customRoleId: next.customRoleId,
+      actor: eventActorFrom(ctx.actor),
+    });
+  });
+}
+
+export async function removeMember(args: { workspaceId: string; userId: string }, ctx: WorkspaceContext) {
+  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:remove");
+  return ctx.db.$transaction(async (tx) => {
+    const target = await memberOf(tx, access.workspace.id, args.userId);
+    assertCanRemove(actorUserId(ctx), target);
+    await removeMembership(tx, {
+      workspace: access.workspace,
+      membership: target,
+      actor: eventActorFrom(ctx.actor),
+      reason: "removed",
+    });
+    return target.userId;
+  });
+}
+
+const overridesArgs = z.object({
+  userIds: z.array(z.string()).min(1, "name at least one member").max(500),
+  grant: z.array(z.string()).nullish(),
+  deny: z.array(z.string()).nullish(),
+});
+
+/**
+ * Bulk override edit (seed 003): validated as a whole first, then written in one transaction;
+ * any refused member refuses the whole request.
+ */
+export async function setMemberPermissions(
+  args: { workspaceId: string; userIds: string[]; grant?: string[] | null; deny?: string[] | null },
+  ctx: WorkspaceContext,
+): Promise<Membership[]> {
+  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
+  const parsed = overridesArgs.safeParse(args);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const { grant, deny } = parsed.data;
+  if (!grant && !deny) throw badUserInput("Give grant, deny or both", "grant");
+  const userIds = [...new Set(parsed.data.userIds)];
+  const badIds = userIds.filter((id) => !isUuid(id));
+  if (badIds.length > 0) throw badUserInput(`Not member ids: ${badIds.join(", ")}`, "userIds");
+  return ctx.db.$transaction(async (tx) => {
+    const targets = await tx.membership.findMany({
+      where: { workspaceId: access.workspace.id, userId: { in: userIds } },
+    });
+    const missing = userIds.filter((id) => !targets.some((t) => t.userId === id));
+    if (missing.length > 0) throw notFound(`Member ${missing.join(", ")}`);
+    assertCanEditOverrides(actorUserId(ctx), targets);
+    const updated: Membership[] = [];
+    for (const target of targets) {
+      // A list that is not given keeps the member's current one; the pair is validated together.
+      const overrides = parseOverrides(grant ?? target.granted, deny ?? target.denied);
+      const changes = [
+        ...(JSON.stringify(overrides.granted) !== JSON.stringify(target.granted)
+          ? [{ field: "granted", old: target.granted, new: overrides.granted }]
+          : []),
+        ...(JSON.stringify(overrides.denied) !== JSON.stringify(target.denied)
+          ? [{ field: "denied", old: target.denied, new: overrides.denied }]
+          : []),
+      ];
+      const row = await tx.membership.update({
+        where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: target.userId } },
+        data: { granted: overrides.granted, denied: overrides.denied },
+      });
+      if (changes.length > 0) {
+        await publish(
+          tx,
+          workspaceEvent(
+            access.workspace,
+            eventActorFrom(ctx.actor),
+            "member.permissions_changed",
+            await memberTarget(tx, target.userId),
+            changes,
+            { userId: target.userId, granted: overrides.granted, denied: overrides.denied },
+          ),
+        );
+      }
+      updated.push(row);
+    }
+    return userIds.map((id) => updated.find((m) => m.userId === id) as Membership);
+  });
+}
+
+export async function transferOwnership(
+  args: { workspaceId: string; userId: string },
+  ctx: WorkspaceContext,
+): Promise<Workspace> {
+  const actor = requireUser(ctx.actor, "transfer ownership");
+  const access = await authorize(ctx.db, actor, args.workspaceId, "members:list");
+  return ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM workspace WHERE id = ${access.workspace.id}::uuid FOR UPDATE`;
+    const owner = await tx.membership.findFirst({ where: { workspaceId: access.workspace.id, role: "OWNER" } });
+    if (!owner) throw new Error(`workspace ${access.workspace.id} has no owner`);
+    const target = await memberOf(tx, access.workspace.id, args.userId);
+    assertCanTransfer(actor.userId, owner, target);
+    await tx.membership.update({
+      where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: owner.userId } },
+      data: { role: "ADMIN", customRoleId: null },
+    });
+    // The new owner's overrides would be meaningless (the owner cannot be restricted).
+    await tx.membership.update({
+      where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: target.userId } },
+      data: { role: "OWNER", customRoleId: null, granted: [], denied: [] },
+    });
+    assertExactlyOneOwner(await tx.membership.findMany({ where: { workspaceId: access.workspace.id } }));
+    const eventActor = eventActorFrom(actor);
+    await publish(
+      tx,
+      workspaceEvent(
+        access.workspace,
+        eventActor,
+        "ownership.transferred",
+        { type: "workspace", id: access.workspace.id, label: access.workspace.name },
+        [{ field: "ownerId", old: owner.userId, new: target.userId }],
+        { userId: target.userId, role: "OWNER", customRoleId: null, previousOwnerId: owner.userId },
+      ),
+      workspaceEvent(
+        access.workspace,
+        eventActor,
+        "member.role_changed",
+        await memberTarget(tx, owner.userId),
+        [{ field: "role", old: "OWNER", new: "ADMIN" }],
+        { userId: owner.userId, role: "ADMIN", customRoleId: null },
+      ),
+      workspaceEvent(
+        access.workspace,
+        eventActor,
+        "member.role_changed",
+        await memberTarget(tx, target.userId),
+        [
+          { field: "role", old: target.role, new: "OWNER" },
+          ...(target.customRoleId ? [{ field: "customRoleId", old: target.customRoleId, new: null }] : []),
+        ],
+        { userId: target.userId, role: "OWNER", customRoleId: null },
+      ),
+    );
+    return access.workspace;
+  });
+}
+
+export async function listMembers(workspaceId: string, ctx: WorkspaceContext): Promise<Membership[]> {
+  await authorize(ctx.db, ctx.actor, workspaceId, "members:list");
+  return ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } });
+}

@@ -1,0 +1,229 @@
+import { z } from "zod";
+import { badUserInput, conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
+import { eventActorFrom } from "@support/events";
+import {
+  CUSTOM_ROLE_ALLOWANCE,
+  builtInRolePermissions,
+  canCreateCustomRole,
+  type BuiltInRole,
+  type TicketAccess,
+} from "@support/permissions";
+import type { CustomRole } from "../db/generated/client.js";
+import type { WorkspaceContext } from "../context.js";
+import { grantablePermissions } from "../domain/permission-input.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+import { authorize, isUniqueViolation, isUuid } from "./access.js";
+import type { Db, Tx } from "../db/client.js";
+
+/** A role as the graph shows it: built-in ones are listed too, with their fixed ticket access. */
+export interface RoleView {
+  id: string;
+  workspaceId: string;
+  name: string;
+  builtIn: boolean;
+  permissions: string[];
+  ticketAccess: TicketAccess;
+  createdAt: Date | null;
+  updatedAt: Date | null;
+}
+
+const BUILT_IN_ROLES: BuiltInRole[] = ["OWNER", "ADMIN", "MEMBER"];
+
+export const builtInRoleView = (workspaceId: string, role: BuiltInRole): RoleView => ({
+  id: role,
+  workspaceId,
+  name: role,
+  builtIn: true,
+  permissions: builtInRolePermissions(role),
+  ticketAccess: "ALL",
+  createdAt: null,
+  updatedAt: null,
+});
+
+export const customRoleView = (role: CustomRole): RoleView => ({ ...role, builtIn: false });
+
+const roleName = z.string().trim().min(1, "must not be empty").max(60, "must be at most 60 characters");
+const ticketAccess = z.enum(["ALL", "ASSIGNED_TO_ME_OR_MY_TEAMS", "ASSIGNED_TO_ME"]);
+const createRoleInput = z.object({
+  name: roleName,
+  permissions: z.array(z.string()),
+  ticketAccess: ticketAccess.nullish(),
+});
+const updateRoleInput = z.object({
+  name: roleName.nullish(),
+  permissions: z.array(z.string()).nullish(),
+  ticketAccess: ticketAccess.nullish(),
+});
+
+const roleTarget = (role: CustomRole) => ({ type: "role", id: role.id, label: role.name });
+
+function duplicateName(name: string) {
+  return conflict(`A role named "${name}" already exists in this workspace`);
+}
+
+/** Built-in names are taken: a custom role called "Admin" would be ambiguous in every list. */
+function refuseBuiltInName(name: string): void {
+  if (BUILT_IN_ROLES.some((role) => role.toLowerCase() === name.toLowerCase())) throw duplicateName(name);
+}
+
+async function sameNameExists(db: Db | Tx, workspaceId: string, name: string, exceptId?: string): Promise<boolean> {
+  const found = await db.customRole.findFirst({
+    where: { workspaceId, name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) },
+  });
+  return found !== null;
+}
+
+export async function listRoles(workspaceId: string, ctx: WorkspaceContext): Promise<RoleView[]> {
+  await authorize(ctx.db, ctx.actor, workspaceId, "roles:list");
+  const custom = await ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } });
+  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)];
+}
+
+export async function createRole(
+  args: { workspaceId: string; input: unknown },
+  ctx: WorkspaceContext,
+): Promise<RoleView> {
+  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "roles:create");
+  const parsed = createRoleInput.safeParse(args.input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const { name } = parsed.data;
+  const permissions = grantablePermissions(parsed.data.permissions, "permissions", "a role");
+  refuseBuiltInName(name);
+  try {
+    const role = await ctx.db.$transaction(async (tx) => {
+      // The row lock serialises role creation per workspace, so the allowance cannot be overrun.
+      await tx.$queryRaw`SELECT id FROM workspace WHERE id = ${access.workspace.id}::uuid FOR UPDATE`;
+      const { plan } = await tx.workspace.findUniqueOrThrow({ where: { id: access.workspace.id } });
+      const existing = await tx.customRole.count({ where: { workspaceId: access.workspace.id } });
+      if (!canCreateCustomRole(plan, existing)) {
+        const allowance = CUSTOM_ROLE_ALLOWANCE[plan];
+        throw planLimit(
+          allowance === 0
+            ? `The ${plan} plan includes no custom roles; upgrade to PRO or UNLIMITED to create one`
+            : `The ${plan} plan includes ${allowance} custom role${allowance === 1 ? "" : "s"} and this workspace has ${existing}; upgrade to create more`,
+        );
+      }
+      if (await sameNameExists(tx, access.workspace.id, name)) throw duplicateName(name);
+      const created = await tx.customRole.create({
+        data: {
+          workspaceId: access.workspace.id,
+          name,
+          permissions,
+          ticketAccess: parsed.data.ticketAccess ?? "ALL",
+        },
+      });
+      await publish(
+        tx,
+        workspaceEvent(
+          access.workspace,
+          eventActorFrom(ctx.actor),
+          "role.created",
+          roleTarget(created),
+          [
+            { field: "name", old: null, new: created.name },
+            { field: "permissions", old: null, new: created.permissions },
+            { field: "ticketAccess", old: null, new: created.ticketAccess },
+          ],
+          { roleId: created.id },
+        ),
+      );
+      return created;
+    });
+    return customRoleView(role);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(name);
+    throw error;
+  }
+}
+
+/** A custom role by id, NOT_FOUND unless the actor can see its workspace. */
+async function loadRole(ctx: WorkspaceContext, id: string, permission: "roles:update" | "roles:delete") {
+  if (!isUuid(id)) throw notFound("Role");
+  const role = await ctx.db.customRole.findUnique({ where: { id } });
+  if (!role) throw notFound("Role");
+  try {
+    const access = await authorize(ctx.db, ctx.actor, role.workspaceId, permission);
+    return { role, access };
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") throw notFound("Role");
+    throw error;
+  }
+}
+
+export async function updateRole(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<RoleView> {
+  const { role: before, access } = await loadRole(ctx, args.id, "roles:update");
+  const parsed = updateRoleInput.safeParse(args.input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const name = parsed.data.name ?? before.name;
+  const permissions = parsed.data.permissions
+    ? grantablePermissions(parsed.data.permissions, "permissions", "a role")
+    : before.permissions;
+  const ticketAccessNext = parsed.data.ticketAccess ?? before.ticketAccess;
+  if (name !== before.name) refuseBuiltInName(name);
+  const changes = [
+    ...(name !== before.name ? [{ field: "name", old: before.name, new: name }] : []),
+    ...(JSON.stringify(permissions) !== JSON.stringify(before.permissions)
+      ? [{ field: "permissions", old: before.permissions, new: permissions }]
+      : []),
+    ...(ticketAccessNext !== before.ticketAccess
+      ? [{ field: "ticketAccess", old: before.ticketAccess, new: ticketAccessNext }]
+      : []),
+  ];
+  if (changes.length === 0) return customRoleView(before);
+  try {
+    const role = await ctx.db.$transaction(async (tx) => {
+      if (name !== before.name && (await sameNameExists(tx, before.workspaceId, name, before.id)))
+        throw duplicateName(name);
+      const updated = await tx.customRole.update({
+        where: { id: before.id },
+        data: { name, permissions, ticketAccess: ticketAccessNext },
+      });
+      await publish(
+        tx,
+        workspaceEvent(access.workspace, eventActorFrom(ctx.actor), "role.updated", roleTarget(updated), changes, {
+          roleId: updated.id,
+        }),
+      );
+      return updated;
+    });
+    return customRoleView(role);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(name);
+    throw error;
+  }
+}
+
+export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
+  const { role, access } = await loadRole(ctx, args.id, "roles:delete");
+  return ctx.db.$transaction(async (tx) => {
+    const holders = await tx.membership.count({ where: { customRoleId: role.id } });
+    if (holders > 0) {
+      throw conflict(
+        `The role "${role.name}" is held by ${holders} member${holders === 1 ? "" : "s"}; give them another role first`,
+      );
+    }
+    await tx.customRole.delete({ where: { id: role.id } });
+    await publish(
+      tx,
+      workspaceEvent(
+        access.workspace,
+        eventActorFrom(ctx.actor),
+        "role.deleted",
+        roleTarget(role),
+        [
+          { field: "name", old: role.name, new: null },
+          { field: "permissions", old: role.permissions, new: null },
+        ],
+        { roleId: role.id },
+      ),
+    );
+    return role.id;
+  });
+}
+
+/** Used by setMemberRole and join approvals: a custom role of this workspace, or BAD_USER_INPUT. */
+export async function customRoleOf(db: Db | Tx, workspaceId: string, customRoleId: string): Promise<CustomRole> {
+  const role = isUuid(customRoleId) ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
+  if (!role || role.workspaceId !== workspaceId) throw badUserInput("No such role in this workspace", "customRoleId");
+  return role;
+}

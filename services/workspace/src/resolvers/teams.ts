@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
+import { eventActorFrom, type FieldChange } from "@support/events";
+import type { Team } from "../db/generated/client.js";
+import type { WorkspaceContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import { publish, workspaceEvent } from "../events/publish.js";
+import { authorize, isUniqueViolation, isUuid } from "./access.js";
+
+export type TeamView = Team & { memberIds: string[] };
+
+const teamName = z.string().trim().min(1, "must not be empty").max(80, "must be at most 80 characters");
+const description = z.string().trim().max(1000, "must be at most 1000 characters");
+const memberIds = z.array(z.string().uuid("must be a member id")).max(1000);
+const createTeamInput = z.object({
+  name: teamName,
+  description: description.nullish(),
+  active: z.boolean().nullish(),
+  memberIds: memberIds.nullish(),
+});
+const updateTeamInput = z.object({
+  name: teamName.nullish(),
+  description: description.nullish(),
+  active: z.boolean().nullish(),
+  memberIds: memberIds.nullish(),
+});
+
+const teamTarget = (team: Team) => ({ type: "team", id: team.id, label: team.name });
+const duplicateName = (name: string) => conflict(`A team named "${name}" already exists in this workspace`);
+
+/** Team members must be members of the team's workspace (seed 002). */
+async function checkMembers(tx: Tx, workspaceId: string, userIds: string[]): Promise<string[]> {
+  const unique = [...new Set(userIds)];
+  const found = await tx.membership.findMany({
+    where: { workspaceId, userId: { in: unique } },
+    select: { userId: true },
+  });
+  const outsiders = unique.filter((id) => !found.some((m) => m.userId === id));
+  if (outsiders.length > 0) throw badUserInput(`Not members of this workspace: ${outsiders.join(", ")}`, "memberIds");
+  return unique.sort();
+}
+
+async function sameNameExists(tx: Tx, workspaceId: string, name: string, exceptId?: string): Promise<boolean> {
+  const found = await tx.team.findFirst({
+    where: { workspaceId, name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) },
+  });
+  return found !== null;
+}
+
+async function membersOf(tx: Tx | WorkspaceContext["db"], teamId: string): Promise<string[]> {
+  const rows = await tx.teamMember.findMany({ where: { teamId }, orderBy: { userId: "asc" } });
+  return rows.map((r) => r.userId);
+}
+
+export async function createTeam(
+  args: { workspaceId: string; input: unknown },
+  ctx: WorkspaceContext,
+): Promise<TeamView> {
+  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "teams:create");
+  const parsed = createTeamInput.safeParse(args.input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const input = parsed.data;
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const ids = await checkMembers(tx, access.workspace.id, input.memberIds ?? []);
+      if (await sameNameExists(tx, access.workspace.id, input.name)) throw duplicateName(input.name);
+      const team = await tx.team.create({
+        data: {
+          workspaceId: access.workspace.id,
+          name: input.name,
+          description: input.description ?? "",
+          active: input.active ?? true,
+          members: { create: ids.map((userId) => ({ userId })) },
+        },
+      });
+      await publish(
+        tx,
+        workspaceEvent(
+          access.workspace,
+          eventActorFrom(ctx.actor),
+          "team.created",
+          teamTarget(team),
+          [
+            { field: "name", old: null, new: team.name },
+            { field: "description", old: null, new: team.description },
+            { field: "active", old: null, new: team.active },
+            { field: "memberIds", old: null, new: ids },
+          ],
+          { teamId: team.id },
+        ),
+      );
+      return { ...team, memberIds: ids };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(input.name);
+    throw error;
+  }
+}
+
+async function loadTeam(ctx: WorkspaceContext, id: string, permission: "teams:update" | "teams:delete") {
+  const team = isUuid(id) ? await ctx.db.team.findUnique({ where: { id } }) : null;
+  if (!team) throw notFound("Team");
+  try {
+    return { team, access: await authorize(ctx.db, ctx.actor, team.workspaceId, permission) };
+  } catch (error) {
+    if (isAppError(error) && error.code === "NOT_FOUND") throw notFound("Team");
+    throw error;
+  }
+}
+
+export async function updateTeam(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<TeamView> {
+  const { team: before, access } = await loadTeam(ctx, args.id, "teams:update");
+  const parsed = updateTeamInput.safeParse(args.input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const input = parsed.data;
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const beforeIds = await membersOf(tx, before.id);
+      const ids = input.memberIds ? await checkMembers(tx, before.workspaceId, input.memberIds) : beforeIds;
+      const name = input.name ?? before.name;
+      if (name !== before.name && (await sameNameExists(tx, before.workspaceId, name, before.id)))
+        throw duplicateName(name);
+      const next = {
+        name,
+        description: input.description ?? before.description,
+        active: input.active ?? before.active,
+      };
+      const changes: FieldChange[] = [
+        ...(["name", "description", "active"] as const)
+          .filter((field) => next[field] !== before[field])
+          .map((field) => ({ field, old: before[field], new: next[field] })),
+        ...(JSON.stringify(ids) !== JSON.stringify(beforeIds)
+          ? [{ field: "memberIds", old: beforeIds, new: ids }]
+          : []),
+      ];
+      if (changes.length === 0) return { ...before, memberIds: beforeIds };
+      const team = await tx.team.update({ where: { id: before.id }, data: next });
+      if (input.memberIds) {
+        await tx.teamMember.deleteMany({ where: { teamId: team.id } });
+        await tx.teamMember.createMany({ data: ids.map((userId) => ({ teamId: team.id, userId })) });
+      }
+      await publish(
+        tx,
+        workspaceEvent(access.workspace, eventActorFrom(ctx.actor), "team.updated", teamTarget(team), changes, {
+          teamId: team.id,
+        }),
+      );
+      return { ...team, memberIds: ids };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(input.name ?? before.name);
+    throw error;
+  }
+}
+
+export async function deleteTeam(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
+  const { team, access } = await loadTeam(ctx, args.id, "teams:delete");
+  return ctx.db.$transaction(async (tx) => {
+    const ids = await membersOf(tx, team.id);
+    await tx.team.delete({ where: { id: team.id } });
+    await publish(
+      tx,
+      workspaceEvent(
+        access.workspace,
+        eventActorFrom(ctx.actor),
+        "team.deleted",
+        teamTarget(team),
+        [
+          { field: "name", old: team.name, new: null },
+          { field: "memberIds", old: ids, new: null },
+        ],
+        { teamId: team.id },
+      ),
+    );
+    return team.id;
+  });
+}
+
+export async function listTeams(workspaceId: string, ctx: WorkspaceContext): Promise<TeamView[]> {
+  await authorize(ctx.db, ctx.actor, workspaceId, "teams:list");
+  const teams = await ctx.db.team.findMany({
+    where: { workspaceId },
+    include: { members: { orderBy: { userId: "asc" } } },
+    orderBy: { name: "asc" },
+  });
+  return teams.map(({ members, ...team }) => ({ ...team, memberIds: members.map((m) => m.userId) }));
+}

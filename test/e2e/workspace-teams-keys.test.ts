@@ -1,0 +1,212 @@
+import { describe, expect, test } from "@jest/globals";
+import { errorCodes, eventually, graphql, graphqlOk, signUp } from "../harness/stack.js";
+import { permissionsOf, workspaceWithMembers } from "../harness/workspace.js";
+
+const CREATE_TEAM = `mutation($w: ID!, $input: CreateTeamInput!) { createTeam(workspaceId: $w, input: $input) { id name description active memberIds } }`;
+const UPDATE_TEAM = `mutation($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { id name active memberIds } }`;
+const DELETE_TEAM = `mutation($id: ID!) { deleteTeam(id: $id) }`;
+const TEAMS = `query($w: ID!) { workspace(id: $w) { teams { id name memberIds members { id } } } }`;
+
+describe("teams", () => {
+  test("create, update, list and delete; members must belong to the workspace; names are unique", async () => {
+    const { owner, workspaceId, members } = await workspaceWithMembers(2);
+    const [a, b] = members as [(typeof members)[0], (typeof members)[0]];
+    const stranger = await signUp();
+
+    const created = await graphqlOk<{
+      createTeam: { id: string; memberIds: string[]; active: boolean; description: string };
+    }>(CREATE_TEAM, {
+      token: owner.token,
+      variables: { w: workspaceId, input: { name: "Tier 1", description: "First line", memberIds: [a.userId] } },
+    });
+    expect(created.createTeam).toMatchObject({ memberIds: [a.userId], active: true, description: "First line" });
+    const teamId = created.createTeam.id;
+
+    const outsider = await graphql(CREATE_TEAM, {
+      token: owner.token,
+      variables: { w: workspaceId, input: { name: "Tier 2", memberIds: [stranger.userId] } },
+    });
+    expect(errorCodes(outsider)).toEqual(["BAD_USER_INPUT"]);
+    expect(outsider.errors?.[0]?.message).toMatch(stranger.userId);
+    const duplicate = await graphql(CREATE_TEAM, {
+      token: owner.token,
+      variables: { w: workspaceId, input: { name: "tier 1" } },
+    });
+    expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
+    const byMember = await graphql(CREATE_TEAM, {
+      token: a.token,
+      variables: { w: workspaceId, input: { name: "Mine" } },
+    });
+    expect(errorCodes(byMember)).toEqual(["FORBIDDEN"]);
+
+    const updated = await graphqlOk<{ updateTeam: { active: boolean; memberIds: string[]; name: string } }>(
+      UPDATE_TEAM,
+      {
+        token: owner.token,
+        variables: { id: teamId, input: { active: false, memberIds: [a.userId, b.userId] } },
+      },
+    );
+    expect(updated.updateTeam).toEqual({
+      id: teamId,
+      name: "Tier 1",
+      active: false,
+      memberIds: [a.userId, b.userId].sort(),
+    });
+
+    const listed = await graphqlOk<{ workspace: { teams: Array<{ id: string; members: Array<{ id: string }> }> } }>(
+      TEAMS,
+      {
+        token: a.token,
+        variables: { w: workspaceId },
+      },
+    );
+    expect(listed.workspace.teams).toHaveLength(1);
+    expect(listed.workspace.teams[0]?.members.map((m) => m.id).sort()).toEqual([a.userId, b.userId].sort());
+
+    expect(errorCodes(await graphql(DELETE_TEAM, { token: stranger.token, variables: { id: teamId } }))).toEqual([
+      "NOT_FOUND",
+    ]);
+    expect(await graphqlOk(DELETE_TEAM, { token: owner.token, variables: { id: teamId } })).toEqual({
+      deleteTeam: teamId,
+    });
+  });
+});
+
+const CREATE_KEY = `mutation($w: ID!, $name: String!, $p: [String!]!) { createApiKey(workspaceId: $w, name: $name, permissions: $p) { key apiKey { id prefix permissions revoked } } }`;
+
+describe("API keys", () => {
+  test("owner creates a key shown once; it acts with exactly its permissions through the gateway; rotate and revoke", async () => {
+    const { owner, workspaceId, members } = await workspaceWithMembers(1);
+    const member = members[0]!;
+
+    expect(
+      errorCodes(
+        await graphql(CREATE_KEY, {
+          token: member.token,
+          variables: { w: workspaceId, name: "x", p: ["members:list"] },
+        }),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    const bad = await graphql(CREATE_KEY, {
+      token: owner.token,
+      variables: { w: workspaceId, name: "x", p: ["members:lisst"] },
+    });
+    expect(errorCodes(bad)).toEqual(["BAD_USER_INPUT"]);
+    expect(bad.errors?.[0]?.message).toMatch(/members:lisst/);
+
+    const created = await graphqlOk<{
+      createApiKey: { key: string; apiKey: { id: string; prefix: string; permissions: string[]; revoked: boolean } };
+    }>(CREATE_KEY, { token: owner.token, variables: { w: workspaceId, name: "Zapier", p: ["teams:create"] } });
+    const { key, apiKey } = created.createApiKey;
+    expect(key).toMatch(/^sk_[a-z0-9]{8}_/);
+    expect(key.startsWith(`${apiKey.prefix}_`)).toBe(true);
+    expect(apiKey.permissions).toEqual(["teams:list", "teams:create"]);
+
+    const listed = await graphqlOk<{ apiKeys: Array<Record<string, unknown>> }>(
+      `query($w: ID!) { apiKeys(workspaceId: $w) { id name prefix revoked } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    expect(listed.apiKeys).toEqual([{ id: apiKey.id, name: "Zapier", prefix: apiKey.prefix, revoked: false }]);
+    expect(JSON.stringify(listed)).not.toContain(key.slice(apiKey.prefix.length + 1));
+
+    // The key acts as itself: exactly its permissions, in its workspace only.
+    expect(await permissionsOf(key, workspaceId)).toEqual(["teams:list", "teams:create"]);
+    const team = await graphqlOk<{ createTeam: { id: string } }>(CREATE_TEAM, {
+      token: key,
+      variables: { w: workspaceId, input: { name: "Bots" } },
+    });
+    expect(team.createTeam.id).toBeDefined();
+    expect(
+      errorCodes(
+        await graphql(
+          `
+            query ($w: ID!) {
+              workspace(id: $w) {
+                members {
+                  role
+                }
+              }
+            }
+          `,
+          { token: key, variables: { w: workspaceId } },
+        ),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+    expect(
+      errorCodes(
+        await graphql(CREATE_KEY, { token: key, variables: { w: workspaceId, name: "child", p: ["teams:list"] } }),
+      ),
+    ).toEqual(["FORBIDDEN"]);
+
+    // Every use is logged by prefix, never the secret.
+    const used = await eventually(async () => {
+      const page = await graphqlOk<{
+        activityLog: { entries: Array<{ action: string; actor: { type: string; label: string | null } }> };
+      }>(`query($id: ID!) { activityLog(workspaceId: $id) { entries { action actor { type label } } } }`, {
+        token: owner.token,
+        variables: { id: workspaceId },
+      });
+      return page.activityLog.entries.find((e) => e.action === "api_key.used");
+    });
+    expect(used.actor).toEqual({ type: "apiKey", label: apiKey.prefix });
+
+    // Rotate: same prefix, new secret; the old one stops working at once.
+    const rotated = await graphqlOk<{ rotateApiKey: { key: string; apiKey: { prefix: string } } }>(
+      `mutation($id: ID!) { rotateApiKey(id: $id) { key apiKey { prefix } } }`,
+      { token: owner.token, variables: { id: apiKey.id } },
+    );
+    expect(rotated.rotateApiKey.apiKey.prefix).toBe(apiKey.prefix);
+    expect(rotated.rotateApiKey.key).not.toBe(key);
+    expect(
+      errorCodes(
+        await graphql(
+          `
+            query ($w: ID!) {
+              myPermissions(workspaceId: $w)
+            }
+          `,
+          { token: key, variables: { w: workspaceId } },
+        ),
+      ),
+    ).toEqual(["UNAUTHENTICATED"]);
+    const newKey = rotated.rotateApiKey.key;
+    expect(await permissionsOf(newKey, workspaceId)).toEqual(["teams:list", "teams:create"]);
+
+    // Another tenant cannot revoke it; the owner can, and then it is UNAUTHENTICATED.
+    const stranger = await signUp();
+    const REVOKE = `mutation($id: ID!) { revokeApiKey(id: $id) { revoked } }`;
+    expect(errorCodes(await graphql(REVOKE, { token: stranger.token, variables: { id: apiKey.id } }))).toEqual([
+      "NOT_FOUND",
+    ]);
+    expect(await graphqlOk(REVOKE, { token: owner.token, variables: { id: apiKey.id } })).toEqual({
+      revokeApiKey: { revoked: true },
+    });
+    expect(
+      errorCodes(
+        await graphql(
+          `
+            query ($w: ID!) {
+              myPermissions(workspaceId: $w)
+            }
+          `,
+          { token: newKey, variables: { w: workspaceId } },
+        ),
+      ),
+    ).toEqual(["UNAUTHENTICATED"]);
+    const forged = `${apiKey.prefix}_${"A".repeat(43)}`;
+    expect(
+      errorCodes(
+        await graphql(
+          `
+            {
+              workspaces {
+                id
+              }
+            }
+          `,
+          { token: forged },
+        ),
+      ),
+    ).toEqual(["UNAUTHENTICATED"]);
+  });
+});

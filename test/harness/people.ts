@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { hash } from "@node-rs/argon2";
+import { graphqlOk, testStack, uniqueEmail } from "./stack.js";
+
+/**
+ * Test-only shortcuts into other services' databases, for facts no API on this branch can
+ * produce yet. Each writes what the owning service would write — the row and its outbox event
+ * (docs/adr/0002) — so consumers see exactly what they would in production.
+ */
+function databaseUrl(service: "identity" | "billing"): string {
+  const stack = testStack();
+  const url = new URL(stack.postgresServerUrl);
+  url.pathname = `/support_${service}${stack.databaseSuffix}`;
+  return url.toString();
+}
+
+async function withClient<T>(service: "identity" | "billing", work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl(service) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function enqueue(
+  client: pg.Client,
+  service: "identity" | "billing",
+  event: {
+    type: string;
+    workspaceId: string | null;
+    organisationId: string;
+    target: { type: string; id: string; label: string | null };
+    changes?: Array<{ field: string; old: unknown; new: unknown }>;
+    data: Record<string, unknown>;
+  },
+): Promise<void> {
+  const envelope = {
+    id: randomUUID(),
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    actor: { type: "system" },
+    changes: [],
+    ...event,
+  };
+  const topic = `${service}.events`;
+  await client.query(`INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1, $2, $3, $4::jsonb)`, [
+    envelope.id,
+    topic,
+    event.workspaceId ?? event.organisationId,
+    JSON.stringify(envelope),
+  ]);
+  await client.query(`SELECT pg_notify('outbox_event', $1)`, [topic]);
+}
+
+export const MEMBER_PASSWORD = "correct horse battery";
+
+export interface OrgMember {
+  token: string;
+  userId: string;
+  email: string;
+}
+
+/**
+ * A user of an existing organisation (identity's invitations are built on another branch):
+ * inserted with an argon2 hash and a `user.created` event, then logged in through the gateway.
+ */
+export async function createOrgMember(
+  organisationId: string,
+  options: { orgRole?: "ORG_ADMIN" | "MEMBER"; firstName?: string } = {},
+): Promise<OrgMember> {
+  const email = uniqueEmail("member");
+  const userId = randomUUID();
+  const orgRole = options.orgRole ?? "MEMBER";
+  const firstName = options.firstName ?? "Grace";
+  const passwordHash = await hash(MEMBER_PASSWORD);
+  await withClient("identity", async (client) => {
+    await client.query("BEGIN");
+    await client.query(
+      `INSERT INTO "user" (id, organisation_id, first_name, last_name, email, email_normalized, password_hash, status, org_role, updated_at)
+       VALUES ($1, $2, $3, 'Hopper', $4, $5, $6, 'ACTIVE', $7, now())`,
+      [userId, organisationId, firstName, email, email.toLowerCase(), passwordHash, orgRole],
+    );
+    await enqueue(client, "identity", {
+      type: "user.created",
+      workspaceId: null,
+      organisationId,
+      target: { type: "user", id: userId, label: `${firstName} Hopper` },
+      data: { userId, orgRole, status: "ACTIVE", email, firstName, lastName: "Hopper" },
+    });
+    await client.query("COMMIT");
+  });
+  const login = await graphqlOk<{ logIn: { token: string } }>(
+    `mutation($input: LogInInput!) { logIn(input: $input) { token } }`,
+    { variables: { input: { email, password: MEMBER_PASSWORD } } },
+  );
+  return { token: login.logIn.token, userId, email };
+}
+
+/** What billing publishes after a Stripe webhook changes the plan or seats (SPEC section 5). */
+export async function publishBillingChange(
+  workspaceId: string,
+  organisationId: string,
+  change: { plan?: "BASIC" | "PRO" | "UNLIMITED"; seats?: number },
+): Promise<void> {
+  await withClient("billing", (client) =>
+    enqueue(client, "billing", {
+      type: change.plan ? "billing.plan_changed" : "billing.seats_changed",
+      workspaceId,
+      organisationId,
+      target: { type: "billing_account", id: workspaceId, label: null },
+      changes: Object.entries(change).map(([field, value]) => ({ field, old: null, new: value })),
+      data: { ...change, status: "ACTIVE" },
+    }),
+  );
+}

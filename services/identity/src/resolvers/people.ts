@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, conflict, forbidden } from "@support/errors";
+import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
 import { personNameSchema } from "../domain/credentials.js";
@@ -16,7 +16,7 @@ import { publish } from "../events/publish.js";
 import type { IdentityContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, User } from "../db/generated/client.js";
-import { loadOrgUser, lockOrganisation, parse, requireUser, userStateData, userTarget } from "./shared.js";
+import { isUuid, loadOrgUser, lockOrganisation, parse, requireUser, userStateData, userTarget } from "./shared.js";
 
 const orgRoleSchema = z.enum(["ORG_ADMIN", "MEMBER"]);
 const statusSchema = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
@@ -32,6 +32,7 @@ async function changePerson<T>(
   change: PersonChange,
   write: (tx: Tx, target: User) => Promise<T>,
 ): Promise<T> {
+  if (!isUuid(change.userId)) throw notFound("User");
   return ctx.db.$transaction(async (tx) => {
     await lockOrganisation(tx, actor.organisationId);
     const people = await tx.user.findMany({

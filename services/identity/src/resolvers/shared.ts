@@ -20,10 +20,11 @@ export function requireUser(ctx: IdentityContext): UserActor {
 }
 
 const uuid = z.string().uuid();
+export const isUuid = (value: string): boolean => uuid.safeParse(value).success;
 
 /** A user of the actor's organisation; missing, malformed and foreign ids all answer NOT_FOUND. */
 export async function loadOrgUser(db: Db | Tx, actor: UserActor, userId: string): Promise<User> {
-  const user = uuid.safeParse(userId).success ? await db.user.findUnique({ where: { id: userId } }) : null;
+  const user = isUuid(userId) ? await db.user.findUnique({ where: { id: userId } }) : null;
   if (!user || user.organisationId !== actor.organisationId) throw notFound("User");
   return user;
 }

@@ -13,10 +13,11 @@ export const workspaceAccessSchema = z.object({
   role: z.string().nullable(),
   customRoleId: z.string().nullable().optional(),
   permissions: z.array(z.string()),
-  plan: z.string(),
+  // Part of the answer, unused by identity: not required, so their absence breaks nothing here.
+  plan: z.string().optional(),
   seats: z.number().int(),
   memberCount: z.number().int(),
-  pendingInvitations: z.number().int(),
+  pendingInvitations: z.number().int().optional(),
   customRoles: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 export type WorkspaceAccess = z.infer<typeof workspaceAccessSchema>;

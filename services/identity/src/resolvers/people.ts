@@ -176,9 +176,10 @@ export async function updateUser(args: { userId: string; input: unknown }, ctx: 
       throw forbidden("You can edit only people of the workspaces you administer");
     }
   }
-  if (!changesNames && !changesOrgRole && !changesWorkspaces) {
+  if (!changesNames && input.orgRole === undefined && !changesWorkspaces) {
     throw badUserInput("Nothing to change");
   }
+  if (input.orgRole !== undefined) assertOrgAdmin(actor, "set organisation roles");
   if (changesOrgRole && input.orgRole === "MEMBER") {
     // Early, friendly refusal; re-checked under the lock below.
     const admins = await ctx.db.user.findMany({

@@ -3,7 +3,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
-import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, CLIENT_ADDRESS_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
@@ -15,6 +15,8 @@ export interface GatewayContext {
   /** Signed once per request and sent to every subgraph the plan touches. */
   actorContext: string;
   requestId: string;
+  /** The TCP peer of the incoming request, passed on for sign-in throttling. */
+  clientAddress: string;
 }
 
 /** Builds the gateway without listening; used by server.ts and the tests. */
@@ -50,6 +52,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         willSendRequest({ request, context }) {
           request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
+          request.http?.headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
         },
       }),
   });
@@ -82,6 +85,11 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
           actor,
           actorContext: await signActorContext(actor, config.ACTOR_CONTEXT_SECRET),
           requestId: request.id,
+          // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header is
+          // client-controlled, so trusting it would let anyone dodge per-address throttling. Behind a
+          // load balancer, enable Fastify's trustProxy for that proxy's address only; request.ip then
+          // becomes the forwarded client address.
+          clientAddress: request.ip,
         };
       },
     }),

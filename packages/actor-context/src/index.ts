@@ -5,6 +5,13 @@ import { unauthenticated } from "@support/errors";
 /** Header the gateway puts on every subgraph request; subgraphs trust nothing else. */
 export const ACTOR_CONTEXT_HEADER = "x-actor-context";
 
+/**
+ * The end client's network address, set by the gateway on every subgraph request (identity
+ * throttles sign-ins by it). Subgraphs are reachable only by the gateway and peers holding a
+ * gateway-signed context, so the header is trusted like the context.
+ */
+export const CLIENT_ADDRESS_HEADER = "x-client-address";
+
 const ISSUER = "support-gateway";
 const AUDIENCE = "support-subgraphs";
 /** Short: a context is minted per request, so a leaked one is useless within seconds. */

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, type ServiceRuntime } from "@support/service-kit";
+import { CLIENT_ADDRESS_HEADER } from "@support/actor-context";
+import { createServiceRuntime, WorkspacePeopleClient, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { IdentityConfig } from "./config.js";
 import { createDb } from "./db/client.js";
+import { LoginThrottle } from "./db/login-throttle.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { authenticateSession } from "./resolvers/sessions.js";
@@ -21,10 +23,25 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
 
+  const throttle = new LoginThrottle(db, config);
+
   await mountApolloSubgraph<IdentityContext>(runtime, {
     typeDefs,
     resolvers,
-    context: (request) => ({ actor: request.actor, db, config, logger: request.log, ...createLoaders(db) }),
+    context: (request) => {
+      const forwarded = request.headers[CLIENT_ADDRESS_HEADER];
+      return {
+        actor: request.actor,
+        db,
+        config,
+        logger: request.log,
+        ...createLoaders(db),
+        workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
+        throttle,
+        // Without the gateway's header (a direct call in development) the peer address is the client.
+        clientAddress: (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.ip,
+      };
+    },
   });
 
   // Called by the gateway for every request bearing a session token.

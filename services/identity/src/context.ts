@@ -1,8 +1,10 @@
 import DataLoader from "dataloader";
 import type { Actor } from "@support/actor-context";
+import type { WorkspacePeopleClient } from "@support/service-kit";
 import type { FastifyBaseLogger } from "fastify";
 import type { IdentityConfig } from "./config.js";
 import type { Db } from "./db/client.js";
+import type { LoginThrottle } from "./db/login-throttle.js";
 import type { User, Organisation } from "./db/generated/client.js";
 
 export interface IdentityContext {
@@ -13,6 +15,11 @@ export interface IdentityContext {
   logger: FastifyBaseLogger;
   users: DataLoader<string, User | null>;
   organisations: DataLoader<string, Organisation | null>;
+  /** The workspace service's internal endpoints, called on behalf of this request's actor. */
+  workspaces: WorkspacePeopleClient;
+  throttle: LoginThrottle;
+  /** The end client's address as the gateway saw it (header x-client-address). */
+  clientAddress: string;
 }
 
 /** Per-request loaders batch entity look-ups (e.g. `_entities` for many users) into one query. */

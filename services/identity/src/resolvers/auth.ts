@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { conflict, invalidInput, unauthenticated } from "@support/errors";
+import { conflict, unauthenticated } from "@support/errors";
 import {
   emailSchema,
   hashToken,
@@ -10,7 +10,9 @@ import {
   sessionExpiry,
 } from "../domain/credentials.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
+import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
+import { creationChanges, isUniqueViolation, parse, userCreatedData, userTarget } from "./shared.js";
 import type { Tx } from "../db/client.js";
 import type { IdentityContext } from "../context.js";
 import type { User } from "../db/generated/client.js";
@@ -25,24 +27,12 @@ export const signUpInput = z.object({
 
 export const logInInput = z.object({ email: emailSchema, password: z.string().min(1, "must not be empty") });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(result.error.issues);
-  return result.data;
-}
-
-async function openSession(tx: Tx, user: User, ttlHours: number): Promise<string> {
+export async function openSession(tx: Tx, user: User, ttlHours: number): Promise<string> {
   const token = newSessionToken();
   await tx.session.create({
     data: { userId: user.id, tokenHash: hashToken(token), expiresAt: sessionExpiry(new Date(), ttlHours) },
   });
   return token;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
-  );
 }
 
 export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
@@ -78,8 +68,9 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
           workspaceId: null,
           organisationId: organisation.id,
           actor,
-          target: { type: "user", id: user.id, label: `${user.firstName} ${user.lastName}` },
-          data: { orgRole: user.orgRole },
+          target: userTarget(user),
+          changes: creationChanges(user),
+          data: userCreatedData(user),
         },
       );
       const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
@@ -93,10 +84,17 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
 
 export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
   const input = parse(logInInput, args.input);
+  const keys = throttleKeys(input.email, ctx.clientAddress);
+  // Checked before the password: while blocked, even the right password is refused.
+  await ctx.throttle.assertAllowed(keys);
   const user = await ctx.db.user.findUnique({ where: { emailNormalized: normaliseEmail(input.email) } });
   const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password);
   // One message for unknown email, wrong password and inactive account: no account enumeration.
-  if (!user || !passwordOk || user.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
+  if (!user || !passwordOk || user.status !== "ACTIVE") {
+    await ctx.throttle.recordFailure(keys);
+    throw unauthenticated("Invalid email or password");
+  }
+  await ctx.throttle.recordSuccess(keys);
   return ctx.db.$transaction(async (tx) => {
     const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
     await publish(tx, {
@@ -104,7 +102,7 @@ export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
       workspaceId: null,
       organisationId: user.organisationId,
       actor: { type: "user", id: user.id },
-      target: { type: "user", id: user.id, label: `${user.firstName} ${user.lastName}` },
+      target: userTarget(user),
     });
     return { token, user };
   });

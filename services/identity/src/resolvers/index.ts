@@ -2,6 +2,17 @@ import { notFound } from "@support/errors";
 import type { IdentityContext } from "../context.js";
 import type { User, Organisation } from "../db/generated/client.js";
 import { logIn, logOut, signUp } from "./auth.js";
+import { deleteUser, setOrgRole, setUserStatus, updateUser, users } from "./people.js";
+import {
+  acceptInvitation,
+  invitationFields,
+  invitations,
+  invitationWorkspaceFields,
+  inviteUser,
+  revokeInvitation,
+} from "./invitations.js";
+
+type Args = Record<string, unknown>;
 
 /** Another organisation's user answers exactly as a missing one: null, then NOT_FOUND at the edge. */
 function visibleToActor(user: User | null, ctx: IdentityContext): User | null {
@@ -14,12 +25,24 @@ export const resolvers = {
   Query: {
     me: async (_: unknown, __: unknown, ctx: IdentityContext) =>
       ctx.actor.kind === "user" ? ctx.users.load(ctx.actor.userId) : null,
+    users: (_: unknown, args: Args, ctx: IdentityContext) => users(args, ctx),
+    invitations: (_: unknown, args: { status?: unknown }, ctx: IdentityContext) => invitations(args, ctx),
   },
   Mutation: {
     signUp: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => signUp(args, ctx),
     logIn: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => logIn(args, ctx),
     logOut: (_: unknown, __: unknown, ctx: IdentityContext) => logOut(ctx),
+    updateUser: (_: unknown, args: { userId: string; input: unknown }, ctx: IdentityContext) => updateUser(args, ctx),
+    setOrgRole: (_: unknown, args: { userId: string; role: unknown }, ctx: IdentityContext) => setOrgRole(args, ctx),
+    setUserStatus: (_: unknown, args: { userId: string; status: unknown }, ctx: IdentityContext) =>
+      setUserStatus(args, ctx),
+    deleteUser: (_: unknown, args: { userId: string }, ctx: IdentityContext) => deleteUser(args, ctx),
+    inviteUser: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => inviteUser(args, ctx),
+    acceptInvitation: (_: unknown, args: Args, ctx: IdentityContext) => acceptInvitation(args, ctx),
+    revokeInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => revokeInvitation(args, ctx),
   },
+  Invitation: invitationFields,
+  InvitationWorkspace: invitationWorkspaceFields,
   User: {
     __resolveReference: async (ref: { id: string }, ctx: IdentityContext) => {
       const user = visibleToActor(await ctx.users.load(ref.id), ctx);

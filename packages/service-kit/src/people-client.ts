@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
+import { REQUEST_ID_HEADER } from "@support/logger";
+import { AppError, ErrorCode, notFound } from "@support/errors";
+import type { FastifyRequest } from "fastify";
+
+/** The full answer of workspace's `POST /internal/permissions` (docs/adr/0004). */
+export const workspaceAccessSchema = z.object({
+  workspaceId: z.string(),
+  organisationId: z.string(),
+  /** Not in ADR 0004's table; used for messages when the workspace sends it. */
+  name: z.string().optional(),
+  role: z.string().nullable(),
+  customRoleId: z.string().nullable().optional(),
+  permissions: z.array(z.string()),
+  // Part of the answer, unused by identity: not required, so their absence breaks nothing here.
+  plan: z.string().optional(),
+  seats: z.number().int(),
+  memberCount: z.number().int(),
+  pendingInvitations: z.number().int().optional(),
+  customRoles: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type WorkspaceAccess = z.infer<typeof workspaceAccessSchema>;
+
+export const workspaceMembershipSchema = z.object({
+  userId: z.string(),
+  workspaceId: z.string(),
+  role: z.string(),
+  customRoleId: z.string().nullable().optional(),
+});
+export type WorkspaceMembership = z.infer<typeof workspaceMembershipSchema>;
+
+const membershipsAnswerSchema = z.object({ memberships: z.array(workspaceMembershipSchema) });
+
+export interface MembershipChange {
+  userId: string;
+  set: Array<{ workspaceId: string; role: string; customRoleId?: string | null }>;
+  remove: string[];
+}
+
+const applyAnswerSchema = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+/**
+ * Identity's half of docs/adr/0004: asks the workspace service about workspaces and
+ * memberships on behalf of the end user, forwarding the gateway-signed actor context it
+ * received, so workspace authorizes that user (never "the identity service"). Answers are
+ * memoised for one request only.
+ */
+export class WorkspacePeopleClient {
+  private readonly accessMemo = new Map<string, Promise<WorkspaceAccess>>();
+
+  constructor(
+    private readonly workspaceServiceUrl: string,
+    private readonly request: Pick<FastifyRequest, "headers" | "id">,
+  ) {}
+
+  /** The caller's access to a workspace plus its seats; NOT_FOUND when they may not see it. */
+  access(workspaceId: string): Promise<WorkspaceAccess> {
+    let pending = this.accessMemo.get(workspaceId);
+    if (!pending) {
+      pending = this.post("/internal/permissions", { workspaceId }).then(async (response) => {
+        if (response.status === 404) throw notFound("Workspace");
+        return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
+      });
+      this.accessMemo.set(workspaceId, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Memberships in the caller's organisation, limited to the workspaces the caller administers
+   * (all of them for org admins); optionally only those of some users.
+   */
+  async memberships(userIds?: string[]): Promise<WorkspaceMembership[]> {
+    const response = await this.post("/internal/memberships/query", userIds ? { userIds } : {});
+    return membershipsAnswerSchema.parse(await this.json(response, "/internal/memberships/query")).memberships;
+  }
+
+  /** Sets and removes one user's workspace memberships, all or nothing; the workspace's refusal is rethrown as is. */
+  async applyMemberships(change: MembershipChange): Promise<void> {
+    const response = await this.post("/internal/memberships/apply", change);
+    const answer = applyAnswerSchema.parse(await this.json(response, "/internal/memberships/apply", true));
+    if ("error" in answer) {
+      const { code, message } = answer.error;
+      if (KNOWN_CODES.has(code)) throw new AppError(code as ErrorCode, message);
+      throw new Error(`workspace refused memberships/apply with unknown code ${code}: ${message}`);
+    }
+  }
+
+  private post(path: string, body: unknown): Promise<Response> {
+    const actorContext = this.request.headers[ACTOR_CONTEXT_HEADER];
+    return fetch(`${this.workspaceServiceUrl}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
+        [REQUEST_ID_HEADER]: this.request.id,
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** Error answers carrying `{ error: { code, message } }` are read when `errorBodies` is set. */
+  private async json(response: Response, path: string, errorBodies = false): Promise<unknown> {
+    if (response.ok) return response.json();
+    if (errorBodies && response.headers.get("content-type")?.includes("application/json")) {
+      const body: unknown = await response.json();
+      if (typeof body === "object" && body !== null && "error" in body && typeof body.error === "object") return body;
+    }
+    throw new Error(`workspace ${path} answered HTTP ${response.status}`);
+  }
+}

@@ -1,0 +1,349 @@
+import { z } from "zod";
+import { conflict, forbidden, notFound, unauthenticated } from "@support/errors";
+import { eventActorFrom, type EventActor, type NewEvent } from "@support/events";
+import type { UserActor } from "@support/actor-context";
+import type { WorkspaceAccess } from "@support/service-kit";
+import { normaliseEmail, passwordSchema, personNameSchema } from "../domain/credentials.js";
+import {
+  assertAcceptable,
+  assertSeatAvailable,
+  hashInvitationToken,
+  invitationExpiry,
+  invitationState,
+  invitedOrgRole,
+  inviteInputSchema,
+  newInvitationToken,
+  type InvitationState,
+} from "../domain/invitations.js";
+import { hashPassword, verifyPassword } from "../domain/passwords.js";
+import { publish } from "../events/publish.js";
+import type { IdentityContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import type { Invitation, InvitationWorkspace, Prisma, User } from "../db/generated/client.js";
+import { openSession } from "./auth.js";
+import {
+  creationChanges,
+  isUniqueViolation,
+  lockOrganisation,
+  parse,
+  requireUser,
+  userCreatedData,
+  userTarget,
+} from "./shared.js";
+
+export type InvitationWithWorkspaces = Invitation & { workspaces: InvitationWorkspace[] };
+
+const INVITE_PERMISSION = "members:invite";
+
+/** Pending invitations that still hold a seat: not accepted, not revoked, not expired. */
+const holdingSeat = (now: Date): Prisma.InvitationWhereInput => ({ status: "PENDING", expiresAt: { gt: now } });
+
+const invitationTarget = (invitation: Invitation) => ({
+  type: "invitation",
+  id: invitation.id,
+  label: invitation.email,
+});
+
+/** One event per workspace of the invitation, as the workspace service keeps one copy per workspace. */
+function perWorkspace(
+  invitation: InvitationWithWorkspaces,
+  actor: EventActor,
+  build: (workspace: InvitationWorkspace) => Pick<NewEvent, "type" | "changes" | "data">,
+): NewEvent[] {
+  return invitation.workspaces.map((workspace) => ({
+    workspaceId: workspace.workspaceId,
+    organisationId: invitation.organisationId,
+    actor,
+    target: invitationTarget(invitation),
+    ...build(workspace),
+  }));
+}
+
+/** The inviter's right in one workspace: visible to them (else NOT_FOUND) and `members:invite`. */
+async function requireInviteRight(
+  ctx: IdentityContext,
+  actor: UserActor,
+  workspaceId: string,
+): Promise<WorkspaceAccess> {
+  const access = await ctx.workspaces.access(workspaceId);
+  if (access.organisationId !== actor.organisationId) throw notFound("Workspace");
+  if (!access.permissions.includes(INVITE_PERMISSION)) {
+    throw forbidden(`You cannot invite into workspace ${access.name ?? workspaceId}`);
+  }
+  return access;
+}
+
+export async function inviteUser(args: { input: unknown }, ctx: IdentityContext) {
+  const actor = requireUser(ctx);
+  const input = parse(inviteInputSchema, args.input);
+  const orgRole = invitedOrgRole(actor, input.orgRole);
+  const emailNormalized = normaliseEmail(input.email);
+
+  const existing = await ctx.db.user.findUnique({ where: { emailNormalized } });
+  if (existing && existing.organisationId !== actor.organisationId) {
+    // Emails are unique across organisations; such an invitation could never be accepted.
+    throw conflict("This email address already has an account in another organisation");
+  }
+
+  // Every workspace is checked before anything is written (rights, custom role, seats).
+  const accesses = await Promise.all(input.workspaces.map((w) => requireInviteRight(ctx, actor, w.workspaceId)));
+  input.workspaces.forEach((workspace, index) => {
+    const access = accesses[index] as WorkspaceAccess;
+    if (workspace.customRoleId && !access.customRoles.some((role) => role.id === workspace.customRoleId)) {
+      throw notFound("Custom role");
+    }
+  });
+
+  const token = newInvitationToken();
+  const now = new Date();
+  const invitation = await ctx.db.$transaction(async (tx) => {
+    // Under the organisation lock, so two concurrent invitations cannot both take the last seat
+    // or both be the "first" pending invitation for an email.
+    await lockOrganisation(tx, actor.organisationId);
+    const duplicate = await tx.invitation.findFirst({
+      where: { organisationId: actor.organisationId, emailNormalized, ...holdingSeat(now) },
+      select: { id: true },
+    });
+    if (duplicate) throw conflict("A pending invitation for this email already exists");
+    for (const [index, workspace] of input.workspaces.entries()) {
+      const access = accesses[index] as WorkspaceAccess;
+      const pending = await tx.invitationWorkspace.count({
+        where: { workspaceId: workspace.workspaceId, invitation: holdingSeat(now) },
+      });
+      assertSeatAvailable({
+        workspaceLabel: access.name ? `"${access.name}"` : workspace.workspaceId,
+        seats: access.seats,
+        memberCount: access.memberCount,
+        pendingInvitations: pending,
+      });
+    }
+    const created = await tx.invitation.create({
+      data: {
+        organisationId: actor.organisationId,
+        email: input.email,
+        emailNormalized,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        orgRole,
+        tokenHash: hashInvitationToken(token),
+        invitedById: actor.userId,
+        expiresAt: invitationExpiry(now, ctx.config.INVITATION_TTL_DAYS),
+        workspaces: {
+          create: input.workspaces.map((w) => ({
+            workspaceId: w.workspaceId,
+            role: w.role,
+            customRoleId: w.customRoleId ?? null,
+          })),
+        },
+      },
+      include: { workspaces: true },
+    });
+    await publish(
+      tx,
+      ...perWorkspace(created, eventActorFrom(actor), (workspace) => ({
+        type: "invitation.sent",
+        changes: [
+          { field: "email", old: null, new: created.email },
+          { field: "role", old: null, new: workspace.role },
+          { field: "status", old: null, new: "PENDING" },
+        ],
+        data: {
+          invitationId: created.id,
+          email: created.email,
+          role: workspace.role,
+          customRoleId: workspace.customRoleId,
+          expiresAt: created.expiresAt.toISOString(),
+        },
+      })),
+    );
+    return created;
+  });
+  // No email delivery in this system: the inviter gets the token once, to pass on.
+  return { invitation, token };
+}
+
+const acceptInput = z.object({
+  token: z.string().min(1, "must not be empty"),
+  password: z.string().min(1, "must not be empty"),
+  firstName: personNameSchema.nullish(),
+  lastName: personNameSchema.nullish(),
+});
+
+export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
+  const input = parse(acceptInput, args);
+  const tokenHash = hashInvitationToken(input.token);
+  const found = await ctx.db.invitation.findUnique({ where: { tokenHash } });
+  assertAcceptable(found, new Date());
+  const invitation = found as Invitation;
+
+  const existing = await ctx.db.user.findUnique({ where: { emailNormalized: invitation.emailNormalized } });
+  let passwordHash: string | null = null;
+  if (existing) {
+    if (existing.organisationId !== invitation.organisationId) {
+      throw conflict("This email address already has an account in another organisation");
+    }
+    // An existing person proves it is them with their own password; the invitation adds workspaces.
+    const ok = await verifyPassword(existing.passwordHash, input.password);
+    if (!ok || existing.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
+  } else {
+    passwordHash = await hashPassword(parse(passwordSchema, input.password));
+  }
+
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      await lockOrganisation(tx, invitation.organisationId);
+      // Re-read under the lock: a concurrent accept or revoke wins once.
+      const current = await tx.invitation.findUnique({ where: { id: invitation.id }, include: { workspaces: true } });
+      assertAcceptable(current, new Date());
+      const pending = current as InvitationWithWorkspaces;
+      const user = existing ?? (await createInvitedUser(tx, pending, passwordHash as string, input));
+      await tx.invitation.update({
+        where: { id: pending.id },
+        data: { status: "ACCEPTED", acceptedAt: new Date(), acceptedUserId: user.id },
+      });
+      const actor: EventActor = { type: "user", id: user.id };
+      await publish(
+        tx,
+        ...perWorkspace(pending, actor, (workspace) => ({
+          type: "invitation.accepted",
+          changes: [{ field: "status", old: "PENDING", new: "ACCEPTED" }],
+          data: {
+            invitationId: pending.id,
+            userId: user.id,
+            role: workspace.role,
+            customRoleId: workspace.customRoleId,
+          },
+        })),
+      );
+      const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
+      return { token, user };
+    });
+  } catch (error) {
+    // Someone signed up with this email in the meantime.
+    if (isUniqueViolation(error)) throw conflict("An account with this email already exists");
+    throw error;
+  }
+}
+
+async function createInvitedUser(
+  tx: Tx,
+  invitation: InvitationWithWorkspaces,
+  passwordHash: string,
+  input: { firstName?: string | null; lastName?: string | null },
+): Promise<User> {
+  const user = await tx.user.create({
+    data: {
+      organisationId: invitation.organisationId,
+      firstName: input.firstName ?? invitation.firstName,
+      lastName: input.lastName ?? invitation.lastName,
+      email: invitation.email,
+      emailNormalized: invitation.emailNormalized,
+      passwordHash,
+      orgRole: invitation.orgRole,
+      status: "ACTIVE",
+    },
+  });
+  await publish(tx, {
+    type: "user.created",
+    workspaceId: null,
+    organisationId: invitation.organisationId,
+    actor: { type: "user", id: user.id },
+    target: userTarget(user),
+    changes: creationChanges(user),
+    data: userCreatedData(user),
+  });
+  return user;
+}
+
+const uuid = z.string().uuid();
+
+async function loadOrgInvitation(ctx: IdentityContext, actor: UserActor, id: string) {
+  const invitation = uuid.safeParse(id).success
+    ? await ctx.db.invitation.findUnique({ where: { id }, include: { workspaces: true } })
+    : null;
+  if (!invitation || invitation.organisationId !== actor.organisationId) throw notFound("Invitation");
+  return invitation;
+}
+
+export async function revokeInvitation(args: { id: string }, ctx: IdentityContext) {
+  const actor = requireUser(ctx);
+  const invitation = await loadOrgInvitation(ctx, actor, args.id);
+  // The inviter's rights again: members:invite in every workspace of the invitation.
+  if (actor.orgRole !== "ORG_ADMIN") {
+    for (const workspace of invitation.workspaces) {
+      const access = await ctx.workspaces.access(workspace.workspaceId).catch(() => null);
+      if (!access?.permissions.includes(INVITE_PERMISSION)) {
+        throw forbidden("You can revoke only invitations into workspaces where you may invite");
+      }
+    }
+  }
+  return ctx.db.$transaction(async (tx) => {
+    // Conditional update: an invitation accepted or revoked meanwhile is not revoked again.
+    const { count } = await tx.invitation.updateMany({
+      where: { id: invitation.id, status: "PENDING" },
+      data: { status: "REVOKED", revokedAt: new Date() },
+    });
+    if (count !== 1) throw conflict(`This invitation is already ${invitation.status.toLowerCase()}`);
+    const revoked = await tx.invitation.findUniqueOrThrow({
+      where: { id: invitation.id },
+      include: { workspaces: true },
+    });
+    await publish(
+      tx,
+      ...perWorkspace(revoked, eventActorFrom(actor), () => ({
+        type: "invitation.revoked",
+        changes: [{ field: "status", old: "PENDING", new: "REVOKED" }],
+        data: { invitationId: revoked.id },
+      })),
+    );
+    return revoked;
+  });
+}
+
+const stateSchema = z.enum(["PENDING", "ACCEPTED", "REVOKED", "EXPIRED"]).nullish();
+
+function stateFilter(state: InvitationState | null | undefined, now: Date): Prisma.InvitationWhereInput {
+  switch (state) {
+    case "PENDING":
+      return holdingSeat(now);
+    case "EXPIRED":
+      return { status: "PENDING", expiresAt: { lte: now } };
+    case "ACCEPTED":
+    case "REVOKED":
+      return { status: state };
+    default:
+      return {};
+  }
+}
+
+/** Org admins see every invitation; workspace admins those touching a workspace they administer. */
+export async function invitations(args: { status?: unknown }, ctx: IdentityContext) {
+  const actor = requireUser(ctx);
+  const state = parse(stateSchema, args.status);
+  const where: Prisma.InvitationWhereInput = {
+    organisationId: actor.organisationId,
+    ...stateFilter(state, new Date()),
+  };
+  if (actor.orgRole !== "ORG_ADMIN") {
+    const administered = [...new Set((await ctx.workspaces.memberships()).map((m) => m.workspaceId))];
+    if (administered.length === 0) throw forbidden("Only organisation and workspace admins can list invitations");
+    where.workspaces = { some: { workspaceId: { in: administered } } };
+  }
+  return ctx.db.invitation.findMany({
+    where,
+    include: { workspaces: true },
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+  });
+}
+
+export const invitationFields = {
+  status: (invitation: Invitation) => invitationState(invitation, new Date()),
+  expiresAt: (invitation: Invitation) => invitation.expiresAt.toISOString(),
+  createdAt: (invitation: Invitation) => invitation.createdAt.toISOString(),
+  invitedBy: (invitation: Invitation, _: unknown, ctx: IdentityContext) =>
+    invitation.invitedById ? ctx.users.load(invitation.invitedById) : null,
+};
+
+export const invitationWorkspaceFields = {
+  workspace: (workspace: InvitationWorkspace) => ({ __typename: "Workspace", id: workspace.workspaceId }),
+};

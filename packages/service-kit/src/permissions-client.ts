@@ -3,11 +3,22 @@ import { REQUEST_ID_HEADER } from "@support/logger";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
 
+/** The answer of the workspace service's `/internal/permissions` (docs/adr/0004). */
 export interface WorkspacePermissions {
   workspaceId: string;
   organisationId: string;
+  /** OWNER | ADMIN | MEMBER | CUSTOM, or null for org admins who are not members and API keys. */
   role: string | null;
+  customRoleId: string | null;
   permissions: string[];
+  ticketAccess: "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_ME";
+  /** The caller's active teams in the workspace. */
+  teamIds: string[];
+  plan: "BASIC" | "PRO" | "UNLIMITED";
+  seats: number;
+  memberCount: number;
+  pendingInvitations: number;
+  customRoles: Array<{ id: string; name: string }>;
 }
 
 /**

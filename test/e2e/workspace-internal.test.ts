@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, test } from "@jest/globals";
+import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { graphqlOk, testStack } from "../harness/stack.js";
+import { createOrgMember } from "../harness/people.js";
+import { workspaceWithMembers } from "../harness/workspace.js";
+
+/** Calls a workspace internal endpoint as a peer service would, forwarding a signed actor. */
+async function internal(
+  path: string,
+  actor: Actor,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const stack = testStack();
+  const response = await fetch(`${stack.serviceUrls.workspace}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [ACTOR_CONTEXT_HEADER]: await signActorContext(actor, stack.actorContextSecret),
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const userActor = (userId: string, organisationId: string, orgRole: "ORG_ADMIN" | "MEMBER" = "MEMBER"): Actor => ({
+  kind: "user",
+  userId,
+  organisationId,
+  orgRole,
+  sessionId: randomUUID(),
+});
+
+describe("internal endpoints of ADR 0004", () => {
+  test("/internal/permissions answers the caller's standing with plan, seats and custom roles", async () => {
+    const { owner, workspaceId, members } = await workspaceWithMembers(1);
+    const answer = await internal("/internal/permissions", userActor(members[0]!.userId, owner.organisationId), {
+      workspaceId,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      workspaceId,
+      organisationId: owner.organisationId,
+      role: "MEMBER",
+      customRoleId: null,
+      ticketAccess: "ALL",
+      teamIds: [],
+      plan: "BASIC",
+      seats: 3,
+      memberCount: 2,
+      pendingInvitations: 0,
+      customRoles: [],
+    });
+    expect(answer.body.permissions).toContain("tickets:list");
+    const stranger = await internal("/internal/permissions", userActor(randomUUID(), randomUUID()), { workspaceId });
+    expect(stranger.status).toBe(404);
+  });
+
+  test("/internal/memberships/query and /apply: scoped to what the actor administers, all or nothing", async () => {
+    const { owner, workspaceId, members } = await workspaceWithMembers(1);
+    const ownerActor = userActor(owner.userId, owner.organisationId, "ORG_ADMIN");
+    const memberActor = userActor(members[0]!.userId, owner.organisationId);
+
+    const seen = await internal("/internal/memberships/query", ownerActor, {});
+    expect((seen.body.memberships as unknown[]).length).toBe(2);
+    const memberSees = await internal("/internal/memberships/query", memberActor, {});
+    expect(memberSees.body).toEqual({ memberships: [] });
+
+    const newcomer = await createOrgMember(owner.organisationId);
+    const applied = await internal("/internal/memberships/apply", ownerActor, {
+      userId: newcomer.userId,
+      set: [{ workspaceId, role: "ADMIN" }],
+      remove: [],
+    });
+    expect(applied.body).toEqual({ ok: true });
+    const perms = await graphqlOk<{ myPermissions: string[] }>(`query($w: ID!) { myPermissions(workspaceId: $w) }`, {
+      token: newcomer.token,
+      variables: { w: workspaceId },
+    });
+    expect(perms.myPermissions).toContain("members:update");
+
+    // Seats are full now (3 of 3): adding one more is refused, and nothing of the request is applied.
+    const fourth = await createOrgMember(owner.organisationId);
+    const refused = await internal("/internal/memberships/apply", ownerActor, {
+      userId: fourth.userId,
+      set: [{ workspaceId, role: "MEMBER" }],
+      remove: [],
+    });
+    expect(refused.body).toMatchObject({ error: { code: "PLAN_LIMIT" } });
+    const owners = await internal("/internal/memberships/apply", ownerActor, {
+      userId: owner.userId,
+      set: [],
+      remove: [workspaceId],
+    });
+    expect(owners.body).toMatchObject({ error: { code: "FORBIDDEN" } });
+    const toOwner = await internal("/internal/memberships/apply", ownerActor, {
+      userId: newcomer.userId,
+      set: [{ workspaceId, role: "OWNER" }],
+      remove: [],
+    });
+    expect(toOwner.body).toMatchObject({ error: { code: "BAD_USER_INPUT" } });
+  });
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { hash } from "@node-rs/argon2";
-import { graphqlOk, testStack, uniqueEmail } from "./stack.js";
+import { eventually, graphqlOk, testStack, uniqueEmail } from "./stack.js";
 
 /**
  * Test-only shortcuts into other services' databases, for facts no API on this branch can
@@ -115,4 +115,47 @@ export async function publishBillingChange(
       data: { ...change, status: "ACTIVE" },
     }),
   );
+}
+
+/** Someone who joined through the product's own invitation flow, signed in. */
+export interface Person {
+  userId: string;
+  email: string;
+  token: string;
+  password: string;
+}
+
+/**
+ * Invites a new person into the given workspaces as `inviter`, accepts the invitation, and
+ * waits until the workspace service has created every membership (from `invitation.accepted`).
+ */
+export async function invitePerson(
+  inviter: { token: string },
+  workspaces: Array<{ workspaceId: string; role: "ADMIN" | "MEMBER"; customRoleId?: string }>,
+  options: { orgRole?: "ORG_ADMIN" | "MEMBER" } = {},
+): Promise<Person> {
+  const email = uniqueEmail("invitee");
+  const password = "invited person password";
+  const invited = await graphqlOk<{ inviteUser: { token: string } }>(
+    `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`,
+    {
+      token: inviter.token,
+      variables: { input: { firstName: "Ivy", lastName: "Invitee", email, workspaces, ...options } },
+    },
+  );
+  const accepted = await graphqlOk<{ acceptInvitation: { token: string; user: { id: string } } }>(
+    `mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token user { id } } }`,
+    { variables: { t: invited.inviteUser.token, p: password } },
+  );
+  const token = accepted.acceptInvitation.token;
+  await eventually(
+    async () => {
+      const data = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, { token });
+      const ids = new Set(data.workspaces.map((w) => w.id));
+      return workspaces.every((w) => ids.has(w.workspaceId)) ? true : undefined;
+    },
+    20_000,
+    "the invitee's memberships",
+  );
+  return { userId: accepted.acceptInvitation.user.id, email, token, password };
 }

@@ -1,0 +1,451 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { buildASTSchema, parse, type ObjectTypeDefinitionNode } from "graphql";
+import { type Caller, type MatrixFixture, matrixFixture, freshMember, freshJoinRequest } from "../harness/matrix.js";
+import { graphql, graphqlOk, uniqueEmail, type GraphQLResponse } from "../harness/stack.js";
+
+/**
+ * One table of who may call what, for every root field the identity and workspace subgraphs own
+ * in the composed supergraph (issue 4). Columns are callers; cells are the expected outcome:
+ * `ok`, or the error code (UA = UNAUTHENTICATED, F = FORBIDDEN, NF = NOT_FOUND, C = CONFLICT).
+ *
+ * owner      the workspace's OWNER (also the org admin who signed the organisation up)
+ * admin      a workspace ADMIN
+ * member     a MEMBER, default toggles
+ * memberOff  the same MEMBER in a second workspace whose member toggles are flipped
+ *            (create/delete tickets off; export data and all analytics on)
+ * custom     a member holding the custom role "Triage" (tickets:list, members:list, teams:create)
+ * orgAdmin   an org admin of the organisation who is not a member of the workspace
+ * otherOrg   the org admin of another organisation
+ * apiKey     an API key of the workspace with members:list and teams:create
+ * anonymous  no Authorization header
+ *
+ * Rows named `permission <p>` probe `myPermissions` instead of an operation: ok = has it.
+ */
+const EXPECTED = `
+operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
+me                             ok    ok    ok     ok        ok     ok       ok       ok     ok
+signUp                         ok    ok    ok     ok        ok     ok       ok       ok     ok
+logIn                          ok    ok    ok     ok        ok     ok       ok       ok     ok
+logOut                         ok    ok    ok     ok        ok     ok       ok       F      UA
+users                          ok    ok    F      F         F      ok       ok       F      UA
+invitations                    ok    ok    F      F         F      ok       ok       F      UA
+updateUser                     ok    ok    F      F         F      ok       NF       F      UA
+setOrgRole                     ok    F     F      F         F      ok       NF       F      UA
+setUserStatus                  ok    F     F      F         F      ok       NF       F      UA
+deleteUser                     ok    F     F      F         F      ok       NF       F      UA
+inviteUser                     ok    ok    F      F         F      ok       NF       F      UA
+acceptInvitation               ok    ok    ok     ok        ok     ok       ok       ok     ok
+revokeInvitation               ok    ok    F      F         F      ok       NF       F      UA
+workspace                      ok    ok    ok     ok        ok     ok       NF       ok     UA
+workspaces                     ok    ok    ok     ok        ok     ok       ok       ok     UA
+myPermissions                  ok    ok    ok     ok        ok     ok       NF       ok     UA
+permissionCatalogue            ok    ok    ok     ok        ok     ok       ok       ok     UA
+explainPermission              ok    ok    F      F         F      ok       NF       F      UA
+joinRequests                   ok    ok    F      F         F      ok       NF       F      UA
+apiKeys                        ok    F     F      F         F      F        NF       F      UA
+createWorkspace                ok    F     F      F         F      ok       ok       F      UA
+updateWorkspace                ok    ok    F      F         F      ok       NF       F      UA
+updateWorkspaceSettings        ok    ok    F      F         F      ok       NF       F      UA
+createRole                     ok    ok    F      F         F      ok       NF       F      UA
+updateRole                     ok    ok    F      F         F      ok       NF       F      UA
+deleteRole                     ok    ok    F      F         F      ok       NF       F      UA
+setMemberRole                  ok    ok    F      F         F      ok       NF       F      UA
+removeMember                   ok    ok    F      F         F      ok       NF       F      UA
+setMemberPermissions           ok    ok    F      F         F      ok       NF       F      UA
+transferOwnership              ok    F     F      F         F      F        NF       F      UA
+requestToJoin                  C     C     C      C         C      ok       NF       F      UA
+approveJoinRequest             ok    ok    F      F         F      ok       NF       F      UA
+rejectJoinRequest              ok    ok    F      F         F      ok       NF       F      UA
+createTeam                     ok    ok    F      F         ok     ok       NF       ok     UA
+updateTeam                     ok    ok    F      F         F      ok       NF       F      UA
+deleteTeam                     ok    ok    F      F         F      ok       NF       F      UA
+createApiKey                   ok    F     F      F         F      F        NF       F      UA
+revokeApiKey                   ok    F     F      F         F      F        NF       F      UA
+rotateApiKey                   ok    F     F      F         F      F        NF       F      UA
+permission tickets:create      ok    ok    ok     F         F      ok       NF       F      UA
+permission tickets:delete      ok    ok    ok     F         F      ok       NF       F      UA
+permission members:list        ok    ok    ok     ok        ok     ok       NF       ok     UA
+permission members:invite      ok    ok    F      F         F      ok       NF       F      UA
+permission analytics:view_all  ok    ok    F      ok        F      ok       NF       F      UA
+permission workspace_data:export ok  F     F      ok        F      F        NF       F      UA
+permission billing:manage      ok    F     F      F         F      F        NF       F      UA
+permission api_keys:create     ok    F     F      F         F      F        NF       F      UA
+`;
+
+const CODES: Record<string, string> = {
+  ok: "ok",
+  UA: "UNAUTHENTICATED",
+  F: "FORBIDDEN",
+  NF: "NOT_FOUND",
+  C: "CONFLICT",
+};
+
+function parseTable(table: string): { callers: Caller[]; rows: Map<string, Record<Caller, string>> } {
+  const lines = table
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/));
+  const [header, ...body] = lines;
+  if (!header) throw new Error("empty table");
+  const callers = header.slice(1) as Caller[];
+  const rows = new Map<string, Record<Caller, string>>();
+  for (const cells of body) {
+    // `permission <name>` rows have a two-word name
+    const nameLength = cells[0] === "permission" ? 2 : 1;
+    const name = cells.slice(0, nameLength).join(" ");
+    const outcomes = cells.slice(nameLength);
+    if (outcomes.length !== callers.length) throw new Error(`row ${name} has ${outcomes.length} cells`);
+    rows.set(
+      name,
+      Object.fromEntries(
+        callers.map((caller, i) => {
+          const code = CODES[outcomes[i] ?? ""];
+          if (!code) throw new Error(`row ${name}: unknown cell ${outcomes[i]}`);
+          return [caller, code];
+        }),
+      ) as Record<Caller, string>,
+    );
+  }
+  return { callers, rows };
+}
+
+/** Root fields of the composed supergraph that the given subgraphs resolve. */
+function rootFieldsOf(subgraphs: string[]): string[] {
+  const sdl = readFileSync(new URL("../../gateway/supergraph.graphql", import.meta.url), "utf8");
+  const document = parse(sdl);
+  buildASTSchema(document, { assumeValidSDL: true }); // fails on a malformed supergraph
+  const fields: string[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== "ObjectTypeDefinition") continue;
+    const type = definition as ObjectTypeDefinitionNode;
+    if (type.name.value !== "Query" && type.name.value !== "Mutation") continue;
+    for (const field of type.fields ?? []) {
+      const graph = field.directives
+        ?.find((d) => d.name.value === "join__field")
+        ?.arguments?.find((a) => a.name.value === "graph");
+      if (graph?.value.kind === "EnumValue" && subgraphs.includes(graph.value.value)) fields.push(field.name.value);
+    }
+  }
+  return fields.sort();
+}
+
+interface Call {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+interface Operation {
+  /** Builds the call; may prepare a fresh target as the owner first, so callers never share one. */
+  call(fx: MatrixFixture, caller: Caller): Promise<Call>;
+}
+
+const PASSWORD = "matrix password 1";
+
+const OPERATIONS: Record<string, Operation> = {
+  me: { call: async () => ({ query: "{ me { id } }" }) },
+  signUp: {
+    call: async () => ({
+      query: "mutation($i: SignUpInput!) { signUp(input: $i) { token } }",
+      variables: {
+        i: { organisationName: "Other Co", firstName: "N", lastName: "U", email: uniqueEmail("m"), password: PASSWORD },
+      },
+    }),
+  },
+  logIn: {
+    call: async (fx) => ({
+      query: "mutation($i: LogInInput!) { logIn(input: $i) { token } }",
+      variables: { i: { email: fx.loginPerson.email, password: fx.loginPerson.password } },
+    }),
+  },
+  logOut: {
+    // a session of its own, so the caller's fixture token stays valid
+    call: async () => ({ query: "mutation { logOut }" }),
+  },
+  users: { call: async () => ({ query: "{ users { totalCount nodes { id email } } }" }) },
+  invitations: { call: async () => ({ query: "{ invitations { id } }" }) },
+  updateUser: {
+    call: async (fx) => ({
+      query: "mutation($u: ID!, $i: UpdateUserInput!) { updateUser(userId: $u, input: $i) { id } }",
+      variables: { u: fx.target.userId, i: { lastName: "Renamed" } },
+    }),
+  },
+  setOrgRole: {
+    call: async (fx) => ({
+      query: "mutation($u: ID!) { setOrgRole(userId: $u, role: MEMBER) { id } }",
+      variables: { u: fx.target.userId },
+    }),
+  },
+  setUserStatus: {
+    call: async (fx) => ({
+      query: "mutation($u: ID!) { setUserStatus(userId: $u, status: ACTIVE) { id } }",
+      variables: { u: fx.target.userId },
+    }),
+  },
+  deleteUser: {
+    call: async (fx) => {
+      const person = await freshMember(fx, fx.workspaceId, "MEMBER");
+      return { query: "mutation($u: ID!) { deleteUser(userId: $u) }", variables: { u: person.userId } };
+    },
+  },
+  inviteUser: {
+    call: async (fx) => ({
+      query: "mutation($i: InviteUserInput!) { inviteUser(input: $i) { invitation { id } } }",
+      variables: {
+        i: {
+          firstName: "In",
+          lastName: "Vitee",
+          email: uniqueEmail("invitee"),
+          workspaces: [{ workspaceId: fx.workspaceId, role: "MEMBER" }],
+        },
+      },
+    }),
+  },
+  acceptInvitation: {
+    call: async (fx) => {
+      const token = await fx.invite(fx.workspaceId, "MEMBER");
+      return {
+        query: "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token } }",
+        variables: { t: token.token, p: PASSWORD },
+      };
+    },
+  },
+  revokeInvitation: {
+    call: async (fx) => {
+      const invitation = await fx.invite(fx.workspaceId, "MEMBER");
+      return { query: "mutation($id: ID!) { revokeInvitation(id: $id) { id } }", variables: { id: invitation.id } };
+    },
+  },
+  workspace: {
+    call: async (fx) => ({
+      query: "query($w: ID!) { workspace(id: $w) { id name } }",
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  workspaces: { call: async () => ({ query: "{ workspaces { id } }" }) },
+  myPermissions: {
+    call: async (fx, caller) => ({
+      query: "query($w: ID!) { myPermissions(workspaceId: $w) }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  permissionCatalogue: { call: async () => ({ query: "{ permissionCatalogue { permission } }" }) },
+  explainPermission: {
+    call: async (fx) => ({
+      query:
+        'query($w: ID!, $u: ID!) { explainPermission(workspaceId: $w, userId: $u, permission: "tickets:create") { allowed } }',
+      variables: { w: fx.workspaceId, u: fx.target.userId },
+    }),
+  },
+  joinRequests: {
+    call: async (fx) => ({
+      query: "query($w: ID!) { joinRequests(workspaceId: $w) { id } }",
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  apiKeys: {
+    call: async (fx) => ({
+      query: "query($w: ID!) { apiKeys(workspaceId: $w) { id } }",
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  createWorkspace: {
+    call: async () => ({
+      query: "mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { id } }",
+      variables: { i: { name: `Matrix ${uniqueEmail("ws")}` } },
+    }),
+  },
+  updateWorkspace: {
+    call: async (fx) => ({
+      query: "mutation($w: ID!, $i: UpdateWorkspaceInput!) { updateWorkspace(id: $w, input: $i) { id } }",
+      variables: { w: fx.workspaceId, i: { name: `Matrix ${uniqueEmail("renamed")}` } },
+    }),
+  },
+  updateWorkspaceSettings: {
+    call: async (fx) => ({
+      query:
+        "mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { sharedBroadcastTemplates: true }) { sharedBroadcastTemplates } }",
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  createRole: {
+    call: async (fx) => ({
+      query: "mutation($w: ID!, $i: CreateRoleInput!) { createRole(workspaceId: $w, input: $i) { id } }",
+      variables: { w: fx.workspaceId, i: { name: `Role ${uniqueEmail("r")}`, permissions: ["tickets:view"] } },
+    }),
+  },
+  updateRole: {
+    call: async (fx) => ({
+      query: 'mutation($id: ID!) { updateRole(id: $id, input: { permissions: ["tickets:close"] }) { id } }',
+      variables: { id: await fx.createRole() },
+    }),
+  },
+  deleteRole: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { deleteRole(id: $id) }",
+      variables: { id: await fx.createRole() },
+    }),
+  },
+  setMemberRole: {
+    call: async (fx) => ({
+      query: "mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: MEMBER) { role } }",
+      variables: { w: fx.workspaceId, u: fx.target.userId },
+    }),
+  },
+  removeMember: {
+    call: async (fx) => {
+      const person = await freshMember(fx, fx.workspaceId, "MEMBER");
+      return {
+        query: "mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }",
+        variables: { w: fx.workspaceId, u: person.userId },
+      };
+    },
+  },
+  setMemberPermissions: {
+    call: async (fx) => ({
+      query:
+        "mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: [], deny: []) { role } }",
+      variables: { w: fx.workspaceId, u: [fx.target.userId] },
+    }),
+  },
+  transferOwnership: {
+    call: async (fx, caller) => {
+      // A workspace of its own per call: a successful transfer must not change the fixture's owner.
+      const workspaceId = await fx.workspaceForTransfer(caller);
+      return {
+        query: "mutation($w: ID!, $u: ID!) { transferOwnership(workspaceId: $w, userId: $u) { id } }",
+        variables: { w: workspaceId, u: fx.target.userId },
+      };
+    },
+  },
+  requestToJoin: {
+    call: async (fx) => ({
+      query: "mutation($w: ID!) { requestToJoin(workspaceId: $w) { id } }",
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  approveJoinRequest: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { status } }",
+      variables: { id: await freshJoinRequest(fx) },
+    }),
+  },
+  rejectJoinRequest: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { rejectJoinRequest(id: $id) { status } }",
+      variables: { id: await freshJoinRequest(fx) },
+    }),
+  },
+  createTeam: {
+    call: async (fx) => ({
+      query: "mutation($w: ID!, $i: CreateTeamInput!) { createTeam(workspaceId: $w, input: $i) { id } }",
+      variables: { w: fx.workspaceId, i: { name: `Team ${uniqueEmail("t")}` } },
+    }),
+  },
+  updateTeam: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { updateTeam(id: $id, input: { active: false }) { id } }",
+      variables: { id: await fx.createTeam() },
+    }),
+  },
+  deleteTeam: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { deleteTeam(id: $id) }",
+      variables: { id: await fx.createTeam() },
+    }),
+  },
+  createApiKey: {
+    call: async (fx) => ({
+      query:
+        'mutation($w: ID!) { createApiKey(workspaceId: $w, name: "matrix", permissions: ["tickets:list"]) { key } }',
+      variables: { w: fx.workspaceId },
+    }),
+  },
+  revokeApiKey: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { revokeApiKey(id: $id) { id } }",
+      variables: { id: await fx.createApiKey() },
+    }),
+  },
+  rotateApiKey: {
+    call: async (fx) => ({
+      query: "mutation($id: ID!) { rotateApiKey(id: $id) { key } }",
+      variables: { id: await fx.createApiKey() },
+    }),
+  },
+};
+
+function outcomeOf(result: GraphQLResponse<unknown>): string {
+  const code = result.errors?.[0]?.extensions?.code;
+  if (!result.errors?.length) return "ok";
+  return code ?? `NO_CODE: ${result.errors[0]?.message}`;
+}
+
+const { callers, rows } = parseTable(EXPECTED);
+
+describe("permission matrix (identity and workspace, through the gateway)", () => {
+  let fx: MatrixFixture;
+
+  beforeAll(async () => {
+    fx = await matrixFixture();
+  }, 180_000);
+
+  test("every root field of the identity and workspace subgraphs has a row, and every row an operation", () => {
+    const fields = rootFieldsOf(["IDENTITY", "WORKSPACE"]);
+    expect(fields.length).toBeGreaterThan(30);
+    const operationRows = [...rows.keys()].filter((name) => !name.startsWith("permission "));
+    expect(fields.filter((f) => !rows.has(f))).toEqual([]);
+    expect(operationRows.filter((r) => !fields.includes(r))).toEqual([]);
+    expect(operationRows.filter((r) => !OPERATIONS[r])).toEqual([]);
+  });
+
+  test("every caller gets exactly the expected outcome for every operation", async () => {
+    const actual: string[] = [];
+    const expected: string[] = [];
+    for (const [name, row] of rows) {
+      for (const caller of callers) {
+        let outcome: string;
+        if (name.startsWith("permission ")) {
+          const permission = name.slice("permission ".length);
+          const result = await graphql<{ myPermissions: string[] }>(
+            "query($w: ID!) { myPermissions(workspaceId: $w) }",
+            { token: fx.tokenFor(caller), variables: { w: fx.workspaceFor(caller) } },
+          );
+          outcome = result.errors?.length
+            ? outcomeOf(result)
+            : result.data?.myPermissions.includes(permission)
+              ? "ok"
+              : "FORBIDDEN";
+        } else {
+          const operation = OPERATIONS[name];
+          if (!operation) continue; // reported by the coverage test
+          const call = await operation.call(fx, caller);
+          const token = name === "logOut" ? await fx.freshTokenFor(caller) : fx.tokenFor(caller);
+          outcome = outcomeOf(await graphql(call.query, { token, variables: call.variables }));
+        }
+        actual.push(`${name} as ${caller}: ${outcome}`);
+        expected.push(`${name} as ${caller}: ${row[caller]}`);
+      }
+    }
+    // One comparison, so a failure lists every cell that differs.
+    expect(actual).toEqual(expected);
+  }, 600_000);
+
+  test("another tenant's workspace answers exactly like a nonexistent one", async () => {
+    const query = "query($w: ID!) { workspace(id: $w) { id name } }";
+    const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
+    const missing = await graphql(query, {
+      token: fx.tokenFor("otherOrg"),
+      variables: { w: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(foreign.data).toEqual(missing.data);
+    expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+      missing.errors?.map((e) => [e.message, e.extensions?.code]),
+    );
+    const ok = await graphqlOk<{ workspace: { id: string } }>(query, {
+      token: fx.tokenFor("owner"),
+      variables: { w: fx.workspaceId },
+    });
+    expect(ok.workspace.id).toBe(fx.workspaceId);
+  });
+});

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { buildASTSchema, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { type Caller, type MatrixFixture, matrixFixture, freshMember, freshJoinRequest } from "../harness/matrix.js";
-import { graphql, graphqlOk, uniqueEmail, type GraphQLResponse } from "../harness/stack.js";
+import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
+import { graphql, graphqlOk, testStack, uniqueEmail, type GraphQLResponse } from "../harness/stack.js";
 
 /**
  * One table of who may call what, for every root field the identity and workspace subgraphs own
@@ -447,5 +448,44 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
       variables: { w: fx.workspaceId },
     });
     expect(ok.workspace.id).toBe(fx.workspaceId);
+  });
+
+  test("through _entities sent straight to a subgraph, another organisation's user answers exactly as a nonexistent one", async () => {
+    const stranger = await signActorContext(
+      {
+        kind: "user",
+        userId: fx.otherOrg.userId,
+        organisationId: fx.otherOrg.organisationId,
+        orgRole: "ORG_ADMIN",
+        sessionId: "00000000-0000-4000-8000-000000000003",
+      },
+      testStack().actorContextSecret,
+    );
+    const entities = async (service: "identity" | "workspace", selection: string, userId: string) => {
+      const response = await fetch(`${testStack().serviceUrls[service]}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: stranger },
+        body: JSON.stringify({
+          query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { ${selection} } } }`,
+          variables: { r: [{ __typename: "User", id: userId }] },
+        }),
+      });
+      return (await response.json()) as {
+        data?: unknown;
+        errors?: Array<{ message: string; extensions?: { code?: string } }>;
+      };
+    };
+    const nobody = "00000000-0000-4000-8000-00000000beef";
+    for (const [service, selection] of [
+      ["identity", "id email firstName"],
+      ["workspace", "id workspaceCount"],
+    ] as const) {
+      const foreign = await entities(service, selection, fx.target.userId);
+      const missing = await entities(service, selection, nobody);
+      // identical answers, but for the id asked about
+      expect(JSON.stringify(foreign).replaceAll(fx.target.userId, nobody)).toBe(JSON.stringify(missing));
+      expect(JSON.stringify(foreign)).not.toContain(fx.target.email);
+      if (service === "identity") expect(foreign.errors?.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
+    }
   });
 });

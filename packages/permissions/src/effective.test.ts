@@ -155,9 +155,16 @@ describe("member toggles", () => {
     expect(decide(subject({ toggles: { ...DEFAULT_TOGGLES, [toggle]: true } }), permission).allowed).toBe(true);
   });
 
-  test("membersCanSeeAllAnalytics on lets a MEMBER with a grant see all analytics; off takes it away", () => {
+  test("membersCanSeeAllAnalytics on lets a MEMBER see all analytics; off takes it away, even from a grant", () => {
     const granted = { granted: ["analytics:view_all" as Permission], denied: [] };
     expect(decide(subject({ overrides: granted }), "analytics:view_all").allowed).toBe(false);
+    expect(decide(subject({}), "analytics:view_all").allowed).toBe(false);
+    const on = { ...DEFAULT_TOGGLES, membersCanSeeAllAnalytics: true };
+    expect(decide(subject({ toggles: on }), "analytics:view_all")).toMatchObject({
+      allowed: true,
+      steps: expect.arrayContaining([expect.objectContaining({ source: "TOGGLE", effect: "GRANT" })]),
+    });
+    expect(decide(subject({ toggles: on, plan: "BASIC" }), "analytics:view_all").allowed).toBe(false);
     expect(
       decide(
         subject({ overrides: granted, toggles: { ...DEFAULT_TOGGLES, membersCanSeeAllAnalytics: true } }),

@@ -43,10 +43,20 @@ export const DEFAULT_TOGGLES: MemberToggles = {
 /** Toggles that take a permission away from MEMBER role holders when off. */
 const MEMBER_TOGGLE_GATES: ReadonlyArray<{ toggle: keyof MemberToggles; permission: Permission }> = [
   { toggle: "membersCanSeeAllAnalytics", permission: "analytics:view_all" },
+  { toggle: "membersCanExportData", permission: "workspace_data:export" },
   { toggle: "membersCanCreateTickets", permission: "tickets:create" },
   { toggle: "membersCanEditTickets", permission: "tickets:edit" },
   { toggle: "membersCanDeleteTickets", permission: "tickets:delete" },
 ];
+
+/**
+ * Toggles that, when on, also give MEMBER role holders a permission their role lacks: the
+ * settings read "members can see all analytics" and "members can export data" (seed 000).
+ */
+const MEMBER_TOGGLE_GRANTS: ReadonlySet<keyof MemberToggles> = new Set([
+  "membersCanSeeAllAnalytics",
+  "membersCanExportData",
+]);
 
 /** What a plan does not include (the custom-role allowance is a count, enforced where roles are made). */
 export const PLAN_EXCLUSIONS: Record<Plan, ReadonlySet<Permission>> = {
@@ -169,10 +179,11 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
     if (gate && !subject.toggles[gate.toggle] && allowed) {
       allowed = false;
       steps.push({ source: "TOGGLE", effect: "DENY", reason: `${gate.toggle} is off for members` });
-    } else if (permission === "workspace_data:export" && subject.toggles.membersCanExportData && !allowed) {
-      // The owner's explicit choice to let members export (seed 000), the one way around owner-only.
+    } else if (gate && MEMBER_TOGGLE_GRANTS.has(gate.toggle) && subject.toggles[gate.toggle] && !allowed) {
+      // The owner's or an admin's explicit choice to let members see all analytics or export
+      // data (seed 000); for export, the one way around owner-only.
       allowed = true;
-      steps.push({ source: "TOGGLE", effect: "GRANT", reason: "membersCanExportData is on for members" });
+      steps.push({ source: "TOGGLE", effect: "GRANT", reason: `${gate.toggle} is on for members` });
     }
   }
 
@@ -190,7 +201,7 @@ export function decide(subject: PermissionSubject, permission: Permission): Perm
   const decision = decideAlone(subject, permission);
   const base = baseOf(permission);
   if (base === permission || !decision.allowed) return decision;
-  // workspace_data:export via the members toggle stands without the (owner-only) tab permission.
+  // A permission granted by a members toggle stands without its base (export without the owner-only tab).
   const togglesGrant = decision.steps.some((s) => s.source === "TOGGLE" && s.effect === "GRANT");
   if (togglesGrant) return decision;
   if (!decideAlone(subject, base).allowed) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { conflict, unauthenticated } from "@support/errors";
+import { conflict, forbidden, unauthenticated } from "@support/errors";
 import {
   emailSchema,
   hashToken,
@@ -109,7 +109,8 @@ export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
 }
 
 export async function logOut(ctx: IdentityContext): Promise<boolean> {
-  if (ctx.actor.kind !== "user") throw unauthenticated();
+  if (ctx.actor.kind === "anonymous") throw unauthenticated();
+  if (ctx.actor.kind === "apiKey") throw forbidden("An API key has no session to end; revoke the key instead");
   await ctx.db.session.updateMany({
     where: { id: ctx.actor.sessionId, revokedAt: null },
     data: { revokedAt: new Date() },

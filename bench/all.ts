@@ -1,0 +1,17 @@
+/**
+ * Both benchmarks against one stack: `npx tsx bench/all.ts` (or `npm run bench`).
+ * Same environment variables as bench/outbox-latency.ts and bench/gateway-throughput.ts.
+ */
+import { withBenchStack } from "./common.js";
+import { measureOutboxLatency, printOutboxLatency } from "./outbox-latency.js";
+import { measureGatewayThroughput, printGatewayThroughput } from "./gateway-throughput.js";
+
+await withBenchStack(async ({ gatewayUrl }) => {
+  printOutboxLatency(await measureOutboxLatency(gatewayUrl, Number(process.env.BENCH_RUNS ?? 200)));
+  printGatewayThroughput(
+    await measureGatewayThroughput(gatewayUrl, {
+      connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+      durationS: Number(process.env.BENCH_DURATION ?? 15),
+    }),
+  );
+});

@@ -1,0 +1,117 @@
+/**
+ * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
+ * here on its own ports and databases), a GraphQL client, and percentiles.
+ */
+import { cpus, loadavg } from "node:os";
+import { REPO_ROOT } from "@support/infra/services";
+import { startStack } from "@support/infra/stack";
+
+export interface BenchStack {
+  gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+const log = (message: string) => process.stdout.write(`${message}\n`);
+
+/** BENCH_GATEWAY_URL=http://127.0.0.1:4000/graphql measures a running stack; otherwise one is started. */
+export async function benchStack(): Promise<BenchStack> {
+  const running = process.env.BENCH_GATEWAY_URL;
+  if (running) {
+    log(`measuring the running stack at ${running}`);
+    return { gatewayUrl: running, stop: async () => undefined };
+  }
+  // Ports and databases of their own, so a bench never touches a dev stack or a test run.
+  const basePort = Number(process.env.BENCH_BASE_PORT ?? 4450);
+  const kafkaPort = Number(process.env.BENCH_KAFKA_PORT ?? 19496);
+  const databaseSuffix = process.env.BENCH_DATABASE_SUFFIX ?? "_bench";
+  const startedAt = Date.now();
+  const stack = await startStack({
+    basePort,
+    databaseSuffix,
+    freshDatabases: true,
+    logDir: `${REPO_ROOT}/.local/logs${databaseSuffix}`,
+    kafka: { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${REPO_ROOT}/.local/kafka${databaseSuffix}` },
+    log: (message) => log(`[stack] ${message}`),
+  });
+  log(`[stack] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (gateway ${stack.gatewayUrl})`);
+  return { gatewayUrl: stack.gatewayUrl, stop: () => stack.stop() };
+}
+
+export function machine(): string {
+  const cpu = cpus();
+  // The load average says how much else was running: on a shared machine it moves every figure.
+  const load = loadavg()
+    .map((n) => n.toFixed(1))
+    .join(" ");
+  return `${cpu.length} cores (${cpu[0]?.model ?? "unknown CPU"}), Node ${process.version}, load average ${load}`;
+}
+
+export async function graphqlOk<Data>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<Data> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Data; errors?: unknown[] };
+  if (!response.ok || body.errors?.length || !body.data) {
+    throw new Error(`GraphQL failed (HTTP ${response.status}): ${JSON.stringify(body.errors ?? body)}`);
+  }
+  return body.data;
+}
+
+/** Signs up a fresh organisation admin; returns the bearer token. */
+export async function signUp(url: string, label: string): Promise<string> {
+  const data = await graphqlOk<{ signUp: { token: string } }>(
+    url,
+    `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
+    {
+      input: {
+        organisationName: `Bench ${label}`,
+        firstName: "Bench",
+        lastName: "Mark",
+        email: `bench.${label}.${Date.now()}.${process.pid}@example.test`,
+        password: "correct horse battery",
+      },
+    },
+  );
+  return data.signUp.token;
+}
+
+/** Nearest-rank percentile of already sorted values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
+}
+
+export function summary(values: readonly number[]): Record<"p50" | "p95" | "p99" | "max" | "mean", number> {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+  };
+}
+
+/** Runs `main` against a bench stack and always stops what it started. */
+export async function withBenchStack(main: (stack: BenchStack) => Promise<void>): Promise<void> {
+  const stack = await benchStack();
+  let failed = false;
+  try {
+    await main(stack);
+  } catch (error) {
+    failed = true;
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  } finally {
+    await stack.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}

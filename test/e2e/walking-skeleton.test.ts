@@ -140,8 +140,12 @@ describe("the walking skeleton through the gateway", () => {
       "BAD_USER_INPUT",
     ]);
     await createWorkspace(admin.token, "Taken");
-    expect(errorCodes(await graphql(query, { token: admin.token, variables: { input: { name: "Taken" } } }))).toEqual([
-      "CONFLICT",
-    ]);
+    const duplicate = await graphql(query, { token: admin.token, variables: { input: { name: "Taken" } } });
+    expect(errorCodes(duplicate)).toEqual(["BAD_USER_INPUT"]);
+    expect(duplicate.errors?.[0]?.message).toBe('A workspace named "Taken" already exists in this organisation');
+    const workspaces = await graphqlOk<{ workspaces: Array<{ name: string }> }>("{ workspaces { name } }", {
+      token: admin.token,
+    });
+    expect(workspaces.workspaces.map((w) => w.name)).toEqual(["Taken"]);
   });
 });

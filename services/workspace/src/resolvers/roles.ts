@@ -58,7 +58,7 @@ const updateRoleInput = z.object({
 const roleTarget = (role: CustomRole) => ({ type: "role", id: role.id, label: role.name });
 
 function duplicateName(name: string) {
-  return conflict(`A role named "${name}" already exists in this workspace`);
+  return badUserInput(`A role named "${name}" already exists in this workspace`, "name");
 }
 
 /** Built-in names are taken: a custom role called "Admin" would be ambiguous in every list. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
+import { badUserInput, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom, type FieldChange } from "@support/events";
 import type { Team } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
@@ -26,7 +26,7 @@ const updateTeamInput = z.object({
 });
 
 const teamTarget = (team: Team) => ({ type: "team", id: team.id, label: team.name });
-const duplicateName = (name: string) => conflict(`A team named "${name}" already exists in this workspace`);
+const duplicateName = (name: string) => badUserInput(`A team named "${name}" already exists in this workspace`, "name");
 
 /** Team members must be members of the team's workspace (seed 002). */
 async function checkMembers(tx: Tx, workspaceId: string, userIds: string[]): Promise<string[]> {

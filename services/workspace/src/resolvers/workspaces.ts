@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { conflict, forbidden, invalidInput, unauthenticated } from "@support/errors";
+import { badUserInput, forbidden, invalidInput, unauthenticated } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import type { Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
@@ -50,7 +50,8 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
       return workspace;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict(`A workspace named "${name}" already exists in this organisation`);
+    if (isUniqueViolation(error))
+      throw badUserInput(`A workspace named "${name}" already exists in this organisation`, "name");
     throw error;
   }
 }
@@ -82,7 +83,8 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
       return workspace;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict(`A workspace named "${name}" already exists in this organisation`);
+    if (isUniqueViolation(error))
+      throw badUserInput(`A workspace named "${name}" already exists in this organisation`, "name");
     throw error;
   }
 }

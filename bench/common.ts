@@ -2,12 +2,16 @@
  * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
  * here on its own ports and databases), a GraphQL client, and percentiles.
  */
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { REPO_ROOT } from "@support/infra/services";
 import { startStack } from "@support/infra/stack";
 
 export interface BenchStack {
   gatewayUrl: string;
+  /** Base URL of the workspace service, for measuring its internal endpoints directly. */
+  workspaceUrl: string;
+  actorContextSecret: string;
   stop(): Promise<void>;
 }
 
@@ -18,7 +22,15 @@ export async function benchStack(): Promise<BenchStack> {
   const running = process.env.BENCH_GATEWAY_URL;
   if (running) {
     log(`measuring the running stack at ${running}`);
-    return { gatewayUrl: running, stop: async () => undefined };
+    // `npm start`'s layout: workspace on the gateway's port + 2, the secret in .local/.
+    const workspacePort = Number(new URL(running).port) + 2;
+    return {
+      gatewayUrl: running,
+      workspaceUrl: process.env.BENCH_WORKSPACE_URL ?? `http://127.0.0.1:${workspacePort}`,
+      actorContextSecret:
+        process.env.ACTOR_CONTEXT_SECRET ?? readFileSync(`${REPO_ROOT}/.local/actor-context-secret`, "utf8").trim(),
+      stop: async () => undefined,
+    };
   }
   // Ports and databases of their own, so a bench never touches a dev stack or a test run.
   const basePort = Number(process.env.BENCH_BASE_PORT ?? 4450);
@@ -34,7 +46,12 @@ export async function benchStack(): Promise<BenchStack> {
     log: (message) => log(`[stack] ${message}`),
   });
   log(`[stack] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (gateway ${stack.gatewayUrl})`);
-  return { gatewayUrl: stack.gatewayUrl, stop: () => stack.stop() };
+  return {
+    gatewayUrl: stack.gatewayUrl,
+    workspaceUrl: stack.serviceUrls.workspace,
+    actorContextSecret: stack.actorContextSecret,
+    stop: () => stack.stop(),
+  };
 }
 
 export function machine(): string {

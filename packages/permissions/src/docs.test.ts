@@ -9,10 +9,11 @@ describe("docs/permissions.md", () => {
     expect(checkedIn).toBe(permissionsMarkdown());
   });
 
-  test("lists every permission of the catalogue once", () => {
-    const markdown = permissionsMarkdown();
-    for (const { permission } of PERMISSION_CATALOGUE) {
-      expect(markdown.split(`| \`${permission}\` |`).length - 1).toBe(1);
-    }
+  test("has one row per permission of the catalogue, in catalogue order", () => {
+    const rowNames = permissionsMarkdown()
+      .split("\n")
+      .map((line) => /^\| `([a-z_]+:[a-z_]+)` \|/.exec(line)?.[1])
+      .filter(Boolean);
+    expect(rowNames).toEqual(PERMISSION_CATALOGUE.map((p) => p.permission));
   });
 });

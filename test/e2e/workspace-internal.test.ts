@@ -32,11 +32,10 @@ const userActor = (userId: string, organisationId: string, orgRole: "ORG_ADMIN" 
 });
 
 describe("internal endpoints of ADR 0004", () => {
-  test("/internal/permissions answers the caller's standing with plan, seats and custom roles", async () => {
+  test("/internal/permissions answers the caller's standing; seats and custom roles when asked to include them", async () => {
     const { owner, workspaceId, members } = await workspaceWithMembers(1);
-    const answer = await internal("/internal/permissions", userActor(members[0]!.userId, owner.organisationId), {
-      workspaceId,
-    });
+    const actor = userActor(members[0]!.userId, owner.organisationId);
+    const answer = await internal("/internal/permissions", actor, { workspaceId });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       workspaceId,
@@ -46,12 +45,14 @@ describe("internal endpoints of ADR 0004", () => {
       ticketAccess: "ALL",
       teamIds: [],
       plan: "BASIC",
-      seats: 3,
-      memberCount: 2,
-      pendingInvitations: 0,
-      customRoles: [],
     });
+    expect(answer.body).not.toHaveProperty("seats");
+    expect(answer.body).not.toHaveProperty("customRoles");
     expect(answer.body.permissions).toContain("tickets:list");
+    const full = await internal("/internal/permissions", actor, { workspaceId, include: ["seats", "customRoles"] });
+    expect(full.body).toMatchObject({ seats: 3, memberCount: 2, pendingInvitations: 0, customRoles: [] });
+    const badInclude = await internal("/internal/permissions", actor, { workspaceId, include: ["secrets"] });
+    expect(badInclude.status).toBe(400);
     const stranger = await internal("/internal/permissions", userActor(randomUUID(), randomUUID()), { workspaceId });
     expect(stranger.status).toBe(404);
   });

@@ -8,8 +8,7 @@ import type { FastifyRequest } from "fastify";
 export const workspaceAccessSchema = z.object({
   workspaceId: z.string(),
   organisationId: z.string(),
-  /** Not in ADR 0004's table; used for messages when the workspace sends it. */
-  name: z.string().optional(),
+  name: z.string(),
   role: z.string().nullable(),
   customRoleId: z.string().nullable().optional(),
   permissions: z.array(z.string()),
@@ -63,10 +62,12 @@ export class WorkspacePeopleClient {
   access(workspaceId: string): Promise<WorkspaceAccess> {
     let pending = this.accessMemo.get(workspaceId);
     if (!pending) {
-      pending = this.post("/internal/permissions", { workspaceId }).then(async (response) => {
-        if (response.status === 404) throw notFound("Workspace");
-        return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
-      });
+      pending = this.post("/internal/permissions", { workspaceId, include: ["seats", "customRoles"] }).then(
+        async (response) => {
+          if (response.status === 404) throw notFound("Workspace");
+          return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
+        },
+      );
       this.accessMemo.set(workspaceId, pending);
     }
     return pending;

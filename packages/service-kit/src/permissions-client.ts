@@ -3,7 +3,7 @@ import { REQUEST_ID_HEADER } from "@support/logger";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
 
-/** The answer of the workspace service's `/internal/permissions` (docs/adr/0004). */
+/** The answer of the workspace service's `/internal/permissions` without `include` (docs/adr/0004). */
 export interface WorkspacePermissions {
   workspaceId: string;
   organisationId: string;
@@ -15,10 +15,6 @@ export interface WorkspacePermissions {
   /** The caller's active teams in the workspace. */
   teamIds: string[];
   plan: "BASIC" | "PRO" | "UNLIMITED";
-  seats: number;
-  memberCount: number;
-  pendingInvitations: number;
-  customRoles: Array<{ id: string; name: string }>;
 }
 
 /**

@@ -43,9 +43,12 @@ export async function membershipFacts(
 export async function loadAccess(db: Db | Tx, actor: Actor, workspaceId: string): Promise<WorkspaceAccess> {
   if (actor.kind === "anonymous") throw unauthenticated();
   if (!isUuid(workspaceId)) throw notFound("Workspace");
-  const workspace = await db.workspace.findUnique({ where: { id: workspaceId } });
+  // One round trip, not two: the membership is read alongside the workspace.
+  const [workspace, membership] = await Promise.all([
+    db.workspace.findUnique({ where: { id: workspaceId } }),
+    actor.kind === "user" ? membershipFacts(db, workspaceId, actor.userId) : null,
+  ]);
   if (!workspace) throw notFound("Workspace");
-  const membership = actor.kind === "user" ? await membershipFacts(db, workspaceId, actor.userId) : null;
   const facts: WorkspaceFacts = { workspace, membership, toggles: togglesOf(workspace), plan: workspace.plan };
   if (!canSeeWorkspace(actor, facts)) throw notFound("Workspace");
   return { ...facts, workspace, permissions: permissionsOf(actor, facts) };

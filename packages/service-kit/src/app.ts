@@ -41,7 +41,6 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
     bodyLimit: 5 * 1024 * 1024,
   });
 

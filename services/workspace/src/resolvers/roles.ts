@@ -196,6 +196,11 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
 export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
   const { role, access } = await loadRole(ctx, args.id, "roles:delete");
   return ctx.db.$transaction(async (tx) => {
+    // Waits for assignments in flight (they hold the role FOR SHARE, see customRoleOf), so their
+    // members are counted here rather than hitting the foreign key afterwards.
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM custom_role WHERE id = ${role.id}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw notFound("Role");
     const holders = await tx.membership.count({ where: { customRoleId: role.id } });
     if (holders > 0) {
       throw conflict(
@@ -223,7 +228,13 @@ export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): P
 
 /** Used by setMemberRole and join approvals: a custom role of this workspace, or BAD_USER_INPUT. */
 export async function customRoleOf(db: Db | Tx, workspaceId: string, customRoleId: string): Promise<CustomRole> {
-  const role = isUuid(customRoleId) ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
+  // FOR SHARE keeps the role from being deleted until the caller's transaction ends (deleteRole
+  // takes it FOR UPDATE); a role deleted just before is simply not found.
+  const locked = isUuid(customRoleId)
+    ? await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM custom_role WHERE id = ${customRoleId}::uuid AND workspace_id = ${workspaceId}::uuid FOR SHARE`
+    : [];
+  const role = locked.length > 0 ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
   if (!role || role.workspaceId !== workspaceId) throw badUserInput("No such role in this workspace", "customRoleId");
   return role;
 }

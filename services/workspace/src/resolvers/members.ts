@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import type { Membership, Workspace } from "../db/generated/client.js";
+import type { CustomRole, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import {
   assertCanChangeRole,
@@ -198,7 +198,15 @@ export async function transferOwnership(
   });
 }
 
-export async function listMembers(workspaceId: string, ctx: WorkspaceContext): Promise<Membership[]> {
+/** The custom role comes along, so listing members costs one query, not one per member. */
+export async function listMembers(
+  workspaceId: string,
+  ctx: WorkspaceContext,
+): Promise<Array<Membership & { customRole: CustomRole | null }>> {
   await authorize(ctx.db, ctx.actor, workspaceId, "members:list");
-  return ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } });
+  return ctx.db.membership.findMany({
+    where: { workspaceId },
+    include: { customRole: true },
+    orderBy: { createdAt: "asc" },
+  });
 }

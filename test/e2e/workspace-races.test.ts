@@ -120,6 +120,36 @@ describe("concurrent people changes", () => {
   });
 });
 
+describe("concurrent role edits", () => {
+  test("updateRole of the name and of the permissions at once keeps both changes", async () => {
+    const { owner, workspaceId } = await workspaceWithMembers(0, "Role edits");
+    await setPlan(owner, workspaceId, { plan: "UNLIMITED" });
+    const UPDATE_ROLE = `mutation($id: ID!, $input: UpdateRoleInput!) { updateRole(id: $id, input: $input) { id } }`;
+    for (let i = 0; i < 4; i += 1) {
+      const created = await graphqlOk<{ createRole: { id: string } }>(CREATE_ROLE, {
+        token: owner.token,
+        variables: { w: workspaceId, input: { name: `Edited ${i}`, permissions: ["tickets:view"] } },
+      });
+      const id = created.createRole.id;
+      await Promise.all([
+        graphqlOk(UPDATE_ROLE, { token: owner.token, variables: { id, input: { name: `Renamed ${i}` } } }),
+        graphqlOk(UPDATE_ROLE, { token: owner.token, variables: { id, input: { permissions: ["teams:create"] } } }),
+      ]);
+      const roles = await graphqlOk<{
+        workspace: { roles: Array<{ id: string; name: string; permissions: string[] }> };
+      }>(`query($id: ID!) { workspace(id: $id) { roles { id name permissions } } }`, {
+        token: owner.token,
+        variables: { id: workspaceId },
+      });
+      expect(roles.workspace.roles.find((r) => r.id === id)).toEqual({
+        id,
+        name: `Renamed ${i}`,
+        permissions: ["teams:list", "teams:create"],
+      });
+    }
+  });
+});
+
 describe("input validation", () => {
   test("setMemberPermissions names a member listed twice and writes nothing", async () => {
     const { owner, workspaceId, members } = await workspaceWithMembers(2, "Dupes");

@@ -8,7 +8,7 @@ import {
   type BuiltInRole,
   type TicketAccess,
 } from "@support/permissions";
-import type { CustomRole } from "../db/generated/client.js";
+import type { CustomRole, Membership } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
@@ -25,6 +25,8 @@ export interface RoleView {
   ticketAccess: TicketAccess;
   createdAt: Date | null;
   updatedAt: Date | null;
+  /** Preloaded by listRoles (one query for every role); other answers load them per role. */
+  members?: Membership[];
 }
 
 const BUILT_IN_ROLES: BuiltInRole[] = ["OWNER", "ADMIN", "MEMBER"];
@@ -75,8 +77,14 @@ async function sameNameExists(db: Db | Tx, workspaceId: string, name: string, ex
 
 export async function listRoles(workspaceId: string, ctx: WorkspaceContext): Promise<RoleView[]> {
   await authorize(ctx.db, ctx.actor, workspaceId, "roles:list");
-  const custom = await ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } });
-  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)];
+  const [custom, memberships] = await Promise.all([
+    ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } }),
+    ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
+  ]);
+  const holders = (id: string) => memberships.filter((m) => (m.role === "CUSTOM" ? m.customRoleId : m.role) === id);
+  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)].map(
+    (role) => ({ ...role, members: holders(role.id) }),
+  );
 }
 
 export async function createRole(
@@ -151,27 +159,34 @@ async function loadRole(ctx: WorkspaceContext, id: string, permission: "roles:up
 }
 
 export async function updateRole(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<RoleView> {
-  const { role: before, access } = await loadRole(ctx, args.id, "roles:update");
+  const { role: loaded, access } = await loadRole(ctx, args.id, "roles:update");
   const parsed = updateRoleInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const name = parsed.data.name ?? before.name;
-  const permissions = parsed.data.permissions
+  const givenPermissions = parsed.data.permissions
     ? grantablePermissions(parsed.data.permissions, "permissions", "a role")
-    : before.permissions;
-  const ticketAccessNext = parsed.data.ticketAccess ?? before.ticketAccess;
-  if (name !== before.name) refuseBuiltInName(name);
-  const changes = [
-    ...(name !== before.name ? [{ field: "name", old: before.name, new: name }] : []),
-    ...(JSON.stringify(permissions) !== JSON.stringify(before.permissions)
-      ? [{ field: "permissions", old: before.permissions, new: permissions }]
-      : []),
-    ...(ticketAccessNext !== before.ticketAccess
-      ? [{ field: "ticketAccess", old: before.ticketAccess, new: ticketAccessNext }]
-      : []),
-  ];
-  if (changes.length === 0) return customRoleView(before);
+    : null;
+  if (parsed.data.name && parsed.data.name !== loaded.name) refuseBuiltInName(parsed.data.name);
   try {
     const role = await ctx.db.$transaction(async (tx) => {
+      // Re-read under a row lock: fields not given keep their current values, not the ones seen
+      // before the transaction (two edits at once would otherwise undo each other), and the
+      // event's old values are the ones actually replaced.
+      await tx.$queryRaw`SELECT id FROM custom_role WHERE id = ${loaded.id}::uuid FOR UPDATE`;
+      const before = await tx.customRole.findUnique({ where: { id: loaded.id } });
+      if (!before) throw notFound("Role");
+      const name = parsed.data.name ?? before.name;
+      const permissions = givenPermissions ?? before.permissions;
+      const ticketAccessNext = parsed.data.ticketAccess ?? before.ticketAccess;
+      const changes = [
+        ...(name !== before.name ? [{ field: "name", old: before.name, new: name }] : []),
+        ...(JSON.stringify(permissions) !== JSON.stringify(before.permissions)
+          ? [{ field: "permissions", old: before.permissions, new: permissions }]
+          : []),
+        ...(ticketAccessNext !== before.ticketAccess
+          ? [{ field: "ticketAccess", old: before.ticketAccess, new: ticketAccessNext }]
+          : []),
+      ];
+      if (changes.length === 0) return before;
       if (name !== before.name && (await sameNameExists(tx, before.workspaceId, name, before.id)))
         throw duplicateName(name);
       const updated = await tx.customRole.update({
@@ -188,7 +203,7 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
     });
     return customRoleView(role);
   } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateName(name);
+    if (isUniqueViolation(error)) throw duplicateName(parsed.data.name ?? loaded.name);
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { permissionsOf } from "../domain/access.js";
 import { assertCanChangeRole, assertCanRemove, assignableRole } from "../domain/members.js";
 import { togglesOf } from "../domain/settings.js";
 import type { Db } from "../db/client.js";
-import { addMembership, changeMembershipRole, removeMembership } from "../db/memberships.js";
+import { addMembership, changeMembershipRole, lockWorkspace, removeMembership } from "../db/memberships.js";
 import { authorize } from "../resolvers/access.js";
 import { customRoleOf } from "../resolvers/roles.js";
 
@@ -96,6 +96,8 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
       await db.$transaction(async (tx) => {
         for (const entry of set) {
           const access = await authorize(tx, actor, entry.workspaceId, "members:update");
+          // The same lock transferOwnership takes, so the role read below cannot be stale.
+          await lockWorkspace(tx, entry.workspaceId);
           const role = assignableRole(entry.role === "CUSTOM" ? null : entry.role, entry.customRoleId);
           if (role.customRoleId) await customRoleOf(tx, entry.workspaceId, role.customRoleId);
           const existing = await tx.membership.findUnique({
@@ -125,6 +127,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
         }
         for (const workspaceId of remove) {
           const access = await authorize(tx, actor, workspaceId, "members:remove");
+          await lockWorkspace(tx, workspaceId);
           const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
           if (!existing) continue;
           assertCanRemove(actor.userId, existing);

@@ -1,5 +1,5 @@
 import { unauthenticated } from "@support/errors";
-import type { ApiKey, JoinRequest, Membership, Workspace } from "../db/generated/client.js";
+import type { ApiKey, CustomRole, JoinRequest, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME } from "../domain/api-keys.js";
 import { togglesOf } from "../domain/settings.js";
@@ -89,8 +89,9 @@ export const resolvers = {
   },
   WorkspaceMember: {
     user: (m: Membership) => ({ __typename: "User", id: m.userId }),
-    customRole: async (m: Membership, _: unknown, ctx: Ctx) => {
+    customRole: async (m: Membership & { customRole?: CustomRole | null }, _: unknown, ctx: Ctx) => {
       if (!m.customRoleId) return null;
+      if (m.customRole !== undefined) return m.customRole ? customRoleView(m.customRole) : null;
       const role = await ctx.db.customRole.findUnique({ where: { id: m.customRoleId } });
       return role ? customRoleView(role) : null;
     },
@@ -99,6 +100,7 @@ export const resolvers = {
   },
   Role: {
     members: (role: RoleView, _: unknown, ctx: Ctx) =>
+      role.members ??
       ctx.db.membership.findMany({
         where: role.builtIn
           ? { workspaceId: role.workspaceId, role: role.id as "OWNER" | "ADMIN" | "MEMBER" }

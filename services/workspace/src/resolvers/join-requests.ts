@@ -8,6 +8,7 @@ import { addMembership, memberTarget } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requireUser } from "./access.js";
 import { customRoleOf } from "./roles.js";
+import type { Tx } from "../db/client.js";
 
 /**
  * Join requests (seed 001). Deciding them needs `members:invite` — the catalogue's "invite people
@@ -71,7 +72,19 @@ async function loadPending(ctx: WorkspaceContext, id: string) {
   }
 }
 
-function refuseDecided(request: JoinRequest): void {
+/**
+ * Reads a request under a row lock, so two decisions taken at once are serialised: the second
+ * sees the first one's status (CONFLICT) instead of both being written.
+ */
+async function lockRequest(tx: Tx, id: string): Promise<Pick<JoinRequest, "status">> {
+  const rows = await tx.$queryRaw<Array<Pick<JoinRequest, "status">>>`
+    SELECT status FROM join_request WHERE id = ${id}::uuid FOR UPDATE`;
+  const row = rows[0];
+  if (!row) throw notFound("Join request");
+  return row;
+}
+
+function refuseDecided(request: Pick<JoinRequest, "status">): void {
   if (request.status !== "PENDING") throw conflict(`This join request was already ${request.status.toLowerCase()}`);
 }
 
@@ -83,8 +96,7 @@ export async function approveJoinRequest(
   const role = assignableRole(args.role ?? (args.customRoleId ? null : "MEMBER"), args.customRoleId);
   const eventActor = eventActorFrom(ctx.actor);
   return ctx.db.$transaction(async (tx) => {
-    const current = await tx.joinRequest.findUniqueOrThrow({ where: { id: request.id } });
-    refuseDecided(current);
+    refuseDecided(await lockRequest(tx, request.id));
     if (role.customRoleId) await customRoleOf(tx, access.workspace.id, role.customRoleId);
     const existing = await tx.membership.findUnique({
       where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: request.userId } },
@@ -132,8 +144,7 @@ export async function approveJoinRequest(
 export async function rejectJoinRequest(args: { id: string }, ctx: WorkspaceContext): Promise<JoinRequest> {
   const { request, access } = await loadPending(ctx, args.id);
   return ctx.db.$transaction(async (tx) => {
-    const current = await tx.joinRequest.findUniqueOrThrow({ where: { id: request.id } });
-    refuseDecided(current);
+    refuseDecided(await lockRequest(tx, request.id));
     const decided = await tx.joinRequest.update({
       where: { id: request.id },
       data: {

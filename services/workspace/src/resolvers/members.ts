@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import type { Membership, Workspace } from "../db/generated/client.js";
+import type { CustomRole, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import {
   assertCanChangeRole,
@@ -12,7 +12,7 @@ import {
   assignableRole,
 } from "../domain/members.js";
 import { parseOverrides } from "../domain/permission-input.js";
-import { changeMembershipRole, memberTarget, removeMembership } from "../db/memberships.js";
+import { changeMembershipRole, lockWorkspace, memberTarget, removeMembership } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requireUser } from "./access.js";
 import { customRoleOf } from "./roles.js";
@@ -35,6 +35,9 @@ export async function setMemberRole(
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
   const next = assignableRole(args.role, args.customRoleId);
   return ctx.db.$transaction(async (tx) => {
+    // Serialised with transferOwnership: otherwise the heir could be read as ADMIN, made OWNER
+    // by a concurrent transfer, then overwritten here, leaving the workspace without an owner.
+    await lockWorkspace(tx, access.workspace.id);
     const target = await memberOf(tx, access.workspace.id, args.userId);
     assertCanChangeRole(actorUserId(ctx), target);
     if (next.customRoleId) await customRoleOf(tx, access.workspace.id, next.customRoleId);
@@ -51,6 +54,8 @@ export async function setMemberRole(
 export async function removeMember(args: { workspaceId: string; userId: string }, ctx: WorkspaceContext) {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:remove");
   return ctx.db.$transaction(async (tx) => {
+    // As in setMemberRole: the target's role is read under the lock transferOwnership takes.
+    await lockWorkspace(tx, access.workspace.id);
     const target = await memberOf(tx, access.workspace.id, args.userId);
     assertCanRemove(actorUserId(ctx), target);
     await removeMembership(tx, {
@@ -64,7 +69,14 @@ export async function removeMember(args: { workspaceId: string; userId: string }
 }
 
 const overridesArgs = z.object({
-  userIds: z.array(z.string()).min(1, "name at least one member").max(500),
+  userIds: z
+    .array(z.string())
+    .min(1, "name at least one member")
+    .max(500)
+    .superRefine((ids, check) => {
+      const twice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+      if (twice.length > 0) check.addIssue({ code: "custom", message: `listed more than once: ${twice.join(", ")}` });
+    }),
   grant: z.array(z.string()).nullish(),
   deny: z.array(z.string()).nullish(),
 });
@@ -82,10 +94,12 @@ export async function setMemberPermissions(
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { grant, deny } = parsed.data;
   if (!grant && !deny) throw badUserInput("Give grant, deny or both", "grant");
-  const userIds = [...new Set(parsed.data.userIds)];
+  const { userIds } = parsed.data;
   const badIds = userIds.filter((id) => !isUuid(id));
   if (badIds.length > 0) throw badUserInput(`Not member ids: ${badIds.join(", ")}`, "userIds");
   return ctx.db.$transaction(async (tx) => {
+    // A concurrent transfer must not make a target the owner between this check and the write.
+    await lockWorkspace(tx, access.workspace.id);
     const targets = await tx.membership.findMany({
       where: { workspaceId: access.workspace.id, userId: { in: userIds } },
     });
@@ -134,7 +148,7 @@ export async function transferOwnership(
   const actor = requireUser(ctx.actor, "transfer ownership");
   const access = await authorize(ctx.db, actor, args.workspaceId, "members:list");
   return ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM workspace WHERE id = ${access.workspace.id}::uuid FOR UPDATE`;
+    await lockWorkspace(tx, access.workspace.id);
     const owner = await tx.membership.findFirst({ where: { workspaceId: access.workspace.id, role: "OWNER" } });
     if (!owner) throw new Error(`workspace ${access.workspace.id} has no owner`);
     const target = await memberOf(tx, access.workspace.id, args.userId);
@@ -184,7 +198,15 @@ export async function transferOwnership(
   });
 }
 
-export async function listMembers(workspaceId: string, ctx: WorkspaceContext): Promise<Membership[]> {
+/** The custom role comes along, so listing members costs one query, not one per member. */
+export async function listMembers(
+  workspaceId: string,
+  ctx: WorkspaceContext,
+): Promise<Array<Membership & { customRole: CustomRole | null }>> {
   await authorize(ctx.db, ctx.actor, workspaceId, "members:list");
-  return ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } });
+  return ctx.db.membership.findMany({
+    where: { workspaceId },
+    include: { customRole: true },
+    orderBy: { createdAt: "asc" },
+  });
 }

@@ -8,7 +8,7 @@ import {
   type BuiltInRole,
   type TicketAccess,
 } from "@support/permissions";
-import type { CustomRole } from "../db/generated/client.js";
+import type { CustomRole, Membership } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
@@ -25,6 +25,8 @@ export interface RoleView {
   ticketAccess: TicketAccess;
   createdAt: Date | null;
   updatedAt: Date | null;
+  /** Preloaded by listRoles (one query for every role); other answers load them per role. */
+  members?: Membership[];
 }
 
 const BUILT_IN_ROLES: BuiltInRole[] = ["OWNER", "ADMIN", "MEMBER"];
@@ -75,8 +77,14 @@ async function sameNameExists(db: Db | Tx, workspaceId: string, name: string, ex
 
 export async function listRoles(workspaceId: string, ctx: WorkspaceContext): Promise<RoleView[]> {
   await authorize(ctx.db, ctx.actor, workspaceId, "roles:list");
-  const custom = await ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } });
-  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)];
+  const [custom, memberships] = await Promise.all([
+    ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } }),
+    ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
+  ]);
+  const holders = (id: string) => memberships.filter((m) => (m.role === "CUSTOM" ? m.customRoleId : m.role) === id);
+  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)].map(
+    (role) => ({ ...role, members: holders(role.id) }),
+  );
 }
 
 export async function createRole(
@@ -151,27 +159,34 @@ async function loadRole(ctx: WorkspaceContext, id: string, permission: "roles:up
 }
 
 export async function updateRole(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<RoleView> {
-  const { role: before, access } = await loadRole(ctx, args.id, "roles:update");
+  const { role: loaded, access } = await loadRole(ctx, args.id, "roles:update");
   const parsed = updateRoleInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const name = parsed.data.name ?? before.name;
-  const permissions = parsed.data.permissions
+  const givenPermissions = parsed.data.permissions
     ? grantablePermissions(parsed.data.permissions, "permissions", "a role")
-    : before.permissions;
-  const ticketAccessNext = parsed.data.ticketAccess ?? before.ticketAccess;
-  if (name !== before.name) refuseBuiltInName(name);
-  const changes = [
-    ...(name !== before.name ? [{ field: "name", old: before.name, new: name }] : []),
-    ...(JSON.stringify(permissions) !== JSON.stringify(before.permissions)
-      ? [{ field: "permissions", old: before.permissions, new: permissions }]
-      : []),
-    ...(ticketAccessNext !== before.ticketAccess
-      ? [{ field: "ticketAccess", old: before.ticketAccess, new: ticketAccessNext }]
-      : []),
-  ];
-  if (changes.length === 0) return customRoleView(before);
+    : null;
+  if (parsed.data.name && parsed.data.name !== loaded.name) refuseBuiltInName(parsed.data.name);
   try {
     const role = await ctx.db.$transaction(async (tx) => {
+      // Re-read under a row lock: fields not given keep their current values, not the ones seen
+      // before the transaction (two edits at once would otherwise undo each other), and the
+      // event's old values are the ones actually replaced.
+      await tx.$queryRaw`SELECT id FROM custom_role WHERE id = ${loaded.id}::uuid FOR UPDATE`;
+      const before = await tx.customRole.findUnique({ where: { id: loaded.id } });
+      if (!before) throw notFound("Role");
+      const name = parsed.data.name ?? before.name;
+      const permissions = givenPermissions ?? before.permissions;
+      const ticketAccessNext = parsed.data.ticketAccess ?? before.ticketAccess;
+      const changes = [
+        ...(name !== before.name ? [{ field: "name", old: before.name, new: name }] : []),
+        ...(JSON.stringify(permissions) !== JSON.stringify(before.permissions)
+          ? [{ field: "permissions", old: before.permissions, new: permissions }]
+          : []),
+        ...(ticketAccessNext !== before.ticketAccess
+          ? [{ field: "ticketAccess", old: before.ticketAccess, new: ticketAccessNext }]
+          : []),
+      ];
+      if (changes.length === 0) return before;
       if (name !== before.name && (await sameNameExists(tx, before.workspaceId, name, before.id)))
         throw duplicateName(name);
       const updated = await tx.customRole.update({
@@ -188,7 +203,7 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
     });
     return customRoleView(role);
   } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateName(name);
+    if (isUniqueViolation(error)) throw duplicateName(parsed.data.name ?? loaded.name);
     throw error;
   }
 }
@@ -196,6 +211,11 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
 export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
   const { role, access } = await loadRole(ctx, args.id, "roles:delete");
   return ctx.db.$transaction(async (tx) => {
+    // Waits for assignments in flight (they hold the role FOR SHARE, see customRoleOf), so their
+    // members are counted here rather than hitting the foreign key afterwards.
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id FROM custom_role WHERE id = ${role.id}::uuid FOR UPDATE`;
+    if (locked.length === 0) throw notFound("Role");
     const holders = await tx.membership.count({ where: { customRoleId: role.id } });
     if (holders > 0) {
       throw conflict(
@@ -223,7 +243,13 @@ export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): P
 
 /** Used by setMemberRole and join approvals: a custom role of this workspace, or BAD_USER_INPUT. */
 export async function customRoleOf(db: Db | Tx, workspaceId: string, customRoleId: string): Promise<CustomRole> {
-  const role = isUuid(customRoleId) ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
+  // FOR SHARE keeps the role from being deleted until the caller's transaction ends (deleteRole
+  // takes it FOR UPDATE); a role deleted just before is simply not found.
+  const locked = isUuid(customRoleId)
+    ? await db.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM custom_role WHERE id = ${customRoleId}::uuid AND workspace_id = ${workspaceId}::uuid FOR SHARE`
+    : [];
+  const role = locked.length > 0 ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
   if (!role || role.workspaceId !== workspaceId) throw badUserInput("No such role in this workspace", "customRoleId");
   return role;
 }

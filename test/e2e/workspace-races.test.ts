@@ -85,7 +85,7 @@ describe("concurrent people changes", () => {
     }
   });
 
-  test("deleting a custom role while it is being assigned: either CONFLICT or BAD_USER_INPUT, never both done", async () => {
+  test("deleting a custom role while it is being assigned: either CONFLICT or NOT_FOUND, never both done", async () => {
     const { owner, workspaceId, members } = await workspaceWithMembers(4, "Role race");
     await setPlan(owner, workspaceId, { plan: "UNLIMITED" });
     const roles = await Promise.all(
@@ -113,7 +113,7 @@ describe("concurrent people changes", () => {
         expect(errorCodes(deleted)).toEqual(["CONFLICT"]);
         expect(after.find((m) => m.user.id === userId)?.customRole).toEqual({ id: roleId });
       } else {
-        expect(errorCodes(assigned)).toEqual(["BAD_USER_INPUT"]);
+        expect(errorCodes(assigned)).toEqual(["NOT_FOUND"]);
         expect(after.find((m) => m.user.id === userId)?.role).toBe("MEMBER");
       }
     }

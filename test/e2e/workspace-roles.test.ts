@@ -294,3 +294,26 @@ describe("toggles and explanations", () => {
     });
   });
 });
+
+describe("a custom role of another workspace", () => {
+  test("answers exactly like a role that does not exist (NOT_FOUND) and assigns nothing", async () => {
+    const { owner, workspaceId, members } = await workspaceWithMembers(1);
+    const other = await signUp();
+    const otherWorkspace = await createWorkspace(other.token, "Elsewhere");
+    await setPlan(other, otherWorkspace, { plan: "PRO" });
+    const foreignRole = await graphqlOk<{ createRole: { id: string } }>(
+      `mutation($w: ID!) { createRole(workspaceId: $w, input: { name: "Theirs", permissions: ["tickets:list"] }) { id } }`,
+      { token: other.token, variables: { w: otherWorkspace } },
+    );
+    const assign = (c: string) =>
+      graphql(SET_ROLE, {
+        token: owner.token,
+        variables: { w: workspaceId, u: members[0]!.userId, r: "CUSTOM", c },
+      });
+    const foreign = await assign(foreignRole.createRole.id);
+    const missing = await assign("00000000-0000-4000-8000-00000000f00d");
+    expect(errorCodes(foreign)).toEqual(["NOT_FOUND"]);
+    expect(foreign.errors?.[0]?.message).toBe(missing.errors?.[0]?.message);
+    expect(await permissionsOf(members[0]!.token, workspaceId)).toContain("tickets:create"); // still a MEMBER
+  });
+});

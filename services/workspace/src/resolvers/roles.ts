@@ -241,7 +241,10 @@ export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): P
   });
 }
 
-/** Used by setMemberRole and join approvals: a custom role of this workspace, or BAD_USER_INPUT. */
+/**
+ * Used by setMemberRole, join approvals and invitations: a custom role of this workspace, or
+ * NOT_FOUND — a role of another workspace answers exactly like one that does not exist.
+ */
 export async function customRoleOf(db: Db | Tx, workspaceId: string, customRoleId: string): Promise<CustomRole> {
   // FOR SHARE keeps the role from being deleted until the caller's transaction ends (deleteRole
   // takes it FOR UPDATE); a role deleted just before is simply not found.
@@ -250,6 +253,6 @@ export async function customRoleOf(db: Db | Tx, workspaceId: string, customRoleI
         SELECT id FROM custom_role WHERE id = ${customRoleId}::uuid AND workspace_id = ${workspaceId}::uuid FOR SHARE`
     : [];
   const role = locked.length > 0 ? await db.customRole.findUnique({ where: { id: customRoleId } }) : null;
-  if (!role || role.workspaceId !== workspaceId) throw badUserInput("No such role in this workspace", "customRoleId");
+  if (!role || role.workspaceId !== workspaceId) throw notFound("Role");
   return role;
 }

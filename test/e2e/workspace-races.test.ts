@@ -148,6 +148,27 @@ describe("concurrent role edits", () => {
       });
     }
   });
+
+  test("updateTeam of the name and of the active flag at once keeps both changes", async () => {
+    const { owner, workspaceId } = await workspaceWithMembers(0, "Team edits");
+    const UPDATE_TEAM = `mutation($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { id } }`;
+    for (let i = 0; i < 4; i += 1) {
+      const created = await graphqlOk<{ createTeam: { id: string } }>(
+        `mutation($w: ID!, $n: String!) { createTeam(workspaceId: $w, input: { name: $n }) { id } }`,
+        { token: owner.token, variables: { w: workspaceId, n: `Tier ${i}` } },
+      );
+      const id = created.createTeam.id;
+      await Promise.all([
+        graphqlOk(UPDATE_TEAM, { token: owner.token, variables: { id, input: { name: `Renamed tier ${i}` } } }),
+        graphqlOk(UPDATE_TEAM, { token: owner.token, variables: { id, input: { active: false } } }),
+      ]);
+      const teams = await graphqlOk<{ workspace: { teams: Array<{ id: string; name: string; active: boolean }> } }>(
+        `query($id: ID!) { workspace(id: $id) { teams { id name active } } }`,
+        { token: owner.token, variables: { id: workspaceId } },
+      );
+      expect(teams.workspace.teams.find((t) => t.id === id)).toEqual({ id, name: `Renamed tier ${i}`, active: false });
+    }
+  });
 });
 
 describe("input validation", () => {

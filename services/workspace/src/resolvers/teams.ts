@@ -109,12 +109,17 @@ async function loadTeam(ctx: WorkspaceContext, id: string, permission: "teams:up
 }
 
 export async function updateTeam(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<TeamView> {
-  const { team: before, access } = await loadTeam(ctx, args.id, "teams:update");
+  const { team: loaded, access } = await loadTeam(ctx, args.id, "teams:update");
   const parsed = updateTeamInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const input = parsed.data;
   try {
     return await ctx.db.$transaction(async (tx) => {
+      // Re-read under a row lock: two concurrent edits of different fields both stick, and the
+      // event's old values are the ones actually replaced.
+      await tx.$queryRaw`SELECT id FROM team WHERE id = ${loaded.id}::uuid FOR UPDATE`;
+      const before = await tx.team.findUnique({ where: { id: loaded.id } });
+      if (!before) throw notFound("Team");
       const beforeIds = await membersOf(tx, before.id);
       const ids = input.memberIds ? await checkMembers(tx, before.workspaceId, input.memberIds) : beforeIds;
       const name = input.name ?? before.name;
@@ -148,7 +153,7 @@ export async function updateTeam(args: { id: string; input: unknown }, ctx: Work
       return { ...team, memberIds: ids };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw duplicateName(input.name ?? before.name);
+    if (isUniqueViolation(error)) throw duplicateName(input.name ?? loaded.name);
     throw error;
   }
 }

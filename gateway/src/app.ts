@@ -73,6 +73,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     baseUrlOf(config.IDENTITY_URL),
     config.ACTOR_CONTEXT_SECRET,
     baseUrlOf(config.WORKSPACE_URL),
+    { logger: app.log },
   );
   app.route({
     url: "/graphql",

@@ -12,10 +12,11 @@ export const AUTHENTICATION_TIMEOUT_MS = 5_000;
  * internal URL and fetch error. Not one of SPEC's client error codes: nothing is wrong with
  * the request, the client should retry later.
  */
+export const serviceUnavailable = (message = "The service is temporarily unavailable; please retry shortly") =>
+  new GraphQLError(message, { extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } } });
+
 export const authenticationUnavailable = () =>
-  new GraphQLError("Sign-in is temporarily unavailable; please retry shortly", {
-    extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
-  });
+  serviceUnavailable("Sign-in is temporarily unavailable; please retry shortly");
 
 /** API keys look like `sk_<prefix>_<secret>`; session tokens start `sess_`. */
 const API_KEY_PREFIX = "sk_";

@@ -34,6 +34,30 @@ const REDACT_PATHS = [
   "*.variables.input.token",
 ];
 
+interface LoggedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  hostname?: string;
+  ip?: string;
+}
+
+/**
+ * Fastify's request line without the query string: a GraphQL GET carries its variables there
+ * (`?variables={"input":{"password":…}}`), which path-based redaction cannot reach.
+ */
+function serializeRequest(request: LoggedRequest) {
+  const url = typeof request.url === "string" ? request.url : undefined;
+  const queryAt = url?.indexOf("?") ?? -1;
+  return {
+    id: request.id,
+    method: request.method,
+    url: url !== undefined && queryAt >= 0 ? `${url.slice(0, queryAt)}?[redacted]` : url,
+    hostname: request.hostname,
+    remoteAddress: request.ip,
+  };
+}
+
 /** `destination` defaults to stdout; tests pass a stream to read what would be written. */
 export function createLogger(options: { service: string; level?: string }, destination?: DestinationStream): Logger {
   const settings = {
@@ -41,6 +65,7 @@ export function createLogger(options: { service: string; level?: string }, desti
     level: options.level ?? "info",
     base: { service: options.service },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    serializers: { req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(settings, destination) : pino(settings);

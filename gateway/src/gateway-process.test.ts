@@ -9,6 +9,7 @@ let hung: Server;
 const held: Socket[] = [];
 let gateway: ChildProcess;
 let gatewayUrl: string;
+let gatewayLog = "";
 
 async function freePort(): Promise<number> {
   const probe = createServer();
@@ -46,6 +47,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("gateway did not start")), 30_000);
     gateway.stdout?.on("data", (chunk: Buffer) => {
+      gatewayLog += chunk.toString();
       if (chunk.toString().includes("gateway ready")) {
         clearTimeout(timer);
         resolve();
@@ -79,5 +81,17 @@ describe("the gateway when a subgraph hangs", () => {
     expect(body.errors?.length).toBeGreaterThan(0);
     expect(JSON.stringify(body.errors)).not.toMatch(/127\.0\.0\.1/);
     expect(body.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+  });
+});
+
+describe("the gateway's request log", () => {
+  test("a GraphQL GET's variables (passwords, tokens) never reach the log", async () => {
+    const variables = JSON.stringify({ input: { email: "a@example.test", password: "SECRET-PASSWORD-1" } });
+    const query = "mutation($input: LogInInput!) { logIn(input: $input) { token } }";
+    const params = new URLSearchParams({ query, variables });
+    await fetch(`${gatewayUrl}?${params}`, { headers: { "apollo-require-preflight": "true" } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(gatewayLog).toContain("incoming request");
+    expect(gatewayLog).not.toContain("SECRET-PASSWORD-1");
   });
 });

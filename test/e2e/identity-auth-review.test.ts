@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { signUp } from "../harness/stack.js";
+import { createWorkspace, errorCodes, eventually, graphql, graphqlOk, signUp, uniqueEmail } from "../harness/stack.js";
 import { graphqlFrom, randomLoopback, seedInvitation, seedPerson, SEEDED_PASSWORD } from "../harness/identity.js";
 
 // Review findings on sign-in throttling (limits are the defaults: 5 failures per email).
@@ -41,5 +41,51 @@ describe("sign-in throttling cannot be side-stepped", () => {
       input: { email: member.email, password: SEEDED_PASSWORD },
     });
     expect(code(logIn)).toBe("RATE_LIMITED");
+  });
+});
+
+const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`;
+
+describe("races on invitations", () => {
+  test("two concurrent acceptances of one invitation: exactly one wins, the other is NOT_FOUND", async () => {
+    const admin = await signUp();
+    const invitation = await seedInvitation(admin.organisationId);
+    const results = await Promise.all(
+      [1, 2].map(() =>
+        graphqlFrom(randomLoopback(), ACCEPT, { token: invitation.token, password: "a brand new password" }),
+      ),
+    );
+    expect(results.filter((result) => result.data?.acceptInvitation).length).toBe(1);
+    expect(results.map(code).filter(Boolean)).toEqual(["NOT_FOUND"]);
+  });
+
+  test("concurrent invitations never take more seats than the workspace has", async () => {
+    const admin = await signUp();
+    const workspaceId = await createWorkspace(admin.token, "Race for seats");
+    const seats = await eventually(async () => {
+      const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
+        `query($id: ID!) { workspace(id: $id) { billing { seats } } }`,
+        { token: admin.token, variables: { id: workspaceId } },
+      );
+      return data.workspace.billing?.seats;
+    });
+    // The owner holds one seat; fire two more invitations than there are free seats, all at once.
+    const results = await Promise.all(
+      Array.from({ length: seats + 1 }, () =>
+        graphql(INVITE, {
+          token: admin.token,
+          variables: {
+            input: {
+              firstName: "A",
+              lastName: "B",
+              email: uniqueEmail("race"),
+              workspaces: [{ workspaceId, role: "MEMBER" }],
+            },
+          },
+        }),
+      ),
+    );
+    expect(results.filter((result) => !result.errors).length).toBe(seats - 1);
+    expect(results.flatMap(errorCodes)).toEqual(["PLAN_LIMIT", "PLAN_LIMIT"]);
   });
 });

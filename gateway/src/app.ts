@@ -3,11 +3,12 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
+import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER, CLIENT_ADDRESS_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
-import { Authenticator } from "./authenticate.js";
+import { Authenticator, serviceUnavailable } from "./authenticate.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export interface GatewayContext {
@@ -49,10 +50,23 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource<GatewayContext>({
         url: urls[name] ?? url,
+        // A hung subgraph must not hang the client: each fetch is aborted after the timeout.
+        fetcher: ((input: string, init?: RequestInit) =>
+          fetch(input, {
+            ...init,
+            signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS),
+          })) as unknown as RemoteGraphQLDataSource["fetcher"],
         willSendRequest({ request, context }) {
           request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
           request.http?.headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
+        },
+        didEncounterError(error, _request, response, context) {
+          // Errors the subgraph answered with pass through; a subgraph that could not be reached
+          // (down, hung, reset) is reported without its internal address or fetch details.
+          if (response || error instanceof GraphQLError) throw error;
+          logger.warn({ subgraph: name, requestId: context?.requestId, cause: error.message }, "subgraph unreachable");
+          throw serviceUnavailable();
         },
       }),
   });
@@ -73,6 +87,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     baseUrlOf(config.IDENTITY_URL),
     config.ACTOR_CONTEXT_SECRET,
     baseUrlOf(config.WORKSPACE_URL),
+    { logger: app.log },
   );
   app.route({
     url: "/graphql",

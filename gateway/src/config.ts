@@ -10,6 +10,8 @@ export const gatewayEnv = {
   TICKETING_URL: httpUrl,
   BILLING_URL: httpUrl,
   AUDIT_URL: httpUrl,
+  /** How long one subgraph fetch may take before the gateway gives up on it (a hung subgraph must not hang clients). */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;

@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
@@ -11,6 +11,7 @@ const REDACT_PATHS = [
   "*.*.password",
   "token",
   "*.token",
+  "*.*.token",
   "secret",
   "*.secret",
   "apiKey",
@@ -20,16 +21,52 @@ const REDACT_PATHS = [
   'req.headers["x-actor-context"]',
   "headers.authorization",
   'headers["x-actor-context"]',
-  "variables.password",
+  // A GraphQL request logged whole, or its request object: variables hold sign-in passwords,
+  // invitation and session tokens (acceptInvitation, logIn, signUp), headers the bearer token.
+  "*.headers.authorization",
+  "*.headers.cookie",
+  '*.headers["x-actor-context"]',
+  "variables.*",
+  "*.variables.*",
   "variables.input.password",
+  "*.variables.input.password",
+  "variables.input.token",
+  "*.variables.input.token",
 ];
 
-export function createLogger(options: { service: string; level?: string }): Logger {
-  return pino({
+interface LoggedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  hostname?: string;
+  ip?: string;
+}
+
+/**
+ * Fastify's request line without the query string: a GraphQL GET carries its variables there
+ * (`?variables={"input":{"password":…}}`), which path-based redaction cannot reach.
+ */
+function serializeRequest(request: LoggedRequest) {
+  const url = typeof request.url === "string" ? request.url : undefined;
+  const queryAt = url?.indexOf("?") ?? -1;
+  return {
+    id: request.id,
+    method: request.method,
+    url: url !== undefined && queryAt >= 0 ? `${url.slice(0, queryAt)}?[redacted]` : url,
+    hostname: request.hostname,
+    remoteAddress: request.ip,
+  };
+}
+
+/** `destination` defaults to stdout; tests pass a stream to read what would be written. */
+export function createLogger(options: { service: string; level?: string }, destination?: DestinationStream): Logger {
+  const settings = {
     name: options.service,
     level: options.level ?? "info",
     base: { service: options.service },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    serializers: { req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }

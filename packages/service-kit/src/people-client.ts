@@ -42,6 +42,9 @@ const applyAnswerSchema = z.union([
   z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
 
+/** How long identity waits for the workspace service before failing the request. */
+export const WORKSPACE_CALL_TIMEOUT_MS = 5_000;
+
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
@@ -56,6 +59,7 @@ export class WorkspacePeopleClient {
   constructor(
     private readonly workspaceServiceUrl: string,
     private readonly request: Pick<FastifyRequest, "headers" | "id">,
+    private readonly options: { timeoutMs?: number } = {},
   ) {}
 
   /** The caller's access to a workspace plus its seats; NOT_FOUND when they may not see it. */
@@ -93,17 +97,28 @@ export class WorkspacePeopleClient {
     }
   }
 
-  private post(path: string, body: unknown): Promise<Response> {
+  /**
+   * A hung workspace service must not hold the end user's request (and identity's connection)
+   * open: the call is aborted after the timeout and fails as an internal error.
+   */
+  private async post(path: string, body: unknown): Promise<Response> {
     const actorContext = this.request.headers[ACTOR_CONTEXT_HEADER];
-    return fetch(`${this.workspaceServiceUrl}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
-        [REQUEST_ID_HEADER]: this.request.id,
-      },
-      body: JSON.stringify(body),
-    });
+    try {
+      return await fetch(`${this.workspaceServiceUrl}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
+          [REQUEST_ID_HEADER]: this.request.id,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? WORKSPACE_CALL_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new Error(`workspace ${path} did not answer: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Error answers carrying `{ error: { code, message } }` are read when `errorBodies` is set. */

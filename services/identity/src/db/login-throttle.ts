@@ -27,27 +27,31 @@ export class LoginThrottle {
     });
   }
 
-  /** RATE_LIMITED, before any password is checked, while either counter is used up. */
-  async assertAllowed(keys: ThrottleKeys): Promise<void> {
-    const [email, address] = await Promise.all([this.byEmail.get(keys.email), this.byAddress.get(keys.address)]);
-    const blocked = [exhausted(email, this.byEmail.points), exhausted(address, this.byAddress.points)].filter(
-      (ms): ms is number => ms !== null,
-    );
+  /**
+   * Takes one attempt from both counters before any password is checked, RATE_LIMITED when
+   * either is used up. The take is one atomic increment in the database, so concurrent
+   * attempts cannot all pass a read-then-count check and get more guesses than the limit.
+   */
+  async reserve(keys: ThrottleKeys): Promise<void> {
+    const results = await Promise.allSettled([this.byEmail.consume(keys.email), this.byAddress.consume(keys.address)]);
+    const blocked: number[] = [];
+    for (const result of results) {
+      if (result.status === "fulfilled") continue;
+      // rate-limiter-flexible rejects with a RateLimiterRes when out of points, an Error otherwise.
+      if (result.reason instanceof Error) throw result.reason;
+      blocked.push((result.reason as RateLimiterRes).msBeforeNext);
+    }
     if (blocked.length > 0) {
       throw rateLimited(retryAfterSeconds(Math.max(...blocked)), "Too many failed sign-in attempts");
     }
   }
 
-  async recordFailure(keys: ThrottleKeys): Promise<void> {
-    await Promise.all([this.byEmail.penalty(keys.email, 1), this.byAddress.penalty(keys.address, 1)]);
-  }
-
-  /** A successful sign-in clears the account's counter; the address keeps its count (one success does not excuse spraying). */
+  /**
+   * A successful sign-in clears the account's counter and gives the address back the attempt
+   * it reserved (one success does not excuse earlier failures from that address). A failed
+   * attempt keeps what it reserved.
+   */
   async recordSuccess(keys: ThrottleKeys): Promise<void> {
-    await this.byEmail.delete(keys.email);
+    await Promise.all([this.byEmail.delete(keys.email), this.byAddress.reward(keys.address, 1)]);
   }
-}
-
-function exhausted(res: RateLimiterRes | null, points: number): number | null {
-  return res && res.consumedPoints >= points ? res.msBeforeNext : null;
 }

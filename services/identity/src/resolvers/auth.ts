@@ -85,13 +85,12 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
 export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
   const input = parse(logInInput, args.input);
   const keys = throttleKeys(input.email, ctx.clientAddress);
-  // Checked before the password: while blocked, even the right password is refused.
-  await ctx.throttle.assertAllowed(keys);
+  // Counted before the password is checked: while blocked, even the right password is refused.
+  await ctx.throttle.reserve(keys);
   const user = await ctx.db.user.findUnique({ where: { emailNormalized: normaliseEmail(input.email) } });
   const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password);
   // One message for unknown email, wrong password and inactive account: no account enumeration.
   if (!user || !passwordOk || user.status !== "ACTIVE") {
-    await ctx.throttle.recordFailure(keys);
     throw unauthenticated("Invalid email or password");
   }
   await ctx.throttle.recordSuccess(keys);

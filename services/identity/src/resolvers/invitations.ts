@@ -16,6 +16,7 @@ import {
   type InvitationState,
 } from "../domain/invitations.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
+import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
 import type { IdentityContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -183,8 +184,13 @@ export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
       throw conflict("This email address already has an account in another organisation");
     }
     // An existing person proves it is them with their own password; the invitation adds workspaces.
+    // That is a sign-in, so it counts against the same throttle as logIn: otherwise whoever
+    // holds the token (e.g. the admin who invited a colleague's email) could guess without limit.
+    const keys = throttleKeys(existing.emailNormalized, ctx.clientAddress);
+    await ctx.throttle.reserve(keys);
     const ok = await verifyPassword(existing.passwordHash, input.password);
     if (!ok || existing.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
+    await ctx.throttle.recordSuccess(keys);
   } else {
     passwordHash = await hashPassword(parse(passwordSchema, input.password));
   }

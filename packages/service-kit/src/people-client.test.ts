@@ -1,0 +1,37 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { WorkspacePeopleClient } from "./people-client.js";
+
+/** A workspace service that accepts connections and never answers. */
+let hung: Server;
+const held: Socket[] = [];
+let hungUrl: string;
+
+beforeAll(async () => {
+  hung = createServer((socket) => {
+    held.push(socket);
+  });
+  await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
+  hungUrl = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  for (const socket of held) socket.destroy();
+  await new Promise<void>((resolve) => hung.close(() => resolve()));
+});
+
+describe("identity's calls to a hung workspace service", () => {
+  test.each([
+    ["access", (client: WorkspacePeopleClient) => client.access("6f1c2d4e-8a9b-4c3d-9e0f-1a2b3c4d5e6f")],
+    ["memberships", (client: WorkspacePeopleClient) => client.memberships()],
+    [
+      "applyMemberships",
+      (client: WorkspacePeopleClient) => client.applyMemberships({ userId: "u", set: [], remove: [] }),
+    ],
+  ])("%s fails promptly instead of holding the request open", async (_, call) => {
+    const client = new WorkspacePeopleClient(hungUrl, { headers: {}, id: "req-1" }, { timeoutMs: 300 });
+    const started = Date.now();
+    await expect(call(client)).rejects.toThrow(/did not answer/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

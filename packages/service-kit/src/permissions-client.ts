@@ -2,6 +2,7 @@ import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
+import { WORKSPACE_CALL_TIMEOUT_MS } from "./people-client.js";
 
 /** The answer of the workspace service's `/internal/permissions` without `include` (docs/adr/0004). */
 export interface WorkspacePermissions {
@@ -57,6 +58,8 @@ export class PermissionsClient {
         [REQUEST_ID_HEADER]: this.request.id,
       },
       body: JSON.stringify({ workspaceId }),
+      // A hung workspace service must not hang the caller's request: fail closed, promptly.
+      signal: AbortSignal.timeout(WORKSPACE_CALL_TIMEOUT_MS),
     });
     if (response.status === 404) throw notFound("Workspace");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);

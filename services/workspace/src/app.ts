@@ -8,6 +8,7 @@ import type { WorkspaceConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import type { WorkspaceContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
+import { workspaceCountLoader } from "./resolvers/users.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
@@ -32,7 +33,10 @@ export async function createServer(
   await mountApolloSubgraph<WorkspaceContext>(runtime, {
     typeDefs,
     resolvers,
-    context: (request) => ({ actor: request.actor, db, logger: request.log }),
+    context: (request) => {
+      const base = { actor: request.actor, db };
+      return { ...base, logger: request.log, workspaceCounts: workspaceCountLoader(base) };
+    },
   });
 
   registerPermissionsRoute(runtime.app, db);

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
+import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 
 export interface WorkspaceContext {
@@ -7,4 +8,6 @@ export interface WorkspaceContext {
   db: Db;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
+  /** Per request: workspace counts of users, batched across the rows of a page. */
+  workspaceCounts: DataLoader<string, number>;
 }

@@ -13,7 +13,6 @@ import { approveJoinRequest, listJoinRequests, rejectJoinRequest, requestToJoin 
 import { createTeam, deleteTeam, listTeams, updateTeam, type TeamView } from "./teams.js";
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./api-keys.js";
 import { explainPermission, myPermissions, permissionCatalogue } from "./permissions.js";
-import { workspaceCount } from "./users.js";
 
 type Ctx = WorkspaceContext;
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
@@ -134,6 +133,6 @@ export const resolvers = {
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    workspaceCount: (user: { id: string }, _: unknown, ctx: Ctx) => workspaceCount(user.id, ctx),
+    workspaceCount: (user: { id: string }, _: unknown, ctx: Ctx) => ctx.workspaceCounts.load(user.id),
   },
 };

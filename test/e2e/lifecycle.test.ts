@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { afterAll, describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, ANONYMOUS, signActorContext } from "@support/actor-context";
-import { testStack } from "../harness/stack.js";
+import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../harness/stack.js";
 import { freePort, startService, stopStartedServices, terminate, type Service } from "../harness/service-process.js";
 
 const SERVICES: Service[] = ["identity", "workspace", "ticketing", "billing", "audit"];
@@ -135,4 +135,30 @@ describe("SIGTERM", () => {
     },
     90_000,
   );
+});
+
+describe("an extra instance of a consuming service", () => {
+  test("stopped right after it starts, it leaves its consumer group: the stack keeps consuming within seconds", async () => {
+    const instance = await startService("billing");
+    // SIGTERM while its consumer is still joining the group (it answers /health before that).
+    const { code } = await terminate(instance);
+    expect(code).toBe(0);
+
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "After the extra instance");
+    const startedAt = Date.now();
+    await eventually(
+      async () => {
+        const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(
+          "query($id: ID!) { workspace(id: $id) { billing { plan } } }",
+          { token: owner.token, variables: { id: workspaceId } },
+        );
+        return data.workspace.billing ?? undefined;
+      },
+      30_000,
+      "the stack's billing to open the trial",
+    );
+    // A member that exits without leaving would hold its partitions for the whole session timeout (10 s).
+    expect(Date.now() - startedAt).toBeLessThan(8_000);
+  }, 90_000);
 });

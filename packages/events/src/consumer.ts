@@ -29,6 +29,10 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     // disconnect() waits for the fetch in progress; kafkajs' default long poll (5 s) would hold a
     // SIGTERM'd service that long. Fetches still return at once when messages arrive.
     maxWaitTimeInMs: 1_000,
+    // A member that dies without leaving holds its partitions until its session times out;
+    // 10 s (kafkajs' default is 30 s) bounds how long a crashed instance stalls its group.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
   });
   await consumer.connect();
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });

@@ -95,6 +95,8 @@ export function createServiceRuntime(options: {
   const consumerStarters: Array<() => Promise<Consumer>> = [];
   const consumers: Consumer[] = [];
   const closing = new AbortController();
+  /** Consumer start attempts in progress: one that joins while the service closes must leave again. */
+  const attemptsInFlight = new Set<Promise<void>>();
 
   app.addHook("onReady", async () => {
     await relay.start();
@@ -102,11 +104,20 @@ export function createServiceRuntime(options: {
     // ready) while each consumer keeps trying to join, with back-off, until it does or the
     // service closes. Events wait in Kafka meanwhile; nothing is lost.
     for (const start of consumerStarters) {
+      const attempt = async () => {
+        const consumer = await start();
+        if (closing.signal.aborted) await consumer.disconnect();
+        else consumers.push(consumer);
+      };
       pRetry(
-        async () => {
-          const consumer = await start();
-          if (closing.signal.aborted) await consumer.disconnect();
-          else consumers.push(consumer);
+        () => {
+          const running = attempt();
+          attemptsInFlight.add(running);
+          running.then(
+            () => attemptsInFlight.delete(running),
+            () => attemptsInFlight.delete(running),
+          );
+          return running;
         },
         {
           retries: Number.POSITIVE_INFINITY,
@@ -124,6 +135,12 @@ export function createServiceRuntime(options: {
 
   app.addHook("onClose", async () => {
     closing.abort();
+    // A member that joined the group and exits without leaving holds its partitions until the
+    // group's session times out; wait (bounded) for a join in progress to finish and leave.
+    await Promise.race([
+      Promise.allSettled([...attemptsInFlight]),
+      new Promise((resolve) => setTimeout(resolve, 5_000)),
+    ]);
     await Promise.race([relay.flush(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await relay.stop();
     await Promise.all(consumers.map((consumer) => consumer.disconnect()));

@@ -50,7 +50,8 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource<GatewayContext>({
         url: urls[name] ?? url,
-        // A hung subgraph must not hang the client: each fetch is aborted after the timeout.
+        // A hung subgraph must not hang the client: each fetch is aborted after the timeout. (The
+        // cast: Node's fetch and the data source's fetcher type differ only in their Request types.)
         fetcher: ((input: string, init?: RequestInit) =>
           fetch(input, {
             ...init,
@@ -80,7 +81,6 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   });
   await apollo.start();
   // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).
-  // app.close() has drained HTTP by now; no Apollo drain plugin, which would call app.close() again.
   app.addHook("onClose", () => apollo.stop());
 
   const authenticator = new Authenticator(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { conflict, forbidden, notFound, unauthenticated } from "@support/errors";
+import { conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
 import type { WorkspaceAccess } from "@support/service-kit";
@@ -277,7 +277,12 @@ export async function revokeInvitation(args: { id: string }, ctx: IdentityContex
   // The inviter's rights again: members:invite in every workspace of the invitation.
   if (actor.orgRole !== "ORG_ADMIN") {
     for (const workspace of invitation.workspaces) {
-      const access = await ctx.workspaces.access(workspace.workspaceId).catch(() => null);
+      // A workspace the caller may not see (NOT_FOUND) is one they cannot invite into; any other
+      // failure (the workspace service down) is an error, not a refusal.
+      const access = await ctx.workspaces.access(workspace.workspaceId).catch((error: unknown) => {
+        if (isAppError(error) && error.code === "NOT_FOUND") return null;
+        throw error;
+      });
       if (!access?.permissions.includes(INVITE_PERMISSION)) {
         throw forbidden("You can revoke only invitations into workspaces where you may invite");
       }

@@ -103,35 +103,51 @@ export function createServiceRuntime(options: {
     // Kafka may be down when the service starts: the service still serves (and says it is not
     // ready) while each consumer keeps trying to join, with back-off, until it does or the
     // service closes. Events wait in Kafka meanwhile; nothing is lost.
-    for (const start of consumerStarters) {
-      const attempt = async () => {
-        const consumer = await start();
-        if (closing.signal.aborted) await consumer.disconnect();
-        else consumers.push(consumer);
-      };
-      pRetry(
-        () => {
-          const running = attempt();
-          attemptsInFlight.add(running);
-          running.then(
-            () => attemptsInFlight.delete(running),
-            () => attemptsInFlight.delete(running),
-          );
-          return running;
-        },
-        {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: 1_000,
-          maxTimeout: 15_000,
-          signal: closing.signal,
-          onFailedAttempt: ({ error, attemptNumber }) =>
-            logger.warn({ err: error, attempt: attemptNumber }, "Kafka consumer could not start; retrying"),
-        },
-      ).catch((error: unknown) => {
-        if (!closing.signal.aborted) logger.error({ err: error }, "Kafka consumer gave up");
-      });
-    }
+    for (const start of consumerStarters) keepConsuming(start);
   });
+
+  /**
+   * Starts a consumer and keeps it running: retried with back-off while Kafka is unreachable,
+   * and started again when kafkajs gives up on it (a crash it will not restart itself, e.g.
+   * "Failed to find group coordinator" while a broker comes back).
+   */
+  function keepConsuming(start: () => Promise<Consumer>): void {
+    const attempt = async () => {
+      const consumer = await start();
+      if (closing.signal.aborted) {
+        await consumer.disconnect();
+        return;
+      }
+      consumers.push(consumer);
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || closing.signal.aborted) return;
+        logger.warn({ err: payload.error, groupId: payload.groupId }, "Kafka consumer crashed; starting it again");
+        consumers.splice(consumers.indexOf(consumer), 1);
+        void consumer.disconnect().finally(() => keepConsuming(start));
+      });
+    };
+    pRetry(
+      () => {
+        const running = attempt();
+        attemptsInFlight.add(running);
+        running.then(
+          () => attemptsInFlight.delete(running),
+          () => attemptsInFlight.delete(running),
+        );
+        return running;
+      },
+      {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: 1_000,
+        maxTimeout: 15_000,
+        signal: closing.signal,
+        onFailedAttempt: ({ error, attemptNumber }) =>
+          logger.warn({ err: error, attempt: attemptNumber }, "Kafka consumer could not start; retrying"),
+      },
+    ).catch((error: unknown) => {
+      if (!closing.signal.aborted) logger.error({ err: error }, "Kafka consumer gave up");
+    });
+  }
 
   app.addHook("onClose", async () => {
     closing.abort();

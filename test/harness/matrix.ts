@@ -1,4 +1,5 @@
 import { createWorkspace, graphqlOk, signUp, uniqueEmail, type SignedUpUser } from "./stack.js";
+import { logIn } from "./identity.js";
 import { invitePerson, type Person } from "./people.js";
 import { setPlan } from "./workspace.js";
 
@@ -31,14 +32,6 @@ export interface MatrixFixture {
   createApiKey(): Promise<string>;
   /** A fresh workspace of the owner with the target and (if a user of the organisation) the caller in it. */
   workspaceForTransfer(caller: Caller): Promise<string>;
-}
-
-async function logIn(email: string, password: string): Promise<string> {
-  const data = await graphqlOk<{ logIn: { token: string } }>(
-    "mutation($i: LogInInput!) { logIn(input: $i) { token } }",
-    { variables: { i: { email, password } } },
-  );
-  return data.logIn.token;
 }
 
 export async function matrixFixture(): Promise<MatrixFixture> {

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
-import { REQUEST_ID_HEADER } from "@support/logger";
 import { AppError, ErrorCode, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
+import { postToWorkspace } from "./workspace-call.js";
+
+export { WORKSPACE_CALL_TIMEOUT_MS } from "./workspace-call.js";
 
 /** The full answer of workspace's `POST /internal/permissions` (docs/adr/0004). */
 export const workspaceAccessSchema = z.object({
@@ -41,9 +42,6 @@ const applyAnswerSchema = z.union([
   z.object({ ok: z.literal(true) }),
   z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
-
-/** How long identity waits for the workspace service before failing the request. */
-export const WORKSPACE_CALL_TIMEOUT_MS = 5_000;
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -97,28 +95,8 @@ export class WorkspacePeopleClient {
     }
   }
 
-  /**
-   * A hung workspace service must not hold the end user's request (and identity's connection)
-   * open: the call is aborted after the timeout and fails as an internal error.
-   */
-  private async post(path: string, body: unknown): Promise<Response> {
-    const actorContext = this.request.headers[ACTOR_CONTEXT_HEADER];
-    try {
-      return await fetch(`${this.workspaceServiceUrl}${path}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
-          [REQUEST_ID_HEADER]: this.request.id,
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? WORKSPACE_CALL_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new Error(`workspace ${path} did not answer: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
-    }
+  private post(path: string, body: unknown): Promise<Response> {
+    return postToWorkspace(this.workspaceServiceUrl, this.request, path, body, this.options.timeoutMs);
   }
 
   /** Error answers carrying `{ error: { code, message } }` are read when `errorBodies` is set. */

@@ -1,8 +1,6 @@
-import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
-import { REQUEST_ID_HEADER } from "@support/logger";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
-import { WORKSPACE_CALL_TIMEOUT_MS } from "./people-client.js";
+import { postToWorkspace } from "./workspace-call.js";
 
 /** The answer of the workspace service's `/internal/permissions` without `include` (docs/adr/0004). */
 export interface WorkspacePermissions {
@@ -49,17 +47,8 @@ export class PermissionsClient {
   }
 
   private async fetch(workspaceId: string): Promise<WorkspacePermissions> {
-    const actorContext = this.request.headers[ACTOR_CONTEXT_HEADER];
-    const response = await fetch(`${this.workspaceServiceUrl}/internal/permissions`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
-        [REQUEST_ID_HEADER]: this.request.id,
-      },
-      body: JSON.stringify({ workspaceId }),
-      // A hung workspace service must not hang the caller's request: fail closed, promptly.
-      signal: AbortSignal.timeout(WORKSPACE_CALL_TIMEOUT_MS),
+    const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/permissions", {
+      workspaceId,
     });
     if (response.status === 404) throw notFound("Workspace");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);

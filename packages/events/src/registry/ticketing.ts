@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { defineEvents } from "./define.js";
+
+/** Events the ticketing service publishes. */
+export const ticketingEvents = defineEvents({});
+// Example entry (delete once real entries exist):
+//   "thing.created": {
+//     version: 1, category: "workspace", targetType: "thing", producer: "ticketing",
+//     description: "A thing was created.",
+//     data: z.object({ thingId: z.string().uuid(), name: z.string() }),
+//   },
+void z;

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { badUserInput, forbidden, notFound, planLimit } from "@support/errors";
-import { emailSchema, personNameSchema } from "./credentials.js";
+import { personNameText } from "@support/validation";
+import { emailSchema } from "./credentials.js";
 import type { OrgRole } from "./people.js";
 
 export const INVITATION_TOKEN_PREFIX = "inv_";
@@ -13,8 +14,8 @@ export const invitationWorkspaceSchema = z.object({
 });
 
 export const inviteInputSchema = z.object({
-  firstName: personNameSchema,
-  lastName: personNameSchema,
+  firstName: personNameText(),
+  lastName: personNameText(),
   email: emailSchema,
   orgRole: z.enum(["ORG_ADMIN", "MEMBER"]).nullish(),
   workspaces: z

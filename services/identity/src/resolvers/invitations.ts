@@ -3,7 +3,8 @@ import { conflict, forbidden, isAppError, notFound, unauthenticated } from "@sup
 import { eventActorFrom, type EventActor, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
 import type { WorkspaceAccess } from "@support/service-kit";
-import { normaliseEmail, passwordSchema, personNameSchema } from "../domain/credentials.js";
+import { personNameText } from "@support/validation";
+import { normaliseEmail, passwordSchema } from "../domain/credentials.js";
 import {
   assertAcceptable,
   assertSeatAvailable,
@@ -166,8 +167,8 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
 const acceptInput = z.object({
   token: z.string().min(1, "must not be empty"),
   password: z.string().min(1, "must not be empty"),
-  firstName: personNameSchema.nullish(),
-  lastName: personNameSchema.nullish(),
+  firstName: personNameText().nullish(),
+  lastName: personNameText().nullish(),
 });
 
 export async function acceptInvitation(args: unknown, ctx: IdentityContext) {

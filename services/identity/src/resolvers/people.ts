@@ -2,7 +2,7 @@ import { z } from "zod";
 import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { personNameSchema } from "../domain/credentials.js";
+import { personNameText } from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -135,8 +135,8 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
 
 const updateUserInput = z
   .object({
-    firstName: personNameSchema.optional(),
-    lastName: personNameSchema.optional(),
+    firstName: personNameText().optional(),
+    lastName: personNameText().optional(),
     orgRole: orgRoleSchema.optional(),
     setWorkspaces: z.array(invitationWorkspaceSchema).default([]),
     removeWorkspaces: z.array(z.string().uuid("must be a workspace id")).default([]),

@@ -101,14 +101,14 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
   assertOrgAdmin(actor, "delete users");
   assertNotSelf(actor.userId, args.userId, "delete");
   const target = await loadOrgUser(ctx.db, actor, args.userId);
-  // Workspace owns ownership: an owner must transfer it first (a workspace keeps exactly one owner).
-  const owned = (await ctx.workspaces.memberships([target.id])).filter(
-    (membership) => membership.userId === target.id && membership.role === "OWNER",
-  );
+  // The workspace service is the authority on ownership, and a workspace keeps exactly one
+  // owner: an owner is deleted only once every workspace they own has another (docs/adr/0004).
+  const owned = await ctx.workspaces.ownedWorkspaces(target.id);
   if (owned.length > 0) {
+    const names = owned.map((workspace) => `"${workspace.name}"`).join(", ");
     throw conflict(
-      `${target.firstName} ${target.lastName} owns ${owned.length} workspace${owned.length === 1 ? "" : "s"}; ` +
-        "ownership must be transferred before the user can be deleted",
+      `${target.firstName} ${target.lastName} owns the workspace${owned.length === 1 ? "" : "s"} ${names}; ` +
+        "transfer ownership before deleting this user",
     );
   }
   return changePerson(ctx, actor, { userId: target.id, deleted: true }, async (tx, current) => {

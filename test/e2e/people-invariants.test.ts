@@ -77,7 +77,6 @@ describe("seats: invitations and join-request approvals share one decision", () 
         pendingInvitations: ok(invited) ? 1 : 0,
       });
     }
-    console.log("OUTCOMES", outcomes);
     expect(outcomes.invitation + outcomes.approval).toBe(20);
   });
 

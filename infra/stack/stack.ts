@@ -105,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       KAFKA_BROKERS: kafka.brokers.join(","),
       ACTOR_CONTEXT_SECRET: secret,
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,
+      IDENTITY_SERVICE_URL: serviceUrls.identity,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     });
 

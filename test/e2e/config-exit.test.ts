@@ -11,6 +11,7 @@ const VALID_SERVICE_ENV: Record<string, string> = {
   KAFKA_BROKERS: "127.0.0.1:1",
   ACTOR_CONTEXT_SECRET: "x".repeat(32),
   WORKSPACE_SERVICE_URL: "http://127.0.0.1:1",
+  IDENTITY_SERVICE_URL: "http://127.0.0.1:1",
   LOG_LEVEL: "silent",
 };
 

@@ -57,6 +57,7 @@ export async function startService(service: Service, overrides: Record<string, s
       KAFKA_BROKERS: stack.kafkaBrokers.join(","),
       ACTOR_CONTEXT_SECRET: stack.actorContextSecret,
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
+      IDENTITY_SERVICE_URL: stack.serviceUrls.identity,
       LOG_LEVEL: "info",
       ...overrides,
     },

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
+import { z } from "zod";
 import { CLIENT_ADDRESS_HEADER } from "@support/actor-context";
 import { createServiceRuntime, WorkspacePeopleClient, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
@@ -50,6 +51,24 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     const actor = typeof token === "string" ? await authenticateSession(db, token) : null;
     if (!actor) return reply.code(401).send({ error: "invalid session" });
     return { actor };
+  });
+
+  /**
+   * Org roles and statuses of people of the caller's organisation, for decisions the workspace
+   * service makes about someone other than the caller (explainPermission): identity owns org
+   * roles, so this answer is exact where workspace's event-fed copy may lag (docs/adr/0004).
+   */
+  const peopleQuery = z.object({ userIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
+  runtime.app.post("/internal/people/query", async (request, reply) => {
+    const parsed = peopleQuery.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: "userIds must be 1 to 1000 user ids" });
+    const actor = request.actor;
+    if (actor.kind === "anonymous") return reply.code(401).send({ error: "authentication required" });
+    const people = await db.user.findMany({
+      where: { id: { in: parsed.data.userIds }, organisationId: actor.organisationId },
+      select: { id: true, orgRole: true, status: true },
+    });
+    return { people: people.map((person) => ({ userId: person.id, orgRole: person.orgRole, status: person.status })) };
   });
 
   return runtime;

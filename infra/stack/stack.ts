@@ -16,6 +16,8 @@ export interface StackOptions {
   logDir: string;
   /** Where the local broker listens and keeps its data, when KAFKA_BROKERS is not set. */
   kafka?: { port: number; controllerPort: number; dataDir: string };
+  /** ACTOR_CONTEXT_KEYS for every process; by default `localActorContextKeys()`. */
+  actorContextKeys?: string;
   log: (message: string) => void;
 }
 
@@ -25,7 +27,8 @@ export interface RunningStack {
   postgres: PostgresServer;
   kafkaBrokers: string[];
   kafkaBroker: KafkaBroker | null;
-  actorContextSecret: string;
+  /** ACTOR_CONTEXT_KEYS as given to every process (`kid:secret,…`, the first signs). */
+  actorContextKeys: string;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -33,14 +36,14 @@ export interface RunningStack {
 
 const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
 
-/** A per-machine development secret, unless ACTOR_CONTEXT_SECRET is given. */
-function actorContextSecret(): string {
-  if (process.env.ACTOR_CONTEXT_SECRET) return process.env.ACTOR_CONTEXT_SECRET;
-  if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, "utf8").trim();
-  mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(SECRET_FILE, secret, { mode: 0o600 });
-  return secret;
+/** ACTOR_CONTEXT_KEYS when set; otherwise one per-machine development key, `local:<secret>`. */
+export function localActorContextKeys(): string {
+  if (process.env.ACTOR_CONTEXT_KEYS) return process.env.ACTOR_CONTEXT_KEYS;
+  if (!existsSync(SECRET_FILE)) {
+    mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
+    writeFileSync(SECRET_FILE, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return `local:${readFileSync(SECRET_FILE, "utf8").trim()}`;
 }
 
 /** Applies pending migrations of every service (the wasm schema engine needs its own node flags). */
@@ -93,7 +96,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
     log(`Kafka: ${kafka.broker ? "local broker" : "KAFKA_BROKERS"} (${kafka.brokers.join(",")})`);
 
-    const secret = actorContextSecret();
+    const actorContextKeys = options.actorContextKeys ?? localActorContextKeys();
     const serviceUrls = Object.fromEntries(
       SERVICES.map((service, index) => [service, `http://127.0.0.1:${options.basePort + 1 + index}`]),
     ) as Record<ServiceName, string>;
@@ -103,7 +106,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrlFor(service, postgres.serverUrl),
       KAFKA_BROKERS: kafka.brokers.join(","),
-      ACTOR_CONTEXT_SECRET: secret,
+      ACTOR_CONTEXT_KEYS: actorContextKeys,
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     });
@@ -119,6 +122,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         });
         started.push(child);
         await waitUntilReady(`${serviceUrls[service]}/ready`, child, 60_000);
+        child.keepRunning(log);
       }),
     );
 
@@ -131,7 +135,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...process.env,
         PORT: String(options.basePort),
         HOST: "127.0.0.1",
-        ACTOR_CONTEXT_SECRET: secret,
+        ACTOR_CONTEXT_KEYS: actorContextKeys,
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
         IDENTITY_URL: `${serviceUrls.identity}/graphql`,
         WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
@@ -143,6 +147,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     started.push(gateway);
     await waitUntilReady(`${gatewayUrl}/ready`, gateway, 60_000);
+    gateway.keepRunning(log);
 
     return {
       gatewayUrl: `${gatewayUrl}/graphql`,
@@ -150,7 +155,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       postgres,
       kafkaBrokers: kafka.brokers,
       kafkaBroker,
-      actorContextSecret: secret,
+      actorContextKeys,
       serviceEnv,
       stop,
     };

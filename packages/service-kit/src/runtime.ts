@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Admin, Consumer, Kafka } from "kafkajs";
 import {
   OutboxRelay,
@@ -10,20 +10,26 @@ import {
 } from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
-import type { Actor } from "@support/actor-context";
-import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
+import type { Actor, ActorContext, ActorContextKey } from "@support/actor-context";
+import { unauthenticated } from "@support/errors";
+import { actorContextFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set for every GraphQL and internal request from the gateway-signed actor context. */
-    actor: Actor;
+    /** The verified gateway-signed context; null only on public routes and unknown paths. */
+    actorContext: ActorContext | null;
+    /**
+     * The verified actor. Reading it where no context was verified throws UNAUTHENTICATED: a
+     * handler can never act on a missing actor.
+     */
+    readonly actor: Actor;
   }
 }
 
 export interface ServiceRuntimeConfig {
   DATABASE_URL: string;
   KAFKA_BROKERS: string[];
-  ACTOR_CONTEXT_SECRET: string;
+  ACTOR_CONTEXT_KEYS: ActorContextKey[];
   LOG_LEVEL: string;
 }
 
@@ -44,9 +50,6 @@ export interface ServiceRuntime {
   /** Registers a consumer started when the app is ready and stopped when it closes. */
   consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
 }
-
-/** Paths that only the gateway (or a peer service holding a gateway-signed context) may call. */
-const PROTECTED_PREFIXES = ["/graphql", "/internal/"];
 
 /**
  * What every service shares around its GraphQL schema: the Fastify app with health and
@@ -81,12 +84,20 @@ export function createServiceRuntime(options: {
     },
   });
 
-  // Null until the onRequest hook below sets the verified actor; unprotected routes never read it.
-  app.decorateRequest<Actor | null>("actor", null);
+  // Trust is attached to routes, not to spellings of a URL: the check runs after the router has
+  // matched (and decoded) the path, so `/%67raphql` is `/graphql` here too. Every route requires a
+  // verified context unless it is declared public (PUBLIC_ROUTE); an unknown path is a 404.
+  app.decorateRequest("actorContext", null);
+  app.decorateRequest("actor", {
+    getter(this: FastifyRequest): Actor {
+      if (!this.actorContext) throw unauthenticated("Missing actor context");
+      return this.actorContext.actor;
+    },
+  });
   app.addHook("onRequest", async (request, reply) => {
-    if (!PROTECTED_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
+    if (request.is404 || request.routeOptions.config.public === true) return;
     try {
-      request.actor = await actorFromRequest(request, config.ACTOR_CONTEXT_SECRET);
+      request.actorContext = await actorContextFromRequest(request, config.ACTOR_CONTEXT_KEYS);
     } catch (error) {
       return reply.code(401).send(unauthenticatedBody(error));
     }

@@ -34,6 +34,13 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a process may take to answer /ready. Minutes, not seconds: on a machine shared by
+ * several stacks, five services compiling at once have taken over three minutes; the wait ends as soon as
+ * the process is ready, so a generous bound costs nothing when things are well.
+ */
+const READY_TIMEOUT_MS = 300_000;
+
 const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
 
 /** ACTOR_CONTEXT_KEYS when set; otherwise one per-machine development key, `local:<secret>`. */
@@ -121,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           logDir: options.logDir,
         });
         started.push(child);
-        await waitUntilReady(`${serviceUrls[service]}/ready`, child, 60_000);
+        await waitUntilReady(`${serviceUrls[service]}/ready`, child, READY_TIMEOUT_MS);
         child.keepRunning(log);
       }),
     );
@@ -146,7 +153,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       logDir: options.logDir,
     });
     started.push(gateway);
-    await waitUntilReady(`${gatewayUrl}/ready`, gateway, 60_000);
+    await waitUntilReady(`${gatewayUrl}/ready`, gateway, READY_TIMEOUT_MS);
     gateway.keepRunning(log);
 
     return {

@@ -1,17 +1,27 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
-import { AppError, type ErrorCode } from "@support/errors";
+import { AppError, unauthenticated, type ErrorCode } from "@support/errors";
 import type { Logger } from "@support/logger";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import {
   ACTOR_CONTEXT_HEADER,
   verifyActorContext,
+  type Actor,
   type ActorContext,
   type ActorContextKey,
 } from "@support/actor-context";
 
 declare module "fastify" {
+  interface FastifyRequest {
+    /** The verified gateway-signed context; null only on public routes and unknown paths. */
+    actorContext: ActorContext | null;
+    /**
+     * The verified actor. Reading it where no context was verified throws UNAUTHENTICATED: a
+     * handler can never act on a missing actor.
+     */
+    readonly actor: Actor;
+  }
   interface FastifyContextConfig {
     /**
      * A route anyone may call without a gateway-signed actor context: `/health`, `/ready`, a
@@ -143,6 +153,30 @@ export async function actorContextFromRequest(
 ): Promise<ActorContext> {
   const header = request.headers[ACTOR_CONTEXT_HEADER];
   return verifyActorContext(Array.isArray(header) ? header[0] : header, keys);
+}
+
+/**
+ * Every route of `app` requires a gateway-signed actor context unless it is declared public
+ * (PUBLIC_ROUTE). Trust is attached to routes, not to spellings of a URL: the check runs after
+ * the router has matched (and decoded) the path, so `/%67raphql` is `/graphql` here too, and an
+ * unknown path is a 404 before any handler.
+ */
+export function requireActorContext(app: FastifyInstance, keys: readonly ActorContextKey[]): void {
+  app.decorateRequest("actorContext", null);
+  app.decorateRequest("actor", {
+    getter(this: FastifyRequest): Actor {
+      if (!this.actorContext) throw unauthenticated("Missing actor context");
+      return this.actorContext.actor;
+    },
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404 || request.routeOptions.config.public === true) return;
+    try {
+      request.actorContext = await actorContextFromRequest(request, keys);
+    } catch (error) {
+      return reply.code(401).send(unauthenticatedBody(error));
+    }
+  });
 }
 
 /** A GraphQL-shaped 401 for requests refused before GraphQL execution. */

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Admin, Consumer, Kafka } from "kafkajs";
 import {
   OutboxRelay,
@@ -10,21 +10,8 @@ import {
 } from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
-import type { Actor, ActorContext, ActorContextKey } from "@support/actor-context";
-import { unauthenticated } from "@support/errors";
-import { actorContextFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** The verified gateway-signed context; null only on public routes and unknown paths. */
-    actorContext: ActorContext | null;
-    /**
-     * The verified actor. Reading it where no context was verified throws UNAUTHENTICATED: a
-     * handler can never act on a missing actor.
-     */
-    readonly actor: Actor;
-  }
-}
+import type { ActorContextKey } from "@support/actor-context";
+import { createServiceApp, requireActorContext } from "./app.js";
 
 export interface ServiceRuntimeConfig {
   DATABASE_URL: string;
@@ -84,24 +71,7 @@ export function createServiceRuntime(options: {
     },
   });
 
-  // Trust is attached to routes, not to spellings of a URL: the check runs after the router has
-  // matched (and decoded) the path, so `/%67raphql` is `/graphql` here too. Every route requires a
-  // verified context unless it is declared public (PUBLIC_ROUTE); an unknown path is a 404.
-  app.decorateRequest("actorContext", null);
-  app.decorateRequest("actor", {
-    getter(this: FastifyRequest): Actor {
-      if (!this.actorContext) throw unauthenticated("Missing actor context");
-      return this.actorContext.actor;
-    },
-  });
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.is404 || request.routeOptions.config.public === true) return;
-    try {
-      request.actorContext = await actorContextFromRequest(request, config.ACTOR_CONTEXT_KEYS);
-    } catch (error) {
-      return reply.code(401).send(unauthenticatedBody(error));
-    }
-  });
+  requireActorContext(app, config.ACTOR_CONTEXT_KEYS);
 
   const consumerStarters: Array<() => Promise<Consumer>> = [];
   const consumers: Consumer[] = [];

@@ -55,7 +55,7 @@ export async function startService(service: Service, overrides: Record<string, s
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrl.toString(),
       KAFKA_BROKERS: stack.kafkaBrokers.join(","),
-      ACTOR_CONTEXT_SECRET: stack.actorContextSecret,
+      ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
       IDENTITY_SERVICE_URL: stack.serviceUrls.identity,
       LOG_LEVEL: "info",

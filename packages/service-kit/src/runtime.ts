@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import type { Admin, Consumer, Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import {
   OutboxRelay,
   createKafka,
   topicFor,
   startIdempotentConsumer,
+  type IdempotentConsumer,
   type IdempotentConsumerOptions,
   type SqlTransaction,
 } from "@support/events";
@@ -92,8 +93,8 @@ export function createServiceRuntime(options: {
     }
   });
 
-  const consumerStarters: Array<() => Promise<Consumer>> = [];
-  const consumers: Consumer[] = [];
+  const consumerStarters: Array<() => Promise<IdempotentConsumer>> = [];
+  const consumers: IdempotentConsumer[] = [];
   const closing = new AbortController();
   /** Consumer start attempts in progress: one that joins while the service closes must leave again. */
   const attemptsInFlight = new Set<Promise<void>>();
@@ -111,7 +112,7 @@ export function createServiceRuntime(options: {
    * and started again when kafkajs gives up on it (a crash it will not restart itself, e.g.
    * "Failed to find group coordinator" while a broker comes back).
    */
-  function keepConsuming(start: () => Promise<Consumer>): void {
+  function keepConsuming(start: () => Promise<IdempotentConsumer>): void {
     const attempt = async () => {
       const consumer = await start();
       if (closing.signal.aborted) {
@@ -119,11 +120,15 @@ export function createServiceRuntime(options: {
         return;
       }
       consumers.push(consumer);
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
+      const { events } = consumer.consumer;
+      consumer.consumer.on(events.CRASH, ({ payload }) => {
         if (payload.restart || closing.signal.aborted) return;
         logger.warn({ err: payload.error, groupId: payload.groupId }, "Kafka consumer crashed; starting it again");
         consumers.splice(consumers.indexOf(consumer), 1);
-        void consumer.disconnect().finally(() => keepConsuming(start));
+        void consumer
+          .disconnect()
+          .catch((error: unknown) => logger.warn({ err: error }, "crashed Kafka consumer did not disconnect cleanly"))
+          .finally(() => keepConsuming(start));
       });
     };
     pRetry(

@@ -27,6 +27,8 @@ describe("loadConfig with the service variables", () => {
       KAFKA_BROKERS: ["127.0.0.1:19092", "broker-2.internal:9092"],
       ACTOR_CONTEXT_SECRET: VALID.ACTOR_CONTEXT_SECRET,
       LOG_LEVEL: "info",
+      OUTBOX_RETENTION_DAYS: 7,
+      PROCESSED_EVENT_RETENTION_DAYS: 30,
     });
   });
 
@@ -44,6 +46,8 @@ describe("loadConfig with the service variables", () => {
     ["PORT", "80.5", /^PORT is malformed/],
     ["ACTOR_CONTEXT_SECRET", "short", /^ACTOR_CONTEXT_SECRET is malformed: must be at least 32 characters/],
     ["LOG_LEVEL", "loud", /^LOG_LEVEL is malformed/],
+    ["OUTBOX_RETENTION_DAYS", "0", /^OUTBOX_RETENTION_DAYS is malformed/],
+    ["PROCESSED_EVENT_RETENTION_DAYS", "a month", /^PROCESSED_EVENT_RETENTION_DAYS is malformed/],
   ])("%s=%j is refused with a message naming it", (name, value, message) => {
     const env: NodeJS.ProcessEnv = { ...VALID, [name]: value };
     if (value === undefined) delete env[name];

@@ -54,6 +54,11 @@ export const DEAD_LETTER_HEADERS = {
   failedAt: "dead-letter-failed-at",
 } as const;
 
+/** A message's headers without those of an earlier dead-lettering (a replayed event that failed again). */
+export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith("dead-letter-")));
+}
+
 /** A running consumer: kafkajs' consumer (for its events) and how to stop it with its dead-letter producer. */
 export interface IdempotentConsumer {
   readonly consumer: Consumer;
@@ -131,9 +136,6 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     event?: EventEnvelope,
   ): Promise<void> {
     const { topic, partition, message } = source;
-    const headers: IHeaders = Object.fromEntries(
-      Object.entries(message.headers ?? {}).filter(([name]) => !name.startsWith("dead-letter-")),
-    );
     await producer.send({
       topic: deadLetterTopic,
       acks: -1,
@@ -142,7 +144,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
           key: message.key,
           value: message.value,
           headers: {
-            ...headers,
+            ...withoutDeadLetterHeaders(message.headers),
             [DEAD_LETTER_HEADERS.reason]: reason,
             [DEAD_LETTER_HEADERS.originTopic]: topic,
             [DEAD_LETTER_HEADERS.originPartition]: String(partition),

@@ -26,6 +26,8 @@ export interface ServiceRuntimeConfig {
   KAFKA_BROKERS: string[];
   ACTOR_CONTEXT_SECRET: string;
   LOG_LEVEL: string;
+  OUTBOX_RETENTION_DAYS: number;
+  PROCESSED_EVENT_RETENTION_DAYS: number;
 }
 
 export interface ServiceDatabase {
@@ -46,6 +48,8 @@ export interface ServiceRuntime {
   consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1_000;
+
 /** Paths that only the gateway (or a peer service holding a gateway-signed context) may call. */
 const PROTECTED_PREFIXES = ["/graphql", "/internal/"];
 
@@ -63,7 +67,15 @@ export function createServiceRuntime(options: {
   const { service, config, database } = options;
   const logger = options.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const kafka = createKafka(service, config.KAFKA_BROKERS, logger);
-  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const relay = new OutboxRelay({
+    databaseUrl: config.DATABASE_URL,
+    kafka,
+    logger,
+    retention: {
+      publishedMs: config.OUTBOX_RETENTION_DAYS * DAY_MS,
+      processedMs: config.PROCESSED_EVENT_RETENTION_DAYS * DAY_MS,
+    },
+  });
   let admin: Admin | null = null;
 
   const app = createServiceApp({

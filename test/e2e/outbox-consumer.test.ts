@@ -10,6 +10,7 @@ import {
   enqueueEvents,
   startIdempotentConsumer,
   type EventEnvelope,
+  type TypedEvent,
 } from "@support/events";
 import { createLogger } from "@support/logger";
 import { eventually, testStack } from "../harness/stack.js";
@@ -50,7 +51,7 @@ async function committedOffset(groupId: string, topic: string): Promise<string> 
   return entry?.partitions.find((p) => p.partition === 0)?.offset ?? "-1";
 }
 
-function sampleEvent(label: string): EventEnvelope {
+function sampleEvent(label: string): TypedEvent {
   return createEvent({
     type: "workspace.created",
     workspaceId: WORKSPACE_ID,
@@ -214,7 +215,7 @@ describe("the idempotent consumer", () => {
     cleanups.push(() => producer.disconnect());
   });
 
-  async function deliver(topic: string, event: EventEnvelope): Promise<void> {
+  async function deliver(topic: string, event: TypedEvent): Promise<void> {
     await producer.send({ topic, messages: [{ key: event.workspaceId, value: JSON.stringify(event) }] });
   }
 

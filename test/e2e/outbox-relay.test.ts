@@ -1,7 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Admin, Consumer, ITopicConfig, Kafka, KafkaMessage } from "kafkajs";
-import { OutboxRelay, createEvent, createKafka, enqueueEvents, type EventEnvelope } from "@support/events";
+import {
+  OutboxRelay,
+  createEvent,
+  createKafka,
+  enqueueEvents,
+  type EventEnvelope,
+  type TypedEvent,
+} from "@support/events";
 import { createLogger } from "@support/logger";
 import { eventually, testStack } from "../harness/stack.js";
 import { scratchDatabase, type ScratchDatabase } from "../harness/scratch-database.js";
@@ -47,7 +54,7 @@ async function newTopic(name: string, configEntries: ITopicConfig["configEntries
 }
 
 /** An event whose label makes it about `bytes` long once serialised. */
-function eventOfSize(bytes: number, label: string): EventEnvelope {
+function eventOfSize(bytes: number, label: string): TypedEvent {
   const base = createEvent({
     type: "workspace.created",
     workspaceId: WORKSPACE_ID,

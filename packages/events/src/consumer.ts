@@ -1,8 +1,9 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
 import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
-import { parseEvent, InvalidEventError, type EventEnvelope } from "./envelope.js";
+import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
+import type { TypedEvent } from "./registry/index.js";
 import type { SqlTransaction } from "./outbox.js";
 
 /** How often a failing handler is tried again, with exponential back-off, before its event is dead-lettered. */
@@ -28,13 +29,13 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   /** Runs `work` in one database transaction of the consuming service, e.g. `(fn) => prisma.$transaction(fn)`. */
   transaction: <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
   /** Applies one event; runs inside the transaction that also records the event id. */
-  handle: (event: EventEnvelope, tx: Tx) => Promise<void>;
+  handle: (event: TypedEvent, tx: Tx) => Promise<void>;
   /**
    * Applies several events of one partition, in order, in one transaction (faster than one
    * transaction each). When it throws, the events are applied one by one with `handle`, so one
    * poison event is isolated and dead-lettered alone.
    */
-  handleBatch?: (events: EventEnvelope[], tx: Tx) => Promise<void>;
+  handleBatch?: (events: TypedEvent[], tx: Tx) => Promise<void>;
   retry?: Partial<RetryPolicy>;
   /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
   partitionsConsumedConcurrently?: number;
@@ -65,7 +66,7 @@ export interface IdempotentConsumer {
   disconnect(): Promise<void>;
 }
 
-type Received = { message: KafkaMessage; event: EventEnvelope };
+type Received = { message: KafkaMessage; event: TypedEvent };
 
 /** Thrown out of a batch when the consumer lost its partition or is stopping: nothing more is applied or committed. */
 class BatchAbandoned extends Error {}
@@ -119,7 +120,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   }
 
   /** Records the id under this group; false when the group applied this event before. */
-  async function firstDelivery(tx: Tx, event: EventEnvelope): Promise<boolean> {
+  async function firstDelivery(tx: Tx, event: TypedEvent): Promise<boolean> {
     const inserted = await tx.$executeRawUnsafe(
       `INSERT INTO processed_event (consumer_group, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING`,
       groupId,
@@ -133,7 +134,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     source: { topic: string; partition: number; message: KafkaMessage },
     reason: string,
     attempts: number,
-    event?: EventEnvelope,
+    event?: TypedEvent,
   ): Promise<void> {
     const { topic, partition, message } = source;
     await producer.send({
@@ -228,7 +229,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         if (handleBatch && chunk.length > 1) {
           try {
             const applied = await transaction(async (tx) => {
-              const fresh: EventEnvelope[] = [];
+              const fresh: TypedEvent[] = [];
               for (const { event } of chunk) if (await firstDelivery(tx, event)) fresh.push(event);
               if (fresh.length > 0) await handleBatch(fresh, tx);
               return fresh.length;
@@ -254,7 +255,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     try {
       for (const message of batch.messages) {
         assertCurrent();
-        let event: EventEnvelope;
+        let event: TypedEvent;
         try {
           event = parseEvent(JSON.parse(message.value?.toString() ?? "null"));
         } catch (error) {

@@ -78,7 +78,10 @@ function sampleEvent(label: string): EventEnvelope {
 async function consume(
   groupId: string,
   topic: string,
-  options: Omit<Parameters<typeof startIdempotentConsumer>[0], "kafka" | "groupId" | "topics" | "logger" | "transaction">,
+  options: Omit<
+    Parameters<typeof startIdempotentConsumer>[0],
+    "kafka" | "groupId" | "topics" | "logger" | "transaction"
+  >,
 ): Promise<IdempotentConsumer> {
   topics.push(...consumerGroupTopics(groupId).map((spec) => spec.topic));
   const consumer = await startIdempotentConsumer({
@@ -95,7 +98,11 @@ async function consume(
 
 /** The handler's effect: one row per application of an event by a group. */
 const recordEffect = (groupId: string) => async (event: EventEnvelope, tx: SqlTransaction) => {
-  await tx.$executeRawUnsafe(`INSERT INTO test_effect (event_id, consumer_group) VALUES ($1::uuid, $2)`, event.id, groupId);
+  await tx.$executeRawUnsafe(
+    `INSERT INTO test_effect (event_id, consumer_group) VALUES ($1::uuid, $2)`,
+    event.id,
+    groupId,
+  );
 };
 
 async function effects(eventId: string, groupId?: string): Promise<number> {
@@ -122,7 +129,10 @@ interface ReadMessage {
 /** Reads a topic from the beginning with a group of its own, collecting every message. */
 async function readTopic(topic: string): Promise<ReadMessage[]> {
   const received: ReadMessage[] = [];
-  const reader: Consumer = kafka.consumer({ groupId: `reader.${topic}.${randomBytes(3).toString("hex")}`, maxWaitTimeInMs: 500 });
+  const reader: Consumer = kafka.consumer({
+    groupId: `reader.${topic}.${randomBytes(3).toString("hex")}`,
+    maxWaitTimeInMs: 500,
+  });
   cleanups.push(() => reader.disconnect());
   await reader.connect();
   await reader.subscribe({ topic, fromBeginning: true });
@@ -141,7 +151,10 @@ async function readTopic(topic: string): Promise<ReadMessage[]> {
 
 function textHeaders(headers: IHeaders | undefined): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers ?? {}).map(([name, value]) => [name, (Array.isArray(value) ? value[0] : value)?.toString() ?? ""]),
+    Object.entries(headers ?? {}).map(([name, value]) => [
+      name,
+      (Array.isArray(value) ? value[0] : value)?.toString() ?? "",
+    ]),
   );
 }
 
@@ -253,20 +266,34 @@ describe("a consumer's dead letters", () => {
         output: expect.stringContaining("replayed 3 dead letter(s)"),
       });
 
-      await eventually(async () => ((await effects(poison.id)) === 1 ? true : undefined), 30_000, "the replayed event to be applied");
+      await eventually(
+        async () => ((await effects(poison.id)) === 1 ? true : undefined),
+        30_000,
+        "the replayed event to be applied",
+      );
       // The two messages that can never be valid come back to the dead-letter topic, now from the retry topic.
-      await eventually(async () => (letters.length >= 5 ? true : undefined), 30_000, "the invalid messages dead-lettered again");
-      expect(letters.slice(3).map((letter) => [letter.value, letter.headers[DEAD_LETTER_HEADERS.originTopic]])).toEqual([
-        [malformed, retryTopicFor(groupId)],
-        [invalid, retryTopicFor(groupId)],
-      ]);
+      await eventually(
+        async () => (letters.length >= 5 ? true : undefined),
+        30_000,
+        "the invalid messages dead-lettered again",
+      );
+      expect(letters.slice(3).map((letter) => [letter.value, letter.headers[DEAD_LETTER_HEADERS.originTopic]])).toEqual(
+        [
+          [malformed, retryTopicFor(groupId)],
+          [invalid, retryTopicFor(groupId)],
+        ],
+      );
       expect(await effects(good.id)).toBe(1);
       expect(await effects(poison.id)).toBe(1);
 
       // A second replay sends only what arrived since the first: the two invalid messages.
       const again = await replayCommand(deadLetterTopic);
       expect(again.output).toContain("replayed 2 dead letter(s)");
-      await eventually(async () => (letters.length >= 7 ? true : undefined), 30_000, "the invalid messages dead-lettered a third time");
+      await eventually(
+        async () => (letters.length >= 7 ? true : undefined),
+        30_000,
+        "the invalid messages dead-lettered a third time",
+      );
       expect(await effects(poison.id)).toBe(1);
     },
     120_000,
@@ -277,7 +304,10 @@ describe("a consumer's dead letters", () => {
     const groupId = `batches.${runId}`;
     const events = Array.from({ length: 30 }, (_, index) => sampleEvent(`event ${index}`));
     const poison = events[17]!;
-    await producer.send({ topic, messages: events.map((event) => ({ key: WORKSPACE_ID, value: JSON.stringify(event) })) });
+    await producer.send({
+      topic,
+      messages: events.map((event) => ({ key: WORKSPACE_ID, value: JSON.stringify(event) })),
+    });
 
     const batchSizes: number[] = [];
     const apply = recordEffect(groupId);
@@ -301,10 +331,11 @@ describe("a consumer's dead letters", () => {
       30_000,
       "every event to be committed",
     );
-    for (const event of events) expect({ label: event.target.label, effects: await effects(event.id) }).toEqual({
-      label: event.target.label,
-      effects: event === poison ? 0 : 1,
-    });
+    for (const event of events)
+      expect({ label: event.target.label, effects: await effects(event.id) }).toEqual({
+        label: event.target.label,
+        effects: event === poison ? 0 : 1,
+      });
     expect(Math.max(...batchSizes)).toBeGreaterThan(1);
     const letters = await readTopic(deadLetterTopicFor(groupId));
     await eventually(async () => (letters.length >= 1 ? true : undefined), 20_000, "the dead letter");

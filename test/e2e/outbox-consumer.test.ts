@@ -249,10 +249,10 @@ describe("the idempotent consumer", () => {
     expect(await effectCount(event.id)).toBe(1);
     expect(calls).toBe(1);
     expect(
-      await scalar<string>(`SELECT event_type AS value FROM processed_event WHERE event_id = $1 AND consumer_group = $2`, [
-        event.id,
-        groupId,
-      ]),
+      await scalar<string>(
+        `SELECT event_type AS value FROM processed_event WHERE event_id = $1 AND consumer_group = $2`,
+        [event.id, groupId],
+      ),
     ).toBe("workspace.created");
 
     // A third copy, arriving later (e.g. a relay resending after a crash), is absorbed too.

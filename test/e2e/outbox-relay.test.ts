@@ -133,7 +133,8 @@ describe("the relay's batches", () => {
     const expected = [...events.filter((event) => event !== oversized), later].map((event) => event.id);
     expect(received.map((message) => message.id)).toEqual(expected);
     const batches = new Map<string, number>();
-    for (const message of received) batches.set(message.recordBatch, (batches.get(message.recordBatch) ?? 0) + message.bytes);
+    for (const message of received)
+      batches.set(message.recordBatch, (batches.get(message.recordBatch) ?? 0) + message.bytes);
     expect(batches.size).toBeGreaterThanOrEqual(4); // 12 × ~1.8 KB under an 8 KB cap
     for (const bytes of batches.values()) expect(bytes).toBeLessThanOrEqual(cap);
 
@@ -148,14 +149,22 @@ describe("the relay's batches", () => {
   test("a batch the broker refuses as too large is sent one by one, and the one event it refuses alone is parked", async () => {
     // A topic whose limit is under the relay's: the broker, not the relay, refuses.
     const topic = await newTopic("broker-limit", [{ name: "max.message.bytes", value: "6000" }]);
-    const events = [eventOfSize(1_500, "a"), eventOfSize(1_500, "b"), eventOfSize(9_000, "too big"), eventOfSize(1_500, "c"), eventOfSize(1_500, "d")];
+    const events = [
+      eventOfSize(1_500, "a"),
+      eventOfSize(1_500, "b"),
+      eventOfSize(9_000, "too big"),
+      eventOfSize(1_500, "c"),
+      eventOfSize(1_500, "d"),
+    ];
     await database.transaction((tx) => enqueueEvents(tx, topic, events));
     const received = await readTopic(topic);
 
     const relay = await startRelay();
     await eventually(async () => (received.length >= 4 ? true : undefined), 20_000, "the four events the broker takes");
     await relay.flush();
-    expect(received.map((message) => message.id)).toEqual([events[0], events[1], events[3], events[4]].map((e) => e!.id));
+    expect(received.map((message) => message.id)).toEqual(
+      [events[0], events[1], events[3], events[4]].map((e) => e!.id),
+    );
     expect(await outboxRow(events[2]!.id)).toEqual({
       published: false,
       parked: true,

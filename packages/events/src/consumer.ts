@@ -94,7 +94,11 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     await admin.disconnect();
   }
 
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -158,7 +162,16 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       ],
     });
     logger.error(
-      { groupId, topic, partition, offset: message.offset, eventId: event?.id, type: event?.type, reason, deadLetterTopic },
+      {
+        groupId,
+        topic,
+        partition,
+        offset: message.offset,
+        eventId: event?.id,
+        type: event?.type,
+        reason,
+        deadLetterTopic,
+      },
       "event dead-lettered; the partition moves on (replay with npm run events:replay)",
     );
   }
@@ -216,7 +229,12 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         // A database that does not answer is no fault of the event's: fail the batch (kafkajs
         // restarts the consumer at the same offset) instead of dead-lettering every event.
         await transaction(async (tx) => tx.$executeRawUnsafe("SELECT 1"));
-        await deadLetter(source(message), `handler failed after ${attempts} attempt(s): ${describe(error)}`, attempts, event);
+        await deadLetter(
+          source(message),
+          `handler failed after ${attempts} attempt(s): ${describe(error)}`,
+          attempts,
+          event,
+        );
       }
       await commit(message);
     }

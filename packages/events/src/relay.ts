@@ -35,7 +35,11 @@ export interface OutboxRetention {
   intervalMs: number;
 }
 
-export const DEFAULT_RETENTION: OutboxRetention = { publishedMs: 7 * DAY_MS, processedMs: 30 * DAY_MS, intervalMs: 60 * 60 * 1_000 };
+export const DEFAULT_RETENTION: OutboxRetention = {
+  publishedMs: 7 * DAY_MS,
+  processedMs: 30 * DAY_MS,
+  intervalMs: 60 * 60 * 1_000,
+};
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -321,13 +325,19 @@ export class OutboxRelay {
       if (!isTooLarge(error)) throw error;
       // The broker's limit is lower than ours (a topic's max.message.bytes): one by one, parking
       // what the broker refuses alone.
-      this.options.logger.warn({ err: error, count: batch.length, bytes: batchBytes }, "batch refused as too large; sending one by one");
+      this.options.logger.warn(
+        { err: error, count: batch.length, bytes: batchBytes },
+        "batch refused as too large; sending one by one",
+      );
       for (const outgoing of batch) {
         try {
           await this.sendMessages([outgoing]);
         } catch (single) {
           if (!isTooLarge(single)) throw single;
-          await this.park(outgoing.row, `Kafka refused the event (${outgoing.bytes} bytes) as too large: ${String(single)}`);
+          await this.park(
+            outgoing.row,
+            `Kafka refused the event (${outgoing.bytes} bytes) as too large: ${String(single)}`,
+          );
           continue;
         }
         await this.markPublished([outgoing]);

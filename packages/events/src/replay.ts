@@ -63,7 +63,12 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
   if (remaining.size === 0) return { replayed: 0 };
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({ groupId: replayGroup, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const consumer = kafka.consumer({
+    groupId: replayGroup,
+    maxWaitTimeInMs: 500,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
   let replayed = 0;
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
@@ -127,7 +132,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
       }),
     ]).finally(() => clearTimeout(timer));
   } finally {
-    await consumer.disconnect().catch((error: unknown) => logger.warn({ err: error }, "replay consumer did not disconnect"));
+    await consumer
+      .disconnect()
+      .catch((error: unknown) => logger.warn({ err: error }, "replay consumer did not disconnect"));
     if (!dryRun) await producer.disconnect();
   }
   return { replayed };

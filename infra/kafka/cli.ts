@@ -18,6 +18,7 @@ switch (process.argv[2]) {
     await ensureTopics(
       brokers,
       SERVICES.map((s) => `${s}.events`),
+      (message) => process.stdout.write(`${message}\n`),
     );
     process.stdout.write(`topics ready on ${brokers.join(",")}\n`);
     break;

@@ -16,6 +16,7 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
+import { EVENT_TOPIC_PARTITIONS, ensureTopics as ensureTopicsWith } from "@support/events";
 import { REPO_ROOT } from "../services.js";
 
 /** The Maven project listing the broker's jars; its hash is the fetch marker, so editing it refetches. */
@@ -353,19 +354,24 @@ export async function ensureKafka(
   return { brokers: broker.brokers, broker };
 }
 
-/** Creates the topics that do not exist yet, with one partition and one replica each. */
-export async function ensureTopics(brokers: string[], topics: string[]): Promise<void> {
+/**
+ * Creates the services' event topics that do not exist yet with EVENT_TOPIC_PARTITIONS
+ * partitions (docs/adr/0002), and grows any that has fewer. Consumer groups create their own
+ * retry and dead-letter topics when they start.
+ */
+export async function ensureTopics(
+  brokers: string[],
+  topics: string[],
+  log: (message: string) => void = () => undefined,
+): Promise<void> {
   const admin = adminClient(brokers, { retries: 5 });
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
-    if (missing.length === 0) return;
-    // Returns false rather than throwing if another process created them in the meantime.
-    await admin.createTopics({
-      topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-      waitForLeaders: true,
-    });
+    await ensureTopicsWith(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: EVENT_TOPIC_PARTITIONS })),
+      log,
+    );
   } finally {
     await admin.disconnect();
   }

@@ -100,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await ensureTopics(
       kafka.brokers,
       SERVICES.map((s) => `${s}.events`),
+      log,
     );
     log(`Kafka: ${kafka.broker ? "local broker" : "KAFKA_BROKERS"} (${kafka.brokers.join(",")})`);
 

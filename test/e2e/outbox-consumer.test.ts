@@ -1,21 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import pg from "pg";
 import type { Admin, Consumer, Kafka, Producer } from "kafkajs";
 import {
   OutboxRelay,
+  RELAY_APPLICATION_NAME,
+  consumerGroupTopics,
   createEvent,
   createKafka,
   enqueueEvents,
   startIdempotentConsumer,
   type EventEnvelope,
-  type SqlTransaction,
   type TypedEvent,
 } from "@support/events";
 import { createLogger } from "@support/logger";
-import { applyMigrations, dropDatabase, ensureDatabase } from "@support/infra/db";
-import { servicePaths } from "@support/infra/services";
 import { eventually, testStack } from "../harness/stack.js";
+import { scratchDatabase, type ScratchDatabase } from "../harness/scratch-database.js";
 
 /**
  * The outbox relay and the idempotent consumer against the harness's real PostgreSQL and Kafka,
@@ -27,36 +26,17 @@ const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
 const logger = createLogger({ service: "outbox-test", level: "silent" });
 const WORKSPACE_ID = "4d7c6f0e-6a43-4c51-9a39-0f0f0b1f2a11";
 const ORGANISATION_ID = "0b6f1b2c-3d4e-4f50-8a61-72839405a6b7";
+const OWNER_ID = "8e0d4a1b-2c3d-4e5f-9a0b-1c2d3e4f5a6b";
 
+let database: ScratchDatabase;
 let databaseUrl: string;
-let pool: pg.Pool;
 let kafka: Kafka;
 let admin: Admin;
 const topics: string[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 
-/** A transaction in the scratch database, handed out as the consumer and the outbox see one. */
-async function transaction<R>(work: (tx: SqlTransaction) => Promise<R>): Promise<R> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await work({
-      $executeRawUnsafe: async (query, ...values) => (await client.query(query, values)).rowCount ?? 0,
-    });
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-async function scalar<T>(query: string, values: unknown[] = []): Promise<T> {
-  const { rows } = await pool.query<{ value: T }>(query, values);
-  return rows[0]?.value as T;
-}
+const transaction: ScratchDatabase["transaction"] = (work) => database.transaction(work);
+const scalar = <T>(query: string, values: unknown[] = []): Promise<T> => database.scalar<T>(query, values);
 
 async function newTopic(name: string): Promise<string> {
   const topic = `test.${name}.${runId}`;
@@ -79,7 +59,7 @@ function sampleEvent(label: string): TypedEvent {
     actor: { type: "system" },
     target: { type: "workspace", id: WORKSPACE_ID, label },
     changes: [{ field: "name", old: null, new: label }],
-    data: { ownerId: ORGANISATION_ID },
+    data: { ownerId: OWNER_ID },
   });
 }
 
@@ -88,17 +68,13 @@ async function effectCount(eventId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const stack = testStack();
-  const url = new URL(stack.postgresServerUrl);
-  url.pathname = `/outbox_test${stack.databaseSuffix}`;
-  databaseUrl = url.toString();
-  await dropDatabase(databaseUrl);
-  await ensureDatabase(databaseUrl);
-  await applyMigrations({ databaseUrl, migrationsDir: servicePaths("billing").migrations });
-  pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  database = await scratchDatabase("outbox_test", "billing");
+  databaseUrl = database.url;
   // What a handler does in these tests: one row per application of an event.
-  await pool.query(`CREATE TABLE test_effect (event_id uuid NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-  kafka = createKafka("outbox-test", stack.kafkaBrokers, logger);
+  await database.pool.query(
+    `CREATE TABLE test_effect (event_id uuid NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  kafka = createKafka("outbox-test", testStack().kafkaBrokers, logger);
   admin = kafka.admin();
   await admin.connect();
 });
@@ -107,8 +83,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
   await admin.disconnect();
-  await pool.end();
-  await dropDatabase(databaseUrl);
+  await database.drop();
 });
 
 describe("the outbox relay", () => {
@@ -132,6 +107,7 @@ describe("the outbox relay", () => {
     const relay = new OutboxRelay({ databaseUrl, kafka, logger, pollIntervalMs: 120_000 });
     cleanups.push(() => relay.stop());
     await relay.start();
+    expect(relay.isLeader).toBe(true);
 
     const rolledBack = sampleEvent("rolled back");
     await expect(
@@ -165,39 +141,40 @@ describe("the outbox relay", () => {
     expect(received).toEqual([{ key: WORKSPACE_ID, value: committed }]);
     expect(await scalar<string>(`SELECT count(*) AS value FROM outbox_event WHERE id = $1`, [rolledBack.id])).toBe("0");
     expect(await scalar<string>(`SELECT count(*) AS value FROM outbox_event WHERE published_at IS NULL`)).toBe("0");
+    // One relay per database: the next tests' relays lead once this one has handed over.
+    await relay.stop();
   });
 });
 
 describe("the outbox relay's resilience", () => {
-  /** Backend pids of the scratch database's sessions that LISTEN (the relay's listener). */
-  async function listenerPids(): Promise<number[]> {
-    const { rows } = await pool.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
+  /** Backend pids of the scratch database's relay sessions (each holds the lead or campaigns for it, and LISTENs when leading). */
+  async function relaySessionPids(): Promise<number[]> {
+    const { rows } = await database.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE $1`,
+      [`${RELAY_APPLICATION_NAME}%`],
     );
     return rows.map((row) => row.pid);
   }
 
-  test("after its LISTEN connection is killed, the relay listens again and is woken by the next commit", async () => {
+  test("after its database session is killed, the relay takes the lead again, listens and is woken by the next commit", async () => {
     const topic = await newTopic("relisten");
     const relay = new OutboxRelay({ databaseUrl, kafka, logger, pollIntervalMs: 120_000, failureBackoffMs: 200 });
     cleanups.push(() => relay.stop());
-    // The earlier test's relay listens on this database too; this relay's session is the new one.
-    const others = new Set(await listenerPids());
-    const ours = async () => (await listenerPids()).filter((pid) => !others.has(pid));
     await relay.start();
+    expect(relay.isLeader).toBe(true);
     const [first] = await eventually(async () => {
-      const pids = await ours();
+      const pids = await relaySessionPids();
       return pids.length === 1 ? pids : undefined;
     });
 
-    await pool.query(`SELECT pg_terminate_backend($1)`, [first]);
+    await database.pool.query(`SELECT pg_terminate_backend($1)`, [first]);
     await eventually(
       async () => {
-        const pids = await ours();
-        return pids.length === 1 && pids[0] !== first ? true : undefined;
+        const pids = await relaySessionPids();
+        return pids.length === 1 && pids[0] !== first && relay.isLeader ? true : undefined;
       },
       10_000,
-      "a new LISTEN session",
+      "a new relay session holding the lead",
     );
 
     const event = sampleEvent("after reconnect");
@@ -214,6 +191,7 @@ describe("the outbox relay's resilience", () => {
       "the event to be published",
     );
     expect(publishedAfterMs).toBeLessThan(5_000);
+    await relay.stop();
   });
 
   test("with its database unreachable, the relay starts (not throwing), flushes without hanging and stops", async () => {
@@ -244,6 +222,7 @@ describe("the idempotent consumer", () => {
   test("the same event delivered twice runs the handler's effect once, and both offsets are committed", async () => {
     const topic = await newTopic("duplicates");
     const groupId = `duplicates.${runId}`;
+    topics.push(...consumerGroupTopics(groupId).map((spec) => spec.topic));
     const event = sampleEvent("twice");
     await deliver(topic, event);
     await deliver(topic, event);
@@ -270,7 +249,10 @@ describe("the idempotent consumer", () => {
     expect(await effectCount(event.id)).toBe(1);
     expect(calls).toBe(1);
     expect(
-      await scalar<string>(`SELECT event_type AS value FROM processed_event WHERE event_id = $1`, [event.id]),
+      await scalar<string>(
+        `SELECT event_type AS value FROM processed_event WHERE event_id = $1 AND consumer_group = $2`,
+        [event.id, groupId],
+      ),
     ).toBe("workspace.created");
 
     // A third copy, arriving later (e.g. a relay resending after a crash), is absorbed too.
@@ -283,9 +265,10 @@ describe("the idempotent consumer", () => {
     expect(await effectCount(event.id)).toBe(1);
   });
 
-  test("a throwing handler leaves the offset uncommitted and its writes undone; the event is redelivered and applied once after recovery", async () => {
+  test("a throwing handler is retried with back-off, its offset uncommitted and its writes undone; recovering within the retries, the event is applied once", async () => {
     const topic = await newTopic("failures");
     const groupId = `failures.${runId}`;
+    topics.push(...consumerGroupTopics(groupId).map((spec) => spec.topic));
     const event = sampleEvent("fails first");
     await deliver(topic, event);
 
@@ -297,6 +280,8 @@ describe("the idempotent consumer", () => {
       topics: [topic],
       logger,
       transaction,
+      // Enough retries to outlast the test's wait: this test is about retrying, not dead letters.
+      retry: { retries: 200, minTimeoutMs: 100, maxTimeoutMs: 200 },
       handle: async (received, tx) => {
         calls += 1;
         // The effect is written before the failure: the rollback must take it back.
@@ -306,7 +291,7 @@ describe("the idempotent consumer", () => {
     });
     cleanups.push(() => consumer.disconnect());
 
-    await eventually(async () => (calls >= 3 ? true : undefined), 30_000, "the failing event to be redelivered");
+    await eventually(async () => (calls >= 3 ? true : undefined), 30_000, "the failing event to be retried");
     expect(await committedOffset(groupId, topic)).toBe("-1");
     expect(await effectCount(event.id)).toBe(0);
     expect(await scalar<string>(`SELECT count(*) AS value FROM processed_event WHERE event_id = $1`, [event.id])).toBe(

@@ -30,6 +30,8 @@ describe("loadConfig with the service variables", () => {
         { kid: "previous", secret: "y".repeat(40) },
       ],
       LOG_LEVEL: "info",
+      OUTBOX_RETENTION_DAYS: 7,
+      PROCESSED_EVENT_RETENTION_DAYS: 30,
     });
   });
 
@@ -55,6 +57,8 @@ describe("loadConfig with the service variables", () => {
     ],
     ["ACTOR_CONTEXT_KEYS", " , ", /^ACTOR_CONTEXT_KEYS is malformed: must list at least one/],
     ["LOG_LEVEL", "loud", /^LOG_LEVEL is malformed/],
+    ["OUTBOX_RETENTION_DAYS", "0", /^OUTBOX_RETENTION_DAYS is malformed/],
+    ["PROCESSED_EVENT_RETENTION_DAYS", "a month", /^PROCESSED_EVENT_RETENTION_DAYS is malformed/],
   ])("%s=%j is refused with a message naming it", (name, value, message) => {
     const env: NodeJS.ProcessEnv = { ...VALID, [name]: value };
     if (value === undefined) delete env[name];

@@ -72,6 +72,10 @@ export const serviceEnv = {
   /** `kid:secret[,kid:secret…]`: the first key signs, all verify (docs/adr/0005). */
   ACTOR_CONTEXT_KEYS: actorContextKeysSchema,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Days published outbox rows are kept before the relay prunes them (docs/adr/0002). */
+  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  /** Days consumed event ids are kept for de-duplication; must exceed Kafka's retention. */
+  PROCESSED_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
 };
 
 export const httpUrl = z

@@ -1,29 +1,104 @@
-import type { Consumer, Kafka } from "kafkajs";
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
+import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
 import { parseEvent, InvalidEventError } from "./envelope.js";
+import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
 import type { TypedEvent } from "./registry/index.js";
 import type { SqlTransaction } from "./outbox.js";
+
+/** How often a failing handler is tried again, with exponential back-off, before its event is dead-lettered. */
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  minTimeoutMs: number;
+  maxTimeoutMs: number;
+}
+
+/** 5 attempts within about 4 s: a deadlock or a serialisation failure clears; a bug does not. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, minTimeoutMs: 250, maxTimeoutMs: 2_000 };
+
+/** Events applied in one transaction when the consumer has `handleBatch`. */
+const MAX_EVENTS_PER_TRANSACTION = 100;
 
 export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   kafka: Kafka;
   groupId: string;
+  /** Topics to consume; the group's retry topic (`<group>.retry`) is always consumed too. */
   topics: string[];
   logger: Logger;
   /** Runs `work` in one database transaction of the consuming service, e.g. `(fn) => prisma.$transaction(fn)`. */
   transaction: <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
   /** Applies one event; runs inside the transaction that also records the event id. */
   handle: (event: TypedEvent, tx: Tx) => Promise<void>;
+  /**
+   * Applies several events of one partition, in order, in one transaction (faster than one
+   * transaction each). When it throws, the events are applied one by one with `handle`, so one
+   * poison event is isolated and dead-lettered alone.
+   */
+  handleBatch?: (events: TypedEvent[], tx: Tx) => Promise<void>;
+  retry?: Partial<RetryPolicy>;
+  /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
+  partitionsConsumedConcurrently?: number;
 }
 
 /**
- * Consumes envelopes exactly-once in effect: the event id is recorded in `processed_event` in the
- * same transaction as the handler's writes, and the Kafka offset is committed only after that
- * transaction commits. A redelivered event finds its id and is skipped.
+ * The headers a dead letter carries besides the original message's own; its key and value are
+ * the original message's, byte for byte, so `events:replay` re-delivers exactly what failed.
+ */
+export const DEAD_LETTER_HEADERS = {
+  reason: "dead-letter-reason",
+  originTopic: "dead-letter-origin-topic",
+  originPartition: "dead-letter-origin-partition",
+  originOffset: "dead-letter-origin-offset",
+  consumerGroup: "dead-letter-consumer-group",
+  attempts: "dead-letter-attempts",
+  failedAt: "dead-letter-failed-at",
+} as const;
+
+/** A message's headers without those of an earlier dead-lettering (a replayed event that failed again). */
+export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith("dead-letter-")));
+}
+
+/** A running consumer: kafkajs' consumer (for its events) and how to stop it with its dead-letter producer. */
+export interface IdempotentConsumer {
+  readonly consumer: Consumer;
+  disconnect(): Promise<void>;
+}
+
+type Received = { message: KafkaMessage; event: TypedEvent };
+
+/** Thrown out of a batch when the consumer lost its partition or is stopping: nothing more is applied or committed. */
+class BatchAbandoned extends Error {}
+
+/**
+ * Consumes envelopes exactly-once in effect (docs/adr/0002): the event id is recorded in
+ * `processed_event` under the consumer group, in the same transaction as the handler's writes,
+ * and the Kafka offset is committed only after that transaction commits; a redelivered event
+ * finds its id and is skipped. A handler that keeps failing is retried with back-off, then its
+ * event goes to the group's dead-letter topic and the partition moves on; so does a message that
+ * is not a valid envelope. Nothing is dropped without a dead letter.
  */
 export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   options: IdempotentConsumerOptions<Tx>,
-): Promise<Consumer> {
-  const { kafka, groupId, topics, logger, transaction, handle } = options;
+): Promise<IdempotentConsumer> {
+  const { kafka, groupId, topics, logger, transaction, handle, handleBatch } = options;
+  const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const deadLetterTopic = deadLetterTopicFor(groupId);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, consumerGroupTopics(groupId));
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -35,38 +110,205 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
-  await consumer.connect();
-  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  const disconnect = async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+  try {
+    await producer.connect();
+    await consumer.connect();
+    for (const topic of [...topics, retryTopicFor(groupId)]) await consumer.subscribe({ topic, fromBeginning: true });
+  } catch (error) {
+    await disconnect().catch(() => undefined);
+    throw error;
+  }
+
+  /** Records the id under this group; false when the group applied this event before. */
+  async function firstDelivery(tx: Tx, event: TypedEvent): Promise<boolean> {
+    const inserted = await tx.$executeRawUnsafe(
+      `INSERT INTO processed_event (consumer_group, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING`,
+      groupId,
+      event.id,
+      event.type,
+    );
+    return inserted > 0;
+  }
+
+  async function deadLetter(
+    source: { topic: string; partition: number; message: KafkaMessage },
+    reason: string,
+    attempts: number,
+    event?: TypedEvent,
+  ): Promise<void> {
+    const { topic, partition, message } = source;
+    await producer.send({
+      topic: deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...withoutDeadLetterHeaders(message.headers),
+            [DEAD_LETTER_HEADERS.reason]: reason,
+            [DEAD_LETTER_HEADERS.originTopic]: topic,
+            [DEAD_LETTER_HEADERS.originPartition]: String(partition),
+            [DEAD_LETTER_HEADERS.originOffset]: message.offset,
+            [DEAD_LETTER_HEADERS.consumerGroup]: groupId,
+            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
+            [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    logger.error(
+      {
+        groupId,
+        topic,
+        partition,
+        offset: message.offset,
+        eventId: event?.id,
+        type: event?.type,
+        reason,
+        deadLetterTopic,
+      },
+      "event dead-lettered; the partition moves on (replay with npm run events:replay)",
+    );
+  }
+
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    const source = (message: KafkaMessage) => ({ topic, partition, message });
+    const assertCurrent = () => {
+      if (!isRunning() || isStale()) throw new BatchAbandoned();
+    };
+    const commit = async (message: KafkaMessage) => {
+      resolveOffset(message.offset);
+      const offset = (BigInt(message.offset) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+      await heartbeat();
+    };
+
+    /** One event in its own transaction, retried; dead-lettered when it keeps failing for a reason of its own. */
+    async function applyOne({ message, event }: Received): Promise<void> {
+      let attempts = 0;
+      let heartbeatError: unknown = null;
+      try {
+        const applied = await pRetry(
+          async () => {
+            attempts += 1;
+            return transaction(async (tx) => {
+              if (!(await firstDelivery(tx, event))) return false;
+              await handle(event, tx);
+              return true;
+            });
+          },
+          {
+            retries: retry.retries,
+            minTimeout: retry.minTimeoutMs,
+            maxTimeout: retry.maxTimeoutMs,
+            shouldRetry: () => isRunning() && !isStale() && heartbeatError === null,
+            onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+              logger.warn(
+                { err: error, groupId, eventId: event.id, type: event.type, attempt: attemptNumber, retriesLeft },
+                "event handler failed",
+              );
+              // Retries must not cost the group membership; a rebalance ends them (handled below).
+              await heartbeat().catch((error: unknown) => (heartbeatError = error));
+            },
+          },
+        );
+        logger.debug(
+          { groupId, eventId: event.id, type: event.type, applied },
+          applied ? "event applied" : "duplicate event skipped",
+        );
+      } catch (error) {
+        if (heartbeatError !== null) throw heartbeatError;
+        assertCurrent();
+        // A database that does not answer is no fault of the event's: fail the batch (kafkajs
+        // restarts the consumer at the same offset) instead of dead-lettering every event.
+        await transaction(async (tx) => tx.$executeRawUnsafe("SELECT 1"));
+        await deadLetter(
+          source(message),
+          `handler failed after ${attempts} attempt(s): ${describe(error)}`,
+          attempts,
+          event,
+        );
+      }
+      await commit(message);
+    }
+
+    /** Consecutive valid events: one transaction for up to MAX_EVENTS_PER_TRANSACTION when the handler allows it. */
+    async function applyRun(run: Received[]): Promise<void> {
+      for (let start = 0; start < run.length; start += MAX_EVENTS_PER_TRANSACTION) {
+        assertCurrent();
+        const chunk = run.slice(start, start + MAX_EVENTS_PER_TRANSACTION);
+        if (handleBatch && chunk.length > 1) {
+          try {
+            const applied = await transaction(async (tx) => {
+              const fresh: TypedEvent[] = [];
+              for (const { event } of chunk) if (await firstDelivery(tx, event)) fresh.push(event);
+              if (fresh.length > 0) await handleBatch(fresh, tx);
+              return fresh.length;
+            });
+            logger.debug({ groupId, topic, partition, events: chunk.length, applied }, "event batch applied");
+            await commit(chunk[chunk.length - 1]!.message);
+            continue;
+          } catch (error) {
+            logger.warn(
+              { err: error, groupId, topic, partition, events: chunk.length },
+              "event batch failed; applying its events one by one",
+            );
+          }
+        }
+        for (const received of chunk) {
+          assertCurrent();
+          await applyOne(received);
+        }
+      }
+    }
+
+    let run: Received[] = [];
+    try {
+      for (const message of batch.messages) {
+        assertCurrent();
+        let event: TypedEvent;
+        try {
+          event = parseEvent(JSON.parse(message.value?.toString() ?? "null"));
+        } catch (error) {
+          // Never valid, however often it is retried: dead-letter it at once, after what precedes it.
+          await applyRun(run);
+          run = [];
+          const reason =
+            error instanceof InvalidEventError
+              ? `invalid event: ${error.issues.join("; ")}`
+              : `malformed message: ${describe(error)}`;
+          await deadLetter(source(message), reason, 1);
+          await commit(message);
+          continue;
+        }
+        run.push({ message, event });
+      }
+      await applyRun(run);
+    } catch (error) {
+      // Lost the partition or stopping: what was not committed is delivered again, to whoever owns it.
+      if (error instanceof BatchAbandoned) return;
+      throw error;
+    }
+  }
+
   await consumer.run({
     autoCommit: false,
-    eachMessage: async ({ topic, partition, message }) => {
-      const nextOffset = (BigInt(message.offset) + 1n).toString();
-      let event: TypedEvent;
-      try {
-        event = parseEvent(JSON.parse(message.value?.toString() ?? "null"));
-      } catch (error) {
-        // A malformed message can never succeed; skipping it keeps the partition moving.
-        const reason = error instanceof InvalidEventError ? error.issues : String(error);
-        logger.error({ topic, partition, offset: message.offset, reason }, "skipping malformed event");
-        await consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
-        return;
-      }
-      const applied = await transaction(async (tx) => {
-        const inserted = await tx.$executeRawUnsafe(
-          `INSERT INTO processed_event (event_id, event_type) VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING`,
-          event.id,
-          event.type,
-        );
-        if (inserted === 0) return false;
-        await handle(event, tx);
-        return true;
-      });
-      logger.debug(
-        { eventId: event.id, type: event.type, applied },
-        applied ? "event applied" : "duplicate event skipped",
-      );
-      await consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
-    },
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+    eachBatch: processBatch,
   });
-  return consumer;
+  return { consumer, disconnect };
+}
+
+/** An error's message, bounded: it travels in a Kafka header. */
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
 }

@@ -4,3 +4,4 @@ export * from "./outbox.js";
 export * from "./relay.js";
 export * from "./consumer.js";
 export * from "./kafka.js";
+export * from "./replay.js";

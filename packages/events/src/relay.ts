@@ -1,52 +1,110 @@
 import pg from "pg";
-import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { OUTBOX_CHANNEL } from "./outbox.js";
+
+/**
+ * The session advisory lock whose holder is the one relay of a database (two-key form, so it can
+ * never collide with the single-key locks a service takes for itself; 2002 for ADR 0002).
+ */
+export const RELAY_LEADER_LOCK = { classId: 2002, objectId: 1 } as const;
+
+/** `application_name` of the relay's database session, with the process id after it. */
+export const RELAY_APPLICATION_NAME = "outbox-relay";
+
+/**
+ * Kafka refuses a record batch over the topic's `max.message.bytes` (1 MiB by default); a batch
+ * is kept under this, and a single event over it is parked instead of blocking the outbox.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 900_000;
+
+/** A generous allowance for what a record adds to its key and value (lengths, offsets, timestamp). */
+const RECORD_OVERHEAD_BYTES = 100;
+
+/** Rows deleted per statement when pruning, so no statement holds locks or bloats WAL for long. */
+const PRUNE_BATCH_ROWS = 1_000;
+
+const DAY_MS = 24 * 60 * 60 * 1_000;
+
+export interface OutboxRetention {
+  /** How long published outbox rows are kept. Default 7 days. */
+  publishedMs: number;
+  /** How long consumed event ids (`processed_event`) are kept for de-duplication. Default 30 days. */
+  processedMs: number;
+  /** Time between two prunes by the leader (one also runs when it takes the lead). Default 1 hour. */
+  intervalMs: number;
+}
+
+export const DEFAULT_RETENTION: OutboxRetention = {
+  publishedMs: 7 * DAY_MS,
+  processedMs: 30 * DAY_MS,
+  intervalMs: 60 * 60 * 1_000,
+};
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
   kafka: Kafka;
   logger: Logger;
-  /** Rows sent to Kafka in one batch. */
+  /** Rows claimed at most per batch. */
   batchSize?: number;
+  /** Bytes (keys, values and overhead) sent at most per batch; see DEFAULT_MAX_BATCH_BYTES. */
+  maxBatchBytes?: number;
   /** Safety net when a NOTIFY is missed (e.g. the listening connection dropped). */
   pollIntervalMs?: number;
-  /** Pause after a failed send before trying again; kafkajs already retried inside. */
+  /** Pause after a failed send or a lost database session before trying again. */
   failureBackoffMs?: number;
+  /** How often an instance that does not lead tries to take the lead. */
+  leaderRetryMs?: number;
+  retention?: Partial<OutboxRetention>;
 }
 
 interface OutboxRow {
+  seq: string;
   id: string;
   topic: string;
   partition_key: string;
   payload: unknown;
 }
 
+interface Outgoing {
+  row: OutboxRow;
+  message: Message & { key: string; value: string };
+  bytes: number;
+}
+
 /**
- * Moves committed outbox rows to Kafka with an idempotent producer, in batches, woken by the
- * NOTIFY each committing transaction sends (docs/adr/0002). Rows are marked published only
- * after Kafka acknowledged them, so nothing is lost while Kafka is down; a crash between the
- * two can resend a batch, which consumers absorb by event id.
+ * Moves committed outbox rows to Kafka with an idempotent producer (docs/adr/0002). Of all the
+ * instances of a service, one relays: the one holding a PostgreSQL advisory lock on its own
+ * database session; the others try to take it every few seconds, and do when the leader's
+ * session ends (its process died, or its connection was lost). The leader, woken by the NOTIFY of
+ * each committing transaction, claims unpublished rows in commit (seq) order with a plain SELECT,
+ * sends them outside any transaction, then marks them published. A crash between send and mark
+ * resends a batch, which consumers absorb by event id. It also prunes old rows on a schedule.
  */
 export class OutboxRelay {
-  private readonly pool: pg.Pool;
   private readonly producer: Producer;
-  private listener: pg.Client | null = null;
   private producerConnected = false;
+  /** The database session: holds the leader lock, LISTENs, and runs every statement of the relay. */
+  private session: pg.Client | null = null;
+  private leading = false;
+  private campaigning = false;
   private running = false;
   private draining: Promise<void> | null = null;
+  private pruning: Promise<void> | null = null;
   private wakeAgain = false;
   /** Drains that ended in a failed send; flush() stops waiting at the first one. */
   private failedDrains = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private listenTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private campaignTimer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly pollIntervalMs: number;
   private readonly failureBackoffMs: number;
+  private readonly leaderRetryMs: number;
+  private readonly retention: OutboxRetention;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
-    this.pool.on("error", (error) => options.logger.warn({ err: error }, "outbox relay pool error"));
     this.producer = options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -54,29 +112,35 @@ export class OutboxRelay {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     this.batchSize = options.batchSize ?? 500;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
     this.failureBackoffMs = options.failureBackoffMs ?? 1_000;
+    this.leaderRetryMs = options.leaderRetryMs ?? 2_000;
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
+  }
+
+  /** Whether this instance relays right now. */
+  get isLeader(): boolean {
+    return this.leading;
   }
 
   /**
-   * Starts listening and sends what is pending. A database that cannot be reached yet does not
-   * fail the start: the service comes up not ready (its /ready says why) and the relay keeps
-   * trying to listen, polling meanwhile.
+   * Tries once to take the lead (and sends what is pending if it did), then keeps trying in the
+   * background. A database that cannot be reached yet does not fail the start: the service
+   * comes up not ready (its /ready says why) and the relay keeps trying.
    */
   async start(): Promise<void> {
     this.running = true;
-    await this.listen().catch((error: unknown) => {
-      this.options.logger.warn({ err: error }, "outbox relay cannot listen yet; polling and retrying");
-      this.listenLater();
-    });
-    this.wake();
+    await this.campaign();
   }
 
   /**
    * Sends what is pending right now; resolves when the outbox was empty at some point after the
-   * call, or when a send failed (the rows stay in the outbox; retrying is for the running relay).
+   * call, when a send failed (the rows stay in the outbox; retrying is for the running relay), or
+   * at once when another instance leads.
    */
   async flush(): Promise<void> {
+    if (!this.leading) return;
     const failedBefore = this.failedDrains;
     this.wake();
     while (this.draining) {
@@ -85,74 +149,118 @@ export class OutboxRelay {
     }
   }
 
+  /** Stops relaying and ends the session, which hands the lead to another instance at once. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.listenTimer) clearTimeout(this.listenTimer);
-    if (this.draining) await this.draining.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    for (const timer of [this.pollTimer, this.campaignTimer, this.pruneTimer]) if (timer) clearTimeout(timer);
+    await Promise.allSettled([this.draining, this.pruning]);
+    this.leading = false;
+    await this.endSession();
     if (this.producerConnected) await this.producer.disconnect();
-    await this.pool.end();
   }
 
-  private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+  /** One attempt to lead: connect the session if needed and try the lock; on failure, try again later. */
+  private async campaign(): Promise<void> {
+    if (!this.running || this.leading || this.campaigning) return;
+    this.campaigning = true;
+    try {
+      const session = this.session ?? (await this.connectSession());
+      if (!session) return;
+      const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1, $2) AS locked`, [
+        RELAY_LEADER_LOCK.classId,
+        RELAY_LEADER_LOCK.objectId,
+      ]);
+      if (!rows[0]?.locked) {
+        this.campaignLater(this.leaderRetryMs);
+        return;
+      }
+      await session.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      if (!this.running || this.session !== session) return;
+      this.leading = true;
+      this.options.logger.info("outbox relay: this instance leads (holds the relay lock)");
+      this.wake();
+      this.pruneLater(0);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "outbox relay cannot reach its database; retrying");
+      await this.endSession();
+      this.campaignLater(this.failureBackoffMs);
+    } finally {
+      this.campaigning = false;
+    }
+  }
+
+  private campaignLater(delayMs: number): void {
+    if (!this.running) return;
+    if (this.campaignTimer) clearTimeout(this.campaignTimer);
+    this.campaignTimer = setTimeout(() => {
+      this.campaignTimer = null;
+      void this.campaign();
+    }, delayMs);
+  }
+
+  private async connectSession(): Promise<pg.Client | null> {
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: `${RELAY_APPLICATION_NAME} ${process.pid}`,
+    });
     client.on("notification", () => this.wake());
     client.on("error", (error) => {
-      if (this.listener !== client) return; // a failed connect is handled by listen's caller
-      this.options.logger.warn({ err: error }, "outbox listener lost; falling back to polling until it reconnects");
-      this.listener = null;
-      this.listenLater();
+      if (this.session !== client) return; // a failed connect is handled by connectSession's caller
+      this.options.logger.warn(
+        { err: error },
+        this.leading
+          ? "outbox relay lost its database session, and with it the lead; reconnecting"
+          : "outbox relay lost its database session; reconnecting",
+      );
+      this.leading = false;
+      void this.endSession();
+      this.campaignLater(this.failureBackoffMs);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
     }
     if (!this.running) {
       await client.end().catch(() => undefined);
-      return;
+      return null;
     }
-    this.listener = client;
+    this.session = client;
+    return client;
   }
 
-  /** Tries to listen again after a pause, for as long as it takes (every attempt, not just the first). */
-  private listenLater(): void {
-    if (!this.running) return;
-    this.listenTimer = setTimeout(() => {
-      this.listenTimer = null;
-      this.listen().then(
-        () => this.wake(), // rows committed while nobody listened
-        () => this.listenLater(),
-      );
-    }, this.failureBackoffMs);
+  /** Ends the session (releasing the lock if held); the relay no longer leads. */
+  private async endSession(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    this.leading = false;
+    await session?.end().catch(() => undefined);
   }
 
   private wake(): void {
-    if (!this.running) return;
+    if (!this.running || !this.leading) return;
     if (this.draining) {
       this.wakeAgain = true;
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
     this.draining = this.drain().finally(() => {
       this.draining = null;
-      if (!this.running) return;
+      if (!this.running || !this.leading) return;
       if (this.wakeAgain) {
         this.wakeAgain = false;
         this.wake();
       } else {
-        this.timer = setTimeout(() => this.wake(), this.pollIntervalMs);
+        this.pollTimer = setTimeout(() => this.wake(), this.pollIntervalMs);
       }
     });
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.running && (await this.sendBatch()) === this.batchSize) {
-        // a full batch means more may be waiting
+      while (this.running && this.leading && (await this.relayBatch())) {
+        // more may be waiting
       }
     } catch (error) {
       this.failedDrains += 1;
@@ -162,45 +270,170 @@ export class OutboxRelay {
     }
   }
 
-  /** One batch in one transaction: lock rows, send, mark published. Returns rows sent. */
-  private async sendBatch(): Promise<number> {
-    const client = await this.pool.connect();
+  /** The session, while this instance leads; throws otherwise (the drain stops). */
+  private leaderSession(): pg.Client {
+    if (!this.leading || !this.session) throw new Error("outbox relay no longer leads");
+    return this.session;
+  }
+
+  /**
+   * Claims the next rows in seq order, sends those that fit in one batch, marks them published.
+   * Three short statements, no transaction held across the send. Returns whether more may wait.
+   */
+  private async relayBatch(): Promise<boolean> {
+    const { rows } = await this.leaderSession().query<OutboxRow>(
+      `SELECT seq, id, topic, partition_key, payload FROM outbox_event
+        WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1`,
+      [this.batchSize],
+    );
+    if (rows.length === 0) return false;
+
+    const batch: Outgoing[] = [];
+    let batchBytes = 0;
+    let cut = false;
+    for (const row of rows) {
+      const message = { key: row.partition_key, value: JSON.stringify(row.payload) };
+      const bytes = Buffer.byteLength(message.key) + Buffer.byteLength(message.value) + RECORD_OVERHEAD_BYTES;
+      if (bytes > this.maxBatchBytes) {
+        // Alone over the limit: it can never be sent. Park it once what precedes it is out.
+        if (batch.length > 0) {
+          cut = true;
+          break;
+        }
+        await this.park(row, `the event is ${bytes} bytes, over the relay's limit of ${this.maxBatchBytes} per batch`);
+        continue;
+      }
+      if (batchBytes + bytes > this.maxBatchBytes) {
+        cut = true;
+        break;
+      }
+      batch.push({ row, message, bytes });
+      batchBytes += bytes;
+    }
+    if (batch.length > 0) await this.send(batch, batchBytes);
+    return cut || rows.length === this.batchSize;
+  }
+
+  private async send(batch: Outgoing[], batchBytes: number): Promise<void> {
+    if (!this.producerConnected) {
+      await this.producer.connect();
+      this.producerConnected = true;
+    }
     try {
-      await client.query("BEGIN");
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id, topic, partition_key, payload FROM outbox_event
-          WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      if (rows.length === 0) {
-        await client.query("COMMIT");
-        return 0;
-      }
-      if (!this.producerConnected) {
-        await this.producer.connect();
-        this.producerConnected = true;
-      }
-      const byTopic = new Map<string, { key: string; value: string }[]>();
-      for (const row of rows) {
-        const messages = byTopic.get(row.topic) ?? [];
-        messages.push({ key: row.partition_key, value: JSON.stringify(row.payload) });
-        byTopic.set(row.topic, messages);
-      }
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-      await client.query(`UPDATE outbox_event SET published_at = now() WHERE id = ANY($1::uuid[])`, [
-        rows.map((r) => r.id),
-      ]);
-      await client.query("COMMIT");
-      this.options.logger.debug({ count: rows.length }, "outbox batch published");
-      return rows.length;
+      await this.sendMessages(batch);
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      if (!isTooLarge(error)) throw error;
+      // The broker's limit is lower than ours (a topic's max.message.bytes): one by one, parking
+      // what the broker refuses alone.
+      this.options.logger.warn(
+        { err: error, count: batch.length, bytes: batchBytes },
+        "batch refused as too large; sending one by one",
+      );
+      for (const outgoing of batch) {
+        try {
+          await this.sendMessages([outgoing]);
+        } catch (single) {
+          if (!isTooLarge(single)) throw single;
+          await this.park(
+            outgoing.row,
+            `Kafka refused the event (${outgoing.bytes} bytes) as too large: ${String(single)}`,
+          );
+          continue;
+        }
+        await this.markPublished([outgoing]);
+      }
+      return;
+    }
+    await this.markPublished(batch);
+    this.options.logger.debug({ count: batch.length, bytes: batchBytes }, "outbox batch published");
+  }
+
+  private async sendMessages(batch: Outgoing[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const { row, message } of batch) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), message]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  private async markPublished(batch: Outgoing[]): Promise<void> {
+    await this.leaderSession().query(`UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+      batch.map(({ row }) => row.seq),
+    ]);
+  }
+
+  /** Sets a row aside so the rest of the outbox flows; an operator decides what to do with it. */
+  private async park(row: OutboxRow, reason: string): Promise<void> {
+    await this.leaderSession().query(
+      `UPDATE outbox_event SET parked_at = now(), park_reason = $2 WHERE seq = $1::bigint`,
+      [row.seq, reason],
+    );
+    this.options.logger.error(
+      { eventId: row.id, topic: row.topic, seq: row.seq, reason },
+      "outbox event parked: it cannot be sent to Kafka; the events after it are sent (see docs/adr/0002)",
+    );
+  }
+
+  private pruneLater(delayMs: number): void {
+    if (!this.running || !this.leading) return;
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = null;
+      this.pruning = this.prune().finally(() => {
+        this.pruning = null;
+        this.pruneLater(this.retention.intervalMs);
+      });
+    }, delayMs);
+  }
+
+  /** Deletes published outbox rows and consumed event ids past their retention, in small batches. */
+  private async prune(): Promise<void> {
+    try {
+      const outbox = await this.deleteInBatches(
+        `DELETE FROM outbox_event WHERE seq IN (
+           SELECT seq FROM outbox_event WHERE published_at < now() - make_interval(secs => $1) ORDER BY seq LIMIT $2)`,
+        this.retention.publishedMs,
+      );
+      const { rows } = await this.leaderSession().query<{ present: boolean }>(
+        `SELECT to_regclass('processed_event') IS NOT NULL AS present`,
+      );
+      const processed = rows[0]?.present
+        ? await this.deleteInBatches(
+            `DELETE FROM processed_event WHERE (consumer_group, event_id) IN (
+               SELECT consumer_group, event_id FROM processed_event
+                WHERE processed_at < now() - make_interval(secs => $1) LIMIT $2)`,
+            this.retention.processedMs,
+          )
+        : 0;
+      if (outbox + processed > 0) {
+        this.options.logger.info({ outboxRows: outbox, processedEventIds: processed }, "outbox relay pruned old rows");
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, "outbox relay could not prune; will try at the next interval");
     }
   }
+
+  private async deleteInBatches(statement: string, retentionMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      if (!this.running) return total;
+      const { rowCount } = await this.leaderSession().query(statement, [retentionMs / 1_000, PRUNE_BATCH_ROWS]);
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < PRUNE_BATCH_ROWS) return total;
+    }
+  }
+}
+
+/** Whether Kafka refused a send because a record or batch is over its size limit. */
+function isTooLarge(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (value: unknown): boolean => {
+    if (typeof value !== "object" || value === null || seen.has(value)) return false;
+    seen.add(value);
+    const { type, cause, errors } = value as { type?: unknown; cause?: unknown; errors?: unknown };
+    if (type === "MESSAGE_TOO_LARGE" || type === "RECORD_LIST_TOO_LARGE") return true;
+    return visit(cause) || (Array.isArray(errors) && errors.some(visit));
+  };
+  return visit(error);
 }

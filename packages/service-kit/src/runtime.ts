@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import type { Admin, Consumer, Kafka } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import {
   OutboxRelay,
   createKafka,
   topicFor,
   startIdempotentConsumer,
+  type IdempotentConsumer,
   type IdempotentConsumerOptions,
   type SqlTransaction,
 } from "@support/events";
@@ -18,6 +19,8 @@ export interface ServiceRuntimeConfig {
   KAFKA_BROKERS: string[];
   ACTOR_CONTEXT_KEYS: ActorContextKey[];
   LOG_LEVEL: string;
+  OUTBOX_RETENTION_DAYS: number;
+  PROCESSED_EVENT_RETENTION_DAYS: number;
 }
 
 export interface ServiceDatabase {
@@ -38,6 +41,8 @@ export interface ServiceRuntime {
   consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1_000;
+
 /**
  * What every service shares around its GraphQL schema: the Fastify app with health and
  * readiness, actor-context verification, its outbox relay and Kafka consumers, and one
@@ -52,7 +57,15 @@ export function createServiceRuntime(options: {
   const { service, config, database } = options;
   const logger = options.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const kafka = createKafka(service, config.KAFKA_BROKERS, logger);
-  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, kafka, logger });
+  const relay = new OutboxRelay({
+    databaseUrl: config.DATABASE_URL,
+    kafka,
+    logger,
+    retention: {
+      publishedMs: config.OUTBOX_RETENTION_DAYS * DAY_MS,
+      processedMs: config.PROCESSED_EVENT_RETENTION_DAYS * DAY_MS,
+    },
+  });
   let admin: Admin | null = null;
 
   const app = createServiceApp({
@@ -73,8 +86,8 @@ export function createServiceRuntime(options: {
 
   requireActorContext(app, config.ACTOR_CONTEXT_KEYS);
 
-  const consumerStarters: Array<() => Promise<Consumer>> = [];
-  const consumers: Consumer[] = [];
+  const consumerStarters: Array<() => Promise<IdempotentConsumer>> = [];
+  const consumers: IdempotentConsumer[] = [];
   const closing = new AbortController();
   /** Consumer start attempts in progress: one that joins while the service closes must leave again. */
   const attemptsInFlight = new Set<Promise<void>>();
@@ -92,7 +105,7 @@ export function createServiceRuntime(options: {
    * and started again when kafkajs gives up on it (a crash it will not restart itself, e.g.
    * "Failed to find group coordinator" while a broker comes back).
    */
-  function keepConsuming(start: () => Promise<Consumer>): void {
+  function keepConsuming(start: () => Promise<IdempotentConsumer>): void {
     const attempt = async () => {
       const consumer = await start();
       if (closing.signal.aborted) {
@@ -100,11 +113,15 @@ export function createServiceRuntime(options: {
         return;
       }
       consumers.push(consumer);
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
+      const { events } = consumer.consumer;
+      consumer.consumer.on(events.CRASH, ({ payload }) => {
         if (payload.restart || closing.signal.aborted) return;
         logger.warn({ err: payload.error, groupId: payload.groupId }, "Kafka consumer crashed; starting it again");
         consumers.splice(consumers.indexOf(consumer), 1);
-        void consumer.disconnect().finally(() => keepConsuming(start));
+        void consumer
+          .disconnect()
+          .catch((error: unknown) => logger.warn({ err: error }, "crashed Kafka consumer did not disconnect cleanly"))
+          .finally(() => keepConsuming(start));
       });
     };
     pRetry(

@@ -146,6 +146,7 @@ describe("acceptInvitation", () => {
       email: invitation.email,
       firstName: "Grace",
       lastName: "Person",
+      aggregateVersion: 1,
     });
 
     // The token is spent.

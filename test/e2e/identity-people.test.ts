@@ -49,7 +49,17 @@ describe("user statuses and sessions", () => {
       [{ field: "status", old: "ACTIVE", new: "DISABLED" }],
       [{ field: "status", old: "DISABLED", new: "ACTIVE" }],
     ]);
-    expect(events[0]?.data).toEqual({ userId: member.userId, orgRole: "MEMBER", status: "DISABLED" });
+    // The user's whole state, and its version: seeded at 1, disabled 2, re-enabled 3.
+    expect(events[0]?.data).toEqual({
+      userId: member.userId,
+      orgRole: "MEMBER",
+      status: "DISABLED",
+      email: member.email,
+      firstName: "Seeded",
+      lastName: "Person",
+      aggregateVersion: 2,
+    });
+    expect(events.map((e) => e.data.aggregateVersion)).toEqual([2, 3]);
     expect(events[0]?.workspaceId).toBeNull();
     expect(events[0]?.actor).toEqual({ type: "user", id: admin.userId });
   });
@@ -98,15 +108,19 @@ describe("setOrgRole", () => {
     await graphqlOk(SET_ROLE, { token: admin.token, variables: { id: member.userId, role: "MEMBER" } });
 
     const events = (await identityEvents(member.userId)).filter((e) => e.type === "user.org_role_changed");
+    const state = {
+      userId: member.userId,
+      status: "ACTIVE",
+      email: member.email,
+      firstName: "Seeded",
+      lastName: "Person",
+    };
     expect(events.map((e) => [e.changes, e.data])).toEqual([
       [
         [{ field: "orgRole", old: "MEMBER", new: "ORG_ADMIN" }],
-        { userId: member.userId, orgRole: "ORG_ADMIN", status: "ACTIVE" },
+        { ...state, orgRole: "ORG_ADMIN", aggregateVersion: 2 },
       ],
-      [
-        [{ field: "orgRole", old: "ORG_ADMIN", new: "MEMBER" }],
-        { userId: member.userId, orgRole: "MEMBER", status: "ACTIVE" },
-      ],
+      [[{ field: "orgRole", old: "ORG_ADMIN", new: "MEMBER" }], { ...state, orgRole: "MEMBER", aggregateVersion: 3 }],
     ]);
   });
 
@@ -272,6 +286,7 @@ describe("user.signed_up", () => {
       email: user.email,
       firstName: "Ada",
       lastName: "Lovelace",
+      aggregateVersion: 1,
     });
     expect(event?.changes).toContainEqual({ field: "email", old: null, new: user.email });
   });

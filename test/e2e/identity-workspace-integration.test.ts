@@ -257,7 +257,11 @@ describe("updateUser and deleteUser with memberships", () => {
         ),
       ),
     ).toEqual(["UNAUTHENTICATED"]);
-    const [deleted] = (await identityEvents(member.userId)).filter((e) => e.type === "user.deleted");
-    expect(deleted?.data).toEqual({ userId: member.userId });
+    const events = await identityEvents(member.userId);
+    const [deleted] = events.filter((e) => e.type === "user.deleted");
+    // One version past the user's last state (created at 1, never changed): no earlier event can undo it.
+    const versions = events.filter((e) => e !== deleted).map((e) => e.data.aggregateVersion);
+    expect(versions.filter((v) => v !== undefined)).toEqual([1]);
+    expect(deleted?.data).toEqual({ userId: member.userId, aggregateVersion: 2 });
   });
 });

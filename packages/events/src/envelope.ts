@@ -65,6 +65,11 @@ export class InvalidEventError extends Error {
 const issuesOf = (error: z.ZodError, prefix = ""): string[] =>
   error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${i.message}`);
 
+function definitionOf(type: string): EventDefinition {
+  if (!isRegisteredType(type)) throw new InvalidEventError([`type: ${type} is not a registered event type`]);
+  return EVENT_REGISTRY[type];
+}
+
 /**
  * Validates the envelope, then `data` against the registry's entry for the event's type and
  * version (docs/adr/0002). An unregistered type, another version, a `target.type` other than the
@@ -74,8 +79,7 @@ export function parseEvent(value: unknown): TypedEvent {
   const envelope = eventEnvelopeSchema.safeParse(value);
   if (!envelope.success) throw new InvalidEventError(issuesOf(envelope.error));
   const { type, version, target } = envelope.data;
-  if (!isRegisteredType(type)) throw new InvalidEventError([`type: ${type} is not a registered event type`]);
-  const definition: EventDefinition = EVENT_REGISTRY[type];
+  const definition = definitionOf(type);
   const issues: string[] = [];
   if (version !== definition.version) {
     issues.push(`version: ${type} has version ${definition.version}, not ${version}`);
@@ -116,7 +120,8 @@ export function createEvent<T extends EventType>(input: NewEvent<T>): TypedEvent
     occurredAt: new Date().toISOString(),
     changes: [],
     ...input,
-    version: EVENT_REGISTRY[input.type].version,
+    // Checked again here: only the compiler stands between an unregistered type and this line.
+    version: definitionOf(input.type).version,
   }) as TypedEvent<T>;
 }
 

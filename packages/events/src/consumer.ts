@@ -111,8 +111,11 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     heartbeatInterval: 1_000,
   });
   const disconnect = async () => {
-    await consumer.disconnect();
-    await producer.disconnect();
+    try {
+      await consumer.disconnect();
+    } finally {
+      await producer.disconnect();
+    }
   };
   try {
     await producer.connect();
@@ -298,12 +301,17 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     }
   }
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch: processBatch,
-  });
+  try {
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: processBatch,
+    });
+  } catch (error) {
+    await disconnect().catch(() => undefined);
+    throw error;
+  }
   return { consumer, disconnect };
 }
 

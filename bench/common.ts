@@ -2,16 +2,17 @@
  * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
  * here on its own ports and databases), a GraphQL client, and percentiles.
  */
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { REPO_ROOT } from "@support/infra/services";
-import { startStack } from "@support/infra/stack";
+import { localActorContextKeys, startStack } from "@support/infra/stack";
+import { actorContextKeysSchema, type ActorContextKey } from "@support/actor-context";
 
 export interface BenchStack {
   gatewayUrl: string;
   /** Base URL of the workspace service, for measuring its internal endpoints directly. */
   workspaceUrl: string;
-  actorContextSecret: string;
+  /** The key the gateway signs with, for calling a service directly. */
+  actorContextKey: ActorContextKey;
   stop(): Promise<void>;
 }
 
@@ -22,13 +23,12 @@ export async function benchStack(): Promise<BenchStack> {
   const running = process.env.BENCH_GATEWAY_URL;
   if (running) {
     log(`measuring the running stack at ${running}`);
-    // `npm start`'s layout: workspace on the gateway's port + 2, the secret in .local/.
+    // `npm start`'s layout: workspace on the gateway's port + 2, the key in .local/.
     const workspacePort = Number(new URL(running).port) + 2;
     return {
       gatewayUrl: running,
       workspaceUrl: process.env.BENCH_WORKSPACE_URL ?? `http://127.0.0.1:${workspacePort}`,
-      actorContextSecret:
-        process.env.ACTOR_CONTEXT_SECRET ?? readFileSync(`${REPO_ROOT}/.local/actor-context-secret`, "utf8").trim(),
+      actorContextKey: signingKey(localActorContextKeys()),
       stop: async () => undefined,
     };
   }
@@ -49,9 +49,15 @@ export async function benchStack(): Promise<BenchStack> {
   return {
     gatewayUrl: stack.gatewayUrl,
     workspaceUrl: stack.serviceUrls.workspace,
-    actorContextSecret: stack.actorContextSecret,
+    actorContextKey: signingKey(stack.actorContextKeys),
     stop: () => stack.stop(),
   };
+}
+
+function signingKey(keys: string): ActorContextKey {
+  const [first] = actorContextKeysSchema.parse(keys);
+  if (!first) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  return first;
 }
 
 export function machine(): string {

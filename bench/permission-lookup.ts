@@ -58,7 +58,7 @@ export async function measurePermissionLookup(stack: BenchStack, runs: number): 
         orgRole: "ORG_ADMIN",
         sessionId: randomUUID(),
       },
-      stack.actorContextSecret,
+      stack.actorContextKey,
     );
   let context = await sign();
   let signedAt = Date.now();

@@ -4,21 +4,31 @@ import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
-import { ACTOR_CONTEXT_HEADER, CLIENT_ADDRESS_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
-import { Authenticator, serviceUnavailable } from "./authenticate.js";
+import { Authenticator } from "./authenticate.js";
+import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
+import { gatewayProtection } from "./limits.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export interface GatewayContext {
   actor: Actor;
-  /** Signed once per request and sent to every subgraph the plan touches. */
+  /** Signed once per request (with the client's address) and sent to every subgraph the plan touches. */
   actorContext: string;
   requestId: string;
-  /** The TCP peer of the incoming request, passed on for sign-in throttling. */
-  clientAddress: string;
 }
+
+/**
+ * A subgraph fetch that failed (unreachable, hung past SUBGRAPH_TIMEOUT_MS, a non-2xx answer, an
+ * unreadable body): the fields it would have served fail with this, and nothing of the subgraph's
+ * address or answer reaches the client. No HTTP status here: `serviceUnavailableStatus` decides.
+ */
+const subgraphUnavailable = () =>
+  new GraphQLError("The service is temporarily unavailable; please retry shortly", {
+    extensions: { code: "SERVICE_UNAVAILABLE" },
+  });
 
 /** Builds the gateway without listening; used by server.ts and the tests. */
 export async function createServer(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
@@ -60,21 +70,31 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         willSendRequest({ request, context }) {
           request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-          request.http?.headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
         },
         didEncounterError(error, _request, response, context) {
-          // Errors the subgraph answered with pass through; a subgraph that could not be reached
-          // (down, hung, reset) is reported without its internal address or fetch details.
-          if (response || error instanceof GraphQLError) throw error;
-          logger.warn({ subgraph: name, requestId: context?.requestId, cause: error.message }, "subgraph unreachable");
-          throw serviceUnavailable();
+          // Errors a subgraph answers inside a 2xx GraphQL response never come here; they pass
+          // through formatGatewayError. Here the fetch itself failed: the cause is logged and the
+          // client learns only that the service is unavailable.
+          logger.warn(
+            { subgraph: name, requestId: context?.requestId, status: response?.status, cause: error.message },
+            response ? "subgraph answered with an error status or an unreadable body" : "subgraph unreachable",
+          );
+          throw subgraphUnavailable();
         },
       }),
   });
 
+  const protection = gatewayProtection();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     includeStacktraceInErrorResponses: false,
+    // Off by default: anonymous callers should not get the schema's map (GATEWAY_INTROSPECTION).
+    introspection: config.GATEWAY_INTROSPECTION,
+    allowBatchedHttpRequests: false,
+    validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
+    plugins: [...protection.plugins, serviceUnavailableStatus],
+    formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
     // to the process, killing it before in-flight requests are answered.
     stopOnTerminationSignals: false,
@@ -83,12 +103,12 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).
   app.addHook("onClose", () => apollo.stop());
 
-  const authenticator = new Authenticator(
-    baseUrlOf(config.IDENTITY_URL),
-    config.ACTOR_CONTEXT_SECRET,
-    baseUrlOf(config.WORKSPACE_URL),
-    { logger: app.log },
-  );
+  // The first configured key signs; subgraphs accept every configured key (docs/adr/0005).
+  const [signingKey] = config.ACTOR_CONTEXT_KEYS;
+  if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), signingKey, baseUrlOf(config.WORKSPACE_URL), {
+    logger: app.log,
+  });
   app.route({
     url: "/graphql",
     method: ["GET", "POST", "OPTIONS"],
@@ -98,13 +118,14 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
         return {
           actor,
-          actorContext: await signActorContext(actor, config.ACTOR_CONTEXT_SECRET),
+          actorContext: await signActorContext(actor, signingKey, {
+            // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header
+            // is client-controlled, so trusting it would let anyone dodge per-address throttling.
+            // Behind a load balancer, enable Fastify's trustProxy for that proxy's address only;
+            // request.ip then becomes the forwarded client address.
+            clientAddress: request.ip,
+          }),
           requestId: request.id,
-          // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header is
-          // client-controlled, so trusting it would let anyone dodge per-address throttling. Behind a
-          // load balancer, enable Fastify's trustProxy for that proxy's address only; request.ip then
-          // becomes the forwarded client address.
-          clientAddress: request.ip,
         };
       },
     }),

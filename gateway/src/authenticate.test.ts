@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { GraphQLError } from "graphql";
 import { Authenticator } from "./authenticate.js";
 
-const SECRET = "a-test-secret-of-at-least-32-characters!";
+const KEY = { kid: "test", secret: "a-test-secret-of-at-least-32-characters!" };
 
 /** A service that accepts connections and never answers (a hung process, a stuck event loop). */
 let hung: Server;
@@ -46,7 +46,7 @@ describe("the gateway when identity or workspace cannot answer", () => {
     ["workspace hangs", "sk_abcdefgh_secret", () => downUrl, () => hungUrl],
     ["workspace is down", "sk_abcdefgh_secret", () => hungUrl, () => downUrl],
   ])("%s: a clean, prompt error naming no internals", async (_, token, identity, workspace) => {
-    const authenticator = new Authenticator(identity(), SECRET, workspace(), { timeoutMs: 300 });
+    const authenticator = new Authenticator(identity(), KEY, workspace(), { timeoutMs: 300 });
     const { error, ms } = await failure(() => authenticator.authenticate(`Bearer ${token}`, "req-1"));
     expect(ms).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(GraphQLError);
@@ -55,4 +55,15 @@ describe("the gateway when identity or workspace cannot answer", () => {
     expect(graphQLError.extensions.http).toEqual({ status: 503 });
     expect(graphQLError.message).not.toMatch(/127\.0\.0\.1|internal|fetch/i);
   });
+});
+
+describe("the gateway refusing a credential it cannot read", () => {
+  test.each(["Basic abc", "Bearer", "Bearer a b", "sess_abc123"])(
+    "%j is UNAUTHENTICATED with HTTP 401",
+    async (header) => {
+      const authenticator = new Authenticator(downUrl, KEY, downUrl);
+      const { error } = await failure(() => authenticator.authenticate(header, "req-1"));
+      expect((error as GraphQLError).extensions).toEqual({ code: "UNAUTHENTICATED", http: { status: 401 } });
+    },
+  );
 });

@@ -1,6 +1,13 @@
-import { ANONYMOUS, ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import {
+  ANONYMOUS,
+  ACTOR_CONTEXT_HEADER,
+  actorSchema,
+  signActorContext,
+  type Actor,
+  type ActorContextKey,
+} from "@support/actor-context";
 import { GraphQLError } from "graphql";
-import { unauthenticated } from "@support/errors";
+import { z } from "zod";
 import { REQUEST_ID_HEADER } from "@support/logger";
 
 /** How long the gateway waits for identity or workspace to authenticate a request. */
@@ -15,8 +22,18 @@ export const AUTHENTICATION_TIMEOUT_MS = 5_000;
 export const serviceUnavailable = (message = "The service is temporarily unavailable; please retry shortly") =>
   new GraphQLError(message, { extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } } });
 
+/**
+ * A credential the gateway refuses (malformed header, unknown, expired or logged-out session,
+ * revoked key): HTTP 401 with SPEC's UNAUTHENTICATED, before any subgraph is asked anything.
+ */
+export const refusedCredential = (message: string) =>
+  new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+
 export const authenticationUnavailable = () =>
   serviceUnavailable("Sign-in is temporarily unavailable; please retry shortly");
+
+/** What identity's and workspace's authenticate endpoints answer. */
+const authenticationAnswerSchema = z.object({ actor: actorSchema.nullable() });
 
 /** API keys look like `sk_<prefix>_<secret>`; session tokens start `sess_`. */
 const API_KEY_PREFIX = "sk_";
@@ -29,7 +46,8 @@ const API_KEY_PREFIX = "sk_";
 export class Authenticator {
   constructor(
     private readonly identityBaseUrl: string,
-    private readonly secret: string,
+    /** The gateway signs its own (anonymous) context for these calls with the signing key. */
+    private readonly signingKey: ActorContextKey,
     /** API keys (`sk_…`) are the workspace service's (docs/adr/0004). */
     private readonly workspaceBaseUrl: string,
     private readonly options: {
@@ -42,7 +60,7 @@ export class Authenticator {
   async authenticate(authorization: string | undefined, requestId: string): Promise<Actor> {
     if (!authorization) return ANONYMOUS;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match?.[1]) throw unauthenticated("Authorization must be `Bearer <token>`");
+    if (!match?.[1]) throw refusedCredential("Authorization must be `Bearer <token>`");
     const token = match[1];
     return token.startsWith(API_KEY_PREFIX)
       ? this.ask(
@@ -62,7 +80,7 @@ export class Authenticator {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, this.secret),
+          [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, this.signingKey),
           [REQUEST_ID_HEADER]: requestId,
         },
         body: JSON.stringify(body),
@@ -72,14 +90,17 @@ export class Authenticator {
       // Refused connection, reset or timeout.
       throw this.unavailable(url, requestId, error);
     }
-    if (response.status === 401) throw unauthenticated(refusal);
+    // 401 here means the service refused the gateway's own context (ACTOR_CONTEXT_KEYS differ):
+    // an outage to fix, not the client's fault. A refused credential is `actor: null`.
     if (!response.ok) throw this.unavailable(url, requestId, `HTTP ${response.status}`);
+    let answer: z.infer<typeof authenticationAnswerSchema>;
     try {
-      const answer = (await response.json()) as { actor: Actor };
-      return answer.actor;
+      answer = authenticationAnswerSchema.parse(await response.json());
     } catch (error) {
       throw this.unavailable(url, requestId, error);
     }
+    if (!answer.actor) throw refusedCredential(refusal);
+    return answer.actor;
   }
 
   private unavailable(url: string, requestId: string, cause: unknown): GraphQLError {

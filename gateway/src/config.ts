@@ -1,9 +1,11 @@
+import { actorContextKeysSchema } from "@support/actor-context";
 import { httpUrl, loadConfigOrExit, port, z } from "@support/config";
 
 export const gatewayEnv = {
   PORT: port,
   HOST: z.string().default("127.0.0.1"),
-  ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** `kid:secret[,kid:secret…]`; the gateway signs with the first (docs/adr/0005). */
+  ACTOR_CONTEXT_KEYS: actorContextKeysSchema,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   IDENTITY_URL: httpUrl,
   WORKSPACE_URL: httpUrl,
@@ -12,6 +14,11 @@ export const gatewayEnv = {
   AUDIT_URL: httpUrl,
   /** How long one subgraph fetch may take before the gateway gives up on it (a hung subgraph must not hang clients). */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Schema introspection for clients (`true` in development tools); off unless set. */
+  GATEWAY_INTROSPECTION: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("false")
+    .transform((value) => value === "true"),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;

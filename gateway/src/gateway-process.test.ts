@@ -33,7 +33,7 @@ beforeAll(async () => {
       ...process.env,
       PORT: String(port),
       HOST: "127.0.0.1",
-      ACTOR_CONTEXT_SECRET: "a-test-secret-of-at-least-32-characters!",
+      ACTOR_CONTEXT_KEYS: "test:a-test-secret-of-at-least-32-characters!",
       LOG_LEVEL: "info",
       IDENTITY_URL: url,
       WORKSPACE_URL: url,

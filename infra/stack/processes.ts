@@ -1,12 +1,24 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 
 export interface ManagedProcess {
   name: string;
-  child: ChildProcess;
+  /** The running child (a new one after each restart). */
+  readonly child: ChildProcess;
   logFile: string;
+  /**
+   * From now on, a crash (a non-zero exit code, or a kill by a signal) starts the process again
+   * after a back-off, and says so through `log`, as compose's `restart: unless-stopped` does. Not
+   * after `stop()`, nor after a clean exit (code 0), nor after a refused configuration (78).
+   */
+  keepRunning(log: (message: string) => void): void;
   stop(): Promise<void>;
 }
+
+/** Exit code of a process refusing its configuration: starting it again cannot help. */
+const EX_CONFIG = 78;
+/** Restart delays double from the first to the last; a process that stayed up this long starts over at the first. */
+export const RESTART_BACKOFF = { firstMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
 
 /** Starts a TypeScript entry point under tsx, its output appended to `<logDir>/<name>.log`. */
 export function startProcess(options: {
@@ -15,32 +27,87 @@ export function startProcess(options: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   logDir: string;
+  backoff?: typeof RESTART_BACKOFF;
 }): ManagedProcess {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = `${options.logDir}/${options.name}.log`;
-  const log = createWriteStream(logFile, { flags: "a" });
+  const logStream = createWriteStream(logFile, { flags: "a" });
+  const backoff = options.backoff ?? RESTART_BACKOFF;
+
+  let stopping = false;
+  let supervisor: ((message: string) => void) | null = null;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let restarts = 0;
+  let startedAt = Date.now();
+  let child = spawnChild(options, logStream);
+  let exited = exitOf(child);
+
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    // Exit code 0 is a clean shutdown someone asked for (SIGTERM, or Ctrl-C reaching the whole
+    // process group before `stop()` is called): not a crash.
+    if (stopping || !supervisor || code === 0) return;
+    const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (code === EX_CONFIG) {
+      supervisor(`${options.name} exited with ${how} (configuration refused); not restarting — see ${logFile}`);
+      return;
+    }
+    if (Date.now() - startedAt >= backoff.resetAfterMs) restarts = 0;
+    restarts += 1;
+    const delayMs = Math.min(backoff.firstMs * 2 ** (restarts - 1), backoff.maxMs);
+    const message = `${options.name} exited unexpectedly (${how}); restarting in ${delayMs / 1000}s (restart ${restarts})`;
+    supervisor(message);
+    logStream.write(`[supervisor] ${message}\n`);
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (stopping) return;
+      startedAt = Date.now();
+      child = spawnChild(options, logStream);
+      exited = exitOf(child);
+      child.once("exit", onExit);
+      supervisor?.(`${options.name} restarted (pid ${child.pid})`);
+    }, delayMs);
+  };
+  child.once("exit", onExit);
+
+  return {
+    name: options.name,
+    get child() {
+      return child;
+    },
+    logFile,
+    keepRunning(log) {
+      supervisor = log;
+    },
+    async stop() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000).unref());
+        if ((await Promise.race([exited, timeout])) === "timeout") {
+          child.kill("SIGKILL");
+          await exited;
+        }
+      }
+      logStream.end();
+    },
+  };
+}
+
+function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, log: WriteStream): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", options.entry], {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    name: options.name,
-    child,
-    logFile,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000).unref());
-      if ((await Promise.race([exited, timeout])) === "timeout") {
-        child.kill("SIGKILL");
-        await exited;
-      }
-    },
-  };
+  // Not `pipe()`: a child's end would end the log stream, and a restarted child writes to it too.
+  child.stdout?.on("data", (chunk: Buffer) => log.write(chunk));
+  child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
+  return child;
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => child.once("exit", () => resolve()));
 }
 
 /** Polls `url` until it answers 2xx; fails early if the process exits. */

@@ -16,6 +16,8 @@ export interface StackOptions {
   logDir: string;
   /** Where the local broker listens and keeps its data, when KAFKA_BROKERS is not set. */
   kafka?: { port: number; controllerPort: number; dataDir: string };
+  /** ACTOR_CONTEXT_KEYS for every process; by default `localActorContextKeys()`. */
+  actorContextKeys?: string;
   log: (message: string) => void;
 }
 
@@ -25,22 +27,30 @@ export interface RunningStack {
   postgres: PostgresServer;
   kafkaBrokers: string[];
   kafkaBroker: KafkaBroker | null;
-  actorContextSecret: string;
+  /** ACTOR_CONTEXT_KEYS as given to every process (`kid:secret,…`, the first signs). */
+  actorContextKeys: string;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
+/**
+ * How long a process may take to answer /ready. Minutes, not seconds: on a machine shared by
+ * several stacks, five services compiling at once have taken over three minutes; the wait ends as soon as
+ * the process is ready, so a generous bound costs nothing when things are well.
+ */
+const READY_TIMEOUT_MS = 300_000;
+
 const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
 
-/** A per-machine development secret, unless ACTOR_CONTEXT_SECRET is given. */
-function actorContextSecret(): string {
-  if (process.env.ACTOR_CONTEXT_SECRET) return process.env.ACTOR_CONTEXT_SECRET;
-  if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, "utf8").trim();
-  mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(SECRET_FILE, secret, { mode: 0o600 });
-  return secret;
+/** ACTOR_CONTEXT_KEYS when set; otherwise one per-machine development key, `local:<secret>`. */
+export function localActorContextKeys(): string {
+  if (process.env.ACTOR_CONTEXT_KEYS) return process.env.ACTOR_CONTEXT_KEYS;
+  if (!existsSync(SECRET_FILE)) {
+    mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
+    writeFileSync(SECRET_FILE, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return `local:${readFileSync(SECRET_FILE, "utf8").trim()}`;
 }
 
 /** Applies pending migrations of every service (the wasm schema engine needs its own node flags). */
@@ -94,7 +104,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
     log(`Kafka: ${kafka.broker ? "local broker" : "KAFKA_BROKERS"} (${kafka.brokers.join(",")})`);
 
-    const secret = actorContextSecret();
+    const actorContextKeys = options.actorContextKeys ?? localActorContextKeys();
     const serviceUrls = Object.fromEntries(
       SERVICES.map((service, index) => [service, `http://127.0.0.1:${options.basePort + 1 + index}`]),
     ) as Record<ServiceName, string>;
@@ -104,8 +114,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrlFor(service, postgres.serverUrl),
       KAFKA_BROKERS: kafka.brokers.join(","),
-      ACTOR_CONTEXT_SECRET: secret,
+      ACTOR_CONTEXT_KEYS: actorContextKeys,
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,
+      IDENTITY_SERVICE_URL: serviceUrls.identity,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
     });
 
@@ -119,7 +130,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           logDir: options.logDir,
         });
         started.push(child);
-        await waitUntilReady(`${serviceUrls[service]}/ready`, child, 60_000);
+        await waitUntilReady(`${serviceUrls[service]}/ready`, child, READY_TIMEOUT_MS);
+        child.keepRunning(log);
       }),
     );
 
@@ -132,7 +144,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...process.env,
         PORT: String(options.basePort),
         HOST: "127.0.0.1",
-        ACTOR_CONTEXT_SECRET: secret,
+        ACTOR_CONTEXT_KEYS: actorContextKeys,
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
         IDENTITY_URL: `${serviceUrls.identity}/graphql`,
         WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
@@ -143,7 +155,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       logDir: options.logDir,
     });
     started.push(gateway);
-    await waitUntilReady(`${gatewayUrl}/ready`, gateway, 60_000);
+    await waitUntilReady(`${gatewayUrl}/ready`, gateway, READY_TIMEOUT_MS);
+    gateway.keepRunning(log);
 
     return {
       gatewayUrl: `${gatewayUrl}/graphql`,
@@ -151,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       postgres,
       kafkaBrokers: kafka.brokers,
       kafkaBroker,
-      actorContextSecret: secret,
+      actorContextKeys,
       serviceEnv,
       stop,
     };

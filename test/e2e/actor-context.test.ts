@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { SignJWT } from "jose";
-import { signActorContext, ACTOR_CONTEXT_HEADER } from "@support/actor-context";
-import { createWorkspace, signUp, testStack } from "../harness/stack.js";
+import { signActorContext, ACTOR_CONTEXT_HEADER, type ActorContextKey } from "@support/actor-context";
+import { createWorkspace, signedContext, signUp, testStack } from "../harness/stack.js";
 
 const SUBGRAPHS = ["identity", "workspace", "ticketing", "billing", "audit"] as const;
 
@@ -17,7 +17,12 @@ async function postToSubgraph(service: (typeof SUBGRAPHS)[number], query: string
   };
 }
 
-const secret = () => new TextEncoder().encode(testStack().actorContextSecret);
+const gatewayKey = (): ActorContextKey => {
+  const [key] = testStack().actorContextKeys;
+  if (!key) throw new Error("no actor context key");
+  return key;
+};
+const secret = () => new TextEncoder().encode(gatewayKey().secret);
 const user = {
   kind: "user",
   userId: "00000000-0000-4000-8000-000000000001",
@@ -29,17 +34,27 @@ const user = {
 const forgeries: Record<string, () => Promise<string | undefined>> = {
   missing: async () => undefined,
   "not a token": async () => "hello",
-  "signed with another secret": () => signActorContext(user, "x".repeat(40)),
-  expired: () =>
+  "signed with another secret under the gateway's key id": () =>
+    signActorContext(user, { kid: gatewayKey().kid, secret: "x".repeat(40) }),
+  "signed by an unknown key id": () => signActorContext(user, { kid: "retired", secret: gatewayKey().secret }),
+  "signed without a key id": () =>
     new SignJWT({ actor: user })
       .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("support-gateway")
+      .setAudience("support-subgraphs")
+      .setIssuedAt()
+      .setExpirationTime("60s")
+      .sign(secret()),
+  expired: () =>
+    new SignJWT({ actor: user })
+      .setProtectedHeader({ alg: "HS256", kid: gatewayKey().kid })
       .setIssuer("support-gateway")
       .setAudience("support-subgraphs")
       .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(secret()),
   "tampered payload": async () => {
-    const token = await signActorContext({ kind: "anonymous" }, testStack().actorContextSecret);
+    const token = await signedContext({ kind: "anonymous" });
     const [header, , signature] = token.split(".");
     const payload = Buffer.from(
       JSON.stringify({ actor: user, iss: "support-gateway", aud: "support-subgraphs", exp: 9_999_999_999 }),
@@ -69,7 +84,7 @@ describe("subgraphs trust only the gateway's signed actor context", () => {
       const { status, body } = await postToSubgraph(
         service,
         "{ __typename }",
-        await signActorContext({ kind: "anonymous" }, testStack().actorContextSecret),
+        await signedContext({ kind: "anonymous" }),
       );
       expect(status).toBe(200);
       expect(body.data).toEqual({ __typename: "Query" });
@@ -80,16 +95,13 @@ describe("subgraphs trust only the gateway's signed actor context", () => {
     const owner = await signUp();
     const stranger = await signUp();
     const workspaceId = await createWorkspace(owner.token, "Private");
-    const strangerContext = await signActorContext(
-      {
-        kind: "user",
-        userId: stranger.userId,
-        organisationId: stranger.organisationId,
-        orgRole: "ORG_ADMIN",
-        sessionId: user.sessionId,
-      },
-      testStack().actorContextSecret,
-    );
+    const strangerContext = await signedContext({
+      kind: "user",
+      userId: stranger.userId,
+      organisationId: stranger.organisationId,
+      orgRole: "ORG_ADMIN",
+      sessionId: user.sessionId,
+    });
     const query = `{ _entities(representations: [{ __typename: "Workspace", id: "${workspaceId}" }]) { ... on Workspace { id name } } }`;
     const { body } = await postToSubgraph("workspace", query, strangerContext);
     expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");

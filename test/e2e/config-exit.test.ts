@@ -9,8 +9,9 @@ const VALID_SERVICE_ENV: Record<string, string> = {
   HOST: "127.0.0.1",
   DATABASE_URL: "postgresql://postgres@127.0.0.1:1/never_used",
   KAFKA_BROKERS: "127.0.0.1:1",
-  ACTOR_CONTEXT_SECRET: "x".repeat(32),
+  ACTOR_CONTEXT_KEYS: `test:${"x".repeat(32)}`,
   WORKSPACE_SERVICE_URL: "http://127.0.0.1:1",
+  IDENTITY_SERVICE_URL: "http://127.0.0.1:1",
   LOG_LEVEL: "silent",
 };
 
@@ -71,7 +72,7 @@ describe("a service with a bad environment exits 78 (EX_CONFIG) naming the varia
   test("gateway: a subgraph URL unset and PORT malformed are both named", async () => {
     const { code, stderr } = await runServer("gateway", {
       PORT: "http",
-      ACTOR_CONTEXT_SECRET: "x".repeat(32),
+      ACTOR_CONTEXT_KEYS: `test:${"x".repeat(32)}`,
       LOG_LEVEL: "silent",
       WORKSPACE_URL: "http://127.0.0.1:1/graphql",
       TICKETING_URL: "http://127.0.0.1:1/graphql",

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { afterAll, describe, expect, test } from "@jest/globals";
-import { ACTOR_CONTEXT_HEADER, ANONYMOUS, signActorContext } from "@support/actor-context";
-import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../harness/stack.js";
+import { ACTOR_CONTEXT_HEADER, ANONYMOUS } from "@support/actor-context";
+import { createWorkspace, eventually, graphqlOk, signedContext, signUp, testStack } from "../harness/stack.js";
 import { freePort, startService, stopStartedServices, terminate, type Service } from "../harness/service-process.js";
 
 const SERVICES: Service[] = ["identity", "workspace", "ticketing", "billing", "audit"];
@@ -104,7 +104,7 @@ describe("SIGTERM", () => {
     "%s finishes an in-flight request, then exits 0 within 5 s",
     async (service) => {
       const instance = await startService(service);
-      const actorContext = await signActorContext(ANONYMOUS, testStack().actorContextSecret);
+      const actorContext = await signedContext(ANONYMOUS);
       const request = heldRequest(
         instance.url,
         { [ACTOR_CONTEXT_HEADER]: actorContext },

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { buildASTSchema, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { type Caller, type MatrixFixture, matrixFixture, freshMember, freshJoinRequest } from "../harness/matrix.js";
-import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
-import { graphql, graphqlOk, testStack, uniqueEmail, type GraphQLResponse } from "../harness/stack.js";
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
+import { graphql, graphqlOk, signedContext, testStack, uniqueEmail, type GraphQLResponse } from "../harness/stack.js";
 
 /**
  * One table of who may call what, for every root field the identity and workspace subgraphs own
@@ -451,16 +451,13 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
   });
 
   test("through _entities sent straight to a subgraph, another organisation's user answers exactly as a nonexistent one", async () => {
-    const stranger = await signActorContext(
-      {
-        kind: "user",
-        userId: fx.otherOrg.userId,
-        organisationId: fx.otherOrg.organisationId,
-        orgRole: "ORG_ADMIN",
-        sessionId: "00000000-0000-4000-8000-000000000003",
-      },
-      testStack().actorContextSecret,
-    );
+    const stranger = await signedContext({
+      kind: "user",
+      userId: fx.otherOrg.userId,
+      organisationId: fx.otherOrg.organisationId,
+      orgRole: "ORG_ADMIN",
+      sessionId: "00000000-0000-4000-8000-000000000003",
+    });
     const entities = async (service: "identity" | "workspace", selection: string, userId: string) => {
       const response = await fetch(`${testStack().serviceUrls[service]}/graphql`, {
         method: "POST",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
-import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
-import { graphqlOk, testStack } from "../harness/stack.js";
+import { ACTOR_CONTEXT_HEADER, type Actor } from "@support/actor-context";
+import { graphqlOk, signedContext, testStack } from "../harness/stack.js";
 import { createOrgMember } from "../harness/people.js";
 import { workspaceWithMembers } from "../harness/workspace.js";
 
@@ -16,7 +16,7 @@ async function internal(
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [ACTOR_CONTEXT_HEADER]: await signActorContext(actor, stack.actorContextSecret),
+      [ACTOR_CONTEXT_HEADER]: await signedContext(actor),
     },
     body: JSON.stringify(body),
   });

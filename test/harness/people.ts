@@ -9,14 +9,16 @@ import { eventually, graphqlOk, testStack, uniqueEmail } from "./stack.js";
  * produce yet. Each writes what the owning service would write — the row and its outbox event
  * (docs/adr/0002) — so consumers see exactly what they would in production.
  */
-function databaseUrl(service: "identity" | "billing"): string {
+type ServiceDatabase = "identity" | "billing" | "workspace";
+
+function databaseUrl(service: ServiceDatabase): string {
   const stack = testStack();
   const url = new URL(stack.postgresServerUrl);
   url.pathname = `/support_${service}${stack.databaseSuffix}`;
   return url.toString();
 }
 
-async function withClient<T>(service: "identity" | "billing", work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(service: ServiceDatabase, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl(service) });
   await client.connect();
   try {
@@ -37,6 +39,14 @@ async function enqueue(client: pg.Client, service: "identity" | "billing", event
     JSON.stringify(envelope),
   ]);
   await client.query(`SELECT pg_notify('outbox_event', $1)`, [topic]);
+}
+
+/** One statement against the workspace service's database, e.g. to make its copy of a person stale. */
+export async function workspaceQuery<Row extends Record<string, unknown>>(
+  sql: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  return withClient("workspace", async (client) => (await client.query<Row>(sql, values)).rows);
 }
 
 export const MEMBER_PASSWORD = "correct horse battery";

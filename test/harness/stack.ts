@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { signActorContext, type Actor, type ActorContextKey } from "@support/actor-context";
 
 /** What the global setup started, shared with every suite through a file (jest workers share no memory). */
 export interface TestStack {
@@ -8,7 +9,8 @@ export interface TestStack {
   kafka: { port: number; controllerPort: number; dataDir: string } | null;
   postgresServerUrl: string;
   databaseSuffix: string;
-  actorContextSecret: string;
+  /** The services' ACTOR_CONTEXT_KEYS: the gateway signs with the first; all are accepted. */
+  actorContextKeys: ActorContextKey[];
 }
 
 export const STACK_FILE = new URL(
@@ -18,6 +20,21 @@ export const STACK_FILE = new URL(
 
 export function testStack(): TestStack {
   return JSON.parse(readFileSync(STACK_FILE, "utf8")) as TestStack;
+}
+
+/**
+ * An actor context as the gateway would sign it, for tests that call a subgraph directly; signed
+ * with the gateway's key unless another is given.
+ */
+export function signedContext(actor: Actor, options: { key?: ActorContextKey; clientAddress?: string } = {}) {
+  const [gatewayKey] = testStack().actorContextKeys;
+  const key = options.key ?? gatewayKey;
+  if (!key) throw new Error("the test stack has no actor context key");
+  return signActorContext(
+    actor,
+    key,
+    options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress },
+  );
 }
 
 export interface GraphQLResponse<Data> {

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { actorContextKeysSchema } from "@support/actor-context";
 import { startStack, type RunningStack } from "@support/infra/stack";
 import { STACK_FILE, type TestStack } from "./stack.js";
 
@@ -12,8 +14,13 @@ export async function startTestStack(): Promise<RunningStack> {
   const kafka = { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${root}.local/kafka${databaseSuffix}` };
   // A clean broker per run: no offsets or messages left over from an earlier run.
   rmSync(kafka.dataDir, { recursive: true, force: true });
+  // Two keys, as in the middle of a rotation: the gateway signs with `current`, and every service
+  // also accepts `previous` (test/e2e/edge-trust.test.ts signs with it).
+  const secret = () => randomBytes(32).toString("base64url");
+  const actorContextKeys = `current:${secret()},previous:${secret()}`;
   const startedAt = Date.now();
   const stack = await startStack({
+    actorContextKeys,
     basePort,
     databaseSuffix,
     freshDatabases: true,
@@ -29,7 +36,7 @@ export async function startTestStack(): Promise<RunningStack> {
     kafka: stack.kafkaBroker ? kafka : null,
     postgresServerUrl: stack.postgres.serverUrl,
     databaseSuffix,
-    actorContextSecret: stack.actorContextSecret,
+    actorContextKeys: actorContextKeysSchema.parse(stack.actorContextKeys),
   };
   mkdirSync(new URL(".", STACK_FILE), { recursive: true });
   writeFileSync(STACK_FILE, JSON.stringify(info, null, 2));

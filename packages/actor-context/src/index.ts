@@ -5,13 +5,6 @@ import { unauthenticated } from "@support/errors";
 /** Header the gateway puts on every subgraph request; subgraphs trust nothing else. */
 export const ACTOR_CONTEXT_HEADER = "x-actor-context";
 
-/**
- * The end client's network address, set by the gateway on every subgraph request (identity
- * throttles sign-ins by it). Subgraphs are reachable only by the gateway and peers holding a
- * gateway-signed context, so the header is trusted like the context.
- */
-export const CLIENT_ADDRESS_HEADER = "x-client-address";
-
 const ISSUER = "support-gateway";
 const AUDIENCE = "support-subgraphs";
 /** Short: a context is minted per request, so a leaked one is useless within seconds. */
@@ -44,36 +37,103 @@ export type ApiKeyActor = z.infer<typeof apiKeyActorSchema>;
 
 export const ANONYMOUS: Actor = { kind: "anonymous" };
 
-function key(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/**
+ * One HS256 key for actor contexts, named by its key id (`kid`). Subgraphs accept every
+ * configured key and the gateway signs with the first, so the secret can be rotated without
+ * downtime (docs/adr/0005): add the new key second everywhere, make it first, drop the old one.
+ */
+export interface ActorContextKey {
+  kid: string;
+  secret: string;
 }
+
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * `ACTOR_CONTEXT_KEYS`: `kid:secret[,kid:secret…]`, at least one key, kids unique, each secret
+ * at least 32 characters. The first key signs; all of them verify.
+ */
+export const actorContextKeysSchema = z.string().transform((value, context): ActorContextKey[] => {
+  const keys = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const colon = entry.indexOf(":");
+      return colon < 0 ? { kid: "", secret: entry } : { kid: entry.slice(0, colon), secret: entry.slice(colon + 1) };
+    });
+  const problem =
+    keys.length === 0
+      ? "must list at least one kid:secret"
+      : keys.some((k) => !KID.test(k.kid))
+        ? "each entry must be kid:secret, the kid 1-32 letters, digits, _ or -"
+        : keys.some((k) => k.secret.length < MIN_SECRET_LENGTH)
+          ? `each secret must be at least ${MIN_SECRET_LENGTH} characters`
+          : new Set(keys.map((k) => k.kid)).size !== keys.length
+            ? "kids must be unique"
+            : null;
+  // The message names the rule, never the value: the variable holds secrets.
+  if (problem) {
+    context.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+/** What the gateway vouches for on one request. */
+export interface ActorContext {
+  actor: Actor;
+  /**
+   * The end client's network address as the gateway saw it (identity throttles sign-ins by it);
+   * null in contexts minted without one (tests calling a subgraph directly).
+   */
+  clientAddress: string | null;
+}
+
+const claimsSchema = z.object({ actor: actorSchema, clientAddress: z.string().max(100).optional() });
+
+const encode = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 
 export async function signActorContext(
   actor: Actor,
-  secret: string,
-  ttlSeconds = DEFAULT_TTL_SECONDS,
+  key: ActorContextKey,
+  options: { clientAddress?: string; ttlSeconds?: number } = {},
 ): Promise<string> {
-  return new SignJWT({ actor })
-    .setProtectedHeader({ alg: "HS256" })
+  return new SignJWT({
+    actor,
+    ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+  })
+    .setProtectedHeader({ alg: "HS256", kid: key.kid })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+    .setExpirationTime(`${options.ttlSeconds ?? DEFAULT_TTL_SECONDS}s`)
+    .sign(encode(key.secret));
 }
 
-/** A missing, unsigned, expired, tampered or malformed context is UNAUTHENTICATED. */
-export async function verifyActorContext(token: string | undefined, secret: string): Promise<Actor> {
+/**
+ * A missing, unsigned, expired, tampered or malformed context, or one signed by a key that is
+ * not configured (unknown or missing `kid`), is UNAUTHENTICATED.
+ */
+export async function verifyActorContext(
+  token: string | undefined,
+  keys: readonly ActorContextKey[],
+): Promise<ActorContext> {
   if (!token) throw unauthenticated("Missing actor context");
   try {
-    const { payload } = await jwtVerify(token, key(secret), {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ["HS256"],
-    });
-    const parsed = actorSchema.safeParse(payload.actor);
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = keys.find((k) => k.kid === header.kid);
+        if (!key) throw unauthenticated("Actor context signed by an unknown key");
+        return encode(key.secret);
+      },
+      { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
+    );
+    const parsed = claimsSchema.safeParse(payload);
     if (!parsed.success) throw unauthenticated("Malformed actor context");
-    return parsed.data;
+    return { actor: parsed.data.actor, clientAddress: parsed.data.clientAddress ?? null };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Expired actor context");
     if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid actor context");

@@ -5,7 +5,7 @@ const VALID = {
   PORT: "4001",
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/support_identity",
   KAFKA_BROKERS: "127.0.0.1:19092, broker-2.internal:9092",
-  ACTOR_CONTEXT_SECRET: "x".repeat(32),
+  ACTOR_CONTEXT_KEYS: `current:${"x".repeat(32)}, previous:${"y".repeat(40)}`,
 };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -25,7 +25,10 @@ describe("loadConfig with the service variables", () => {
       HOST: "127.0.0.1",
       DATABASE_URL: VALID.DATABASE_URL,
       KAFKA_BROKERS: ["127.0.0.1:19092", "broker-2.internal:9092"],
-      ACTOR_CONTEXT_SECRET: VALID.ACTOR_CONTEXT_SECRET,
+      ACTOR_CONTEXT_KEYS: [
+        { kid: "current", secret: "x".repeat(32) },
+        { kid: "previous", secret: "y".repeat(40) },
+      ],
       LOG_LEVEL: "info",
       OUTBOX_RETENTION_DAYS: 7,
       PROCESSED_EVENT_RETENTION_DAYS: 30,
@@ -44,7 +47,15 @@ describe("loadConfig with the service variables", () => {
     ["PORT", "70000", /^PORT is malformed/],
     ["PORT", "", /^PORT is malformed/],
     ["PORT", "80.5", /^PORT is malformed/],
-    ["ACTOR_CONTEXT_SECRET", "short", /^ACTOR_CONTEXT_SECRET is malformed: must be at least 32 characters/],
+    ["ACTOR_CONTEXT_KEYS", undefined, /^ACTOR_CONTEXT_KEYS is not set/],
+    ["ACTOR_CONTEXT_KEYS", "k1:short", /^ACTOR_CONTEXT_KEYS is malformed: each secret must be at least 32 characters/],
+    ["ACTOR_CONTEXT_KEYS", "x".repeat(40), /^ACTOR_CONTEXT_KEYS is malformed: each entry must be kid:secret/],
+    [
+      "ACTOR_CONTEXT_KEYS",
+      `a:${"x".repeat(32)},a:${"y".repeat(32)}`,
+      /^ACTOR_CONTEXT_KEYS is malformed: kids must be unique/,
+    ],
+    ["ACTOR_CONTEXT_KEYS", " , ", /^ACTOR_CONTEXT_KEYS is malformed: must list at least one/],
     ["LOG_LEVEL", "loud", /^LOG_LEVEL is malformed/],
     ["OUTBOX_RETENTION_DAYS", "0", /^OUTBOX_RETENTION_DAYS is malformed/],
     ["PROCESSED_EVENT_RETENTION_DAYS", "a month", /^PROCESSED_EVENT_RETENTION_DAYS is malformed/],
@@ -57,7 +68,7 @@ describe("loadConfig with the service variables", () => {
   test("every problem is listed, one per variable", () => {
     const problems = problemsOf({ PORT: "x", KAFKA_BROKERS: "nope" });
     expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual([
-      "ACTOR_CONTEXT_SECRET",
+      "ACTOR_CONTEXT_KEYS",
       "DATABASE_URL",
       "KAFKA_BROKERS",
       "PORT",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { actorContextKeysSchema } from "@support/actor-context";
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -68,7 +69,8 @@ export const serviceEnv = {
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: postgresUrl,
   KAFKA_BROKERS: brokerList,
-  ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
+  /** `kid:secret[,kid:secret…]`: the first key signs, all verify (docs/adr/0005). */
+  ACTOR_CONTEXT_KEYS: actorContextKeysSchema,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Days published outbox rows are kept before the relay prunes them (docs/adr/0002). */
   OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),

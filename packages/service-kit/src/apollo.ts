@@ -5,6 +5,7 @@ import type { FastifyRequest } from "fastify";
 import type { DocumentNode } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
+import { guardResolverArguments } from "./argument-guard.js";
 
 /** Mounts an Apollo subgraph at `/graphql` on a service runtime; the context is built per request. */
 export async function mountApolloSubgraph<Context extends object>(
@@ -17,7 +18,9 @@ export async function mountApolloSubgraph<Context extends object>(
 ): Promise<void> {
   const apollo = new ApolloServer<Context>({
     // apollo-subgraph types resolver maps with `any` context; ours is checked where it is written.
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap }]),
+    schema: buildSubgraphSchema([
+      { typeDefs: options.typeDefs, resolvers: guardResolverArguments(options.resolvers) as GraphQLResolverMap },
+    ]),
     includeStacktraceInErrorResponses: false,
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
     // to the process, killing it before in-flight requests are answered.

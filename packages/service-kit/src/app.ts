@@ -1,9 +1,38 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
+import { AppError, unauthenticated, type ErrorCode } from "@support/errors";
 import type { Logger } from "@support/logger";
 import { REQUEST_ID_HEADER } from "@support/logger";
-import { ACTOR_CONTEXT_HEADER, verifyActorContext, type Actor } from "@support/actor-context";
+import {
+  ACTOR_CONTEXT_HEADER,
+  verifyActorContext,
+  type Actor,
+  type ActorContext,
+  type ActorContextKey,
+} from "@support/actor-context";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The verified gateway-signed context; null only on public routes and unknown paths. */
+    actorContext: ActorContext | null;
+    /**
+     * The verified actor. Reading it where no context was verified throws UNAUTHENTICATED: a
+     * handler can never act on a missing actor.
+     */
+    readonly actor: Actor;
+  }
+  interface FastifyContextConfig {
+    /**
+     * A route anyone may call without a gateway-signed actor context: `/health`, `/ready`, a
+     * webhook that checks its own signature. Every other route of a service requires one.
+     */
+    public?: boolean;
+  }
+}
+
+/** Route options of a route reachable without an actor context (see `FastifyContextConfig.public`). */
+export const PUBLIC_ROUTE = { config: { public: true } } as const;
 
 export type ReadinessCheck = () => Promise<unknown>;
 
@@ -56,9 +85,11 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     if (closing) reply.header("connection", "close");
   });
 
-  app.get("/health", async () => ({ status: "ok" }));
+  app.setErrorHandler(answerError);
 
-  app.get("/ready", async (_request, reply) => {
+  app.get("/health", PUBLIC_ROUTE, async () => ({ status: "ok" }));
+
+  app.get("/ready", PUBLIC_ROUTE, async (_request, reply) => {
     const results = await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
         try {
@@ -78,13 +109,74 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   return app;
 }
 
+/** The HTTP status of each client error code, for answers outside GraphQL (internal routes). */
+const STATUS_OF: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  BAD_USER_INPUT: 400,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  PLAN_LIMIT: 403,
+};
+
 /**
- * Verifies the gateway-signed actor context of a request. Subgraphs call this for every
- * GraphQL request: a missing, forged or expired context never reaches a resolver.
+ * The error handler of every route without its own (GraphQL mounts have theirs): a client
+ * error keeps its code, Fastify's own 4xx (malformed body, unsupported media type) its message;
+ * anything else is logged and answered as an internal error, never with its message or stack.
  */
-export async function actorFromRequest(request: FastifyRequest, secret: string): Promise<Actor> {
+function answerError(this: FastifyInstance, error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return reply
+      .code(STATUS_OF[error.code])
+      .send({ errors: [{ message: error.message, extensions: error.extensions }] });
+  }
+  const statusCode =
+    typeof error === "object" && error !== null && "statusCode" in error ? error.statusCode : undefined;
+  if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
+    const message = error instanceof Error ? error.message : "Bad request";
+    return reply.code(statusCode).send({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+  }
+  request.log.error({ err: error }, "unexpected error in a route");
+  return reply
+    .code(500)
+    .send({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+}
+
+/**
+ * Verifies the gateway-signed actor context of a request: a missing, forged, expired or
+ * unknown-key context is UNAUTHENTICATED.
+ */
+export async function actorContextFromRequest(
+  request: FastifyRequest,
+  keys: readonly ActorContextKey[],
+): Promise<ActorContext> {
   const header = request.headers[ACTOR_CONTEXT_HEADER];
-  return verifyActorContext(Array.isArray(header) ? header[0] : header, secret);
+  return verifyActorContext(Array.isArray(header) ? header[0] : header, keys);
+}
+
+/**
+ * Every route of `app` requires a gateway-signed actor context unless it is declared public
+ * (PUBLIC_ROUTE). Trust is attached to routes, not to spellings of a URL: the check runs after
+ * the router has matched (and decoded) the path, so `/%67raphql` is `/graphql` here too, and an
+ * unknown path is a 404 before any handler.
+ */
+export function requireActorContext(app: FastifyInstance, keys: readonly ActorContextKey[]): void {
+  app.decorateRequest("actorContext", null);
+  app.decorateRequest("actor", {
+    getter(this: FastifyRequest): Actor {
+      if (!this.actorContext) throw unauthenticated("Missing actor context");
+      return this.actorContext.actor;
+    },
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404 || request.routeOptions.config.public === true) return;
+    try {
+      request.actorContext = await actorContextFromRequest(request, keys);
+    } catch (error) {
+      return reply.code(401).send(unauthenticatedBody(error));
+    }
+  });
 }
 
 /** A GraphQL-shaped 401 for requests refused before GraphQL execution. */
@@ -114,7 +206,7 @@ export async function listenUntilSignalled(
     }, 15_000);
     force.unref();
     app.close().then(
-      () => process.exit(0),
+      () => process.exit(),
       (error: unknown) => {
         app.log.error({ err: error }, "error while shutting down");
         process.exit(1);
@@ -123,5 +215,17 @@ export async function listenUntilSignalled(
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  // Last resort, behind the real guards (route errors answered by the error handler, consumers
+  // and the relay catching their own): a promise nobody awaited is a bug to log, not a reason to
+  // drop every request in flight. A synchronous exception nobody caught may have left state half
+  // changed, so the process stops cleanly and its supervisor (`npm start`, compose) restarts it.
+  process.on("unhandledRejection", (reason) => {
+    app.log.error({ err: reason }, "unhandled promise rejection (a bug: the promise was neither awaited nor caught)");
+  });
+  process.on("uncaughtException", (error) => {
+    app.log.fatal({ err: error }, "uncaught exception; stopping");
+    process.exitCode = 1;
+    shutdown("uncaughtException");
+  });
   await app.listen({ port: options.port, host: options.host });
 }

@@ -4,6 +4,7 @@ import type { IResolvers } from "mercurius";
 import { GraphQLError } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
+import { guardResolverArguments } from "./argument-guard.js";
 
 /** Mounts a mercurius federation (v1 metadata) subgraph at `/graphql` on a service runtime. */
 export async function mountMercuriusSubgraph<Context extends object>(
@@ -20,7 +21,7 @@ export async function mountMercuriusSubgraph<Context extends object>(
 ): Promise<void> {
   await runtime.app.register(mercuriusFederationPlugin, {
     schema: options.schema,
-    resolvers: options.resolvers as IResolvers, // checked by mercurius against the schema at start
+    resolvers: guardResolverArguments(options.resolvers) as IResolvers, // checked by mercurius against the schema at start
     path: "/graphql",
     graphiql: false,
     context: (request: FastifyRequest) => options.context(request),

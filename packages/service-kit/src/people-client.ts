@@ -5,7 +5,7 @@ import { postToWorkspace } from "./workspace-call.js";
 
 export { WORKSPACE_CALL_TIMEOUT_MS } from "./workspace-call.js";
 
-/** The full answer of workspace's `POST /internal/permissions` (docs/adr/0004). */
+/** What identity reads of workspace's `POST /internal/permissions` answer (docs/adr/0004). */
 export const workspaceAccessSchema = z.object({
   workspaceId: z.string(),
   organisationId: z.string(),
@@ -13,12 +13,6 @@ export const workspaceAccessSchema = z.object({
   role: z.string().nullable(),
   customRoleId: z.string().nullable().optional(),
   permissions: z.array(z.string()),
-  // Part of the answer, unused by identity: not required, so their absence breaks nothing here.
-  plan: z.string().optional(),
-  seats: z.number().int(),
-  memberCount: z.number().int(),
-  pendingInvitations: z.number().int().optional(),
-  customRoles: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 export type WorkspaceAccess = z.infer<typeof workspaceAccessSchema>;
 
@@ -38,10 +32,21 @@ export interface MembershipChange {
   remove: string[];
 }
 
-const applyAnswerSchema = z.union([
+/** An invitation's seats, reserved in each of its workspaces before identity records it. */
+export interface InvitationSeats {
+  invitationId: string;
+  email: string;
+  expiresAt: string;
+  workspaces: Array<{ workspaceId: string; role: string; customRoleId?: string | null }>;
+}
+
+/** Answers of the internal endpoints that refuse with SPEC codes (HTTP 200 either way). */
+const decisionAnswerSchema = z.union([
   z.object({ ok: z.literal(true) }),
   z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
+
+const ownedAnswerSchema = z.object({ workspaces: z.array(z.object({ id: z.string(), name: z.string() })) });
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -60,16 +65,14 @@ export class WorkspacePeopleClient {
     private readonly options: { timeoutMs?: number } = {},
   ) {}
 
-  /** The caller's access to a workspace plus its seats; NOT_FOUND when they may not see it. */
+  /** The caller's access to a workspace; NOT_FOUND when they may not see it. */
   access(workspaceId: string): Promise<WorkspaceAccess> {
     let pending = this.accessMemo.get(workspaceId);
     if (!pending) {
-      pending = this.post("/internal/permissions", { workspaceId, include: ["seats", "customRoles"] }).then(
-        async (response) => {
-          if (response.status === 404) throw notFound("Workspace");
-          return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
-        },
-      );
+      pending = this.post("/internal/permissions", { workspaceId }).then(async (response) => {
+        if (response.status === 404) throw notFound("Workspace");
+        return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
+      });
       this.accessMemo.set(workspaceId, pending);
     }
     return pending;
@@ -86,12 +89,35 @@ export class WorkspacePeopleClient {
 
   /** Sets and removes one user's workspace memberships, all or nothing; the workspace's refusal is rethrown as is. */
   async applyMemberships(change: MembershipChange): Promise<void> {
-    const response = await this.post("/internal/memberships/apply", change);
-    const answer = applyAnswerSchema.parse(await this.json(response, "/internal/memberships/apply", true));
+    await this.decide("/internal/memberships/apply", change);
+  }
+
+  /**
+   * Reserves one seat per workspace of an invitation, deciding the inviter's right, the custom
+   * roles and the seats under the workspace's lock; all or nothing. The refusal is rethrown as is.
+   */
+  async reserveInvitationSeats(seats: InvitationSeats): Promise<void> {
+    await this.decide("/internal/invitations/reserve", seats);
+  }
+
+  /** Gives back the seats of an invitation that was not recorded after all. */
+  async releaseInvitationSeats(invitationId: string): Promise<void> {
+    const response = await this.post("/internal/invitations/release", { invitationId });
+    await this.json(response, "/internal/invitations/release");
+  }
+
+  /** Every workspace of the organisation the user owns (org admins only), from the memberships themselves. */
+  async ownedWorkspaces(userId: string): Promise<Array<{ id: string; name: string }>> {
+    const response = await this.post("/internal/memberships/owned", { userId });
+    return ownedAnswerSchema.parse(await this.json(response, "/internal/memberships/owned")).workspaces;
+  }
+
+  private async decide(path: string, body: unknown): Promise<void> {
+    const answer = decisionAnswerSchema.parse(await this.json(await this.post(path, body), path, true));
     if ("error" in answer) {
       const { code, message } = answer.error;
       if (KNOWN_CODES.has(code)) throw new AppError(code as ErrorCode, message);
-      throw new Error(`workspace refused memberships/apply with unknown code ${code}: ${message}`);
+      throw new Error(`workspace refused ${path} with unknown code ${code}: ${message}`);
     }
   }
 

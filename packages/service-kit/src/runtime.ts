@@ -11,20 +11,13 @@ import {
 } from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
-import type { Actor } from "@support/actor-context";
-import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    /** Set for every GraphQL and internal request from the gateway-signed actor context. */
-    actor: Actor;
-  }
-}
+import type { ActorContextKey } from "@support/actor-context";
+import { createServiceApp, requireActorContext } from "./app.js";
 
 export interface ServiceRuntimeConfig {
   DATABASE_URL: string;
   KAFKA_BROKERS: string[];
-  ACTOR_CONTEXT_SECRET: string;
+  ACTOR_CONTEXT_KEYS: ActorContextKey[];
   LOG_LEVEL: string;
   OUTBOX_RETENTION_DAYS: number;
   PROCESSED_EVENT_RETENTION_DAYS: number;
@@ -49,9 +42,6 @@ export interface ServiceRuntime {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1_000;
-
-/** Paths that only the gateway (or a peer service holding a gateway-signed context) may call. */
-const PROTECTED_PREFIXES = ["/graphql", "/internal/"];
 
 /**
  * What every service shares around its GraphQL schema: the Fastify app with health and
@@ -94,16 +84,7 @@ export function createServiceRuntime(options: {
     },
   });
 
-  // Null until the onRequest hook below sets the verified actor; unprotected routes never read it.
-  app.decorateRequest<Actor | null>("actor", null);
-  app.addHook("onRequest", async (request, reply) => {
-    if (!PROTECTED_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
-    try {
-      request.actor = await actorFromRequest(request, config.ACTOR_CONTEXT_SECRET);
-    } catch (error) {
-      return reply.code(401).send(unauthenticatedBody(error));
-    }
-  });
+  requireActorContext(app, config.ACTOR_CONTEXT_KEYS);
 
   const consumerStarters: Array<() => Promise<IdempotentConsumer>> = [];
   const consumers: IdempotentConsumer[] = [];

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { CLIENT_ADDRESS_HEADER } from "@support/actor-context";
+import { z } from "zod";
 import { createServiceRuntime, WorkspacePeopleClient, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
@@ -28,28 +28,43 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   await mountApolloSubgraph<IdentityContext>(runtime, {
     typeDefs,
     resolvers,
-    context: (request) => {
-      const forwarded = request.headers[CLIENT_ADDRESS_HEADER];
-      return {
-        actor: request.actor,
-        db,
-        config,
-        logger: request.log,
-        ...createLoaders(db),
-        workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
-        throttle,
-        // Without the gateway's header (a direct call in development) the peer address is the client.
-        clientAddress: (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? request.ip,
-      };
-    },
+    context: (request) => ({
+      actor: request.actor,
+      db,
+      config,
+      logger: request.log,
+      ...createLoaders(db),
+      workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
+      throttle,
+      // Signed by the gateway inside the actor context (docs/adr/0005). A context minted without
+      // one (a test calling identity directly) falls back to the peer address, never to a header.
+      clientAddress: request.actorContext?.clientAddress ?? request.ip,
+    }),
   });
 
-  // Called by the gateway for every request bearing a session token.
-  runtime.app.post<{ Body: { token?: unknown } }>("/internal/authenticate", async (request, reply) => {
+  // Called by the gateway for every request bearing a session token. A refused token is a
+  // successful answer (`actor: null`); 401 is kept for the gateway's own context being refused.
+  runtime.app.post<{ Body: { token?: unknown } }>("/internal/authenticate", async (request) => {
     const token = request.body?.token;
-    const actor = typeof token === "string" ? await authenticateSession(db, token) : null;
-    if (!actor) return reply.code(401).send({ error: "invalid session" });
-    return { actor };
+    return { actor: typeof token === "string" ? await authenticateSession(db, token) : null };
+  });
+
+  /**
+   * Org roles and statuses of people of the caller's organisation, for decisions the workspace
+   * service makes about someone other than the caller (explainPermission): identity owns org
+   * roles, so this answer is exact where workspace's event-fed copy may lag (docs/adr/0004).
+   */
+  const peopleQuery = z.object({ userIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
+  runtime.app.post("/internal/people/query", async (request, reply) => {
+    const parsed = peopleQuery.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: "userIds must be 1 to 1000 user ids" });
+    const actor = request.actor;
+    if (actor.kind === "anonymous") return reply.code(401).send({ error: "authentication required" });
+    const people = await db.user.findMany({
+      where: { id: { in: parsed.data.userIds }, organisationId: actor.organisationId },
+      select: { id: true, orgRole: true, status: true },
+    });
+    return { people: people.map((person) => ({ userId: person.id, orgRole: person.orgRole, status: person.status })) };
   });
 
   return runtime;

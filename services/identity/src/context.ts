@@ -18,7 +18,7 @@ export interface IdentityContext {
   /** The workspace service's internal endpoints, called on behalf of this request's actor. */
   workspaces: WorkspacePeopleClient;
   throttle: LoginThrottle;
-  /** The end client's address as the gateway saw it (header x-client-address). */
+  /** The end client's address as the gateway saw it, from the signed actor context. */
   clientAddress: string;
 }
 

@@ -7,11 +7,13 @@ import type { Logger } from "@support/logger";
 import type { WorkspaceConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import type { WorkspaceContext } from "./context.js";
+import { IdentityPeopleClient } from "./clients/identity-people.js";
 import { resolvers } from "./resolvers/index.js";
 import { workspaceCountLoader } from "./resolvers/users.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
+import { registerInvitationRoutes } from "./internal/invitations.js";
 import { identityEventHandler } from "./events/identity-events.js";
 import { billingEventHandler } from "./events/billing-events.js";
 
@@ -35,13 +37,19 @@ export async function createServer(
     resolvers,
     context: (request) => {
       const base = { actor: request.actor, db };
-      return { ...base, logger: request.log, workspaceCounts: workspaceCountLoader(base) };
+      return {
+        ...base,
+        logger: request.log,
+        workspaceCounts: workspaceCountLoader(base),
+        identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
+      };
     },
   });
 
   registerPermissionsRoute(runtime.app, db);
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
+  registerInvitationRoutes(runtime.app, db);
 
   runtime.consume<Tx>({
     groupId: "workspace.people",

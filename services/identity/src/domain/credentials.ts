@@ -12,8 +12,6 @@ export const passwordSchema = z
   .min(10, "must be at least 10 characters")
   .max(256, "must be at most 256 characters");
 
-export const personNameSchema = z.string().trim().min(1, "must not be empty").max(100);
-
 /** Emails are unique case-insensitively (SPEC section 1). */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import {
   assertAcceptable,
-  assertSeatAvailable,
   hashInvitationToken,
   invitationState,
   invitedOrgRole,
@@ -53,24 +52,6 @@ describe("invitation input", () => {
     expect(invitedOrgRole({ orgRole: "MEMBER" }, undefined)).toBe("MEMBER");
     expect(invitedOrgRole({ orgRole: "MEMBER" }, "MEMBER")).toBe("MEMBER");
     expect(codeOf(() => invitedOrgRole({ orgRole: "MEMBER" }, "ORG_ADMIN"))).toBe("FORBIDDEN");
-  });
-});
-
-describe("seats", () => {
-  test("members plus pending invitations plus this one may not exceed the seats", () => {
-    const usage = { workspaceLabel: '"Support"', seats: 3, memberCount: 1, pendingInvitations: 1 };
-    expect(codeOf(() => assertSeatAvailable(usage))).toBeUndefined();
-    expect(codeOf(() => assertSeatAvailable({ ...usage, pendingInvitations: 2 }))).toBe("PLAN_LIMIT");
-  });
-
-  test("the message names the workspace and the seat count", () => {
-    try {
-      assertSeatAvailable({ workspaceLabel: '"Support"', seats: 3, memberCount: 3, pendingInvitations: 0 });
-      throw new Error("expected PLAN_LIMIT");
-    } catch (error) {
-      expect((error as Error).message).toContain('"Support"');
-      expect((error as Error).message).toContain("3 seats");
-    }
   });
 });
 

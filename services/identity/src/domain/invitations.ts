@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { badUserInput, forbidden, notFound, planLimit } from "@support/errors";
-import { emailSchema, personNameSchema } from "./credentials.js";
+import { badUserInput, forbidden, notFound } from "@support/errors";
+import { personNameText } from "@support/validation";
+import { emailSchema } from "./credentials.js";
 import type { OrgRole } from "./people.js";
 
 export const INVITATION_TOKEN_PREFIX = "inv_";
@@ -13,8 +14,8 @@ export const invitationWorkspaceSchema = z.object({
 });
 
 export const inviteInputSchema = z.object({
-  firstName: personNameSchema,
-  lastName: personNameSchema,
+  firstName: personNameText(),
+  lastName: personNameText(),
   email: emailSchema,
   orgRole: z.enum(["ORG_ADMIN", "MEMBER"]).nullish(),
   workspaces: z
@@ -33,24 +34,6 @@ export function invitedOrgRole(inviter: { orgRole: OrgRole }, requested: OrgRole
     throw forbidden("Only organisation admins can invite with an organisation role");
   }
   return requested ?? "MEMBER";
-}
-
-export interface SeatUsage {
-  workspaceLabel: string;
-  seats: number;
-  memberCount: number;
-  /** Pending, unexpired invitations into the workspace, counted by identity (the owner of invitations). */
-  pendingInvitations: number;
-}
-
-/** Members plus pending invitations may not exceed the paid seats (SPEC section 3); this invitation takes one more. */
-export function assertSeatAvailable(usage: SeatUsage): void {
-  if (usage.memberCount + usage.pendingInvitations + 1 > usage.seats) {
-    throw planLimit(
-      `Workspace ${usage.workspaceLabel} has ${usage.seats} seat${usage.seats === 1 ? "" : "s"}, all taken ` +
-        `(${usage.memberCount} members, ${usage.pendingInvitations} pending invitations); buy more seats to invite`,
-    );
-  }
 }
 
 export type InvitationState = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";

@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { conflict, forbidden, unauthenticated } from "@support/errors";
+import { entityNameText, personNameText } from "@support/validation";
 import {
   emailSchema,
   hashToken,
   newSessionToken,
   normaliseEmail,
   passwordSchema,
-  personNameSchema,
   sessionExpiry,
 } from "../domain/credentials.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
@@ -18,9 +18,9 @@ import type { IdentityContext } from "../context.js";
 import type { User } from "../db/generated/client.js";
 
 export const signUpInput = z.object({
-  organisationName: z.string().trim().min(1, "must not be empty").max(200),
-  firstName: personNameSchema,
-  lastName: personNameSchema,
+  organisationName: entityNameText(),
+  firstName: personNameText(),
+  lastName: personNameText(),
   email: emailSchema,
   password: passwordSchema,
 });

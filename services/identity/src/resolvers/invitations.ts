@@ -1,12 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import type { WorkspaceAccess } from "@support/service-kit";
-import { normaliseEmail, passwordSchema, personNameSchema } from "../domain/credentials.js";
+import { personNameText } from "@support/validation";
+import { normaliseEmail, passwordSchema } from "../domain/credentials.js";
 import {
   assertAcceptable,
-  assertSeatAvailable,
   hashInvitationToken,
   invitationExpiry,
   invitationState,
@@ -19,7 +19,7 @@ import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
 import type { IdentityContext } from "../context.js";
-import type { Tx } from "../db/client.js";
+import type { Db, Tx } from "../db/client.js";
 import type { Invitation, InvitationWorkspace, Prisma, User } from "../db/generated/client.js";
 import { openSession } from "./auth.js";
 import {
@@ -62,20 +62,6 @@ function perWorkspace<T extends "invitation.sent" | "invitation.accepted" | "inv
   }));
 }
 
-/** The inviter's right in one workspace: visible to them (else NOT_FOUND) and `members:invite`. */
-async function requireInviteRight(
-  ctx: IdentityContext,
-  actor: UserActor,
-  workspaceId: string,
-): Promise<WorkspaceAccess> {
-  const access = await ctx.workspaces.access(workspaceId);
-  if (access.organisationId !== actor.organisationId) throw notFound("Workspace");
-  if (!access.permissions.includes(INVITE_PERMISSION)) {
-    throw forbidden(`You cannot invite into workspace ${access.name ?? workspaceId}`);
-  }
-  return access;
-}
-
 export async function inviteUser(args: { input: unknown }, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const input = parse(inviteInputSchema, args.input);
@@ -87,88 +73,98 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
     // Emails are unique across organisations; such an invitation could never be accepted.
     throw conflict("This email address already has an account in another organisation");
   }
+  const now = new Date();
+  // Early and friendly; re-checked under the organisation lock below.
+  await refuseDuplicate(ctx.db, actor.organisationId, emailNormalized, now);
 
-  // Every workspace is checked before anything is written (rights, custom role, seats).
-  const accesses = await Promise.all(input.workspaces.map((w) => requireInviteRight(ctx, actor, w.workspaceId)));
-  input.workspaces.forEach((workspace, index) => {
-    const access = accesses[index] as WorkspaceAccess;
-    if (workspace.customRoleId && !access.customRoles.some((role) => role.id === workspace.customRoleId)) {
-      throw notFound("Custom role");
-    }
+  // The workspace service decides the inviter's right, the custom roles and the seats of every
+  // workspace, and holds the seats, under the same lock as join-request approvals (docs/adr/0004).
+  const invitationId = randomUUID();
+  const expiresAt = invitationExpiry(now, ctx.config.INVITATION_TTL_DAYS);
+  await ctx.workspaces.reserveInvitationSeats({
+    invitationId,
+    email: input.email,
+    expiresAt: expiresAt.toISOString(),
+    workspaces: input.workspaces.map((w) => ({ ...w, customRoleId: w.customRoleId ?? null })),
   });
 
   const token = newInvitationToken();
-  const now = new Date();
-  const invitation = await ctx.db.$transaction(async (tx) => {
-    // Under the organisation lock, so two concurrent invitations cannot both take the last seat
-    // or both be the "first" pending invitation for an email.
-    await lockOrganisation(tx, actor.organisationId);
-    const duplicate = await tx.invitation.findFirst({
-      where: { organisationId: actor.organisationId, emailNormalized, ...holdingSeat(now) },
-      select: { id: true },
-    });
-    if (duplicate) throw conflict("A pending invitation for this email already exists");
-    for (const [index, workspace] of input.workspaces.entries()) {
-      const access = accesses[index] as WorkspaceAccess;
-      const pending = await tx.invitationWorkspace.count({
-        where: { workspaceId: workspace.workspaceId, invitation: holdingSeat(now) },
-      });
-      assertSeatAvailable({
-        workspaceLabel: access.name ? `"${access.name}"` : workspace.workspaceId,
-        seats: access.seats,
-        memberCount: access.memberCount,
-        pendingInvitations: pending,
-      });
-    }
-    const created = await tx.invitation.create({
-      data: {
-        organisationId: actor.organisationId,
-        email: input.email,
-        emailNormalized,
-        firstName: input.firstName,
-        lastName: input.lastName,
-        orgRole,
-        tokenHash: hashInvitationToken(token),
-        invitedById: actor.userId,
-        expiresAt: invitationExpiry(now, ctx.config.INVITATION_TTL_DAYS),
-        workspaces: {
-          create: input.workspaces.map((w) => ({
-            workspaceId: w.workspaceId,
-            role: w.role,
-            customRoleId: w.customRoleId ?? null,
-          })),
-        },
-      },
-      include: { workspaces: true },
-    });
-    await publish(
-      tx,
-      ...perWorkspace(created, eventActorFrom(actor), "invitation.sent", (workspace) => ({
-        changes: [
-          { field: "email", old: null, new: created.email },
-          { field: "role", old: null, new: workspace.role },
-          { field: "status", old: null, new: "PENDING" },
-        ],
+  try {
+    const invitation = await ctx.db.$transaction(async (tx) => {
+      // Under the organisation lock, so two concurrent invitations cannot both be the "first"
+      // pending invitation for an email.
+      await lockOrganisation(tx, actor.organisationId);
+      await refuseDuplicate(tx, actor.organisationId, emailNormalized, now);
+      const created = await tx.invitation.create({
         data: {
-          invitationId: created.id,
-          email: created.email,
-          role: workspace.role,
-          customRoleId: workspace.customRoleId,
-          expiresAt: created.expiresAt.toISOString(),
+          id: invitationId,
+          organisationId: actor.organisationId,
+          email: input.email,
+          emailNormalized,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          orgRole,
+          tokenHash: hashInvitationToken(token),
+          invitedById: actor.userId,
+          expiresAt,
+          workspaces: {
+            create: input.workspaces.map((w) => ({
+              workspaceId: w.workspaceId,
+              role: w.role,
+              customRoleId: w.customRoleId ?? null,
+            })),
+          },
         },
-      })),
-    );
-    return created;
+        include: { workspaces: true },
+      });
+      await publish(
+        tx,
+        ...perWorkspace(created, eventActorFrom(actor), "invitation.sent", (workspace) => ({
+          changes: [
+            { field: "email", old: null, new: created.email },
+            { field: "role", old: null, new: workspace.role },
+            { field: "status", old: null, new: "PENDING" },
+          ],
+          data: {
+            invitationId: created.id,
+            email: created.email,
+            role: workspace.role,
+            customRoleId: workspace.customRoleId,
+            expiresAt: created.expiresAt.toISOString(),
+          },
+        })),
+      );
+      return created;
+    });
+    // No email delivery in this system: the inviter gets the token once, to pass on.
+    return { invitation, token };
+  } catch (error) {
+    // Not recorded: the seats go back. Should this fail too, they stay held until the expiry.
+    await ctx.workspaces
+      .releaseInvitationSeats(invitationId)
+      .catch((releaseError: unknown) =>
+        ctx.logger.error(
+          { err: releaseError, invitationId },
+          "could not release the seats of an unrecorded invitation",
+        ),
+      );
+    throw error;
+  }
+}
+
+async function refuseDuplicate(db: Db | Tx, organisationId: string, emailNormalized: string, now: Date) {
+  const duplicate = await db.invitation.findFirst({
+    where: { organisationId, emailNormalized, ...holdingSeat(now) },
+    select: { id: true },
   });
-  // No email delivery in this system: the inviter gets the token once, to pass on.
-  return { invitation, token };
+  if (duplicate) throw conflict("A pending invitation for this email already exists");
 }
 
 const acceptInput = z.object({
   token: z.string().min(1, "must not be empty"),
   password: z.string().min(1, "must not be empty"),
-  firstName: personNameSchema.nullish(),
-  lastName: personNameSchema.nullish(),
+  firstName: personNameText().nullish(),
+  lastName: personNameText().nullish(),
 });
 
 export async function acceptInvitation(args: unknown, ctx: IdentityContext) {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { personNameSchema } from "../domain/credentials.js";
+import { personNameText } from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -104,14 +104,14 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
   assertOrgAdmin(actor, "delete users");
   assertNotSelf(actor.userId, args.userId, "delete");
   const target = await loadOrgUser(ctx.db, actor, args.userId);
-  // Workspace owns ownership: an owner must transfer it first (a workspace keeps exactly one owner).
-  const owned = (await ctx.workspaces.memberships([target.id])).filter(
-    (membership) => membership.userId === target.id && membership.role === "OWNER",
-  );
+  // The workspace service is the authority on ownership, and a workspace keeps exactly one
+  // owner: an owner is deleted only once every workspace they own has another (docs/adr/0004).
+  const owned = await ctx.workspaces.ownedWorkspaces(target.id);
   if (owned.length > 0) {
+    const names = owned.map((workspace) => `"${workspace.name}"`).join(", ");
     throw conflict(
-      `${target.firstName} ${target.lastName} owns ${owned.length} workspace${owned.length === 1 ? "" : "s"}; ` +
-        "ownership must be transferred before the user can be deleted",
+      `${target.firstName} ${target.lastName} owns the workspace${owned.length === 1 ? "" : "s"} ${names}; ` +
+        "transfer ownership before deleting this user",
     );
   }
   return changePerson(ctx, actor, { userId: target.id, deleted: true }, async (tx, current) => {
@@ -138,8 +138,8 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
 
 const updateUserInput = z
   .object({
-    firstName: personNameSchema.optional(),
-    lastName: personNameSchema.optional(),
+    firstName: personNameText().optional(),
+    lastName: personNameText().optional(),
     orgRole: orgRoleSchema.optional(),
     setWorkspaces: z.array(invitationWorkspaceSchema).default([]),
     removeWorkspaces: z.array(z.string().uuid("must be a workspace id")).default([]),

@@ -9,11 +9,25 @@ interface WorkspaceRef {
   organisationId: string;
 }
 
-/** Members and live pending invitations of a workspace, against its seats. */
-export async function seatUse(db: Db | Tx, workspace: { id: string; seats: number }): Promise<SeatUse> {
+/**
+ * Members and live pending invitations of a workspace, against its seats. Pending invitations
+ * are this service's rows: written when identity reserves the seats (under the workspace lock),
+ * so they are exact at decision time (docs/adr/0004).
+ */
+export async function seatUse(
+  db: Db | Tx,
+  workspace: { id: string; seats: number },
+  options: { exceptInvitationId?: string } = {},
+): Promise<SeatUse> {
   const [members, pendingInvitations] = await Promise.all([
     db.membership.count({ where: { workspaceId: workspace.id } }),
-    db.pendingInvitation.count({ where: { workspaceId: workspace.id, expiresAt: { gt: new Date() } } }),
+    db.pendingInvitation.count({
+      where: {
+        workspaceId: workspace.id,
+        expiresAt: { gt: new Date() },
+        ...(options.exceptInvitationId ? { invitationId: { not: options.exceptInvitationId } } : {}),
+      },
+    }),
   ]);
   return { seats: workspace.seats, members, pendingInvitations };
 }

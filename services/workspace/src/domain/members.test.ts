@@ -77,6 +77,12 @@ describe("member invariants", () => {
   ])("seats %d with %d members and %d pending invitations: one more is %s", (seats, members, pending, code) => {
     expect(codeOf(() => assertSeatsFor(1, { seats, members, pendingInvitations: pending }))).toBe(code);
   });
+
+  test("the seat refusal names the workspace when given and the seat count", () => {
+    expect(() => assertSeatsFor(1, { seats: 3, members: 2, pendingInvitations: 1 }, "Support")).toThrow(
+      /workspace "Support" has 3 seats, used by 2 members and 1 pending invitations/,
+    );
+  });
 });
 
 describe("permission input", () => {

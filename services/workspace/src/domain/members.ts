@@ -67,11 +67,12 @@ export interface SeatUse {
  * Seats (SPEC section 3): members plus pending invitations may not exceed the paid seats.
  * PLAN_LIMIT, since buying seats is the way out.
  */
-export function assertSeatsFor(adding: number, use: SeatUse): void {
+export function assertSeatsFor(adding: number, use: SeatUse, workspaceName?: string): void {
   if (adding <= 0) return;
   if (use.members + use.pendingInvitations + adding > use.seats) {
+    const which = workspaceName === undefined ? "this workspace" : `workspace "${workspaceName}"`;
     throw planLimit(
-      `No seat left: this workspace has ${use.seats} seats, used by ${use.members} members and ` +
+      `No seat left: ${which} has ${use.seats} seats, used by ${use.members} members and ` +
         `${use.pendingInvitations} pending invitations. Buy more seats to add members.`,
     );
   }

@@ -47,21 +47,31 @@ async function upsertPerson(event: UserStateEvent, tx: Tx, logger: Logger): Prom
     logger.debug({ eventId: event.id, type: event.type, userId, aggregateVersion }, "older user event skipped");
 }
 
-/** A deleted user leaves every workspace; an owner's workspace passes to its longest-standing admin. */
+/**
+ * A deleted user leaves every workspace. Identity refuses to delete an owner (it asks
+ * /internal/memberships/owned first), so an owner arrives here only if ownership was handed to
+ * them in the moment between that check and the deletion: the workspace then passes to its
+ * longest-standing admin, or failing that its longest-standing member, so it keeps an owner.
+ */
 async function removeUser(event: TypedEvent<"user.deleted">, tx: Tx, logger: Logger): Promise<void> {
   const { userId } = event.data;
   const memberships = await tx.membership.findMany({ where: { userId }, include: { workspace: true } });
   for (const membership of memberships) {
     const { workspace } = membership;
     if (membership.role === "OWNER") {
-      const heir = await tx.membership.findFirst({
-        where: { workspaceId: workspace.id, role: "ADMIN" },
-        orderBy: { createdAt: "asc" },
-      });
+      const heir =
+        (await tx.membership.findFirst({
+          where: { workspaceId: workspace.id, role: "ADMIN" },
+          orderBy: { createdAt: "asc" },
+        })) ??
+        (await tx.membership.findFirst({
+          where: { workspaceId: workspace.id, userId: { not: userId } },
+          orderBy: { createdAt: "asc" },
+        }));
       if (heir) {
         await tx.membership.update({
           where: { workspaceId_userId: { workspaceId: workspace.id, userId: heir.userId } },
-          data: { role: "OWNER", granted: [], denied: [] },
+          data: { role: "OWNER", customRoleId: null, granted: [], denied: [] },
         });
         await publish(
           tx,
@@ -84,14 +94,14 @@ async function removeUser(event: TypedEvent<"user.deleted">, tx: Tx, logger: Log
             { type: "system" },
             "member.role_changed",
             await memberTarget(tx, heir.userId),
-            [{ field: "role", old: "ADMIN", new: "OWNER" }],
+            [{ field: "role", old: heir.role, new: "OWNER" }],
             { userId: heir.userId, role: "OWNER", customRoleId: null },
           ),
         );
       } else {
         logger.error(
           { workspaceId: workspace.id, userId },
-          "deleted user owned a workspace with no admin to inherit it",
+          "deleted user owned a workspace with no other member to inherit it",
         );
       }
     }

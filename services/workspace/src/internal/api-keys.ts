@@ -6,17 +6,18 @@ import { publish, workspaceEvent } from "../events/publish.js";
 
 /**
  * Called by the gateway for `Bearer sk_…` on every request (with an anonymous signed context):
- * a valid, unrevoked key becomes an apiKey actor carrying exactly the key's permissions. Each
- * use is recorded by prefix (`api_key.used`), never with the secret.
+ * a valid, unrevoked key becomes an apiKey actor carrying exactly the key's permissions; any
+ * other key answers `actor: null` (401 is kept for the gateway's own context being refused).
+ * Each use is recorded by prefix (`api_key.used`), never with the secret.
  */
 export function registerApiKeyRoutes(app: FastifyInstance, db: Db): void {
-  app.post<{ Body: { key?: unknown } }>("/internal/api-keys/authenticate", async (request, reply) => {
+  app.post<{ Body: { key?: unknown } }>("/internal/api-keys/authenticate", async (request) => {
     const key = request.body?.key;
     const parsed = typeof key === "string" ? parseApiKey(key) : null;
-    const refuse = () => reply.code(401).send({ error: "invalid API key" });
-    if (!parsed || typeof key !== "string") return refuse();
+    const refused = { actor: null };
+    if (!parsed || typeof key !== "string") return refused;
     const apiKey = await db.apiKey.findUnique({ where: { prefix: parsed.prefix }, include: { workspace: true } });
-    if (!apiKey || apiKey.revokedAt || !apiKeyMatches(key, apiKey.secretHash)) return refuse();
+    if (!apiKey || apiKey.revokedAt || !apiKeyMatches(key, apiKey.secretHash)) return refused;
     const actor: ApiKeyActor = {
       kind: "apiKey",
       apiKeyId: apiKey.id,

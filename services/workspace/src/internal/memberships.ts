@@ -36,6 +36,8 @@ async function administeredWorkspaceIds(db: Db, actor: Actor): Promise<string[]>
 
 const querySchema = z.object({ userIds: z.array(z.string().uuid()).max(1000).optional() }).strict();
 
+const ownedSchema = z.object({ userId: z.string().uuid() }).strict();
+
 const applySchema = z
   .object({
     userId: z.string().uuid(),
@@ -73,6 +75,26 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
         customRoleId: m.customRoleId,
       })),
     };
+  });
+
+  /**
+   * The workspaces a user owns, read from the memberships themselves (not limited to what the
+   * actor administers): identity asks before deleting a user, since a workspace must keep its
+   * owner (docs/adr/0004). Org admins only, as deleting users is theirs.
+   */
+  app.post("/internal/memberships/owned", async (request, reply) => {
+    const parsed = ownedSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
+    const actor = request.actor;
+    if (actor.kind !== "user" || actor.orgRole !== "ORG_ADMIN") {
+      return reply.code(403).send({ error: "organisation admins only" });
+    }
+    const owned = await db.membership.findMany({
+      where: { userId: parsed.data.userId, role: "OWNER", workspace: { organisationId: actor.organisationId } },
+      include: { workspace: { select: { id: true, name: true } } },
+      orderBy: { workspace: { name: "asc" } },
+    });
+    return { workspaces: owned.map((m) => m.workspace) };
   });
 
   /**

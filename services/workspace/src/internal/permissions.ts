@@ -24,17 +24,16 @@ export function registerPermissionsRoute(app: FastifyInstance, db: Db): void {
       return reply.code(400).send({ error: "workspaceId is required; include may list seats, customRoles" });
     const { workspaceId, include } = body.data;
     const actor = request.actor;
+    // The caller's teams do not depend on the access check, so they are read alongside it.
+    const teamsOf = async () =>
+      actor.kind === "user" && isUuid(workspaceId)
+        ? db.teamMember.findMany({
+            where: { userId: actor.userId, team: { workspaceId, active: true } },
+            select: { teamId: true },
+          })
+        : [];
     try {
-      // The caller's teams do not depend on the access check, so they are read alongside it.
-      const [access, teams] = await Promise.all([
-        loadAccess(db, actor, workspaceId),
-        actor.kind === "user" && isUuid(workspaceId)
-          ? db.teamMember.findMany({
-              where: { userId: actor.userId, team: { workspaceId, active: true } },
-              select: { teamId: true },
-            })
-          : Promise.resolve([]),
-      ]);
+      const [access, teams] = await Promise.all([loadAccess(db, actor, workspaceId), teamsOf()]);
       const [use, customRoles] = await Promise.all([
         include.includes("seats") ? seatUse(db, access.workspace) : null,
         include.includes("customRoles")

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
+import { entityNameText } from "@support/validation";
 import type { ApiKey } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME, newApiKey, newKeyPrefix } from "../domain/api-keys.js";
@@ -15,7 +16,7 @@ import { authorize, isUniqueViolation, isUuid, requireUser } from "./access.js";
 const keyTarget = (key: ApiKey) => ({ type: "api_key" as const, id: key.id, label: `${API_KEY_SCHEME}${key.prefix}` });
 
 const createInput = z.object({
-  name: z.string().trim().min(1, "must not be empty").max(80, "must be at most 80 characters"),
+  name: entityNameText(),
   permissions: z.array(z.string()).min(1, "give the key at least one permission"),
 });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
+import { multiLineText } from "@support/validation";
 import type { JoinRequest, JoinRequestStatus } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { assignableRole } from "../domain/members.js";
@@ -26,9 +27,7 @@ export async function requestToJoin(
   ctx: WorkspaceContext,
 ): Promise<JoinRequest> {
   const actor = requireUser(ctx.actor, "ask to join a workspace");
-  const parsed = z
-    .object({ message: z.string().trim().max(500, "must be at most 500 characters").nullish() })
-    .safeParse({ message: args.message });
+  const parsed = z.object({ message: multiLineText({ max: 500 }).nullish() }).safeParse({ message: args.message });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const workspace = isUuid(args.workspaceId)
     ? await ctx.db.workspace.findUnique({ where: { id: args.workspaceId } })

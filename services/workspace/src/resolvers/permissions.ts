@@ -11,8 +11,9 @@ export async function myPermissions(workspaceId: string, ctx: WorkspaceContext):
 
 /**
  * Why a user can or cannot use a permission (SPEC section 2), for admins: members:update, which
- * org admins and the workspace's owner and admins hold. The target's org role comes from the
- * person copy (docs/adr/0004); the caller's own from their signed context.
+ * org admins and the workspace's owner and admins hold. Org roles are identity's: the caller's
+ * own comes from their gateway-signed context, anyone else's from identity itself, never from
+ * the event-fed person copy, which may lag (docs/adr/0004).
  */
 export async function explainPermission(
   args: { workspaceId: string; userId: string; permission: string },
@@ -22,12 +23,14 @@ export async function explainPermission(
   const [permission] = knownPermissions([args.permission], "permission");
   if (!permission) throw notFound("Permission");
   if (!isUuid(args.userId)) throw notFound("User");
-  const membership = await membershipFacts(ctx.db, access.workspace.id, args.userId);
-  const person = await ctx.db.person.findUnique({ where: { userId: args.userId } });
   const self = ctx.actor.kind === "user" && ctx.actor.userId === args.userId ? ctx.actor : null;
-  if (person && person.organisationId !== access.workspace.organisationId) throw notFound("User");
-  if (!membership && !person && !self) throw notFound("User");
-  const orgRole: OrgRole = self?.orgRole ?? person?.orgRole ?? "MEMBER";
+  const [membership, person] = await Promise.all([
+    membershipFacts(ctx.db, access.workspace.id, args.userId),
+    // Identity answers only people of the caller's organisation (the workspace's, see authorize).
+    self ? null : ctx.identity.person(args.userId),
+  ]);
+  const orgRole: OrgRole | undefined = self?.orgRole ?? person?.orgRole;
+  if (!orgRole) throw notFound("User");
   const decision = explain(orgRole, membership, access, permission);
   return { ...decision, workspaceId: access.workspace.id, userId: args.userId };
 }

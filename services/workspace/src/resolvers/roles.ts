@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { badUserInput, conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
 import { eventActorFrom } from "@support/events";
+import { entityNameText } from "@support/validation";
 import {
   CUSTOM_ROLE_ALLOWANCE,
   builtInRolePermissions,
@@ -44,7 +45,7 @@ export const builtInRoleView = (workspaceId: string, role: BuiltInRole): RoleVie
 
 export const customRoleView = (role: CustomRole): RoleView => ({ ...role, builtIn: false });
 
-const roleName = z.string().trim().min(1, "must not be empty").max(60, "must be at most 60 characters");
+const roleName = entityNameText();
 const ticketAccess = z.enum(["ALL", "ASSIGNED_TO_ME_OR_MY_TEAMS", "ASSIGNED_TO_ME"]);
 const createRoleInput = z.object({
   name: roleName,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom, type FieldChange } from "@support/events";
+import { descriptionText, entityNameText } from "@support/validation";
 import type { Team } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -9,8 +10,8 @@ import { authorize, isUniqueViolation, isUuid } from "./access.js";
 
 export type TeamView = Team & { memberIds: string[] };
 
-const teamName = z.string().trim().min(1, "must not be empty").max(80, "must be at most 80 characters");
-const description = z.string().trim().max(1000, "must be at most 1000 characters");
+const teamName = entityNameText();
+const description = descriptionText();
 const memberIds = z.array(z.string().uuid("must be a member id")).max(1000);
 const createTeamInput = z.object({
   name: teamName,

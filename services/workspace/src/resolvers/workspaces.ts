@@ -1,25 +1,21 @@
 import { z } from "zod";
 import { badUserInput, forbidden, invalidInput, unauthenticated } from "@support/errors";
 import { eventActorFrom } from "@support/events";
+import { entityNameText } from "@support/validation";
 import type { Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { addMembership } from "../db/memberships.js";
 import { authorize, isUniqueViolation } from "./access.js";
 
-export const workspaceNameSchema = z
-  .string()
-  .trim()
-  .min(1, "must not be empty")
-  .max(100, "must be at most 100 characters");
-export const createWorkspaceInput = z.object({ name: workspaceNameSchema });
+const workspaceInput = z.object({ name: entityNameText() });
 
 export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
   const { actor } = ctx;
   if (actor.kind !== "user")
     throw actor.kind === "anonymous" ? unauthenticated() : forbidden("API keys cannot create workspaces");
   if (actor.orgRole !== "ORG_ADMIN") throw forbidden("Only organisation admins can create workspaces");
-  const parsed = createWorkspaceInput.safeParse(args.input);
+  const parsed = workspaceInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { name } = parsed.data;
   try {
@@ -58,7 +54,7 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
 
 export async function updateWorkspace(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
   const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");
-  const parsed = z.object({ name: workspaceNameSchema }).safeParse(args.input);
+  const parsed = workspaceInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const before = access.workspace;
   const { name } = parsed.data;

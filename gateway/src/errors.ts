@@ -1,0 +1,76 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { GraphQLFormattedError } from "graphql";
+import { ErrorCode } from "@support/errors";
+
+/**
+ * Codes a client may see with their message: SPEC's error codes, GraphQL's own refusals of a
+ * malformed or over-limit operation, and SERVICE_UNAVAILABLE. Anything else reaching the gateway
+ * (a subgraph's unexpected error, a query-planning failure) is an internal error whose message
+ * may name internals.
+ */
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  "SERVICE_UNAVAILABLE",
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "OPERATION_RESOLUTION_FAILURE",
+]);
+
+/**
+ * Extensions that describe the inside of the graph (the subgraph's URL, status and body of a
+ * non-2xx answer; which subgraph answered; stacks). Never shown to a client.
+ */
+const INTERNAL_EXTENSIONS = new Set(["response", "serviceName", "stacktrace", "exception", "http"]);
+
+/**
+ * The gateway's one error formatting: client errors keep their message and code without any
+ * internal extension; everything else is logged and answered as INTERNAL_SERVER_ERROR.
+ */
+export function formatGatewayError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: { error: (details: object, message: string) => void },
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === "string" && CLIENT_CODES.has(code)) {
+    const extensions = Object.fromEntries(
+      Object.entries(formatted.extensions ?? {}).filter(([name]) => !INTERNAL_EXTENSIONS.has(name)),
+    );
+    return {
+      message: formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions,
+    };
+  }
+  if (code !== "INTERNAL_SERVER_ERROR" || formatted.message !== "Internal server error") {
+    logger.error({ err: error, code, path: formatted.path }, "internal error answered to a client");
+  }
+  return {
+    message: "Internal server error",
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
+}
+
+/**
+ * HTTP 503 when no part of the answer could be served because a subgraph is unavailable (no
+ * data, or every root field null); a partial answer stays HTTP 200 with SERVICE_UNAVAILABLE on
+ * the paths that failed, so a client keeps what did arrive.
+ */
+export const serviceUnavailableStatus: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single") return;
+        const { data, errors } = response.body.singleResult;
+        const unavailable = errors?.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE");
+        const nothingServed = !data || Object.values(data).every((value) => value === null);
+        if (unavailable && nothingServed) response.http.status = 503;
+      },
+    };
+  },
+};

@@ -1,0 +1,115 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import type { Db } from "../db/client.js";
+import { lockWorkspace, seatUse } from "../db/memberships.js";
+import { assertSeatsFor } from "../domain/members.js";
+import { loadAccess } from "../resolvers/access.js";
+import { customRoleOf } from "../resolvers/roles.js";
+
+const INVITE_PERMISSION = "members:invite";
+
+const reserveSchema = z
+  .object({
+    invitationId: z.string().uuid(),
+    email: z.string().min(1).max(254),
+    expiresAt: z.string().datetime({ offset: true }),
+    workspaces: z
+      .array(
+        z.object({
+          workspaceId: z.string().uuid(),
+          role: z.enum(["ADMIN", "MEMBER"]),
+          customRoleId: z.string().uuid().nullish(),
+        }),
+      )
+      .min(1)
+      .max(100),
+  })
+  .strict();
+
+const releaseSchema = z.object({ invitationId: z.string().uuid() }).strict();
+
+/**
+ * Seats for invitations are decided here, where approvals and membership changes take theirs,
+ * under the same workspace row lock (docs/adr/0004): identity reserves an invitation's seats
+ * before it records the invitation, and releases them if it then fails. Domain refusals answer
+ * HTTP 200 with `{ error: { code, message } }`, as /internal/memberships/apply does.
+ */
+export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
+  /**
+   * Checks the inviter's `members:invite`, the custom roles and the seats of every workspace of
+   * the invitation and writes its pending-invitation rows, all or nothing. Idempotent per
+   * invitation id (a retry neither double-counts nor fails on its own rows).
+   */
+  app.post("/internal/invitations/reserve", async (request, reply) => {
+    const parsed = reserveSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
+    const { invitationId, email, expiresAt, workspaces } = parsed.data;
+    const actor = request.actor;
+    try {
+      if (actor.kind !== "user") throw forbidden("Only people can invite");
+      if (new Set(workspaces.map((w) => w.workspaceId)).size !== workspaces.length)
+        throw invalidInput([{ path: ["workspaces"], message: "each workspace may appear only once" }]);
+      await db.$transaction(async (tx) => {
+        // A fixed lock order (by id), so two reservations over the same workspaces cannot deadlock.
+        const ordered = [...workspaces].sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
+        for (const entry of ordered) {
+          const access = await loadAccess(tx, actor, entry.workspaceId);
+          if (!access.permissions.includes(INVITE_PERMISSION)) {
+            throw forbidden(`You cannot invite into workspace ${access.workspace.name}`);
+          }
+          if (entry.customRoleId) {
+            await customRoleOf(tx, entry.workspaceId, entry.customRoleId).catch((error: unknown) => {
+              throw isAppError(error) && error.code === "NOT_FOUND" ? notFound("Custom role") : error;
+            });
+          }
+          const locked = await lockWorkspace(tx, entry.workspaceId);
+          assertSeatsFor(1, await seatUse(tx, locked, { exceptInvitationId: invitationId }), access.workspace.name);
+          const fields = {
+            email,
+            role: entry.customRoleId ? ("CUSTOM" as const) : entry.role,
+            customRoleId: entry.customRoleId ?? null,
+            expiresAt: new Date(expiresAt),
+          };
+          await tx.pendingInvitation.upsert({
+            where: { invitationId_workspaceId: { invitationId, workspaceId: entry.workspaceId } },
+            create: { invitationId, workspaceId: entry.workspaceId, ...fields },
+            update: fields,
+          });
+        }
+      });
+      return { ok: true };
+    } catch (error) {
+      if (isAppError(error)) return { error: { code: error.code, message: error.message } };
+      throw error;
+    }
+  });
+
+  /**
+   * Gives back the seats of an invitation identity did not record after all. Only rows in
+   * workspaces where the actor may invite are removed: the same right that reserved them.
+   */
+  app.post("/internal/invitations/release", async (request, reply) => {
+    const parsed = releaseSchema.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
+    const actor = request.actor;
+    if (actor.kind !== "user") return { released: 0 };
+    const rows = await db.pendingInvitation.findMany({
+      where: { invitationId: parsed.data.invitationId, workspace: { organisationId: actor.organisationId } },
+      select: { workspaceId: true },
+    });
+    let released = 0;
+    for (const { workspaceId } of rows) {
+      const access = await loadAccess(db, actor, workspaceId).catch((error: unknown) => {
+        if (isAppError(error)) return null;
+        throw error;
+      });
+      if (!access?.permissions.includes(INVITE_PERMISSION)) continue;
+      const { count } = await db.pendingInvitation.deleteMany({
+        where: { invitationId: parsed.data.invitationId, workspaceId },
+      });
+      released += count;
+    }
+    return { released };
+  });
+}

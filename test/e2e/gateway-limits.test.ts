@@ -1,0 +1,211 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { createServer as createGateway } from "@support/gateway";
+import { loadGatewayConfig } from "@support/gateway/config";
+import { createWorkspace, graphqlOk, signUp, testStack } from "../harness/stack.js";
+import { freePort } from "../harness/service-process.js";
+
+interface Answer {
+  status: number;
+  text: string;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+}
+
+async function post(url: string, query: string, token?: string): Promise<Answer> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  const text = await response.text();
+  return { status: response.status, text, body: JSON.parse(text) as Answer["body"] };
+}
+
+const codes = (answer: Answer) => answer.body.errors?.map((error) => error.extensions?.code);
+const messages = (answer: Answer) => answer.body.errors?.map((error) => error.message).join("\n") ?? "";
+
+describe("the gateway's limits, against the running stack", () => {
+  const gateway = () => testStack().gatewayUrl;
+
+  test("a depth-50 query is refused before anything runs: HTTP 400, GRAPHQL_VALIDATION_FAILED", async () => {
+    const answer = await post(gateway(), `{ ${"... on Query { ".repeat(49)}me { id }${" }".repeat(49)} }`);
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toContain("GRAPHQL_VALIDATION_FAILED");
+    expect(messages(answer)).toMatch(/Query depth limit of 10 exceeded, found 50/);
+    expect(answer.body.data).toBeUndefined();
+  });
+
+  test("500 aliases of myPermissions, or of permissionCatalogue, are refused: HTTP 400", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "Aliases");
+    for (const field of [`myPermissions(workspaceId: "${workspaceId}")`, "permissionCatalogue { permission }"]) {
+      const query = `{ ${Array.from({ length: 500 }, (_, i) => `a${i}: ${field}`).join(" ")} }`;
+      const answer = await post(gateway(), query, owner.token);
+      expect(answer.status).toBe(400);
+      // The document is refused by its size (tokens) before its aliases are even counted.
+      expect(codes(answer)).toEqual(["GRAPHQL_PARSE_FAILED"]);
+      expect(messages(answer)).toMatch(/more tha[nt] 1000 tokens/);
+    }
+  });
+
+  test.each([
+    [
+      "aliases",
+      `{ ${Array.from({ length: 21 }, (_, i) => `a${i}: me { id }`).join(" ")} }`,
+      "GRAPHQL_VALIDATION_FAILED",
+      /Aliases limit of 20 exceeded, found 21/,
+    ],
+    [
+      "directives",
+      `{ me { ${"id @include(if: true) ".repeat(21)}} }`,
+      "GRAPHQL_VALIDATION_FAILED",
+      /Directives limit of 20 exceeded, found 21/,
+    ],
+    [
+      "cost",
+      "{ users(first: 1000) { nodes { id email } } }",
+      "GRAPHQL_VALIDATION_FAILED",
+      /Cost limit of 5000 exceeded/,
+    ],
+    ["tokens", `{ me { ${"id ".repeat(1000)}} }`, "GRAPHQL_PARSE_FAILED", /more tha[nt] 1000 tokens/],
+  ])("a query over the %s limit is refused with %s, naming the limit", async (_, query, code, message) => {
+    const answer = await post(gateway(), query);
+    expect(answer.status).toBe(400);
+    expect(codes(answer)).toEqual([code]);
+    expect(messages(answer)).toMatch(message);
+  });
+
+  test.each(["{ __schema { types { name } } }", '{ __type(name: "User") { fields { name } } }'])(
+    "introspection is refused by default, also for a signed-in user: %s",
+    async (query) => {
+      const owner = await signUp();
+      for (const token of [undefined, owner.token]) {
+        const answer = await post(gateway(), query, token);
+        expect(answer.status).toBe(400);
+        expect(codes(answer)).toEqual(["GRAPHQL_VALIDATION_FAILED"]);
+        expect(messages(answer)).toMatch(/introspection is not allowed/);
+      }
+    },
+  );
+
+  test("validation errors suggest no field names", async () => {
+    for (const query of ["{ mee { id } }", "{ me { idd emial } }", "mutation { logout }"]) {
+      const answer = await post(gateway(), query);
+      expect(codes(answer)?.every((code) => code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);
+      expect(answer.text).not.toMatch(/Did you mean/i);
+      expect(answer.text).not.toMatch(/"logOut"|"me"|"email"/);
+    }
+  });
+
+  test("__typename and ordinary product queries are not affected", async () => {
+    const owner = await signUp();
+    await createWorkspace(owner.token, "Ordinary");
+    const data = await graphqlOk<{ me: { id: string }; workspaces: Array<{ id: string }> }>(
+      "{ __typename me { id organisation { id name } } workspaces { id name myRole myPermissions members { user { id email } role } } }",
+      { token: owner.token },
+    );
+    expect(data.workspaces).toHaveLength(1);
+  });
+});
+
+describe("a gateway whose subgraphs fail", () => {
+  /** A subgraph that answers 500 with a body full of internals. */
+  let failing: Server;
+  let failingUrl: string;
+  let closedUrl: string;
+  const gateways: Array<Awaited<ReturnType<typeof createGateway>>> = [];
+  let brokenGraph: string;
+  let identityDown: string;
+
+  async function startGateway(overrides: Record<string, string>): Promise<string> {
+    const stack = testStack();
+    const port = await freePort();
+    const app = await createGateway(
+      loadGatewayConfig({
+        PORT: String(port),
+        ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
+        LOG_LEVEL: "silent",
+        IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
+        WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
+        TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
+        BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
+        AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
+        SUBGRAPH_TIMEOUT_MS: "2000",
+        ...overrides,
+      }),
+    );
+    gateways.push(app);
+    await app.listen({ port, host: "127.0.0.1" });
+    return `http://127.0.0.1:${port}/graphql`;
+  }
+
+  beforeAll(async () => {
+    failing = createHttpServer((request, response) => {
+      response.writeHead(500, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: "db at postgres://internal-db:5432 refused", stack: "at /srv/app.js:1" }));
+    });
+    await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
+    failingUrl = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/graphql`;
+    closedUrl = `http://127.0.0.1:${await freePort()}/graphql`;
+    brokenGraph = await startGateway({ WORKSPACE_URL: failingUrl, IDENTITY_URL: closedUrl });
+    identityDown = await startGateway({ IDENTITY_URL: closedUrl, GATEWAY_INTROSPECTION: "true" });
+  });
+
+  afterAll(async () => {
+    for (const app of gateways) await app.close();
+    await new Promise<void>((resolve) => failing.close(() => resolve()));
+  });
+
+  /** Nothing of the inside: no internal address, port, subgraph body or subgraph name. */
+  function expectNoInternals(answer: Answer): void {
+    const ports = [failingUrl, closedUrl, ...Object.values(testStack().serviceUrls)].map((url) => new URL(url).port);
+    expect(answer.text).not.toMatch(/127\.0\.0\.1|localhost|internal-db|srv\/app|"response"|serviceName/);
+    for (const port of ports) expect(answer.text).not.toContain(`:${port}`);
+    expect(answer.text).not.toMatch(/\b(identity|workspace)\b.*(url|http)/i);
+  }
+
+  test("a subgraph answering 500: SERVICE_UNAVAILABLE, HTTP 503, nothing of its answer", async () => {
+    const answer = await post(brokenGraph, "{ permissionCatalogue { permission } }");
+    expect(answer.status).toBe(503);
+    expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
+    expect(answer.body.data ?? null).toBeNull();
+    expectNoInternals(answer);
+  });
+
+  test("a subgraph that is down: SERVICE_UNAVAILABLE, HTTP 503, no address", async () => {
+    const answer = await post(brokenGraph, "{ me { id } }");
+    expect(answer.status).toBe(503);
+    expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
+    expectNoInternals(answer);
+  });
+
+  test("a partial answer keeps what arrived: HTTP 200, SERVICE_UNAVAILABLE for the rest", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "Partial");
+    const { createApiKey } = await graphqlOk<{ createApiKey: { key: string } }>(
+      `mutation($w: ID!) { createApiKey(workspaceId: $w, name: "partial", permissions: ["members:list"]) { key } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    // The key is checked by workspace (up); `me` needs identity (down).
+    const answer = await post(identityDown, "{ me { id } permissionCatalogue { permission } }", createApiKey.key);
+    expect(answer.status).toBe(200);
+    expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
+    expect(answer.body.data?.me).toBeNull();
+    expect((answer.body.data?.permissionCatalogue as unknown[]).length).toBeGreaterThan(0);
+    expectNoInternals(answer);
+  });
+
+  test("a session token while identity is down: SERVICE_UNAVAILABLE, HTTP 503", async () => {
+    const answer = await post(identityDown, "{ workspaces { id } }", "sess_abc123");
+    expect(answer.status).toBe(503);
+    expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
+    expectNoInternals(answer);
+  });
+
+  test("GATEWAY_INTROSPECTION=true turns introspection on", async () => {
+    const answer = await post(identityDown, "{ __schema { queryType { name } } }");
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toEqual({ __schema: { queryType: { name: "Query" } } });
+  });
+});

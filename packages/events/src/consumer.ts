@@ -1,4 +1,12 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type Kafka,
+  type KafkaMessage,
+  type Producer,
+} from "kafkajs";
 import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
 import { parseEvent, InvalidEventError } from "./envelope.js";
@@ -98,7 +106,10 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
+  /** Connected on the first dead letter: most consumers never need it, and joining is quicker without. */
+  let producerReady: Promise<void> | null = null;
   const consumer = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -111,11 +122,13 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     heartbeatInterval: 1_000,
   });
   const disconnect = async () => {
-    await consumer.disconnect();
-    await producer.disconnect();
+    try {
+      await consumer.disconnect();
+    } finally {
+      if (producerReady) await producer.disconnect();
+    }
   };
   try {
-    await producer.connect();
     await consumer.connect();
     for (const topic of [...topics, retryTopicFor(groupId)]) await consumer.subscribe({ topic, fromBeginning: true });
   } catch (error) {
@@ -141,6 +154,11 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     event?: TypedEvent,
   ): Promise<void> {
     const { topic, partition, message } = source;
+    producerReady ??= producer.connect().catch((error: unknown) => {
+      producerReady = null;
+      throw error;
+    });
+    await producerReady;
     await producer.send({
       topic: deadLetterTopic,
       acks: -1,
@@ -298,12 +316,17 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     }
   }
 
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-    eachBatch: processBatch,
-  });
+  try {
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: processBatch,
+    });
+  } catch (error) {
+    await disconnect().catch(() => undefined);
+    throw error;
+  }
   return { consumer, disconnect };
 }
 

@@ -1,4 +1,4 @@
-import type { Kafka, KafkaMessage } from "kafkajs";
+import { Partitioners, type Kafka, type KafkaMessage } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { DEAD_LETTER_HEADERS, withoutDeadLetterHeaders } from "./consumer.js";
 import { groupOfDeadLetterTopic, retryTopicFor } from "./kafka.js";
@@ -62,7 +62,12 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
   }
   if (remaining.size === 0) return { replayed: 0 };
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const consumer = kafka.consumer({
     groupId: replayGroup,
     maxWaitTimeInMs: 500,

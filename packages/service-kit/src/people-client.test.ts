@@ -28,6 +28,12 @@ describe("identity's calls to a hung workspace service", () => {
       "applyMemberships",
       (client: WorkspacePeopleClient) => client.applyMemberships({ userId: "u", set: [], remove: [] }),
     ],
+    [
+      "reserveInvitationSeats",
+      (client: WorkspacePeopleClient) =>
+        client.reserveInvitationSeats({ invitationId: "i", email: "e", expiresAt: "t", workspaces: [] }),
+    ],
+    ["ownedWorkspaces", (client: WorkspacePeopleClient) => client.ownedWorkspaces("u")],
   ])("%s fails promptly instead of holding the request open", async (_, call) => {
     const client = new WorkspacePeopleClient(hungUrl, { headers: {}, id: "req-1" }, { timeoutMs: 300 });
     const started = Date.now();

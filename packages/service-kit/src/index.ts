@@ -3,3 +3,4 @@ export * from "./runtime.js";
 export * from "./graphql-errors.js";
 export * from "./permissions-client.js";
 export * from "./people-client.js";
+export { postToWorkspace } from "./workspace-call.js";

@@ -9,9 +9,11 @@ import { createDb, type Tx } from "./db/client.js";
 import type { WorkspaceContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { workspaceCountLoader } from "./resolvers/users.js";
+import { teamLoader } from "./resolvers/teams.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
+import { registerAssigneeRoutes } from "./internal/assignees.js";
 import { identityEventHandler } from "./events/identity-events.js";
 import { onBillingEvent } from "./events/billing-events.js";
 
@@ -35,13 +37,14 @@ export async function createServer(
     resolvers,
     context: (request) => {
       const base = { actor: request.actor, db };
-      return { ...base, logger: request.log, workspaceCounts: workspaceCountLoader(base) };
+      return { ...base, logger: request.log, workspaceCounts: workspaceCountLoader(base), teams: teamLoader(base) };
     },
   });
 
   registerPermissionsRoute(runtime.app, db);
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
+  registerAssigneeRoutes(runtime.app, db);
 
   runtime.consume<Tx>({
     groupId: "workspace.people",

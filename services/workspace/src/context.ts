@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
+import type { TeamView } from "./resolvers/teams.js";
 
 export interface WorkspaceContext {
   actor: Actor;
@@ -10,4 +11,6 @@ export interface WorkspaceContext {
   logger: FastifyBaseLogger;
   /** Per request: workspace counts of users, batched across the rows of a page. */
   workspaceCounts: DataLoader<string, number>;
+  /** Per request: teams by id for `_entities`, one query per batch. */
+  teams: DataLoader<string, TeamView | null>;
 }

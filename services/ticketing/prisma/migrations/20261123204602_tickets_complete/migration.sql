@@ -11,6 +11,7 @@ CREATE TYPE "SlaRecipient" AS ENUM ('ASSIGNEE_OR_CREATOR', 'ASSIGNEE', 'CREATOR'
 ALTER TABLE "ticket" ADD COLUMN     "assignee_id" UUID,
 ADD COLUMN     "creator_api_key_id" UUID,
 ADD COLUMN     "field_values" JSONB NOT NULL DEFAULT '{}',
+ADD COLUMN     "organisation_id" UUID NOT NULL,
 ADD COLUMN     "priority_rank" INTEGER NOT NULL DEFAULT 2,
 -- Generated, so no write path can forget it (Prisma sees an unsupported nullable column).
 ADD COLUMN     "search_vector" tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, "title" || ' ' || "description")) STORED,

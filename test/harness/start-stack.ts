@@ -12,6 +12,8 @@ export async function startTestStack(): Promise<RunningStack> {
   const kafka = { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${root}.local/kafka${databaseSuffix}` };
   // A clean broker per run: no offsets or messages left over from an earlier run.
   rmSync(kafka.dataDir, { recursive: true, force: true });
+  // Services log each request's SQL statement count (test/e2e/sql-statements.test.ts reads it).
+  process.env.LOG_SQL_STATEMENTS = "true";
   const startedAt = Date.now();
   const stack = await startStack({
     basePort,

@@ -70,6 +70,11 @@ export const serviceEnv = {
   KAFKA_BROKERS: brokerList,
   ACTOR_CONTEXT_SECRET: z.string().min(32, "must be at least 32 characters"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `true`: log each request's SQL statement count (the test stack sets it). */
+  LOG_SQL_STATEMENTS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
 };
 
 export const httpUrl = z

@@ -4,3 +4,4 @@ export * from "./graphql-errors.js";
 export * from "./permissions-client.js";
 export * from "./people-client.js";
 export { postToWorkspace } from "./workspace-call.js";
+export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";

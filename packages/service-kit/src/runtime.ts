@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
 import type { Actor } from "@support/actor-context";
 import { actorFromRequest, createServiceApp, unauthenticatedBody } from "./app.js";
+import { logSqlStatementsPerRequest } from "./sql-statements.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -25,6 +26,8 @@ export interface ServiceRuntimeConfig {
   KAFKA_BROKERS: string[];
   ACTOR_CONTEXT_SECRET: string;
   LOG_LEVEL: string;
+  /** Log each request's SQL statement count (tests bound them; see sql-statements.ts). */
+  LOG_SQL_STATEMENTS?: boolean;
 }
 
 export interface ServiceDatabase {
@@ -80,6 +83,8 @@ export function createServiceRuntime(options: {
       },
     },
   });
+
+  if (config.LOG_SQL_STATEMENTS) logSqlStatementsPerRequest(app);
 
   // Null until the onRequest hook below sets the verified actor; unprotected routes never read it.
   app.decorateRequest<Actor | null>("actor", null);

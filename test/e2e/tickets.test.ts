@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
-import { createWorkspace, errorCodes, graphql, graphqlOk, signUp, testStack, type SignedUpUser } from "../harness/stack.js";
+import {
+  createWorkspace,
+  errorCodes,
+  graphql,
+  graphqlOk,
+  signUp,
+  testStack,
+  type SignedUpUser,
+} from "../harness/stack.js";
 import { invitePerson, type Person } from "../harness/people.js";
 import { setPlan } from "../harness/workspace.js";
 import { createTicket, ticketingEvents, writesOf } from "../harness/ticketing.js";
@@ -109,22 +117,49 @@ describe("tickets", () => {
       variables: { id },
     });
     expect(deleted.deleteTicket).toBe(id);
-    const gone = await graphql(`query($id: ID!) { ticket(id: $id) { id } }`, { token: owner.token, variables: { id } });
+    const gone = await graphql(
+      `
+        query ($id: ID!) {
+          ticket(id: $id) {
+            id
+          }
+        }
+      `,
+      { token: owner.token, variables: { id } },
+    );
     expect(errorCodes(gone)).toEqual(["NOT_FOUND"]);
     expect((await ticketingEvents(id)).at(-1)?.type).toBe("ticket.deleted");
   });
 
   test("closing needs tickets:close, assigning tickets:assign: a MEMBER closes but cannot assign", async () => {
     const { id } = await createTicket(owner.token, workspaceId);
-    const closed = await graphql(`mutation($id: ID!) { changeTicketStatus(id: $id, status: SOLVED) { status } }`, {
-      token: agent.token,
-      variables: { id },
-    });
+    const closed = await graphql(
+      `
+        mutation ($id: ID!) {
+          changeTicketStatus(id: $id, status: SOLVED) {
+            status
+          }
+        }
+      `,
+      {
+        token: agent.token,
+        variables: { id },
+      },
+    );
     expect(closed.data).toEqual({ changeTicketStatus: { status: "SOLVED" } });
-    const assign = await graphql(`mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { id } }`, {
-      token: agent.token,
-      variables: { id, a: agent.userId },
-    });
+    const assign = await graphql(
+      `
+        mutation ($id: ID!, $a: ID) {
+          assignTicket(id: $id, assigneeId: $a) {
+            id
+          }
+        }
+      `,
+      {
+        token: agent.token,
+        variables: { id, a: agent.userId },
+      },
+    );
     expect(errorCodes(assign)).toEqual(["FORBIDDEN"]);
   });
 });
@@ -154,20 +189,34 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
       () => ({ title: "t", fieldValues: [{ fieldId: "00000000-0000-4000-8000-000000000000", text: "x" }] }),
       "fieldValues.0.fieldId",
     ],
-    ["a wrong value type", () => ({ title: "t", fieldValues: [{ fieldId: numberFieldId, text: "12" }] }), "fieldValues.0"],
+    [
+      "a wrong value type",
+      () => ({ title: "t", fieldValues: [{ fieldId: numberFieldId, text: "12" }] }),
+      "fieldValues.0",
+    ],
     [
       "an unknown select option",
       () => ({ title: "t", fieldValues: [{ fieldId: selectFieldId, option: "APAC" }] }),
       "fieldValues.0",
     ],
-    ["an assignee from another workspace", () => ({ title: "t", assigneeId: "00000000-0000-4000-8000-0000000000aa" }), "assigneeId"],
+    [
+      "an assignee from another workspace",
+      () => ({ title: "t", assigneeId: "00000000-0000-4000-8000-0000000000aa" }),
+      "assigneeId",
+    ],
     ["a team from another workspace", () => ({ title: "t", teamId: otherTeamId }), "teamId"],
   ];
 
   test.each(cases)("createTicket with %s", async (_name, input, field) => {
     const before = await writesOf(workspaceId);
     const result = await graphql(
-      `mutation($w: ID!, $i: CreateTicketInput!) { createTicket(workspaceId: $w, input: $i) { id } }`,
+      `
+        mutation ($w: ID!, $i: CreateTicketInput!) {
+          createTicket(workspaceId: $w, input: $i) {
+            id
+          }
+        }
+      `,
       { token: owner.token, variables: { w: workspaceId, i: input() } },
     );
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
@@ -179,7 +228,13 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
     const outsider = await invitePerson(owner, [{ workspaceId: otherWorkspaceId, role: "MEMBER" }]);
     const before = await writesOf(workspaceId);
     const result = await graphql(
-      `mutation($w: ID!, $a: ID) { createTicket(workspaceId: $w, input: { title: "t", assigneeId: $a }) { id } }`,
+      `
+        mutation ($w: ID!, $a: ID) {
+          createTicket(workspaceId: $w, input: { title: "t", assigneeId: $a }) {
+            id
+          }
+        }
+      `,
       { token: owner.token, variables: { w: workspaceId, a: outsider.userId } },
     );
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
@@ -190,22 +245,48 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
   test("an unknown status, a wrong value type in a variable, a page size above the limit", async () => {
     const { id } = await createTicket(owner.token, workspaceId);
     const before = await writesOf(workspaceId);
-    const status = await graphql(`mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id } }`, {
-      token: owner.token,
-      variables: { id, s: "DONE" },
-    });
+    const status = await graphql(
+      `
+        mutation ($id: ID!, $s: TicketStatus!) {
+          changeTicketStatus(id: $id, status: $s) {
+            id
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { id, s: "DONE" },
+      },
+    );
     expect(errorCodes(status)).toEqual(["BAD_USER_INPUT"]);
     expect(status.errors?.[0]?.message).toContain("TicketStatus");
     const typed = await graphql(
-      `mutation($id: ID!, $i: UpdateTicketInput!) { updateTicket(id: $id, input: $i) { id } }`,
+      `
+        mutation ($id: ID!, $i: UpdateTicketInput!) {
+          updateTicket(id: $id, input: $i) {
+            id
+          }
+        }
+      `,
       { token: owner.token, variables: { id, i: { fieldValues: [{ fieldId: numberFieldId, number: "many" }] } } },
     );
     expect(errorCodes(typed)).toEqual(["BAD_USER_INPUT"]);
     expect(typed.errors?.[0]?.message).toContain("number");
-    const page = await graphql(`query($w: ID!) { tickets(workspaceId: $w, first: 101) { nodes { id } } }`, {
-      token: owner.token,
-      variables: { w: workspaceId },
-    });
+    const page = await graphql(
+      `
+        query ($w: ID!) {
+          tickets(workspaceId: $w, first: 101) {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { w: workspaceId },
+      },
+    );
     expect(errorCodes(page)).toEqual(["BAD_USER_INPUT"]);
     expect(page.errors?.[0]?.message).toContain("first");
     expect(await writesOf(workspaceId)).toEqual(before);
@@ -232,10 +313,13 @@ describe("custom fields", () => {
         { fieldId: vip, boolean: true },
       ],
     });
-    await graphqlOk(`mutation($id: ID!) { updateTicketField(id: $id, input: { name: "Order no.", position: 9 }) { id } }`, {
-      token: owner.token,
-      variables: { id: text },
-    });
+    await graphqlOk(
+      `mutation($id: ID!) { updateTicketField(id: $id, input: { name: "Order no.", position: 9 }) { id } }`,
+      {
+        token: owner.token,
+        variables: { id: text },
+      },
+    );
     const fields = await graphqlOk<{ ticketFields: Array<{ name: string }> }>(
       `query($w: ID!) { ticketFields(workspaceId: $w) { name } }`,
       { token: agent.token, variables: { w } },
@@ -247,11 +331,16 @@ describe("custom fields", () => {
       { token: owner.token, variables: { w } },
     );
     expect(ordered.ticketFields.map((f) => f.name)).toEqual(["Renewal", "VIP", "Order no."]);
-    await graphqlOk(`mutation($id: ID!) { deleteTicketField(id: $id) }`, { token: owner.token, variables: { id: due } });
-    const after = await graphqlOk<{ ticket: { fieldValues: Array<{ field: { name: string }; text: string | null; boolean: boolean | null }> } }>(
-      `query($id: ID!) { ticket(id: $id) { fieldValues { field { name } text boolean } } }`,
-      { token: owner.token, variables: { id } },
-    );
+    await graphqlOk(`mutation($id: ID!) { deleteTicketField(id: $id) }`, {
+      token: owner.token,
+      variables: { id: due },
+    });
+    const after = await graphqlOk<{
+      ticket: { fieldValues: Array<{ field: { name: string }; text: string | null; boolean: boolean | null }> };
+    }>(`query($id: ID!) { ticket(id: $id) { fieldValues { field { name } text boolean } } }`, {
+      token: owner.token,
+      variables: { id },
+    });
     expect(after.ticket.fieldValues).toEqual([
       { field: { name: "VIP" }, text: null, boolean: true },
       { field: { name: "Order no." }, text: "A-17", boolean: null },
@@ -277,29 +366,56 @@ describe("replies and approvals", () => {
       "PENDING_APPROVAL",
       "PENDING_APPROVAL",
     ]);
-    const memberApprove = await graphql(`mutation($id: ID!) { approveReply(id: $id) { id } }`, {
-      token: agent.token,
-      variables: { id: draftA.addTicketReply.id },
-    });
+    const memberApprove = await graphql(
+      `
+        mutation ($id: ID!) {
+          approveReply(id: $id) {
+            id
+          }
+        }
+      `,
+      {
+        token: agent.token,
+        variables: { id: draftA.addTicketReply.id },
+      },
+    );
     expect(errorCodes(memberApprove)).toEqual(["FORBIDDEN"]);
     await graphqlOk(`mutation($id: ID!) { approveReply(id: $id) { status } }`, {
       token: owner.token,
       variables: { id: draftA.addTicketReply.id },
     });
-    const noReason = await graphql(`mutation($id: ID!) { rejectReply(id: $id, reason: " ") { id } }`, {
-      token: owner.token,
-      variables: { id: draftB.addTicketReply.id },
-    });
+    const noReason = await graphql(
+      `
+        mutation ($id: ID!) {
+          rejectReply(id: $id, reason: " ") {
+            id
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { id: draftB.addTicketReply.id },
+      },
+    );
     expect(errorCodes(noReason)).toEqual(["BAD_USER_INPUT"]);
     expect(noReason.errors?.[0]?.message).toContain("reason");
     await graphqlOk(`mutation($id: ID!) { rejectReply(id: $id, reason: "Wrong tone") { status rejectionReason } }`, {
       token: owner.token,
       variables: { id: draftB.addTicketReply.id },
     });
-    const again = await graphql(`mutation($id: ID!) { approveReply(id: $id) { id } }`, {
-      token: owner.token,
-      variables: { id: draftA.addTicketReply.id },
-    });
+    const again = await graphql(
+      `
+        mutation ($id: ID!) {
+          approveReply(id: $id) {
+            id
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { id: draftA.addTicketReply.id },
+      },
+    );
     expect(errorCodes(again)).toEqual(["CONFLICT"]);
     const ticket = await graphqlOk<{ ticket: { replies: Array<{ body: string; status: string; internal: boolean }> } }>(
       `query($id: ID!) { ticket(id: $id) { replies { body status internal } } }`,
@@ -326,7 +442,13 @@ describe("the list", () => {
   let w: string;
   beforeAll(async () => {
     w = await createWorkspace(owner.token, `List ${Date.now()}`);
-    const titles = ["Refund for invoice", "Password reset loop", "Invoice shows wrong VAT", "Dark mode request", "Refunds are slow"];
+    const titles = [
+      "Refund for invoice",
+      "Password reset loop",
+      "Invoice shows wrong VAT",
+      "Dark mode request",
+      "Refunds are slow",
+    ];
     for (const [i, title] of titles.entries()) {
       await createTicket(owner.token, w, {
         title,
@@ -339,11 +461,17 @@ describe("the list", () => {
   const list = async (args: string, variables: Record<string, unknown> = {}) =>
     (
       await graphqlOk<{
-        tickets: { nodes: Array<{ number: number; title: string }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
-      }>(`query($w: ID!, $after: String) { tickets(workspaceId: $w, after: $after, ${args}) { nodes { number title } pageInfo { hasNextPage endCursor } } }`, {
-        token: owner.token,
-        variables: { w, ...variables },
-      })
+        tickets: {
+          nodes: Array<{ number: number; title: string }>;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      }>(
+        `query($w: ID!, $after: String) { tickets(workspaceId: $w, after: $after, ${args}) { nodes { number title } pageInfo { hasNextPage endCursor } } }`,
+        {
+          token: owner.token,
+          variables: { w, ...variables },
+        },
+      )
     ).tickets;
 
   test("newest first by default; keyset pages cover every ticket once", async () => {
@@ -374,10 +502,21 @@ describe("the list", () => {
 
   test("a cursor of another sort is refused", async () => {
     const a = await list("first: 1");
-    const result = await graphql(`query($w: ID!, $c: String) { tickets(workspaceId: $w, sort: PRIORITY, after: $c) { nodes { id } } }`, {
-      token: owner.token,
-      variables: { w, c: a.pageInfo.endCursor },
-    });
+    const result = await graphql(
+      `
+        query ($w: ID!, $c: String) {
+          tickets(workspaceId: $w, sort: PRIORITY, after: $c) {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { w, c: a.pageInfo.endCursor },
+      },
+    );
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
   });
 });
@@ -394,15 +533,34 @@ describe("ticket access scopes", () => {
     expect(listed.tickets.nodes.map((t) => t.id).sort()).toEqual([mine.id, team.id].sort());
 
     const byId = (id: string) =>
-      graphql(`query($id: ID!) { ticket(id: $id) { id title } }`, { token: narrow.token, variables: { id } });
+      graphql(
+        `
+          query ($id: ID!) {
+            ticket(id: $id) {
+              id
+              title
+            }
+          }
+        `,
+        { token: narrow.token, variables: { id } },
+      );
     const hiddenAnswer = await byId(hidden.id);
     const missingAnswer = await byId("00000000-0000-4000-8000-000000000000");
     expect(errorCodes(hiddenAnswer)).toEqual(["NOT_FOUND"]);
     expect(hiddenAnswer.errors?.[0]?.message).toBe(missingAnswer.errors?.[0]?.message);
-    const reply = await graphql(`mutation($t: ID!) { addTicketReply(ticketId: $t, input: { body: "hi" }) { id } }`, {
-      token: narrow.token,
-      variables: { t: hidden.id },
-    });
+    const reply = await graphql(
+      `
+        mutation ($t: ID!) {
+          addTicketReply(ticketId: $t, input: { body: "hi" }) {
+            id
+          }
+        }
+      `,
+      {
+        token: narrow.token,
+        variables: { t: hidden.id },
+      },
+    );
     expect(errorCodes(reply)).toEqual(["NOT_FOUND"]);
 
     const context = await signActorContext(
@@ -436,7 +594,16 @@ describe("ticket access scopes", () => {
   test("another workspace's ticket is NOT_FOUND to a caller outside it", async () => {
     const stranger = await signUp({ organisationName: "Strangers" });
     const { id } = await createTicket(owner.token, workspaceId);
-    const result = await graphql(`query($id: ID!) { ticket(id: $id) { id } }`, { token: stranger.token, variables: { id } });
+    const result = await graphql(
+      `
+        query ($id: ID!) {
+          ticket(id: $id) {
+            id
+          }
+        }
+      `,
+      { token: stranger.token, variables: { id } },
+    );
     expect(errorCodes(result)).toEqual(["NOT_FOUND"]);
   });
 });

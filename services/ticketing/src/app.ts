@@ -42,7 +42,7 @@ export async function createServer(
   // SLA timers run in every instance; row locks make each fire once (see sla/timers.ts).
   let timers: ReturnType<typeof startSlaTimers> | null = null;
   runtime.app.addHook("onReady", async () => {
-    timers = startSlaTimers(db, runtime.logger, config.SLA_TIMER_INTERVAL_MS);
+    if (config.SLA_TIMERS_ENABLED) timers = startSlaTimers(db, runtime.logger, config.SLA_TIMER_INTERVAL_MS);
   });
   runtime.app.addHook("preClose", async () => {
     await timers?.stop();

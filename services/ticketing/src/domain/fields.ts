@@ -83,7 +83,8 @@ export function applyFieldValues(
   const seen = new Set<string>();
   for (const [index, input] of inputs.entries()) {
     const field = fields.get(input.fieldId);
-    if (!field) return { ok: false, path: `fieldValues.${index}.fieldId`, message: "no such ticket field in this workspace" };
+    if (!field)
+      return { ok: false, path: `fieldValues.${index}.fieldId`, message: "no such ticket field in this workspace" };
     if (seen.has(field.id)) return { ok: false, path: `fieldValues.${index}.fieldId`, message: "given twice" };
     seen.add(field.id);
     const check = checkFieldValue(field, input);

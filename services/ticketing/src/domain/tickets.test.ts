@@ -1,12 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import {
-  decodeCursor,
-  encodeCursor,
-  isInScope,
-  slaTimes,
-  slaWarningRecipient,
-  ticketScope,
-} from "./tickets.js";
+import { decodeCursor, encodeCursor, isInScope, slaTimes, slaWarningRecipient, ticketScope } from "./tickets.js";
 import { applyFieldValues, checkFieldValue, checkOptions, type FieldDefinition } from "./fields.js";
 
 const me = "11111111-1111-4111-8111-111111111111";
@@ -27,9 +20,9 @@ describe("ticket access scopes", () => {
   });
 
   test("an actor without a user id (an API key with a narrow scope) sees no assigned-to-me tickets", () => {
-    expect(isInScope({ assigneeId: me, teamId: null }, ticketScope({ ticketAccess: "ASSIGNED_TO_ME", teamIds: [] }, null))).toBe(
-      false,
-    );
+    expect(
+      isInScope({ assigneeId: me, teamId: null }, ticketScope({ ticketAccess: "ASSIGNED_TO_ME", teamIds: [] }, null)),
+    ).toBe(false);
   });
 });
 

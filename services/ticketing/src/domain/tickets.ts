@@ -16,7 +16,10 @@ export type TicketAccess = "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_M
 /** Which tickets a caller sees: all, or those assigned to them (and, maybe, to their teams). */
 export type TicketScope = { all: true } | { all: false; userId: string | null; teamIds: string[] };
 
-export function ticketScope(access: { ticketAccess: TicketAccess; teamIds: string[] }, userId: string | null): TicketScope {
+export function ticketScope(
+  access: { ticketAccess: TicketAccess; teamIds: string[] },
+  userId: string | null,
+): TicketScope {
   switch (access.ticketAccess) {
     case "ALL":
       return { all: true };
@@ -40,13 +43,12 @@ export interface SlaPolicyFacts {
 }
 
 /** The due and warning times of a ticket opened at `openedAt` under `policy`; null when SLA is off. */
-export function slaTimes(
-  policy: SlaPolicyFacts | null,
-  openedAt: Date,
-): { dueAt: Date; warnAt: Date } | null {
+export function slaTimes(policy: SlaPolicyFacts | null, openedAt: Date): { dueAt: Date; warnAt: Date } | null {
   if (!policy || policy.hours === null) return null;
   const dueAt = new Date(openedAt.getTime() + Math.round(policy.hours * 3_600_000));
-  const warnAt = new Date(Math.max(openedAt.getTime(), dueAt.getTime() - Math.round(policy.warningLeadMinutes * 60_000)));
+  const warnAt = new Date(
+    Math.max(openedAt.getTime(), dueAt.getTime() - Math.round(policy.warningLeadMinutes * 60_000)),
+  );
   return { dueAt, warnAt };
 }
 

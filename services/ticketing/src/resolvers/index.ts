@@ -98,4 +98,3 @@ export const resolvers = {
     slaPolicy: (workspace: { id: string }, _: unknown, ctx: Ctx) => slaPolicyOf(workspace.id, ctx),
   },
 };
-

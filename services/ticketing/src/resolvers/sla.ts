@@ -5,11 +5,24 @@ import type { TicketingContext } from "../context.js";
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
 
-const DEFAULT_POLICY = { hours: null, warningLeadMinutes: 60, recipient: "ASSIGNEE_OR_CREATOR" as const, updatedAt: null };
+const DEFAULT_POLICY = {
+  hours: null,
+  warningLeadMinutes: 60,
+  recipient: "ASSIGNEE_OR_CREATOR" as const,
+  updatedAt: null,
+};
 
 const policyInput = z.object({
-  hours: z.number().positive("must be positive").max(24 * 365, "must be at most a year").nullish(),
-  warningLeadMinutes: z.number().min(0, "must not be negative").max(60 * 24 * 30, "must be at most 30 days").nullish(),
+  hours: z
+    .number()
+    .positive("must be positive")
+    .max(24 * 365, "must be at most a year")
+    .nullish(),
+  warningLeadMinutes: z
+    .number()
+    .min(0, "must not be negative")
+    .max(60 * 24 * 30, "must be at most 30 days")
+    .nullish(),
   recipient: z.enum(["ASSIGNEE_OR_CREATOR", "ASSIGNEE", "CREATOR"]).nullish(),
 });
 

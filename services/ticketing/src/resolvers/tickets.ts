@@ -158,10 +158,10 @@ const scopeOf = (ticket: Ticket) => ({
 export async function updateTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
   const input = parse(updateInput, args.input);
-  const editsText = input.title != null || input.description != null;
-  if (editsText) requirePermission(access, "tickets:edit");
-  if (input.fieldValues != null) requirePermission(access, "ticket_fields:edit_values");
-  if (!editsText && input.fieldValues == null) requirePermission(access, "tickets:edit");
+  const editsText = Boolean(input.title) || typeof input.description === "string";
+  const editsValues = Array.isArray(input.fieldValues);
+  if (editsText || !editsValues) requirePermission(access, "tickets:edit");
+  if (editsValues) requirePermission(access, "ticket_fields:edit_values");
   const definitions = input.fieldValues?.length ? await fieldDefinitions(ctx, loaded.workspaceId) : null;
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
@@ -228,7 +228,7 @@ export async function changeTicketPriority(args: { id: string; priority: string 
   const priority = args.priority as TicketPriority;
   if (!TICKET_PRIORITIES.includes(priority))
     throw badUserInput(`priority: unknown priority ${args.priority}`, "priority");
-  const { ticket: loaded, access } = await visibleTicket(ctx, args.id, "tickets:change_priority");
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     if (before.priority === priority) return before;
@@ -255,7 +255,7 @@ export async function assignTicket(
   args: { id: string; assigneeId?: string | null; teamId?: string | null },
   ctx: TicketingContext,
 ) {
-  const { ticket: loaded, access } = await visibleTicket(ctx, args.id, "tickets:assign");
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
   const ids = parse(z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() }), {
     assigneeId: args.assigneeId,
     teamId: args.teamId,
@@ -282,7 +282,7 @@ export async function assignTicket(
 }
 
 export async function deleteTicket(args: { id: string }, ctx: TicketingContext): Promise<string> {
-  const { ticket: loaded, access } = await visibleTicket(ctx, args.id, "tickets:delete");
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:delete");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     await tx.ticket.delete({ where: { id: before.id } });
@@ -329,12 +329,7 @@ const listArgs = z.object({
     .nullish(),
   sort: z.enum(TICKET_SORTS).nullish(),
   direction: z.enum(["ASC", "DESC"]).nullish(),
-  first: z
-    .number()
-    .int()
-    .min(1, "must be at least 1")
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .nullish(),
+  first: z.number().int().min(1, "must be at least 1").max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).nullish(),
   after: z.string().max(500).nullish(),
 });
 

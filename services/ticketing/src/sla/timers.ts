@@ -43,7 +43,10 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
     const dueAt = ticket.slaDueAt?.toISOString() ?? now.toISOString();
     if (kind === "warning") {
       await tx.ticket.update({ where: { id: ticket.id }, data: { slaWarnedAt: now, updatedAt: ticket.updatedAt } });
-      const recipientUserId = slaWarningRecipient(recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR", ticket);
+      const recipientUserId = slaWarningRecipient(
+        recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR",
+        ticket,
+      );
       await publish(
         tx,
         ticketingEvent(

@@ -1,12 +1,43 @@
 import { z } from "zod";
 import { defineEvents } from "./define.js";
+import { aggregateVersion, billingStatus, plan, timestamp } from "./fields.js";
+
+/**
+ * A billing account's state after the change: the workspace service keeps plan and seats of
+ * each workspace from these (docs/adr/0004), replacing them when `aggregateVersion` is newer.
+ */
+const accountState = z.object({
+  plan,
+  seats: z.number().int().min(0),
+  status: billingStatus,
+  periodEnd: timestamp("end of the current (or trial) period").nullable(),
+  aggregateVersion,
+});
 
 /** Events the billing service publishes. */
-export const billingEvents = defineEvents({});
-// Example entry (delete once real entries exist):
-//   "thing.created": {
-//     version: 1, category: "workspace", targetType: "thing", producer: "billing",
-//     description: "A thing was created.",
-//     data: z.object({ thingId: z.string().uuid(), name: z.string() }),
-//   },
-void z;
+export const billingEvents = defineEvents({
+  "billing.trial_started": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description: "A new workspace's billing account opened on the trial plan.",
+    data: accountState,
+  },
+  "billing.plan_changed": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description: "A workspace's plan changed (Stripe is the source of truth).",
+    data: accountState,
+  },
+  "billing.seats_changed": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description: "A workspace's seat count changed (Stripe is the source of truth).",
+    data: accountState,
+  },
+});

@@ -1,19 +1,18 @@
-import { createEvent, enqueueEvents, topicFor, type EventEnvelope } from "@support/events";
+import { createEvent, enqueueEvents, topicFor, type TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
 import { TRIAL, trialEnd } from "../domain/trial.js";
 
 /** Opens the trial billing account of every new workspace. */
-export async function onWorkspaceEvent(event: EventEnvelope, tx: Tx): Promise<void> {
+export async function onWorkspaceEvent(event: TypedEvent, tx: Tx): Promise<void> {
   if (event.type !== "workspace.created" || !event.workspaceId) return;
-  const periodEnd = trialEnd(new Date(event.occurredAt));
-  await tx.billingAccount.create({
+  const account = await tx.billingAccount.create({
     data: {
       workspaceId: event.workspaceId,
       organisationId: event.organisationId,
       plan: TRIAL.plan,
       status: TRIAL.status,
       seats: TRIAL.seats,
-      periodEnd,
+      periodEnd: trialEnd(new Date(event.occurredAt)),
     },
   });
   await enqueueEvents(tx, topicFor("billing"), [
@@ -24,11 +23,17 @@ export async function onWorkspaceEvent(event: EventEnvelope, tx: Tx): Promise<vo
       actor: { type: "system" },
       target: { type: "billing_account", id: event.workspaceId, label: event.target.label },
       changes: [
-        { field: "plan", old: null, new: TRIAL.plan },
-        { field: "seats", old: null, new: TRIAL.seats },
-        { field: "status", old: null, new: TRIAL.status },
+        { field: "plan", old: null, new: account.plan },
+        { field: "seats", old: null, new: account.seats },
+        { field: "status", old: null, new: account.status },
       ],
-      data: { plan: TRIAL.plan, seats: TRIAL.seats, status: TRIAL.status, periodEnd: periodEnd.toISOString() },
+      data: {
+        plan: account.plan,
+        seats: account.seats,
+        status: account.status,
+        periodEnd: account.periodEnd?.toISOString() ?? null,
+        aggregateVersion: account.version,
+      },
     }),
   ]);
 }

@@ -1,4 +1,13 @@
-import { createEvent, enqueueEvents, eventActorFrom, topicFor, type FieldChange, type NewEvent } from "@support/events";
+import {
+  createEvent,
+  enqueueEvents,
+  eventActorFrom,
+  topicFor,
+  type EventDataOf,
+  type EventType,
+  type FieldChange,
+  type NewEvent,
+} from "@support/events";
 import type { Actor } from "@support/actor-context";
 import type { Tx } from "../db/client.js";
 
@@ -6,21 +15,22 @@ const TOPIC = topicFor("ticketing");
 
 /** Ticketing's events go through its outbox, in the caller's transaction. */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
-  await enqueueEvents(tx, TOPIC, events.map(createEvent));
+  await enqueueEvents(
+    tx,
+    TOPIC,
+    events.map((event) => createEvent(event)),
+  );
 }
 
-/**
- * One ticketing event; every type is declared in packages/events/src/registry/ticketing.ts
- * (typed `createEvent` arrives with the spine work).
- */
-export function ticketingEvent(
-  type: string,
+/** One ticketing event; `data` as the registry (packages/events/src/registry/ticketing.ts) declares for `type`. */
+export function ticketingEvent<T extends EventType>(
+  type: T,
   scope: { workspaceId: string; organisationId: string },
   actor: Actor | "system",
-  target: { type: string; id: string; label: string | null },
+  target: NewEvent<T>["target"],
   changes: FieldChange[],
-  data: Record<string, unknown>,
-): NewEvent {
+  data: EventDataOf<T>,
+): NewEvent<T> {
   return {
     type,
     workspaceId: scope.workspaceId,
@@ -33,7 +43,7 @@ export function ticketingEvent(
 }
 
 export const ticketTarget = (ticket: { id: string; number: number; title: string }) => ({
-  type: "ticket",
+  type: "ticket" as const,
   id: ticket.id,
   label: `#${ticket.number} ${ticket.title}`,
 });

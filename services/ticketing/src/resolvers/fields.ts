@@ -22,7 +22,7 @@ const updateInput = z.object({
   position: z.number().int().min(0).max(10_000).nullish(),
 });
 
-const fieldTarget = (field: TicketField) => ({ type: "ticket_field", id: field.id, label: field.name });
+const fieldTarget = (field: TicketField) => ({ type: "ticket_field" as const, id: field.id, label: field.name });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);

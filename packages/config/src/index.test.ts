@@ -27,6 +27,7 @@ describe("loadConfig with the service variables", () => {
       KAFKA_BROKERS: ["127.0.0.1:19092", "broker-2.internal:9092"],
       ACTOR_CONTEXT_SECRET: VALID.ACTOR_CONTEXT_SECRET,
       LOG_LEVEL: "info",
+      LOG_SQL_STATEMENTS: false,
     });
   });
 

@@ -111,43 +111,48 @@ export async function createTicket(args: { workspaceId: string; input: unknown }
     : {};
   await checkAssignment(ctx, args.workspaceId, assigneeId, teamId);
   const priority: TicketPriority = input.priority ?? "NORMAL";
-  return ctx.db.$transaction(async (tx) => {
-    const number = await nextTicketNumber(tx, args.workspaceId);
-    const policy = await tx.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } });
-    const openedAt = new Date();
-    const sla = slaTimes(policy, openedAt);
-    const ticket = await tx.ticket.create({
-      data: {
-        workspaceId: args.workspaceId,
-        organisationId: access.organisationId,
-        number,
-        title: input.title,
-        description: input.description ?? "",
-        priority,
-        priorityRank: priorityRank(priority),
-        creatorId: actorUserId(ctx),
-        creatorApiKeyId: ctx.actor.kind === "apiKey" ? ctx.actor.apiKeyId : null,
-        assigneeId,
-        teamId,
-        fieldValues: values,
-        slaDueAt: sla?.dueAt ?? null,
-        slaWarnAt: sla?.warnAt ?? null,
-        createdAt: openedAt,
-      },
-    });
-    const initial: FieldChange[] = (
-      ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const
-    ).map((field) => ({ field, old: null, new: ticket[field] }));
-    initial.push({ field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null });
-    await publish(
-      tx,
-      ticketingEvent("ticket.created", scopeOf(ticket), ctx.actor, ticketTarget(ticket), initial, {
-        ticketId: ticket.id,
-        number: ticket.number,
-      }),
-    );
-    return ticket;
-  });
+  const policy = await ctx.db.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } });
+  // The counter row's lock is taken last and held only for the insert: concurrent creations queue there.
+  return ctx.db.$transaction(
+    async (tx) => {
+      const number = await nextTicketNumber(tx, args.workspaceId);
+      const openedAt = new Date();
+      const sla = slaTimes(policy, openedAt);
+      const ticket = await tx.ticket.create({
+        data: {
+          workspaceId: args.workspaceId,
+          organisationId: access.organisationId,
+          number,
+          title: input.title,
+          description: input.description ?? "",
+          priority,
+          priorityRank: priorityRank(priority),
+          creatorId: actorUserId(ctx),
+          creatorApiKeyId: ctx.actor.kind === "apiKey" ? ctx.actor.apiKeyId : null,
+          assigneeId,
+          teamId,
+          fieldValues: values,
+          slaDueAt: sla?.dueAt ?? null,
+          slaWarnAt: sla?.warnAt ?? null,
+          createdAt: openedAt,
+        },
+      });
+      const initial: FieldChange[] = (
+        ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const
+      ).map((field) => ({ field, old: null, new: ticket[field] }));
+      initial.push({ field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null });
+      await publish(
+        tx,
+        ticketingEvent("ticket.created", scopeOf(ticket), ctx.actor, ticketTarget(ticket), initial, {
+          ticketId: ticket.id,
+          number: ticket.number,
+        }),
+      );
+      return ticket;
+    },
+    // Waiting for a pooled connection or the counter's lock is queueing, not failure.
+    { maxWait: 10_000, timeout: 20_000 },
+  );
 }
 
 const scopeOf = (ticket: Ticket) => ({

@@ -18,6 +18,10 @@ export async function startTestStack(): Promise<RunningStack> {
   // also accepts `previous` (test/e2e/edge-trust.test.ts signs with it).
   const secret = () => randomBytes(32).toString("base64url");
   const actorContextKeys = `current:${secret()},previous:${secret()}`;
+  // Services log each request's SQL statement count (test/e2e/sql-statements.test.ts reads it).
+  process.env.LOG_SQL_STATEMENTS = "true";
+  // The stack's ticketing fires no SLA timers: test/e2e/sla-timers.test.ts starts the instances that do.
+  process.env.SLA_TIMERS_ENABLED = "false";
   const startedAt = Date.now();
   const stack = await startStack({
     actorContextKeys,

@@ -32,6 +32,7 @@ describe("loadConfig with the service variables", () => {
       LOG_LEVEL: "info",
       OUTBOX_RETENTION_DAYS: 7,
       PROCESSED_EVENT_RETENTION_DAYS: 30,
+      LOG_SQL_STATEMENTS: false,
     });
   });
 

@@ -76,6 +76,11 @@ export const serviceEnv = {
   OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
   /** Days consumed event ids are kept for de-duplication; must exceed Kafka's retention. */
   PROCESSED_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** `true`: log each request's SQL statement count (the test stack sets it). */
+  LOG_SQL_STATEMENTS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
 };
 
 export const httpUrl = z

@@ -3,4 +3,5 @@ export * from "./runtime.js";
 export * from "./graphql-errors.js";
 export * from "./permissions-client.js";
 export * from "./people-client.js";
-export { postInternal } from "./workspace-call.js";
+export { postInternal, postToWorkspace } from "./workspace-call.js";
+export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";

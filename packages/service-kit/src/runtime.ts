@@ -13,6 +13,7 @@ import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
 import type { ActorContextKey } from "@support/actor-context";
 import { createServiceApp, requireActorContext } from "./app.js";
+import { logSqlStatementsPerRequest } from "./sql-statements.js";
 
 export interface ServiceRuntimeConfig {
   DATABASE_URL: string;
@@ -21,6 +22,8 @@ export interface ServiceRuntimeConfig {
   LOG_LEVEL: string;
   OUTBOX_RETENTION_DAYS: number;
   PROCESSED_EVENT_RETENTION_DAYS: number;
+  /** Log each request's SQL statement count (tests bound them; see sql-statements.ts). */
+  LOG_SQL_STATEMENTS?: boolean;
 }
 
 export interface ServiceDatabase {
@@ -83,6 +86,8 @@ export function createServiceRuntime(options: {
       },
     },
   });
+
+  if (config.LOG_SQL_STATEMENTS) logSqlStatementsPerRequest(app);
 
   requireActorContext(app, config.ACTOR_CONTEXT_KEYS);
 

@@ -7,6 +7,9 @@ import type { TicketingConfig } from "./config.js";
 import { createDb } from "./db/client.js";
 import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
+import { createLoaders } from "./resolvers/loaders.js";
+import { AssigneeChecker } from "./resolvers/assignees.js";
+import { startSlaTimers } from "./sla/timers.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/ticketing.graphql", import.meta.url), "utf8"));
 
@@ -31,7 +34,18 @@ export async function createServer(
       db,
       logger: request.log,
       permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      assignees: new AssigneeChecker(config.WORKSPACE_SERVICE_URL, request),
+      ...createLoaders(db),
     }),
+  });
+
+  // SLA timers run in every instance; row locks make each fire once (see sla/timers.ts).
+  let timers: ReturnType<typeof startSlaTimers> | null = null;
+  runtime.app.addHook("onReady", async () => {
+    if (config.SLA_TIMERS_ENABLED) timers = startSlaTimers(db, runtime.logger, config.SLA_TIMER_INTERVAL_MS);
+  });
+  runtime.app.addHook("preClose", async () => {
+    await timers?.stop();
   });
 
   return runtime;

@@ -1,12 +1,22 @@
 import type { FastifyBaseLogger } from "fastify";
+import type DataLoader from "dataloader";
 import type { Actor } from "@support/actor-context";
 import type { PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
+import type { Ticket, TicketField, TicketReply } from "./db/generated/client.js";
+import type { AssigneeChecker } from "./resolvers/assignees.js";
 
 export interface TicketingContext {
   actor: Actor;
   db: Db;
   permissions: PermissionsClient;
+  assignees: AssigneeChecker;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
+  /** Per request, batched across a page: tickets by id (for `_entities`). */
+  tickets: DataLoader<string, Ticket | null>;
+  /** Per request, batched: the replies of tickets. */
+  replies: DataLoader<string, TicketReply[]>;
+  /** Per request, batched: the custom fields of workspaces. */
+  fields: DataLoader<string, TicketField[]>;
 }

@@ -10,10 +10,12 @@ import type { WorkspaceContext } from "./context.js";
 import { IdentityPeopleClient } from "./clients/identity-people.js";
 import { resolvers } from "./resolvers/index.js";
 import { workspaceCountLoader } from "./resolvers/users.js";
+import { teamLoader } from "./resolvers/teams.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { registerInvitationRoutes } from "./internal/invitations.js";
+import { registerAssigneeRoutes } from "./internal/assignees.js";
 import { identityEventHandler } from "./events/identity-events.js";
 import { billingEventHandler } from "./events/billing-events.js";
 
@@ -41,6 +43,7 @@ export async function createServer(
         ...base,
         logger: request.log,
         workspaceCounts: workspaceCountLoader(base),
+        teams: teamLoader(base),
         identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
       };
     },
@@ -50,6 +53,7 @@ export async function createServer(
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
   registerInvitationRoutes(runtime.app, db);
+  registerAssigneeRoutes(runtime.app, db);
 
   runtime.consume<Tx>({
     groupId: "workspace.people",

@@ -3,6 +3,7 @@ import type { Actor } from "@support/actor-context";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
+import type { TeamView } from "./resolvers/teams.js";
 
 export interface WorkspaceContext {
   actor: Actor;
@@ -13,4 +14,6 @@ export interface WorkspaceContext {
   workspaceCounts: DataLoader<string, number>;
   /** Identity's internal endpoints, called on behalf of this request's actor. */
   identity: IdentityPeopleClient;
+  /** Per request: teams by id for `_entities`, one query per batch. */
+  teams: DataLoader<string, TeamView | null>;
 }

@@ -1,12 +1,134 @@
 import { z } from "zod";
 import { defineEvents } from "./define.js";
 
-/** Events the ticketing service publishes. */
-export const ticketingEvents = defineEvents({});
-// Example entry (delete once real entries exist):
-//   "thing.created": {
-//     version: 1, category: "workspace", targetType: "thing", producer: "ticketing",
-//     description: "A thing was created.",
-//     data: z.object({ thingId: z.string().uuid(), name: z.string() }),
-//   },
-void z;
+const uuid = z.string().uuid();
+const ticketData = z.object({ ticketId: uuid, number: z.number().int() });
+const replyData = ticketData.extend({ replyId: uuid, internal: z.boolean() });
+const fieldData = z.object({ fieldId: uuid });
+
+/**
+ * Events the ticketing service publishes. Old -> new values travel in the envelope's `changes`;
+ * `data` holds what consumers key on.
+ */
+export const ticketingEvents = defineEvents({
+  "ticket.created": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket was opened; `changes` lists every initial value.",
+    data: ticketData,
+  },
+  "ticket.updated": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket's title, description or custom field values changed.",
+    data: ticketData,
+  },
+  "ticket.status_changed": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket's status changed (solving or closing stops its SLA clock).",
+    data: ticketData.extend({ status: z.string() }),
+  },
+  "ticket.priority_changed": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket's priority changed.",
+    data: ticketData.extend({ priority: z.string() }),
+  },
+  "ticket.assigned": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket's assignee and/or team changed (either may be cleared).",
+    data: ticketData.extend({ assigneeId: uuid.nullable(), teamId: uuid.nullable() }),
+  },
+  "ticket.deleted": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket and its replies were deleted.",
+    data: ticketData,
+  },
+  "ticket.reply_added": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A public reply or internal note was added; one drafted by an API key waits for approval.",
+    data: replyData.extend({ status: z.enum(["PUBLISHED", "PENDING_APPROVAL"]) }),
+  },
+  "ticket.reply_approved": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A drafted reply was approved and published.",
+    data: replyData,
+  },
+  "ticket.reply_rejected": {
+    version: 1,
+    category: "ticket",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A drafted reply was rejected and discarded, with a reason.",
+    data: replyData.extend({ reason: z.string() }),
+  },
+  "ticket_field.created": {
+    version: 1,
+    category: "ticket_field",
+    targetType: "ticket_field",
+    producer: "ticketing",
+    description: "A custom ticket field was defined.",
+    data: fieldData,
+  },
+  "ticket_field.updated": {
+    version: 1,
+    category: "ticket_field",
+    targetType: "ticket_field",
+    producer: "ticketing",
+    description: "A custom ticket field was renamed, reordered or given other options.",
+    data: fieldData,
+  },
+  "ticket_field.deleted": {
+    version: 1,
+    category: "ticket_field",
+    targetType: "ticket_field",
+    producer: "ticketing",
+    description: "A custom ticket field was removed; its values were dropped from the tickets.",
+    data: fieldData.extend({ ticketsAffected: z.number().int() }),
+  },
+  "sla.policy_updated": {
+    version: 1,
+    category: "sla",
+    targetType: "workspace",
+    producer: "ticketing",
+    description: "A workspace's SLA policy changed; tickets opened from now on follow it.",
+    data: z.object({ workspaceId: uuid }),
+  },
+  "sla.warning": {
+    version: 1,
+    category: "sla",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket's SLA due time is near; sent once, to the recipient of the policy.",
+    data: ticketData.extend({ dueAt: z.string(), recipientUserId: uuid.nullable() }),
+  },
+  "sla.breached": {
+    version: 1,
+    category: "sla",
+    targetType: "ticket",
+    producer: "ticketing",
+    description: "A ticket passed its SLA due time unsolved; recorded once.",
+    data: ticketData.extend({ dueAt: z.string(), breachedAt: z.string() }),
+  },
+});

@@ -1,9 +1,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { countingPool } from "@support/service-kit";
 import { PrismaClient, type Prisma } from "./generated/client.js";
 
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 
+/** Statements are counted per request (logged only with LOG_SQL_STATEMENTS; see service-kit). */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  return new PrismaClient({ adapter: new PrismaPg(countingPool(databaseUrl)) });
 }

@@ -1,4 +1,4 @@
-import { unauthenticated } from "@support/errors";
+import { notFound, unauthenticated } from "@support/errors";
 import type { ApiKey, CustomRole, JoinRequest, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME } from "../domain/api-keys.js";
@@ -110,6 +110,11 @@ export const resolvers = {
     updatedAt: (role: RoleView) => iso(role.updatedAt),
   },
   Team: {
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      const team = await ctx.teams.load(ref.id);
+      if (!team) throw notFound("Team");
+      return team;
+    },
     members: (team: TeamView) => team.memberIds.map((id) => ({ __typename: "User", id })),
     createdAt: (team: TeamView) => team.createdAt.toISOString(),
     updatedAt: (team: TeamView) => team.updatedAt.toISOString(),

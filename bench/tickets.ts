@@ -1,0 +1,131 @@
+/**
+ * The ticket list at size (issue 9): a workspace with 100,000 tickets, measured through the
+ * gateway with one sequential client:
+ *
+ *   - a page of 50 (newest first) with assignee, team and creator names (identity and workspace
+ *     resolve them as batched entity references),
+ *   - a page of 50 filtered by full-text search (GIN index on the generated tsvector column).
+ *
+ *   npx tsx bench/tickets.ts                           # starts its own stack
+ *   BENCH_TICKETS=100000 BENCH_RUNS=300 npx tsx bench/tickets.ts
+ *
+ * The tickets are seeded straight into ticketing's database in one INSERT … SELECT (creating
+ * 100,000 through the API would measure the seeding, not the list); people, teams and the
+ * workspace are created through the gateway.
+ */
+import pg from "pg";
+import { graphqlOk, machine, signUp, summary, withBenchStack, type BenchStack } from "./common.js";
+
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+
+/** Where the bench stack's ticketing database is (its own stack: support_ticketing_bench on the local server). */
+function ticketingDatabaseUrl(): string {
+  return (
+    process.env.BENCH_TICKETING_DATABASE_URL ??
+    `postgresql://postgres@127.0.0.1:5432/support_ticketing${process.env.BENCH_DATABASE_SUFFIX ?? "_bench"}`
+  );
+}
+
+const WORDS = `printer login password invoice refund billing export import email phone laptop screen crash slow
+  error timeout payment card subscription upgrade downgrade account access permission report dashboard
+  chart mobile android iphone browser chrome firefox safari sync calendar meeting video audio network
+  wifi vpn server database backup restore delete archive search filter sort notification reminder`
+  .split(/\s+/)
+  .filter(Boolean);
+
+async function seed(stack: BenchStack): Promise<{ token: string; workspaceId: string; word: string }> {
+  const token = await signUp(stack.gatewayUrl, "tickets");
+  const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
+    stack.gatewayUrl,
+    "{ me { id organisation { id } } }",
+    {},
+    token,
+  );
+  const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
+    stack.gatewayUrl,
+    `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+    { input: { name: `Tickets ${Date.now()}` } },
+    token,
+  );
+  const workspaceId = createWorkspace.id;
+  const teamIds: string[] = [];
+  for (const name of ["Billing", "Technical", "Sales", "Onboarding"]) {
+    const { createTeam } = await graphqlOk<{ createTeam: { id: string } }>(
+      stack.gatewayUrl,
+      `mutation($w: ID!, $n: String!) { createTeam(workspaceId: $w, input: { name: $n }) { id } }`,
+      { w: workspaceId, n: name },
+      token,
+    );
+    teamIds.push(createTeam.id);
+  }
+  const client = new pg.Client({ connectionString: ticketingDatabaseUrl() });
+  await client.connect();
+  const started = performance.now();
+  try {
+    // Titles and descriptions of 4 and 12 words from a small vocabulary: each word matches ~1/15 of the tickets.
+    await client.query(
+      `INSERT INTO ticket (id, workspace_id, organisation_id, number, title, description, status, priority, priority_rank,
+                           creator_id, assignee_id, team_id, created_at, updated_at)
+       SELECT gen_random_uuid(), $1::uuid, $2::uuid, n,
+              (SELECT string_agg(($5::text[])[1 + ((n * 7 + k * 13) % cardinality($5::text[]))], ' ') FROM generate_series(1, 4) k),
+              (SELECT string_agg(($5::text[])[1 + ((n * 11 + k * 17) % cardinality($5::text[]))], ' ') FROM generate_series(1, 12) k),
+              (ARRAY['OPEN','PENDING','ON_HOLD','SOLVED','CLOSED']::"TicketStatus"[])[1 + n % 5],
+              (ARRAY['LOW','NORMAL','HIGH','URGENT']::"TicketPriority"[])[1 + n % 4], 1 + n % 4,
+              $3::uuid, CASE WHEN n % 3 = 0 THEN NULL ELSE $3::uuid END, ($4::uuid[])[1 + n % cardinality($4::uuid[])],
+              now() - make_interval(secs => $6::int - n), now() - make_interval(secs => $6::int - n)
+       FROM generate_series(1, $6::int) n`,
+      [workspaceId, me.me.organisation.id, me.me.id, teamIds, WORDS, TICKETS],
+    );
+    await client.query(
+      `INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES ($1, $2)
+       ON CONFLICT (workspace_id) DO UPDATE SET last_number = EXCLUDED.last_number`,
+      [workspaceId, TICKETS],
+    );
+    await client.query("ANALYZE ticket");
+  } finally {
+    await client.end();
+  }
+  process.stdout.write(`seeded ${TICKETS} tickets in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return { token, workspaceId, word: "refund" };
+}
+
+const PAGE = `query($w: ID!, $f: TicketFilter) { tickets(workspaceId: $w, first: 50, filter: $f) {
+  nodes { number title status priority assignee { firstName lastName } team { name } creator { firstName } }
+  pageInfo { hasNextPage endCursor } } }`;
+
+async function timeEach(runs: number, once: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < Math.min(20, runs); i += 1) await once(); // warm-up, not reported
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await once();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+export async function measureTickets(stack: BenchStack) {
+  const { token, workspaceId, word } = await seed(stack);
+  const page = (filter: Record<string, unknown> | null) => async () => {
+    const data = await graphqlOk<{ tickets: { nodes: Array<{ team: { name: string } | null }> } }>(
+      stack.gatewayUrl,
+      PAGE,
+      { w: workspaceId, f: filter },
+      token,
+    );
+    if (data.tickets.nodes.length !== 50) throw new Error(`expected a page of 50, got ${data.tickets.nodes.length}`);
+  };
+  const newest = summary(await timeEach(RUNS, page(null)));
+  const fullText = summary(await timeEach(RUNS, page({ text: word })));
+  return { tickets: TICKETS, runs: RUNS, newest, fullText };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await withBenchStack(async (stack) => {
+    process.stdout.write(`${machine()}\n`);
+    const result = await measureTickets(stack);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`load average after: ${machine()}\n`);
+  });
+}

@@ -1,0 +1,97 @@
+import { Prisma, type Ticket } from "./generated/client.js";
+import type { Db, Tx } from "./client.js";
+import type { Cursor, SlaState, TicketScope, TicketSort } from "../domain/tickets.js";
+
+/** Every column of `ticket` as Prisma names it, for raw queries that return whole tickets. */
+export const TICKET_COLUMNS = Prisma.sql`id, workspace_id AS "workspaceId", organisation_id AS "organisationId", number, title, description, status::text AS status,
+  priority::text AS priority, priority_rank AS "priorityRank", creator_id AS "creatorId",
+  creator_api_key_id AS "creatorApiKeyId", assignee_id AS "assigneeId", team_id AS "teamId",
+  field_values AS "fieldValues", sla_due_at AS "slaDueAt", sla_warn_at AS "slaWarnAt",
+  sla_warned_at AS "slaWarnedAt", sla_breached_at AS "slaBreachedAt", created_at AS "createdAt",
+  updated_at AS "updatedAt"`;
+
+/** The next number of a workspace; the counter row's lock serializes concurrent creations. */
+export async function nextTicketNumber(tx: Tx, workspaceId: string): Promise<number> {
+  const [row] = await tx.$queryRaw<Array<{ last_number: number }>>`
+    INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES (${workspaceId}::uuid, 1)
+    ON CONFLICT (workspace_id) DO UPDATE SET last_number = workspace_ticket_counter.last_number + 1
+    RETURNING last_number`;
+  if (!row) throw new Error("ticket counter did not answer");
+  return row.last_number;
+}
+
+export interface TicketQuery {
+  workspaceId: string;
+  scope: TicketScope;
+  statuses?: string[] | null;
+  priorities?: string[] | null;
+  assigneeId?: string | null;
+  teamId?: string | null;
+  unassigned?: boolean | null;
+  creatorId?: string | null;
+  createdFrom?: Date | null;
+  createdTo?: Date | null;
+  updatedFrom?: Date | null;
+  updatedTo?: Date | null;
+  slaState?: SlaState | null;
+  text?: string | null;
+  sort: TicketSort;
+  descending: boolean;
+  after: Cursor | null;
+  /** Rows to read: the page size plus one, to learn whether another page follows. */
+  limit: number;
+}
+
+/** The sort key's SQL; tickets without a due time sort as if due at infinity (last when ascending). */
+const SORT_KEY: Record<TicketSort, Prisma.Sql> = {
+  CREATED_AT: Prisma.sql`created_at`,
+  UPDATED_AT: Prisma.sql`updated_at`,
+  PRIORITY: Prisma.sql`priority_rank`,
+  SLA_DUE_AT: Prisma.sql`coalesce(sla_due_at, 'infinity'::timestamptz)`,
+};
+
+function cursorKey(cursor: Cursor): Prisma.Sql {
+  if (cursor.sort === "PRIORITY") return Prisma.sql`${cursor.key}::int`;
+  return cursor.key === null ? Prisma.sql`'infinity'::timestamptz` : Prisma.sql`${cursor.key}::timestamptz`;
+}
+
+/** One statement: the filtered, scoped page in a stable keyset order (sort key, then id). */
+export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]> {
+  const where: Prisma.Sql[] = [Prisma.sql`workspace_id = ${query.workspaceId}::uuid`];
+  if (!query.scope.all) {
+    where.push(
+      Prisma.sql`(assignee_id = ${query.scope.userId}::uuid OR team_id = ANY(${query.scope.teamIds}::uuid[]))`,
+    );
+  }
+  if (query.statuses?.length) where.push(Prisma.sql`status::text = ANY(${query.statuses}::text[])`);
+  if (query.priorities?.length) where.push(Prisma.sql`priority::text = ANY(${query.priorities}::text[])`);
+  if (query.assigneeId) where.push(Prisma.sql`assignee_id = ${query.assigneeId}::uuid`);
+  if (query.teamId) where.push(Prisma.sql`team_id = ${query.teamId}::uuid`);
+  if (query.unassigned === true) where.push(Prisma.sql`assignee_id IS NULL AND team_id IS NULL`);
+  if (query.unassigned === false) where.push(Prisma.sql`(assignee_id IS NOT NULL OR team_id IS NOT NULL)`);
+  if (query.creatorId) where.push(Prisma.sql`creator_id = ${query.creatorId}::uuid`);
+  if (query.createdFrom) where.push(Prisma.sql`created_at >= ${query.createdFrom}`);
+  if (query.createdTo) where.push(Prisma.sql`created_at < ${query.createdTo}`);
+  if (query.updatedFrom) where.push(Prisma.sql`updated_at >= ${query.updatedFrom}`);
+  if (query.updatedTo) where.push(Prisma.sql`updated_at < ${query.updatedTo}`);
+  if (query.slaState === "DUE_SOON")
+    where.push(
+      Prisma.sql`status NOT IN ('SOLVED', 'CLOSED') AND sla_breached_at IS NULL AND sla_warn_at <= now() AND sla_due_at > now()`,
+    );
+  if (query.slaState === "BREACHED")
+    where.push(
+      Prisma.sql`(sla_breached_at IS NOT NULL OR (sla_due_at <= now() AND status NOT IN ('SOLVED', 'CLOSED')))`,
+    );
+  if (query.text) where.push(Prisma.sql`search_vector @@ websearch_to_tsquery('english', ${query.text})`);
+  const key = SORT_KEY[query.sort];
+  if (query.after) {
+    const comparison = query.descending ? Prisma.sql`<` : Prisma.sql`>`;
+    where.push(Prisma.sql`(${key}, id) ${comparison} (${cursorKey(query.after)}, ${query.after.id}::uuid)`);
+  }
+  const direction = query.descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  return db.$queryRaw<Ticket[]>`
+    SELECT ${TICKET_COLUMNS} FROM ticket
+    WHERE ${Prisma.join(where, " AND ")}
+    ORDER BY ${key} ${direction}, id ${direction}
+    LIMIT ${query.limit}`;
+}

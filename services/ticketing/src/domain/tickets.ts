@@ -1,0 +1,115 @@
+/** Ticket rules of SPEC section 4, without I/O. */
+
+export const TICKET_STATUSES = ["OPEN", "PENDING", "ON_HOLD", "SOLVED", "CLOSED"] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export const TICKET_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;
+export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+/** Sort key of a priority: keyset pagination needs a plain comparable column. */
+export const priorityRank = (priority: TicketPriority): number => TICKET_PRIORITIES.indexOf(priority) + 1;
+
+/** Solved and closed tickets have stopped their SLA clock. */
+export const stopsSlaClock = (status: TicketStatus): boolean => status === "SOLVED" || status === "CLOSED";
+
+export type TicketAccess = "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_ME";
+
+/** Which tickets a caller sees: all, or those assigned to them (and, maybe, to their teams). */
+export type TicketScope = { all: true } | { all: false; userId: string | null; teamIds: string[] };
+
+export function ticketScope(
+  access: { ticketAccess: TicketAccess; teamIds: string[] },
+  userId: string | null,
+): TicketScope {
+  switch (access.ticketAccess) {
+    case "ALL":
+      return { all: true };
+    case "ASSIGNED_TO_ME_OR_MY_TEAMS":
+      return { all: false, userId, teamIds: access.teamIds };
+    case "ASSIGNED_TO_ME":
+      return { all: false, userId, teamIds: [] };
+  }
+}
+
+/** A ticket assigned directly to the caller is always visible (SPEC section 2). */
+export function isInScope(ticket: { assigneeId: string | null; teamId: string | null }, scope: TicketScope): boolean {
+  if (scope.all) return true;
+  if (scope.userId !== null && ticket.assigneeId === scope.userId) return true;
+  return ticket.teamId !== null && scope.teamIds.includes(ticket.teamId);
+}
+
+export interface SlaPolicyFacts {
+  hours: number | null;
+  warningLeadMinutes: number;
+}
+
+/** The due and warning times of a ticket opened at `openedAt` under `policy`; null when SLA is off. */
+export function slaTimes(policy: SlaPolicyFacts | null, openedAt: Date): { dueAt: Date; warnAt: Date } | null {
+  if (!policy || policy.hours === null) return null;
+  const dueAt = new Date(openedAt.getTime() + Math.round(policy.hours * 3_600_000));
+  const warnAt = new Date(
+    Math.max(openedAt.getTime(), dueAt.getTime() - Math.round(policy.warningLeadMinutes * 60_000)),
+  );
+  return { dueAt, warnAt };
+}
+
+/** SPEC's preset SLA hours; any other positive value is a custom one. */
+export const SLA_PRESET_HOURS = [1, 2, 4, 8, 12, 24, 48, 72, 168] as const;
+
+export type SlaRecipient = "ASSIGNEE_OR_CREATOR" | "ASSIGNEE" | "CREATOR";
+
+/** Who receives the SLA warning: the assignee, falling back to the creator, by default. */
+export function slaWarningRecipient(
+  recipient: SlaRecipient,
+  ticket: { assigneeId: string | null; creatorId: string | null },
+): string | null {
+  switch (recipient) {
+    case "ASSIGNEE_OR_CREATOR":
+      return ticket.assigneeId ?? ticket.creatorId;
+    case "ASSIGNEE":
+      return ticket.assigneeId;
+    case "CREATOR":
+      return ticket.creatorId;
+  }
+}
+
+export type SlaState = "DUE_SOON" | "BREACHED";
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 25;
+
+export const TICKET_SORTS = ["CREATED_AT", "UPDATED_AT", "PRIORITY", "SLA_DUE_AT"] as const;
+export type TicketSort = (typeof TICKET_SORTS)[number];
+
+/** The position after which the next page starts: the sort key of the last row, then its id. */
+export interface Cursor {
+  sort: TicketSort;
+  /** ISO time or priority rank; null for rows without a due time (sorted last). */
+  key: string | number | null;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString("base64url");
+}
+
+/** Null for anything that is not a cursor of this sort (the caller answers BAD_USER_INPUT). */
+export function decodeCursor(value: string, sort: TicketSort): Cursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
+    if (!Array.isArray(parsed) || parsed.length !== 3) return null;
+    const [cursorSort, key, id] = parsed as unknown[];
+    if (cursorSort !== sort || typeof id !== "string" || !UUID.test(id)) return null;
+    if (sort === "PRIORITY" ? typeof key !== "number" : !(key === null || isIsoTime(key))) return null;
+    if (sort !== "SLA_DUE_AT" && key === null) return null;
+    return { sort, key: key as string | number | null, id };
+  } catch {
+    return null;
+  }
+}
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string): boolean => UUID.test(value);
+
+function isIsoTime(value: unknown): value is string {
+  return typeof value === "string" && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value);
+}

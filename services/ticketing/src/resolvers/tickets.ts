@@ -1,0 +1,394 @@
+import { z } from "zod";
+import { badUserInput, invalidInput, notFound } from "@support/errors";
+import { diffFields, type FieldChange } from "@support/events";
+import { descriptionText, singleLineText } from "@support/validation";
+import type { TicketingContext } from "../context.js";
+import type { Tx } from "../db/client.js";
+import type { Prisma, Ticket } from "../db/generated/client.js";
+import { findTickets, nextTicketNumber, TICKET_COLUMNS } from "../db/tickets.js";
+import { applyFieldValues, type FieldDefinition, type FieldValueInput, type StoredValue } from "../domain/fields.js";
+import {
+  decodeCursor,
+  DEFAULT_PAGE_SIZE,
+  encodeCursor,
+  MAX_PAGE_SIZE,
+  priorityRank,
+  slaTimes,
+  stopsSlaClock,
+  TICKET_PRIORITIES,
+  TICKET_SORTS,
+  TICKET_STATUSES,
+  type TicketPriority,
+  type TicketSort,
+  type TicketStatus,
+} from "../domain/tickets.js";
+import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
+import { actorUserId, requirePermission, visibleTicket, workspaceAccess } from "./access.js";
+
+export const ticketTitle = singleLineText({ max: 200 });
+const uuid = z.string().uuid("must be an id");
+const fieldValueInput = z.object({
+  fieldId: z.string(),
+  text: z.string().nullish(),
+  number: z.number().nullish(),
+  boolean: z.boolean().nullish(),
+  date: z.string().nullish(),
+  option: z.string().nullish(),
+});
+const fieldValues = z.array(fieldValueInput).max(100, "at most 100 values at once");
+
+const createInput = z.object({
+  title: ticketTitle,
+  description: descriptionText().nullish(),
+  priority: z.enum(TICKET_PRIORITIES).nullish(),
+  assigneeId: uuid.nullish(),
+  teamId: uuid.nullish(),
+  fieldValues: fieldValues.nullish(),
+});
+const updateInput = z.object({
+  title: ticketTitle.nullish(),
+  description: descriptionText().nullish(),
+  fieldValues: fieldValues.nullish(),
+});
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  return parsed.data;
+}
+
+const storedValues = (ticket: Pick<Ticket, "fieldValues">): Record<string, StoredValue> =>
+  (ticket.fieldValues ?? {}) as Record<string, StoredValue>;
+
+async function fieldDefinitions(ctx: TicketingContext, workspaceId: string): Promise<Map<string, FieldDefinition>> {
+  const fields = await ctx.fields.load(workspaceId);
+  return new Map(fields.map((f) => [f.id, f]));
+}
+
+async function checkedFieldValues(
+  ctx: TicketingContext,
+  workspaceId: string,
+  current: Record<string, StoredValue>,
+  inputs: FieldValueInput[],
+): Promise<Record<string, StoredValue>> {
+  const result = applyFieldValues(current, inputs, await fieldDefinitions(ctx, workspaceId));
+  if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }]);
+  return result.values;
+}
+
+/** An assignee must be a member of the ticket's workspace and a team an active team of it. */
+async function checkAssignment(
+  ctx: TicketingContext,
+  workspaceId: string,
+  assigneeId: string | null,
+  teamId: string | null,
+): Promise<void> {
+  if (!assigneeId && !teamId) return;
+  const found = await ctx.assignees.check(workspaceId, assigneeId ? [assigneeId] : [], teamId ? [teamId] : []);
+  if (assigneeId && !found.memberIds.includes(assigneeId))
+    throw badUserInput("assigneeId: not a member of this workspace", "assigneeId");
+  if (teamId && !found.activeTeamIds.includes(teamId))
+    throw badUserInput("teamId: not an active team of this workspace", "teamId");
+}
+
+/** Re-reads a ticket under a row lock: concurrent edits serialize and events carry the values replaced. */
+async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
+  const [ticket] = await tx.$queryRaw<Ticket[]>`SELECT ${TICKET_COLUMNS} FROM ticket WHERE id = ${id}::uuid FOR UPDATE`;
+  if (!ticket) throw notFound("Ticket");
+  return ticket;
+}
+
+export async function createTicket(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
+  const { access } = await workspaceAccess(ctx, args.workspaceId);
+  requirePermission(access, "tickets:create");
+  const input = parse(createInput, args.input);
+  const assigneeId = input.assigneeId ?? null;
+  const teamId = input.teamId ?? null;
+  if (assigneeId || teamId) requirePermission(access, "tickets:assign");
+  if (input.fieldValues?.length) requirePermission(access, "ticket_fields:edit_values");
+  const values = input.fieldValues?.length
+    ? await checkedFieldValues(ctx, args.workspaceId, {}, input.fieldValues)
+    : {};
+  await checkAssignment(ctx, args.workspaceId, assigneeId, teamId);
+  const priority: TicketPriority = input.priority ?? "NORMAL";
+  const policy = await ctx.db.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } });
+  // The counter row's lock is taken last and held only for the insert: concurrent creations queue there.
+  return ctx.db.$transaction(
+    async (tx) => {
+      const number = await nextTicketNumber(tx, args.workspaceId);
+      const openedAt = new Date();
+      const sla = slaTimes(policy, openedAt);
+      const ticket = await tx.ticket.create({
+        data: {
+          workspaceId: args.workspaceId,
+          organisationId: access.organisationId,
+          number,
+          title: input.title,
+          description: input.description ?? "",
+          priority,
+          priorityRank: priorityRank(priority),
+          creatorId: actorUserId(ctx),
+          creatorApiKeyId: ctx.actor.kind === "apiKey" ? ctx.actor.apiKeyId : null,
+          assigneeId,
+          teamId,
+          fieldValues: values,
+          slaDueAt: sla?.dueAt ?? null,
+          slaWarnAt: sla?.warnAt ?? null,
+          createdAt: openedAt,
+        },
+      });
+      const initial: FieldChange[] = (
+        ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const
+      ).map((field) => ({ field, old: null, new: ticket[field] }));
+      initial.push({ field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null });
+      await publish(
+        tx,
+        ticketingEvent("ticket.created", scopeOf(ticket), ctx.actor, ticketTarget(ticket), initial, {
+          ticketId: ticket.id,
+          number: ticket.number,
+        }),
+      );
+      return ticket;
+    },
+    // Waiting for a pooled connection or the counter's lock is queueing, not failure.
+    { maxWait: 10_000, timeout: 20_000 },
+  );
+}
+
+const scopeOf = (ticket: Ticket) => ({
+  workspaceId: ticket.workspaceId,
+  organisationId: ticket.organisationId,
+});
+
+export async function updateTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
+  const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
+  const input = parse(updateInput, args.input);
+  const editsText = Boolean(input.title) || typeof input.description === "string";
+  const editsValues = Array.isArray(input.fieldValues);
+  if (editsText || !editsValues) requirePermission(access, "tickets:edit");
+  if (editsValues) requirePermission(access, "ticket_fields:edit_values");
+  const definitions = input.fieldValues?.length ? await fieldDefinitions(ctx, loaded.workspaceId) : null;
+  return ctx.db.$transaction(async (tx) => {
+    const before = await lockTicket(tx, loaded.id);
+    let values = storedValues(before);
+    if (input.fieldValues?.length && definitions) {
+      const result = applyFieldValues(values, input.fieldValues, definitions);
+      if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }]);
+      values = result.values;
+    }
+    const next = {
+      title: input.title ?? before.title,
+      description: input.description ?? before.description,
+      fieldValues: values,
+    };
+    const changes = diffFields(
+      { title: before.title, description: before.description, fieldValues: storedValues(before) },
+      next,
+      ["title", "description", "fieldValues"],
+    );
+    if (changes.length === 0) return before;
+    const ticket = await tx.ticket.update({
+      where: { id: before.id },
+      data: { ...next, fieldValues: values as Prisma.InputJsonObject },
+    });
+    await publish(
+      tx,
+      ticketingEvent("ticket.updated", scopeOf(ticket), ctx.actor, ticketTarget(ticket), changes, {
+        ticketId: ticket.id,
+        number: ticket.number,
+      }),
+    );
+    return ticket;
+  });
+}
+
+export async function changeTicketStatus(args: { id: string; status: string }, ctx: TicketingContext) {
+  const status = args.status as TicketStatus;
+  if (!TICKET_STATUSES.includes(status)) throw badUserInput(`status: unknown status ${args.status}`, "status");
+  const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
+  const permissionFor = (from: TicketStatus) =>
+    stopsSlaClock(status) || stopsSlaClock(from) ? "tickets:close" : "tickets:edit";
+  requirePermission(access, permissionFor(loaded.status));
+  return ctx.db.$transaction(async (tx) => {
+    const before = await lockTicket(tx, loaded.id);
+    requirePermission(access, permissionFor(before.status));
+    if (before.status === status) return before;
+    const ticket = await tx.ticket.update({ where: { id: before.id }, data: { status } });
+    await publish(
+      tx,
+      ticketingEvent(
+        "ticket.status_changed",
+        scopeOf(ticket),
+        ctx.actor,
+        ticketTarget(ticket),
+        [{ field: "status", old: before.status, new: status }],
+        { ticketId: ticket.id, number: ticket.number, status },
+      ),
+    );
+    return ticket;
+  });
+}
+
+export async function changeTicketPriority(args: { id: string; priority: string }, ctx: TicketingContext) {
+  const priority = args.priority as TicketPriority;
+  if (!TICKET_PRIORITIES.includes(priority))
+    throw badUserInput(`priority: unknown priority ${args.priority}`, "priority");
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
+  return ctx.db.$transaction(async (tx) => {
+    const before = await lockTicket(tx, loaded.id);
+    if (before.priority === priority) return before;
+    const ticket = await tx.ticket.update({
+      where: { id: before.id },
+      data: { priority, priorityRank: priorityRank(priority) },
+    });
+    await publish(
+      tx,
+      ticketingEvent(
+        "ticket.priority_changed",
+        scopeOf(ticket),
+        ctx.actor,
+        ticketTarget(ticket),
+        [{ field: "priority", old: before.priority, new: priority }],
+        { ticketId: ticket.id, number: ticket.number, priority },
+      ),
+    );
+    return ticket;
+  });
+}
+
+export async function assignTicket(
+  args: { id: string; assigneeId?: string | null; teamId?: string | null },
+  ctx: TicketingContext,
+) {
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
+  const ids = parse(z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() }), {
+    assigneeId: args.assigneeId,
+    teamId: args.teamId,
+  });
+  const assigneeId = ids.assigneeId ?? null;
+  const teamId = ids.teamId ?? null;
+  await checkAssignment(ctx, loaded.workspaceId, assigneeId, teamId);
+  return ctx.db.$transaction(async (tx) => {
+    const before = await lockTicket(tx, loaded.id);
+    const changes = diffFields(before, { assigneeId, teamId }, ["assigneeId", "teamId"]);
+    if (changes.length === 0) return before;
+    const ticket = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId, teamId } });
+    await publish(
+      tx,
+      ticketingEvent("ticket.assigned", scopeOf(ticket), ctx.actor, ticketTarget(ticket), changes, {
+        ticketId: ticket.id,
+        number: ticket.number,
+        assigneeId,
+        teamId,
+      }),
+    );
+    return ticket;
+  });
+}
+
+export async function deleteTicket(args: { id: string }, ctx: TicketingContext): Promise<string> {
+  const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:delete");
+  return ctx.db.$transaction(async (tx) => {
+    const before = await lockTicket(tx, loaded.id);
+    await tx.ticket.delete({ where: { id: before.id } });
+    await publish(
+      tx,
+      ticketingEvent(
+        "ticket.deleted",
+        scopeOf(before),
+        ctx.actor,
+        ticketTarget(before),
+        (["title", "status", "priority", "assigneeId", "teamId"] as const).map((field) => ({
+          field,
+          old: before[field],
+          new: null,
+        })),
+        { ticketId: before.id, number: before.number },
+      ),
+    );
+    return before.id;
+  });
+}
+
+export async function getTicket(args: { id: string }, ctx: TicketingContext): Promise<Ticket> {
+  return (await visibleTicket(ctx, args.id, "tickets:view")).ticket;
+}
+
+const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" });
+const listArgs = z.object({
+  filter: z
+    .object({
+      status: z.array(z.enum(TICKET_STATUSES)).nullish(),
+      priority: z.array(z.enum(TICKET_PRIORITIES)).nullish(),
+      assigneeId: uuid.nullish(),
+      teamId: uuid.nullish(),
+      unassigned: z.boolean().nullish(),
+      creatorId: uuid.nullish(),
+      createdFrom: isoTime.nullish(),
+      createdTo: isoTime.nullish(),
+      updatedFrom: isoTime.nullish(),
+      updatedTo: isoTime.nullish(),
+      slaState: z.enum(["DUE_SOON", "BREACHED"]).nullish(),
+      text: singleLineText({ max: 200 }).nullish(),
+    })
+    .nullish(),
+  sort: z.enum(TICKET_SORTS).nullish(),
+  direction: z.enum(["ASC", "DESC"]).nullish(),
+  first: z.number().int().min(1, "must be at least 1").max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).nullish(),
+  after: z.string().max(500).nullish(),
+});
+
+const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+
+export async function listTickets(args: Record<string, unknown> & { workspaceId: string }, ctx: TicketingContext) {
+  const { access, scope } = await workspaceAccess(ctx, args.workspaceId);
+  requirePermission(access, "tickets:list");
+  const { filter, ...page } = parse(listArgs, args);
+  const sort: TicketSort = page.sort ?? "CREATED_AT";
+  const descending = (page.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
+  const first = page.first ?? DEFAULT_PAGE_SIZE;
+  const after = page.after ? decodeCursor(page.after, sort) : null;
+  if (page.after && !after) throw badUserInput("after: not a cursor of this sort", "after");
+  const rows = await findTickets(ctx.db, {
+    workspaceId: args.workspaceId,
+    scope,
+    statuses: filter?.status,
+    priorities: filter?.priority,
+    assigneeId: filter?.assigneeId,
+    teamId: filter?.teamId,
+    unassigned: filter?.unassigned,
+    creatorId: filter?.creatorId,
+    createdFrom: date(filter?.createdFrom),
+    createdTo: date(filter?.createdTo),
+    updatedFrom: date(filter?.updatedFrom),
+    updatedTo: date(filter?.updatedTo),
+    slaState: filter?.slaState,
+    text: filter?.text || null,
+    sort,
+    descending,
+    after,
+    limit: first + 1,
+  });
+  const nodes = rows.slice(0, first);
+  for (const ticket of nodes) ctx.tickets.prime(ticket.id, ticket);
+  const last = nodes.at(-1);
+  const key = (ticket: Ticket): string | number | null => {
+    switch (sort) {
+      case "CREATED_AT":
+        return ticket.createdAt.toISOString();
+      case "UPDATED_AT":
+        return ticket.updatedAt.toISOString();
+      case "PRIORITY":
+        return ticket.priorityRank;
+      case "SLA_DUE_AT":
+        return ticket.slaDueAt?.toISOString() ?? null;
+    }
+  };
+  return {
+    nodes,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      endCursor: last ? encodeCursor({ sort, key: key(last), id: last.id }) : null,
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Logger } from "@support/logger";
+import type { Db, Tx } from "../db/client.js";
+import type { Ticket } from "../db/generated/client.js";
+import { TICKET_COLUMNS } from "../db/tickets.js";
+import { slaWarningRecipient, type SlaRecipient } from "../domain/tickets.js";
+import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
+
+/** How many due timers one claim takes; the rest wait for the next round. */
+const BATCH = 100;
+
+/**
+ * Durable SLA timers (SPEC section 4). The timers are the tickets' own `sla_warn_at` / `sla_due_at`
+ * columns: nothing to schedule, nothing lost on a restart. Any instance claims due rows with
+ * `FOR UPDATE SKIP LOCKED` and, in the same transaction, marks them (`sla_warned_at`,
+ * `sla_breached_at`) and writes the event to the outbox — so with two instances each warning
+ * and breach still fires exactly once, and a crash before commit leaves the timer due.
+ */
+export async function fireDueSlaTimers(db: Db, now = new Date()): Promise<{ warnings: number; breaches: number }> {
+  const warnings = await db.$transaction((tx) => fire(tx, "warning", now));
+  const breaches = await db.$transaction((tx) => fire(tx, "breach", now));
+  return { warnings, breaches };
+}
+
+async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<number> {
+  const due =
+    kind === "warning"
+      ? await tx.$queryRaw<Ticket[]>`
+          SELECT ${TICKET_COLUMNS} FROM ticket
+          WHERE sla_warn_at <= ${now} AND sla_warned_at IS NULL AND sla_breached_at IS NULL
+            AND status NOT IN ('SOLVED', 'CLOSED')
+          ORDER BY sla_warn_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`
+      : await tx.$queryRaw<Ticket[]>`
+          SELECT ${TICKET_COLUMNS} FROM ticket
+          WHERE sla_due_at <= ${now} AND sla_breached_at IS NULL AND status NOT IN ('SOLVED', 'CLOSED')
+          ORDER BY sla_due_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+  if (due.length === 0) return 0;
+  const policies = await tx.slaPolicy.findMany({
+    where: { workspaceId: { in: [...new Set(due.map((t) => t.workspaceId))] } },
+  });
+  const recipientRule = new Map(policies.map((p) => [p.workspaceId, p.recipient as SlaRecipient]));
+  for (const ticket of due) {
+    const scope = { workspaceId: ticket.workspaceId, organisationId: ticket.organisationId };
+    const dueAt = ticket.slaDueAt?.toISOString() ?? now.toISOString();
+    if (kind === "warning") {
+      await tx.ticket.update({ where: { id: ticket.id }, data: { slaWarnedAt: now, updatedAt: ticket.updatedAt } });
+      const recipientUserId = slaWarningRecipient(
+        recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR",
+        ticket,
+      );
+      await publish(
+        tx,
+        ticketingEvent(
+          "sla.warning",
+          scope,
+          "system",
+          ticketTarget(ticket),
+          [{ field: "slaWarnedAt", old: null, new: now.toISOString() }],
+          { ticketId: ticket.id, number: ticket.number, dueAt, recipientUserId },
+        ),
+      );
+    } else {
+      await tx.ticket.update({
+        where: { id: ticket.id },
+        // A breach found before its warning was sent makes the warning moot.
+        data: { slaBreachedAt: now, slaWarnedAt: ticket.slaWarnedAt ?? now, updatedAt: ticket.updatedAt },
+      });
+      await publish(
+        tx,
+        ticketingEvent(
+          "sla.breached",
+          scope,
+          "system",
+          ticketTarget(ticket),
+          [{ field: "slaBreachedAt", old: null, new: now.toISOString() }],
+          { ticketId: ticket.id, number: ticket.number, dueAt, breachedAt: now.toISOString() },
+        ),
+      );
+    }
+  }
+  return due.length;
+}
+
+/** Claims due timers every `intervalMs` until stopped; a failed round is logged and retried next time. */
+export function startSlaTimers(db: Db, logger: Logger, intervalMs: number): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const round = async () => {
+    try {
+      const fired = await fireDueSlaTimers(db);
+      if (fired.warnings || fired.breaches) logger.info(fired, "SLA timers fired");
+    } catch (error) {
+      logger.error({ err: error }, "SLA timer round failed; retrying next round");
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = round().finally(schedule);
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

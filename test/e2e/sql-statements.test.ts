@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { createWorkspace, eventually, graphqlOk, signUp, testStack, type SignedUpUser } from "../harness/stack.js";
+import { invitePerson, type Person } from "../harness/people.js";
+import { setPlan } from "../harness/workspace.js";
+import { createTicket } from "../harness/ticketing.js";
+
+/**
+ * Issue 9: a page of tickets with assignee, team and creator names costs a bounded number of SQL
+ * statements in every subgraph, whatever the page size. The services of the test stack log each
+ * request's statement count (LOG_SQL_STATEMENTS, counted by service-kit's countingPool); the
+ * gateway forwards our request id to every subgraph call, so the sum per service is exact.
+ */
+const SERVICES = ["identity", "workspace", "ticketing"] as const;
+const PAGE = `query($w: ID!, $n: Int) { tickets(workspaceId: $w, first: $n) {
+  nodes { number title assignee { firstName lastName } team { name } creator { firstName email } } } }`;
+
+function statementsOf(requestId: string): Record<(typeof SERVICES)[number], { requests: number; statements: number }> {
+  const stack = testStack();
+  const logDir = new URL(`../../.local/logs${stack.databaseSuffix}/`, import.meta.url);
+  const counts = Object.fromEntries(SERVICES.map((s) => [s, { requests: 0, statements: 0 }])) as ReturnType<
+    typeof statementsOf
+  >;
+  for (const service of SERVICES) {
+    for (const line of readFileSync(new URL(`${service}.log`, logDir), "utf8").split("\n")) {
+      if (!line.includes(requestId) || !line.includes('"sql statements"')) continue;
+      const entry = JSON.parse(line) as { reqId: string; sqlStatements: number };
+      if (entry.reqId !== requestId) continue;
+      counts[service].requests += 1;
+      counts[service].statements += entry.sqlStatements;
+    }
+  }
+  return counts;
+}
+
+let owner: SignedUpUser;
+let workspaceId: string;
+
+beforeAll(async () => {
+  owner = await signUp();
+  workspaceId = await createWorkspace(owner.token, `Statements ${Date.now()}`);
+  await setPlan(owner, workspaceId, { seats: 20 });
+  const agents: Person[] = [];
+  for (let i = 0; i < 4; i += 1) agents.push(await invitePerson(owner, [{ workspaceId, role: "MEMBER" }]));
+  const teams: string[] = [];
+  for (const name of ["Billing", "Tech", "Sales"]) {
+    const team = await graphqlOk<{ createTeam: { id: string } }>(
+      `mutation($w: ID!, $n: String!) { createTeam(workspaceId: $w, input: { name: $n }) { id } }`,
+      { token: owner.token, variables: { w: workspaceId, n: name } },
+    );
+    teams.push(team.createTeam.id);
+  }
+  for (let i = 0; i < 55; i += 1) {
+    await createTicket(owner.token, workspaceId, {
+      title: `Ticket ${i}`,
+      assigneeId: [...agents.map((a) => a.userId), owner.userId][i % 5],
+      teamId: teams[i % 3],
+    });
+  }
+}, 300_000);
+
+describe("SQL statements per subgraph for a page of tickets with names", () => {
+  test("a page of 10 and a page of 50 cost the same number of statements in each subgraph", async () => {
+    const measure = async (size: number) => {
+      const requestId = randomUUID();
+      const data = await graphqlOk<{
+        tickets: { nodes: Array<{ assignee: { firstName: string }; team: { name: string } }> };
+      }>(PAGE, { token: owner.token, variables: { w: workspaceId, n: size }, headers: { "x-request-id": requestId } });
+      expect(data.tickets.nodes).toHaveLength(size);
+      expect(data.tickets.nodes.every((t) => t.assignee.firstName && t.team.name)).toBe(true);
+      // Log lines reach the files a moment after the answer.
+      return eventually(
+        async () => {
+          const counts = statementsOf(requestId);
+          return SERVICES.every((s) => counts[s].requests > 0) ? counts : undefined;
+        },
+        10_000,
+        `log lines of request ${requestId}`,
+      );
+    };
+    const ten = await measure(10);
+    const fifty = await measure(50);
+    process.stdout.write(`SQL statements, page of 10: ${JSON.stringify(ten)}\npage of 50: ${JSON.stringify(fifty)}\n`);
+    for (const service of SERVICES) {
+      expect({ service, ...fifty[service] }).toEqual({ service, ...ten[service] });
+      expect(ten[service].statements).toBeGreaterThan(0);
+    }
+  }, 60_000);
+});

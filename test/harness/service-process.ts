@@ -58,6 +58,7 @@ export async function startService(service: Service, overrides: Record<string, s
       ACTOR_CONTEXT_SECRET: stack.actorContextSecret,
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
       LOG_LEVEL: "info",
+      ...(service === "billing" ? stack.stripe.env : {}),
       ...overrides,
     },
     stdio: ["ignore", "pipe", "pipe"],

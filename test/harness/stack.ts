@@ -9,6 +9,8 @@ export interface TestStack {
   postgresServerUrl: string;
   databaseSuffix: string;
   actorContextSecret: string;
+  /** Billing's Stripe: the stand-in's URL and the webhook signing secret (tests sign their own). */
+  stripe: { standInUrl: string | null; webhookSecret: string; env: Record<string, string> };
 }
 
 export const STACK_FILE = new URL(

@@ -101,7 +101,9 @@ function intParam(body: Record<string, unknown>, name: string): number | undefin
 function metadataParam(body: Record<string, unknown>, name = "metadata"): Record<string, string> {
   const value = body[name];
   if (typeof value !== "object" || value === null) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }
 
 const escapeHtml = (text: string) =>
@@ -251,7 +253,13 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
     if (!session) throw missing("checkout session", sessionId);
     if (session.status !== "open") return session;
     if (!session.customer) {
-      const customer = { id: newId("cus"), object: "customer", email: session.customer_email ?? null, created: now(), metadata: {} };
+      const customer = {
+        id: newId("cus"),
+        object: "customer",
+        email: session.customer_email ?? null,
+        created: now(),
+        metadata: {},
+      };
       customers.set(customer.id, customer);
       session.customer = customer.id;
     }
@@ -287,7 +295,8 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
               return reply.code(400).send({
                 error: {
                   type: "idempotency_error",
-                  message: "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                  message:
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
                 },
               });
             }
@@ -487,7 +496,8 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
 
   app.post("/_stand-in/failure", async (request) => {
     const mode = (request.body as { mode?: FailureMode } | undefined)?.mode;
-    if (mode !== "none" && mode !== "http500" && mode !== "unreachable") return { error: "mode: none | http500 | unreachable" };
+    if (mode !== "none" && mode !== "http500" && mode !== "unreachable")
+      return { error: "mode: none | http500 | unreachable" };
     failureMode = mode;
     return { mode };
   });
@@ -505,7 +515,11 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
       .filter((recorded) => {
         if (!subscription) return true;
         const object = (recorded.event.data as { object: Record<string, unknown> }).object;
-        return object.id === subscription || object.subscription === subscription || JSON.stringify(object).includes(subscription);
+        return (
+          object.id === subscription ||
+          object.subscription === subscription ||
+          JSON.stringify(object).includes(subscription)
+        );
       })
       .map((recorded) => ({ ...recorded.event, delivered: recorded.delivered }));
   });

@@ -36,16 +36,6 @@ async function ownerWithWorkspace(name = "Billing") {
   return { owner, workspaceId };
 }
 
-async function subscriptionIdOf(workspaceId: string): Promise<string> {
-  const rows = await billingDb<{ stripe_subscription_id: string | null }>(
-    "SELECT stripe_subscription_id FROM billing_account WHERE workspace_id = $1",
-    [workspaceId],
-  );
-  const id = rows[0]?.stripe_subscription_id;
-  if (!id) throw new Error("no subscription");
-  return id;
-}
-
 describe("checkout and webhooks", () => {
   test("a new workspace is on a BASIC trial with a trial end", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace();
@@ -179,9 +169,7 @@ describe("checkout and webhooks", () => {
     const ids = ["evt_forged_missing", "evt_forged_wrong", "evt_forged_stale"];
     expect(await postWebhook(forged(ids[0] as string), null)).toBe(400);
     expect(await postWebhook(forged(ids[1] as string), { secret: "whsec_not_the_right_secret" })).toBe(400);
-    expect(await postWebhook(forged(ids[2] as string), { timestamp: Math.floor(Date.now() / 1000) - 3600 })).toBe(
-      400,
-    );
+    expect(await postWebhook(forged(ids[2] as string), { timestamp: Math.floor(Date.now() / 1000) - 3600 })).toBe(400);
     const stored = await billingDb<{ count: string }>("SELECT count(*) FROM stripe_event WHERE id = ANY($1)", [ids]);
     expect(Number(stored[0]?.count)).toBe(0);
     expect(await billingOf(owner.token, workspaceId)).toEqual(before);
@@ -222,7 +210,12 @@ describe("checkout and webhooks", () => {
       { token: owner.token, variables: { w: workspaceId } },
     );
     expect(result.errors).toBeUndefined();
-    const billing = await billingEventually(owner.token, workspaceId, (b) => b.cancelAtPeriodEnd, "cancel at period end");
+    const billing = await billingEventually(
+      owner.token,
+      workspaceId,
+      (b) => b.cancelAtPeriodEnd,
+      "cancel at period end",
+    );
     expect(billing).toMatchObject({ plan: "PRO", status: "ACTIVE", cancelAtPeriodEnd: true });
   });
 

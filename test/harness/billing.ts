@@ -165,7 +165,7 @@ export async function publishWorkspaceEvent(
   workspaceId: string,
   organisationId: string,
   data: Record<string, unknown> = {},
-): Promise<void> {
+): Promise<string> {
   const kafka = new Kafka({ clientId: "billing-test", brokers: testStack().kafkaBrokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
@@ -182,7 +182,11 @@ export async function publishWorkspaceEvent(
       changes: [],
       data,
     };
-    await producer.send({ topic: "workspace.events", messages: [{ key: workspaceId, value: JSON.stringify(envelope) }] });
+    await producer.send({
+      topic: "workspace.events",
+      messages: [{ key: workspaceId, value: JSON.stringify(envelope) }],
+    });
+    return envelope.id;
   } finally {
     await producer.disconnect();
   }

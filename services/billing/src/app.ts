@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { createServiceRuntime, PermissionsClient, WorkspacePeopleClient, type ServiceRuntime } from "@support/service-kit";
+import {
+  createServiceRuntime,
+  PermissionsClient,
+  WorkspacePeopleClient,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";

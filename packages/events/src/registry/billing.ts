@@ -49,7 +49,8 @@ export const billingEvents = defineEvents({
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The billing period, trial end or cancel-at-period-end changed (periodEnd, trialEnd, cancelAtPeriodEnd).",
+    description:
+      "The billing period, trial end or cancel-at-period-end changed (periodEnd, trialEnd, cancelAtPeriodEnd).",
     data: z.object({ periodEnd: instant, trialEnd: instant, cancelAtPeriodEnd: z.boolean() }),
   },
 });

@@ -96,7 +96,14 @@ function changeEvents(
   const events: EventEnvelope[] = [];
   const plan = pick("plan");
   if (plan.length) {
-    events.push(createEvent({ ...base, type: "billing.plan_changed", changes: plan, data: { plan: next.plan, seats: next.seats } }));
+    events.push(
+      createEvent({
+        ...base,
+        type: "billing.plan_changed",
+        changes: plan,
+        data: { plan: next.plan, seats: next.seats },
+      }),
+    );
   }
   const seats = pick("seats");
   if (seats.length) {
@@ -104,7 +111,9 @@ function changeEvents(
   }
   const status = pick("status");
   if (status.length) {
-    events.push(createEvent({ ...base, type: "billing.status_changed", changes: status, data: { status: next.status } }));
+    events.push(
+      createEvent({ ...base, type: "billing.status_changed", changes: status, data: { status: next.status } }),
+    );
   }
   const period = pick("periodEnd", "trialEnd", "cancelAtPeriodEnd");
   if (period.length) {

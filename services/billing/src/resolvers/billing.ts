@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, conflict, forbidden, invalidInput, notFound } from "@support/errors";
+import { badUserInput, conflict, forbidden, invalidInput, notFound, unauthenticated } from "@support/errors";
 import type { BillingContext } from "../context.js";
 import type { BillingAccount } from "../db/generated/client.js";
 import { MAX_SEATS, PLANS, minimumSeats, type Plan } from "../domain/subscription.js";
@@ -24,13 +24,17 @@ const checkoutInput = z.object({
 });
 const portalInput = z.object({ workspaceId, returnUrl });
 const seatsInput = z.object({ workspaceId, seats });
-const cancelInput = z.object({ workspaceId });
 
-/** Parses input; a malformed workspace id is a workspace that does not exist. */
+/** A malformed workspace id is a workspace that does not exist. */
+function workspaceIdOf(args: unknown): string {
+  const parsed = z.object({ workspaceId }).safeParse(args);
+  if (!parsed.success) throw notFound("Workspace");
+  return parsed.data.workspaceId;
+}
+
 function parse<T>(schema: z.ZodType<T>, args: unknown): T {
   const parsed = schema.safeParse(args);
   if (parsed.success) return parsed.data;
-  if (parsed.error.issues.some((issue) => issue.path[0] === "workspaceId")) throw notFound("Workspace");
   throw invalidInput(parsed.error.issues);
 }
 
@@ -38,8 +42,9 @@ function parse<T>(schema: z.ZodType<T>, args: unknown): T {
  * Owner-only (`billing:manage`, SPEC section 2), and only people: API keys never manage billing.
  * Answers the account, which exists for every workspace the caller can see.
  */
-async function requireOwner(ctx: BillingContext, id: string): Promise<BillingAccount> {
-  if (ctx.actor.kind === "anonymous") throw notFound("Workspace");
+async function requireOwner(ctx: BillingContext, args: unknown): Promise<BillingAccount> {
+  if (ctx.actor.kind === "anonymous") throw unauthenticated();
+  const id = workspaceIdOf(args);
   const access = await ctx.permissions.forWorkspace(id);
   if (ctx.actor.kind !== "user" || !access.permissions.includes("billing:manage")) {
     throw forbidden("Only the workspace owner can manage billing");
@@ -67,7 +72,7 @@ const stamp = (account: BillingAccount) => account.updatedAt.toISOString();
 export const billingResolvers = {
   Workspace: {
     billing: async (workspace: { id: string }, _: unknown, ctx: BillingContext) => {
-      if (ctx.actor.kind === "anonymous") throw notFound("Workspace");
+      if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await ctx.permissions.require(workspace.id, "billing:view");
       return ctx.db.billingAccount.findUnique({ where: { workspaceId: workspace.id } });
     },
@@ -83,8 +88,8 @@ export const billingResolvers = {
      * gets the same session, and a new one is made once the account has changed.
      */
     startCheckout: async (_: unknown, args: unknown, ctx: BillingContext) => {
+      const account = await requireOwner(ctx, args);
       const input = parse(checkoutInput, args);
-      const account = await requireOwner(ctx, input.workspaceId);
       if (account.stripeSubscriptionId && account.status !== "CANCELED") {
         throw conflict("The workspace already has a subscription; change its seats or use the billing portal");
       }
@@ -109,8 +114,8 @@ export const billingResolvers = {
       return { url };
     },
     openBillingPortal: async (_: unknown, args: unknown, ctx: BillingContext) => {
+      const account = await requireOwner(ctx, args);
       const input = parse(portalInput, args);
-      const account = await requireOwner(ctx, input.workspaceId);
       if (!account.stripeCustomerId) throw conflict("The workspace has no subscription yet; start a checkout first");
       const url = await ctx.stripe.createPortalSession({
         customerId: account.stripeCustomerId,
@@ -126,8 +131,8 @@ export const billingResolvers = {
       return { url };
     },
     changeSeats: async (_: unknown, args: unknown, ctx: BillingContext) => {
+      const account = await requireOwner(ctx, args);
       const input = parse(seatsInput, args);
-      const account = await requireOwner(ctx, input.workspaceId);
       if (!account.stripeSubscriptionId || account.status === "CANCELED") {
         throw conflict("The workspace has no active subscription; start a checkout first");
       }
@@ -145,8 +150,7 @@ export const billingResolvers = {
       return account;
     },
     cancelSubscription: async (_: unknown, args: unknown, ctx: BillingContext) => {
-      const input = parse(cancelInput, args);
-      const account = await requireOwner(ctx, input.workspaceId);
+      const account = await requireOwner(ctx, args);
       if (!account.stripeSubscriptionId || account.status === "CANCELED") {
         throw conflict("The workspace has no active subscription to cancel");
       }

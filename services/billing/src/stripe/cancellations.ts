@@ -30,7 +30,9 @@ export function createCancellationWorker(options: { db: Db; stripe: BillingStrip
           ORDER BY requested_at LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING workspace_id, subscription_id, attempts`;
       const row = rows[0];
-      return row ? { workspaceId: row.workspace_id, subscriptionId: row.subscription_id, attempts: row.attempts } : null;
+      return row
+        ? { workspaceId: row.workspace_id, subscriptionId: row.subscription_id, attempts: row.attempts }
+        : null;
     },
     run: async (job) => {
       try {
@@ -49,7 +51,10 @@ export function createCancellationWorker(options: { db: Db; stripe: BillingStrip
         where: { workspaceId: job.workspaceId },
         data: { confirmedAt: new Date(), lockedUntil: null, lastError: null },
       });
-      logger.info({ workspaceId: job.workspaceId, subscriptionId: job.subscriptionId }, "subscription canceled (workspace deleted)");
+      logger.info(
+        { workspaceId: job.workspaceId, subscriptionId: job.subscriptionId },
+        "subscription canceled (workspace deleted)",
+      );
     },
     failed: async (job, error) => {
       await db.$executeRaw`

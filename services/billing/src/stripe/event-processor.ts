@@ -79,7 +79,10 @@ export function createStripeEventProcessor(options: { db: Db; stripe: BillingStr
     run: async (claimed) => {
       const { subscriptionId, workspaceHint } = subjectOf(claimed.payload);
       if (!subscriptionId) {
-        await db.stripeEvent.update({ where: { id: claimed.id }, data: { processedAt: new Date(), lockedUntil: null } });
+        await db.stripeEvent.update({
+          where: { id: claimed.id },
+          data: { processedAt: new Date(), lockedUntil: null },
+        });
         return;
       }
       const fetchedAt = new Date();
@@ -94,7 +97,11 @@ export function createStripeEventProcessor(options: { db: Db; stripe: BillingStr
         });
         await tx.stripeEvent.update({
           where: { id: claimed.id },
-          data: { processedAt: new Date(), lockedUntil: null, lastError: result === "no-account" ? "no billing account" : null },
+          data: {
+            processedAt: new Date(),
+            lockedUntil: null,
+            lastError: result === "no-account" ? "no billing account" : null,
+          },
         });
         return result;
       });

@@ -66,9 +66,11 @@ export class LeaseWorker<Job> {
         await this.options.run(job);
       } catch (error) {
         this.options.logger.warn({ err: error, worker: this.options.name }, "job failed; it will be retried");
-        await this.options.failed(job, error).catch((failure: unknown) =>
-          this.options.logger.error({ err: failure, worker: this.options.name }, "could not record a job failure"),
-        );
+        await this.options
+          .failed(job, error)
+          .catch((failure: unknown) =>
+            this.options.logger.error({ err: failure, worker: this.options.name }, "could not record a job failure"),
+          );
       }
     }
   }

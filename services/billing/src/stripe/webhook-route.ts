@@ -31,7 +31,12 @@ export async function registerStripeWebhook(
       }
       let event: Stripe.Event;
       try {
-        event = verifier.webhooks.constructEvent(request.body, signature, options.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
+        event = verifier.webhooks.constructEvent(
+          request.body,
+          signature,
+          options.webhookSecret,
+          WEBHOOK_TOLERANCE_SECONDS,
+        );
       } catch (error) {
         request.log.warn({ err: error }, "Stripe webhook refused: bad signature");
         return reply.code(400).send({ error: "invalid signature" });

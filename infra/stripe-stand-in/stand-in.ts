@@ -26,6 +26,8 @@ export interface StandInOptions {
   webhookUrl: string;
   /** The secret webhooks are signed with (`whsec_…`). */
   webhookSecret: string;
+  /** Base of the checkout and portal URLs it hands out, when browsers reach it at another address. */
+  publicUrl?: string;
   log?: (message: string) => void;
 }
 
@@ -112,7 +114,7 @@ const escapeHtml = (text: string) =>
 export async function startStripeStandIn(options: StandInOptions): Promise<RunningStandIn> {
   const log = options.log ?? (() => {});
   const host = options.host ?? "127.0.0.1";
-  const baseUrl = `http://${host}:${options.port}`;
+  const baseUrl = options.publicUrl ?? `http://${host}:${options.port}`;
   const signer = new Stripe("sk_test_stand_in");
 
   const customers = new Map<string, StripeObject>();
@@ -546,7 +548,7 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
   await app.listen({ port: options.port, host });
   log(`Stripe stand-in: ${baseUrl}`);
   return {
-    url: baseUrl,
+    url: `http://${host}:${options.port}`,
     app,
     async close() {
       await Promise.allSettled([...deliveriesInFlight]);

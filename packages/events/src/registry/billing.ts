@@ -3,8 +3,15 @@ import { defineEvents } from "./define.js";
 
 const plan = z.enum(["BASIC", "PRO", "UNLIMITED"]);
 const status = z.enum(["TRIALING", "ACTIVE", "PAST_DUE", "CANCELED"]);
-const seats = z.number().int().min(0);
 const instant = z.string().datetime({ offset: true }).nullable();
+
+/** The account's whole state after the change: consumers keep copies from any one event. */
+const accountState = z.object({
+  plan,
+  seats: z.number().int().min(0),
+  status,
+  periodEnd: instant,
+});
 
 /**
  * Events the billing service publishes. Target: the workspace's billing account
@@ -18,23 +25,23 @@ export const billingEvents = defineEvents({
     targetType: "billing_account",
     producer: "billing",
     description: "A new workspace's BASIC trial started (plan, seats, status).",
-    data: z.object({ plan, seats, status, periodEnd: instant }),
+    data: accountState,
   },
   "billing.plan_changed": {
     version: 1,
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The plan changed (plan); data also carries the seats bought with it.",
-    data: z.object({ plan, seats }),
+    description: "The plan changed (plan); Stripe is the source of truth.",
+    data: accountState,
   },
   "billing.seats_changed": {
     version: 1,
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The number of paid seats changed (seats).",
-    data: z.object({ seats }),
+    description: "The number of paid seats changed (seats); Stripe is the source of truth.",
+    data: accountState,
   },
   "billing.status_changed": {
     version: 1,
@@ -42,7 +49,7 @@ export const billingEvents = defineEvents({
     targetType: "billing_account",
     producer: "billing",
     description: "The subscription's status changed, e.g. ACTIVE -> PAST_DUE (status).",
-    data: z.object({ status }),
+    data: accountState,
   },
   "billing.period_changed": {
     version: 1,
@@ -51,6 +58,6 @@ export const billingEvents = defineEvents({
     producer: "billing",
     description:
       "The billing period, trial end or cancel-at-period-end changed (periodEnd, trialEnd, cancelAtPeriodEnd).",
-    data: z.object({ periodEnd: instant, trialEnd: instant, cancelAtPeriodEnd: z.boolean() }),
+    data: accountState.extend({ trialEnd: instant, cancelAtPeriodEnd: z.boolean() }),
   },
 });

@@ -93,28 +93,21 @@ function changeEvents(
     target: { type: "billing_account", id: account.workspaceId, label: null },
   };
   const pick = (...fields: Array<BillingChange["field"]>) => changes.filter((change) => fields.includes(change.field));
+  // Every event carries the whole state after the change, so a consumer can keep a copy from any one.
+  const state = {
+    plan: next.plan,
+    seats: next.seats,
+    status: next.status,
+    periodEnd: next.periodEnd?.toISOString() ?? null,
+  };
   const events: EventEnvelope[] = [];
   const plan = pick("plan");
-  if (plan.length) {
-    events.push(
-      createEvent({
-        ...base,
-        type: "billing.plan_changed",
-        changes: plan,
-        data: { plan: next.plan, seats: next.seats },
-      }),
-    );
-  }
+  if (plan.length) events.push(createEvent({ ...base, type: "billing.plan_changed", changes: plan, data: state }));
   const seats = pick("seats");
-  if (seats.length) {
-    events.push(createEvent({ ...base, type: "billing.seats_changed", changes: seats, data: { seats: next.seats } }));
-  }
+  if (seats.length) events.push(createEvent({ ...base, type: "billing.seats_changed", changes: seats, data: state }));
   const status = pick("status");
-  if (status.length) {
-    events.push(
-      createEvent({ ...base, type: "billing.status_changed", changes: status, data: { status: next.status } }),
-    );
-  }
+  if (status.length)
+    events.push(createEvent({ ...base, type: "billing.status_changed", changes: status, data: state }));
   const period = pick("periodEnd", "trialEnd", "cancelAtPeriodEnd");
   if (period.length) {
     events.push(
@@ -122,11 +115,7 @@ function changeEvents(
         ...base,
         type: "billing.period_changed",
         changes: period,
-        data: {
-          periodEnd: next.periodEnd?.toISOString() ?? null,
-          trialEnd: next.trialEnd?.toISOString() ?? null,
-          cancelAtPeriodEnd: next.cancelAtPeriodEnd,
-        },
+        data: { ...state, trialEnd: next.trialEnd?.toISOString() ?? null, cancelAtPeriodEnd: next.cancelAtPeriodEnd },
       }),
     );
   }

@@ -65,6 +65,7 @@ describe("a service started while Kafka is down", () => {
       organisationId: randomUUID(),
       actor: { type: "system" },
       target: { type: "workspace", id: workspaceId, label: "Late" },
+      data: { ownerId: randomUUID() },
     });
     await producer.send({ topic: "workspace.events", messages: [{ key: workspaceId, value: JSON.stringify(event) }] });
     await producer.disconnect();

@@ -10,6 +10,7 @@ import {
   startIdempotentConsumer,
   type EventEnvelope,
   type SqlTransaction,
+  type TypedEvent,
 } from "@support/events";
 import { createLogger } from "@support/logger";
 import { applyMigrations, dropDatabase, ensureDatabase } from "@support/infra/db";
@@ -70,7 +71,7 @@ async function committedOffset(groupId: string, topic: string): Promise<string> 
   return entry?.partitions.find((p) => p.partition === 0)?.offset ?? "-1";
 }
 
-function sampleEvent(label: string): EventEnvelope {
+function sampleEvent(label: string): TypedEvent {
   return createEvent({
     type: "workspace.created",
     workspaceId: WORKSPACE_ID,
@@ -78,6 +79,7 @@ function sampleEvent(label: string): EventEnvelope {
     actor: { type: "system" },
     target: { type: "workspace", id: WORKSPACE_ID, label },
     changes: [{ field: "name", old: null, new: label }],
+    data: { ownerId: ORGANISATION_ID },
   });
 }
 
@@ -235,7 +237,7 @@ describe("the idempotent consumer", () => {
     cleanups.push(() => producer.disconnect());
   });
 
-  async function deliver(topic: string, event: EventEnvelope): Promise<void> {
+  async function deliver(topic: string, event: TypedEvent): Promise<void> {
     await producer.send({ topic, messages: [{ key: event.workspaceId, value: JSON.stringify(event) }] });
   }
 

@@ -90,9 +90,20 @@ export async function pay(checkoutUrl: string): Promise<{ id: string; subscripti
   return (await response.json()) as { id: string; subscription: string };
 }
 
-/** Buys a plan through Checkout and waits until billing shows it. Returns the subscription id. */
+/** Buys a plan through Checkout and waits until billing has applied it. Returns the subscription id. */
 export async function subscribe(token: string, workspaceId: string, plan: string, seats: number): Promise<string> {
   const session = await pay(await startCheckout(token, workspaceId, plan, seats));
+  await eventually(
+    async () => {
+      const rows = await billingDb<{ stripe_subscription_id: string | null }>(
+        "SELECT stripe_subscription_id FROM billing_account WHERE workspace_id = $1",
+        [workspaceId],
+      );
+      return rows[0]?.stripe_subscription_id === session.subscription ? true : undefined;
+    },
+    20_000,
+    "billing to apply the new subscription",
+  );
   await billingEventually(
     token,
     workspaceId,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { createEvent, type NewEvent } from "@support/events";
 import { hash } from "@node-rs/argon2";
 import { eventually, graphqlOk, testStack, uniqueEmail } from "./stack.js";
 
@@ -25,31 +26,14 @@ async function withClient<T>(service: "identity" | "billing", work: (client: pg.
   }
 }
 
-async function enqueue(
-  client: pg.Client,
-  service: "identity" | "billing",
-  event: {
-    type: string;
-    workspaceId: string | null;
-    organisationId: string;
-    target: { type: string; id: string; label: string | null };
-    changes?: Array<{ field: string; old: unknown; new: unknown }>;
-    data: Record<string, unknown>;
-  },
-): Promise<void> {
-  const envelope = {
-    id: randomUUID(),
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    actor: { type: "system" },
-    changes: [],
-    ...event,
-  };
+/** Writes an event into a service's outbox, as that service's `publish` would (the relay sends it). */
+async function enqueue(client: pg.Client, service: "identity" | "billing", event: NewEvent): Promise<void> {
+  const envelope = createEvent(event);
   const topic = `${service}.events`;
   await client.query(`INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1, $2, $3, $4::jsonb)`, [
     envelope.id,
     topic,
-    event.workspaceId ?? event.organisationId,
+    envelope.workspaceId ?? envelope.organisationId,
     JSON.stringify(envelope),
   ]);
   await client.query(`SELECT pg_notify('outbox_event', $1)`, [topic]);
@@ -87,8 +71,9 @@ export async function createOrgMember(
       type: "user.created",
       workspaceId: null,
       organisationId,
+      actor: { type: "system" },
       target: { type: "user", id: userId, label: `${firstName} Hopper` },
-      data: { userId, orgRole, status: "ACTIVE", email, firstName, lastName: "Hopper" },
+      data: { userId, orgRole, status: "ACTIVE", email, firstName, lastName: "Hopper", aggregateVersion: 1 },
     });
     await client.query("COMMIT");
   });
@@ -99,22 +84,54 @@ export async function createOrgMember(
   return { token: login.logIn.token, userId, email };
 }
 
-/** What billing publishes after a Stripe webhook changes the plan or seats (SPEC section 5). */
+/**
+ * What billing does after a Stripe webhook changes the plan or seats (SPEC section 5): updates
+ * the account (a new version) and publishes its state. The account must exist (trial opened).
+ */
 export async function publishBillingChange(
   workspaceId: string,
   organisationId: string,
   change: { plan?: "BASIC" | "PRO" | "UNLIMITED"; seats?: number },
 ): Promise<void> {
-  await withClient("billing", (client) =>
-    enqueue(client, "billing", {
+  await withClient("billing", async (client) => {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{
+      plan: "BASIC" | "PRO" | "UNLIMITED";
+      seats: number;
+      status: "TRIALING" | "ACTIVE" | "PAST_DUE" | "CANCELED";
+      period_end: Date | null;
+      version: number;
+      old_plan: string;
+      old_seats: number;
+    }>(
+      `UPDATE billing_account AS a SET plan = coalesce($2, a.plan), seats = coalesce($3, a.seats), status = 'ACTIVE',
+         version = a.version + 1, updated_at = now()
+       FROM billing_account AS old WHERE a.workspace_id = $1 AND old.workspace_id = a.workspace_id
+       RETURNING a.plan, a.seats, a.status, a.period_end, a.version, old.plan AS old_plan, old.seats AS old_seats`,
+      [workspaceId, change.plan ?? null, change.seats ?? null],
+    );
+    const account = rows[0];
+    if (!account) throw new Error(`workspace ${workspaceId} has no billing account yet`);
+    await enqueue(client, "billing", {
       type: change.plan ? "billing.plan_changed" : "billing.seats_changed",
       workspaceId,
       organisationId,
+      actor: { type: "stripe" },
       target: { type: "billing_account", id: workspaceId, label: null },
-      changes: Object.entries(change).map(([field, value]) => ({ field, old: null, new: value })),
-      data: { ...change, status: "ACTIVE" },
-    }),
-  );
+      changes: [
+        { field: "plan", old: account.old_plan, new: account.plan },
+        { field: "seats", old: account.old_seats, new: account.seats },
+      ].filter((c) => c.old !== c.new),
+      data: {
+        plan: account.plan,
+        seats: account.seats,
+        status: account.status,
+        periodEnd: account.period_end?.toISOString() ?? null,
+        aggregateVersion: account.version,
+      },
+    });
+    await client.query("COMMIT");
+  });
 }
 
 /** Someone who joined through the product's own invitation flow, signed in. */

@@ -47,7 +47,7 @@ export async function setPlan(
   workspaceId: string,
   change: { plan?: "BASIC" | "PRO" | "UNLIMITED"; seats?: number },
 ): Promise<void> {
-  // The trial's own billing.trial_started must land first, or it would overwrite this change.
+  // The change is a new version of the trial's billing account, which billing opens on workspace.created.
   await eventually(async () => {
     const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(
       `query($id: ID!) { workspace(id: $id) { billing { plan } } }`,

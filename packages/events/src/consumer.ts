@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from "kafkajs";
 import type { Logger } from "@support/logger";
-import { parseEvent, InvalidEventError, type EventEnvelope } from "./envelope.js";
+import { parseEvent, InvalidEventError } from "./envelope.js";
+import type { TypedEvent } from "./registry/index.js";
 import type { SqlTransaction } from "./outbox.js";
 
 export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
@@ -11,7 +12,7 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   /** Runs `work` in one database transaction of the consuming service, e.g. `(fn) => prisma.$transaction(fn)`. */
   transaction: <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
   /** Applies one event; runs inside the transaction that also records the event id. */
-  handle: (event: EventEnvelope, tx: Tx) => Promise<void>;
+  handle: (event: TypedEvent, tx: Tx) => Promise<void>;
 }
 
 /**
@@ -40,7 +41,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     autoCommit: false,
     eachMessage: async ({ topic, partition, message }) => {
       const nextOffset = (BigInt(message.offset) + 1n).toString();
-      let event: EventEnvelope;
+      let event: TypedEvent;
       try {
         event = parseEvent(JSON.parse(message.value?.toString() ?? "null"));
       } catch (error) {

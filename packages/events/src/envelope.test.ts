@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { createEvent, diffFields, InvalidEventError, parseEvent, type EventEnvelope } from "./envelope.js";
+import { EVENT_REGISTRY } from "./registry/index.js";
 
 const WORKSPACE_ID = "4d7c6f0e-6a43-4c51-9a39-0f0f0b1f2a11";
 const ORGANISATION_ID = "0b6f1b2c-3d4e-4f50-8a61-72839405a6b7";
@@ -16,7 +17,7 @@ function validEnvelope(): EventEnvelope {
     occurredAt: "2026-11-23T10:00:00.000Z",
     target: { type: "workspace", id: WORKSPACE_ID, label: "Front line" },
     changes: [{ field: "name", old: null, new: "Front line" }],
-    data: { plan: "BASIC" },
+    data: { ownerId: USER_ID },
   };
 }
 
@@ -46,10 +47,12 @@ describe("event envelope validation", () => {
     for (const actor of actors) {
       const event = {
         ...validEnvelope(),
+        type: "organisation.created",
         actor,
         workspaceId: null,
         occurredAt: "2026-11-23T11:00:00+01:00",
         target: { type: "organisation", id: ORGANISATION_ID, label: null },
+        data: { name: "Acme" },
       };
       expect(parseEvent(event)).toEqual(event);
     }
@@ -110,32 +113,101 @@ describe("event envelope validation", () => {
   });
 });
 
+describe("event data against the registry", () => {
+  const cases: Array<[string, (e: Record<string, unknown>) => void, RegExp]> = [
+    ["an unregistered type", (e) => (e.type = "workspace.renamed"), /^type: workspace\.renamed is not a registered/],
+    [
+      "a version the registry does not have",
+      (e) => (e.version = 2),
+      /^version: workspace\.created has version 1, not 2$/,
+    ],
+    [
+      "a target of another type than registered",
+      (e) => (e.target = { type: "team", id: WORKSPACE_ID, label: null }),
+      /^target\.type: workspace\.created is about a workspace, not a team$/,
+    ],
+    ["data without a required field", (e) => (e.data = {}), /^data\.ownerId: /],
+    ["data with a malformed field", (e) => (e.data = { ownerId: "not-a-uuid" }), /^data\.ownerId: /],
+    [
+      "data of another type",
+      (e) => (e.data = { userId: USER_ID, role: "MEMBER", customRoleId: null, via: "invitation" }),
+      /^data\.ownerId: /,
+    ],
+  ];
+
+  test.each(cases)("rejects %s", (_case, breakIt, issue) => {
+    const event = structuredClone(validEnvelope()) as unknown as Record<string, unknown>;
+    breakIt(event);
+    expect(issuesOf(event)).toEqual([expect.stringMatching(issue)]);
+  });
+
+  test("reports the version, target and data issues together", () => {
+    const event = { ...validEnvelope(), version: 3, target: { type: "team", id: "t", label: null }, data: {} };
+    expect(issuesOf(event).map((issue) => issue.split(":")[0])).toEqual(["version", "target.type", "data.ownerId"]);
+  });
+
+  test("keeps only the registered fields of data", () => {
+    const event = { ...validEnvelope(), data: { ownerId: USER_ID, secret: "not for consumers" } };
+    expect(parseEvent(event).data).toEqual({ ownerId: USER_ID });
+  });
+
+  test("gives consumers data typed by the event's type", () => {
+    const event = parseEvent({
+      ...validEnvelope(),
+      type: "member.added",
+      target: { type: "member", id: USER_ID, label: "Ada" },
+      data: { userId: USER_ID, role: "CUSTOM", customRoleId: ORGANISATION_ID, via: "join_request" },
+    });
+    // Narrowing on `type` types `data`: these lines compile only because of it.
+    if (event.type !== "member.added") throw new Error(`parsed as ${event.type}`);
+    const via: "workspace_created" | "join_request" | "invitation" | "update_user" = event.data.via;
+    expect([via, event.data.customRoleId]).toEqual(["join_request", ORGANISATION_ID]);
+  });
+});
+
 describe("createEvent", () => {
-  test("fills id, version, occurredAt, changes and data", () => {
+  const base = {
+    workspaceId: WORKSPACE_ID,
+    organisationId: ORGANISATION_ID,
+    actor: { type: "system" },
+  } as const;
+
+  test("fills id, the registry's version, occurredAt and changes", () => {
     const event = createEvent({
-      type: "workspace.renamed",
-      workspaceId: WORKSPACE_ID,
-      organisationId: ORGANISATION_ID,
-      actor: { type: "system" },
+      ...base,
+      type: "workspace.updated",
       target: { type: "workspace", id: WORKSPACE_ID, label: "New" },
+      data: {},
     });
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(event.version).toBe(1);
+    expect(event.version).toBe(EVENT_REGISTRY["workspace.updated"].version);
     expect(Date.now() - Date.parse(event.occurredAt)).toBeLessThan(5_000);
     expect(event.changes).toEqual([]);
     expect(event.data).toEqual({});
   });
 
-  test("refuses to build a malformed event", () => {
+  // The @ts-expect-error lines are the test of the typing: `tsc` fails if any of them compiles.
+  test("does not compile, and throws at run time, for an unregistered type or a wrong data shape", () => {
+    const target = { type: "workspace", id: WORKSPACE_ID, label: null } as const;
+    // @ts-expect-error an unregistered type
+    expect(() => createEvent({ ...base, type: "workspace.renamed", target, data: {} })).toThrow(InvalidEventError);
+    // @ts-expect-error data without its required field
+    expect(() => createEvent({ ...base, type: "workspace.created", target, data: {} })).toThrow(/data\.ownerId/);
+    expect(() =>
+      // @ts-expect-error a target of another type than the registered one
+      createEvent({ ...base, type: "team.created", target, data: { teamId: WORKSPACE_ID } }),
+    ).toThrow(/target\.type: team\.created is about a team, not a workspace/);
+  });
+
+  test("refuses at run time what types cannot see: a malformed id", () => {
     expect(() =>
       createEvent({
-        type: "Bad Type",
-        workspaceId: WORKSPACE_ID,
-        organisationId: ORGANISATION_ID,
-        actor: { type: "system" },
+        ...base,
+        type: "workspace.created",
         target: { type: "workspace", id: WORKSPACE_ID, label: null },
+        data: { ownerId: "not-a-uuid" },
       }),
-    ).toThrow(/type: must look like aggregate\.verb/);
+    ).toThrow(/^Invalid event envelope: data\.ownerId: /);
   });
 });
 

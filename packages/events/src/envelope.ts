@@ -1,6 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Actor } from "@support/actor-context";
+import {
+  EVENT_REGISTRY,
+  isRegisteredType,
+  type EventDataOf,
+  type EventDefinition,
+  type EventRegistry,
+  type EventType,
+  type TypedEvent,
+} from "./registry/index.js";
 
 /**
  * The one event envelope every service publishes and every consumer reads (docs/adr/0002).
@@ -53,27 +62,62 @@ export class InvalidEventError extends Error {
   }
 }
 
-export function parseEvent(value: unknown): EventEnvelope {
-  const result = eventEnvelopeSchema.safeParse(value);
-  if (result.success) return result.data;
-  throw new InvalidEventError(
-    result.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`),
-  );
+const issuesOf = (error: z.ZodError, prefix = ""): string[] =>
+  error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join(".") || "(root)"}: ${i.message}`);
+
+/**
+ * Validates the envelope, then `data` against the registry's entry for the event's type and
+ * version (docs/adr/0002). An unregistered type, another version, a `target.type` other than the
+ * registered one or a malformed `data` is an InvalidEventError: such an event can never be applied.
+ */
+export function parseEvent(value: unknown): TypedEvent {
+  const envelope = eventEnvelopeSchema.safeParse(value);
+  if (!envelope.success) throw new InvalidEventError(issuesOf(envelope.error));
+  const { type, version, target } = envelope.data;
+  if (!isRegisteredType(type)) throw new InvalidEventError([`type: ${type} is not a registered event type`]);
+  const definition: EventDefinition = EVENT_REGISTRY[type];
+  const issues: string[] = [];
+  if (version !== definition.version) {
+    issues.push(`version: ${type} has version ${definition.version}, not ${version}`);
+  }
+  if (target.type !== definition.targetType) {
+    issues.push(`target.type: ${type} is about a ${definition.targetType}, not a ${target.type}`);
+  }
+  const data = definition.data.safeParse(envelope.data.data);
+  if (!data.success) issues.push(...issuesOf(data.error, "data"));
+  if (issues.length > 0 || !data.success) throw new InvalidEventError(issues);
+  // The registry's schema for `type` just produced `data`; TypeScript cannot follow that correlation.
+  return { ...envelope.data, data: data.data } as TypedEvent;
 }
 
-export type NewEvent = Omit<EventEnvelope, "id" | "occurredAt" | "version" | "changes" | "data"> &
-  Partial<Pick<EventEnvelope, "version" | "changes" | "data" | "occurredAt">>;
+/** What a producer gives for an event of type T; `data` and `target.type` are checked against the registry. */
+export type NewEvent<T extends EventType = EventType> = {
+  [K in T]: {
+    type: K;
+    workspaceId: string | null;
+    organisationId: string;
+    actor: EventActor;
+    target: { type: EventRegistry[K]["targetType"]; id: string; label: string | null };
+    changes?: FieldChange[];
+    data: EventDataOf<K>;
+    /** Defaults to now. */
+    occurredAt?: string;
+  };
+}[T];
 
-/** Builds a validated envelope; a service can never publish a malformed event. */
-export function createEvent(input: NewEvent): EventEnvelope {
+/**
+ * The one way to build an event: a validated envelope of a registered type, with the registry's
+ * version. A wrong `data` shape or an unregistered type does not compile; a service can never
+ * publish a malformed event.
+ */
+export function createEvent<T extends EventType>(input: NewEvent<T>): TypedEvent<T> {
   return parseEvent({
     id: randomUUID(),
-    version: 1,
     occurredAt: new Date().toISOString(),
     changes: [],
-    data: {},
     ...input,
-  });
+    version: EVENT_REGISTRY[input.type].version,
+  }) as TypedEvent<T>;
 }
 
 export function eventActorFrom(actor: Actor): EventActor {

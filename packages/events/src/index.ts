@@ -1,4 +1,5 @@
 export * from "./envelope.js";
+export * from "./registry/index.js";
 export * from "./outbox.js";
 export * from "./relay.js";
 export * from "./consumer.js";

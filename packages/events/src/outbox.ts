@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "./envelope.js";
+import type { TypedEvent } from "./registry/index.js";
 
 /**
  * The part of a Prisma interactive-transaction client the outbox needs. Every service's
@@ -15,11 +15,7 @@ export const OUTBOX_CHANNEL = "outbox_event";
  * Writes events into the outbox inside the caller's transaction: they are published if and
  * only if the change commits. The NOTIFY wakes the relay right after the commit.
  */
-export async function enqueueEvents(
-  tx: SqlTransaction,
-  topic: string,
-  events: readonly EventEnvelope[],
-): Promise<void> {
+export async function enqueueEvents(tx: SqlTransaction, topic: string, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
   for (const event of events) {
     await tx.$executeRawUnsafe(

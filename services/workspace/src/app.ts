@@ -13,7 +13,7 @@ import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { identityEventHandler } from "./events/identity-events.js";
-import { onBillingEvent } from "./events/billing-events.js";
+import { billingEventHandler } from "./events/billing-events.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
 
@@ -53,7 +53,7 @@ export async function createServer(
     groupId: "workspace.billing",
     topics: [topicFor("billing")],
     transaction: (work) => db.$transaction(work),
-    handle: onBillingEvent,
+    handle: billingEventHandler(runtime.logger),
   });
 
   return runtime;

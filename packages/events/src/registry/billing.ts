@@ -1,30 +1,27 @@
 import { z } from "zod";
 import { defineEvents } from "./define.js";
+import { aggregateVersion, billingStatus, plan, timestamp } from "./fields.js";
 
-const plan = z.enum(["BASIC", "PRO", "UNLIMITED"]);
-const status = z.enum(["TRIALING", "ACTIVE", "PAST_DUE", "CANCELED"]);
-const instant = z.string().datetime({ offset: true }).nullable();
-
-/** The account's whole state after the change: consumers keep copies from any one event. */
+/**
+ * A billing account's state after the change: the workspace service keeps plan and seats of
+ * each workspace from these (docs/adr/0004), replacing them when `aggregateVersion` is newer.
+ */
 const accountState = z.object({
   plan,
   seats: z.number().int().min(0),
-  status,
-  periodEnd: instant,
+  status: billingStatus,
+  periodEnd: timestamp("end of the current (or trial) period").nullable(),
+  aggregateVersion,
 });
 
-/**
- * Events the billing service publishes. Target: the workspace's billing account
- * (`billing_account`, id = workspace id). Changes driven by Stripe webhooks carry actor `stripe`;
- * `changes` lists old -> new of the fields named in each description.
- */
+/** Events the billing service publishes. */
 export const billingEvents = defineEvents({
   "billing.trial_started": {
     version: 1,
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "A new workspace's BASIC trial started (plan, seats, status).",
+    description: "A new workspace's billing account opened on the trial plan.",
     data: accountState,
   },
   "billing.plan_changed": {
@@ -32,7 +29,7 @@ export const billingEvents = defineEvents({
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The plan changed (plan); Stripe is the source of truth.",
+    description: "A workspace's plan changed (Stripe is the source of truth).",
     data: accountState,
   },
   "billing.seats_changed": {
@@ -40,7 +37,7 @@ export const billingEvents = defineEvents({
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The number of paid seats changed (seats); Stripe is the source of truth.",
+    description: "A workspace's seat count changed (Stripe is the source of truth).",
     data: accountState,
   },
   "billing.status_changed": {
@@ -48,7 +45,7 @@ export const billingEvents = defineEvents({
     category: "billing",
     targetType: "billing_account",
     producer: "billing",
-    description: "The subscription's status changed, e.g. ACTIVE -> PAST_DUE (status).",
+    description: "The subscription's status changed, e.g. ACTIVE -> PAST_DUE (Stripe is the source of truth).",
     data: accountState,
   },
   "billing.period_changed": {
@@ -57,7 +54,10 @@ export const billingEvents = defineEvents({
     targetType: "billing_account",
     producer: "billing",
     description:
-      "The billing period, trial end or cancel-at-period-end changed (periodEnd, trialEnd, cancelAtPeriodEnd).",
-    data: accountState.extend({ trialEnd: instant, cancelAtPeriodEnd: z.boolean() }),
+      "The billing period's end, the trial's end or cancel-at-period-end changed (Stripe is the source of truth).",
+    data: accountState.extend({
+      trialEnd: timestamp("end of the trial").nullable(),
+      cancelAtPeriodEnd: z.boolean().describe("the subscription ends at periodEnd"),
+    }),
   },
 });

@@ -1,12 +1,120 @@
 import { z } from "zod";
 import { defineEvents } from "./define.js";
+import { aggregateVersion, id, noData, orgRole, timestamp, userStatus } from "./fields.js";
+
+/**
+ * A user's state after the change: the workspace service keeps it as its `person` copy
+ * (docs/adr/0004), replacing what it holds when `aggregateVersion` is newer.
+ */
+const userState = z.object({
+  userId: id("user"),
+  orgRole,
+  status: userStatus,
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  aggregateVersion,
+});
+
+/** The role an invitation gives in one workspace; CUSTOM comes with `customRoleId`. */
+const invitationRole = {
+  role: z.enum(["ADMIN", "MEMBER"]).describe("the built-in role invited with; a customRoleId takes precedence"),
+  customRoleId: id("custom role").nullable(),
+};
 
 /** Events the identity service publishes. */
-export const identityEvents = defineEvents({});
-// Example entry (delete once real entries exist):
-//   "thing.created": {
-//     version: 1, category: "workspace", targetType: "thing", producer: "identity",
-//     description: "A thing was created.",
-//     data: z.object({ thingId: z.string().uuid(), name: z.string() }),
-//   },
-void z;
+export const identityEvents = defineEvents({
+  "organisation.created": {
+    version: 1,
+    category: "organisation",
+    targetType: "organisation",
+    producer: "identity",
+    description: "Someone signed up and created an organisation.",
+    data: z.object({ name: z.string() }),
+  },
+  "user.signed_up": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "The first user of a new organisation signed up (an org admin).",
+    data: userState,
+  },
+  "user.created": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user was created by accepting an invitation.",
+    data: userState,
+  },
+  "user.updated": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user's name changed.",
+    data: userState,
+  },
+  "user.org_role_changed": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user's organisation role changed.",
+    data: userState,
+  },
+  "user.status_changed": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user was enabled, disabled or suspended.",
+    data: userState,
+  },
+  "user.deleted": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user was deleted; the workspace service removes their memberships.",
+    data: z.object({ userId: id("user"), aggregateVersion }),
+  },
+  "user.logged_in": {
+    version: 1,
+    category: "session",
+    targetType: "user",
+    producer: "identity",
+    description: "A user signed in (a new session).",
+    data: noData,
+  },
+  "invitation.sent": {
+    version: 1,
+    category: "invitation",
+    targetType: "invitation",
+    producer: "identity",
+    description: "An invitation was sent; one event per invited workspace (it holds a seat there).",
+    data: z.object({
+      invitationId: id("invitation"),
+      email: z.string(),
+      ...invitationRole,
+      expiresAt: timestamp("when the invitation expires"),
+    }),
+  },
+  "invitation.accepted": {
+    version: 1,
+    category: "invitation",
+    targetType: "invitation",
+    producer: "identity",
+    description: "An invitation was accepted; one event per workspace, which adds the membership.",
+    data: z.object({ invitationId: id("invitation"), userId: id("user who accepted"), ...invitationRole }),
+  },
+  "invitation.revoked": {
+    version: 1,
+    category: "invitation",
+    targetType: "invitation",
+    producer: "identity",
+    description: "A pending invitation was revoked; one event per workspace.",
+    data: z.object({ invitationId: id("invitation") }),
+  },
+});

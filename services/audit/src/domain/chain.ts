@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
+import { EVENT_REGISTRY, type EventCategory, type EventType } from "@support/events";
 
 /** The fields of an entry covered by its hash; anything else may be added without breaking chains. */
 export interface ChainedFields {
@@ -33,7 +34,7 @@ export function chainKeyOf(workspaceId: string | null, organisationId: string): 
   return workspaceId ?? `org:${organisationId}`;
 }
 
-/** `workspace.created` -> `workspace`; `ticket.status_changed` -> `ticket`. */
-export function categoryOf(action: string): string {
-  return action.slice(0, action.indexOf("."));
+/** The activity-log category of an event type, as the event registry declares it. */
+export function categoryOf(type: EventType): EventCategory {
+  return EVENT_REGISTRY[type].category;
 }

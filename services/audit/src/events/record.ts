@@ -1,8 +1,8 @@
-import type { EventEnvelope } from "@support/events";
+import type { TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
 import { GENESIS_HASH, categoryOf, chainKeyOf, entryHash, type ChainedFields } from "../domain/chain.js";
 
-function actorColumns(actor: EventEnvelope["actor"]): Pick<ChainedFields, "actorType" | "actorId" | "actorLabel"> {
+function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorType" | "actorId" | "actorLabel"> {
   switch (actor.type) {
     case "user":
       return { actorType: "user", actorId: actor.id, actorLabel: null };
@@ -19,7 +19,7 @@ function actorColumns(actor: EventEnvelope["actor"]): Pick<ChainedFields, "actor
  * Appends one event to its chain. The advisory lock serialises writers of one chain, so
  * positions are gapless and each entry hashes its predecessor.
  */
-export async function recordActivity(event: EventEnvelope, tx: Tx): Promise<void> {
+export async function recordActivity(event: TypedEvent, tx: Tx): Promise<void> {
   const chainKey = chainKeyOf(event.workspaceId, event.organisationId);
   await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, chainKey);
   const previous = await tx.activityEntry.findFirst({

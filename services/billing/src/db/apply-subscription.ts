@@ -1,4 +1,4 @@
-import { createEvent, enqueueEvents, topicFor, type EventActor, type EventEnvelope } from "@support/events";
+import { createEvent, enqueueEvents, topicFor, type EventActor, type TypedEvent } from "@support/events";
 import type { BillingAccount } from "./generated/client.js";
 import type { Tx } from "./client.js";
 import {
@@ -65,32 +65,29 @@ export async function applySubscription(
   });
   if (decision !== "apply") return decision;
   const changes = diffState(stateOf(account), next);
-  await tx.billingAccount.update({
+  const updated = await tx.billingAccount.update({
     where: { workspaceId: account.workspaceId },
     data: {
       ...next,
       stripeSubscriptionId: input.subscription.id,
       stripeCustomerId: input.subscription.customerId,
       stripeSyncedAt: input.fetchedAt,
+      ...(changes.length > 0 ? { version: { increment: 1 } } : {}),
     },
   });
   if (changes.length === 0) return "unchanged";
-  await enqueueEvents(tx, topicFor("billing"), changeEvents(account, next, changes, input.actor));
+  await enqueueEvents(tx, topicFor("billing"), changeEvents(updated, changes, input.actor));
   return "applied";
 }
 
 /** One event per kind of change, each listing its own fields old -> new. */
-function changeEvents(
-  account: BillingAccount,
-  next: BillingState,
-  changes: BillingChange[],
-  actor: EventActor,
-): EventEnvelope[] {
+function changeEvents(account: BillingAccount, changes: BillingChange[], actor: EventActor): TypedEvent[] {
+  const next = stateOf(account);
   const base = {
     workspaceId: account.workspaceId,
     organisationId: account.organisationId,
     actor,
-    target: { type: "billing_account", id: account.workspaceId, label: null },
+    target: { type: "billing_account" as const, id: account.workspaceId, label: null },
   };
   const pick = (...fields: Array<BillingChange["field"]>) => changes.filter((change) => fields.includes(change.field));
   // Every event carries the whole state after the change, so a consumer can keep a copy from any one.
@@ -99,8 +96,9 @@ function changeEvents(
     seats: next.seats,
     status: next.status,
     periodEnd: next.periodEnd?.toISOString() ?? null,
+    aggregateVersion: account.version,
   };
-  const events: EventEnvelope[] = [];
+  const events: TypedEvent[] = [];
   const plan = pick("plan");
   if (plan.length) events.push(createEvent({ ...base, type: "billing.plan_changed", changes: plan, data: state }));
   const seats = pick("seats");

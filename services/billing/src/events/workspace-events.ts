@@ -1,4 +1,4 @@
-import { createEvent, enqueueEvents, topicFor, type EventEnvelope } from "@support/events";
+import { createEvent, enqueueEvents, topicFor, type TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
 import { TRIAL, trialEnd } from "../domain/trial.js";
 
@@ -7,7 +7,7 @@ import { TRIAL, trialEnd } from "../domain/trial.js";
  * immediate cancellation of its subscription, which the cancellation worker (polling every
  * second) sends to Stripe outside this transaction.
  */
-export async function onWorkspaceEvent(event: EventEnvelope, tx: Tx): Promise<void> {
+export async function onWorkspaceEvent(event: TypedEvent, tx: Tx): Promise<void> {
   if (!event.workspaceId) return;
   if (event.type === "workspace.created") await openTrial(event, event.workspaceId, tx);
   if (event.type === "workspace.deleted") {
@@ -21,9 +21,9 @@ export async function onWorkspaceEvent(event: EventEnvelope, tx: Tx): Promise<vo
   }
 }
 
-async function openTrial(event: EventEnvelope, workspaceId: string, tx: Tx): Promise<void> {
+async function openTrial(event: TypedEvent<"workspace.created">, workspaceId: string, tx: Tx): Promise<void> {
   const periodEnd = trialEnd(new Date(event.occurredAt));
-  await tx.billingAccount.create({
+  const account = await tx.billingAccount.create({
     data: {
       workspaceId,
       organisationId: event.organisationId,
@@ -42,11 +42,17 @@ async function openTrial(event: EventEnvelope, workspaceId: string, tx: Tx): Pro
       actor: { type: "system" },
       target: { type: "billing_account", id: workspaceId, label: event.target.label },
       changes: [
-        { field: "plan", old: null, new: TRIAL.plan },
-        { field: "seats", old: null, new: TRIAL.seats },
-        { field: "status", old: null, new: TRIAL.status },
+        { field: "plan", old: null, new: account.plan },
+        { field: "seats", old: null, new: account.seats },
+        { field: "status", old: null, new: account.status },
       ],
-      data: { plan: TRIAL.plan, seats: TRIAL.seats, status: TRIAL.status, periodEnd: periodEnd.toISOString() },
+      data: {
+        plan: account.plan,
+        seats: account.seats,
+        status: account.status,
+        periodEnd: account.periodEnd?.toISOString() ?? null,
+        aggregateVersion: account.version,
+      },
     }),
   ]);
 }

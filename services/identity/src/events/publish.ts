@@ -5,5 +5,9 @@ const TOPIC = topicFor("identity");
 
 /** Identity's events go through its outbox, in the caller's transaction. */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
-  await enqueueEvents(tx, TOPIC, events.map(createEvent));
+  await enqueueEvents(
+    tx,
+    TOPIC,
+    events.map((event) => createEvent(event)),
+  );
 }

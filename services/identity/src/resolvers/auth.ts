@@ -12,7 +12,7 @@ import {
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
-import { creationChanges, isUniqueViolation, parse, userCreatedData, userTarget } from "./shared.js";
+import { creationChanges, isUniqueViolation, parse, userStateData, userTarget } from "./shared.js";
 import type { Tx } from "../db/client.js";
 import type { IdentityContext } from "../context.js";
 import type { User } from "../db/generated/client.js";
@@ -62,6 +62,7 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
           actor,
           target: { type: "organisation", id: organisation.id, label: organisation.name },
           changes: [{ field: "name", old: null, new: organisation.name }],
+          data: { name: organisation.name },
         },
         {
           type: "user.signed_up",
@@ -70,7 +71,7 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
           actor,
           target: userTarget(user),
           changes: creationChanges(user),
-          data: userCreatedData(user),
+          data: userStateData(user),
         },
       );
       const token = await openSession(tx, user, ctx.config.SESSION_TTL_HOURS);
@@ -102,6 +103,7 @@ export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
       organisationId: user.organisationId,
       actor: { type: "user", id: user.id },
       target: userTarget(user),
+      data: {},
     });
     return { token, user };
   });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
-import { eventActorFrom, type EventActor, type NewEvent } from "@support/events";
+import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
 import type { WorkspaceAccess } from "@support/service-kit";
 import { normaliseEmail, passwordSchema, personNameSchema } from "../domain/credentials.js";
@@ -28,7 +28,7 @@ import {
   lockOrganisation,
   parse,
   requireUser,
-  userCreatedData,
+  userStateData,
   userTarget,
 } from "./shared.js";
 
@@ -40,18 +40,20 @@ const INVITE_PERMISSION = "members:invite";
 const holdingSeat = (now: Date): Prisma.InvitationWhereInput => ({ status: "PENDING", expiresAt: { gt: now } });
 
 const invitationTarget = (invitation: Invitation) => ({
-  type: "invitation",
+  type: "invitation" as const,
   id: invitation.id,
   label: invitation.email,
 });
 
 /** One event per workspace of the invitation, as the workspace service keeps one copy per workspace. */
-function perWorkspace(
+function perWorkspace<T extends "invitation.sent" | "invitation.accepted" | "invitation.revoked">(
   invitation: InvitationWithWorkspaces,
   actor: EventActor,
-  build: (workspace: InvitationWorkspace) => Pick<NewEvent, "type" | "changes" | "data">,
-): NewEvent[] {
+  type: T,
+  build: (workspace: InvitationWorkspace) => { changes: FieldChange[]; data: EventDataOf<T> },
+): NewEvent<T>[] {
   return invitation.workspaces.map((workspace) => ({
+    type,
     workspaceId: workspace.workspaceId,
     organisationId: invitation.organisationId,
     actor,
@@ -141,8 +143,7 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
     });
     await publish(
       tx,
-      ...perWorkspace(created, eventActorFrom(actor), (workspace) => ({
-        type: "invitation.sent",
+      ...perWorkspace(created, eventActorFrom(actor), "invitation.sent", (workspace) => ({
         changes: [
           { field: "email", old: null, new: created.email },
           { field: "role", old: null, new: workspace.role },
@@ -210,8 +211,7 @@ export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
       const actor: EventActor = { type: "user", id: user.id };
       await publish(
         tx,
-        ...perWorkspace(pending, actor, (workspace) => ({
-          type: "invitation.accepted",
+        ...perWorkspace(pending, actor, "invitation.accepted", (workspace) => ({
           changes: [{ field: "status", old: "PENDING", new: "ACCEPTED" }],
           data: {
             invitationId: pending.id,
@@ -256,7 +256,7 @@ async function createInvitedUser(
     actor: { type: "user", id: user.id },
     target: userTarget(user),
     changes: creationChanges(user),
-    data: userCreatedData(user),
+    data: userStateData(user),
   });
   return user;
 }
@@ -301,8 +301,7 @@ export async function revokeInvitation(args: { id: string }, ctx: IdentityContex
     });
     await publish(
       tx,
-      ...perWorkspace(revoked, eventActorFrom(actor), () => ({
-        type: "invitation.revoked",
+      ...perWorkspace(revoked, eventActorFrom(actor), "invitation.revoked", () => ({
         changes: [{ field: "status", old: "PENDING", new: "REVOKED" }],
         data: { invitationId: revoked.id },
       })),

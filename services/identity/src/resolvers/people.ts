@@ -56,7 +56,10 @@ export async function setOrgRole(args: { userId: string; role: unknown }, ctx: I
   assertNotSelf(actor.userId, args.userId, "change the organisation role of");
   return changePerson(ctx, actor, { userId: args.userId, orgRole: role }, async (tx, target) => {
     if (target.orgRole === role) return target;
-    const updated = await tx.user.update({ where: { id: target.id }, data: { orgRole: role } });
+    const updated = await tx.user.update({
+      where: { id: target.id },
+      data: { orgRole: role, version: { increment: 1 } },
+    });
     await publish(tx, {
       type: "user.org_role_changed",
       workspaceId: null,
@@ -77,7 +80,7 @@ export async function setUserStatus(args: { userId: string; status: unknown }, c
   assertNotSelf(actor.userId, args.userId, "change the status of");
   return changePerson(ctx, actor, { userId: args.userId, status }, async (tx, target) => {
     if (target.status === status) return target;
-    const updated = await tx.user.update({ where: { id: target.id }, data: { status } });
+    const updated = await tx.user.update({ where: { id: target.id }, data: { status, version: { increment: 1 } } });
     // The session check already refuses non-ACTIVE users on their next request; revoking the
     // sessions too means re-enabling them does not revive old (possibly leaked) tokens.
     if (status !== "ACTIVE") {
@@ -125,7 +128,7 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
         { email: null, orgRole: null, status: null },
         ["email", "orgRole", "status"],
       ),
-      data: { userId: current.id },
+      data: { userId: current.id, aggregateVersion: current.version + 1 },
     });
     return true;
   });
@@ -208,8 +211,9 @@ export async function updateUser(args: { userId: string; input: unknown }, ctx: 
     if (input.firstName !== undefined) data.firstName = input.firstName;
     if (input.lastName !== undefined) data.lastName = input.lastName;
     if (changesOrgRole) data.orgRole = input.orgRole as OrgRole;
+    data.version = { increment: 1 };
     const updated = await tx.user.update({ where: { id: current.id }, data });
-    const events: NewEvent[] = [];
+    const events: Array<NewEvent<"user.updated" | "user.org_role_changed">> = [];
     const nameChanges = diffFields(current, updated, ["firstName", "lastName"]);
     const base = {
       workspaceId: null,

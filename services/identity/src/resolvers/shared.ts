@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { forbidden, invalidInput, notFound, unauthenticated } from "@support/errors";
 import type { UserActor } from "@support/actor-context";
-import type { FieldChange } from "@support/events";
+import type { EventDataOf, FieldChange } from "@support/events";
 import type { IdentityContext } from "../context.js";
 import type { Db, Tx } from "../db/client.js";
 import type { User } from "../db/generated/client.js";
@@ -40,17 +40,20 @@ export async function lockOrganisation(tx: Tx, organisationId: string): Promise<
 
 export const userLabel = (user: Pick<User, "firstName" | "lastName">) => `${user.firstName} ${user.lastName}`;
 
-export const userTarget = (user: User) => ({ type: "user", id: user.id, label: userLabel(user) });
+export const userTarget = (user: User) => ({ type: "user" as const, id: user.id, label: userLabel(user) });
 
-/** `data` of user.org_role_changed, user.status_changed and user.updated (docs/adr/0004). */
-export const userStateData = (user: User) => ({ userId: user.id, orgRole: user.orgRole, status: user.status });
-
-/** `data` of user.signed_up and user.created (docs/adr/0004). */
-export const userCreatedData = (user: User) => ({
-  ...userStateData(user),
+/**
+ * `data` of every user.* event but user.deleted: the whole state the workspace service copies
+ * (docs/adr/0004), with the row's version so that an older event cannot overwrite a newer one.
+ */
+export const userStateData = (user: User): EventDataOf<"user.updated"> => ({
+  userId: user.id,
+  orgRole: user.orgRole,
+  status: user.status,
   email: user.email,
   firstName: user.firstName,
   lastName: user.lastName,
+  aggregateVersion: user.version,
 });
 
 /** Every field set on creation, null -> value, for the activity log. */

@@ -1,4 +1,4 @@
-import type { EventActor } from "@support/events";
+import type { EventActor, EventDataOf } from "@support/events";
 import { assertSeatsFor, type SeatUse } from "../domain/members.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import type { Db, Tx } from "./client.js";
@@ -39,7 +39,7 @@ export async function personLabel(db: Db | Tx, userId: string): Promise<string |
 }
 
 export const memberTarget = async (db: Db | Tx, userId: string) => ({
-  type: "member",
+  type: "member" as const,
   id: userId,
   label: await personLabel(db, userId),
 });
@@ -54,7 +54,7 @@ export async function addMembership(
     actor: EventActor;
     /** False where the seat was already held, e.g. by an accepted invitation. */
     checkSeats: boolean;
-    via: string;
+    via: EventDataOf<"member.added">["via"];
   },
 ): Promise<Membership> {
   const locked = await lockWorkspace(tx, input.workspace.id);
@@ -86,7 +86,12 @@ export async function addMembership(
 
 export async function removeMembership(
   tx: Tx,
-  input: { workspace: WorkspaceRef; membership: Membership; actor: EventActor; reason: string },
+  input: {
+    workspace: WorkspaceRef;
+    membership: Membership;
+    actor: EventActor;
+    reason: EventDataOf<"member.removed">["reason"];
+  },
 ): Promise<void> {
   const { workspace, membership } = input;
   await tx.teamMember.deleteMany({ where: { userId: membership.userId, team: { workspaceId: workspace.id } } });

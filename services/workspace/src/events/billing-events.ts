@@ -1,25 +1,34 @@
-import { z } from "zod";
-import type { EventEnvelope } from "@support/events";
+import type { TypedEvent } from "@support/events";
+import type { Logger } from "@support/logger";
 import type { Tx } from "../db/client.js";
-
-const billingData = z.object({
-  plan: z.enum(["BASIC", "PRO", "UNLIMITED"]).optional(),
-  seats: z.number().int().min(0).optional(),
-});
 
 /**
  * Billing owns plan and seats; this copy feeds the custom-role allowance, plan exclusions and
- * the seat check (docs/adr/0004). Events of other types are ignored.
+ * the seat check (docs/adr/0004). Each billing.* event carries the account's whole state and
+ * version: an older one than the copy holds (delivered late) is skipped. Other types are ignored.
  */
-export async function onBillingEvent(event: EventEnvelope, tx: Tx): Promise<void> {
-  if (!["billing.trial_started", "billing.plan_changed", "billing.seats_changed"].includes(event.type)) return;
-  if (!event.workspaceId) return;
-  const parsed = billingData.safeParse(event.data);
-  if (!parsed.success) return;
-  const { plan, seats } = parsed.data;
-  if (plan === undefined && seats === undefined) return;
-  await tx.workspace.updateMany({
-    where: { id: event.workspaceId },
-    data: { ...(plan ? { plan } : {}), ...(seats !== undefined ? { seats } : {}) },
-  });
+export function billingEventHandler(logger: Logger) {
+  return async (event: TypedEvent, tx: Tx): Promise<void> => {
+    switch (event.type) {
+      case "billing.trial_started":
+      case "billing.plan_changed":
+      case "billing.seats_changed": {
+        if (!event.workspaceId) return;
+        const { plan, seats, aggregateVersion } = event.data;
+        const { count } = await tx.workspace.updateMany({
+          where: { id: event.workspaceId, billingVersion: { lt: aggregateVersion } },
+          data: { plan, seats, billingVersion: aggregateVersion },
+        });
+        if (count === 0) {
+          logger.debug(
+            { eventId: event.id, type: event.type, workspaceId: event.workspaceId, aggregateVersion },
+            "older billing event (or unknown workspace) skipped",
+          );
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
 }

@@ -1,77 +1,55 @@
-import { z } from "zod";
-import type { EventEnvelope } from "@support/events";
+import type { TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Tx } from "../db/client.js";
+import type { Prisma } from "../db/generated/client.js";
 import { addMembership, memberTarget, removeMembership } from "../db/memberships.js";
 import { publish, workspaceEvent } from "./publish.js";
 
 /**
- * Identity's facts this service keeps a copy of (docs/adr/0004): people (org role and status,
- * for explainPermission and the users page), pending invitations (counted against seats), and
+ * Identity's facts this service keeps a copy of (docs/adr/0004): people (org role, status and
+ * name, for explainPermission and event labels), pending invitations (counted against seats), and
  * the memberships that accepted invitations create. Other event types are ignored.
  */
-const orgRole = z.enum(["ORG_ADMIN", "MEMBER"]);
-const status = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
-const personData = z.object({
-  userId: z.string().uuid().optional(),
-  orgRole: orgRole.optional(),
-  status: status.optional(),
-  email: z.string().optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
-});
-const invitationSent = z.object({
-  invitationId: z.string().uuid(),
-  email: z.string(),
-  role: z.enum(["OWNER", "ADMIN", "MEMBER", "CUSTOM"]).nullish(),
-  customRoleId: z.string().uuid().nullish(),
-  expiresAt: z.string(),
-});
-const invitationAccepted = z.object({
-  invitationId: z.string().uuid(),
-  userId: z.string().uuid(),
-  role: z.enum(["OWNER", "ADMIN", "MEMBER", "CUSTOM"]).nullish(),
-  customRoleId: z.string().uuid().nullish(),
-});
-const invitationRevoked = z.object({ invitationId: z.string().uuid() });
 
-/** The user an event is about: `data.userId`, else the target when it is a user. */
-function userIdOf(event: EventEnvelope, data: { userId?: string }): string | null {
-  if (data.userId) return data.userId;
-  return event.target.type === "user" && z.string().uuid().safeParse(event.target.id).success ? event.target.id : null;
+type PersonFields = Pick<Prisma.PersonUncheckedCreateInput, "orgRole" | "status" | "email" | "firstName" | "lastName">;
+
+/**
+ * Writes identity's state of one user into the person copy if it is newer (a greater
+ * `aggregateVersion`) than what the copy holds; an older event, delivered late, changes nothing.
+ */
+async function writePersonIfNewer(
+  tx: Tx,
+  person: { userId: string; organisationId: string; userVersion: number; deletedAt?: Date },
+  fields: PersonFields,
+): Promise<boolean> {
+  const { userId, userVersion } = person;
+  const update = () =>
+    tx.person.updateMany({ where: { userId, userVersion: { lt: userVersion } }, data: { ...fields, ...person } });
+  if ((await update()).count > 0) return true;
+  const created = await tx.person.createMany({ data: [{ ...fields, ...person }], skipDuplicates: true });
+  if (created.count > 0) return true;
+  // Another transaction created the row since the update above: compare with what it wrote.
+  return (await update()).count > 0;
 }
 
-async function upsertPerson(event: EventEnvelope, tx: Tx, logger: Logger): Promise<void> {
-  const parsed = personData.safeParse(event.data);
-  if (!parsed.success) return logger.warn({ eventId: event.id, type: event.type }, "person event without usable data");
-  const userId = userIdOf(event, parsed.data);
-  if (!userId) return;
-  const { orgRole: role, status: state, email, firstName, lastName } = parsed.data;
-  const fields = {
-    ...(role ? { orgRole: role } : {}),
-    ...(state ? { status: state } : {}),
-    ...(email !== undefined ? { email } : {}),
-    ...(firstName !== undefined ? { firstName } : {}),
-    ...(lastName !== undefined ? { lastName } : {}),
-  };
-  // identity's signUp names the user only in the event's target label.
-  const label = event.target.type === "user" ? event.target.label : null;
-  await tx.person.upsert({
-    where: { userId },
-    create: {
-      userId,
-      organisationId: event.organisationId,
-      ...(firstName || !label ? {} : { firstName: label }),
-      ...fields,
-    },
-    update: fields,
-  });
+type UserStateEvent = TypedEvent<
+  "user.signed_up" | "user.created" | "user.org_role_changed" | "user.status_changed" | "user.updated"
+>;
+
+async function upsertPerson(event: UserStateEvent, tx: Tx, logger: Logger): Promise<void> {
+  const { userId, aggregateVersion, ...fields } = event.data;
+  const applied = await writePersonIfNewer(
+    tx,
+    { userId, organisationId: event.organisationId, userVersion: aggregateVersion },
+    fields,
+  );
+  if (!applied)
+    logger.debug({ eventId: event.id, type: event.type, userId, aggregateVersion }, "older user event skipped");
 }
 
 /** A deleted user leaves every workspace; an owner's workspace passes to its longest-standing admin. */
-async function removeUser(event: EventEnvelope, tx: Tx, logger: Logger): Promise<void> {
-  const userId = userIdOf(event, personData.safeParse(event.data).data ?? {});
-  if (!userId) return;
+async function removeUser(event: TypedEvent<"user.deleted">, tx: Tx, logger: Logger): Promise<void> {
+  const { userId } = event.data;
   const memberships = await tx.membership.findMany({ where: { userId }, include: { workspace: true } });
   for (const membership of memberships) {
     const { workspace } = membership;
@@ -123,13 +101,22 @@ async function removeUser(event: EventEnvelope, tx: Tx, logger: Logger): Promise
     where: { userId, status: "PENDING" },
     data: { status: "REJECTED", decidedAt: new Date() },
   });
-  await tx.person.deleteMany({ where: { userId } });
+  // A tombstone rather than no row: a user.* event delivered after this one must not bring them back.
+  await writePersonIfNewer(
+    tx,
+    {
+      userId,
+      organisationId: event.organisationId,
+      userVersion: event.data.aggregateVersion,
+      deletedAt: new Date(event.occurredAt),
+    },
+    { email: null, firstName: null, lastName: null },
+  );
 }
 
-async function acceptInvitation(event: EventEnvelope, tx: Tx, logger: Logger): Promise<void> {
-  const parsed = invitationAccepted.safeParse(event.data);
-  if (!parsed.success || !event.workspaceId) return logger.warn({ eventId: event.id }, "unusable invitation.accepted");
-  const { invitationId, userId, customRoleId } = parsed.data;
+async function acceptInvitation(event: TypedEvent<"invitation.accepted">, tx: Tx, logger: Logger): Promise<void> {
+  if (!event.workspaceId) return logger.warn({ eventId: event.id }, "invitation.accepted without a workspace");
+  const { invitationId, userId, customRoleId } = event.data;
   await tx.pendingInvitation.deleteMany({ where: { invitationId, workspaceId: event.workspaceId } });
   const workspace = await tx.workspace.findUnique({ where: { id: event.workspaceId } });
   if (!workspace) return;
@@ -141,11 +128,10 @@ async function acceptInvitation(event: EventEnvelope, tx: Tx, logger: Logger): P
   const custom = customRoleId
     ? await tx.customRole.findFirst({ where: { id: customRoleId, workspaceId: workspace.id } })
     : null;
-  const role = custom ? "CUSTOM" : parsed.data.role === "ADMIN" ? "ADMIN" : "MEMBER";
   await addMembership(tx, {
     workspace,
     userId,
-    role,
+    role: custom ? "CUSTOM" : event.data.role,
     customRoleId: custom?.id ?? null,
     actor: event.actor,
     // The invitation held the seat since it was sent.
@@ -155,7 +141,7 @@ async function acceptInvitation(event: EventEnvelope, tx: Tx, logger: Logger): P
 }
 
 export function identityEventHandler(logger: Logger) {
-  return async (event: EventEnvelope, tx: Tx): Promise<void> => {
+  return async (event: TypedEvent, tx: Tx): Promise<void> => {
     switch (event.type) {
       case "user.signed_up":
       case "user.created":
@@ -166,14 +152,12 @@ export function identityEventHandler(logger: Logger) {
       case "user.deleted":
         return removeUser(event, tx, logger);
       case "invitation.sent": {
-        const parsed = invitationSent.safeParse(event.data);
-        if (!parsed.success || !event.workspaceId)
-          return logger.warn({ eventId: event.id }, "unusable invitation.sent");
+        if (!event.workspaceId) return logger.warn({ eventId: event.id }, "invitation.sent without a workspace");
         const workspace = await tx.workspace.findUnique({ where: { id: event.workspaceId } });
         if (!workspace) return;
-        const { invitationId, email, customRoleId, expiresAt } = parsed.data;
-        const role = customRoleId ? "CUSTOM" : parsed.data.role === "ADMIN" ? "ADMIN" : "MEMBER";
-        const fields = { email, role, customRoleId: customRoleId ?? null, expiresAt: new Date(expiresAt) } as const;
+        const { invitationId, email, customRoleId, expiresAt } = event.data;
+        const role = customRoleId ? "CUSTOM" : event.data.role;
+        const fields = { email, role, customRoleId, expiresAt: new Date(expiresAt) } as const;
         await tx.pendingInvitation.upsert({
           where: { invitationId_workspaceId: { invitationId, workspaceId: workspace.id } },
           create: { invitationId, workspaceId: workspace.id, ...fields },
@@ -183,17 +167,14 @@ export function identityEventHandler(logger: Logger) {
       }
       case "invitation.accepted":
         return acceptInvitation(event, tx, logger);
-      case "invitation.revoked": {
-        const parsed = invitationRevoked.safeParse(event.data);
-        if (!parsed.success) return;
+      case "invitation.revoked":
         await tx.pendingInvitation.deleteMany({
           where: {
-            invitationId: parsed.data.invitationId,
+            invitationId: event.data.invitationId,
             ...(event.workspaceId ? { workspaceId: event.workspaceId } : {}),
           },
         });
         return;
-      }
       default:
         return;
     }

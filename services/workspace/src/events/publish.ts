@@ -3,6 +3,8 @@ import {
   enqueueEvents,
   topicFor,
   type EventActor,
+  type EventDataOf,
+  type EventType,
   type FieldChange,
   type NewEvent,
 } from "@support/events";
@@ -12,17 +14,21 @@ const TOPIC = topicFor("workspace");
 
 /** Workspace's events go through its outbox, in the caller's transaction. */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
-  await enqueueEvents(tx, TOPIC, events.map(createEvent));
+  await enqueueEvents(
+    tx,
+    TOPIC,
+    events.map((event) => createEvent(event)),
+  );
 }
 
-/** One event about a workspace's object; `changes` old -> new, `data` for consumers. */
-export function workspaceEvent(
+/** One event about a workspace's object; `changes` old -> new, `data` as the registry declares for `type`. */
+export function workspaceEvent<T extends EventType>(
   workspace: { id: string; organisationId: string },
   actor: EventActor,
-  type: string,
-  target: { type: string; id: string; label: string | null },
-  changes: FieldChange[] = [],
-  data: Record<string, unknown> = {},
-): NewEvent {
+  type: T,
+  target: NewEvent<T>["target"],
+  changes: FieldChange[],
+  data: EventDataOf<T>,
+): NewEvent<T> {
   return { type, workspaceId: workspace.id, organisationId: workspace.organisationId, actor, target, changes, data };
 }

@@ -12,7 +12,7 @@ import { authorize, isUniqueViolation, isUuid, requireUser } from "./access.js";
  * API keys (SPEC section 8). The api_keys:* permissions are owner-only in the catalogue, so the
  * permission checks below admit the workspace's owner alone; a key never manages keys.
  */
-const keyTarget = (key: ApiKey) => ({ type: "api_key", id: key.id, label: `${API_KEY_SCHEME}${key.prefix}` });
+const keyTarget = (key: ApiKey) => ({ type: "api_key" as const, id: key.id, label: `${API_KEY_SCHEME}${key.prefix}` });
 
 const createInput = z.object({
   name: z.string().trim().min(1, "must not be empty").max(80, "must be at most 80 characters"),

@@ -15,7 +15,11 @@ import type { Tx } from "../db/client.js";
  * and approve join requests" — which org admins and the workspace's owner and admins have
  * (and any custom role or override that grants it).
  */
-const requestTarget = (request: JoinRequest, label: string | null) => ({ type: "join_request", id: request.id, label });
+const requestTarget = (request: JoinRequest, label: string | null) => ({
+  type: "join_request" as const,
+  id: request.id,
+  label,
+});
 
 export async function requestToJoin(
   args: { workspaceId: string; message?: string | null },

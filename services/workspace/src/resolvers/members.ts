@@ -172,7 +172,13 @@ export async function transferOwnership(
         "ownership.transferred",
         { type: "workspace", id: access.workspace.id, label: access.workspace.name },
         [{ field: "ownerId", old: owner.userId, new: target.userId }],
-        { userId: target.userId, role: "OWNER", customRoleId: null, previousOwnerId: owner.userId },
+        {
+          userId: target.userId,
+          role: "OWNER",
+          customRoleId: null,
+          previousOwnerId: owner.userId,
+          reason: "transferred",
+        },
       ),
       workspaceEvent(
         access.workspace,

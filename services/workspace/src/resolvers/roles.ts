@@ -57,7 +57,7 @@ const updateRoleInput = z.object({
   ticketAccess: ticketAccess.nullish(),
 });
 
-const roleTarget = (role: CustomRole) => ({ type: "role", id: role.id, label: role.name });
+const roleTarget = (role: CustomRole) => ({ type: "role" as const, id: role.id, label: role.name });
 
 function duplicateName(name: string) {
   return badUserInput(`A role named "${name}" already exists in this workspace`, "name");

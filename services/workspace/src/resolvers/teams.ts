@@ -25,7 +25,7 @@ const updateTeamInput = z.object({
   memberIds: memberIds.nullish(),
 });
 
-const teamTarget = (team: Team) => ({ type: "team", id: team.id, label: team.name });
+const teamTarget = (team: Team) => ({ type: "team" as const, id: team.id, label: team.name });
 const duplicateName = (name: string) => badUserInput(`A team named "${name}" already exists in this workspace`, "name");
 
 /** Team members must be members of the team's workspace (seed 002). */

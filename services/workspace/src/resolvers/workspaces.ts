@@ -78,6 +78,7 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
             label: workspace.name,
           },
           [{ field: "name", old: before.name, new: name }],
+          {},
         ),
       );
       return workspace;

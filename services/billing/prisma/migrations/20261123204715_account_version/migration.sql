@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "billing_account" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 1;

@@ -41,7 +41,9 @@ function fieldRows(schema: JsonSchema, prefix = ""): string[] {
     const nested = field.type === "object" ? fieldRows(field, `${path}.`) : [];
     const type = field.type === "object" ? "object" : typeOf(field);
     const optional = required.has(name) ? "" : " (optional)";
-    return [`| \`${path}\`${optional} | ${cell(type)} | ${cell(field.description ?? "")} |`, ...nested];
+    // A nullable field's description sits on its non-null branch.
+    const description = field.description ?? field.anyOf?.find((branch) => branch.description)?.description ?? "";
+    return [`| \`${path}\`${optional} | ${cell(type)} | ${cell(description)} |`, ...nested];
   });
 }
 

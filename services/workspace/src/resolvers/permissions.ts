@@ -23,7 +23,8 @@ export async function explainPermission(
   if (!permission) throw notFound("Permission");
   if (!isUuid(args.userId)) throw notFound("User");
   const membership = await membershipFacts(ctx.db, access.workspace.id, args.userId);
-  const person = await ctx.db.person.findUnique({ where: { userId: args.userId } });
+  // A deleted user's row is a tombstone (ADR 0002): not a person any more.
+  const person = await ctx.db.person.findFirst({ where: { userId: args.userId, deletedAt: null } });
   const self = ctx.actor.kind === "user" && ctx.actor.userId === args.userId ? ctx.actor : null;
   if (person && person.organisationId !== access.workspace.organisationId) throw notFound("User");
   if (!membership && !person && !self) throw notFound("User");

@@ -4,6 +4,7 @@ import {
   billingDb,
   billingEventually,
   changeSeats,
+  pendingInvitationsInWorkspace,
   publishWorkspaceEvent,
   setStripeFailure,
   standInStats,
@@ -98,6 +99,8 @@ describe("limits follow billing", () => {
     await subscribe(owner.token, workspaceId, "PRO", 6);
     await workspaceShows(owner.token, workspaceId, { seats: 6 });
     for (let i = 0; i < 2; i += 1) expect((await invite(owner.token, workspaceId)).errors).toBeUndefined();
+    // The workspace service learns of invitations from identity's events.
+    await eventually(async () => ((await pendingInvitationsInWorkspace(workspaceId)) === 2 ? true : undefined));
     // 1 member (the owner) + 2 pending invitations
     const refused = await changeSeats(owner.token, workspaceId, 2);
     expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
@@ -107,6 +110,8 @@ describe("limits follow billing", () => {
     await billingEventually(owner.token, workspaceId, (b) => b.seats === 4, "4 seats");
     await workspaceShows(owner.token, workspaceId, { seats: 4 });
     expect((await invite(owner.token, workspaceId)).errors).toBeUndefined();
+    await eventually(async () => ((await pendingInvitationsInWorkspace(workspaceId)) === 3 ? true : undefined));
+    // 1 member + 3 pending invitations fill the 4 seats.
     expect(errorCodes(await invite(owner.token, workspaceId))).toEqual(["PLAN_LIMIT"]);
   });
 

@@ -142,10 +142,27 @@ export async function postWebhook(
   return response.status;
 }
 
-export async function billingDb<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+export function billingDb<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return serviceDb<T>("billing", sql, params);
+}
+
+/** The workspace service's copy of pending invitations (fed by identity's events) for a workspace. */
+export function pendingInvitationsInWorkspace(workspaceId: string): Promise<number> {
+  return serviceDb<{ count: string }>(
+    "workspace",
+    "SELECT count(*) FROM pending_invitation WHERE workspace_id = $1 AND expires_at > now()",
+    [workspaceId],
+  ).then((rows) => Number(rows[0]?.count ?? 0));
+}
+
+async function serviceDb<T extends pg.QueryResultRow>(
+  service: "billing" | "workspace",
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
   const stack = testStack();
   const url = new URL(stack.postgresServerUrl);
-  url.pathname = `/support_billing${stack.databaseSuffix}`;
+  url.pathname = `/support_${service}${stack.databaseSuffix}`;
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {

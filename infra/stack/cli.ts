@@ -16,6 +16,7 @@ async function up(): Promise<void> {
   });
   log(`\n✓ stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s — logs in .local/logs/`);
   log(`  gateway: ${stack.gatewayUrl}`);
+  if (stack.stripe.standInUrl) log(`  Stripe stand-in: ${stack.stripe.standInUrl} (checkout pages, no real payments)`);
   log("  press Ctrl-C to stop everything\n");
   let stopping = false;
   const shutdown = async () => {

@@ -5,6 +5,7 @@ import { REPO_ROOT, SERVICES, databaseNameFor, databaseUrlFor, type ServiceName 
 import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgres/postgres.js";
 import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
 import { startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
+import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
 
 export interface StackOptions {
   /** Gateway port; services take the next five (identity, workspace, ticketing, billing, audit). */
@@ -29,6 +30,8 @@ export interface RunningStack {
   kafkaBroker: KafkaBroker | null;
   /** ACTOR_CONTEXT_KEYS as given to every process (`kid:secret,…`, the first signs). */
   actorContextKeys: string;
+  /** How billing reaches Stripe: the local stand-in unless STRIPE_SECRET_KEY is set. */
+  stripe: StripeSettings;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
   stop(): Promise<void>;
@@ -40,6 +43,58 @@ export interface RunningStack {
  * the process is ready, so a generous bound costs nothing when things are well.
  */
 const READY_TIMEOUT_MS = 300_000;
+
+export interface StripeSettings {
+  apiBase: string;
+  /** The stand-in's URL (it serves the API at the same address), or null with real Stripe. */
+  standInUrl: string | null;
+  webhookSecret: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Price ids the stand-in accepts (any `price_…` works there). */
+const STAND_IN_PRICES = {
+  STRIPE_PRICE_BASIC: "price_basic_per_seat",
+  STRIPE_PRICE_PRO: "price_pro_per_seat",
+  STRIPE_PRICE_UNLIMITED: "price_unlimited_per_seat",
+};
+
+/**
+ * With STRIPE_SECRET_KEY set, billing talks to the Stripe it names (STRIPE_API_BASE, default
+ * api.stripe.com; STRIPE_WEBHOOK_SECRET and STRIPE_PRICE_* must be set too). Without it, the
+ * local stand-in plays Stripe on `port` and sends its webhooks to billing.
+ */
+async function stripeFor(
+  port: number,
+  billingUrl: string,
+  log: (message: string) => void,
+): Promise<{ settings: StripeSettings; standIn: RunningStandIn | null }> {
+  if (process.env.STRIPE_SECRET_KEY) {
+    const apiBase = process.env.STRIPE_API_BASE ?? "https://api.stripe.com";
+    log(`Stripe: ${apiBase} (STRIPE_SECRET_KEY)`);
+    return {
+      standIn: null,
+      settings: { apiBase, standInUrl: null, webhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? "", env: {} },
+    };
+  }
+  const webhookSecret = `whsec_${randomBytes(24).toString("hex")}`;
+  const standIn = await startStripeStandIn({ port, webhookUrl: `${billingUrl}/webhooks/stripe`, webhookSecret });
+  log(`Stripe: local stand-in on ${standIn.url} (no STRIPE_SECRET_KEY)`);
+  return {
+    standIn,
+    settings: {
+      apiBase: standIn.url,
+      standInUrl: standIn.url,
+      webhookSecret,
+      env: {
+        STRIPE_API_BASE: standIn.url,
+        STRIPE_SECRET_KEY: "sk_test_local_stand_in",
+        STRIPE_WEBHOOK_SECRET: webhookSecret,
+        ...STAND_IN_PRICES,
+      },
+    },
+  };
+}
 
 const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
 
@@ -73,9 +128,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const postgres = await ensurePostgres(log);
   log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);
   let kafkaBroker: KafkaBroker | null = null;
+  let standIn: RunningStandIn | null = null;
 
   const stop = async () => {
     await Promise.all(started.map((p) => p.stop()));
+    if (standIn) await standIn.close();
     if (kafkaBroker) await kafkaBroker.stop();
     await postgres.stop();
   };
@@ -108,6 +165,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const serviceUrls = Object.fromEntries(
       SERVICES.map((service, index) => [service, `http://127.0.0.1:${options.basePort + 1 + index}`]),
     ) as Record<ServiceName, string>;
+    // The stand-in takes the port after the five services.
+    const stripe = await stripeFor(options.basePort + 1 + SERVICES.length, serviceUrls.billing, log);
+    standIn = stripe.standIn;
     const serviceEnv = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
       PORT: new URL(serviceUrls[service]).port,
@@ -118,6 +178,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,
       IDENTITY_SERVICE_URL: serviceUrls.identity,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      ...(service === "billing" ? stripe.settings.env : {}),
     });
 
     await Promise.all(
@@ -165,6 +226,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       kafkaBrokers: kafka.brokers,
       kafkaBroker,
       actorContextKeys,
+      stripe: stripe.settings,
       serviceEnv,
       stop,
     };

@@ -14,6 +14,7 @@ import {
 } from "../harness/stack.js";
 import { invitePerson } from "../harness/people.js";
 import { ticketingQuery } from "../harness/ticketing.js";
+import { subscribe } from "../harness/billing.js";
 
 /**
  * One table of who may call what, for every root field the identity and workspace subgraphs own
@@ -779,5 +780,100 @@ describe("permission matrix (ticketing, through the gateway)", () => {
     expect(JSON.stringify(viaEntities).replaceAll(ticketId, nobody)).toBe(JSON.stringify(await entities(nobody)));
     expect(viaEntities.errors?.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
     expect(JSON.stringify(viaEntities)).not.toContain("Matrix ticket");
+  });
+});
+
+// ---- billing (issue 10) ------------------------------------------------------------------------
+// A block of its own (own fixture, own table): billing's operations are owner-only
+// (`billing:manage`); `workspace.billing` needs `billing:view`. The fixture's main workspace has a
+// subscription bought through the Stripe stand-in, so the owner's operations succeed (but a second
+// checkout, which is CONFLICT while a subscription is live).
+
+const EXPECTED_BILLING = `
+operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
+workspace.billing              ok    ok    F      F         F      ok       NF       F      UA
+startCheckout                  C     F     F      F         F      F        NF       F      UA
+openBillingPortal              ok    F     F      F         F      F        NF       F      UA
+changeSeats                    ok    F     F      F         F      F        NF       F      UA
+cancelSubscription             ok    F     F      F         F      F        NF       F      UA
+`;
+
+const BILLING_OPERATIONS: Record<string, Operation> = {
+  "workspace.billing": {
+    call: async (fx, caller) => ({
+      query: "query($w: ID!) { workspace(id: $w) { id billing { plan seats status } } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  startCheckout: {
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { startCheckout(workspaceId: $w, plan: PRO, seats: 50) { url } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  openBillingPortal: {
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { openBillingPortal(workspaceId: $w) { url } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  changeSeats: {
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 200) { seats } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  cancelSubscription: {
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { cancelSubscription(workspaceId: $w) { status } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+};
+
+describe("permission matrix (billing, through the gateway)", () => {
+  const billingTable = parseTable(EXPECTED_BILLING);
+  let fx: MatrixFixture;
+
+  beforeAll(async () => {
+    fx = await matrixFixture();
+    await subscribe(fx.owner.token, fx.workspaceId, "UNLIMITED", 200);
+  }, 180_000);
+
+  test("every root field of the billing subgraph has a row, and every row an operation", () => {
+    const fields = rootFieldsOf(["BILLING"]);
+    expect(fields).toEqual(["cancelSubscription", "changeSeats", "openBillingPortal", "startCheckout"]);
+    const rowNames = [...billingTable.rows.keys()];
+    expect(fields.filter((f) => !billingTable.rows.has(f))).toEqual([]);
+    expect(rowNames.filter((r) => !BILLING_OPERATIONS[r])).toEqual([]);
+  });
+
+  test("every caller gets exactly the expected outcome for every billing operation", async () => {
+    const actual: string[] = [];
+    const expected: string[] = [];
+    for (const [name, row] of billingTable.rows) {
+      const operation = BILLING_OPERATIONS[name];
+      if (!operation) continue; // reported by the coverage test
+      for (const caller of billingTable.callers) {
+        const call = await operation.call(fx, caller);
+        const outcome = outcomeOf(await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }));
+        actual.push(`${name} as ${caller}: ${outcome}`);
+        expected.push(`${name} as ${caller}: ${row[caller]}`);
+      }
+    }
+    expect(actual).toEqual(expected);
+  }, 300_000);
+
+  test("another organisation's workspace answers billing operations exactly like a nonexistent one", async () => {
+    const query = "mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 5) { seats } }";
+    const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
+    const missing = await graphql(query, {
+      token: fx.tokenFor("otherOrg"),
+      variables: { w: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+      missing.errors?.map((e) => [e.message, e.extensions?.code]),
+    );
+    expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 });

@@ -59,6 +59,7 @@ export async function startService(service: Service, overrides: Record<string, s
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
       IDENTITY_SERVICE_URL: stack.serviceUrls.identity,
       LOG_LEVEL: "info",
+      ...(service === "billing" ? stack.stripe.env : {}),
       ...overrides,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -11,6 +11,8 @@ export interface TestStack {
   databaseSuffix: string;
   /** The services' ACTOR_CONTEXT_KEYS: the gateway signs with the first; all are accepted. */
   actorContextKeys: ActorContextKey[];
+  /** Billing's Stripe: the stand-in's URL and the webhook signing secret (tests sign their own). */
+  stripe: { standInUrl: string | null; webhookSecret: string; env: Record<string, string> };
 }
 
 export const STACK_FILE = new URL(

@@ -41,6 +41,13 @@ export async function startTestStack(): Promise<RunningStack> {
     postgresServerUrl: stack.postgres.serverUrl,
     databaseSuffix,
     actorContextKeys: actorContextKeysSchema.parse(stack.actorContextKeys),
+    stripe: {
+      standInUrl: stack.stripe.standInUrl,
+      webhookSecret: stack.stripe.webhookSecret,
+      env: Object.fromEntries(
+        Object.entries(stack.stripe.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+    },
   };
   mkdirSync(new URL(".", STACK_FILE), { recursive: true });
   writeFileSync(STACK_FILE, JSON.stringify(info, null, 2));

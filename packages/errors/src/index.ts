@@ -9,6 +9,11 @@ export const ErrorCode = {
   CONFLICT: "CONFLICT",
   RATE_LIMITED: "RATE_LIMITED",
   PLAN_LIMIT: "PLAN_LIMIT",
+  /**
+   * Not a client mistake but an outage of something the service depends on (docs/adr/0005's
+   * addendum): nothing was changed, and the client may retry.
+   */
+  SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -42,6 +47,8 @@ export const rateLimited = (retryAfterSeconds: number, message = "Too many reque
   new AppError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds}s`, {
     retryAfterSeconds,
   });
+
+export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
 
 export const planLimit = (message: string) => new AppError(ErrorCode.PLAN_LIMIT, message);
 

@@ -118,6 +118,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   PLAN_LIMIT: 403,
+  SERVICE_UNAVAILABLE: 503,
 };
 
 /**

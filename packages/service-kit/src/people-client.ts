@@ -24,6 +24,14 @@ export const workspaceMembershipSchema = z.object({
 });
 export type WorkspaceMembership = z.infer<typeof workspaceMembershipSchema>;
 
+/** A workspace's seats in use, for billing's seat changes (members plus pending invitations). */
+export const seatUsageSchema = workspaceAccessSchema.extend({
+  seats: z.number().int(),
+  memberCount: z.number().int(),
+  pendingInvitations: z.number().int(),
+});
+export type SeatUsage = z.infer<typeof seatUsageSchema>;
+
 const membershipsAnswerSchema = z.object({ memberships: z.array(workspaceMembershipSchema) });
 
 export interface MembershipChange {
@@ -76,6 +84,13 @@ export class WorkspacePeopleClient {
       this.accessMemo.set(workspaceId, pending);
     }
     return pending;
+  }
+
+  /** The caller's access plus the workspace's seats in use; NOT_FOUND when they may not see it. */
+  async seatUsage(workspaceId: string): Promise<SeatUsage> {
+    const response = await this.post("/internal/permissions", { workspaceId, include: ["seats"] });
+    if (response.status === 404) throw notFound("Workspace");
+    return seatUsageSchema.parse(await this.json(response, "/internal/permissions"));
   }
 
   /**

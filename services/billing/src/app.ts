@@ -1,5 +1,10 @@
 import { readFileSync } from "node:fs";
-import { createServiceRuntime, PermissionsClient, type ServiceRuntime } from "@support/service-kit";
+import {
+  createServiceRuntime,
+  PermissionsClient,
+  WorkspacePeopleClient,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -8,6 +13,11 @@ import { createDb, type Tx } from "./db/client.js";
 import type { BillingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { onWorkspaceEvent } from "./events/workspace-events.js";
+import { createStripe } from "./stripe/client.js";
+import { BillingStripe } from "./stripe/billing-stripe.js";
+import { createStripeEventProcessor } from "./stripe/event-processor.js";
+import { createCancellationWorker } from "./stripe/cancellations.js";
+import { registerStripeWebhook } from "./stripe/webhook-route.js";
 
 export const schema = readFileSync(new URL("./schema/billing.graphql", import.meta.url), "utf8");
 
@@ -20,12 +30,33 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
+  const stripe = new BillingStripe(createStripe(config), {
+    BASIC: config.STRIPE_PRICE_BASIC,
+    PRO: config.STRIPE_PRICE_PRO,
+    UNLIMITED: config.STRIPE_PRICE_UNLIMITED,
+  });
+  const eventProcessor = createStripeEventProcessor({ db, stripe, logger: runtime.logger });
+  const cancellations = createCancellationWorker({ db, stripe, logger: runtime.logger });
+  runtime.app.addHook("onReady", async () => {
+    eventProcessor.start();
+    cancellations.start();
+  });
+  // Registered before the runtime's own onClose hook runs database.close(): hooks run in order.
+  runtime.app.addHook("preClose", async () => {
+    await Promise.all([eventProcessor.stop(), cancellations.stop()]);
+  });
 
   runtime.consume<Tx>({
     groupId: "billing.workspaces",
     topics: [topicFor("workspace")],
     transaction: (work) => db.$transaction(work),
     handle: onWorkspaceEvent,
+  });
+
+  await registerStripeWebhook(runtime.app, {
+    db,
+    webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+    onStored: () => eventProcessor.kick(),
   });
 
   await mountMercuriusSubgraph<BillingContext>(runtime, {
@@ -36,6 +67,9 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
       db,
       logger: request.log,
       permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      people: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
+      stripe,
+      returnUrl: config.BILLING_RETURN_URL,
     }),
   });
 

@@ -1,9 +1,25 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, type z } from "@support/config";
+import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+
+const priceId = z.string().regex(/^price_\w+$/, "must be a Stripe price id (price_…)");
 
 export const billingEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
+  /**
+   * Where the Stripe API is: https://api.stripe.com for real Stripe, the local stand-in's URL
+   * otherwise (infra/stripe-stand-in). The `stripe` library is pointed at its host, port and protocol.
+   */
+  STRIPE_API_BASE: httpUrl.default("https://api.stripe.com"),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret key (sk_test_…)"),
+  /** Signs the webhooks Stripe sends to POST /webhooks/stripe. */
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be a webhook signing secret (whsec_…)"),
+  /** The recurring per-seat price of each plan. */
+  STRIPE_PRICE_BASIC: priceId,
+  STRIPE_PRICE_PRO: priceId,
+  STRIPE_PRICE_UNLIMITED: priceId,
+  /** Where Checkout and the portal send the customer back to (the frontend's billing page). */
+  BILLING_RETURN_URL: httpUrl.default("http://127.0.0.1:4000/"),
 };
 
 export type BillingConfig = z.infer<z.ZodObject<typeof billingEnv>>;

@@ -1,12 +1,18 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
-import type { PermissionsClient } from "@support/service-kit";
+import type { PermissionsClient, WorkspacePeopleClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
+import type { BillingStripe } from "./stripe/billing-stripe.js";
 
 export interface BillingContext {
   actor: Actor;
   db: Db;
   permissions: PermissionsClient;
+  /** Members and pending invitations of a workspace, asked of the workspace service. */
+  people: WorkspacePeopleClient;
+  stripe: BillingStripe;
+  /** Where Checkout and the portal send the owner back to when the client names no URL. */
+  returnUrl: string;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
 }

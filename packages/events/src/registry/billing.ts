@@ -40,4 +40,24 @@ export const billingEvents = defineEvents({
     description: "A workspace's seat count changed (Stripe is the source of truth).",
     data: accountState,
   },
+  "billing.status_changed": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description: "The subscription's status changed, e.g. ACTIVE -> PAST_DUE (Stripe is the source of truth).",
+    data: accountState,
+  },
+  "billing.period_changed": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description:
+      "The billing period's end, the trial's end or cancel-at-period-end changed (Stripe is the source of truth).",
+    data: accountState.extend({
+      trialEnd: timestamp("end of the trial").nullable(),
+      cancelAtPeriodEnd: z.boolean().describe("the subscription ends at periodEnd"),
+    }),
+  },
 });

@@ -29,6 +29,14 @@ export const workspaceEvents = defineEvents({
     description: "A workspace was renamed.",
     data: noData,
   },
+  "workspace.deleted": {
+    version: 1,
+    category: "workspace",
+    targetType: "workspace",
+    producer: "workspace",
+    description: "A workspace was deleted; billing cancels its Stripe subscription at once.",
+    data: noData,
+  },
   "workspace.settings_changed": {
     version: 1,
     category: "workspace",

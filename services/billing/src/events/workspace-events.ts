@@ -2,26 +2,45 @@ import { createEvent, enqueueEvents, topicFor, type TypedEvent } from "@support/
 import type { Tx } from "../db/client.js";
 import { TRIAL, trialEnd } from "../domain/trial.js";
 
-/** Opens the trial billing account of every new workspace. */
+/**
+ * Opens the trial billing account of every new workspace; for a deleted workspace, queues the
+ * immediate cancellation of its subscription, which the cancellation worker (polling every
+ * second) sends to Stripe outside this transaction.
+ */
 export async function onWorkspaceEvent(event: TypedEvent, tx: Tx): Promise<void> {
-  if (event.type !== "workspace.created" || !event.workspaceId) return;
+  if (!event.workspaceId) return;
+  if (event.type === "workspace.created") await openTrial(event, event.workspaceId, tx);
+  if (event.type === "workspace.deleted") {
+    const account = await tx.billingAccount.findUnique({ where: { workspaceId: event.workspaceId } });
+    if (!account?.stripeSubscriptionId || account.status === "CANCELED") return;
+    await tx.subscriptionCancellation.upsert({
+      where: { workspaceId: event.workspaceId },
+      create: { workspaceId: event.workspaceId, subscriptionId: account.stripeSubscriptionId },
+      update: {},
+    });
+  }
+}
+
+async function openTrial(event: TypedEvent<"workspace.created">, workspaceId: string, tx: Tx): Promise<void> {
+  const periodEnd = trialEnd(new Date(event.occurredAt));
   const account = await tx.billingAccount.create({
     data: {
-      workspaceId: event.workspaceId,
+      workspaceId,
       organisationId: event.organisationId,
       plan: TRIAL.plan,
       status: TRIAL.status,
       seats: TRIAL.seats,
-      periodEnd: trialEnd(new Date(event.occurredAt)),
+      periodEnd,
+      trialEnd: periodEnd,
     },
   });
   await enqueueEvents(tx, topicFor("billing"), [
     createEvent({
       type: "billing.trial_started",
-      workspaceId: event.workspaceId,
+      workspaceId,
       organisationId: event.organisationId,
       actor: { type: "system" },
-      target: { type: "billing_account", id: event.workspaceId, label: event.target.label },
+      target: { type: "billing_account", id: workspaceId, label: event.target.label },
       changes: [
         { field: "plan", old: null, new: account.plan },
         { field: "seats", old: null, new: account.seats },

@@ -1,0 +1,110 @@
+import { TRIAL } from "./trial.js";
+
+export type Plan = "BASIC" | "PRO" | "UNLIMITED";
+export type BillingStatus = "TRIALING" | "ACTIVE" | "PAST_DUE" | "CANCELED";
+export const PLANS: readonly Plan[] = ["BASIC", "PRO", "UNLIMITED"];
+
+/** What the billing account keeps of a Stripe subscription. */
+export interface BillingState {
+  plan: Plan;
+  seats: number;
+  status: BillingStatus;
+  periodEnd: Date | null;
+  trialEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+}
+
+/** The parts of a Stripe subscription (API 2026-10-28) this service reads. */
+export interface SubscriptionFacts {
+  id: string;
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  /** Unix seconds. */
+  trialEnd: number | null;
+  items: Array<{ priceId: string; quantity: number; currentPeriodEnd: number }>;
+}
+
+const fromUnix = (seconds: number | null | undefined) => (seconds ? new Date(seconds * 1000) : null);
+
+export function statusOf(stripeStatus: string): BillingStatus {
+  switch (stripeStatus) {
+    case "trialing":
+      return "TRIALING";
+    case "active":
+      return "ACTIVE";
+    case "canceled":
+    case "incomplete_expired":
+      return "CANCELED";
+    default:
+      // past_due, unpaid, incomplete, paused: money is owed or the first payment is pending.
+      return "PAST_DUE";
+  }
+}
+
+/**
+ * The account state a subscription stands for. The plan is the plan of the item's price; a
+ * subscription that has ended falls back to the BASIC plan and the trial's seat count, so a
+ * canceled workspace keeps working within the free allowance.
+ */
+export function stateFromSubscription(
+  subscription: SubscriptionFacts,
+  planOfPrice: (priceId: string) => Plan | undefined,
+): BillingState {
+  const item = subscription.items.find((candidate) => planOfPrice(candidate.priceId));
+  if (!item) throw new Error(`subscription ${subscription.id} has no item with a known plan price`);
+  const status = statusOf(subscription.status);
+  const plan = planOfPrice(item.priceId) as Plan;
+  return {
+    plan: status === "CANCELED" ? "BASIC" : plan,
+    seats: status === "CANCELED" ? TRIAL.seats : item.quantity,
+    status,
+    periodEnd: fromUnix(item.currentPeriodEnd),
+    trialEnd: fromUnix(subscription.trialEnd),
+    cancelAtPeriodEnd: status !== "CANCELED" && subscription.cancelAtPeriodEnd,
+  };
+}
+
+export type ApplyDecision = "apply" | "stale" | "ended-elsewhere";
+
+/**
+ * Whether a freshly fetched subscription may replace the account's state (docs/adr/0007).
+ * `fetchedAt` is when the fetch started; a fetch that started no later than the one already
+ * applied cannot be newer. A canceled subscription other than the account's current one (an old
+ * one, ended after the workspace subscribed again) changes nothing.
+ */
+export function decideApply(
+  account: { stripeSubscriptionId: string | null; stripeSyncedAt: Date | null },
+  incoming: { subscriptionId: string; status: BillingStatus; fetchedAt: Date },
+): ApplyDecision {
+  if (account.stripeSyncedAt && incoming.fetchedAt.getTime() <= account.stripeSyncedAt.getTime()) return "stale";
+  if (
+    account.stripeSubscriptionId &&
+    account.stripeSubscriptionId !== incoming.subscriptionId &&
+    incoming.status === "CANCELED"
+  )
+    return "ended-elsewhere";
+  return "apply";
+}
+
+export interface BillingChange {
+  field: keyof BillingState;
+  old: string | number | boolean | null;
+  new: string | number | boolean | null;
+}
+
+const comparable = (value: BillingState[keyof BillingState]) => (value instanceof Date ? value.toISOString() : value);
+
+/** The fields that differ, old -> new (dates as ISO strings), in a stable order. */
+export function diffState(before: BillingState, after: BillingState): BillingChange[] {
+  const fields: Array<keyof BillingState> = ["plan", "seats", "status", "periodEnd", "trialEnd", "cancelAtPeriodEnd"];
+  return fields
+    .map((field) => ({ field, old: comparable(before[field]), new: comparable(after[field]) }))
+    .filter((change) => change.old !== change.new);
+}
+
+/** The smallest seat count the workspace may buy: everyone in it plus everyone invited. */
+export function minimumSeats(usage: { members: number; pendingInvitations: number }): number {
+  return Math.max(1, usage.members + usage.pendingInvitations);
+}
+
+export const MAX_SEATS = 10_000;

@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import Stripe from "stripe";
+import { serviceUnavailable } from "@support/errors";
+import type { Plan, SubscriptionFacts } from "../domain/subscription.js";
+
+/** A subscription as fetched: the facts the account keeps plus where it belongs. */
+export interface FetchedSubscription extends SubscriptionFacts {
+  customerId: string;
+  /** From the subscription's metadata (set at checkout). */
+  workspaceId: string | null;
+  /** The item whose quantity is the seat count. */
+  itemId: string | null;
+}
+
+/** A stable idempotency key from the parts that make two requests "the same request". */
+export function idempotencyKey(operation: string, ...parts: Array<string | number | null>): string {
+  return `${operation}-${createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 40)}`;
+}
+
+/** True when Stripe could not be reached or failed on its side (the request may be retried). */
+export function isStripeOutage(error: unknown): boolean {
+  return (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeAPIError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
+  );
+}
+
+const OUTAGE_MESSAGE = "The payment provider is unavailable right now; nothing was changed. Please try again shortly.";
+
+/**
+ * The Stripe calls billing makes, each write with the idempotency key its caller derived, and
+ * Stripe outages turned into one clear SERVICE_UNAVAILABLE error for GraphQL callers.
+ */
+export class BillingStripe {
+  constructor(
+    readonly stripe: Stripe,
+    private readonly prices: Record<Plan, string>,
+  ) {}
+
+  planOfPrice = (priceId: string): Plan | undefined =>
+    (Object.entries(this.prices) as Array<[Plan, string]>).find(([, price]) => price === priceId)?.[0];
+
+  async createCheckoutSession(input: {
+    workspaceId: string;
+    customerId: string | null;
+    plan: Plan;
+    seats: number;
+    successUrl: string;
+    cancelUrl: string;
+    idempotencyKey: string;
+  }): Promise<string> {
+    const session = await this.forCaller(() =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: "subscription",
+          ...(input.customerId ? { customer: input.customerId } : {}),
+          client_reference_id: input.workspaceId,
+          line_items: [{ price: this.prices[input.plan], quantity: input.seats }],
+          success_url: input.successUrl,
+          cancel_url: input.cancelUrl,
+          metadata: { workspaceId: input.workspaceId },
+          subscription_data: { metadata: { workspaceId: input.workspaceId } },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    if (!session.url) throw new Error(`checkout session ${session.id} has no URL`);
+    return session.url;
+  }
+
+  async createPortalSession(input: { customerId: string; returnUrl: string; idempotencyKey: string }): Promise<string> {
+    const session = await this.forCaller(() =>
+      this.stripe.billingPortal.sessions.create(
+        { customer: input.customerId, return_url: input.returnUrl },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+    return session.url;
+  }
+
+  /** For GraphQL callers: an outage answers SERVICE_UNAVAILABLE. */
+  retrieveForCaller(subscriptionId: string): Promise<FetchedSubscription> {
+    return this.forCaller(() => this.retrieve(subscriptionId));
+  }
+
+  async retrieve(subscriptionId: string): Promise<FetchedSubscription> {
+    return factsOf(await this.stripe.subscriptions.retrieve(subscriptionId));
+  }
+
+  async setSeats(input: { itemId: string; seats: number; idempotencyKey: string }): Promise<void> {
+    await this.forCaller(() =>
+      this.stripe.subscriptionItems.update(
+        input.itemId,
+        { quantity: input.seats, proration_behavior: "create_prorations" },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+  }
+
+  async cancelAtPeriodEnd(input: { subscriptionId: string; idempotencyKey: string }): Promise<void> {
+    await this.forCaller(() =>
+      this.stripe.subscriptions.update(
+        input.subscriptionId,
+        { cancel_at_period_end: true },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    );
+  }
+
+  /** Ends a subscription at once (workspace deleted). Errors are rethrown as they are, for the retry loop. */
+  async cancelNow(input: { subscriptionId: string; idempotencyKey: string }): Promise<FetchedSubscription> {
+    return factsOf(
+      await this.stripe.subscriptions.cancel(input.subscriptionId, {}, { idempotencyKey: input.idempotencyKey }),
+    );
+  }
+
+  private async forCaller<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isStripeOutage(error)) throw serviceUnavailable(OUTAGE_MESSAGE);
+      throw error;
+    }
+  }
+}
+
+function factsOf(subscription: Stripe.Subscription): FetchedSubscription {
+  const customer = subscription.customer;
+  return {
+    id: subscription.id,
+    status: subscription.status,
+    cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    trialEnd: subscription.trial_end,
+    customerId: typeof customer === "string" ? customer : customer.id,
+    workspaceId: subscription.metadata?.workspaceId ?? null,
+    itemId: subscription.items.data[0]?.id ?? null,
+    items: subscription.items.data.map((item) => ({
+      priceId: item.price.id,
+      quantity: item.quantity ?? 1,
+      currentPeriodEnd: item.current_period_end,
+    })),
+  };
+}

@@ -73,11 +73,17 @@ function spellingsOf(url: string): string[] {
   return [...new Set(spellings)];
 }
 
+/**
+ * Routes declared public (`PUBLIC_ROUTE`): health checks, and Stripe's webhook, which has its own
+ * signature instead of an actor context (refusals tested in billing-stripe.test.ts).
+ */
+const PUBLIC_ROUTES = new Set(["/health", "/ready", "/webhooks/stripe"]);
+
 let routes: Record<Service, Route[]>;
 const protectedRoutes = () =>
   (Object.entries(routes) as Array<[Service, Route[]]>).flatMap(([service, list]) =>
     list
-      .filter((route) => route.url !== "/health" && route.url !== "/ready")
+      .filter((route) => !PUBLIC_ROUTES.has(route.url))
       .flatMap((route) =>
         route.methods.filter((method) => method !== "HEAD").map((method) => ({ service, method, url: route.url })),
       ),

@@ -17,6 +17,15 @@ const env: NodeJS.ProcessEnv = {
   KAFKA_BROKERS: "127.0.0.1:1",
   ACTOR_CONTEXT_KEYS: `routes:${"x".repeat(32)}`,
   WORKSPACE_SERVICE_URL: "http://127.0.0.1:1",
+  IDENTITY_SERVICE_URL: "http://127.0.0.1:1",
+  STRIPE_API_BASE: "http://127.0.0.1:1",
+  STRIPE_SECRET_KEY: "sk_test_routes",
+  STRIPE_WEBHOOK_SECRET: "whsec_routes",
+  STRIPE_PRICE_BASIC: "price_basic",
+  STRIPE_PRICE_PRO: "price_pro",
+  STRIPE_PRICE_UNLIMITED: "price_unlimited",
+  AUDIT_CHECKPOINT_KEY: "c".repeat(32),
+  PUBLIC_GATEWAY_URL: "http://127.0.0.1:1",
   LOG_LEVEL: "silent",
 };
 

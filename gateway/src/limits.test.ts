@@ -7,6 +7,8 @@ import { SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 const ROOT = new URL("../../", import.meta.url);
 const SOURCES = ["test/e2e/", "test/harness/", "bench/"];
+/** Where the queries built to be refused live: each is asserted refused there. */
+const HOSTILE_SOURCES = new Set(["test/e2e/gateway-limits.test.ts"]);
 
 /**
  * Every GraphQL operation written in the product's tests and benchmarks: string and template
@@ -17,6 +19,7 @@ function operationsInSources(): Array<{ file: string; text: string }> {
   for (const dir of SOURCES) {
     for (const name of readdirSync(new URL(dir, ROOT)).filter((file) => file.endsWith(".ts"))) {
       const file = `${dir}${name}`;
+      if (HOSTILE_SOURCES.has(file)) continue;
       const source = ts.createSourceFile(file, readFileSync(new URL(file, ROOT), "utf8"), ts.ScriptTarget.Latest);
       const visit = (node: ts.Node): void => {
         let text: string | undefined;

@@ -4,7 +4,7 @@ import type { Producer } from "kafkajs";
 import { createEvent, createKafka, topicFor, type TypedEvent } from "@support/events";
 import { createLogger } from "@support/logger";
 import { createOrgMember } from "../harness/people.js";
-import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../harness/stack.js";
+import { createWorkspace, eventually, graphqlOk, signUp, testStack, uniqueEmail } from "../harness/stack.js";
 
 /**
  * Copies kept from events (docs/adr/0004) apply an event only when it is newer than what they
@@ -164,5 +164,48 @@ describe("the workspace service's plan and seats (billing.* events)", () => {
       { token: owner.token, variables: { id: workspaceId } },
     );
     expect(data.workspace).toEqual({ plan: "PRO", seats: 12 });
+  });
+});
+
+describe("the workspace service's pending invitations (identity's invitation.* events)", () => {
+  test("a late invitation.sent, after the invitation was revoked, does not take the seat back", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, `Invitations ${Date.now()}`);
+    const pendingInvitations = async () =>
+      (
+        await graphqlOk<{ workspace: { pendingInvitations: number } }>(
+          `query($id: ID!) { workspace(id: $id) { pendingInvitations } }`,
+          { token: owner.token, variables: { id: workspaceId } },
+        )
+      ).workspace.pendingInvitations;
+    const email = uniqueEmail("late");
+    const invited = await graphqlOk<{ inviteUser: { invitation: { id: string; expiresAt: string } } }>(
+      `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id expiresAt } } }`,
+      {
+        token: owner.token,
+        variables: {
+          input: { firstName: "Late", lastName: "Comer", email, workspaces: [{ workspaceId, role: "MEMBER" }] },
+        },
+      },
+    );
+    const invitation = invited.inviteUser.invitation;
+    expect(await pendingInvitations()).toBe(1);
+    await graphqlOk(`mutation($id: ID!) { revokeInvitation(id: $id) { id } }`, {
+      token: owner.token,
+      variables: { id: invitation.id },
+    });
+    await eventually(async () => ((await pendingInvitations()) === 0 ? true : undefined), 30_000, "the seat back");
+
+    const lateSent = createEvent({
+      type: "invitation.sent",
+      workspaceId,
+      organisationId: owner.organisationId,
+      actor: { type: "user", id: owner.userId },
+      target: { type: "invitation", id: invitation.id, label: email },
+      data: { invitationId: invitation.id, email, role: "MEMBER", customRoleId: null, expiresAt: invitation.expiresAt },
+    });
+    await deliver(topicFor("identity"), lateSent);
+    await consumed(lateSent);
+    expect(await pendingInvitations()).toBe(0);
   });
 });

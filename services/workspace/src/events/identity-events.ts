@@ -163,16 +163,17 @@ export function identityEventHandler(logger: Logger) {
         return removeUser(event, tx, logger);
       case "invitation.sent": {
         if (!event.workspaceId) return logger.warn({ eventId: event.id }, "invitation.sent without a workspace");
-        const workspace = await tx.workspace.findUnique({ where: { id: event.workspaceId } });
-        if (!workspace) return;
+        // The seat reservation wrote the row before identity recorded the invitation; this only
+        // refreshes it. Never creating it means a late invitation.sent, delivered after the
+        // invitation was accepted or revoked, cannot bring back a seat that was given back.
         const { invitationId, email, customRoleId, expiresAt } = event.data;
         const role = customRoleId ? "CUSTOM" : event.data.role;
-        const fields = { email, role, customRoleId, expiresAt: new Date(expiresAt) } as const;
-        await tx.pendingInvitation.upsert({
-          where: { invitationId_workspaceId: { invitationId, workspaceId: workspace.id } },
-          create: { invitationId, workspaceId: workspace.id, ...fields },
-          update: fields,
+        const { count } = await tx.pendingInvitation.updateMany({
+          where: { invitationId, workspaceId: event.workspaceId },
+          data: { email, role, customRoleId, expiresAt: new Date(expiresAt) },
         });
+        if (count === 0)
+          logger.debug({ eventId: event.id, invitationId }, "invitation.sent for no reserved seat skipped");
         return;
       }
       case "invitation.accepted":

@@ -516,7 +516,7 @@ const TICKET_EXPECTED = `
 operation            owner admin member memberOff custom apiKey ticketKey orgAdmin otherOrg anonymous ticketsOff scopeMe scopeMeOwn scopeTeams
 ticket               ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
 tickets              ok    ok    ok     ok        ok     F      ok        ok       NF       UA        F          ok      ok         ok
-ticketFields         ok    ok    ok     ok        F      F      F         ok       NF       UA        ok         ok      ok         ok
+ticketFields         ok    ok    ok     ok        F      F      F         ok       NF       UA        F          ok      ok         ok
 createTicket         ok    ok    ok     F         F      F      ok        ok       NF       UA        F          ok      ok         ok
 updateTicket         ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
 changeTicketStatus   ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
@@ -526,9 +526,9 @@ deleteTicket         ok    ok    ok     F         F      F      F         ok    
 addTicketReply       ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
 approveReply         ok    ok    F      F         F      F      ok        ok       NF       UA        F          NF      ok         ok
 rejectReply          ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-createTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
-updateTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
-deleteTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
+createTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
+updateTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
+deleteTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
 updateSlaPolicy      ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
 `;
 

@@ -181,12 +181,13 @@ describe("member toggles", () => {
   });
 
   test.each(["OWNER", "ADMIN", "MEMBER"] as const)(
-    "ticketsEnabled off: a %s has no ticket permission at all",
+    "ticketsEnabled off: a %s has no ticket or ticket-field permission at all",
     (role) => {
       const toggles = { ...DEFAULT_TOGGLES, ticketsEnabled: false };
       const perms = effectivePermissions(subject({ workspaceRole: builtIn(role), toggles }));
-      expect(perms.filter((p) => p.startsWith("tickets:"))).toEqual([]);
+      expect(perms.filter((p) => p.startsWith("tickets:") || p.startsWith("ticket_fields:"))).toEqual([]);
       expect(perms).toContain("members:list");
+      if (role !== "MEMBER") expect(perms).toContain("workspace_settings:manage_sla");
     },
   );
 });
@@ -231,6 +232,9 @@ describe("explanations and API keys", () => {
   test("an API key has exactly its permissions (closed), minus the tickets switch and the plan", () => {
     expect(apiKeyPermissions(["tickets:view"], DEFAULT_TOGGLES, "PRO")).toEqual(["tickets:list", "tickets:view"]);
     expect(apiKeyPermissions(["tickets:view"], { ...DEFAULT_TOGGLES, ticketsEnabled: false }, "PRO")).toEqual([]);
+    expect(
+      apiKeyPermissions(["ticket_fields:create", "members:list"], { ...DEFAULT_TOGGLES, ticketsEnabled: false }, "PRO"),
+    ).toEqual(["members:list"]);
     expect(apiKeyPermissions(["analytics:view_all"], DEFAULT_TOGGLES, "BASIC")).toEqual(["analytics:view_own"]);
   });
 });

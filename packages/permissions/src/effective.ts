@@ -40,6 +40,15 @@ export const DEFAULT_TOGGLES: MemberToggles = {
   messageAttribution: false,
 };
 
+/**
+ * Groups the `ticketsEnabled` master switch takes away from everyone (API keys included): the
+ * tickets and their field definitions. SLA policy stays editable (`workspace_settings:manage_sla`),
+ * so a workspace can be set up before tickets are switched on.
+ */
+const TICKET_GROUPS: ReadonlySet<string> = new Set(["tickets", "ticket_fields"]);
+const switchedOff = (permission: Permission, toggles: MemberToggles) =>
+  !toggles.ticketsEnabled && TICKET_GROUPS.has(groupOf(permission));
+
 /** Toggles that take a permission away from MEMBER role holders when off. */
 const MEMBER_TOGGLE_GATES: ReadonlyArray<{ toggle: keyof MemberToggles; permission: Permission }> = [
   { toggle: "membersCanSeeAllAnalytics", permission: "analytics:view_all" },
@@ -171,7 +180,7 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
   }
 
   // 4. toggles: tickets master switch for everyone, the rest for MEMBER role holders only
-  if (groupOf(permission) === "tickets" && !subject.toggles.ticketsEnabled) {
+  if (switchedOff(permission, subject.toggles)) {
     if (allowed) steps.push({ source: "TOGGLE", effect: "DENY", reason: "Tickets are disabled in this workspace" });
     allowed = false;
   } else if (isMemberRole(subject)) {
@@ -225,7 +234,7 @@ export function effectivePermissions(subject: PermissionSubject): Permission[] {
  */
 export function apiKeyPermissions(granted: readonly Permission[], toggles: MemberToggles, plan: Plan): Permission[] {
   return withPrerequisites(granted).filter(
-    (p) => !(groupOf(p) === "tickets" && !toggles.ticketsEnabled) && !PLAN_EXCLUSIONS[plan].has(p),
+    (p) => !switchedOff(p, toggles) && !PLAN_EXCLUSIONS[plan].has(p),
   );
 }
 

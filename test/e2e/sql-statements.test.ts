@@ -73,7 +73,11 @@ describe("SQL statements per subgraph for a page of tickets with names", () => {
       // gateway has answered. A second request through the same three services, sent after the
       // first was answered, is logged after it: once its lines are there, the first's are complete.
       const markerId = randomUUID();
-      await graphqlOk(PAGE, { token: owner.token, variables: { w: workspaceId, n: 1 }, headers: { "x-request-id": markerId } });
+      await graphqlOk(PAGE, {
+        token: owner.token,
+        variables: { w: workspaceId, n: 1 },
+        headers: { "x-request-id": markerId },
+      });
       await eventually(
         async () => (SERVICES.every((s) => statementsOf(markerId)[s].requests > 0) ? true : undefined),
         10_000,

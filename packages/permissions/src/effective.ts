@@ -233,9 +233,7 @@ export function effectivePermissions(subject: PermissionSubject): Permission[] {
  * switched off for everyone and what the plan does not include.
  */
 export function apiKeyPermissions(granted: readonly Permission[], toggles: MemberToggles, plan: Plan): Permission[] {
-  return withPrerequisites(granted).filter(
-    (p) => !switchedOff(p, toggles) && !PLAN_EXCLUSIONS[plan].has(p),
-  );
+  return withPrerequisites(granted).filter((p) => !switchedOff(p, toggles) && !PLAN_EXCLUSIONS[plan].has(p));
 }
 
 /** What a built-in role grants before overrides, toggles and plan (for listing roles). */

@@ -24,6 +24,7 @@ let narrow: Person;
 let teamId: string;
 let otherTeamId: string;
 let apiKey: string;
+let apiKeyPrefix: string;
 
 const TICKET = `id number title description status priority assignee { id firstName } team { id name }
   creator { id email } fieldValues { field { id name } text number boolean date option }
@@ -51,12 +52,13 @@ beforeAll(async () => {
     { token: owner.token, variables: { w: otherWorkspaceId } },
   );
   otherTeamId = other.createTeam.id;
-  const key = await graphqlOk<{ createApiKey: { key: string } }>(
+  const key = await graphqlOk<{ createApiKey: { key: string; apiKey: { prefix: string } } }>(
     `mutation($w: ID!) { createApiKey(workspaceId: $w, name: "drafter",
-       permissions: ["tickets:list", "tickets:view", "tickets:respond", "tickets:create"]) { key } }`,
+       permissions: ["tickets:list", "tickets:view", "tickets:respond", "tickets:create"]) { key apiKey { prefix } } }`,
     { token: owner.token, variables: { w: workspaceId } },
   );
   apiKey = key.createApiKey.key;
+  apiKeyPrefix = key.createApiKey.apiKey.prefix;
 }, 120_000);
 
 describe("tickets", () => {
@@ -418,15 +420,22 @@ describe("replies and approvals", () => {
       },
     );
     expect(errorCodes(again)).toEqual(["CONFLICT"]);
-    const ticket = await graphqlOk<{ ticket: { replies: Array<{ body: string; status: string; internal: boolean }> } }>(
-      `query($id: ID!) { ticket(id: $id) { replies { body status internal } } }`,
-      { token: owner.token, variables: { id } },
-    );
+    const ticket = await graphqlOk<{
+      ticket: {
+        replies: Array<{ body: string; status: string; internal: boolean; authorApiKeyPrefix: string | null }>;
+      };
+    }>(`query($id: ID!) { ticket(id: $id) { replies { body status internal authorApiKeyPrefix } } }`, {
+      token: owner.token,
+      variables: { id },
+    });
+    // The key's drafts name it by prefix only: never its secret.
     expect(ticket.ticket.replies).toEqual([
-      { body: "Have you tried turning it off and on?", status: "PUBLISHED", internal: false },
-      { body: "Customer is on the old plan", status: "PUBLISHED", internal: true },
-      { body: "Automated: we are on it", status: "PUBLISHED", internal: false },
+      { body: "Have you tried turning it off and on?", status: "PUBLISHED", internal: false, authorApiKeyPrefix: null },
+      { body: "Customer is on the old plan", status: "PUBLISHED", internal: true, authorApiKeyPrefix: null },
+      { body: "Automated: we are on it", status: "PUBLISHED", internal: false, authorApiKeyPrefix: apiKeyPrefix },
     ]);
+    expect(apiKey.startsWith(apiKeyPrefix)).toBe(true);
+    expect(JSON.stringify(ticket)).not.toContain(apiKey);
     const types = (await ticketingEvents(id)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith("ticket.reply"))).toEqual([
       "ticket.reply_added",

@@ -26,6 +26,7 @@ export async function addTicketReply(args: { ticketId: string; input: unknown },
         internal,
         authorUserId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
         authorApiKeyId: ctx.actor.kind === "apiKey" ? ctx.actor.apiKeyId : null,
+        authorApiKeyPrefix: ctx.actor.kind === "apiKey" ? ctx.actor.prefix : null,
         status,
       },
     });

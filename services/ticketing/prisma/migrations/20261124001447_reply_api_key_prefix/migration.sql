@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ticket_reply" ADD COLUMN     "author_api_key_prefix" TEXT;

@@ -11,6 +11,7 @@ import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
 import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
 import { gatewayProtection } from "./limits.js";
+import { registerDownloads } from "./downloads.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export interface GatewayContext {
@@ -129,6 +130,12 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         };
       },
     }),
+  });
+
+  registerDownloads(app, {
+    authenticator,
+    signingKey,
+    services: { audit: baseUrlOf(config.AUDIT_URL) },
   });
 
   return app;

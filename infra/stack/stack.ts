@@ -108,6 +108,18 @@ export function localActorContextKeys(): string {
   return `local:${readFileSync(SECRET_FILE, "utf8").trim()}`;
 }
 
+const AUDIT_SECRET_FILE = `${REPO_ROOT}/.local/audit-signing-secret`;
+
+/** AUDIT_SIGNING_KEYS when set; otherwise one per-machine development key (checkpoints, download links). */
+export function localAuditSigningKeys(): string {
+  if (process.env.AUDIT_SIGNING_KEYS) return process.env.AUDIT_SIGNING_KEYS;
+  if (!existsSync(AUDIT_SECRET_FILE)) {
+    mkdirSync(`${REPO_ROOT}/.local`, { recursive: true });
+    writeFileSync(AUDIT_SECRET_FILE, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return `local:${readFileSync(AUDIT_SECRET_FILE, "utf8").trim()}`;
+}
+
 /** Applies pending migrations of every service (the wasm schema engine needs its own node flags). */
 function applyMigrations(serverUrl: string, databaseSuffix: string): void {
   const result = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}/infra/db/cli.ts`, "deploy"], {
@@ -179,6 +191,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       IDENTITY_SERVICE_URL: serviceUrls.identity,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       ...(service === "billing" ? stripe.settings.env : {}),
+      ...(service === "audit"
+        ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys(), DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}` }
+        : {}),
     });
 
     await Promise.all(

@@ -24,8 +24,8 @@ const env: NodeJS.ProcessEnv = {
   STRIPE_PRICE_BASIC: "price_basic",
   STRIPE_PRICE_PRO: "price_pro",
   STRIPE_PRICE_UNLIMITED: "price_unlimited",
-  AUDIT_CHECKPOINT_KEY: "c".repeat(32),
-  PUBLIC_GATEWAY_URL: "http://127.0.0.1:1",
+  AUDIT_SIGNING_KEYS: `routes:${"c".repeat(32)}`,
+  DOWNLOAD_BASE_URL: "http://127.0.0.1:1",
   LOG_LEVEL: "silent",
 };
 

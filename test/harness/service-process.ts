@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { localAuditSigningKeys } from "@support/infra/stack";
 import { eventually, testStack } from "./stack.js";
 
 /**
@@ -60,6 +61,7 @@ export async function startService(service: Service, overrides: Record<string, s
       IDENTITY_SERVICE_URL: stack.serviceUrls.identity,
       LOG_LEVEL: "info",
       ...(service === "billing" ? stack.stripe.env : {}),
+      ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
       ...overrides,
     },
     stdio: ["ignore", "pipe", "pipe"],

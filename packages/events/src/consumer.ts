@@ -25,8 +25,8 @@ export interface RetryPolicy {
 /** 5 attempts within about 4 s: a deadlock or a serialisation failure clears; a bug does not. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { retries: 4, minTimeoutMs: 250, maxTimeoutMs: 2_000 };
 
-/** Events applied in one transaction when the consumer has `handleBatch`. */
-const MAX_EVENTS_PER_TRANSACTION = 100;
+/** Events applied in one transaction when the consumer has `handleBatch` (default). */
+const DEFAULT_MAX_EVENTS_PER_TRANSACTION = 100;
 
 export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   kafka: Kafka;
@@ -44,6 +44,8 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
    * poison event is isolated and dead-lettered alone.
    */
   handleBatch?: (events: TypedEvent[], tx: Tx) => Promise<void>;
+  /** With `handleBatch`: at most this many events per transaction. Default 100. */
+  maxEventsPerTransaction?: number;
   retry?: Partial<RetryPolicy>;
   /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
   partitionsConsumedConcurrently?: number;
@@ -92,6 +94,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
 ): Promise<IdempotentConsumer> {
   const { kafka, groupId, topics, logger, transaction, handle, handleBatch } = options;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const maxPerTransaction = options.maxEventsPerTransaction ?? DEFAULT_MAX_EVENTS_PER_TRANSACTION;
   const deadLetterTopic = deadLetterTopicFor(groupId);
 
   const admin = kafka.admin();
@@ -145,6 +148,26 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       event.type,
     );
     return inserted > 0;
+  }
+
+  /** Records the ids of a run under this group in one statement; returns the events the group had not applied. */
+  async function firstDeliveries(tx: Tx, events: TypedEvent[]): Promise<TypedEvent[]> {
+    if (!tx.$queryRawUnsafe) {
+      const fresh: TypedEvent[] = [];
+      for (const event of events) if (await firstDelivery(tx, event)) fresh.push(event);
+      return fresh;
+    }
+    const inserted = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
+      `INSERT INTO processed_event (consumer_group, event_id, event_type)
+       SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
+       ON CONFLICT DO NOTHING RETURNING event_id::text`,
+      groupId,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+    );
+    const fresh = new Set(inserted.map((row) => row.event_id));
+    // One copy of an id that appears twice in a run (a producer's resend) is applied.
+    return events.filter((e) => fresh.delete(e.id));
   }
 
   async function deadLetter(
@@ -259,14 +282,16 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
 
     /** Consecutive valid events: one transaction for up to MAX_EVENTS_PER_TRANSACTION when the handler allows it. */
     async function applyRun(run: Received[]): Promise<void> {
-      for (let start = 0; start < run.length; start += MAX_EVENTS_PER_TRANSACTION) {
+      for (let start = 0; start < run.length; start += maxPerTransaction) {
         assertCurrent();
-        const chunk = run.slice(start, start + MAX_EVENTS_PER_TRANSACTION);
+        const chunk = run.slice(start, start + maxPerTransaction);
         if (handleBatch && chunk.length > 1) {
           try {
             const applied = await transaction(async (tx) => {
-              const fresh: TypedEvent[] = [];
-              for (const { event } of chunk) if (await firstDelivery(tx, event)) fresh.push(event);
+              const fresh = await firstDeliveries(
+                tx,
+                chunk.map((received) => received.event),
+              );
               if (fresh.length > 0) await handleBatch(fresh, tx);
               return fresh.length;
             });

@@ -6,6 +6,8 @@ import type { TypedEvent } from "./registry/index.js";
  */
 export interface SqlTransaction {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
+  /** Present on Prisma clients; lets a consumer record a whole batch of event ids in one statement. */
+  $queryRawUnsafe?<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
 
 /** PostgreSQL NOTIFY channel the relay listens on; NOTIFY is delivered only when the transaction commits. */

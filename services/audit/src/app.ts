@@ -7,7 +7,11 @@ import type { AuditConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import type { AuditContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
-import { recordActivity } from "./events/record.js";
+import { appendEvents } from "./events/record.js";
+import pg from "pg";
+import { checkpointMovedChains } from "./db/checkpoints.js";
+import { Signer } from "./domain/signing.js";
+import { registerDownloads } from "./downloads.js";
 
 export const schema = readFileSync(new URL("./schema/audit.graphql", import.meta.url), "utf8");
 
@@ -17,6 +21,9 @@ export const AUDITED_TOPICS = ["identity", "workspace", "ticketing", "billing", 
 /** Builds the audit service without listening; used by server.ts and the tests. */
 export async function createServer(config: AuditConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
+  const signer = new Signer(config.AUDIT_SIGNING_KEYS);
+  // Exports stream from a server-side cursor on a connection of their own (db/export-stream.ts).
+  const exportPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
   const runtime = createServiceRuntime({
     service: "audit",
     config,
@@ -28,7 +35,10 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     groupId: "audit.activity-log",
     topics: AUDITED_TOPICS,
     transaction: (work) => db.$transaction(work),
-    handle: recordActivity,
+    handle: (event, tx) => appendEvents(tx, [event]),
+    // Whole Kafka batches in one transaction each: one chain-head read per chain, one insert.
+    handleBatch: (events, tx) => appendEvents(tx, events),
+    maxEventsPerTransaction: 1_000,
   });
 
   await mountMercuriusSubgraph<AuditContext>(runtime, {
@@ -40,7 +50,28 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       db,
       logger: request.log,
       permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      signer,
+      downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
+      exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
     }),
+  });
+  registerDownloads(runtime.app, { db, pool: exportPool, signer });
+
+  // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).
+  let checkpointedUpTo = 0n;
+  let checkpointing: Promise<void> | null = null;
+  const checkpoint = () => {
+    checkpointing ??= checkpointMovedChains(db, signer, checkpointedUpTo)
+      .then((seq) => void (checkpointedUpTo = seq))
+      .catch((error: unknown) => runtime.app.log.error({ err: error }, "writing chain checkpoints failed"))
+      .finally(() => (checkpointing = null));
+  };
+  const timer = setInterval(checkpoint, config.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000);
+  timer.unref();
+  runtime.app.addHook("onClose", async () => {
+    clearInterval(timer);
+    await checkpointing;
+    await exportPool.end();
   });
 
   return runtime;

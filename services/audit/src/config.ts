@@ -1,9 +1,21 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, type z } from "@support/config";
+import { actorContextKeysSchema } from "@support/actor-context";
+import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
 
 export const auditEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
+  /**
+   * `kid:secret[,kid:secret…]` (secrets ≥ 32 characters): the first signs chain checkpoints and
+   * export download links, all verify, so the key can be rotated (docs/adr/0008, 0009).
+   */
+  AUDIT_SIGNING_KEYS: actorContextKeysSchema,
+  /** How often every chain whose head moved gets a signed checkpoint. */
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** The gateway's public origin, which download links point at (default: links relative to it). */
+  DOWNLOAD_BASE_URL: httpUrl.optional(),
+  /** How long an export's download link stays valid. */
+  AUDIT_EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
 };
 
 export type AuditConfig = z.infer<z.ZodObject<typeof auditEnv>>;

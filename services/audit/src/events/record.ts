@@ -16,40 +16,67 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
 }
 
 /**
- * Appends one event to its chain. The advisory lock serialises writers of one chain, so
- * positions are gapless and each entry hashes its predecessor.
+ * Appends events to their chains in the caller's transaction: one advisory lock per chain
+ * (taken in a fixed order, so two writers never deadlock), one read of each chain's head, one
+ * multi-row insert. Events keep their order within a chain, so positions are gapless and each
+ * entry hashes its predecessor. The consumer records event ids in the same transaction, so a
+ * redelivered batch is skipped (docs/adr/0002).
  */
-export async function recordActivity(event: TypedEvent, tx: Tx): Promise<void> {
-  const chainKey = chainKeyOf(event.workspaceId, event.organisationId);
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, chainKey);
-  const previous = await tx.activityEntry.findFirst({
-    where: { chainKey },
-    orderBy: { chainPosition: "desc" },
-    select: { chainPosition: true, entryHash: true },
-  });
-  const fields: ChainedFields = {
-    eventId: event.id,
-    workspaceId: event.workspaceId,
-    organisationId: event.organisationId,
-    action: event.type,
-    category: categoryOf(event.type),
-    ...actorColumns(event.actor),
-    targetType: event.target.type,
-    targetId: event.target.id,
-    targetLabel: event.target.label,
-    changes: event.changes,
-    occurredAt: new Date(event.occurredAt).toISOString(),
-    chainPosition: (previous?.chainPosition ?? 0) + 1,
-  };
-  const previousHash = previous?.entryHash ?? GENESIS_HASH;
-  await tx.activityEntry.create({
-    data: {
+export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const chainKeys = [...new Set(events.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
+  await tx.$queryRawUnsafe(
+    `SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`,
+    chainKeys,
+  );
+  const heads = await tx.$queryRawUnsafe<Array<{ chain_key: string; chain_position: number; entry_hash: string }>>(
+    `SELECT DISTINCT ON (chain_key) chain_key, chain_position, entry_hash
+       FROM activity_entry WHERE chain_key = ANY($1::text[])
+      ORDER BY chain_key, chain_position DESC`,
+    chainKeys,
+  );
+  const head = new Map(heads.map((h) => [h.chain_key, { position: h.chain_position, hash: h.entry_hash }]));
+
+  const rows = events.map((event) => {
+    const chainKey = chainKeyOf(event.workspaceId, event.organisationId);
+    const previous = head.get(chainKey) ?? { position: 0, hash: GENESIS_HASH };
+    const fields: ChainedFields = {
+      eventId: event.id,
+      workspaceId: event.workspaceId,
+      organisationId: event.organisationId,
+      action: event.type,
+      category: categoryOf(event.type),
+      ...actorColumns(event.actor),
+      targetType: event.target.type,
+      targetId: event.target.id,
+      targetLabel: event.target.label,
+      changes: event.changes,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      chainPosition: previous.position + 1,
+    };
+    const hash = entryHash(previous.hash, fields);
+    head.set(chainKey, { position: fields.chainPosition, hash });
+    return {
       ...fields,
       changes: event.changes as object[],
       occurredAt: new Date(fields.occurredAt),
       chainKey,
-      previousHash,
-      entryHash: entryHash(previousHash, fields),
-    },
+      previousHash: previous.hash,
+      entryHash: hash,
+    };
   });
+  await tx.activityEntry.createMany({ data: rows });
+
+  // A deleted workspace's log stays readable by its organisation's admins (resolvers/access.ts).
+  const deletions = events.filter((e) => e.type === "workspace.deleted" && e.workspaceId);
+  if (deletions.length > 0) {
+    await tx.deletedWorkspace.createMany({
+      data: deletions.map((e) => ({
+        workspaceId: e.workspaceId!,
+        organisationId: e.organisationId,
+        deletedAt: new Date(e.occurredAt),
+      })),
+      skipDuplicates: true,
+    });
+  }
 }

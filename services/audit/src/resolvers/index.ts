@@ -1,9 +1,19 @@
 import type { AuditContext } from "../context.js";
 import { ActivityEntryResolvers, activityLog } from "./activity-log.js";
+import { exportActivityLog } from "./export.js";
+import { activityStats } from "./stats.js";
+import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
 
 export const resolvers = {
   Query: {
     activityLog: (_: unknown, args: unknown, ctx: AuditContext) => activityLog(args, ctx),
+    activityStats: (_: unknown, args: unknown, ctx: AuditContext) => activityStats(args, ctx),
+    verifyActivityLog: (_: unknown, args: { workspaceId: string }, ctx: AuditContext) => verifyActivityLog(args, ctx),
+  },
+  Mutation: {
+    exportActivityLog: (_: unknown, args: unknown, ctx: AuditContext) => exportActivityLog(args, ctx),
+    checkpointActivityLog: (_: unknown, args: { workspaceId: string }, ctx: AuditContext) =>
+      checkpointActivityLog(args, ctx),
   },
   ActivityEntry: ActivityEntryResolvers,
 };

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from "fastify";
+import type pg from "pg";
+import type { Db } from "./db/client.js";
+import { streamActivityCsv } from "./db/export-stream.js";
+import type { Signer } from "./domain/signing.js";
+import { activityFilter } from "./resolvers/activity-log.js";
+import { requesterOf } from "./resolvers/export.js";
+
+const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
+
+/**
+ * `GET /internal/downloads/:token`: the gateway's `/downloads/audit/:token` forwards here with the
+ * caller's signed actor context (docs/adr/0009). A link is honoured once, before it expires, for
+ * the user or key that asked for it; everything else is the same 404, so a link reveals nothing.
+ */
+export function registerDownloads(app: FastifyInstance, deps: { db: Db; pool: pg.Pool; signer: Signer }): void {
+  app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
+    const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
+    const match = TOKEN.exec(request.params.token);
+    const requester = requesterOf(request.actor);
+    if (!match || !requester) return gone();
+    const [, id, keyId, signature] = match as unknown as [string, string, string, string];
+    const row = await deps.db.activityExport.findUnique({ where: { id } });
+    if (
+      !row ||
+      row.requestedBy !== requester ||
+      !deps.signer.verify(
+        "download",
+        { id, requestedBy: row.requestedBy, expiresAt: row.expiresAt.toISOString() },
+        keyId,
+        signature,
+      )
+    )
+      return gone();
+    // Single use: of two simultaneous fetches, one consumes the row.
+    const consumed = await deps.db.activityExport.updateMany({
+      where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
+      data: { consumedAt: new Date() },
+    });
+    if (consumed.count !== 1) return gone();
+    const filter = activityFilter.parse(row.filter);
+    const stamp = row.createdAt.toISOString().slice(0, 19).replace(/[:T]/g, "-");
+    const csv = await streamActivityCsv(deps.pool, row.workspaceId, filter);
+    return reply
+      .header("content-type", "text/csv; charset=utf-8")
+      .header("content-disposition", `attachment; filename="activity-log-${row.workspaceId}-${stamp}.csv"`)
+      .header("cache-control", "no-store")
+      .send(csv);
+  });
+}

@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { badUserInput, invalidInput } from "@support/errors";
+import type { AuditContext } from "../context.js";
+import { requireLogAccess } from "./access.js";
+
+const MAX_RANGE_DAYS = 400;
+const args = z.object({
+  workspaceId: z.string(),
+  from: z.string().datetime({ offset: true }),
+  to: z.string().datetime({ offset: true }),
+});
+
+interface Row {
+  actor_type: string;
+  actor_id: string | null;
+  category: string;
+  count: number;
+}
+
+/**
+ * Per actor, per category counts over [from, to): one GROUP BY answered by an index-only scan of
+ * (workspace_id, occurred_at, actor_type, actor_id, category); labels (API key prefixes) from the
+ * newest entry of each key.
+ */
+export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
+  const parsed = args.safeParse(rawArgs);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const { workspaceId } = parsed.data;
+  const from = new Date(parsed.data.from);
+  const to = new Date(parsed.data.to);
+  if (to <= from) throw badUserInput("to must be after from", "to");
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000)
+    throw badUserInput(`the range may span at most ${MAX_RANGE_DAYS} days`, "to");
+  await requireLogAccess(ctx, workspaceId, "activity_log:view");
+
+  const rows = await ctx.db.$queryRaw<Row[]>`
+    SELECT actor_type, actor_id, category, count(*)::int AS count
+      FROM activity_entry
+     WHERE workspace_id = ${workspaceId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to}
+     GROUP BY actor_type, actor_id, category`;
+  const keyIds = [...new Set(rows.filter((r) => r.actor_type === "apiKey" && r.actor_id).map((r) => r.actor_id!))];
+  const prefixes = new Map<string, string | null>();
+  if (keyIds.length > 0) {
+    const labels = await ctx.db.$queryRaw<Array<{ actor_id: string; actor_label: string | null }>>`
+      SELECT DISTINCT ON (actor_id) actor_id, actor_label FROM activity_entry
+       WHERE workspace_id = ${workspaceId}::uuid AND actor_id = ANY(${keyIds}::text[])
+       ORDER BY actor_id, occurred_at DESC, seq DESC`;
+    for (const label of labels) prefixes.set(label.actor_id, label.actor_label);
+  }
+
+  const actors = new Map<
+    string,
+    { actor: { type: string; id: string | null; label: string | null }; counts: Map<string, number> }
+  >();
+  for (const row of rows) {
+    const key = `${row.actor_type}:${row.actor_id ?? ""}`;
+    let actor = actors.get(key);
+    if (!actor) {
+      const label =
+        row.actor_type === "apiKey" ? (prefixes.get(row.actor_id ?? "") ?? null) : row.actor_id ? null : row.actor_type;
+      actor = { actor: { type: row.actor_type, id: row.actor_id, label }, counts: new Map() };
+      actors.set(key, actor);
+    }
+    actor.counts.set(row.category, row.count);
+  }
+  const members = [...actors.values()]
+    .map(({ actor, counts }) => ({
+      actor,
+      total: [...counts.values()].reduce((a, b) => a + b, 0),
+      byCategory: [...counts.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([category, count]) => ({ category, count })),
+    }))
+    .sort((a, b) => b.total - a.total || String(a.actor.id).localeCompare(String(b.actor.id)));
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    categories: [...new Set(rows.map((r) => r.category))].sort(),
+    members,
+  };
+}

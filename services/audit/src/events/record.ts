@@ -25,7 +25,7 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
 export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
   const chainKeys = [...new Set(events.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
-  await tx.$queryRawUnsafe(
+  await tx.$executeRawUnsafe(
     `SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`,
     chainKeys,
   );

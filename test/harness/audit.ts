@@ -1,0 +1,80 @@
+import pg from "pg";
+import { Partitioners, type Producer } from "kafkajs";
+import { createKafka, type EventEnvelope } from "@support/events";
+import { createLogger } from "@support/logger";
+import { SERVICES } from "@support/infra/services";
+import { testStack } from "./stack.js";
+
+/** A database of the harness's stack, by service. */
+export function databaseUrlOf(service: string): string {
+  const stack = testStack();
+  const url = new URL(stack.postgresServerUrl);
+  url.pathname = `/support_${service}${stack.databaseSuffix}`;
+  return url.toString();
+}
+
+/** One statement against the audit service's database, as the role the service runs as. */
+export async function auditQuery<Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: databaseUrlOf("audit") });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Statements as a privileged operator who switches triggers off (`session_replication_role`
+ * needs a superuser): what an attacker with full database access could do.
+ */
+export async function asPrivilegedOperator(statements: Array<{ sql: string; values?: unknown[] }>): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrlOf("audit") });
+  await client.connect();
+  try {
+    await client.query("SET session_replication_role = replica");
+    for (const { sql, values } of statements) await client.query(sql, values ?? []);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every event any service wrote to its outbox for an organisation (what the audit log must hold). */
+export async function outboxEventsOfOrganisation(organisationId: string): Promise<EventEnvelope[]> {
+  const events: EventEnvelope[] = [];
+  for (const service of SERVICES) {
+    const client = new pg.Client({ connectionString: databaseUrlOf(service) });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ payload: EventEnvelope }>(
+        `SELECT payload FROM outbox_event WHERE payload->>'organisationId' = $1 ORDER BY seq`,
+        [organisationId],
+      );
+      events.push(...rows.map((r) => r.payload));
+    } finally {
+      await client.end();
+    }
+  }
+  return events;
+}
+
+let producer: Producer | null = null;
+
+/** Sends raw messages to a topic of the harness's broker, as a producer of another service would. */
+export async function sendToTopic(topic: string, messages: Array<{ key: string; value: string }>): Promise<void> {
+  if (!producer) {
+    const kafka = createKafka(
+      "audit-test",
+      testStack().kafkaBrokers,
+      createLogger({ service: "audit-test", level: "silent" }),
+    );
+    producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+  }
+  await producer.send({ topic, acks: -1, messages });
+}
+
+export async function disconnectProducer(): Promise<void> {
+  await producer?.disconnect();
+  producer = null;
+}

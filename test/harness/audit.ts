@@ -78,3 +78,39 @@ export async function disconnectProducer(): Promise<void> {
   await producer?.disconnect();
   producer = null;
 }
+
+/** Messages of a topic from its beginning, read by a throwaway consumer group until `done` says enough. */
+export async function readTopic<T>(
+  topic: string,
+  done: (messages: Array<{ value: string; headers: Record<string, string> }>) => T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const kafka = createKafka(
+    "audit-test-reader",
+    testStack().kafkaBrokers,
+    createLogger({ service: "audit-test", level: "silent" }),
+  );
+  const reader = kafka.consumer({ groupId: `audit-test-reader-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 200 });
+  const messages: Array<{ value: string; headers: Record<string, string> }> = [];
+  await reader.connect();
+  try {
+    await reader.subscribe({ topic, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        messages.push({
+          value: message.value?.toString() ?? "",
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? ""])),
+        });
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const result = done(messages);
+      if (result !== undefined) return result;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out reading ${topic} (${messages.length} messages)`);
+  } finally {
+    await reader.disconnect();
+  }
+}

@@ -71,6 +71,8 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
     bodyLimit: 5 * 1024 * 1024,
+    // Download links carry a signed token as one path segment (docs/adr/0009); longer is a 414.
+    maxParamLength: 200,
   });
 
   // While closing, answers end their connection: a keep-alive connection left open after its

@@ -1,0 +1,422 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { DEAD_LETTER_HEADERS, createEvent, type NewEvent } from "@support/events";
+import { asPrivilegedOperator, auditQuery, disconnectProducer, readTopic, sendToTopic } from "../harness/audit.js";
+import { createOrgMember, invitePerson } from "../harness/people.js";
+import {
+  createWorkspace,
+  errorCodes,
+  eventually,
+  graphql,
+  graphqlOk,
+  signUp,
+  testStack,
+  type SignedUpUser,
+} from "../harness/stack.js";
+
+/**
+ * Issue 11: dead letters of the audit consumer, the log's append-only rule in the database,
+ * tamper evidence (a changed entry, cut-off newest entries), the rate-limited CSV export with
+ * single-use links, filters and stats, and a deleted workspace's log kept for org admins.
+ */
+
+let owner: SignedUpUser;
+
+const VERIFY = `query($w: ID!) { verifyActivityLog(workspaceId: $w) {
+  valid entriesChecked headPosition truncated rewritten
+  firstBrokenEntry { id chainPosition reason } checkpoint { position signatureValid } } }`;
+
+interface Verification {
+  valid: boolean;
+  entriesChecked: number;
+  headPosition: number;
+  truncated: boolean;
+  rewritten: boolean;
+  firstBrokenEntry: { id: string; chainPosition: number; reason: string } | null;
+  checkpoint: { position: number; signatureValid: boolean } | null;
+}
+
+const verify = async (workspaceId: string, token = owner.token) =>
+  (await graphqlOk<{ verifyActivityLog: Verification }>(VERIFY, { token, variables: { w: workspaceId } }))
+    .verifyActivityLog;
+
+/** Entries of a workspace's chain in order, once there are at least `count`. */
+async function chainOf(workspaceId: string, count: number) {
+  return eventually(
+    async () => {
+      const rows = await auditQuery<{ event_id: string; chain_position: number; action: string }>(
+        `SELECT event_id, chain_position, action FROM activity_entry WHERE chain_key = $1 ORDER BY chain_position`,
+        [workspaceId],
+      );
+      return rows.length >= count ? rows : undefined;
+    },
+    30_000,
+    `${count} entries in the chain of ${workspaceId}`,
+  );
+}
+
+/** A fresh workspace with teams, once everything its creation publishes is in its chain. */
+async function workspaceWithTeams(names: string[]): Promise<string> {
+  const workspaceId = await createWorkspace(owner.token, `Integrity ${Date.now()}`);
+  for (const name of names)
+    await graphqlOk(`mutation($w: ID!, $n: String!) { createTeam(workspaceId: $w, input: { name: $n }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId, n: name },
+    });
+  await eventually(
+    async () => {
+      const actions = (
+        await auditQuery<{ action: string }>(`SELECT action FROM activity_entry WHERE chain_key = $1`, [workspaceId])
+      ).map((r) => r.action);
+      const settled =
+        actions.filter((a) => a === "team.created").length === names.length &&
+        ["workspace.created", "member.added", "billing.trial_started"].every((a) => actions.includes(a));
+      return settled ? true : undefined;
+    },
+    30_000,
+    "the new workspace's entries",
+  );
+  return workspaceId;
+}
+
+function slaWarning(workspaceId: string, organisationId: string, label: string): NewEvent {
+  const ticketId = randomUUID();
+  return {
+    type: "sla.warning",
+    workspaceId,
+    organisationId,
+    actor: { type: "system" },
+    target: { type: "ticket", id: ticketId, label },
+    changes: [{ field: "slaWarnedAt", old: null, new: new Date().toISOString() }],
+    data: { ticketId, number: 1, dueAt: new Date().toISOString(), recipientUserId: null },
+  } as NewEvent;
+}
+
+const send = (event: ReturnType<typeof createEvent>) =>
+  sendToTopic("ticketing.events", [{ key: event.workspaceId ?? event.organisationId, value: JSON.stringify(event) }]);
+
+beforeAll(async () => {
+  owner = await signUp();
+});
+
+afterAll(async () => {
+  await disconnectProducer();
+});
+
+describe("dead letters", () => {
+  test("a malformed message and an unknown type land in the audit group's dead-letter topic; a good event after them is logged", async () => {
+    const workspaceId = await createWorkspace(owner.token, `Dead letters ${Date.now()}`);
+    const marker = randomUUID();
+    const unknownType = {
+      ...createEvent(slaWarning(workspaceId, owner.organisationId, "Unknown")),
+      type: "thing.exploded",
+      data: { marker },
+    };
+    const good = createEvent(slaWarning(workspaceId, owner.organisationId, "After the poison"));
+    await sendToTopic("ticketing.events", [
+      { key: workspaceId, value: `{"not json ${marker}` },
+      { key: workspaceId, value: JSON.stringify(unknownType) },
+      { key: workspaceId, value: JSON.stringify(good) },
+    ]);
+
+    const letters = await readTopic("audit.activity-log.dlq", (messages) => {
+      const ours = messages.filter((m) => m.value.includes(marker));
+      return ours.length === 2 ? ours : undefined;
+    });
+    expect(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
+      expect.stringMatching(/^malformed message: /),
+      expect.stringContaining("thing.exploded is not a registered event type"),
+    ]);
+    expect(letters.every((l) => l.headers[DEAD_LETTER_HEADERS.originTopic] === "ticketing.events")).toBe(true);
+    const logged = await eventually(
+      async () => (await auditQuery(`SELECT 1 FROM activity_entry WHERE event_id = $1`, [good.id]))[0],
+      30_000,
+      "the good event after the poison ones",
+    );
+    expect(logged).toBeDefined();
+    expect(await auditQuery(`SELECT 1 FROM activity_entry WHERE event_id = $1`, [unknownType.id])).toEqual([]);
+  }, 90_000);
+});
+
+describe("append-only in the database", () => {
+  test("the service's own role cannot UPDATE, DELETE or TRUNCATE entries or checkpoints", async () => {
+    const workspaceId = await workspaceWithTeams(["Append only"]);
+    const [entry] = await chainOf(workspaceId, 2);
+    await graphqlOk(`mutation($w: ID!) { checkpointActivityLog(workspaceId: $w) { position } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    for (const sql of [
+      `UPDATE activity_entry SET target_label = 'edited' WHERE event_id = '${entry!.event_id}'`,
+      `DELETE FROM activity_entry WHERE event_id = '${entry!.event_id}'`,
+      `TRUNCATE activity_entry`,
+      `UPDATE chain_checkpoint SET position = 1 WHERE chain_key = '${workspaceId}'`,
+      `DELETE FROM chain_checkpoint WHERE chain_key = '${workspaceId}'`,
+      `TRUNCATE chain_checkpoint`,
+    ]) {
+      await expect(auditQuery(sql)).rejects.toThrow(/is append-only/);
+    }
+    expect((await chainOf(workspaceId, 2)).length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+});
+
+describe("tamper evidence", () => {
+  test("an entry changed directly in the database is named exactly", async () => {
+    const workspaceId = await workspaceWithTeams(["Tier 1", "Tier 2", "Tier 3"]);
+    const chain = await chainOf(workspaceId, 4);
+    expect(await verify(workspaceId)).toMatchObject({ valid: true, firstBrokenEntry: null, truncated: false });
+    const victim = chain[2]!;
+    await asPrivilegedOperator([
+      {
+        sql: `UPDATE activity_entry SET target_label = 'Nothing to see' WHERE event_id = $1`,
+        values: [victim.event_id],
+      },
+    ]);
+    const result = await verify(workspaceId);
+    expect(result.valid).toBe(false);
+    expect(result.firstBrokenEntry).toEqual({
+      id: victim.event_id,
+      chainPosition: victim.chain_position,
+      reason: "ENTRY_CHANGED",
+    });
+  }, 60_000);
+
+  test("the newest entries deleted: verification reports the truncation against the signed checkpoint", async () => {
+    const workspaceId = await workspaceWithTeams(["North", "South", "East", "West"]);
+    const chain = await chainOf(workspaceId, 5);
+    const checkpoint = await graphqlOk<{ checkpointActivityLog: { position: number; signatureValid: boolean } }>(
+      `mutation($w: ID!) { checkpointActivityLog(workspaceId: $w) { position signatureValid } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    expect(checkpoint.checkpointActivityLog).toEqual({ position: chain.length, signatureValid: true });
+    // Cut the two newest: what is left is a perfectly consistent, shorter chain.
+    await asPrivilegedOperator([
+      {
+        sql: `DELETE FROM activity_entry WHERE chain_key = $1 AND chain_position > $2`,
+        values: [workspaceId, chain.length - 2],
+      },
+    ]);
+    expect(await verify(workspaceId)).toEqual({
+      valid: false,
+      entriesChecked: chain.length - 2,
+      headPosition: chain.length - 2,
+      truncated: true,
+      rewritten: false,
+      firstBrokenEntry: null,
+      checkpoint: { position: chain.length, signatureValid: true },
+    });
+  }, 60_000);
+
+  test("a forged checkpoint does not verify", async () => {
+    const workspaceId = await workspaceWithTeams(["Forged"]);
+    const chain = await chainOf(workspaceId, 2);
+    await asPrivilegedOperator([
+      {
+        sql: `INSERT INTO chain_checkpoint (chain_key, position, entry_hash, signed_at, key_id, signature)
+              SELECT chain_key, chain_position, entry_hash, now(), 'local', repeat('0', 64)
+                FROM activity_entry WHERE chain_key = $1 AND chain_position = $2`,
+        values: [workspaceId, chain.length],
+      },
+    ]);
+    expect(await verify(workspaceId)).toMatchObject({
+      valid: false,
+      checkpoint: { position: chain.length, signatureValid: false },
+    });
+  }, 60_000);
+});
+
+describe("CSV export", () => {
+  const EXPORT = `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url expiresAt nextAllowedAt } }`;
+  const gatewayOrigin = () => new URL(testStack().gatewayUrl).origin;
+  const download = (url: string, token?: string) =>
+    fetch(url.startsWith("http") ? url : `${gatewayOrigin()}${url}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
+
+  test("20 at once: one link, 19 RATE_LIMITED; the link is the requester's, used once; formulas open as text", async () => {
+    const workspaceId = await workspaceWithTeams(['=HYPERLINK("http://x")', "@SUM(A1)"]);
+    const admin = await invitePerson(owner, [{ workspaceId, role: "ADMIN" }]);
+    await chainOf(workspaceId, 3);
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        graphql<{ exportActivityLog: { url: string } }>(EXPORT, {
+          token: owner.token,
+          variables: { w: workspaceId },
+        }),
+      ),
+    );
+    const won = results.filter((r) => r.data?.exportActivityLog);
+    const limited = results.filter((r) => errorCodes(r).includes("RATE_LIMITED"));
+    expect(won).toHaveLength(1);
+    expect(limited).toHaveLength(19);
+    for (const refused of limited) {
+      const retryAfter = refused.errors?.[0]?.extensions?.retryAfterSeconds as number;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    const url = won[0]!.data!.exportActivityLog.url;
+    expect(url).toMatch(/\/downloads\/audit\/[0-9a-f-]{36}\.[\w-]+\.[0-9a-f]{64}$/);
+    const path = new URL(url).pathname;
+    const token = path.split("/").at(-1)!;
+
+    // Hostile fetches first: none of them uses the link up.
+    expect((await download(url)).status).toBe(401);
+    expect((await download(url, "sess_forged")).status).toBe(401);
+    expect((await download(url, admin.token)).status).toBe(404);
+    expect((await download(path.replace("/audit/", "/%61udit/"), admin.token)).status).toBe(404);
+    const tampered = token.slice(0, -1) + (token.endsWith("0") ? "1" : "0");
+    expect((await download(`/downloads/audit/${tampered}`, owner.token)).status).toBe(404);
+    expect((await download(`/downloads/identity/${token}`, owner.token)).status).toBe(404);
+    expect((await download(`/downloads/audit/..%2F..%2Fgraphql`, owner.token)).status).toBe(404);
+
+    const response = await download(url, owner.token);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(response.headers.get("content-disposition")).toMatch(/^attachment; filename="activity-log-/);
+    const csv = await response.text();
+    const [header, ...lines] = csv.trim().split("\n");
+    expect(header).toBe(
+      "occurred_at,action,category,summary,actor_type,actor_id,actor_label,target_type,target_id,target_label,changes,chain_position,entry_hash",
+    );
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    // The team's name as a cell: prefixed with ', so a spreadsheet shows it instead of running it.
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);
+    expect(csv).toContain(",'@SUM(A1),");
+    expect(csv).not.toMatch(/,=HYPERLINK/);
+
+    expect((await download(url, owner.token)).status).toBe(404);
+  }, 90_000);
+
+  test("two fetches of one link at the same moment: exactly one gets the file", async () => {
+    const workspaceId = await workspaceWithTeams(["Racing"]);
+    await chainOf(workspaceId, 2);
+    const { exportActivityLog } = await graphqlOk<{ exportActivityLog: { url: string; nextAllowedAt: string } }>(
+      EXPORT,
+      {
+        token: owner.token,
+        variables: { w: workspaceId },
+      },
+    );
+    expect(Date.parse(exportActivityLog.nextAllowedAt) - Date.now()).toBeGreaterThan(50_000);
+    const statuses = await Promise.all([
+      download(exportActivityLog.url, owner.token).then(async (r) => (await r.text(), r.status)),
+      download(exportActivityLog.url, owner.token).then(async (r) => (await r.text(), r.status)),
+    ]);
+    expect(statuses.sort()).toEqual([200, 404]);
+  }, 60_000);
+});
+
+describe("reading the log", () => {
+  test("filters by target, actor and category; bad cursors and page sizes are refused; stats count per member and category", async () => {
+    const workspaceId = await workspaceWithTeams(["Alpha", "Beta"]);
+    const chain = await chainOf(workspaceId, 3);
+    const LOG = `query($w: ID!, $f: ActivityFilter, $n: Int, $a: String) {
+      activityLog(workspaceId: $w, filter: $f, first: $n, after: $a) { entries { id action target { type label } actor { id } } nextCursor } }`;
+    type Page = {
+      activityLog: {
+        entries: Array<{ id: string; action: string; target: { type: string; label: string } }>;
+        nextCursor: string | null;
+      };
+    };
+    const teams = await graphqlOk<Page>(LOG, {
+      token: owner.token,
+      variables: { w: workspaceId, f: { targetType: "team" } },
+    });
+    expect(teams.activityLog.entries.map((e) => e.target.label)).toEqual(["Beta", "Alpha"]);
+    const byActor = await graphqlOk<Page>(LOG, {
+      token: owner.token,
+      variables: { w: workspaceId, f: { actorId: owner.userId, category: "team" } },
+    });
+    expect(byActor.activityLog.entries).toHaveLength(2);
+    // Load older: page by page, no entry twice, none lost.
+    const first = await graphqlOk<Page>(LOG, { token: owner.token, variables: { w: workspaceId, n: 1 } });
+    const second = await graphqlOk<Page>(LOG, {
+      token: owner.token,
+      variables: { w: workspaceId, n: 100, a: first.activityLog.nextCursor },
+    });
+    expect([...first.activityLog.entries, ...second.activityLog.entries].map((e) => e.id).sort()).toEqual(
+      chain.map((c) => c.event_id).sort(),
+    );
+
+    for (const variables of [
+      { w: workspaceId, a: "not-a-cursor" },
+      { w: workspaceId, n: 101 },
+      { w: workspaceId, f: { from: "yesterday" } },
+      { w: workspaceId, f: { targetType: "team\u202E" } },
+    ]) {
+      expect(errorCodes(await graphql(LOG, { token: owner.token, variables }))).toEqual(["BAD_USER_INPUT"]);
+    }
+
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const stats = await graphqlOk<{
+      activityStats: {
+        categories: string[];
+        members: Array<{
+          actor: { type: string; id: string };
+          total: number;
+          byCategory: Array<{ category: string; count: number }>;
+        }>;
+      };
+    }>(
+      `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) {
+        categories members { actor { type id } total byCategory { category count } } } }`,
+      { token: owner.token, variables: { w: workspaceId, from, to } },
+    );
+    const counted = await auditQuery<{ category: string; count: number }>(
+      `SELECT category, count(*)::int AS count FROM activity_entry WHERE workspace_id = $1 AND actor_id = $2 GROUP BY category ORDER BY category`,
+      [workspaceId, owner.userId],
+    );
+    const mine = stats.activityStats.members.find((m) => m.actor.id === owner.userId);
+    expect(mine?.byCategory).toEqual(counted);
+    expect(mine?.total).toBe(counted.reduce((sum, c) => sum + c.count, 0));
+    expect(stats.activityStats.categories).toEqual(expect.arrayContaining(["team"]));
+    expect(
+      errorCodes(
+        await graphql(
+          `
+            query ($w: ID!) {
+              activityStats(workspaceId: $w, from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") {
+                from
+              }
+            }
+          `,
+          {
+            token: owner.token,
+            variables: { w: workspaceId },
+          },
+        ),
+      ),
+    ).toEqual(["BAD_USER_INPUT"]);
+  }, 60_000);
+
+  test("a deleted workspace's log stays readable by its organisation's admins, and by nobody else", async () => {
+    const deletedId = randomUUID();
+    const before = createEvent(slaWarning(deletedId, owner.organisationId, "Before the deletion"));
+    const deletion = createEvent({
+      type: "workspace.deleted",
+      workspaceId: deletedId,
+      organisationId: owner.organisationId,
+      actor: { type: "user", id: owner.userId },
+      target: { type: "workspace", id: deletedId, label: "Closed desk" },
+      changes: [],
+      data: {},
+    } as NewEvent);
+    await send(before);
+    await sendToTopic("workspace.events", [{ key: deletedId, value: JSON.stringify(deletion) }]);
+    await chainOf(deletedId, 2);
+    const LOG = `query($w: ID!) { activityLog(workspaceId: $w) { entries { action } } }`;
+    const read = await graphqlOk<{ activityLog: { entries: Array<{ action: string }> } }>(LOG, {
+      token: owner.token,
+      variables: { w: deletedId },
+    });
+    expect(read.activityLog.entries.map((e) => e.action)).toEqual(["workspace.deleted", "sla.warning"]);
+
+    const member = await createOrgMember(owner.organisationId);
+    const stranger = await signUp();
+    for (const token of [member.token, stranger.token]) {
+      expect(errorCodes(await graphql(LOG, { token, variables: { w: deletedId } }))).toEqual(["NOT_FOUND"]);
+    }
+  }, 60_000);
+});

@@ -15,6 +15,7 @@ import {
 import { invitePerson } from "../harness/people.js";
 import { ticketingQuery } from "../harness/ticketing.js";
 import { subscribe } from "../harness/billing.js";
+import { auditQuery } from "../harness/audit.js";
 
 /**
  * One table of who may call what, for every root field the identity and workspace subgraphs own
@@ -866,6 +867,108 @@ describe("permission matrix (billing, through the gateway)", () => {
 
   test("another organisation's workspace answers billing operations exactly like a nonexistent one", async () => {
     const query = "mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 5) { seats } }";
+    const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
+    const missing = await graphql(query, {
+      token: fx.tokenFor("otherOrg"),
+      variables: { w: "00000000-0000-4000-8000-000000000000" },
+    });
+    expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+      missing.errors?.map((e) => [e.message, e.extensions?.code]),
+    );
+    expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});
+
+// ---- audit (issue 11) --------------------------------------------------------------------------
+// Reading, verifying and checkpointing the log need `activity_log:view` (MEMBERs have it, the
+// custom role "Triage" and the API key do not); exporting needs `activity_log:export` (admins and
+// owners). An export is limited to one per 60 seconds per workspace, so each export call first
+// clears the workspace's allowance row (the limit itself is tested in audit-integrity.test.ts).
+
+const EXPECTED_AUDIT = `
+operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
+activityLog                    ok    ok    ok     ok        F      ok       NF       F      UA
+activityStats                  ok    ok    ok     ok        F      ok       NF       F      UA
+verifyActivityLog              ok    ok    ok     ok        F      ok       NF       F      UA
+checkpointActivityLog          ok    ok    ok     ok        F      ok       NF       F      UA
+exportActivityLog              ok    ok    F      F         F      ok       NF       F      UA
+`;
+
+const AUDIT_OPERATIONS: Record<string, Operation> = {
+  activityLog: {
+    call: async (fx, caller) => ({
+      query: "query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id action } } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  activityStats: {
+    call: async (fx, caller) => ({
+      query: `query($w: ID!) { activityStats(workspaceId: $w, from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { categories } }`,
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  verifyActivityLog: {
+    call: async (fx, caller) => ({
+      query: "query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  checkpointActivityLog: {
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { checkpointActivityLog(workspaceId: $w) { position } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
+  },
+  exportActivityLog: {
+    call: async (fx, caller) => {
+      await auditQuery(`DELETE FROM export_allowance WHERE workspace_id = $1`, [fx.workspaceFor(caller)]);
+      return {
+        query: "mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }",
+        variables: { w: fx.workspaceFor(caller) },
+      };
+    },
+  },
+};
+
+describe("permission matrix (audit, through the gateway)", () => {
+  const auditTable = parseTable(EXPECTED_AUDIT);
+  let fx: MatrixFixture;
+
+  beforeAll(async () => {
+    fx = await matrixFixture();
+  }, 180_000);
+
+  test("every root field of the audit subgraph has a row, and every row an operation", () => {
+    const fields = rootFieldsOf(["AUDIT"]);
+    expect(fields).toEqual([
+      "activityLog",
+      "activityStats",
+      "checkpointActivityLog",
+      "exportActivityLog",
+      "verifyActivityLog",
+    ]);
+    expect(fields.filter((f) => !auditTable.rows.has(f))).toEqual([]);
+    expect([...auditTable.rows.keys()].filter((r) => !AUDIT_OPERATIONS[r])).toEqual([]);
+  });
+
+  test("every caller gets exactly the expected outcome for every audit operation", async () => {
+    const actual: string[] = [];
+    const expected: string[] = [];
+    for (const [name, row] of auditTable.rows) {
+      const operation = AUDIT_OPERATIONS[name];
+      if (!operation) continue; // reported by the coverage test
+      for (const caller of auditTable.callers) {
+        const call = await operation.call(fx, caller);
+        const outcome = outcomeOf(await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }));
+        actual.push(`${name} as ${caller}: ${outcome}`);
+        expected.push(`${name} as ${caller}: ${row[caller]}`);
+      }
+    }
+    expect(actual).toEqual(expected);
+  }, 300_000);
+
+  test("another organisation's workspace answers audit operations exactly like a nonexistent one", async () => {
+    const query = "query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid } }";
     const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
     const missing = await graphql(query, {
       token: fx.tokenFor("otherOrg"),

@@ -11,6 +11,13 @@ export interface BenchStack {
   gatewayUrl: string;
   /** Base URL of the workspace service, for measuring its internal endpoints directly. */
   workspaceUrl: string;
+  /** Base URL of the audit service, for measuring its subgraph directly. */
+  auditUrl: string;
+  /** The stack's Kafka brokers. */
+  kafkaBrokers: string[];
+  /** The PostgreSQL server the stack's databases are on, and their name suffix. */
+  postgresServerUrl: string;
+  databaseSuffix: string;
   /** The key the gateway signs with, for calling a service directly. */
   actorContextKey: ActorContextKey;
   stop(): Promise<void>;
@@ -28,6 +35,10 @@ export async function benchStack(): Promise<BenchStack> {
     return {
       gatewayUrl: running,
       workspaceUrl: process.env.BENCH_WORKSPACE_URL ?? `http://127.0.0.1:${workspacePort}`,
+      auditUrl: process.env.BENCH_AUDIT_URL ?? `http://127.0.0.1:${workspacePort + 3}`,
+      kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
+      postgresServerUrl: process.env.POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
+      databaseSuffix: process.env.BENCH_DATABASE_SUFFIX ?? "",
       actorContextKey: signingKey(localActorContextKeys()),
       stop: async () => undefined,
     };
@@ -49,6 +60,10 @@ export async function benchStack(): Promise<BenchStack> {
   return {
     gatewayUrl: stack.gatewayUrl,
     workspaceUrl: stack.serviceUrls.workspace,
+    auditUrl: stack.serviceUrls.audit,
+    kafkaBrokers: stack.kafkaBrokers,
+    postgresServerUrl: stack.postgres.serverUrl,
+    databaseSuffix,
     actorContextKey: signingKey(stack.actorContextKeys),
     stop: () => stack.stop(),
   };

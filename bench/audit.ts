@@ -1,0 +1,299 @@
+/**
+ * The activity log at size (issue 11), against a real stack:
+ *
+ *   1. ingestion: 200,000 events pre-produced to a topic of their own (6 partitions, 100
+ *      workspaces), then consumed by the audit service's own consumer path in this process
+ *      (startIdempotentConsumer + appendEvents, whole batches per transaction) into the audit
+ *      database: events/s from the first to the last commit;
+ *   2. end-to-end latency: a mutation through the gateway (updateTeam) until its entry is visible
+ *      in the log, p50/p99;
+ *   3. activityLog, a page of 50 over 1,000,000 entries of one workspace, at the audit subgraph
+ *      (with a signed actor context, as the gateway sends it): newest, by category, by actor, by
+ *      time range, and "load older" 10,000 entries deep;
+ *   4. activityStats over the month those entries span;
+ *   5. the peak resident memory of the audit process while a 1,000,000-row CSV export streams
+ *      through the gateway.
+ *
+ *   npm run bench:audit              # starts its own stack (ports 4450+, databases *_bench)
+ *   BENCH_EVENTS=200000 BENCH_ENTRIES=1000000 npm run bench:audit
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import pg from "pg";
+import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
+import { createEvent, createKafka, startIdempotentConsumer, type TypedEvent } from "@support/events";
+import { createLogger } from "@support/logger";
+import { createDb, type Tx } from "../services/audit/src/db/client.js";
+import { appendEvents } from "../services/audit/src/events/record.js";
+import { graphqlOk, machine, signUp, summary, withBenchStack, type BenchStack } from "./common.js";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+const auditDatabaseUrl = (stack: BenchStack) => {
+  const url = new URL(stack.postgresServerUrl);
+  url.pathname = `/support_audit${stack.databaseSuffix}`;
+  return url.toString();
+};
+
+async function timeEach(runs: number, once: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < Math.min(20, runs); i += 1) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await once();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+async function ingestion(stack: BenchStack): Promise<Record<string, number>> {
+  const logger = createLogger({ service: "bench-audit", level: "warn" });
+  const kafka = createKafka("bench-audit", stack.kafkaBrokers, logger);
+  const topic = `bench.audit-ingest.${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+  const organisationId = randomUUID();
+  const workspaces = Array.from({ length: 100 }, () => randomUUID());
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const producedAt = performance.now();
+  for (let start = 0; start < EVENTS; start += 2_000) {
+    const messages = [];
+    for (let i = start; i < Math.min(EVENTS, start + 2_000); i += 1) {
+      const workspaceId = workspaces[i % workspaces.length]!;
+      const ticketId = randomUUID();
+      const event = createEvent({
+        type: "ticket.status_changed",
+        workspaceId,
+        organisationId,
+        actor: { type: "user", id: organisationId },
+        target: { type: "ticket", id: ticketId, label: `#${i} Printer on fire` },
+        changes: [{ field: "status", old: "OPEN", new: "PENDING" }],
+        data: { ticketId, number: i, status: "PENDING" },
+      });
+      messages.push({ key: workspaceId, value: JSON.stringify(event) });
+    }
+    await producer.send({ topic, messages });
+  }
+  await producer.disconnect();
+  out(`produced ${EVENTS} events in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
+
+  const db = createDb(auditDatabaseUrl(stack));
+  const client = new pg.Client({ connectionString: auditDatabaseUrl(stack) });
+  await client.connect();
+  const count = async () =>
+    Number(
+      (
+        await client.query<{ n: string }>(`SELECT count(*) AS n FROM activity_entry WHERE organisation_id = $1`, [
+          organisationId,
+        ])
+      ).rows[0]!.n,
+    );
+  const started = performance.now();
+  const consumer = await startIdempotentConsumer<Tx>({
+    kafka,
+    groupId: `bench.audit-ingest.${Date.now()}`,
+    topics: [topic],
+    logger,
+    transaction: (work) => db.$transaction(work, { timeout: 60_000 }),
+    handle: (event: TypedEvent, tx) => appendEvents(tx, [event]),
+    handleBatch: (events, tx) => appendEvents(tx, events),
+    maxEventsPerTransaction: 1_000,
+  });
+  let done = 0;
+  while ((done = await count()) < EVENTS) await new Promise((resolve) => setTimeout(resolve, 100));
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  await client.end();
+  await db.$disconnect();
+  return { events: done, seconds: Math.round(seconds * 10) / 10, eventsPerSecond: Math.round(done / seconds) };
+}
+
+async function endToEnd(stack: BenchStack, token: string, workspaceId: string) {
+  const { createTeam } = await graphqlOk<{ createTeam: { id: string } }>(
+    stack.gatewayUrl,
+    `mutation($w: ID!) { createTeam(workspaceId: $w, input: { name: "Latency" }) { id } }`,
+    { w: workspaceId },
+    token,
+  );
+  const client = new pg.Client({ connectionString: auditDatabaseUrl(stack) });
+  await client.connect();
+  let run = 0;
+  const times = await timeEach(RUNS, async () => {
+    run += 1;
+    const name = `Latency ${run}`;
+    await graphqlOk(
+      stack.gatewayUrl,
+      `mutation($id: ID!, $n: String!) { updateTeam(id: $id, input: { name: $n }) { id } }`,
+      {
+        id: createTeam.id,
+        n: name,
+      },
+      token,
+    );
+    for (;;) {
+      const { rows } = await client.query(`SELECT 1 FROM activity_entry WHERE chain_key = $1 AND target_label = $2`, [
+        workspaceId,
+        name,
+      ]);
+      if (rows.length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  });
+  await client.end();
+  return summary(times);
+}
+
+/** 1,000,000 entries of one real workspace over the last 30 days (hashes are placeholders: reading, not verifying). */
+async function seedEntries(stack: BenchStack, workspaceId: string, organisationId: string, actors: string[]) {
+  const client = new pg.Client({ connectionString: auditDatabaseUrl(stack) });
+  await client.connect();
+  const started = performance.now();
+  const { rows } = await client.query<{ head: number }>(
+    `SELECT coalesce(max(chain_position), 0) AS head FROM activity_entry WHERE chain_key = $1`,
+    [workspaceId],
+  );
+  await client.query(
+    `INSERT INTO activity_entry (event_id, workspace_id, organisation_id, action, category, actor_type, actor_id, actor_label,
+                                 target_type, target_id, target_label, changes, occurred_at, chain_key, chain_position,
+                                 previous_hash, entry_hash)
+     SELECT gen_random_uuid(), $1::uuid, $2::uuid,
+            (ARRAY['ticket.created','ticket.status_changed','ticket.assigned','member.role_changed','team.updated','api_key.used'])[1 + n % 6],
+            (ARRAY['ticket','ticket','ticket','member','team','api_key'])[1 + n % 6],
+            'user', ($3::text[])[1 + n % cardinality($3::text[])], NULL,
+            'ticket', 't' || (n % 50000), 'Ticket ' || (n % 50000), '[{"field":"status","old":"OPEN","new":"PENDING"}]'::jsonb,
+            now() - interval '30 days' + make_interval(secs => n * (2592000.0 / $4::int)), $1::text, $5::int + n,
+            repeat('0', 64), repeat('0', 64)
+     FROM generate_series(1, $4::int) n`,
+    [workspaceId, organisationId, actors, ENTRIES, rows[0]!.head],
+  );
+  await client.query("ANALYZE activity_entry");
+  await client.end();
+  out(`seeded ${ENTRIES} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function rssKilobytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+function pidListeningOn(port: number): number {
+  const output = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+  const pid = /pid=(\d+)/.exec(output)?.[1];
+  if (!pid) throw new Error(`no process listens on ${port}`);
+  return Number(pid);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await withBenchStack(async (stack) => {
+    out(machine());
+    out(`ingestion: ${JSON.stringify(await ingestion(stack))}`);
+
+    const token = await signUp(stack.gatewayUrl, "audit");
+    const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
+      stack.gatewayUrl,
+      "{ me { id organisation { id } } }",
+      {},
+      token,
+    );
+    const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
+      stack.gatewayUrl,
+      `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+      { input: { name: `Audit ${Date.now()}` } },
+      token,
+    );
+    const workspaceId = createWorkspace.id;
+    out(`end-to-end, mutation to visible entry (ms): ${JSON.stringify(await endToEnd(stack, token, workspaceId))}`);
+
+    const actors = [me.me.id, ...Array.from({ length: 19 }, () => randomUUID())];
+    await seedEntries(stack, workspaceId, me.me.organisation.id, actors);
+    const context = await signActorContext(
+      {
+        kind: "user",
+        userId: me.me.id,
+        organisationId: me.me.organisation.id,
+        orgRole: "ORG_ADMIN",
+        sessionId: randomUUID(),
+      },
+      stack.actorContextKey,
+      { ttlSeconds: 3_600 },
+    );
+    const atSubgraph = async (query: string, variables: Record<string, unknown>) => {
+      const response = await fetch(`${stack.auditUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: context },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as {
+        data?: Record<string, { entries?: unknown[]; nextCursor?: string }>;
+        errors?: unknown;
+      };
+      if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors ?? body));
+      return body.data;
+    };
+    const LOG = `query($w: ID!, $f: ActivityFilter, $a: String) { activityLog(workspaceId: $w, first: 50, filter: $f, after: $a) {
+      entries { id action actor { id } target { label } changes { field old new } occurredAt } nextCursor } }`;
+    const page =
+      (filter: Record<string, unknown> | null, after: string | null = null) =>
+      async () => {
+        const data = await atSubgraph(LOG, { w: workspaceId, f: filter, a: after });
+        if (data.activityLog?.entries?.length !== 50) throw new Error("expected a page of 50");
+      };
+    // A cursor 10,000 entries deep ("load older" far down).
+    let deep: string | null = null;
+    for (let i = 0; i < 200; i += 1)
+      deep = (await atSubgraph(LOG, { w: workspaceId, f: null, a: deep })).activityLog!.nextCursor!;
+    const day = new Date(Date.now() - 10 * 86_400_000);
+    const results: Record<string, unknown> = {
+      newest: summary(await timeEach(RUNS, page(null))),
+      byCategory: summary(await timeEach(RUNS, page({ category: "member" }))),
+      byActor: summary(await timeEach(RUNS, page({ actorId: actors[3] }))),
+      oneDay: summary(
+        await timeEach(RUNS, page({ from: day.toISOString(), to: new Date(day.getTime() + 86_400_000).toISOString() })),
+      ),
+      tenThousandDeep: summary(await timeEach(RUNS, page(null, deep))),
+    };
+    out(`activityLog page of 50 over ${ENTRIES} entries, at the subgraph (ms): ${JSON.stringify(results, null, 2)}`);
+    const STATS = `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) { members { total } } }`;
+    const month = {
+      w: workspaceId,
+      from: new Date(Date.now() - 31 * 86_400_000).toISOString(),
+      to: new Date().toISOString(),
+    };
+    out(
+      `activityStats over the month (ms): ${JSON.stringify(summary(await timeEach(20, async () => void (await atSubgraph(STATS, month)))))}`,
+    );
+
+    const auditPid = pidListeningOn(Number(new URL(stack.auditUrl).port));
+    const idle = rssKilobytes(auditPid);
+    const exported = await graphqlOk<{ exportActivityLog: { url: string } }>(
+      stack.gatewayUrl,
+      `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }`,
+      { w: workspaceId },
+      token,
+    );
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssKilobytes(auditPid))), 25);
+    const started = performance.now();
+    const response = await fetch(exported.exportActivityLog.url, { headers: { authorization: `Bearer ${token}` } });
+    let bytes = 0;
+    let lines = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      for (const byte of chunk) if (byte === 10) lines += 1;
+    }
+    clearInterval(sampler);
+    out(
+      `export of ${lines - 1} rows: ${(bytes / 1e6).toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+        `audit RSS idle ${(idle / 1024).toFixed(0)} MB, peak ${(peak / 1024).toFixed(0)} MB, +${((peak - idle) / 1024).toFixed(0)} MB`,
+    );
+    out(`load average after: ${machine()}`);
+  });
+}

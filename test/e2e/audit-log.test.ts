@@ -219,6 +219,25 @@ describe("coverage of the typed event registry", () => {
       u: agent.userId,
     });
 
+    // A second workspace, deleted: every service purges it and says so.
+    const doomedName = `Doomed ${Date.now()}`;
+    const doomed = await createWorkspace(owner.token, doomedName);
+    await ok(`mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }`, {
+      w: doomed,
+      n: doomedName,
+    });
+    await eventually(
+      async () =>
+        (
+          await ok<{ workspaceDeletion: { done: boolean } }>(
+            `query($w: ID!) { workspaceDeletion(workspaceId: $w) { done } }`,
+            { w: doomed },
+          )
+        ).workspaceDeletion.done || undefined,
+      60_000,
+      "the deleted workspace to be purged everywhere",
+    );
+
     // Everything the services published for this organisation so far.
     const published = await outboxEventsOfOrganisation(owner.organisationId);
     for (const event of published) driven.add(event.type);

@@ -153,7 +153,15 @@ describe("workspace.deleted", () => {
       30_000,
       "Stripe to confirm the cancellation",
     );
-    await billingEventually(owner.token, workspaceId, (b) => b.status === "CANCELED", "CANCELED");
+    // Confirmed: the deleted workspace's billing account is purged (docs/adr/0010).
+    await eventually(
+      async () =>
+        (await billingDb("SELECT 1 FROM billing_account WHERE workspace_id = $1", [workspaceId])).length === 0
+          ? true
+          : undefined,
+      20_000,
+      "the billing account to be purged",
+    );
     expect((await standInStats())["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
 
     // The same news again (another event id): nothing more is sent to Stripe.

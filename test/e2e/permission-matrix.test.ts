@@ -76,6 +76,8 @@ deleteTeam                     ok    ok    F      F         F      ok       NF  
 createApiKey                   ok    F     F      F         F      F        NF       F      UA
 revokeApiKey                   ok    F     F      F         F      F        NF       F      UA
 rotateApiKey                   ok    F     F      F         F      F        NF       F      UA
+deleteWorkspace                ok    F     F      F         F      F        NF       F      UA
+workspaceDeletion              ok    NF    NF     NF        NF     ok       NF       F      UA
 permission tickets:create      ok    ok    ok     F         F      ok       NF       F      UA
 permission tickets:delete      ok    ok    ok     F         F      ok       NF       F      UA
 permission members:list        ok    ok    ok     ok        ok     ok       NF       ok     UA
@@ -124,6 +126,14 @@ function parseTable(table: string): { callers: Caller[]; rows: Map<string, Recor
 }
 
 /** Root fields of the composed supergraph that the given subgraphs resolve. */
+async function workspaceName(fx: MatrixFixture, workspaceId: string): Promise<string> {
+  const data = await graphqlOk<{ workspace: { name: string } }>("query($w: ID!) { workspace(id: $w) { name } }", {
+    token: fx.tokenFor("owner"),
+    variables: { w: workspaceId },
+  });
+  return data.workspace.name;
+}
+
 function rootFieldsOf(subgraphs: string[]): string[] {
   const sdl = readFileSync(new URL("../../gateway/supergraph.graphql", import.meta.url), "utf8");
   const document = parse(sdl);
@@ -320,6 +330,31 @@ const OPERATIONS: Record<string, Operation> = {
         "mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: [], deny: []) { role } }",
       variables: { w: fx.workspaceId, u: [fx.target.userId] },
     }),
+  },
+  deleteWorkspace: {
+    call: async (fx, caller) => {
+      // A workspace of its own per call (the caller holding their role in it): a deletion must not
+      // take the fixture's workspace; the exact name is typed, so only permissions decide.
+      const workspaceId = await fx.workspaceForTransfer(caller);
+      return {
+        query: "mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }",
+        variables: { w: workspaceId, n: await workspaceName(fx, workspaceId) },
+      };
+    },
+  },
+  workspaceDeletion: {
+    call: async (fx) => {
+      // A workspace the owner created and deleted: readable by them and the organisation's admins.
+      const workspaceId = await createWorkspace(fx.tokenFor("owner")!, `Deleted ${uniqueEmail("w")}`);
+      await graphqlOk("mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }", {
+        token: fx.tokenFor("owner"),
+        variables: { w: workspaceId, n: await workspaceName(fx, workspaceId) },
+      });
+      return {
+        query: "query($w: ID!) { workspaceDeletion(workspaceId: $w) { done } }",
+        variables: { w: workspaceId },
+      };
+    },
   },
   transferOwnership: {
     call: async (fx, caller) => {

@@ -5,7 +5,9 @@ import { createServiceRuntime, WorkspacePeopleClient, type ServiceRuntime } from
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { IdentityConfig } from "./config.js";
-import { createDb } from "./db/client.js";
+import { createDb, type Tx } from "./db/client.js";
+import { topicFor } from "@support/events";
+import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
 import { LoginThrottle } from "./db/login-throttle.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
@@ -65,6 +67,14 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       select: { id: true, orgRole: true, status: true },
     });
     return { people: people.map((person) => ({ userId: person.id, orgRole: person.orgRole, status: person.status })) };
+  });
+
+  // A deleted workspace's invitations go when its event arrives (docs/adr/0010).
+  runtime.consume<Tx>({
+    groupId: "identity.workspace-deletions",
+    topics: [topicFor("workspace")],
+    transaction: (work) => db.$transaction(work),
+    handle: onWorkspaceDeleted,
   });
 
   return runtime;

@@ -4,7 +4,9 @@ import { createServiceRuntime, PermissionsClient, type ServiceRuntime } from "@s
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { TicketingConfig } from "./config.js";
-import { createDb } from "./db/client.js";
+import { createDb, type Tx } from "./db/client.js";
+import { topicFor } from "@support/events";
+import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
 import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createLoaders } from "./resolvers/loaders.js";
@@ -37,6 +39,14 @@ export async function createServer(
       assignees: new AssigneeChecker(config.WORKSPACE_SERVICE_URL, request),
       ...createLoaders(db),
     }),
+  });
+
+  // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
+  runtime.consume<Tx>({
+    groupId: "ticketing.workspace-deletions",
+    topics: [topicFor("workspace")],
+    transaction: (work) => db.$transaction(work),
+    handle: onWorkspaceDeleted,
   });
 
   // SLA timers run in every instance; row locks make each fire once (see sla/timers.ts).

@@ -17,6 +17,7 @@ import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { registerInvitationRoutes } from "./internal/invitations.js";
 import { registerAssigneeRoutes } from "./internal/assignees.js";
 import { identityEventHandler } from "./events/identity-events.js";
+import { onPurged } from "./events/deletion-events.js";
 import { billingEventHandler } from "./events/billing-events.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
@@ -60,6 +61,12 @@ export async function createServer(
     topics: [topicFor("identity")],
     transaction: (work) => db.$transaction(work),
     handle: identityEventHandler(runtime.logger),
+  });
+  runtime.consume<Tx>({
+    groupId: "workspace.deletions",
+    topics: [topicFor("identity"), topicFor("ticketing"), topicFor("billing")],
+    transaction: (work) => db.$transaction(work),
+    handle: onPurged,
   });
   runtime.consume<Tx>({
     groupId: "workspace.billing",

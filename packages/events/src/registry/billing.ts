@@ -60,4 +60,13 @@ export const billingEvents = defineEvents({
       cancelAtPeriodEnd: z.boolean().describe("the subscription ends at periodEnd"),
     }),
   },
+  "workspace_data.purged_by_billing": {
+    version: 1,
+    category: "workspace_data",
+    targetType: "workspace",
+    producer: "billing",
+    description:
+      "The billing service removed its data of a deleted workspace (its billing account, after Stripe confirmed the cancellation); workspaceDeletion shows the progress.",
+    data: z.object({ rows: z.number().int().min(0).describe("rows removed") }),
+  },
 });

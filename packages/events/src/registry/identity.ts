@@ -117,4 +117,13 @@ export const identityEvents = defineEvents({
     description: "A pending invitation was revoked; one event per workspace.",
     data: z.object({ invitationId: id("invitation") }),
   },
+  "workspace_data.purged_by_identity": {
+    version: 1,
+    category: "workspace_data",
+    targetType: "workspace",
+    producer: "identity",
+    description:
+      "The identity service removed its data of a deleted workspace (its invitations into it); workspaceDeletion shows the progress.",
+    data: z.object({ rows: z.number().int().min(0).describe("rows removed") }),
+  },
 });

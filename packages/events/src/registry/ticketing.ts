@@ -131,4 +131,13 @@ export const ticketingEvents = defineEvents({
     description: "A ticket passed its SLA due time unsolved; recorded once.",
     data: ticketData.extend({ dueAt: z.string(), breachedAt: z.string() }),
   },
+  "workspace_data.purged_by_ticketing": {
+    version: 1,
+    category: "workspace_data",
+    targetType: "workspace",
+    producer: "ticketing",
+    description:
+      "The ticketing service removed its data of a deleted workspace (tickets, replies, fields, SLA policy and timers); workspaceDeletion shows the progress.",
+    data: z.object({ rows: z.number().int().min(0).describe("rows removed") }),
+  },
 });

@@ -59,6 +59,9 @@ const VERBS: Record<EventType, string> = {
   "billing.seats_changed": "changed the seats of",
   "billing.status_changed": "changed the billing status of",
   "billing.period_changed": "changed the billing period of",
+  "workspace_data.purged_by_identity": "removed identity's data of",
+  "workspace_data.purged_by_ticketing": "removed ticketing's data of",
+  "workspace_data.purged_by_billing": "removed billing's data of",
 };
 
 export const RENDERED_TYPES: ReadonlySet<string> = new Set(Object.keys(VERBS));

@@ -29,10 +29,14 @@ export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promi
     `SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`,
     chainKeys,
   );
+  // One index probe per chain (backward scan of (chain_key, chain_position), LIMIT 1): the cost
+  // does not grow with the chain, unlike DISTINCT ON over all of its entries.
   const heads = await tx.$queryRawUnsafe<Array<{ chain_key: string; chain_position: number; entry_hash: string }>>(
-    `SELECT DISTINCT ON (chain_key) chain_key, chain_position, entry_hash
-       FROM activity_entry WHERE chain_key = ANY($1::text[])
-      ORDER BY chain_key, chain_position DESC`,
+    `SELECT k.key AS chain_key, h.chain_position, h.entry_hash
+       FROM unnest($1::text[]) AS k(key)
+       CROSS JOIN LATERAL (
+         SELECT chain_position, entry_hash FROM activity_entry
+          WHERE chain_key = k.key ORDER BY chain_position DESC LIMIT 1) AS h`,
     chainKeys,
   );
   const head = new Map(heads.map((h) => [h.chain_key, { position: h.chain_position, hash: h.entry_hash }]));

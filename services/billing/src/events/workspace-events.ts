@@ -12,13 +12,38 @@ export async function onWorkspaceEvent(event: TypedEvent, tx: Tx): Promise<void>
   if (event.type === "workspace.created") await openTrial(event, event.workspaceId, tx);
   if (event.type === "workspace.deleted") {
     const account = await tx.billingAccount.findUnique({ where: { workspaceId: event.workspaceId } });
-    if (!account?.stripeSubscriptionId || account.status === "CANCELED") return;
+    if (!account) return;
+    if (!account.stripeSubscriptionId || account.status === "CANCELED") {
+      await purgeAccount(tx, event.workspaceId, account.organisationId);
+      return;
+    }
+    // The account goes once Stripe has confirmed the cancellation (stripe/cancellations.ts).
     await tx.subscriptionCancellation.upsert({
       where: { workspaceId: event.workspaceId },
       create: { workspaceId: event.workspaceId, subscriptionId: account.stripeSubscriptionId },
       update: {},
     });
   }
+}
+
+/**
+ * Removes a deleted workspace's billing account and says so (`workspace_data.purged_by_billing`).
+ * The subscription_cancellation row stays: it is what makes the cancellation happen only once.
+ */
+export async function purgeAccount(tx: Tx, workspaceId: string, organisationId: string): Promise<void> {
+  const removed = await tx.billingAccount.deleteMany({ where: { workspaceId } });
+  if (removed.count === 0) return;
+  await enqueueEvents(tx, topicFor("billing"), [
+    createEvent({
+      type: "workspace_data.purged_by_billing",
+      workspaceId,
+      organisationId,
+      actor: { type: "system" },
+      target: { type: "workspace", id: workspaceId, label: null },
+      changes: [],
+      data: { rows: removed.count },
+    }),
+  ]);
 }
 
 async function openTrial(event: TypedEvent<"workspace.created">, workspaceId: string, tx: Tx): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from "@support/logger";
 import type { Db } from "../db/client.js";
 import { idempotencyKey, type BillingStripe } from "./billing-stripe.js";
 import { LeaseWorker, backoffSeconds } from "./lease-worker.js";
+import { purgeAccount } from "../events/workspace-events.js";
 
 interface ClaimedCancellation {
   workspaceId: string;
@@ -14,7 +15,7 @@ interface ClaimedCancellation {
  * Cancels, at once, the subscriptions of deleted workspaces (SPEC section 5). Each is retried with
  * back-off until Stripe confirms, then marked confirmed and never sent again; every attempt
  * carries the same idempotency key, so a retry after a lost answer is replayed by Stripe, not
- * applied twice. The account itself changes when Stripe's `customer.subscription.deleted` arrives.
+ * applied twice. Once confirmed, the deleted workspace's account is purged (docs/adr/0010).
  */
 export function createCancellationWorker(options: { db: Db; stripe: BillingStripe; logger: Logger }) {
   const { db, stripe, logger } = options;
@@ -47,9 +48,13 @@ export function createCancellationWorker(options: { db: Db; stripe: BillingStrip
           (await stripe.retrieve(job.subscriptionId)).status === "canceled";
         if (!alreadyEnded) throw error;
       }
-      await db.subscriptionCancellation.update({
-        where: { workspaceId: job.workspaceId },
-        data: { confirmedAt: new Date(), lockedUntil: null, lastError: null },
+      await db.$transaction(async (tx) => {
+        await tx.subscriptionCancellation.update({
+          where: { workspaceId: job.workspaceId },
+          data: { confirmedAt: new Date(), lockedUntil: null, lastError: null },
+        });
+        const account = await tx.billingAccount.findUnique({ where: { workspaceId: job.workspaceId } });
+        if (account) await purgeAccount(tx, job.workspaceId, account.organisationId);
       });
       logger.info(
         { workspaceId: job.workspaceId, subscriptionId: job.subscriptionId },

@@ -13,6 +13,7 @@ import { approveJoinRequest, listJoinRequests, rejectJoinRequest, requestToJoin 
 import { createTeam, deleteTeam, listTeams, updateTeam, type TeamView } from "./teams.js";
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./api-keys.js";
 import { explainPermission, myPermissions, permissionCatalogue } from "./permissions.js";
+import { deleteWorkspace, workspaceDeletion } from "./deletion.js";
 
 type Ctx = WorkspaceContext;
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
@@ -23,6 +24,7 @@ function requireSignedIn(ctx: Ctx): void {
 
 export const resolvers = {
   Query: {
+    workspaceDeletion: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => workspaceDeletion(args, ctx),
     workspace: async (_: unknown, args: { id: string }, ctx: Ctx) =>
       (await loadAccess(ctx.db, ctx.actor, args.id)).workspace,
     workspaces: (_: unknown, __: unknown, ctx: Ctx) => listWorkspaces(ctx),
@@ -37,6 +39,8 @@ export const resolvers = {
     },
   },
   Mutation: {
+    deleteWorkspace: (_: unknown, args: { workspaceId: string; confirmName: unknown }, ctx: Ctx) =>
+      deleteWorkspace(args, ctx),
     createWorkspace: (_: unknown, args: { input: unknown }, ctx: Ctx) => createWorkspace(args, ctx),
     updateWorkspace: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateWorkspace(args, ctx),
     updateWorkspaceSettings: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>

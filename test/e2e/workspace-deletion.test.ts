@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import pg from "pg";
 import { databaseUrlOf } from "../harness/audit.js";
@@ -205,4 +206,46 @@ describe("deleteWorkspace", () => {
       "NOT_FOUND",
     ]);
   }, 120_000);
+
+  test("a service that is down during the deletion purges when it comes back", async () => {
+    const name = `Second desk ${Date.now()}`;
+    const second = await createWorkspace(owner.token, name);
+    for (let i = 0; i < 5; i += 1) await createTicket(owner.token, second, { title: `Left behind ${i}` });
+    // The harness's ticketing process, frozen: no consumer, no heartbeat, as if the machine hung.
+    const port = new URL(testStack().serviceUrls.ticketing).port;
+    const listing = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+    const pid = Number(/pid=(\d+)/.exec(listing)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, "SIGSTOP");
+    try {
+      await graphqlOk(DELETE, { token: owner.token, variables: { w: second, n: name } });
+      const partial = await eventually(
+        async () => {
+          const data = await graphqlOk<{
+            workspaceDeletion: { services: Array<{ service: string; purgedAt: string | null }> };
+          }>(PROGRESS, { token: owner.token, variables: { w: second } });
+          const purged = new Set(data.workspaceDeletion.services.filter((s) => s.purgedAt).map((s) => s.service));
+          return purged.has("identity") && purged.has("billing") ? purged : undefined;
+        },
+        60_000,
+        "identity and billing to purge while ticketing is down",
+      );
+      expect(partial.has("ticketing")).toBe(false);
+      expect((await rowsOf(second))["ticketing.ticket"]).toBe(5);
+    } finally {
+      process.kill(pid, "SIGCONT");
+    }
+    await eventually(
+      async () =>
+        (
+          await graphqlOk<{ workspaceDeletion: { done: boolean } }>(PROGRESS, {
+            token: owner.token,
+            variables: { w: second },
+          })
+        ).workspaceDeletion.done || undefined,
+      90_000,
+      "ticketing to purge once it is back",
+    );
+    expect(Object.entries(await rowsOf(second)).filter(([, n]) => n > 0)).toEqual([]);
+  }, 180_000);
 });

@@ -566,6 +566,7 @@ createTicketField    ok    ok    F      F         F      F      F         ok    
 updateTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
 deleteTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
 updateSlaPolicy      ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
+importTickets        ok    F     F      F         F      F      F         F        NF       UA        F          F       F          F
 `;
 
 type TicketCaller = Caller | "ticketKey" | "ticketsOff" | "scopeMe" | "scopeMeOwn" | "scopeTeams";
@@ -691,6 +692,10 @@ const TICKET_OPERATIONS: Record<string, TicketOperation> = {
   }),
   ticketFields: async (t, c) => ({
     query: "query($w: ID!) { ticketFields(workspaceId: $w) { id } }",
+    variables: { w: t.workspaceFor(c) },
+  }),
+  importTickets: async (t, c) => ({
+    query: `mutation($w: ID!) { importTickets(workspaceId: $w, csv: "Subject\\nImported", mapping: { title: "Subject" }) { imported } }`,
     variables: { w: t.workspaceFor(c) },
   }),
   createTicket: async (t, c) => ({

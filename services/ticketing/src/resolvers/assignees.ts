@@ -23,4 +23,19 @@ export class AssigneeChecker {
     if (!response.ok) throw new Error(`assignee check failed with HTTP ${response.status}`);
     return (await response.json()) as { memberIds: string[]; activeTeamIds: string[] };
   }
+
+  /** The workspace's members by email and active teams by name, for imports. */
+  async directory(
+    workspaceId: string,
+  ): Promise<{ members: Array<{ userId: string; email: string }>; activeTeams: Array<{ id: string; name: string }> }> {
+    const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/assignees/directory", {
+      workspaceId,
+    });
+    if (response.status === 404) throw notFound("Workspace");
+    if (!response.ok) throw new Error(`assignee directory failed with HTTP ${response.status}`);
+    return (await response.json()) as {
+      members: Array<{ userId: string; email: string }>;
+      activeTeams: Array<{ id: string; name: string }>;
+    };
+  }
 }

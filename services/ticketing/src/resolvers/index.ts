@@ -1,3 +1,4 @@
+import { importTickets } from "./import.js";
 import { unauthenticated } from "@support/errors";
 import type { TicketingContext } from "../context.js";
 import type { SlaPolicy, Ticket, TicketField, TicketReply } from "../db/generated/client.js";
@@ -36,6 +37,8 @@ export const resolvers = {
     ticketFields: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => listTicketFields(args.workspaceId, ctx),
   },
   Mutation: {
+    importTickets: (_: unknown, args: { workspaceId: string; csv: unknown; mapping: unknown }, ctx: TicketingContext) =>
+      importTickets(args, ctx),
     createTicket: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) => createTicket(args, ctx),
     updateTicket: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateTicket(args, ctx),
     changeTicketStatus: (_: unknown, args: { id: string; status: string }, ctx: Ctx) => changeTicketStatus(args, ctx),

@@ -39,4 +39,33 @@ export function registerAssigneeRoutes(app: FastifyInstance, db: Db): void {
     ]);
     return { memberIds: members.map((m) => m.userId), activeTeamIds: teams.map((t) => t.id) };
   });
+
+  /** Members (by email) and active teams (by name) of a workspace: what a ticket import maps names onto. */
+  app.post("/internal/assignees/directory", async (request, reply) => {
+    const body = z
+      .object({ workspaceId: z.string().uuid() })
+      .strict()
+      .safeParse(request.body ?? {});
+    if (!body.success) return reply.code(400).send({ error: "workspaceId must be a UUID" });
+    const { workspaceId } = body.data;
+    try {
+      await loadAccess(db, request.actor, workspaceId);
+    } catch (error) {
+      if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED"))
+        return reply.code(404).send({ error: "workspace not found" });
+      throw error;
+    }
+    const [members, teams] = await Promise.all([
+      db.membership.findMany({ where: { workspaceId }, select: { userId: true } }),
+      db.team.findMany({ where: { workspaceId, active: true }, select: { id: true, name: true } }),
+    ]);
+    const people = await db.person.findMany({
+      where: { userId: { in: members.map((m) => m.userId) }, deletedAt: null },
+      select: { userId: true, email: true },
+    });
+    return {
+      members: people.filter((p) => p.email).map((p) => ({ userId: p.userId, email: p.email })),
+      activeTeams: teams,
+    };
+  });
 }

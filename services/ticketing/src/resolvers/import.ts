@@ -1,0 +1,177 @@
+import { parse as parseCsv, CsvError } from "csv-parse/sync";
+import { z } from "zod";
+import { AppError, ErrorCode, badUserInput, invalidInput } from "@support/errors";
+import type { FieldChange } from "@support/events";
+import { descriptionText } from "@support/validation";
+import type { TicketingContext } from "../context.js";
+import {
+  MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROWS,
+  planImport,
+  type ImportProblem,
+  type PlannedTicket,
+} from "../domain/import.js";
+import { priorityRank, slaTimes, stopsSlaClock } from "../domain/tickets.js";
+import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
+import { actorUserId, requirePermission, workspaceAccess } from "./access.js";
+import { ticketTitle } from "./tickets.js";
+
+const column = z.string().min(1).max(200);
+const mappingSchema = z.object({
+  title: column,
+  description: column.nullish(),
+  status: column.nullish(),
+  priority: column.nullish(),
+  assigneeEmail: column.nullish(),
+  teamName: column.nullish(),
+  fields: z
+    .array(z.object({ fieldId: z.string().uuid("must be a ticket field id"), column }))
+    .max(100)
+    .nullish(),
+});
+
+const refused = (message: string, problems: ImportProblem[]) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, { problems });
+
+const firstIssue = (schema: z.ZodType, value: string): string | null => {
+  const result = schema.safeParse(value);
+  return result.success ? null : (result.error.issues[0]?.message ?? "is not valid");
+};
+
+/** The CSV's header and data rows; BAD_USER_INPUT for a file that is not well-formed UTF-8 CSV or too big. */
+function readCsv(csv: string): { header: string[]; rows: string[][] } {
+  if (Buffer.byteLength(csv, "utf8") > MAX_IMPORT_BYTES)
+    throw refused(`The CSV is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, [
+      { row: 0, column: "", message: "too large" },
+    ]);
+  // What a file in another encoding turns into once decoded as UTF-8: replacement characters or NULs.
+  if (/[\uFFFD\u0000]/.test(csv))
+    throw refused("The CSV is not valid UTF-8 text (it holds replacement characters or NUL)", [
+      { row: 0, column: "", message: "not UTF-8" },
+    ]);
+  let records: string[][];
+  try {
+    records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 100_000 });
+  } catch (error) {
+    const message = error instanceof CsvError ? error.message : "malformed CSV";
+    throw refused(`The CSV cannot be read: ${message}`, [{ row: 0, column: "", message }]);
+  }
+  const [header, ...rows] = records;
+  if (!header) throw refused("The CSV is empty", [{ row: 0, column: "", message: "no header row" }]);
+  if (rows.length === 0)
+    throw refused("The CSV has no rows below its header", [{ row: 0, column: "", message: "no rows" }]);
+  if (rows.length > MAX_IMPORT_ROWS)
+    throw refused(`The CSV has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} are imported at once`, [
+      { row: 0, column: "", message: "too many rows" },
+    ]);
+  return { header: header.map((name) => name.trim()), rows };
+}
+
+/**
+ * `importTickets(workspaceId, csv, mapping)` (SPEC section 7): the caller maps CSV columns onto
+ * ticket fields; every row is checked first and all problems come back (row, column, message);
+ * then all rows are written in one transaction with their `ticket.created` events, or none.
+ */
+export async function importTickets(
+  args: { workspaceId: string; csv: unknown; mapping: unknown },
+  ctx: TicketingContext,
+): Promise<{ imported: number; firstNumber: number | null; lastNumber: number | null }> {
+  const { access } = await workspaceAccess(ctx, args.workspaceId);
+  requirePermission(access, "workspace_data:import", "tickets:create");
+  if (typeof args.csv !== "string") throw badUserInput("csv must be text", "csv");
+  const mapping = mappingSchema.safeParse(args.mapping);
+  if (!mapping.success) throw invalidInput(mapping.error.issues.map((i) => ({ ...i, path: ["mapping", ...i.path] })));
+  const { header, rows } = readCsv(args.csv);
+
+  const [directory, fields, policy] = await Promise.all([
+    ctx.assignees.directory(args.workspaceId),
+    ctx.fields.load(args.workspaceId),
+    ctx.db.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } }),
+  ]);
+  const plan = planImport(
+    header,
+    rows,
+    mapping.data,
+    {
+      memberIdByEmail: new Map(directory.members.map((m) => [m.email.toLowerCase(), m.userId])),
+      teamIdByName: new Map(directory.activeTeams.map((t) => [t.name, t.id])),
+      fields: new Map(fields.map((f) => [f.id, f])),
+    },
+    { title: (v) => firstIssue(ticketTitle, v), description: (v) => firstIssue(descriptionText(), v) },
+  );
+  if (!plan.ok) {
+    const first = plan.problems[0]!;
+    throw refused(
+      `Nothing was imported: ${plan.problems.length} problem(s), the first in row ${first.row}, column "${first.column}": ${first.message}`,
+      plan.problems,
+    );
+  }
+  return write(ctx, args.workspaceId, access.organisationId, plan.tickets, policy);
+}
+
+async function write(
+  ctx: TicketingContext,
+  workspaceId: string,
+  organisationId: string,
+  planned: PlannedTicket[],
+  policy: Parameters<typeof slaTimes>[0],
+) {
+  return ctx.db.$transaction(
+    async (tx) => {
+      // One counter update reserves the numbers of the whole import.
+      const [counter] = await tx.$queryRaw<Array<{ last_number: number }>>`
+        INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES (${workspaceId}::uuid, ${planned.length})
+        ON CONFLICT (workspace_id) DO UPDATE SET last_number = workspace_ticket_counter.last_number + ${planned.length}
+        RETURNING last_number`;
+      const firstNumber = counter!.last_number - planned.length + 1;
+      const openedAt = new Date();
+      const creatorId = actorUserId(ctx);
+      const rows = planned.map((ticket, i) => {
+        const sla = stopsSlaClock(ticket.status) ? null : slaTimes(policy, openedAt);
+        return {
+          id: crypto.randomUUID(),
+          workspaceId,
+          organisationId,
+          number: firstNumber + i,
+          title: ticket.title,
+          description: ticket.description,
+          status: ticket.status,
+          priority: ticket.priority,
+          priorityRank: priorityRank(ticket.priority),
+          creatorId,
+          creatorApiKeyId: ctx.actor.kind === "apiKey" ? ctx.actor.apiKeyId : null,
+          assigneeId: ticket.assigneeId,
+          teamId: ticket.teamId,
+          fieldValues: ticket.fieldValues,
+          slaDueAt: sla?.dueAt ?? null,
+          slaWarnAt: sla?.warnAt ?? null,
+          createdAt: openedAt,
+          updatedAt: openedAt,
+        };
+      });
+      await tx.ticket.createMany({ data: rows });
+      await publish(
+        tx,
+        ...rows.map((ticket) => {
+          const initial: FieldChange[] = (
+            ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const
+          ).map((field) => ({ field, old: null, new: ticket[field] }));
+          initial.push({ field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null });
+          return ticketingEvent(
+            "ticket.created",
+            { workspaceId, organisationId },
+            ctx.actor,
+            ticketTarget(ticket),
+            initial,
+            {
+              ticketId: ticket.id,
+              number: ticket.number,
+            },
+          );
+        }),
+      );
+      return { imported: rows.length, firstNumber, lastNumber: firstNumber + rows.length - 1 };
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+}

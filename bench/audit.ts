@@ -16,6 +16,7 @@
  *
  *   npm run bench:audit              # starts its own stack (ports 4450+, databases *_bench)
  *   BENCH_EVENTS=200000 BENCH_ENTRIES=1000000 npm run bench:audit
+ *   BENCH_AUDIT_ONLY=ingestion npm run bench:audit     # the ingestion figure alone
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -195,6 +196,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await withBenchStack(async (stack) => {
     out(machine());
     out(`ingestion: ${JSON.stringify(await ingestion(stack))}`);
+    if (process.env.BENCH_AUDIT_ONLY === "ingestion") return;
 
     const token = await signUp(stack.gatewayUrl, "audit");
     const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(

@@ -43,12 +43,17 @@ async function deliver(topic: string, ...events: TypedEvent[]): Promise<void> {
   }
 }
 
-/** Waits until the workspace service has consumed (applied or skipped) every one of the events. */
+/**
+ * Waits until the workspace service's copy-keeping consumer (`workspace.people` for identity's
+ * events, `workspace.billing` for billing's) has consumed (applied or skipped) every one of the
+ * events. Other groups of the service read the same topics (e.g. `workspace.deletions`).
+ */
 async function consumed(...events: TypedEvent[]): Promise<void> {
   await eventually(
     async () => {
       const { rows } = await workspaceDb.query<{ count: string }>(
-        `SELECT count(*) FROM processed_event WHERE event_id = ANY($1::uuid[])`,
+        `SELECT count(*) FROM processed_event
+          WHERE event_id = ANY($1::uuid[]) AND consumer_group IN ('workspace.people', 'workspace.billing')`,
         [events.map((event) => event.id)],
       );
       return Number(rows[0]?.count) === events.length ? true : undefined;

@@ -175,6 +175,16 @@ async function seedEntries(stack: BenchStack, workspaceId: string, organisationI
      FROM generate_series(1, $4::int) n`,
     [workspaceId, organisationId, actors, ENTRIES, rows[0]!.head],
   );
+  // The per-day counts the consumer keeps at ingestion (activityStats reads them), for the seeded rows.
+  await client.query(
+    `INSERT INTO activity_daily_count (workspace_id, day, actor_type, actor_id, category, count)
+     SELECT workspace_id, (occurred_at AT TIME ZONE 'UTC')::date, actor_type, coalesce(actor_id, ''), category, count(*)
+       FROM activity_entry WHERE chain_key = $1 AND chain_position > $2
+      GROUP BY 1, 2, 3, 4, 5
+     ON CONFLICT (workspace_id, day, actor_type, actor_id, category)
+     DO UPDATE SET count = activity_daily_count.count + EXCLUDED.count`,
+    [workspaceId, rows[0]!.head],
+  );
   await client.query("ANALYZE activity_entry");
   await client.end();
   out(`seeded ${ENTRIES} entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);

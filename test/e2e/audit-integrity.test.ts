@@ -372,6 +372,35 @@ describe("reading the log", () => {
     expect(mine?.byCategory).toEqual(counted);
     expect(mine?.total).toBe(counted.reduce((sum, c) => sum + c.count, 0));
     expect(stats.activityStats.categories).toEqual(expect.arrayContaining(["team"]));
+    // Whole UTC days (yesterday to the end of today) come from the per-day counts kept at
+    // ingestion; they must agree with the entries themselves.
+    const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    const days = await graphqlOk<{
+      activityStats: {
+        members: Array<{ actor: { id: string }; byCategory: Array<{ category: string; count: number }> }>;
+      };
+    }>(
+      `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) {
+        members { actor { id } byCategory { category count } } } }`,
+      {
+        token: owner.token,
+        variables: {
+          w: workspaceId,
+          from: new Date(today.getTime() - 86_400_000).toISOString(),
+          to: new Date(today.getTime() + 86_400_000).toISOString(),
+        },
+      },
+    );
+    expect(days.activityStats.members.find((m) => m.actor.id === owner.userId)?.byCategory).toEqual(counted);
+    const [daily] = await auditQuery<{ n: number }>(
+      `SELECT coalesce(sum(count), 0)::int AS n FROM activity_daily_count WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    const [entries] = await auditQuery<{ n: number }>(
+      `SELECT count(*)::int AS n FROM activity_entry WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    expect(daily?.n).toBe(entries?.n);
     expect(
       errorCodes(
         await graphql(

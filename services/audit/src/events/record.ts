@@ -77,6 +77,42 @@ export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promi
     JSON.stringify(rows),
   );
 
+  // Per-day counts for activityStats, in the same transaction (the chains' locks serialise writers
+  // of one workspace, so two batches never update the same counters in different orders).
+  const daily = new Map<
+    string,
+    { workspaceId: string; day: string; actorType: string; actorId: string; category: string; count: number }
+  >();
+  for (const row of rows) {
+    if (!row.workspaceId) continue;
+    const day = row.occurredAt.slice(0, 10);
+    const actorId = row.actorId ?? "";
+    const key = `${row.workspaceId}|${day}|${row.actorType}|${actorId}|${row.category}`;
+    const counter = daily.get(key);
+    if (counter) counter.count += 1;
+    else
+      daily.set(key, {
+        workspaceId: row.workspaceId,
+        day,
+        actorType: row.actorType,
+        actorId,
+        category: row.category,
+        count: 1,
+      });
+  }
+  if (daily.size > 0) {
+    await tx.$executeRawUnsafe(
+      `INSERT INTO activity_daily_count (workspace_id, day, actor_type, actor_id, category, count)
+       SELECT "workspaceId", day, "actorType", "actorId", category, count
+         FROM jsonb_to_recordset($1::jsonb) AS x("workspaceId" uuid, day date, "actorType" text, "actorId" text,
+              category text, count int)
+        ORDER BY 1, 2, 3, 4, 5
+       ON CONFLICT (workspace_id, day, actor_type, actor_id, category)
+       DO UPDATE SET count = activity_daily_count.count + EXCLUDED.count`,
+      JSON.stringify([...daily.values()]),
+    );
+  }
+
   // A deleted workspace's log stays readable by its organisation's admins (resolvers/access.ts).
   const deletions = events.filter((e) => e.type === "workspace.deleted" && e.workspaceId);
   if (deletions.length > 0) {

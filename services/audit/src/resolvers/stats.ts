@@ -17,11 +17,47 @@ interface Row {
   count: number;
 }
 
+const DAY = 86_400_000;
+const startOfUtcDay = (at: Date) => new Date(Math.floor(at.getTime() / DAY) * DAY);
+/** A UTC day as text: a Date parameter would be cast to a date in the session's time zone. */
+const isoDay = (at: Date) => at.toISOString().slice(0, 10);
+
 /**
- * Per actor, per category counts over [from, to): one GROUP BY answered by an index-only scan of
- * (workspace_id, occurred_at, actor_type, actor_id, category); labels (API key prefixes) from the
- * newest entry of each key.
+ * Counts per actor and category over [from, to): whole UTC days from activity_daily_count (kept
+ * at ingestion), the partial days at the edges from activity_entry's index on
+ * (workspace_id, occurred_at, actor_type, actor_id, category). The cost follows the number of
+ * days and actors, not of entries.
  */
+async function countsBetween(ctx: AuditContext, workspaceId: string, from: Date, to: Date): Promise<Row[]> {
+  const firstWholeDay =
+    from.getTime() === startOfUtcDay(from).getTime() ? from : new Date(startOfUtcDay(from).getTime() + DAY);
+  const endOfWholeDays = startOfUtcDay(to);
+  const fromEntries = (start: Date, end: Date) => ctx.db.$queryRaw<Row[]>`
+    SELECT actor_type, actor_id, category, count(*)::int AS count
+      FROM activity_entry
+     WHERE workspace_id = ${workspaceId}::uuid AND occurred_at >= ${start} AND occurred_at < ${end}
+     GROUP BY actor_type, actor_id, category`;
+  if (firstWholeDay >= endOfWholeDays) return fromEntries(from, to);
+  const [head, days, tail] = await Promise.all([
+    from < firstWholeDay ? fromEntries(from, firstWholeDay) : [],
+    ctx.db.$queryRaw<Row[]>`
+      SELECT actor_type, nullif(actor_id, '') AS actor_id, category, sum(count)::int AS count
+        FROM activity_daily_count
+       WHERE workspace_id = ${workspaceId}::uuid AND day >= ${isoDay(firstWholeDay)}::date AND day < ${isoDay(endOfWholeDays)}::date
+       GROUP BY actor_type, actor_id, category`,
+    endOfWholeDays < to ? fromEntries(endOfWholeDays, to) : [],
+  ]);
+  const merged = new Map<string, Row>();
+  for (const row of [...head, ...days, ...tail]) {
+    const key = `${row.actor_type}|${row.actor_id ?? ""}|${row.category}`;
+    const existing = merged.get(key);
+    if (existing) existing.count += row.count;
+    else merged.set(key, { ...row });
+  }
+  return [...merged.values()];
+}
+
+/** Per actor, per category counts over [from, to); labels (API key prefixes) from each key's newest entry. */
 export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
   const parsed = args.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
@@ -33,11 +69,7 @@ export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
     throw badUserInput(`the range may span at most ${MAX_RANGE_DAYS} days`, "to");
   await requireLogAccess(ctx, workspaceId, "activity_log:view");
 
-  const rows = await ctx.db.$queryRaw<Row[]>`
-    SELECT actor_type, actor_id, category, count(*)::int AS count
-      FROM activity_entry
-     WHERE workspace_id = ${workspaceId}::uuid AND occurred_at >= ${from} AND occurred_at < ${to}
-     GROUP BY actor_type, actor_id, category`;
+  const rows = await countsBetween(ctx, workspaceId, from, to);
   const keyIds = [...new Set(rows.filter((r) => r.actor_type === "apiKey" && r.actor_id).map((r) => r.actor_id!))];
   const prefixes = new Map<string, string | null>();
   if (keyIds.length > 0) {

@@ -135,7 +135,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   registerDownloads(app, {
     authenticator,
     signingKey,
-    services: { audit: baseUrlOf(config.AUDIT_URL) },
+    services: { audit: baseUrlOf(config.AUDIT_URL), workspace: baseUrlOf(config.WORKSPACE_URL) },
   });
 
   return app;

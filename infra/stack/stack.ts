@@ -189,11 +189,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ACTOR_CONTEXT_KEYS: actorContextKeys,
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,
       IDENTITY_SERVICE_URL: serviceUrls.identity,
+      TICKETING_SERVICE_URL: serviceUrls.ticketing,
+      AUDIT_SERVICE_URL: serviceUrls.audit,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       ...(service === "billing" ? stripe.settings.env : {}),
-      ...(service === "audit"
-        ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys(), DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}` }
-        : {}),
+      ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
+      DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}`,
     });
 
     await Promise.all(

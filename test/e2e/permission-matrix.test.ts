@@ -77,6 +77,7 @@ createApiKey                   ok    F     F      F         F      F        NF  
 revokeApiKey                   ok    F     F      F         F      F        NF       F      UA
 rotateApiKey                   ok    F     F      F         F      F        NF       F      UA
 deleteWorkspace                ok    F     F      F         F      F        NF       F      UA
+exportWorkspaceData            ok    F     F      ok        F      F        NF       F      UA
 workspaceDeletion              ok    NF    NF     NF        NF     ok       NF       F      UA
 permission tickets:create      ok    ok    ok     F         F      ok       NF       F      UA
 permission tickets:delete      ok    ok    ok     F         F      ok       NF       F      UA
@@ -341,6 +342,14 @@ const OPERATIONS: Record<string, Operation> = {
         variables: { w: workspaceId, n: await workspaceName(fx, workspaceId) },
       };
     },
+  },
+  exportWorkspaceData: {
+    // memberOff's workspace lets members export (membersCanExportData); one call per workspace here,
+    // so the 60-second limit (tested in workspace-export.test.ts) does not decide any cell.
+    call: async (fx, caller) => ({
+      query: "mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }",
+      variables: { w: fx.workspaceFor(caller) },
+    }),
   },
   workspaceDeletion: {
     call: async (fx) => {

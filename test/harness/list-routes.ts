@@ -18,6 +18,8 @@ const env: NodeJS.ProcessEnv = {
   ACTOR_CONTEXT_KEYS: `routes:${"x".repeat(32)}`,
   WORKSPACE_SERVICE_URL: "http://127.0.0.1:1",
   IDENTITY_SERVICE_URL: "http://127.0.0.1:1",
+  TICKETING_SERVICE_URL: "http://127.0.0.1:1",
+  AUDIT_SERVICE_URL: "http://127.0.0.1:1",
   STRIPE_API_BASE: "http://127.0.0.1:1",
   STRIPE_SECRET_KEY: "sk_test_routes",
   STRIPE_WEBHOOK_SECRET: "whsec_routes",

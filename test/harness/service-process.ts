@@ -59,6 +59,8 @@ export async function startService(service: Service, overrides: Record<string, s
       ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,
       IDENTITY_SERVICE_URL: stack.serviceUrls.identity,
+      TICKETING_SERVICE_URL: stack.serviceUrls.ticketing,
+      AUDIT_SERVICE_URL: stack.serviceUrls.audit,
       LOG_LEVEL: "info",
       ...(service === "billing" ? stack.stripe.env : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),

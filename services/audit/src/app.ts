@@ -10,7 +10,7 @@ import { resolvers } from "./resolvers/index.js";
 import { appendEvents } from "./events/record.js";
 import pg from "pg";
 import { checkpointMovedChains } from "./db/checkpoints.js";
-import { Signer } from "./domain/signing.js";
+import { Signer } from "@support/service-kit";
 import { registerDownloads } from "./downloads.js";
 
 export const schema = readFileSync(new URL("./schema/audit.graphql", import.meta.url), "utf8");
@@ -55,7 +55,12 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
     }),
   });
-  registerDownloads(runtime.app, { db, pool: exportPool, signer });
+  registerDownloads(runtime.app, {
+    db,
+    pool: exportPool,
+    signer,
+    permissions: (request) => new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+  });
 
   // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).
   let checkpointedUpTo = 0n;

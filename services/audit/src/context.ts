@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
 import type { PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
-import type { Signer } from "./domain/signing.js";
+import type { Signer } from "@support/service-kit";
 
 export interface AuditContext {
   actor: Actor;

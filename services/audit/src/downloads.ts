@@ -1,8 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { isAppError } from "@support/errors";
+import type { PermissionsClient } from "@support/service-kit";
 import type pg from "pg";
 import type { Db } from "./db/client.js";
 import { streamActivityCsv } from "./db/export-stream.js";
-import type { Signer } from "./domain/signing.js";
+import type { Signer } from "@support/service-kit";
 import { activityFilter } from "./resolvers/activity-log.js";
 import { requesterOf } from "./resolvers/export.js";
 
@@ -13,7 +15,10 @@ const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
  * caller's signed actor context (docs/adr/0009). A link is honoured once, before it expires, for
  * the user or key that asked for it; everything else is the same 404, so a link reveals nothing.
  */
-export function registerDownloads(app: FastifyInstance, deps: { db: Db; pool: pg.Pool; signer: Signer }): void {
+export function registerDownloads(
+  app: FastifyInstance,
+  deps: { db: Db; pool: pg.Pool; signer: Signer; permissions: (request: FastifyRequest) => PermissionsClient },
+): void {
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
     const match = TOKEN.exec(request.params.token);
@@ -47,4 +52,22 @@ export function registerDownloads(app: FastifyInstance, deps: { db: Db; pool: pg
       .header("cache-control", "no-store")
       .send(csv);
   });
+
+  /** The activity log's file of a workspace-data export (the workspace service's zip); needs workspace_data:export. */
+  app.get<{ Params: { workspaceId: string } }>(
+    "/internal/workspace-data/:workspaceId/activity-log.csv",
+    async (request, reply) => {
+      const { workspaceId } = request.params;
+      if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) return reply.code(404).send({ error: "not found" });
+      try {
+        await deps.permissions(request).require(workspaceId, "workspace_data:export");
+      } catch (error) {
+        if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
+        if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });
+        throw error;
+      }
+      const csv = await streamActivityCsv(deps.pool, workspaceId, null);
+      return reply.header("content-type", "text/csv; charset=utf-8").send(csv);
+    },
+  );
 }

@@ -7,6 +7,7 @@ import type { TicketingConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
 import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
+import { registerWorkspaceDataRoutes } from "./workspace-data.js";
 import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createLoaders } from "./resolvers/loaders.js";
@@ -40,6 +41,8 @@ export async function createServer(
       ...createLoaders(db),
     }),
   });
+
+  registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL });
 
   // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

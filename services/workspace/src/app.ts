@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, type ServiceRuntime } from "@support/service-kit";
+import { createServiceRuntime, Signer, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -16,6 +16,7 @@ import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { registerInvitationRoutes } from "./internal/invitations.js";
 import { registerAssigneeRoutes } from "./internal/assignees.js";
+import { registerDownloadRoutes } from "./internal/downloads.js";
 import { identityEventHandler } from "./events/identity-events.js";
 import { onPurged } from "./events/deletion-events.js";
 import { billingEventHandler } from "./events/billing-events.js";
@@ -28,6 +29,8 @@ export async function createServer(
   options: { logger?: Logger } = {},
 ): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
+  // Download links are signed with a key derived (HKDF, its own info) from the actor-context keys.
+  const signer = new Signer(config.ACTOR_CONTEXT_KEYS, "support-workspace-downloads");
   const runtime = createServiceRuntime({
     service: "workspace",
     config,
@@ -46,6 +49,8 @@ export async function createServer(
         workspaceCounts: workspaceCountLoader(base),
         teams: teamLoader(base),
         identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
+        signer,
+        downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
       };
     },
   });
@@ -55,6 +60,12 @@ export async function createServer(
   registerApiKeyRoutes(runtime.app, db);
   registerInvitationRoutes(runtime.app, db);
   registerAssigneeRoutes(runtime.app, db);
+  registerDownloadRoutes(runtime.app, {
+    db,
+    signer,
+    ticketingUrl: config.TICKETING_SERVICE_URL,
+    auditUrl: config.AUDIT_SERVICE_URL,
+  });
 
   runtime.consume<Tx>({
     groupId: "workspace.people",

@@ -4,6 +4,11 @@ export const workspaceEnv = {
   ...serviceEnv,
   /** Where workspace asks identity, the owner of org roles, about other people (docs/adr/0004). */
   IDENTITY_SERVICE_URL: httpUrl,
+  /** Where the workspace-data export fetches the tickets' and the activity log's files. */
+  TICKETING_SERVICE_URL: httpUrl,
+  AUDIT_SERVICE_URL: httpUrl,
+  /** The gateway's public origin, which download links point at (default: links relative to it). */
+  DOWNLOAD_BASE_URL: httpUrl.optional(),
 };
 
 export type WorkspaceConfig = z.infer<z.ZodObject<typeof workspaceEnv>>;

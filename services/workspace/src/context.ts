@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
+import type { Signer } from "@support/service-kit";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
@@ -16,4 +17,8 @@ export interface WorkspaceContext {
   identity: IdentityPeopleClient;
   /** Per request: teams by id for `_entities`, one query per batch. */
   teams: DataLoader<string, TeamView | null>;
+  /** Signs workspace-data download links (a key derived from ACTOR_CONTEXT_KEYS). */
+  signer: Signer;
+  /** Where download links point: the gateway's public origin ("" for links relative to it). */
+  downloadBaseUrl: string;
 }

@@ -1,6 +1,6 @@
 import type { Db } from "./client.js";
 import { ChainVerifier, type ChainVerification, type Checkpoint, type StoredEntry } from "../domain/chain.js";
-import type { Signer } from "../domain/signing.js";
+import type { Signer } from "@support/service-kit";
 
 export interface SignedCheckpoint extends Checkpoint {
   chainKey: string;

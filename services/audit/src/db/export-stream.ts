@@ -1,9 +1,8 @@
 import { Transform, type Readable } from "node:stream";
-import { stringify } from "csv-stringify";
 import type pg from "pg";
 import QueryStream from "pg-query-stream";
 import type { ActivityFilter } from "../resolvers/activity-log.js";
-import { neutraliseCell } from "../domain/csv-cells.js";
+import { csvWriter } from "@support/service-kit";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 
@@ -70,11 +69,7 @@ export async function streamActivityCsv(pool: pg.Pool, workspaceId: string, filt
   const client = await pool.connect();
   const { text, values } = queryOf(workspaceId, filter);
   const rows = client.query(new QueryStream(text, values, { batchSize: 500 }));
-  const csv = stringify({
-    header: true,
-    columns: [...EXPORT_COLUMNS],
-    cast: { date: (value) => value.toISOString(), string: neutraliseCell },
-  });
+  const csv = csvWriter(EXPORT_COLUMNS);
   let released = false;
   const release = (error?: Error) => {
     if (released) return;

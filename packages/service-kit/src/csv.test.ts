@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { neutraliseCell } from "./csv-cells.js";
+import { neutraliseCell } from "./csv.js";
 
 describe("neutraliseCell", () => {
   test.each(['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])("%j opens as text", (cell) => {

@@ -2,12 +2,19 @@ import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
 import type { ActorContextKey } from "@support/actor-context";
 
-/** What a key signs: each purpose gets its own derived key, so a download link can never pass for a checkpoint. */
+/** What a key signs: each purpose gets its own derived key, so e.g. a download link can never pass for a checkpoint. */
 export type SigningPurpose = "checkpoint" | "download";
 
-/** Signs with the first configured key and verifies with any (docs/adr/0008). */
+/**
+ * HMAC-SHA256 over canonical JSON, with the first configured key; verifies with any (docs/adr/0008,
+ * 0009). `info` separates services sharing key material: the same key and purpose under another
+ * `info` gives another derived key.
+ */
 export class Signer {
-  constructor(private readonly keys: readonly ActorContextKey[]) {
+  constructor(
+    private readonly keys: readonly ActorContextKey[],
+    private readonly info = "support-audit",
+  ) {
     if (keys.length === 0) throw new Error("at least one signing key is needed");
   }
 
@@ -18,7 +25,7 @@ export class Signer {
   sign(purpose: SigningPurpose, value: unknown, keyId = this.currentKeyId): string {
     const key = this.keys.find((k) => k.kid === keyId);
     if (!key) throw new Error(`unknown signing key ${keyId}`);
-    const derived = Buffer.from(hkdfSync("sha256", key.secret, "support-audit", purpose, 32));
+    const derived = Buffer.from(hkdfSync("sha256", key.secret, this.info, purpose, 32));
     return createHmac("sha256", derived)
       .update(canonicalize(value) ?? "")
       .digest("hex");

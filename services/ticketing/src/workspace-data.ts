@@ -1,0 +1,94 @@
+import { Readable } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { isAppError } from "@support/errors";
+import { csvWriter, PermissionsClient } from "@support/service-kit";
+import type { Db } from "./db/client.js";
+import { AssigneeChecker } from "./resolvers/assignees.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAGE = 1_000;
+
+/** The column of a custom field in tickets.csv (what importTickets maps back). */
+export const fieldColumn = (name: string) => `field: ${name}`;
+
+/**
+ * Ticketing's files of a workspace-data export (SPEC section 7): `ticket-fields.csv` and
+ * `tickets.csv` (importable with importTickets: assignee by email, team by name, one column per
+ * custom field). For the workspace service's zip, with the requester's actor context; the caller
+ * needs `workspace_data:export`. Tickets stream page by page: memory stays flat at any size.
+ */
+export function registerWorkspaceDataRoutes(app: FastifyInstance, deps: { db: Db; workspaceServiceUrl: string }): void {
+  app.get<{ Params: { workspaceId: string; file: string } }>(
+    "/internal/workspace-data/:workspaceId/:file",
+    async (request, reply) => {
+      const { workspaceId, file } = request.params;
+      if (!UUID.test(workspaceId) || !["tickets.csv", "ticket-fields.csv"].includes(file))
+        return reply.code(404).send({ error: "not found" });
+      try {
+        await new PermissionsClient(deps.workspaceServiceUrl, request).require(workspaceId, "workspace_data:export");
+      } catch (error) {
+        if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
+        if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });
+        throw error;
+      }
+      const fields = await deps.db.ticketField.findMany({
+        where: { workspaceId },
+        orderBy: [{ position: "asc" }, { name: "asc" }],
+      });
+      reply.header("content-type", "text/csv; charset=utf-8");
+      if (file === "ticket-fields.csv") {
+        const csv = csvWriter(["name", "type", "options", "position"]);
+        for (const f of fields)
+          csv.write({ name: f.name, type: f.type, options: f.options.join(" | "), position: f.position });
+        csv.end();
+        return reply.send(csv);
+      }
+      const directory = await new AssigneeChecker(deps.workspaceServiceUrl, request).directory(workspaceId);
+      const emailOf = new Map(directory.members.map((m) => [m.userId, m.email]));
+      const teamOf = new Map(directory.activeTeams.map((t) => [t.id, t.name]));
+      const columns = [
+        "number",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "assignee_email",
+        "team_name",
+        "created_at",
+        "sla_due_at",
+        ...fields.map((f) => fieldColumn(f.name)),
+      ];
+      const db = deps.db;
+      async function* rows() {
+        let after = 0;
+        for (;;) {
+          const page = await db.ticket.findMany({
+            where: { workspaceId, number: { gt: after } },
+            orderBy: { number: "asc" },
+            take: PAGE,
+          });
+          for (const t of page) {
+            const values = (t.fieldValues ?? {}) as Record<string, string | number | boolean>;
+            yield {
+              number: t.number,
+              title: t.title,
+              description: t.description,
+              status: t.status,
+              priority: t.priority,
+              assignee_email: t.assigneeId ? (emailOf.get(t.assigneeId) ?? "") : "",
+              team_name: t.teamId ? (teamOf.get(t.teamId) ?? "") : "",
+              created_at: t.createdAt,
+              sla_due_at: t.slaDueAt ?? "",
+              ...Object.fromEntries(
+                fields.map((f) => [fieldColumn(f.name), values[f.id] === undefined ? "" : String(values[f.id])]),
+              ),
+            };
+          }
+          if (page.length < PAGE) return;
+          after = page[page.length - 1]!.number;
+        }
+      }
+      return reply.send(Readable.from(rows()).pipe(csvWriter(columns)));
+    },
+  );
+}

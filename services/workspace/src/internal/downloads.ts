@@ -1,0 +1,163 @@
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { ZipArchive } from "archiver";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
+import { REQUEST_ID_HEADER } from "@support/logger";
+import { builtInRolePermissions } from "@support/permissions";
+import { csvWriter, type Signer } from "@support/service-kit";
+import type { Db } from "../db/client.js";
+import { downloadClaims, requesterOf } from "../resolvers/data-export.js";
+
+const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
+
+/** A workspace name as a file name: letters, digits, dot, dash and underscore; the rest becomes "-". */
+export function fileNameOf(name: string): string {
+  const safe = name
+    .normalize("NFKD")
+    .replace(/[^\w.-]+/g, "-")
+    .replace(/^[-.]+|[-.]+$/g, "")
+    .slice(0, 80);
+  return safe || "workspace";
+}
+
+function csvOf(columns: readonly string[], rows: Array<Record<string, unknown>>) {
+  const csv = csvWriter(columns);
+  for (const row of rows) csv.write(row);
+  csv.end();
+  return csv;
+}
+
+/**
+ * `GET /internal/downloads/:token` (the gateway's `/downloads/workspace/:token`): the zip of a
+ * workspace's data (SPEC section 7, docs/adr/0009). The link is honoured once, before it expires,
+ * for whoever asked for it; every other case is the same 404. Members, roles and teams come from
+ * this database; ticket fields and tickets from ticketing, the activity log from audit, each
+ * streamed through with the caller's actor context (they check `workspace_data:export` again).
+ */
+export function registerDownloadRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; signer: Signer; ticketingUrl: string; auditUrl: string },
+): void {
+  app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
+    const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
+    const match = TOKEN.exec(request.params.token);
+    const requester = requesterOf(request.actor);
+    if (!match || !requester) return gone();
+    const [, id, keyId, signature] = match as unknown as [string, string, string, string];
+    const row = await deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } });
+    if (!row || row.requestedBy !== requester || !deps.signer.verify("download", downloadClaims(row), keyId, signature))
+      return gone();
+    const consumed = await deps.db.workspaceExport.updateMany({
+      where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
+      data: { consumedAt: new Date() },
+    });
+    if (consumed.count !== 1) return gone();
+
+    const workspaceId = row.workspaceId;
+    const [memberships, roles, teams] = await Promise.all([
+      deps.db.membership.findMany({
+        where: { workspaceId },
+        include: { customRole: true },
+        orderBy: { createdAt: "asc" },
+      }),
+      deps.db.customRole.findMany({ where: { workspaceId }, include: { _count: { select: { memberships: true } } } }),
+      deps.db.team.findMany({ where: { workspaceId }, include: { members: true }, orderBy: { name: "asc" } }),
+    ]);
+    const people = new Map(
+      (await deps.db.person.findMany({ where: { userId: { in: memberships.map((m) => m.userId) } } })).map((p) => [
+        p.userId,
+        p,
+      ]),
+    );
+    const emailOf = (userId: string) => people.get(userId)?.email ?? "";
+
+    const archive = new ZipArchive({ zlib: { level: 6 } });
+    archive.on("warning", (error: Error) => request.log.warn({ err: error }, "workspace export warning"));
+    archive.append(
+      csvOf(
+        ["user_id", "email", "first_name", "last_name", "role", "custom_role", "granted", "denied", "joined_at"],
+        memberships.map((m) => ({
+          user_id: m.userId,
+          email: emailOf(m.userId),
+          first_name: people.get(m.userId)?.firstName ?? "",
+          last_name: people.get(m.userId)?.lastName ?? "",
+          role: m.role,
+          custom_role: m.customRole?.name ?? "",
+          granted: m.granted.join(" "),
+          denied: m.denied.join(" "),
+          joined_at: m.createdAt,
+        })),
+      ),
+      { name: "members.csv" },
+    );
+    const builtIn = (["OWNER", "ADMIN", "MEMBER"] as const).map((role) => ({
+      name: role,
+      kind: "BUILT_IN",
+      permissions: builtInRolePermissions(role).join(" "),
+      ticket_access: "ALL",
+      members: memberships.filter((m) => m.role === role).length,
+    }));
+    archive.append(
+      csvOf(
+        ["name", "kind", "permissions", "ticket_access", "members"],
+        [
+          ...builtIn,
+          ...roles.map((r) => ({
+            name: r.name,
+            kind: "CUSTOM",
+            permissions: r.permissions.join(" "),
+            ticket_access: r.ticketAccess,
+            members: r._count.memberships,
+          })),
+        ],
+      ),
+      { name: "roles.csv" },
+    );
+    archive.append(
+      csvOf(
+        ["name", "description", "active", "member_emails"],
+        teams.map((t) => ({
+          name: t.name,
+          description: t.description,
+          active: t.active,
+          member_emails: t.members.map((m) => emailOf(m.userId)).join(" "),
+        })),
+      ),
+      { name: "teams.csv" },
+    );
+    const fromService = async (base: string, path: string, name: string) => {
+      const response = await fetch(`${base}${path}`, { headers: forwarded(request) });
+      if (!response.ok || !response.body) throw new Error(`${name}: HTTP ${response.status}`);
+      archive.append(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), { name });
+    };
+    try {
+      await fromService(
+        deps.ticketingUrl,
+        `/internal/workspace-data/${workspaceId}/ticket-fields.csv`,
+        "ticket-fields.csv",
+      );
+      await fromService(deps.ticketingUrl, `/internal/workspace-data/${workspaceId}/tickets.csv`, "tickets.csv");
+      await fromService(deps.auditUrl, `/internal/workspace-data/${workspaceId}/activity-log.csv`, "activity-log.csv");
+    } catch (error) {
+      archive.abort();
+      request.log.error({ err: error }, "workspace export: a service's file could not be fetched");
+      return reply.code(503).send({ error: "A service could not contribute its files; please export again" });
+    }
+    void archive.finalize();
+    const stamp = new Date().toISOString().slice(0, 10);
+    return reply
+      .header("content-type", "application/zip")
+      .header("content-disposition", `attachment; filename="${fileNameOf(row.workspace.name)}-${stamp}.zip"`)
+      .header("cache-control", "no-store")
+      .send(archive);
+  });
+}
+
+function forwarded(request: FastifyRequest): Record<string, string> {
+  const context = request.headers[ACTOR_CONTEXT_HEADER];
+  return {
+    [ACTOR_CONTEXT_HEADER]: Array.isArray(context) ? (context[0] ?? "") : (context ?? ""),
+    [REQUEST_ID_HEADER]: request.id,
+  };
+}

@@ -881,53 +881,6 @@ const BILLING_OPERATIONS: Record<string, Operation> = {
   },
 };
 
-describe("permission matrix (billing, through the gateway)", () => {
-  const billingTable = parseTable(EXPECTED_BILLING);
-  let fx: MatrixFixture;
-
-  beforeAll(async () => {
-    fx = await matrixFixture();
-    await subscribe(fx.owner.token, fx.workspaceId, "UNLIMITED", 200);
-  }, 180_000);
-
-  test("every root field of the billing subgraph has a row, and every row an operation", () => {
-    const fields = rootFieldsOf(["BILLING"]);
-    expect(fields).toEqual(["cancelSubscription", "changeSeats", "openBillingPortal", "startCheckout"]);
-    const rowNames = [...billingTable.rows.keys()];
-    expect(fields.filter((f) => !billingTable.rows.has(f))).toEqual([]);
-    expect(rowNames.filter((r) => !BILLING_OPERATIONS[r])).toEqual([]);
-  });
-
-  test("every caller gets exactly the expected outcome for every billing operation", async () => {
-    const actual: string[] = [];
-    const expected: string[] = [];
-    for (const [name, row] of billingTable.rows) {
-      const operation = BILLING_OPERATIONS[name];
-      if (!operation) continue; // reported by the coverage test
-      for (const caller of billingTable.callers) {
-        const call = await operation.call(fx, caller);
-        const outcome = outcomeOf(await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }));
-        actual.push(`${name} as ${caller}: ${outcome}`);
-        expected.push(`${name} as ${caller}: ${row[caller]}`);
-      }
-    }
-    expect(actual).toEqual(expected);
-  }, 300_000);
-
-  test("another organisation's workspace answers billing operations exactly like a nonexistent one", async () => {
-    const query = "mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 5) { seats } }";
-    const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
-    const missing = await graphql(query, {
-      token: fx.tokenFor("otherOrg"),
-      variables: { w: "00000000-0000-4000-8000-000000000000" },
-    });
-    expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
-      missing.errors?.map((e) => [e.message, e.extensions?.code]),
-    );
-    expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
-  });
-});
-
 // ---- audit (issue 11) --------------------------------------------------------------------------
 // Reading, verifying and checkpointing the log need `activity_log:view` (MEMBERs have it, the
 // custom role "Triage" and the API key do not); exporting needs `activity_log:export` (admins and
@@ -979,53 +932,86 @@ const AUDIT_OPERATIONS: Record<string, Operation> = {
   },
 };
 
-describe("permission matrix (audit, through the gateway)", () => {
-  const auditTable = parseTable(EXPECTED_AUDIT);
-  let fx: MatrixFixture;
+/**
+ * A subgraph's own block of the matrix (own fixture, own table), for subgraphs whose operations
+ * all act on a workspace: every root field has a row, every caller gets exactly the expected
+ * outcome, and another organisation's workspace answers like a missing one.
+ */
+function subgraphMatrix(options: {
+  name: string;
+  graph: string;
+  rootFields: string[];
+  table: string;
+  operations: Record<string, Operation>;
+  prepare?: (fx: MatrixFixture) => Promise<void>;
+  foreignQuery: string;
+}) {
+  describe(`permission matrix (${options.name}, through the gateway)`, () => {
+    const table = parseTable(options.table);
+    let fx: MatrixFixture;
 
-  beforeAll(async () => {
-    fx = await matrixFixture();
-  }, 180_000);
+    beforeAll(async () => {
+      fx = await matrixFixture();
+      await options.prepare?.(fx);
+    }, 180_000);
 
-  test("every root field of the audit subgraph has a row, and every row an operation", () => {
-    const fields = rootFieldsOf(["AUDIT"]);
-    expect(fields).toEqual([
-      "activityLog",
-      "activityStats",
-      "checkpointActivityLog",
-      "exportActivityLog",
-      "verifyActivityLog",
-    ]);
-    expect(fields.filter((f) => !auditTable.rows.has(f))).toEqual([]);
-    expect([...auditTable.rows.keys()].filter((r) => !AUDIT_OPERATIONS[r])).toEqual([]);
-  });
-
-  test("every caller gets exactly the expected outcome for every audit operation", async () => {
-    const actual: string[] = [];
-    const expected: string[] = [];
-    for (const [name, row] of auditTable.rows) {
-      const operation = AUDIT_OPERATIONS[name];
-      if (!operation) continue; // reported by the coverage test
-      for (const caller of auditTable.callers) {
-        const call = await operation.call(fx, caller);
-        const outcome = outcomeOf(await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }));
-        actual.push(`${name} as ${caller}: ${outcome}`);
-        expected.push(`${name} as ${caller}: ${row[caller]}`);
-      }
-    }
-    expect(actual).toEqual(expected);
-  }, 300_000);
-
-  test("another organisation's workspace answers audit operations exactly like a nonexistent one", async () => {
-    const query = "query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid } }";
-    const foreign = await graphql(query, { token: fx.tokenFor("otherOrg"), variables: { w: fx.workspaceId } });
-    const missing = await graphql(query, {
-      token: fx.tokenFor("otherOrg"),
-      variables: { w: "00000000-0000-4000-8000-000000000000" },
+    test(`every root field of the ${options.name} subgraph has a row, and every row an operation`, () => {
+      const fields = rootFieldsOf([options.graph]);
+      expect(fields).toEqual(options.rootFields);
+      expect(fields.filter((f) => !table.rows.has(f))).toEqual([]);
+      expect([...table.rows.keys()].filter((r) => !options.operations[r])).toEqual([]);
     });
-    expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
-      missing.errors?.map((e) => [e.message, e.extensions?.code]),
-    );
-    expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+
+    test(`every caller gets exactly the expected outcome for every ${options.name} operation`, async () => {
+      const actual: string[] = [];
+      const expected: string[] = [];
+      for (const [name, row] of table.rows) {
+        const operation = options.operations[name];
+        if (!operation) continue; // reported by the coverage test
+        for (const caller of table.callers) {
+          const call = await operation.call(fx, caller);
+          const outcome = outcomeOf(
+            await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }),
+          );
+          actual.push(`${name} as ${caller}: ${outcome}`);
+          expected.push(`${name} as ${caller}: ${row[caller]}`);
+        }
+      }
+      expect(actual).toEqual(expected);
+    }, 300_000);
+
+    test(`another organisation's workspace answers ${options.name} operations exactly like a nonexistent one`, async () => {
+      const foreign = await graphql(options.foreignQuery, {
+        token: fx.tokenFor("otherOrg"),
+        variables: { w: fx.workspaceId },
+      });
+      const missing = await graphql(options.foreignQuery, {
+        token: fx.tokenFor("otherOrg"),
+        variables: { w: "00000000-0000-4000-8000-000000000000" },
+      });
+      expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+        missing.errors?.map((e) => [e.message, e.extensions?.code]),
+      );
+      expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    });
   });
+}
+
+subgraphMatrix({
+  name: "billing",
+  graph: "BILLING",
+  rootFields: ["cancelSubscription", "changeSeats", "openBillingPortal", "startCheckout"],
+  table: EXPECTED_BILLING,
+  operations: BILLING_OPERATIONS,
+  prepare: async (fx) => void (await subscribe(fx.owner.token, fx.workspaceId, "UNLIMITED", 200)),
+  foreignQuery: "mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 5) { seats } }",
+});
+
+subgraphMatrix({
+  name: "audit",
+  graph: "AUDIT",
+  rootFields: ["activityLog", "activityStats", "checkpointActivityLog", "exportActivityLog", "verifyActivityLog"],
+  table: EXPECTED_AUDIT,
+  operations: AUDIT_OPERATIONS,
+  foreignQuery: "query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid } }",
 });

@@ -27,7 +27,15 @@ import { createEvent, createKafka, startIdempotentConsumer, type TypedEvent } fr
 import { createLogger } from "@support/logger";
 import { createDb, type Tx } from "../services/audit/src/db/client.js";
 import { appendEvents } from "../services/audit/src/events/record.js";
-import { graphqlOk, machine, signUp, summary, withBenchStack, type BenchStack } from "./common.js";
+import {
+  graphqlOk,
+  machine,
+  ownerWithWorkspace,
+  summary,
+  timeEach,
+  withBenchStack,
+  type BenchStack,
+} from "./common.js";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
@@ -39,17 +47,6 @@ const auditDatabaseUrl = (stack: BenchStack) => {
   url.pathname = `/support_audit${stack.databaseSuffix}`;
   return url.toString();
 };
-
-async function timeEach(runs: number, once: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < Math.min(20, runs); i += 1) await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await once();
-    times.push(performance.now() - started);
-  }
-  return times;
-}
 
 async function ingestion(stack: BenchStack): Promise<Record<string, number>> {
   const logger = createLogger({ service: "bench-audit", level: "warn" });
@@ -228,29 +225,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     out(`ingestion: ${JSON.stringify(await ingestion(stack))}`);
     if (process.env.BENCH_AUDIT_ONLY === "ingestion") return;
 
-    const token = await signUp(stack.gatewayUrl, "audit");
-    const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
-      stack.gatewayUrl,
-      "{ me { id organisation { id } } }",
-      {},
-      token,
-    );
-    const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
-      stack.gatewayUrl,
-      `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
-      { input: { name: `Audit ${Date.now()}` } },
-      token,
-    );
-    const workspaceId = createWorkspace.id;
+    const owner = await ownerWithWorkspace(stack.gatewayUrl, "Audit");
+    const { token, workspaceId } = owner;
     out(`end-to-end, mutation to visible entry (ms): ${JSON.stringify(await endToEnd(stack, token, workspaceId))}`);
 
-    const actors = [me.me.id, ...Array.from({ length: 19 }, () => randomUUID())];
-    await seedEntries(stack, workspaceId, me.me.organisation.id, actors);
+    const actors = [owner.userId, ...Array.from({ length: 19 }, () => randomUUID())];
+    await seedEntries(stack, workspaceId, owner.organisationId, actors);
     const context = await signActorContext(
       {
         kind: "user",
-        userId: me.me.id,
-        organisationId: me.me.organisation.id,
+        userId: owner.userId,
+        organisationId: owner.organisationId,
         orgRole: "ORG_ADMIN",
         sessionId: randomUUID(),
       },

@@ -120,6 +120,39 @@ export async function signUp(url: string, label: string): Promise<string> {
   return data.signUp.token;
 }
 
+/** A fresh organisation admin owning a fresh workspace: what every benchmark measures against. */
+export async function ownerWithWorkspace(
+  url: string,
+  label: string,
+): Promise<{ token: string; userId: string; organisationId: string; workspaceId: string }> {
+  const token = await signUp(url, label);
+  const { me } = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
+    url,
+    "{ me { id organisation { id } } }",
+    {},
+    token,
+  );
+  const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
+    url,
+    `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
+    { input: { name: `${label} ${Date.now()}` } },
+    token,
+  );
+  return { token, userId: me.id, organisationId: me.organisation.id, workspaceId: createWorkspace.id };
+}
+
+/** Times `runs` sequential calls after `warmUp` unreported ones (default 20); milliseconds each. */
+export async function timeEach(runs: number, once: () => Promise<void>, warmUp = 20): Promise<number[]> {
+  for (let i = 0; i < Math.min(warmUp, runs); i += 1) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const started = performance.now();
+    await once();
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 /** Nearest-rank percentile of already sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

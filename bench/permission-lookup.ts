@@ -11,7 +11,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
-import { graphqlOk, machine, signUp, summary, withBenchStack, type BenchStack } from "./common.js";
+import {
+  graphqlOk,
+  machine,
+  ownerWithWorkspace,
+  summary,
+  timeEach,
+  withBenchStack,
+  type BenchStack,
+} from "./common.js";
 
 type Summary = ReturnType<typeof summary>;
 
@@ -22,39 +30,19 @@ export interface LookupResult {
   gatewayRequest: Summary;
 }
 
-async function timeEach(runs: number, once: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < Math.min(50, runs); i += 1) await once(); // warm-up, not reported
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await once();
-    times.push(performance.now() - started);
-  }
-  return times;
-}
+/** Calls before measuring, not reported. */
+const WARM_UP = 50;
 
 export async function measurePermissionLookup(stack: BenchStack, runs: number): Promise<LookupResult> {
-  const token = await signUp(stack.gatewayUrl, "lookup");
-  const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
-    stack.gatewayUrl,
-    "{ me { id organisation { id } } }",
-    {},
-    token,
-  );
-  const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
-    stack.gatewayUrl,
-    `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
-    { input: { name: `Lookup ${Date.now()}` } },
-    token,
-  );
-  const workspaceId = createWorkspace.id;
+  const owner = await ownerWithWorkspace(stack.gatewayUrl, "Lookup");
+  const { token, workspaceId } = owner;
   // The context a subgraph would forward; re-signed before it nears its 60 s expiry.
   const sign = () =>
     signActorContext(
       {
         kind: "user",
-        userId: me.me.id,
-        organisationId: me.me.organisation.id,
+        userId: owner.userId,
+        organisationId: owner.organisationId,
         orgRole: "ORG_ADMIN",
         sessionId: randomUUID(),
       },
@@ -63,27 +51,39 @@ export async function measurePermissionLookup(stack: BenchStack, runs: number): 
   let context = await sign();
   let signedAt = Date.now();
 
-  const health = await timeEach(runs, async () => {
-    const response = await fetch(`${stack.workspaceUrl}/health`);
-    await response.arrayBuffer();
-    if (!response.ok) throw new Error(`/health answered ${response.status}`);
-  });
-  const lookup = await timeEach(runs, async () => {
-    if (Date.now() - signedAt > 30_000) {
-      context = await sign();
-      signedAt = Date.now();
-    }
-    const response = await fetch(`${stack.workspaceUrl}/internal/permissions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: context },
-      body: JSON.stringify({ workspaceId }),
-    });
-    const body = (await response.json()) as { permissions?: string[] };
-    if (!response.ok || !body.permissions?.length) throw new Error(`lookup answered ${response.status}`);
-  });
-  const gatewayRequest = await timeEach(runs, async () => {
-    await graphqlOk(stack.gatewayUrl, "query($w: ID!) { myPermissions(workspaceId: $w) }", { w: workspaceId }, token);
-  });
+  const health = await timeEach(
+    runs,
+    async () => {
+      const response = await fetch(`${stack.workspaceUrl}/health`);
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`/health answered ${response.status}`);
+    },
+    WARM_UP,
+  );
+  const lookup = await timeEach(
+    runs,
+    async () => {
+      if (Date.now() - signedAt > 30_000) {
+        context = await sign();
+        signedAt = Date.now();
+      }
+      const response = await fetch(`${stack.workspaceUrl}/internal/permissions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: context },
+        body: JSON.stringify({ workspaceId }),
+      });
+      const body = (await response.json()) as { permissions?: string[] };
+      if (!response.ok || !body.permissions?.length) throw new Error(`lookup answered ${response.status}`);
+    },
+    WARM_UP,
+  );
+  const gatewayRequest = await timeEach(
+    runs,
+    async () => {
+      await graphqlOk(stack.gatewayUrl, "query($w: ID!) { myPermissions(workspaceId: $w) }", { w: workspaceId }, token);
+    },
+    WARM_UP,
+  );
   return { runs, health: summary(health), lookup: summary(lookup), gatewayRequest: summary(gatewayRequest) };
 }
 

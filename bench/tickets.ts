@@ -14,7 +14,15 @@
  * workspace are created through the gateway.
  */
 import pg from "pg";
-import { graphqlOk, machine, signUp, summary, withBenchStack, type BenchStack } from "./common.js";
+import {
+  graphqlOk,
+  machine,
+  ownerWithWorkspace,
+  summary,
+  timeEach,
+  withBenchStack,
+  type BenchStack,
+} from "./common.js";
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
@@ -35,20 +43,8 @@ const WORDS = `printer login password invoice refund billing export import email
   .filter(Boolean);
 
 async function seed(stack: BenchStack): Promise<{ token: string; workspaceId: string; word: string }> {
-  const token = await signUp(stack.gatewayUrl, "tickets");
-  const me = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
-    stack.gatewayUrl,
-    "{ me { id organisation { id } } }",
-    {},
-    token,
-  );
-  const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
-    stack.gatewayUrl,
-    `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`,
-    { input: { name: `Tickets ${Date.now()}` } },
-    token,
-  );
-  const workspaceId = createWorkspace.id;
+  const owner = await ownerWithWorkspace(stack.gatewayUrl, "Tickets");
+  const { token, workspaceId } = owner;
   const teamIds: string[] = [];
   for (const name of ["Billing", "Technical", "Sales", "Onboarding"]) {
     const { createTeam } = await graphqlOk<{ createTeam: { id: string } }>(
@@ -75,7 +71,7 @@ async function seed(stack: BenchStack): Promise<{ token: string; workspaceId: st
               $3::uuid, CASE WHEN n % 3 = 0 THEN NULL ELSE $3::uuid END, ($4::uuid[])[1 + n % cardinality($4::uuid[])],
               now() - make_interval(secs => $6::int - n), now() - make_interval(secs => $6::int - n)
        FROM generate_series(1, $6::int) n`,
-      [workspaceId, me.me.organisation.id, me.me.id, teamIds, WORDS, TICKETS],
+      [workspaceId, owner.organisationId, owner.userId, teamIds, WORDS, TICKETS],
     );
     await client.query(
       `INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES ($1, $2)
@@ -93,17 +89,6 @@ async function seed(stack: BenchStack): Promise<{ token: string; workspaceId: st
 const PAGE = `query($w: ID!, $f: TicketFilter) { tickets(workspaceId: $w, first: 50, filter: $f) {
   nodes { number title status priority assignee { firstName lastName } team { name } creator { firstName } }
   pageInfo { hasNextPage endCursor } } }`;
-
-async function timeEach(runs: number, once: () => Promise<void>): Promise<number[]> {
-  for (let i = 0; i < Math.min(20, runs); i += 1) await once(); // warm-up, not reported
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    await once();
-    times.push(performance.now() - started);
-  }
-  return times;
-}
 
 export async function measureTickets(stack: BenchStack) {
   const { token, workspaceId, word } = await seed(stack);

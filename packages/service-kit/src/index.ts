@@ -7,3 +7,4 @@ export { postInternal, postToWorkspace } from "./workspace-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export { Signer, type SigningPurpose } from "./signing.js";
 export { csvWriter, neutraliseCell } from "./csv.js";
+export { downloadFor, downloadToken, requesterOf, takeExportAllowance, type DownloadClaims } from "./downloads.js";

@@ -1,14 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
-import type { PermissionsClient } from "@support/service-kit";
+import { downloadFor, type PermissionsClient } from "@support/service-kit";
 import type pg from "pg";
 import type { Db } from "./db/client.js";
 import { streamActivityCsv } from "./db/export-stream.js";
 import type { Signer } from "@support/service-kit";
 import { activityFilter } from "./resolvers/activity-log.js";
-import { requesterOf } from "./resolvers/export.js";
-
-const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
 
 /**
  * `GET /internal/downloads/:token`: the gateway's `/downloads/audit/:token` forwards here with the
@@ -21,22 +18,11 @@ export function registerDownloads(
 ): void {
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
-    const match = TOKEN.exec(request.params.token);
-    const requester = requesterOf(request.actor);
-    if (!match || !requester) return gone();
-    const [, id, keyId, signature] = match as unknown as [string, string, string, string];
-    const row = await deps.db.activityExport.findUnique({ where: { id } });
-    if (
-      !row ||
-      row.requestedBy !== requester ||
-      !deps.signer.verify(
-        "download",
-        { id, requestedBy: row.requestedBy, expiresAt: row.expiresAt.toISOString() },
-        keyId,
-        signature,
-      )
-    )
-      return gone();
+    const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
+      deps.db.activityExport.findUnique({ where: { id } }),
+    );
+    if (!row) return gone();
+    const id = row.id;
     // Single use: of two simultaneous fetches, one consumes the row.
     const consumed = await deps.db.activityExport.updateMany({
       where: { id, consumedAt: null, expiresAt: { gt: new Date() } },

@@ -5,11 +5,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import { builtInRolePermissions } from "@support/permissions";
-import { csvWriter, type Signer } from "@support/service-kit";
+import { csvWriter, downloadFor, type Signer } from "@support/service-kit";
 import type { Db } from "../db/client.js";
-import { downloadClaims, requesterOf } from "../resolvers/data-export.js";
-
-const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
 
 /** A workspace name as a file name: letters, digits, dot, dash and underscore; the rest becomes "-". */
 export function fileNameOf(name: string): string {
@@ -41,13 +38,11 @@ export function registerDownloadRoutes(
 ): void {
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
-    const match = TOKEN.exec(request.params.token);
-    const requester = requesterOf(request.actor);
-    if (!match || !requester) return gone();
-    const [, id, keyId, signature] = match as unknown as [string, string, string, string];
-    const row = await deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } });
-    if (!row || row.requestedBy !== requester || !deps.signer.verify("download", downloadClaims(row), keyId, signature))
-      return gone();
+    const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
+      deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } }),
+    );
+    if (!row) return gone();
+    const id = row.id;
     const consumed = await deps.db.workspaceExport.updateMany({
       where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
       data: { consumedAt: new Date() },

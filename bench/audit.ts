@@ -18,7 +18,6 @@
  *   BENCH_EVENTS=200000 BENCH_ENTRIES=1000000 npm run bench:audit
  *   BENCH_AUDIT_ONLY=ingestion npm run bench:audit     # the ingestion figure alone
  */
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import pg from "pg";
@@ -31,6 +30,7 @@ import {
   graphqlOk,
   machine,
   ownerWithWorkspace,
+  pidListeningOn,
   summary,
   timeEach,
   withBenchStack,
@@ -210,13 +210,6 @@ async function seedEntries(stack: BenchStack, workspaceId: string, organisationI
 function rssKilobytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
-function pidListeningOn(port: number): number {
-  const output = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
-  const pid = /pid=(\d+)/.exec(output)?.[1];
-  if (!pid) throw new Error(`no process listens on ${port}`);
-  return Number(pid);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -2,6 +2,7 @@
  * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
  * here on its own ports and databases), a GraphQL client, and percentiles.
  */
+import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { REPO_ROOT } from "@support/infra/services";
 import { localActorContextKeys, startStack } from "@support/infra/stack";
@@ -13,6 +14,8 @@ export interface BenchStack {
   workspaceUrl: string;
   /** Base URL of the audit service, for measuring its subgraph directly. */
   auditUrl: string;
+  /** Base URL of every service, for measuring subgraphs directly. */
+  serviceUrls: Record<"identity" | "workspace" | "ticketing" | "billing" | "audit", string>;
   /** The stack's Kafka brokers. */
   kafkaBrokers: string[];
   /** The PostgreSQL server the stack's databases are on, and their name suffix. */
@@ -36,6 +39,13 @@ export async function benchStack(): Promise<BenchStack> {
       gatewayUrl: running,
       workspaceUrl: process.env.BENCH_WORKSPACE_URL ?? `http://127.0.0.1:${workspacePort}`,
       auditUrl: process.env.BENCH_AUDIT_URL ?? `http://127.0.0.1:${workspacePort + 3}`,
+      serviceUrls: {
+        identity: `http://127.0.0.1:${workspacePort - 1}`,
+        workspace: `http://127.0.0.1:${workspacePort}`,
+        ticketing: `http://127.0.0.1:${workspacePort + 1}`,
+        billing: `http://127.0.0.1:${workspacePort + 2}`,
+        audit: `http://127.0.0.1:${workspacePort + 3}`,
+      },
       kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
       postgresServerUrl: process.env.POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
       databaseSuffix: process.env.BENCH_DATABASE_SUFFIX ?? "",
@@ -61,6 +71,7 @@ export async function benchStack(): Promise<BenchStack> {
     gatewayUrl: stack.gatewayUrl,
     workspaceUrl: stack.serviceUrls.workspace,
     auditUrl: stack.serviceUrls.audit,
+    serviceUrls: stack.serviceUrls,
     kafkaBrokers: stack.kafkaBrokers,
     postgresServerUrl: stack.postgres.serverUrl,
     databaseSuffix,
@@ -185,4 +196,12 @@ export async function withBenchStack(main: (stack: BenchStack) => Promise<void>)
     await stack.stop();
   }
   process.exit(failed ? 1 : 0);
+}
+
+/** The process listening on a local TCP port (for reading its memory or CPU time). */
+export function pidListeningOn(port: number): number {
+  const output = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+  const pid = /pid=(\d+)/.exec(output)?.[1];
+  if (!pid) throw new Error(`no process listens on ${port}`);
+  return Number(pid);
 }

@@ -4,11 +4,12 @@ import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
-import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, signActorContext, verifyActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
+import { CredentialCache, revocationSchema } from "./credential-cache.js";
 import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
 import { gatewayProtection } from "./limits.js";
 import { registerDownloads } from "./downloads.js";
@@ -107,8 +108,26 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   // The first configured key signs; subgraphs accept every configured key (docs/adr/0005).
   const [signingKey] = config.ACTOR_CONTEXT_KEYS;
   if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  const credentials = new CredentialCache({ ttlMs: config.CREDENTIAL_CACHE_SECONDS * 1000, maxEntries: 100_000 });
   const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), signingKey, baseUrlOf(config.WORKSPACE_URL), {
     logger: app.log,
+    cache: credentials,
+  });
+
+  // Identity and workspace announce revoked credentials here before their mutation answers
+  // (docs/adr/0011). Only a caller holding ACTOR_CONTEXT_KEYS can sign the context it requires.
+  app.post("/internal/credentials/revoked", async (request, reply) => {
+    const header = request.headers[ACTOR_CONTEXT_HEADER];
+    try {
+      await verifyActorContext(Array.isArray(header) ? header[0] : header, config.ACTOR_CONTEXT_KEYS);
+    } catch {
+      return reply.code(401).send({ error: "a signed actor context is required" });
+    }
+    const revocation = revocationSchema.safeParse(request.body ?? {});
+    if (!revocation.success) {
+      return reply.code(400).send({ error: "expected userIds, sessionIds, apiKeyIds, workspaceIds: lists of ids" });
+    }
+    return { evicted: credentials.revoke(revocation.data) };
   });
   app.route({
     url: "/graphql",

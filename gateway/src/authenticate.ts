@@ -9,6 +9,7 @@ import {
 import { GraphQLError } from "graphql";
 import { z } from "zod";
 import { REQUEST_ID_HEADER } from "@support/logger";
+import type { Authenticated, CredentialCache } from "./credential-cache.js";
 
 /** How long the gateway waits for identity or workspace to authenticate a request. */
 export const AUTHENTICATION_TIMEOUT_MS = 5_000;
@@ -32,16 +33,21 @@ export const refusedCredential = (message: string) =>
 export const authenticationUnavailable = () =>
   serviceUnavailable("Sign-in is temporarily unavailable; please retry shortly");
 
-/** What identity's and workspace's authenticate endpoints answer. */
-const authenticationAnswerSchema = z.object({ actor: actorSchema.nullable() });
+/** What identity's and workspace's authenticate endpoints answer (`expiresAt`: a session's expiry). */
+const authenticationAnswerSchema = z.object({
+  actor: actorSchema.nullable(),
+  expiresAt: z.string().datetime().optional(),
+});
 
 /** API keys look like `sk_<prefix>_<secret>`; session tokens start `sess_`. */
 const API_KEY_PREFIX = "sk_";
 
 /**
- * Turns the Authorization header into an actor. Session tokens are checked by identity, API
- * keys by workspace, on every request (so logging out, disabling or suspending takes effect on the next one). The
- * gateway only authenticates; each subgraph authorizes from the signed actor it receives.
+ * Turns the Authorization header into an actor. Session tokens are checked by identity, API keys
+ * by workspace; with a cache, a credential checked recently is not asked about again until it
+ * expires from the cache or its owner announces it revoked (docs/adr/0011), so logging out,
+ * disabling, suspending or revoking a key still takes effect on the next request. The gateway only
+ * authenticates; each subgraph authorizes from the signed actor it receives.
  */
 export class Authenticator {
   constructor(
@@ -54,6 +60,8 @@ export class Authenticator {
       timeoutMs?: number;
       /** Where the cause of an unavailable answer is written (the client sees only the 503). */
       logger?: { warn: (details: object, message: string) => void };
+      /** Remembers accepted credentials between requests; without it every request is checked. */
+      cache?: CredentialCache;
     } = {},
   ) {}
 
@@ -62,17 +70,20 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match?.[1]) throw refusedCredential("Authorization must be `Bearer <token>`");
     const token = match[1];
-    return token.startsWith(API_KEY_PREFIX)
-      ? this.ask(
-          `${this.workspaceBaseUrl}/internal/api-keys/authenticate`,
-          { key: token },
-          requestId,
-          "Invalid or revoked API key",
-        )
-      : this.ask(`${this.identityBaseUrl}/internal/authenticate`, { token }, requestId, "Invalid or expired session");
+    const check = () =>
+      token.startsWith(API_KEY_PREFIX)
+        ? this.ask(
+            `${this.workspaceBaseUrl}/internal/api-keys/authenticate`,
+            { key: token },
+            requestId,
+            "Invalid or revoked API key",
+          )
+        : this.ask(`${this.identityBaseUrl}/internal/authenticate`, { token }, requestId, "Invalid or expired session");
+    const { cache } = this.options;
+    return cache ? cache.resolve(token, check) : (await check()).actor;
   }
 
-  private async ask(url: string, body: object, requestId: string, refusal: string): Promise<Actor> {
+  private async ask(url: string, body: object, requestId: string, refusal: string): Promise<Authenticated> {
     // The gateway proves itself to the service with a context it signs for an anonymous caller.
     let response: Response;
     try {
@@ -100,7 +111,7 @@ export class Authenticator {
       throw this.unavailable(url, requestId, error);
     }
     if (!answer.actor) throw refusedCredential(refusal);
-    return answer.actor;
+    return { actor: answer.actor, expiresAt: answer.expiresAt ? new Date(answer.expiresAt) : null };
   }
 
   private unavailable(url: string, requestId: string, cause: unknown): GraphQLError {

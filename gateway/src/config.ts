@@ -14,6 +14,12 @@ export const gatewayEnv = {
   AUDIT_URL: httpUrl,
   /** How long one subgraph fetch may take before the gateway gives up on it (a hung subgraph must not hang clients). */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * How long the gateway may remember an accepted session token or API key (0: check every request).
+   * Identity and workspace announce revocations to every gateway in their GATEWAY_URLS, so a
+   * revoked credential is refused on the next request regardless (docs/adr/0011).
+   */
+  CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Schema introspection for clients (`true` in development tools); off unless set. */
   GATEWAY_INTROSPECTION: z
     .enum(["true", "false"], { message: "must be true or false" })

@@ -195,6 +195,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(service === "billing" ? stripe.settings.env : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
       DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}`,
+      // The gateway remembers accepted credentials; these two tell it when they are revoked.
+      ...(service === "identity" || service === "workspace"
+        ? { GATEWAY_URLS: `http://127.0.0.1:${options.basePort}` }
+        : {}),
     });
 
     await Promise.all(

@@ -83,6 +83,28 @@ export const serviceEnv = {
     .transform((value) => value === "true"),
 };
 
+/**
+ * GATEWAY_URLS: the base URL of every gateway (comma-separated), told about revoked credentials by
+ * identity and workspace (docs/adr/0011). Empty only where no gateway caches credentials.
+ */
+export const gatewayUrlList = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((url) => url.trim().replace(/\/+$/, ""))
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .url()
+        .refine((v) => /^https?:\/\//.test(v), "must be http(s) URLs"),
+    ),
+  );
+
 export const httpUrl = z
   .string()
   .url()

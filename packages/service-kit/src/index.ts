@@ -6,5 +6,6 @@ export * from "./people-client.js";
 export { postInternal, postToWorkspace } from "./workspace-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export { Signer, type SigningPurpose } from "./signing.js";
+export { CredentialRevocations, type CredentialRevocation } from "./credential-revocations.js";
 export { csvWriter, neutraliseCell } from "./csv.js";
 export { downloadFor, downloadToken, requesterOf, takeExportAllowance, type DownloadClaims } from "./downloads.js";

@@ -1,6 +1,10 @@
+import DataLoader from "dataloader";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyRequest } from "fastify";
 import { postToWorkspace } from "./workspace-call.js";
+
+/** The workspace service's bound on one lookup (services/workspace/src/internal/permissions.ts). */
+const MAX_WORKSPACES_PER_LOOKUP = 100;
 
 /** The answer of the workspace service's `/internal/permissions` without `include` (docs/adr/0004). */
 export interface WorkspacePermissions {
@@ -17,27 +21,28 @@ export interface WorkspacePermissions {
 }
 
 /**
- * Asks the workspace service for the caller's effective permissions in a workspace (docs/adr/0003),
- * forwarding the gateway-signed actor context it received. One call per workspace per request
- * (memoised), never cached across requests: a role, override or toggle change applies to the
- * very next request.
+ * Asks the workspace service for the caller's effective permissions in workspaces (docs/adr/0003),
+ * forwarding the gateway-signed actor context it received. The workspaces asked about in one tick
+ * (a page of entities) go in one call; answers are memoised per request and never cached across
+ * requests: a role, override or toggle change applies to the very next request.
  */
 export class PermissionsClient {
-  private readonly memo = new Map<string, Promise<WorkspacePermissions>>();
+  private readonly loader: DataLoader<string, WorkspacePermissions | null>;
 
   constructor(
     private readonly workspaceServiceUrl: string,
     private readonly request: Pick<FastifyRequest, "headers" | "id">,
-  ) {}
+  ) {
+    this.loader = new DataLoader((workspaceIds) => this.fetch(workspaceIds), {
+      maxBatchSize: MAX_WORKSPACES_PER_LOOKUP,
+    });
+  }
 
   /** NOT_FOUND when the workspace does not exist or the caller may not see it. */
-  forWorkspace(workspaceId: string): Promise<WorkspacePermissions> {
-    let pending = this.memo.get(workspaceId);
-    if (!pending) {
-      pending = this.fetch(workspaceId);
-      this.memo.set(workspaceId, pending);
-    }
-    return pending;
+  async forWorkspace(workspaceId: string): Promise<WorkspacePermissions> {
+    const permissions = await this.loader.load(workspaceId);
+    if (!permissions) throw notFound("Workspace");
+    return permissions;
   }
 
   async require(workspaceId: string, permission: string): Promise<WorkspacePermissions> {
@@ -46,12 +51,12 @@ export class PermissionsClient {
     return access;
   }
 
-  private async fetch(workspaceId: string): Promise<WorkspacePermissions> {
+  private async fetch(workspaceIds: readonly string[]): Promise<Array<WorkspacePermissions | null>> {
     const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/permissions", {
-      workspaceId,
+      workspaceIds,
     });
-    if (response.status === 404) throw notFound("Workspace");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);
-    return (await response.json()) as WorkspacePermissions;
+    const { workspaces } = (await response.json()) as { workspaces: Array<WorkspacePermissions | null> };
+    return workspaces;
   }
 }

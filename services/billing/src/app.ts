@@ -10,7 +10,7 @@ import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { BillingConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
-import type { BillingContext } from "./context.js";
+import { accountLoader, type BillingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { onWorkspaceEvent } from "./events/workspace-events.js";
 import { createStripe } from "./stripe/client.js";
@@ -67,6 +67,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
       db,
       logger: request.log,
       permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      accounts: accountLoader(db),
       people: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       stripe,
       returnUrl: config.BILLING_RETURN_URL,

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
 import { z } from "zod";
-import { createServiceRuntime, WorkspacePeopleClient, type ServiceRuntime } from "@support/service-kit";
+import {
+  createServiceRuntime,
+  CredentialRevocations,
+  WorkspacePeopleClient,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { IdentityConfig } from "./config.js";
@@ -26,6 +31,9 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   });
 
   const throttle = new LoginThrottle(db, config);
+  const [signingKey] = config.ACTOR_CONTEXT_KEYS;
+  if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  const revocations = new CredentialRevocations(config.GATEWAY_URLS, signingKey, runtime.logger);
 
   await mountApolloSubgraph<IdentityContext>(runtime, {
     typeDefs,
@@ -38,17 +46,20 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       ...createLoaders(db),
       workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       throttle,
+      revocations,
       // Signed by the gateway inside the actor context (docs/adr/0005). A context minted without
       // one (a test calling identity directly) falls back to the peer address, never to a header.
       clientAddress: request.actorContext?.clientAddress ?? request.ip,
     }),
   });
 
-  // Called by the gateway for every request bearing a session token. A refused token is a
+  // Called by the gateway for a session token it has not checked recently. A refused token is a
   // successful answer (`actor: null`); 401 is kept for the gateway's own context being refused.
+  // `expiresAt` bounds how long the gateway may remember the answer (docs/adr/0011).
   runtime.app.post<{ Body: { token?: unknown } }>("/internal/authenticate", async (request) => {
     const token = request.body?.token;
-    return { actor: typeof token === "string" ? await authenticateSession(db, token) : null };
+    const session = typeof token === "string" ? await authenticateSession(db, token) : null;
+    return session ? { actor: session.actor, expiresAt: session.expiresAt.toISOString() } : { actor: null };
   });
 
   /**

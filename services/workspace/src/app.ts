@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, Signer, type ServiceRuntime } from "@support/service-kit";
+import { createServiceRuntime, CredentialRevocations, Signer, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -11,6 +11,7 @@ import { IdentityPeopleClient } from "./clients/identity-people.js";
 import { resolvers } from "./resolvers/index.js";
 import { workspaceCountLoader } from "./resolvers/users.js";
 import { teamLoader } from "./resolvers/teams.js";
+import { accessLoader } from "./resolvers/access.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
@@ -37,6 +38,9 @@ export async function createServer(
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
+  const [signingKey] = config.ACTOR_CONTEXT_KEYS;
+  if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  const revocations = new CredentialRevocations(config.GATEWAY_URLS, signingKey, runtime.logger);
 
   await mountApolloSubgraph<WorkspaceContext>(runtime, {
     typeDefs,
@@ -48,9 +52,11 @@ export async function createServer(
         logger: request.log,
         workspaceCounts: workspaceCountLoader(base),
         teams: teamLoader(base),
+        accesses: accessLoader(base),
         identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
         signer,
         downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
+        revocations,
       };
     },
   });

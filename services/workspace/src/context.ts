@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
-import type { Signer } from "@support/service-kit";
+import type { CredentialRevocations, Signer } from "@support/service-kit";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
 import type { TeamView } from "./resolvers/teams.js";
+import type { WorkspaceAccess } from "./resolvers/access.js";
 
 export interface WorkspaceContext {
   actor: Actor;
@@ -15,10 +16,14 @@ export interface WorkspaceContext {
   workspaceCounts: DataLoader<string, number>;
   /** Identity's internal endpoints, called on behalf of this request's actor. */
   identity: IdentityPeopleClient;
+  /** Per request: the actor's access to workspaces, batched (`workspaces { myPermissions }`). */
+  accesses: DataLoader<string, WorkspaceAccess | null>;
   /** Per request: teams by id for `_entities`, one query per batch. */
   teams: DataLoader<string, TeamView | null>;
   /** Signs workspace-data download links (a key derived from ACTOR_CONTEXT_KEYS). */
   signer: Signer;
   /** Where download links point: the gateway's public origin ("" for links relative to it). */
   downloadBaseUrl: string;
+  /** Tells the gateways about revoked API keys (docs/adr/0011). */
+  revocations: CredentialRevocations;
 }

@@ -74,7 +74,7 @@ export const billingResolvers = {
     billing: async (workspace: { id: string }, _: unknown, ctx: BillingContext) => {
       if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await ctx.permissions.require(workspace.id, "billing:view");
-      return ctx.db.billingAccount.findUnique({ where: { workspaceId: workspace.id } });
+      return ctx.accounts.load(workspace.id);
     },
   },
   BillingAccount: {

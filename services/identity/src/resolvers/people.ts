@@ -33,7 +33,7 @@ async function changePerson<T>(
   write: (tx: Tx, target: User) => Promise<T>,
 ): Promise<T> {
   if (!isUuid(change.userId)) throw notFound("User");
-  return ctx.db.$transaction(async (tx) => {
+  const result = await ctx.db.$transaction(async (tx) => {
     await lockOrganisation(tx, actor.organisationId);
     const people = await tx.user.findMany({
       where: { organisationId: actor.organisationId, OR: [{ orgRole: "ORG_ADMIN" }, { id: change.userId }] },
@@ -47,6 +47,10 @@ async function changePerson<T>(
     assertKeepsAnAdmin(people, change);
     return write(tx, target);
   });
+  // The person's sessions may now be refused or carry another org role: gateways forget them
+  // before this answers (docs/adr/0011).
+  await ctx.revocations.announce({ userIds: [change.userId] });
+  return result;
 }
 
 export async function setOrgRole(args: { userId: string; role: unknown }, ctx: IdentityContext): Promise<User> {

@@ -3,17 +3,25 @@ import { hashToken } from "../domain/credentials.js";
 import type { Db } from "../db/client.js";
 
 /**
- * The gateway's session check, run on every request: a revoked or expired session, or a user
- * who is no longer ACTIVE, authenticates nobody (SPEC: disabling ends sessions on the next request).
+ * The gateway's session check: a revoked or expired session, or a user who is no longer ACTIVE,
+ * authenticates nobody (SPEC: disabling ends sessions on the next request). The gateway may
+ * remember an answer until the session's expiry; identity announces revocations to it
+ * (docs/adr/0011).
  */
-export async function authenticateSession(db: Db, token: string): Promise<UserActor | null> {
+export async function authenticateSession(
+  db: Db,
+  token: string,
+): Promise<{ actor: UserActor; expiresAt: Date } | null> {
   const session = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
   if (!session || session.revokedAt || session.expiresAt <= new Date() || session.user.status !== "ACTIVE") return null;
   return {
-    kind: "user",
-    userId: session.user.id,
-    organisationId: session.user.organisationId,
-    orgRole: session.user.orgRole,
-    sessionId: session.id,
+    actor: {
+      kind: "user",
+      userId: session.user.id,
+      organisationId: session.user.organisationId,
+      orgRole: session.user.orgRole,
+      sessionId: session.id,
+    },
+    expiresAt: session.expiresAt,
   };
 }

@@ -1,66 +1,97 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { isAppError } from "@support/errors";
+import type { Actor } from "@support/actor-context";
 import { ticketAccessOf } from "../domain/access.js";
 import type { Db } from "../db/client.js";
 import { seatUse } from "../db/memberships.js";
-import { isUuid, loadAccess } from "../resolvers/access.js";
+import { isUuid, loadAccessMany, type WorkspaceAccess } from "../resolvers/access.js";
+
+/** The most workspaces one lookup may ask about (a page of entities is at most this). */
+export const MAX_WORKSPACES_PER_LOOKUP = 100;
 
 /**
  * The permission lookup of the other subgraphs (docs/adr/0003, 0004): the caller forwards the
  * gateway-signed actor context it received and learns that actor's standing, computed from the
- * current roles, overrides, toggles and plan on every call.
+ * current roles, overrides, toggles and plan on every call. `workspaceIds` asks for several
+ * workspaces at once (a page of entities): the same few statements whatever their number.
  */
-const bodySchema = z.object({
-  workspaceId: z.string(),
-  /** Facts only some callers need (identity's invitations), left out of the hot path otherwise. */
-  include: z.array(z.enum(["seats", "customRoles"])).default([]),
-});
+const bodySchema = z.union([
+  z
+    .object({
+      workspaceIds: z.array(z.string()).min(1).max(MAX_WORKSPACES_PER_LOOKUP),
+    })
+    .strict(),
+  z.object({
+    workspaceId: z.string(),
+    /** Facts only some callers need (identity's invitations), left out of the hot path otherwise. */
+    include: z.array(z.enum(["seats", "customRoles"])).default([]),
+  }),
+]);
+
+/** The actor's standing in each workspace it may see, from one read of workspaces, memberships and teams. */
+async function standingsOf(db: Db, actor: Actor, workspaceIds: string[]) {
+  const [accesses, teams] = await Promise.all([
+    loadAccessMany(db, actor, workspaceIds),
+    actor.kind === "user"
+      ? db.teamMember.findMany({
+          where: { userId: actor.userId, team: { workspaceId: { in: workspaceIds.filter(isUuid) }, active: true } },
+          select: { teamId: true, team: { select: { workspaceId: true } } },
+        })
+      : [],
+  ]);
+  const standings = new Map<string, { access: WorkspaceAccess; standing: Standing }>();
+  for (const [workspaceId, access] of accesses) {
+    const teamIds = teams.filter((t) => t.team.workspaceId === workspaceId).map((t) => t.teamId);
+    standings.set(workspaceId, { access, standing: standing(actor, access, teamIds) });
+  }
+  return standings;
+}
+
+type Standing = ReturnType<typeof standing>;
+
+function standing(actor: Actor, access: WorkspaceAccess, teamIds: string[]) {
+  return {
+    workspaceId: access.workspace.id,
+    organisationId: access.workspace.organisationId,
+    name: access.workspace.name,
+    role: access.membership?.role ?? null,
+    customRoleId: access.membership?.customRole?.id ?? null,
+    permissions: access.permissions,
+    ticketAccess: ticketAccessOf(actor, access.membership),
+    teamIds,
+    plan: access.workspace.plan,
+  };
+}
 
 export function registerPermissionsRoute(app: FastifyInstance, db: Db): void {
   app.post("/internal/permissions", async (request, reply) => {
     const body = bodySchema.safeParse(request.body);
-    if (!body.success)
-      return reply.code(400).send({ error: "workspaceId is required; include may list seats, customRoles" });
-    const { workspaceId, include } = body.data;
-    const actor = request.actor;
-    // The caller's teams do not depend on the access check, so they are read alongside it.
-    const teamsOf = async () =>
-      actor.kind === "user" && isUuid(workspaceId)
-        ? db.teamMember.findMany({
-            where: { userId: actor.userId, team: { workspaceId, active: true } },
-            select: { teamId: true },
-          })
-        : [];
-    try {
-      const [access, teams] = await Promise.all([loadAccess(db, actor, workspaceId), teamsOf()]);
-      const [use, customRoles] = await Promise.all([
-        include.includes("seats") ? seatUse(db, access.workspace) : null,
-        include.includes("customRoles")
-          ? db.customRole.findMany({
-              where: { workspaceId },
-              select: { id: true, name: true },
-              orderBy: { name: "asc" },
-            })
-          : null,
-      ]);
-      return {
-        workspaceId,
-        organisationId: access.workspace.organisationId,
-        name: access.workspace.name,
-        role: access.membership?.role ?? null,
-        customRoleId: access.membership?.customRole?.id ?? null,
-        permissions: access.permissions,
-        ticketAccess: ticketAccessOf(actor, access.membership),
-        teamIds: teams.map((t) => t.teamId),
-        plan: access.workspace.plan,
-        ...(use ? { seats: use.seats, memberCount: use.members, pendingInvitations: use.pendingInvitations } : {}),
-        ...(customRoles ? { customRoles } : {}),
-      };
-    } catch (error) {
-      if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED"))
-        return reply.code(404).send({ error: "workspace not found" });
-      throw error;
+    if (!body.success) {
+      return reply.code(400).send({
+        error: `send workspaceId (include may list seats, customRoles) or workspaceIds (1 to ${MAX_WORKSPACES_PER_LOOKUP})`,
+      });
     }
+    const actor = request.actor;
+    if (actor.kind === "anonymous") return reply.code(404).send({ error: "workspace not found" });
+    if ("workspaceIds" in body.data) {
+      const { workspaceIds } = body.data;
+      const standings = await standingsOf(db, actor, workspaceIds);
+      // One answer per asked id, in order; null where the workspace is missing or not the caller's to see.
+      return { workspaces: workspaceIds.map((id): Standing | null => standings.get(id)?.standing ?? null) };
+    }
+    const { workspaceId, include } = body.data;
+    const found = (await standingsOf(db, actor, [workspaceId])).get(workspaceId);
+    if (!found) return reply.code(404).send({ error: "workspace not found" });
+    const [use, customRoles] = await Promise.all([
+      include.includes("seats") ? seatUse(db, found.access.workspace) : null,
+      include.includes("customRoles")
+        ? db.customRole.findMany({ where: { workspaceId }, select: { id: true, name: true }, orderBy: { name: "asc" } })
+        : null,
+    ]);
+    return {
+      ...found.standing,
+      ...(use ? { seats: use.seats, memberCount: use.members, pendingInvitations: use.pendingInvitations } : {}),
+      ...(customRoles ? { customRoles } : {}),
+    };
   });
 }

@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import { forbidden, notFound, unauthenticated } from "@support/errors";
 import type { Actor, UserActor } from "@support/actor-context";
 import type { Permission } from "@support/permissions";
@@ -41,17 +42,51 @@ export async function membershipFacts(
  * exactly like a missing one.
  */
 export async function loadAccess(db: Db | Tx, actor: Actor, workspaceId: string): Promise<WorkspaceAccess> {
+  const access = (await loadAccessMany(db, actor, [workspaceId])).get(workspaceId);
+  if (!access) throw notFound("Workspace");
+  return access;
+}
+
+/**
+ * `loadAccess` for several workspaces in the same few statements: the workspaces the actor may
+ * see, by id (the others are simply absent, as NOT_FOUND would be for one).
+ */
+export async function loadAccessMany(
+  db: Db | Tx,
+  actor: Actor,
+  workspaceIds: readonly string[],
+): Promise<Map<string, WorkspaceAccess>> {
   if (actor.kind === "anonymous") throw unauthenticated();
-  if (!isUuid(workspaceId)) throw notFound("Workspace");
-  // One round trip, not two: the membership is read alongside the workspace.
-  const [workspace, membership] = await Promise.all([
-    db.workspace.findUnique({ where: { id: workspaceId } }),
-    actor.kind === "user" ? membershipFacts(db, workspaceId, actor.userId) : null,
+  const ids = [...new Set(workspaceIds.filter(isUuid))];
+  const [workspaces, memberships] = await Promise.all([
+    ids.length ? db.workspace.findMany({ where: { id: { in: ids } } }) : [],
+    actor.kind === "user" && ids.length
+      ? db.membership.findMany({
+          where: { userId: actor.userId, workspaceId: { in: ids } },
+          include: { customRole: true },
+        })
+      : [],
   ]);
-  if (!workspace) throw notFound("Workspace");
-  const facts: WorkspaceFacts = { workspace, membership, toggles: togglesOf(workspace), plan: workspace.plan };
-  if (!canSeeWorkspace(actor, facts)) throw notFound("Workspace");
-  return { ...facts, workspace, permissions: permissionsOf(actor, facts) };
+  const accesses = new Map<string, WorkspaceAccess>();
+  for (const workspace of workspaces) {
+    const row = memberships.find((m) => m.workspaceId === workspace.id);
+    const membership: MembershipFacts | null = row
+      ? { role: row.role, customRole: row.customRole, granted: row.granted, denied: row.denied }
+      : null;
+    const facts: WorkspaceFacts = { workspace, membership, toggles: togglesOf(workspace), plan: workspace.plan };
+    if (canSeeWorkspace(actor, facts)) {
+      accesses.set(workspace.id, { ...facts, workspace, permissions: permissionsOf(actor, facts) });
+    }
+  }
+  return accesses;
+}
+
+/** Per request: the actor's access to each workspace asked about, one `loadAccessMany` per batch. */
+export function accessLoader(ctx: { actor: Actor; db: Db }): DataLoader<string, WorkspaceAccess | null> {
+  return new DataLoader(async (workspaceIds: readonly string[]) => {
+    const accesses = await loadAccessMany(ctx.db, ctx.actor, workspaceIds);
+    return workspaceIds.map((id) => accesses.get(id) ?? null);
+  });
 }
 
 export function requirePermission(access: WorkspaceAccess, permission: Permission): void {

@@ -84,7 +84,7 @@ async function loadKey(ctx: WorkspaceContext, id: string, permission: "api_keys:
 export async function revokeApiKey(args: { id: string }, ctx: WorkspaceContext): Promise<ApiKey> {
   const { apiKey, actor, access } = await loadKey(ctx, args.id, "api_keys:revoke");
   if (apiKey.revokedAt) return apiKey;
-  return ctx.db.$transaction(async (tx) => {
+  const revokedKey = await ctx.db.$transaction(async (tx) => {
     const revoked = await tx.apiKey.update({ where: { id: apiKey.id }, data: { revokedAt: new Date() } });
     await publish(
       tx,
@@ -99,6 +99,9 @@ export async function revokeApiKey(args: { id: string }, ctx: WorkspaceContext):
     );
     return revoked;
   });
+  // Gateways forget the key before this answers: its next use is refused (docs/adr/0011).
+  await ctx.revocations.announce({ apiKeyIds: [revokedKey.id] });
+  return revokedKey;
 }
 
 export async function rotateApiKey(
@@ -127,6 +130,7 @@ export async function rotateApiKey(
     );
     return updated;
   });
+  await ctx.revocations.announce({ apiKeyIds: [rotated.id] });
   return { apiKey: rotated, key };
 }
 

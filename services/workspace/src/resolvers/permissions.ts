@@ -3,10 +3,13 @@ import { PERMISSION_CATALOGUE, type OrgRole, type PermissionDecision } from "@su
 import type { WorkspaceContext } from "../context.js";
 import { explain } from "../domain/access.js";
 import { knownPermissions } from "../domain/permission-input.js";
-import { authorize, isUuid, loadAccess, membershipFacts } from "./access.js";
+import { authorize, isUuid, membershipFacts } from "./access.js";
 
+/** Batched: `workspaces { myPermissions }` reads every workspace's standing in one go. */
 export async function myPermissions(workspaceId: string, ctx: WorkspaceContext): Promise<string[]> {
-  return (await loadAccess(ctx.db, ctx.actor, workspaceId)).permissions;
+  const access = await ctx.accesses.load(workspaceId);
+  if (!access) throw notFound("Workspace");
+  return access.permissions;
 }
 
 /**

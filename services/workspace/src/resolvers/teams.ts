@@ -7,7 +7,7 @@ import type { Team } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid, loadAccess } from "./access.js";
+import { authorize, isUniqueViolation, isUuid, loadAccessMany } from "./access.js";
 
 export type TeamView = Team & { memberIds: string[] };
 
@@ -195,28 +195,20 @@ export async function listTeams(workspaceId: string, ctx: WorkspaceContext): Pro
 
 /**
  * Per request: teams by id for `_entities` (a page of tickets names its teams), one query for
- * the whole batch plus one access check per distinct workspace. A team of a workspace the caller
+ * the whole batch plus one access check for all their workspaces. A team of a workspace the caller
  * cannot see is null, which the reference resolver turns into NOT_FOUND.
  */
 export function teamLoader(ctx: Pick<WorkspaceContext, "actor" | "db">): DataLoader<string, TeamView | null> {
   return new DataLoader(async (ids: readonly string[]) => {
+    if (ctx.actor.kind === "anonymous") return ids.map(() => null);
     const teams = await ctx.db.team.findMany({
       where: { id: { in: ids.filter(isUuid) } },
       include: { members: { orderBy: { userId: "asc" } } },
     });
-    const visible = new Map<string, boolean>();
-    for (const workspaceId of new Set(teams.map((t) => t.workspaceId))) {
-      try {
-        await loadAccess(ctx.db, ctx.actor, workspaceId);
-        visible.set(workspaceId, true);
-      } catch (error) {
-        if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED")) continue;
-        throw error;
-      }
-    }
+    const visible = await loadAccessMany(ctx.db, ctx.actor, [...new Set(teams.map((t) => t.workspaceId))]);
     const byId = new Map(
       teams
-        .filter((t) => visible.get(t.workspaceId))
+        .filter((t) => visible.has(t.workspaceId))
         .map(({ members, ...team }) => [team.id, { ...team, memberIds: members.map((m) => m.userId) }]),
     );
     return ids.map((id) => byId.get(id) ?? null);

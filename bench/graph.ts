@@ -1,0 +1,548 @@
+/**
+ * The graph's latency and throughput side by side (issue 13): our gateway, Hive Gateway on the same
+ * subgraphs with our authentication (bench/hive-gateway.ts), and the subgraphs called straight with
+ * a signed actor context, in one run, driven by autocannon at 1 and 10 connections.
+ *
+ *   npm run bench:graph                                   # starts its own stack and Hive Gateway
+ *   BENCH_DURATION=10 BENCH_TICKETS=100000 npm run bench:graph
+ *   BENCH_BASELINE=<commit> npm run bench:graph           # also measures `{ me { id } }` of that commit first
+ *
+ * Seeds an organisation with 20 workspaces, 200 members (invited and accepted through the graph, on
+ * seats bought through the Stripe stand-in) and 100,000 tickets (inserted into ticketing's database).
+ * For each operation and target it prints requests/s, p50, p99, errors and the CPU time each process
+ * used per request (from /proc: utime + stime over the run, divided by the requests answered).
+ *
+ * "direct" for an operation that spans several subgraphs is the sum of its subgraph fetches, each
+ * driven on its own at the same concurrency: latency percentiles add up, throughput is the harmonic
+ * sum (what one client doing the fetches back to back would reach). It has no planning, no
+ * authentication and no merging: the floor a gateway is measured against.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import autocannon from "autocannon";
+import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
+import { REPO_ROOT } from "@support/infra/services";
+import { graphqlOk, machine, ownerWithWorkspace, pidListeningOn, withBenchStack, type BenchStack } from "./common.js";
+import { insertTickets } from "./tickets.js";
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = (process.env.BENCH_CONNECTION_LEVELS ?? "1,10").split(",").map(Number);
+const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
+const HIVE_PORT = Number(process.env.BENCH_HIVE_PORT ?? 4470);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+// --- seeding ---------------------------------------------------------------------------------
+
+interface Seeded {
+  token: string;
+  actor: Actor;
+  workspaceIds: string[];
+  mainWorkspaceId: string;
+  ticketIds: string[];
+  /** Who and what a page of tickets refers to, for the direct `_entities` fetches. */
+  page: { userIds: string[]; teamIds: string[] };
+}
+
+async function seed(stack: BenchStack): Promise<Seeded> {
+  const started = performance.now();
+  const url = stack.gatewayUrl;
+  const owner = await ownerWithWorkspace(url, "Graph");
+  const { token, workspaceId } = owner;
+  // Seats for 200 members: the plan is bought through Checkout on the Stripe stand-in.
+  const { startCheckout } = await graphqlOk<{ startCheckout: { url: string } }>(
+    url,
+    "mutation($w: ID!, $s: Int!) { startCheckout(workspaceId: $w, plan: UNLIMITED, seats: $s) { url } }",
+    { w: workspaceId, s: MEMBERS + 10 },
+    token,
+  );
+  const paid = await fetch(`${startCheckout.url}/pay`, { method: "POST", headers: { accept: "application/json" } });
+  if (!paid.ok) throw new Error(`checkout pay: HTTP ${paid.status}`);
+  await until("the seats to be bought", async () => {
+    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
+      url,
+      "query($w: ID!) { workspace(id: $w) { billing { seats } } }",
+      { w: workspaceId },
+      token,
+    );
+    return (data.workspace.billing?.seats ?? 0) >= MEMBERS + 10;
+  });
+
+  const workspaceIds = [workspaceId];
+  for (let i = 1; i < WORKSPACES; i += 1) {
+    const { createWorkspace } = await graphqlOk<{ createWorkspace: { id: string } }>(
+      url,
+      "mutation($n: String!) { createWorkspace(input: { name: $n }) { id } }",
+      { n: `Graph ${i + 1} ${Date.now()}` },
+      token,
+    );
+    workspaceIds.push(createWorkspace.id);
+  }
+  const teamIds: string[] = [];
+  for (const name of ["Billing", "Technical", "Sales", "Onboarding"]) {
+    const { createTeam } = await graphqlOk<{ createTeam: { id: string } }>(
+      url,
+      "mutation($w: ID!, $n: String!) { createTeam(workspaceId: $w, input: { name: $n }) { id } }",
+      { w: workspaceId, n: name },
+      token,
+    );
+    teamIds.push(createTeam.id);
+  }
+
+  // 200 members, four at a time (each acceptance hashes a password).
+  const memberIds: string[] = [];
+  const stamp = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < MEMBERS) {
+        const n = next++;
+        const { inviteUser } = await graphqlOk<{ inviteUser: { token: string } }>(
+          url,
+          "mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }",
+          {
+            input: {
+              firstName: `Member${n}`,
+              lastName: "Graph",
+              email: `graph.member.${n}.${stamp}@example.test`,
+              workspaces: [{ workspaceId, role: "MEMBER" }],
+            },
+          },
+          token,
+        );
+        const { acceptInvitation } = await graphqlOk<{ acceptInvitation: { user: { id: string } } }>(
+          url,
+          'mutation($t: String!) { acceptInvitation(token: $t, password: "correct horse battery") { user { id } } }',
+          { t: inviteUser.token },
+        );
+        memberIds.push(acceptInvitation.user.id);
+      }
+    }),
+  );
+  await until("every member to join the workspace", async () => {
+    const data = await graphqlOk<{ workspace: { memberCount: number } }>(
+      url,
+      "query($w: ID!) { workspace(id: $w) { memberCount } }",
+      { w: workspaceId },
+      token,
+    );
+    return data.workspace.memberCount >= MEMBERS + 1;
+  });
+
+  await insertTickets({
+    workspaceId,
+    organisationId: owner.organisationId,
+    creatorId: owner.userId,
+    assigneeIds: memberIds,
+    teamIds,
+    count: TICKETS,
+  });
+  const { tickets } = await graphqlOk<{
+    tickets: { nodes: Array<{ id: string; assignee: { id: string } | null; team: { id: string } | null }> };
+  }>(
+    url,
+    "query($w: ID!) { tickets(workspaceId: $w, first: 50) { nodes { id assignee { id } team { id } } } }",
+    {
+      w: workspaceId,
+    },
+    token,
+  );
+  const ticketIds = tickets.nodes.map((t) => t.id);
+  const page = {
+    userIds: [...new Set([owner.userId, ...tickets.nodes.flatMap((t) => (t.assignee ? [t.assignee.id] : []))])],
+    teamIds: [...new Set(tickets.nodes.flatMap((t) => (t.team ? [t.team.id] : [])))],
+  };
+  const session = await sessionActor(stack, token);
+  out(
+    `seeded ${WORKSPACES} workspaces, ${MEMBERS} members, ${TICKETS} tickets in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { token, actor: session, workspaceIds, mainWorkspaceId: workspaceId, ticketIds, page };
+}
+
+/** The actor the gateway would sign for this token (asked of identity as the gateway asks it). */
+async function sessionActor(stack: BenchStack, token: string): Promise<Actor> {
+  const response = await fetch(`${stack.serviceUrls.identity}/internal/authenticate`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [ACTOR_CONTEXT_HEADER]: await signActorContext({ kind: "anonymous" }, stack.actorContextKey),
+    },
+    body: JSON.stringify({ token }),
+  });
+  const { actor } = (await response.json()) as { actor: Actor | null };
+  if (!actor) throw new Error("identity refused the bench token");
+  return actor;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+// --- operations ------------------------------------------------------------------------------
+
+interface Fetch {
+  /** Base URL of the service (direct) or null for the gateway under test. */
+  service: keyof BenchStack["serviceUrls"] | null;
+  /** A body per request (so a mutation can alternate its value). */
+  body: () => string;
+}
+
+interface Operation {
+  name: string;
+  /** What a frontend sends to the gateway. */
+  viaGateway: Fetch;
+  /** The same work sent straight to the subgraphs (several fetches when the plan spans several). */
+  direct: Fetch[];
+}
+
+const json = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+
+function operations(seeded: Seeded): Operation[] {
+  const { mainWorkspaceId: w, workspaceIds, ticketIds, page } = seeded;
+  const workspaceRefs = workspaceIds.map((id) => ({ __typename: "Workspace", id }));
+  let flip = 0;
+  const statusChange = () => {
+    flip += 1;
+    return json("mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id status } }", {
+      id: ticketIds[flip % ticketIds.length],
+      s: Math.floor(flip / ticketIds.length) % 2 === 0 ? "PENDING" : "OPEN",
+    });
+  };
+  const fixed = (body: string) => () => body;
+  return [
+    {
+      name: "me { id }",
+      viaGateway: { service: null, body: fixed(json("{ me { id } }")) },
+      direct: [{ service: "identity", body: fixed(json("{ me { id } }")) }],
+    },
+    {
+      name: "me + workspaces (billing, myPermissions)",
+      viaGateway: {
+        service: null,
+        body: fixed(
+          json(
+            "{ me { id firstName organisation { name } } workspaces { id name myPermissions billing { plan seats status } } }",
+          ),
+        ),
+      },
+      direct: [
+        { service: "identity", body: fixed(json("{ me { id firstName organisation { name } } }")) },
+        { service: "workspace", body: fixed(json("{ workspaces { id name myPermissions } }")) },
+        {
+          service: "billing",
+          body: fixed(
+            json(
+              "query($r: [_Any!]!) { _entities(representations: $r) { ... on Workspace { billing { plan seats status } } } }",
+              { r: workspaceRefs },
+            ),
+          ),
+        },
+      ],
+    },
+    {
+      name: "tickets page of 50 with names",
+      viaGateway: {
+        service: null,
+        body: fixed(
+          json(
+            `query($w: ID!) { tickets(workspaceId: $w, first: 50) { nodes { number title status priority
+              assignee { firstName lastName } team { name } creator { firstName } } pageInfo { endCursor } } }`,
+            { w },
+          ),
+        ),
+      },
+      direct: [
+        {
+          service: "ticketing",
+          body: fixed(
+            json(
+              `query($w: ID!) { tickets(workspaceId: $w, first: 50) { nodes { number title status priority
+                assignee { id } team { id } creator { id } } pageInfo { endCursor } } }`,
+              { w },
+            ),
+          ),
+        },
+        {
+          service: "identity",
+          body: fixed(
+            json("query($r: [_Any!]!) { _entities(representations: $r) { ... on User { firstName lastName } } }", {
+              r: page.userIds.map((id) => ({ __typename: "User", id })),
+            }),
+          ),
+        },
+        {
+          service: "workspace",
+          body: fixed(
+            json("query($r: [_Any!]!) { _entities(representations: $r) { ... on Team { name } } }", {
+              r: page.teamIds.map((id) => ({ __typename: "Team", id })),
+            }),
+          ),
+        },
+      ],
+    },
+    {
+      name: "changeTicketStatus (outbox write)",
+      viaGateway: { service: null, body: statusChange },
+      direct: [{ service: "ticketing", body: statusChange }],
+    },
+  ];
+}
+
+// --- measuring -------------------------------------------------------------------------------
+
+interface Run {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  /** CPU milliseconds per request, per process. */
+  cpuMsPerRequest: Record<string, number>;
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** utime + stime of a process, in milliseconds. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After the command: state is field 3, utime 14 and stime 15 (1-based) -> indexes 11 and 12.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0; // the process ended (a PostgreSQL backend that closed)
+  }
+}
+
+/** All PostgreSQL processes (server and backends), summed: the databases' share of each request. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").startsWith("postgres")) total += cpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+type CpuProbe = Record<string, () => number>;
+
+async function drive(
+  url: string,
+  headers: Record<string, string>,
+  body: () => string,
+  connections: number,
+  probe: CpuProbe,
+  durationS: number,
+): Promise<Run> {
+  let graphqlErrors = 0;
+  const options = {
+    url,
+    method: "POST" as const,
+    connections,
+    duration: durationS,
+    headers: { "content-type": "application/json", ...headers },
+    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
+    setupClient: (client: { on(event: "body", listener: (buffer: Buffer) => void): void }) => {
+      client.on("body", (buffer) => {
+        if (buffer.includes('"errors"')) graphqlErrors += 1;
+      });
+    },
+  };
+  // A short warm-up (connections, JIT, plan cache), not reported.
+  await autocannon({ ...options, duration: 2 });
+  graphqlErrors = 0;
+  const before = Object.fromEntries(Object.entries(probe).map(([name, read]) => [name, read()]));
+  const result = await autocannon(options);
+  const requests = result.requests.total;
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(probe).map(([name, read]) => [name, requests ? (read() - (before[name] ?? 0)) / requests : 0]),
+  );
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests,
+    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
+    cpuMsPerRequest,
+  };
+}
+
+/** Several fetches measured one by one, summed as described at the top. */
+function sumOf(runs: Run[]): Run {
+  const cpu: Record<string, number> = {};
+  for (const run of runs)
+    for (const [name, ms] of Object.entries(run.cpuMsPerRequest)) cpu[name] = (cpu[name] ?? 0) + ms;
+  return {
+    requestsPerSecond: 1 / runs.reduce((total, run) => total + 1 / run.requestsPerSecond, 0),
+    p50: runs.reduce((total, run) => total + run.p50, 0),
+    p99: runs.reduce((total, run) => total + run.p99, 0),
+    requests: Math.min(...runs.map((run) => run.requests)),
+    errors: runs.reduce((total, run) => total + run.errors, 0),
+    cpuMsPerRequest: cpu,
+  };
+}
+
+function startHiveGateway(stack: BenchStack, keys: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", `${REPO_ROOT}/bench/hive-gateway.ts`], {
+    cwd: `${REPO_ROOT}/bench`,
+    env: {
+      ...process.env,
+      PORT: String(HIVE_PORT),
+      ACTOR_CONTEXT_KEYS: keys,
+      IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
+      WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
+      TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
+      BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
+      AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`Hive Gateway exited with ${code}`)));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("hive gateway ready")) resolve(child);
+    });
+  });
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
+
+function line(target: string, connections: number, run: Run): string {
+  const cpu = Object.entries(run.cpuMsPerRequest)
+    .filter(([, ms]) => ms >= 0.005)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(", ");
+  return (
+    `  ${target.padEnd(8)} c=${String(connections).padEnd(3)} ${f1(run.requestsPerSecond).padStart(7)} req/s  ` +
+    `p50 ${f1(run.p50).padStart(5)} ms  p99 ${f1(run.p99).padStart(6)} ms  errors ${run.errors}  ` +
+    `CPU ms/request: ${cpu}`
+  );
+}
+
+/** `{ me { id } }` of another commit, through its own bench/gateway-throughput.ts in a git worktree. */
+function measureBaseline(ref: string): string {
+  const sha = execFileSync("git", ["rev-parse", "--short", ref], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  const dir = `${REPO_ROOT}/.local/baseline-${sha}`;
+  const run = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    execFileSync(command, args, {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+  if (!existsSync(dir)) {
+    execFileSync("git", ["worktree", "add", "--detach", dir, sha], { cwd: REPO_ROOT, stdio: "inherit" });
+  }
+  out(`baseline ${sha}: installing and generating in ${dir}`);
+  run("npx", ["-y", "pnpm@10.20.0", "install", "--frozen-lockfile", "--prefer-offline"]);
+  run("npx", ["-y", "pnpm@10.20.0", "exec", "turbo", "run", "generate", "--output-logs=errors-only"]);
+  const lines: string[] = [];
+  for (const connections of CONNECTIONS) {
+    const output = run("npx", ["tsx", "bench/gateway-throughput.ts"], {
+      BENCH_CONNECTIONS: String(connections),
+      BENCH_DURATION: String(DURATION_S),
+      BENCH_BASE_PORT: "4480",
+      BENCH_KAFKA_PORT: "19510",
+      BENCH_DATABASE_SUFFIX: "_bench_baseline",
+      BENCH_GATEWAY_URL: "",
+    });
+    const me = output.split("\n").find((l) => l.trim().startsWith("me "));
+    lines.push(`  baseline ${sha} ${me?.trim() ?? "(no figure: see its output)"}`);
+  }
+  return lines.join("\n");
+}
+
+const baselineRef = process.env.BENCH_BASELINE;
+const baseline = baselineRef ? measureBaseline(baselineRef) : null;
+
+await withBenchStack(async (stack) => {
+  out(machine());
+  const seeded = await seed(stack);
+  const hive = await startHiveGateway(stack, `${stack.actorContextKey.kid}:${stack.actorContextKey.secret}`);
+  try {
+    const port = (url: string) => Number(new URL(url).port);
+    const services = stack.serviceUrls;
+    const pids: Record<string, number> = {
+      gateway: pidListeningOn(port(stack.gatewayUrl)),
+      hive: pidListeningOn(HIVE_PORT),
+      identity: pidListeningOn(port(services.identity)),
+      workspace: pidListeningOn(port(services.workspace)),
+      ticketing: pidListeningOn(port(services.ticketing)),
+      billing: pidListeningOn(port(services.billing)),
+      audit: pidListeningOn(port(services.audit)),
+      kafka: pidListeningOn(Number(stack.kafkaBrokers[0]?.split(":")[1] ?? 0)),
+    };
+    const probe = (exclude: string[]): CpuProbe => ({
+      ...Object.fromEntries(
+        Object.entries(pids)
+          .filter(([name]) => !exclude.includes(name))
+          .map(([name, pid]) => [name, () => cpuMs(pid)]),
+      ),
+      postgres: postgresCpuMs,
+      loadgen: () => cpuMs(process.pid),
+    });
+    const bearer = { authorization: `Bearer ${seeded.token}` };
+    const signed = {
+      [ACTOR_CONTEXT_HEADER]: await signActorContext(seeded.actor, stack.actorContextKey, { ttlSeconds: 3600 }),
+    };
+    out(`\n${machine()}\nduration ${DURATION_S} s per run; CPU in ms per request (utime + stime)`);
+    if (baseline) out(`\n{ me { id } } of the baseline commit (its own stack, measured first):\n${baseline}`);
+    for (const operation of operations(seeded)) {
+      out(`\n${operation.name}`);
+      for (const connections of CONNECTIONS) {
+        const ours = await drive(
+          stack.gatewayUrl,
+          bearer,
+          operation.viaGateway.body,
+          connections,
+          probe(["hive"]),
+          DURATION_S,
+        );
+        out(line("ours", connections, ours));
+        const peer = await drive(
+          `http://127.0.0.1:${HIVE_PORT}/graphql`,
+          bearer,
+          operation.viaGateway.body,
+          connections,
+          probe(["gateway"]),
+          DURATION_S,
+        );
+        out(line("hive", connections, peer));
+        const fetches: Run[] = [];
+        for (const fetch of operation.direct) {
+          fetches.push(
+            await drive(
+              `${services[fetch.service ?? "identity"]}/graphql`,
+              signed,
+              fetch.body,
+              connections,
+              probe(["gateway", "hive"]),
+              DURATION_S,
+            ),
+          );
+        }
+        const direct = sumOf(fetches);
+        out(line(operation.direct.length > 1 ? `direct*` : "direct", connections, direct));
+        out(
+          `  ratio    c=${connections}: ours/hive ${(ours.requestsPerSecond / peer.requestsPerSecond).toFixed(2)} (req/s), ` +
+            `ours/direct ${(ours.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}; p50 over direct: ` +
+            `ours +${f1(ours.p50 - direct.p50)} ms, hive +${f1(peer.p50 - direct.p50)} ms`,
+        );
+      }
+    }
+    out("\n* the sum of the subgraph fetches, measured one by one (see the top of bench/graph.ts)");
+    out(`load average after: ${machine()}`);
+  } finally {
+    hive.kill("SIGTERM");
+  }
+});

@@ -50,7 +50,17 @@ async function seed(stack: BenchStack): Promise<Seeded> {
   const url = stack.gatewayUrl;
   const owner = await ownerWithWorkspace(url, "Graph");
   const { token, workspaceId } = owner;
-  // Seats for 200 members: the plan is bought through Checkout on the Stripe stand-in.
+  // Seats for 200 members: the plan is bought through Checkout on the Stripe stand-in, once billing
+  // has opened the workspace's trial account (from workspace.created).
+  await until("the trial account", async () => {
+    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
+      url,
+      "query($w: ID!) { workspace(id: $w) { billing { seats } } }",
+      { w: workspaceId },
+      token,
+    );
+    return data.workspace.billing !== null;
+  });
   const { startCheckout } = await graphqlOk<{ startCheckout: { url: string } }>(
     url,
     "mutation($w: ID!, $s: Int!) { startCheckout(workspaceId: $w, plan: UNLIMITED, seats: $s) { url } }",
@@ -345,6 +355,7 @@ async function drive(
   durationS: number,
 ): Promise<Run> {
   let graphqlErrors = 0;
+  let firstError = "";
   const options = {
     url,
     method: "POST" as const,
@@ -354,7 +365,10 @@ async function drive(
     requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
     setupClient: (client: { on(event: "body", listener: (buffer: Buffer) => void): void }) => {
       client.on("body", (buffer) => {
-        if (buffer.includes('"errors"')) graphqlErrors += 1;
+        if (!buffer.includes('"errors"')) return;
+        graphqlErrors += 1;
+        // The first error of a run is shown: an erroring run measures nothing.
+        if (!firstError) firstError = buffer.toString("utf8").slice(0, 300);
       });
     },
   };
@@ -367,6 +381,7 @@ async function drive(
   const cpuMsPerRequest = Object.fromEntries(
     Object.entries(probe).map(([name, read]) => [name, requests ? (read() - (before[name] ?? 0)) / requests : 0]),
   );
+  if (firstError) out(`    first error of ${url}: ${firstError}`);
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,

@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { createGatewayRuntime, type GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { ACTOR_CONTEXT_HEADER, actorContextKeysSchema, signActorContext } from "@support/actor-context";
 import { Authenticator } from "../gateway/src/authenticate.js";
+import { CredentialCache } from "../gateway/src/credential-cache.js";
 import { SUPERGRAPH_FILE } from "../gateway/src/supergraph/subgraphs.js";
 
 const env = (name: string): string => {
@@ -36,7 +37,11 @@ const supergraph = readFileSync(SUPERGRAPH_FILE, "utf8").replace(
   (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole),
 );
 
-const authenticator = new Authenticator(baseUrlOf(urls.identity ?? ""), signingKey, baseUrlOf(urls.workspace ?? ""));
+// With the same credential cache as ours (its revocation route is ours, not wired here: the
+// benchmark revokes nothing).
+const authenticator = new Authenticator(baseUrlOf(urls.identity ?? ""), signingKey, baseUrlOf(urls.workspace ?? ""), {
+  cache: new CredentialCache({ ttlMs: 60_000, maxEntries: 100_000 }),
+});
 
 interface ActorContextOf {
   actorContext?: string;
@@ -61,6 +66,8 @@ const authentication: GatewayPlugin<ActorContextOf> = {
 const gateway = createGatewayRuntime<ActorContextOf>({
   supergraph,
   logging: false,
+  // The CLI package bundles this transport; with the runtime alone it is named here.
+  transports: { http: import("@graphql-mesh/transport-http") },
   plugins: () => [authentication],
 });
 

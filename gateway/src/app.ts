@@ -13,6 +13,7 @@ import { CredentialCache, revocationSchema } from "./credential-cache.js";
 import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
 import { gatewayProtection } from "./limits.js";
 import { registerDownloads } from "./downloads.js";
+import { subgraphFetcher } from "./subgraph-fetcher.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export interface GatewayContext {
@@ -56,19 +57,18 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     ),
   });
 
+  const subgraphs = subgraphFetcher(config.SUBGRAPH_TIMEOUT_MS);
+  app.addHook("onClose", () => subgraphs.close());
   const gateway = new ApolloGateway({
     // Composed at build time (gateway/supergraph.graphql); URLs come from config, not the file.
     supergraphSdl: readFileSync(SUPERGRAPH_FILE, "utf8"),
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource<GatewayContext>({
         url: urls[name] ?? url,
-        // A hung subgraph must not hang the client: each fetch is aborted after the timeout. (The
-        // cast: Node's fetch and the data source's fetcher type differ only in their Request types.)
-        fetcher: ((input: string, init?: RequestInit) =>
-          fetch(input, {
-            ...init,
-            signal: AbortSignal.timeout(config.SUBGRAPH_TIMEOUT_MS),
-          })) as unknown as RemoteGraphQLDataSource["fetcher"],
+        // A hung subgraph must not hang the client: each fetch fails after the timeout. (The cast:
+        // the data source's fetcher type is a whole WHATWG fetch; it reads only what
+        // SubgraphResponse has.)
+        fetcher: subgraphs.fetcher as unknown as RemoteGraphQLDataSource["fetcher"],
         willSendRequest({ request, context }) {
           request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);

@@ -1,3 +1,4 @@
+import { webcrypto } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { z } from "zod";
 import { unauthenticated } from "@support/errors";
@@ -93,7 +94,25 @@ export interface ActorContext {
 
 const claimsSchema = z.object({ actor: actorSchema, clientAddress: z.string().max(100).optional() });
 
-const encode = (secret: string): Uint8Array => new TextEncoder().encode(secret);
+/**
+ * The HMAC key of a secret, imported once: jose would import raw bytes again on every sign and
+ * verify, a WebCrypto call per request on the gateway and on every subgraph.
+ */
+const importedKeys = new Map<string, Promise<webcrypto.CryptoKey>>();
+function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
+  let key = importedKeys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    importedKeys.set(secret, key);
+  }
+  return key;
+}
 
 export async function signActorContext(
   actor: Actor,
@@ -109,7 +128,7 @@ export async function signActorContext(
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${options.ttlSeconds ?? DEFAULT_TTL_SECONDS}s`)
-    .sign(encode(key.secret));
+    .sign(await hmacKey(key.secret));
 }
 
 /**
@@ -127,7 +146,7 @@ export async function verifyActorContext(
       (header) => {
         const key = keys.find((k) => k.kid === header.kid);
         if (!key) throw unauthenticated("Actor context signed by an unknown key");
-        return encode(key.secret);
+        return hmacKey(key.secret);
       },
       { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
     );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The two commands of the README. Plain JavaScript on purpose: it runs before any dependency
 // (pnpm itself included) is installed, on a machine that only has Node.js and npm.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,9 +35,12 @@ run("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-o
 if (command === "up") run("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]);
 console.log(`✓ installed and generated in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 // 3. The stack (and, for `test`, every suite against it; its last line is the tally).
-const last = spawnSync(process.execPath, ["--import", "tsx", "infra/stack/cli.ts", command], {
+// Spawned, not spawnSync: a SIGINT or SIGTERM sent to this process alone (not to the terminal's
+// whole process group, as Ctrl-C does) is passed on, so the stack it started stops too.
+const last = spawn(process.execPath, ["--import", "tsx", "infra/stack/cli.ts", command], {
   cwd: ROOT,
   stdio: "inherit",
   env: { ...process.env, NODE_PATH: "" },
 });
-process.exit(last.status ?? 1);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => last.kill(signal));
+last.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -113,8 +113,13 @@ export async function graphqlOk<Data>(
   return body.data;
 }
 
+const benchEmail = (label: string) => `bench.${label}.${Date.now()}.${process.pid}@example.test`;
+
+/** The password of every account the benchmarks create. */
+export const BENCH_PASSWORD = "correct horse battery";
+
 /** Signs up a fresh organisation admin; returns the bearer token. */
-export async function signUp(url: string, label: string): Promise<string> {
+export async function signUp(url: string, label: string, email = benchEmail(label)): Promise<string> {
   const data = await graphqlOk<{ signUp: { token: string } }>(
     url,
     `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
@@ -123,20 +128,31 @@ export async function signUp(url: string, label: string): Promise<string> {
         organisationName: `Bench ${label}`,
         firstName: "Bench",
         lastName: "Mark",
-        email: `bench.${label}.${Date.now()}.${process.pid}@example.test`,
-        password: "correct horse battery",
+        email,
+        password: BENCH_PASSWORD,
       },
     },
   );
   return data.signUp.token;
 }
 
+/** Another session of an existing account (a second device): a new bearer token. */
+export async function logIn(url: string, email: string): Promise<string> {
+  const data = await graphqlOk<{ logIn: { token: string } }>(
+    url,
+    `mutation($input: LogInInput!) { logIn(input: $input) { token } }`,
+    { input: { email, password: BENCH_PASSWORD } },
+  );
+  return data.logIn.token;
+}
+
 /** A fresh organisation admin owning a fresh workspace: what every benchmark measures against. */
 export async function ownerWithWorkspace(
   url: string,
   label: string,
-): Promise<{ token: string; userId: string; organisationId: string; workspaceId: string }> {
-  const token = await signUp(url, label);
+): Promise<{ token: string; email: string; userId: string; organisationId: string; workspaceId: string }> {
+  const email = benchEmail(label);
+  const token = await signUp(url, label, email);
   const { me } = await graphqlOk<{ me: { id: string; organisation: { id: string } } }>(
     url,
     "{ me { id organisation { id } } }",
@@ -149,7 +165,7 @@ export async function ownerWithWorkspace(
     { input: { name: `${label} ${Date.now()}` } },
     token,
   );
-  return { token, userId: me.id, organisationId: me.organisation.id, workspaceId: createWorkspace.id };
+  return { token, email, userId: me.id, organisationId: me.organisation.id, workspaceId: createWorkspace.id };
 }
 
 /** Times `runs` sequential calls after `warmUp` unreported ones (default 20); milliseconds each. */

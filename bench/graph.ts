@@ -22,7 +22,17 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { REPO_ROOT } from "@support/infra/services";
-import { graphqlOk, machine, ownerWithWorkspace, pidListeningOn, withBenchStack, type BenchStack } from "./common.js";
+import {
+  graphqlOk,
+  logIn,
+  machine,
+  ownerWithWorkspace,
+  pidListeningOn,
+  summary,
+  timeEach,
+  withBenchStack,
+  type BenchStack,
+} from "./common.js";
 import { insertTickets } from "./tickets.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -36,8 +46,12 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 // --- seeding ---------------------------------------------------------------------------------
 
 interface Seeded {
-  token: string;
-  actor: Actor;
+  /**
+   * One session of the owner per connection: requests of different connections differ (as those
+   * of different users would), so no gateway can answer several from one in-flight request.
+   */
+  tokens: string[];
+  actors: Actor[];
   workspaceIds: string[];
   mainWorkspaceId: string;
   ticketIds: string[];
@@ -163,12 +177,14 @@ async function seed(stack: BenchStack): Promise<Seeded> {
     userIds: [...new Set([owner.userId, ...tickets.nodes.flatMap((t) => (t.assignee ? [t.assignee.id] : []))])],
     teamIds: [...new Set(tickets.nodes.flatMap((t) => (t.team ? [t.team.id] : [])))],
   };
-  const session = await sessionActor(stack, token);
+  const tokens = [token];
+  while (tokens.length < Math.max(...CONNECTIONS)) tokens.push(await logIn(url, owner.email));
+  const actors = await Promise.all(tokens.map((t) => sessionActor(stack, t)));
   out(
     `seeded ${WORKSPACES} workspaces, ${MEMBERS} members, ${TICKETS} tickets in ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  return { token, actor: session, workspaceIds, mainWorkspaceId: workspaceId, ticketIds, page };
+  return { tokens, actors, workspaceIds, mainWorkspaceId: workspaceId, ticketIds, page };
 }
 
 /** The actor the gateway would sign for this token (asked of identity as the gateway asks it). */
@@ -348,7 +364,8 @@ type CpuProbe = Record<string, () => number>;
 
 async function drive(
   url: string,
-  headers: Record<string, string>,
+  /** The headers of each connection (its credential): connection i sends headersOf[i]. */
+  headersOf: Array<Record<string, string>>,
   body: () => string,
   connections: number,
   probe: CpuProbe,
@@ -356,13 +373,21 @@ async function drive(
 ): Promise<Run> {
   let graphqlErrors = 0;
   let firstError = "";
+  let nextConnection = 0;
   const options = {
     url,
     method: "POST" as const,
     connections,
     duration: durationS,
-    headers: { "content-type": "application/json", ...headers },
-    requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: body() }) }],
+    headers: { "content-type": "application/json" },
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request, context: { headers?: Record<string, string> }) => {
+          context.headers ??= headersOf[nextConnection++ % headersOf.length];
+          return { ...request, headers: { ...request.headers, ...context.headers }, body: body() };
+        },
+      },
+    ],
     setupClient: (client: { on(event: "body", listener: (buffer: Buffer) => void): void }) => {
       client.on("body", (buffer) => {
         if (!buffer.includes('"errors"')) return;
@@ -444,6 +469,40 @@ function line(target: string, connections: number, run: Run): string {
   );
 }
 
+/**
+ * What the whole path (gateway, authentication, planning) adds over the direct path for a
+ * single-subgraph query and one client, to a tenth of a millisecond: autocannon's percentiles
+ * are whole milliseconds, so this times 1,000 sequential requests each with performance.now().
+ */
+async function addedLatency(
+  stack: BenchStack,
+  bearer: Record<string, string>,
+  signed: Record<string, string>,
+): Promise<string> {
+  const body = JSON.stringify({ query: "{ me { id } }" });
+  const once = (url: string, headers: Record<string, string>) => async () => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
+    const answer = (await response.json()) as { errors?: unknown };
+    if (!response.ok || answer.errors) throw new Error(`{ me { id } } failed at ${url}`);
+  };
+  const runs = 1000;
+  const ours = summary(await timeEach(runs, once(stack.gatewayUrl, bearer), 100));
+  const hive = summary(await timeEach(runs, once(`http://127.0.0.1:${HIVE_PORT}/graphql`, bearer), 100));
+  const direct = summary(await timeEach(runs, once(`${stack.serviceUrls.identity}/graphql`, signed), 100));
+  const row = (name: string, s: ReturnType<typeof summary>) =>
+    `  ${name.padEnd(8)} p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  (added at p50 over direct: ${(s.p50 - direct.p50).toFixed(1)} ms)`;
+  return [
+    `\n{ me { id } }, one client, ${runs} sequential requests timed one by one (performance.now)`,
+    row("ours", ours),
+    row("hive", hive),
+    row("direct", direct),
+  ].join("\n");
+}
+
 /** `{ me { id } }` of another commit, through its own bench/gateway-throughput.ts in a git worktree. */
 function measureBaseline(ref: string): string {
   const sha = execFileSync("git", ["rev-parse", "--short", ref], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
@@ -506,12 +565,15 @@ await withBenchStack(async (stack) => {
       postgres: postgresCpuMs,
       loadgen: () => cpuMs(process.pid),
     });
-    const bearer = { authorization: `Bearer ${seeded.token}` };
-    const signed = {
-      [ACTOR_CONTEXT_HEADER]: await signActorContext(seeded.actor, stack.actorContextKey, { ttlSeconds: 3600 }),
-    };
+    const bearer = seeded.tokens.map((token) => ({ authorization: `Bearer ${token}` }));
+    const signed = await Promise.all(
+      seeded.actors.map(async (actor) => ({
+        [ACTOR_CONTEXT_HEADER]: await signActorContext(actor, stack.actorContextKey, { ttlSeconds: 3600 }),
+      })),
+    );
     out(`\n${machine()}\nduration ${DURATION_S} s per run; CPU in ms per request (utime + stime)`);
     if (baseline) out(`\n{ me { id } } of the baseline commit (its own stack, measured first):\n${baseline}`);
+    out(await addedLatency(stack, bearer[0] ?? {}, signed[0] ?? {}));
     for (const operation of operations(seeded)) {
       out(`\n${operation.name}`);
       for (const connections of CONNECTIONS) {

@@ -70,8 +70,12 @@ export const resolvers = {
     rotateApiKey: (_: unknown, args: { id: string }, ctx: Ctx) => rotateApiKey(args, ctx),
   },
   Workspace: {
-    __resolveReference: async (ref: { id: string }, ctx: Ctx) =>
-      (await loadAccess(ctx.db, ctx.actor, ref.id)).workspace,
+    // Batched: a page of Workspace references costs one access read, not one per reference.
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      const access = await ctx.accesses.load(ref.id);
+      if (!access) throw notFound("Workspace");
+      return access.workspace;
+    },
     myRole: async (workspace: Workspace, _: unknown, ctx: Ctx) => {
       if (ctx.actor.kind !== "user") return null;
       const membership = await ctx.db.membership.findUnique({

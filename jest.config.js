@@ -11,6 +11,8 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/{infra,packages,services,gateway,test}/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/"],
+  // Local state: Kafka data, logs, and bench:graph's worktrees of other commits (whole checkouts).
+  modulePathIgnorePatterns: ["<rootDir>/.local/"],
   globalSetup: "<rootDir>/test/harness/global-setup.mjs",
   globalTeardown: "<rootDir>/test/harness/global-teardown.mjs",
   testTimeout: 60_000,

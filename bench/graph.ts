@@ -19,6 +19,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import autocannon from "autocannon";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { REPO_ROOT } from "@support/infra/services";
@@ -506,7 +507,8 @@ async function addedLatency(
 /** `{ me { id } }` of another commit, through its own bench/gateway-throughput.ts in a git worktree. */
 function measureBaseline(ref: string): string {
   const sha = execFileSync("git", ["rev-parse", "--short", ref], { cwd: REPO_ROOT, encoding: "utf8" }).trim();
-  const dir = `${REPO_ROOT}/.local/baseline-${sha}`;
+  // Outside the repository: a whole second checkout under it would be crawled by jest and lint.
+  const dir = `${tmpdir()}/support-bench-baseline-${sha}`;
   const run = (command: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
     execFileSync(command, args, {
       cwd: dir,

@@ -68,6 +68,10 @@ const gateway = createGatewayRuntime<ActorContextOf>({
   logging: false,
   // The CLI package bundles this transport; with the runtime alone it is named here.
   transports: { http: import("@graphql-mesh/transport-http") },
+  // Off: Hive merges identical in-flight subgraph queries, keyed without the headers our plugin
+  // adds at fetch time, so two users' `{ me { id } }` would share one answer (wrong for them, and
+  // less work than the same load costs any gateway that keeps users apart).
+  transportEntries: { "*.http": { options: { deduplicateInflightRequests: false } } },
   plugins: () => [authentication],
 });
 

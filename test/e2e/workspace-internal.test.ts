@@ -57,6 +57,36 @@ describe("internal endpoints of ADR 0004", () => {
     expect(stranger.status).toBe(404);
   });
 
+  test("/internal/permissions with workspaceIds: one answer per id in order, null for anything the caller may not see", async () => {
+    const mine = await workspaceWithMembers(1);
+    const theirs = await workspaceWithMembers(0);
+    const member = mine.members[0]!;
+    const actor = userActor(member.userId, mine.owner.organisationId);
+    const asked = [theirs.workspaceId, mine.workspaceId, "not-a-uuid", randomUUID(), `${mine.workspaceId}\u202e`];
+    const answer = await internal("/internal/permissions", actor, { workspaceIds: asked });
+    expect(answer.status).toBe(200);
+    const workspaces = answer.body.workspaces as Array<Record<string, unknown> | null>;
+    expect(workspaces).toHaveLength(asked.length);
+    // Another organisation's workspace is indistinguishable from a missing one.
+    expect(workspaces[0]).toBeNull();
+    expect(workspaces[1]).toMatchObject({ workspaceId: mine.workspaceId, role: "MEMBER", ticketAccess: "ALL" });
+    expect(workspaces.slice(2)).toEqual([null, null, null]);
+    // The same answer as the single form gives, without the extras only identity asks for.
+    const single = await internal("/internal/permissions", actor, { workspaceId: mine.workspaceId });
+    expect(workspaces[1]).toEqual(single.body);
+
+    for (const bad of [
+      { workspaceIds: [] },
+      { workspaceIds: Array.from({ length: 101 }, () => randomUUID()) },
+      { workspaceIds: "everything" },
+      { workspaceIds: [mine.workspaceId], include: ["seats"] },
+    ]) {
+      const refused = await internal("/internal/permissions", actor, bad);
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).not.toMatch(/at \w+ \(|node_modules|prisma/i);
+    }
+  });
+
   test("/internal/memberships/query and /apply: scoped to what the actor administers, all or nothing", async () => {
     const { owner, workspaceId, members } = await workspaceWithMembers(1);
     const ownerActor = userActor(owner.userId, owner.organisationId, "ORG_ADMIN");

@@ -30,7 +30,6 @@ import {
   ownerWithWorkspace,
   pidListeningOn,
   summary,
-  timeEach,
   withBenchStack,
   type BenchStack,
 } from "./common.js";
@@ -472,8 +471,10 @@ function line(target: string, connections: number, run: Run): string {
 
 /**
  * What the whole path (gateway, authentication, planning) adds over the direct path for a
- * single-subgraph query and one client, to a tenth of a millisecond: autocannon's percentiles
- * are whole milliseconds, so this times 1,000 sequential requests each with performance.now().
+ * single-subgraph query and one client, to a tenth of a millisecond (autocannon's percentiles
+ * are whole milliseconds): 1,000 rounds, each sending `{ me { id } }` once to each target in turn,
+ * every request timed with performance.now(), so whatever else the machine does at a moment
+ * falls on all three alike.
  */
 async function addedLatency(
   stack: BenchStack,
@@ -481,23 +482,32 @@ async function addedLatency(
   signed: Record<string, string>,
 ): Promise<string> {
   const body = JSON.stringify({ query: "{ me { id } }" });
-  const once = (url: string, headers: Record<string, string>) => async () => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body,
-    });
-    const answer = (await response.json()) as { errors?: unknown };
-    if (!response.ok || answer.errors) throw new Error(`{ me { id } } failed at ${url}`);
-  };
-  const runs = 1000;
-  const ours = summary(await timeEach(runs, once(stack.gatewayUrl, bearer), 100));
-  const hive = summary(await timeEach(runs, once(`http://127.0.0.1:${HIVE_PORT}/graphql`, bearer), 100));
-  const direct = summary(await timeEach(runs, once(`${stack.serviceUrls.identity}/graphql`, signed), 100));
+  const targets = [
+    { name: "ours", url: stack.gatewayUrl, headers: bearer },
+    { name: "hive", url: `http://127.0.0.1:${HIVE_PORT}/graphql`, headers: bearer },
+    { name: "direct", url: `${stack.serviceUrls.identity}/graphql`, headers: signed },
+  ];
+  const times = targets.map(() => [] as number[]);
+  const rounds = 1000;
+  for (let round = -100; round < rounds; round += 1) {
+    for (const [index, target] of targets.entries()) {
+      const started = performance.now();
+      const response = await fetch(target.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...target.headers },
+        body,
+      });
+      const answer = (await response.json()) as { errors?: unknown };
+      if (!response.ok || answer.errors) throw new Error(`{ me { id } } failed at ${target.url}`);
+      if (round >= 0) times[index]?.push(performance.now() - started); // the first 100 rounds warm up
+    }
+  }
+  const [ours, hive, direct] = times.map((t) => summary(t));
+  if (!ours || !hive || !direct) throw new Error("unreachable");
   const row = (name: string, s: ReturnType<typeof summary>) =>
     `  ${name.padEnd(8)} p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  (added at p50 over direct: ${(s.p50 - direct.p50).toFixed(1)} ms)`;
   return [
-    `\n{ me { id } }, one client, ${runs} sequential requests timed one by one (performance.now)`,
+    `\n{ me { id } }, one client, ${rounds} rounds of one request to each target in turn (performance.now)`,
     row("ours", ours),
     row("hive", hive),
     row("direct", direct),
@@ -575,8 +585,9 @@ await withBenchStack(async (stack) => {
     );
     out(`\n${machine()}\nduration ${DURATION_S} s per run; CPU in ms per request (utime + stime)`);
     if (baseline) out(`\n{ me { id } } of the baseline commit (its own stack, measured first):\n${baseline}`);
-    out(await addedLatency(stack, bearer[0] ?? {}, signed[0] ?? {}));
-    for (const operation of operations(seeded)) {
+    // BENCH_OPERATIONS=me,tickets: only the operations whose name contains one of the words.
+    const only = process.env.BENCH_OPERATIONS?.split(",").filter(Boolean);
+    for (const operation of operations(seeded).filter((op) => !only || only.some((w) => op.name.includes(w)))) {
       out(`\n${operation.name}`);
       for (const connections of CONNECTIONS) {
         const ours = await drive(
@@ -620,6 +631,7 @@ await withBenchStack(async (stack) => {
       }
     }
     out("\n* the sum of the subgraph fetches, measured one by one (see the top of bench/graph.ts)");
+    out(await addedLatency(stack, bearer[0] ?? {}, signed[0] ?? {}));
     out(`load average after: ${machine()}`);
   } finally {
     hive.kill("SIGTERM");

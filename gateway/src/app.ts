@@ -7,6 +7,7 @@ import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER, signActorContext, verifyActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
+import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
 import { CredentialCache, revocationSchema } from "./credential-cache.js";
@@ -95,7 +96,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     allowBatchedHttpRequests: false,
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
-    plugins: [...protection.plugins, serviceUnavailableStatus],
+    plugins: [...protection.plugins, serviceUnavailableStatus, ...APOLLO_FEATURES_WE_DO_NOT_USE],
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
     // to the process, killing it before in-flight requests are answered.

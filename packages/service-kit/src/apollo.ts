@@ -1,3 +1,10 @@
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloServer } from "@apollo/server";
 import { buildSubgraphSchema, type GraphQLResolverMap } from "@apollo/subgraph";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
@@ -6,6 +13,19 @@ import type { DocumentNode } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
 import { guardResolverArguments } from "./argument-guard.js";
+
+/**
+ * Apollo Server's default plugins that cost work on every request and serve nothing here: cache
+ * hints computed per resolved field (no response cache reads them), federated tracing (no Apollo
+ * Studio), the landing page, usage and schema reporting. Measured in BENCHMARKS.md (f).
+ */
+export const APOLLO_FEATURES_WE_DO_NOT_USE = [
+  ApolloServerPluginCacheControlDisabled(),
+  ApolloServerPluginInlineTraceDisabled(),
+  ApolloServerPluginLandingPageDisabled(),
+  ApolloServerPluginUsageReportingDisabled(),
+  ApolloServerPluginSchemaReportingDisabled(),
+];
 
 /** Mounts an Apollo subgraph at `/graphql` on a service runtime; the context is built per request. */
 export async function mountApolloSubgraph<Context extends object>(
@@ -26,10 +46,10 @@ export async function mountApolloSubgraph<Context extends object>(
     // to the process, killing it before in-flight requests are answered.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, runtime.logger),
+    plugins: APOLLO_FEATURES_WE_DO_NOT_USE,
   });
   await apollo.start();
   // app.close() drains HTTP first, then stops Apollo (no drain plugin: it would call app.close() again).
-  // app.close() has drained HTTP by now; no Apollo drain plugin, which would call app.close() again.
   runtime.app.addHook("onClose", () => apollo.stop());
   runtime.app.route({
     url: "/graphql",

@@ -10,7 +10,7 @@
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { createGatewayRuntime, type GatewayPlugin } from "@graphql-hive/gateway-runtime";
-import { ACTOR_CONTEXT_HEADER, actorContextKeysSchema, signActorContext } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, ActorContextSigner, actorContextKeysSchema } from "@support/actor-context";
 import { Authenticator } from "../gateway/src/authenticate.js";
 import { CredentialCache } from "../gateway/src/credential-cache.js";
 import { SUPERGRAPH_FILE } from "../gateway/src/supergraph/subgraphs.js";
@@ -39,6 +39,7 @@ const supergraph = readFileSync(SUPERGRAPH_FILE, "utf8").replace(
 
 // With the same credential cache as ours (its revocation route is ours, not wired here: the
 // benchmark revokes nothing).
+const contexts = new ActorContextSigner(signingKey);
 const authenticator = new Authenticator(baseUrlOf(urls.identity ?? ""), signingKey, baseUrlOf(urls.workspace ?? ""), {
   cache: new CredentialCache({ ttlMs: 60_000, maxEntries: 100_000 }),
 });
@@ -55,7 +56,7 @@ const authentication: GatewayPlugin<ActorContextOf> = {
       request.headers.get("authorization") ?? undefined,
       request.headers.get("x-request-id") ?? crypto.randomUUID(),
     );
-    extendContext({ actorContext: await signActorContext(actor, signingKey, { clientAddress: "127.0.0.1" }) });
+    extendContext({ actorContext: await contexts.sign(actor, "127.0.0.1") });
   },
   onFetch({ context, options, setOptions }) {
     const actorContext = (context as ActorContextOf | undefined)?.actorContext;

@@ -4,7 +4,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
-import { ACTOR_CONTEXT_HEADER, signActorContext, verifyActorContext, type Actor } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, ActorContextSigner, verifyActorContext, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
@@ -109,6 +109,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   // The first configured key signs; subgraphs accept every configured key (docs/adr/0005).
   const [signingKey] = config.ACTOR_CONTEXT_KEYS;
   if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
+  const contexts = new ActorContextSigner(signingKey);
   const credentials = new CredentialCache({ ttlMs: config.CREDENTIAL_CACHE_SECONDS * 1000, maxEntries: 100_000 });
   const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), signingKey, baseUrlOf(config.WORKSPACE_URL), {
     logger: app.log,
@@ -139,13 +140,11 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
         return {
           actor,
-          actorContext: await signActorContext(actor, signingKey, {
-            // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header
-            // is client-controlled, so trusting it would let anyone dodge per-address throttling.
-            // Behind a load balancer, enable Fastify's trustProxy for that proxy's address only;
-            // request.ip then becomes the forwarded client address.
-            clientAddress: request.ip,
-          }),
+          // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header
+          // is client-controlled, so trusting it would let anyone dodge per-address throttling.
+          // Behind a load balancer, enable Fastify's trustProxy for that proxy's address only;
+          // request.ip then becomes the forwarded client address.
+          actorContext: await contexts.sign(actor, request.ip),
           requestId: request.id,
         };
       },

@@ -1,4 +1,5 @@
-import { webcrypto } from "node:crypto";
+import { createHash, webcrypto } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { z } from "zod";
 import { unauthenticated } from "@support/errors";
@@ -132,6 +133,25 @@ export async function signActorContext(
 }
 
 /**
+ * Contexts already verified, until they expire: the gateway reuses a signed context for a few
+ * seconds (`ActorContextSigner`), so a subgraph sees the same token many times and need not redo
+ * the HMAC and the claims' validation each time. Keyed by the configured keys too, so a token is
+ * never taken as verified under a key set it was not checked against.
+ */
+const verifiedContexts = new LRUCache<string, { context: ActorContext; expiresAtMs: number }>({ max: 10_000 });
+const keySetIds = new WeakMap<readonly ActorContextKey[], string>();
+function keySetId(keys: readonly ActorContextKey[]): string {
+  let id = keySetIds.get(keys);
+  if (!id) {
+    id = createHash("sha256")
+      .update(JSON.stringify(keys.map((k) => [k.kid, k.secret])))
+      .digest("base64url");
+    keySetIds.set(keys, id);
+  }
+  return id;
+}
+
+/**
  * A missing, unsigned, expired, tampered or malformed context, or one signed by a key that is
  * not configured (unknown or missing `kid`), is UNAUTHENTICATED.
  */
@@ -140,6 +160,9 @@ export async function verifyActorContext(
   keys: readonly ActorContextKey[],
 ): Promise<ActorContext> {
   if (!token) throw unauthenticated("Missing actor context");
+  const cacheKey = `${keySetId(keys)}.${token}`;
+  const known = verifiedContexts.get(cacheKey);
+  if (known && known.expiresAtMs > Date.now()) return known.context;
   try {
     const { payload } = await jwtVerify(
       token,
@@ -152,11 +175,43 @@ export async function verifyActorContext(
     );
     const parsed = claimsSchema.safeParse(payload);
     if (!parsed.success) throw unauthenticated("Malformed actor context");
-    return { actor: parsed.data.actor, clientAddress: parsed.data.clientAddress ?? null };
+    const context: ActorContext = Object.freeze({
+      actor: Object.freeze(parsed.data.actor),
+      clientAddress: parsed.data.clientAddress ?? null,
+    });
+    // jwtVerify demands `exp` here only if present; a context without one is not remembered.
+    if (typeof payload.exp === "number") verifiedContexts.set(cacheKey, { context, expiresAtMs: payload.exp * 1000 });
+    return context;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Expired actor context");
     if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid actor context");
     throw error;
+  }
+}
+
+/** How long the gateway reuses one signed context for the same actor and client address. */
+const REUSE_SIGNED_CONTEXT_MS = 10_000;
+
+/**
+ * The gateway's signer: the same actor from the same address within a few seconds gets the same
+ * signed context (still at least 50 s from its expiry), instead of a new HMAC per request. Safe
+ * because a context only says who the gateway authenticated; the credential itself is checked (or
+ * known fresh, ADR 0011) before every request, and a changed actor (org role, session) is a
+ * different key here.
+ */
+export class ActorContextSigner {
+  private readonly recent = new LRUCache<string, { token: Promise<string>; signedAtMs: number }>({ max: 10_000 });
+
+  constructor(private readonly key: ActorContextKey) {}
+
+  sign(actor: Actor, clientAddress: string): Promise<string> {
+    const cacheKey = JSON.stringify([actor, clientAddress]);
+    const recent = this.recent.get(cacheKey);
+    if (recent && Date.now() - recent.signedAtMs < REUSE_SIGNED_CONTEXT_MS) return recent.token;
+    const token = signActorContext(actor, this.key, { clientAddress });
+    this.recent.set(cacheKey, { token, signedAtMs: Date.now() });
+    token.catch(() => this.recent.delete(cacheKey));
+    return token;
   }
 }
 

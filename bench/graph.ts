@@ -434,12 +434,13 @@ function sumOf(runs: Run[]): Run {
 
 /** Waits until the stack's processes together use under 0.4 of a core over a second (idle, they poll: ~0.25), at most 3 minutes. */
 async function quiet(probe: CpuProbe): Promise<void> {
-  const total = () => Object.entries(probe).reduce((sum, [name, read]) => (name === "loadgen" ? sum : sum + read()), 0);
+  const readers = Object.entries(probe).filter(([name]) => name !== "loadgen");
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const before = total();
+    const before = readers.map(([, read]) => read());
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const busyMs = total() - before;
+    // Per reader, never below 0: PostgreSQL's sum drops when a backend exits between the readings.
+    const busyMs = readers.reduce((sum, [, read], i) => sum + Math.max(0, read() - (before[i] ?? 0)), 0);
     if (busyMs < 400 || Date.now() > deadline) {
       out(`stack quiet (${busyMs.toFixed(0)} ms of CPU in the last second)`);
       return;

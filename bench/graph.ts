@@ -66,15 +66,16 @@ async function seed(stack: BenchStack): Promise<Seeded> {
   const { token, workspaceId } = owner;
   // Seats for 200 members: the plan is bought through Checkout on the Stripe stand-in, once billing
   // has opened the workspace's trial account (from workspace.created).
-  await until("the trial account", async () => {
+  const seats = async (): Promise<number | null> => {
     const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
       url,
       "query($w: ID!) { workspace(id: $w) { billing { seats } } }",
       { w: workspaceId },
       token,
     );
-    return data.workspace.billing !== null;
-  });
+    return data.workspace.billing?.seats ?? null;
+  };
+  await until("the trial account", async () => (await seats()) !== null);
   const { startCheckout } = await graphqlOk<{ startCheckout: { url: string } }>(
     url,
     "mutation($w: ID!, $s: Int!) { startCheckout(workspaceId: $w, plan: UNLIMITED, seats: $s) { url } }",
@@ -83,15 +84,7 @@ async function seed(stack: BenchStack): Promise<Seeded> {
   );
   const paid = await fetch(`${startCheckout.url}/pay`, { method: "POST", headers: { accept: "application/json" } });
   if (!paid.ok) throw new Error(`checkout pay: HTTP ${paid.status}`);
-  await until("the seats to be bought", async () => {
-    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
-      url,
-      "query($w: ID!) { workspace(id: $w) { billing { seats } } }",
-      { w: workspaceId },
-      token,
-    );
-    return (data.workspace.billing?.seats ?? 0) >= MEMBERS + 10;
-  });
+  await until("the seats to be bought", async () => ((await seats()) ?? 0) >= MEMBERS + 10);
 
   const workspaceIds = [workspaceId];
   for (let i = 1; i < WORKSPACES; i += 1) {

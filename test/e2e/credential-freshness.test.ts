@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
@@ -14,6 +13,7 @@ import {
 } from "../harness/stack.js";
 import { logIn } from "../harness/identity.js";
 import { createOrgMember } from "../harness/people.js";
+import { whileFrozen } from "../harness/service-process.js";
 import { permissionsOf, workspaceWithMembers } from "../harness/workspace.js";
 
 // The gateway remembers accepted credentials (docs/adr/0011) and the workspace service answers
@@ -34,27 +34,13 @@ async function expectRefused(token: string, query = ME, variables: Record<string
   expect(errorCodes(result)).toEqual(["UNAUTHENTICATED"]);
 }
 
-/** Runs `work` while the identity service is stopped (SIGSTOP): nothing it answers may be needed. */
-async function whileIdentityPaused<T>(work: () => Promise<T>): Promise<T> {
-  const port = new URL(testStack().serviceUrls.identity).port;
-  const listing = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
-  const pid = Number(/pid=(\d+)/.exec(listing)?.[1]);
-  expect(pid).toBeGreaterThan(0);
-  process.kill(pid, "SIGSTOP");
-  try {
-    return await work();
-  } finally {
-    process.kill(pid, "SIGCONT");
-  }
-}
-
 describe("the gateway's credential cache", () => {
   test("a session checked once is not checked again: requests served by workspace work while identity is stopped", async () => {
     const owner = await signUp();
     const workspaceId = await createWorkspace(owner.token, `Cache ${Date.now()}`);
     await permissionsOf(owner.token, workspaceId);
     const started = Date.now();
-    const permissions = await whileIdentityPaused(() => permissionsOf(owner.token, workspaceId));
+    const permissions = await whileFrozen("identity", () => permissionsOf(owner.token, workspaceId));
     expect(permissions).toContain("workspace_settings:update");
     // Asking identity would have waited for its 5 s authentication timeout and answered 503.
     expect(Date.now() - started).toBeLessThan(4_000);

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import pg from "pg";
 import { databaseUrlOf } from "../harness/audit.js";
@@ -15,6 +14,7 @@ import {
   type SignedUpUser,
 } from "../harness/stack.js";
 import { createTicket } from "../harness/ticketing.js";
+import { whileFrozen } from "../harness/service-process.js";
 
 /**
  * Issue 12, deletion: a populated workspace (members, custom role, team, API key, pending
@@ -212,12 +212,7 @@ describe("deleteWorkspace", () => {
     const second = await createWorkspace(owner.token, name);
     for (let i = 0; i < 5; i += 1) await createTicket(owner.token, second, { title: `Left behind ${i}` });
     // The harness's ticketing process, frozen: no consumer, no heartbeat, as if the machine hung.
-    const port = new URL(testStack().serviceUrls.ticketing).port;
-    const listing = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
-    const pid = Number(/pid=(\d+)/.exec(listing)?.[1]);
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid, "SIGSTOP");
-    try {
+    await whileFrozen("ticketing", async () => {
       await graphqlOk(DELETE, { token: owner.token, variables: { w: second, n: name } });
       const partial = await eventually(
         async () => {
@@ -232,9 +227,7 @@ describe("deleteWorkspace", () => {
       );
       expect(partial.has("ticketing")).toBe(false);
       expect((await rowsOf(second))["ticketing.ticket"]).toBe(5);
-    } finally {
-      process.kill(pid, "SIGCONT");
-    }
+    });
     await eventually(
       async () =>
         (

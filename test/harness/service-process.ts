@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { localAuditSigningKeys } from "@support/infra/stack";
 import { eventually, testStack } from "./stack.js";
@@ -93,4 +93,21 @@ export async function terminate(service: StartedService): Promise<{ code: number
   service.child.kill("SIGTERM");
   const { code } = await service.exited;
   return { code, elapsedMs: Date.now() - sentAt };
+}
+
+/**
+ * Runs `work` while the harness's own instance of `service` is frozen (SIGSTOP: no requests
+ * answered, no consumer heartbeat, as if its machine hung), and thaws it afterwards.
+ */
+export async function whileFrozen<T>(service: Service, work: () => Promise<T>): Promise<T> {
+  const port = new URL(testStack().serviceUrls[service]).port;
+  const listing = execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" });
+  const pid = Number(/pid=(\d+)/.exec(listing)?.[1]);
+  if (!(pid > 0)) throw new Error(`no process listens on ${service}'s port ${port}`);
+  process.kill(pid, "SIGSTOP");
+  try {
+    return await work();
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
 }

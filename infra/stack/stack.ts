@@ -199,6 +199,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(service === "identity" || service === "workspace"
         ? { GATEWAY_URLS: `http://127.0.0.1:${options.basePort}` }
         : {}),
+      // Ticketing, billing and audit remember permission answers; workspace tells them of changes.
+      ...(service === "workspace"
+        ? { PERMISSION_CACHE_URLS: [serviceUrls.ticketing, serviceUrls.billing, serviceUrls.audit].join(",") }
+        : {}),
     });
 
     await Promise.all(

@@ -84,10 +84,10 @@ export const serviceEnv = {
 };
 
 /**
- * GATEWAY_URLS: the base URL of every gateway (comma-separated), told about revoked credentials by
- * identity and workspace (docs/adr/0011). Empty only where no gateway caches credentials.
+ * A comma-separated list of base URLs (each instance told about a change, e.g. GATEWAY_URLS of
+ * docs/adr/0011, PERMISSION_CACHE_URLS of docs/adr/0003); empty where nobody needs telling.
  */
-export const gatewayUrlList = z
+export const baseUrlList = z
   .string()
   .default("")
   .transform((value) =>
@@ -104,6 +104,13 @@ export const gatewayUrlList = z
         .refine((v) => /^https?:\/\//.test(v), "must be http(s) URLs"),
     ),
   );
+
+/**
+ * PERMISSION_CACHE_SECONDS of ticketing, billing and audit: how long a permission answer of the
+ * workspace service may be reused (docs/adr/0003); the workspace service's announcements remove
+ * it sooner, before the changing mutation answers. 0 asks on every request.
+ */
+export const permissionCacheSeconds = z.coerce.number().int().min(0).max(3600).default(60);
 
 export const httpUrl = z
   .string()

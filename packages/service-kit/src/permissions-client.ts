@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import { forbidden, notFound } from "@support/errors";
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { PermissionCache, registerPermissionChangesRoute } from "./permission-cache.js";
 import { postToWorkspace } from "./workspace-call.js";
 
 /** The workspace service's bound on one lookup (services/workspace/src/internal/permissions.ts). */
@@ -23,15 +24,17 @@ export interface WorkspacePermissions {
 /**
  * Asks the workspace service for the caller's effective permissions in workspaces (docs/adr/0003),
  * forwarding the gateway-signed actor context it received. The workspaces asked about in one tick
- * (a page of entities) go in one call; answers are memoised per request and never cached across
- * requests: a role, override or toggle change applies to the very next request.
+ * (a page of entities) go in one call; answers are memoised per request and, with a cache, kept
+ * across requests until the workspace service announces a change to the workspace (it does so
+ * before the changing mutation answers, so the change applies to the very next request).
  */
 export class PermissionsClient {
   private readonly loader: DataLoader<string, WorkspacePermissions | null>;
 
   constructor(
     private readonly workspaceServiceUrl: string,
-    private readonly request: Pick<FastifyRequest, "headers" | "id">,
+    private readonly request: Pick<FastifyRequest, "headers" | "id" | "actorContext">,
+    private readonly cache?: PermissionCache,
   ) {
     this.loader = new DataLoader((workspaceIds) => this.fetch(workspaceIds), {
       maxBatchSize: MAX_WORKSPACES_PER_LOOKUP,
@@ -52,6 +55,24 @@ export class PermissionsClient {
   }
 
   private async fetch(workspaceIds: readonly string[]): Promise<Array<WorkspacePermissions | null>> {
+    const actor = this.request.actorContext?.actor;
+    const cache = actor && this.cache?.enabled ? this.cache : undefined;
+    if (!actor || !cache) return this.lookUp(workspaceIds);
+    const answers = new Map(workspaceIds.map((id) => [id, cache.get(id, actor)]));
+    const missing = workspaceIds.filter((id) => answers.get(id) === undefined);
+    if (missing.length > 0) {
+      const epoch = cache.startLookup();
+      const fetched = await this.lookUp(missing);
+      missing.forEach((id, index) => {
+        const answer = fetched[index] ?? null;
+        answers.set(id, answer);
+        cache.remember(id, actor, answer, epoch);
+      });
+    }
+    return workspaceIds.map((id) => answers.get(id) ?? null);
+  }
+
+  private async lookUp(workspaceIds: readonly string[]): Promise<Array<WorkspacePermissions | null>> {
     const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/permissions", {
       workspaceIds,
     });
@@ -59,4 +80,18 @@ export class PermissionsClient {
     const { workspaces } = (await response.json()) as { workspaces: Array<WorkspacePermissions | null> };
     return workspaces;
   }
+}
+
+/**
+ * The permission look-ups of a service that authorizes workspace data it does not own: one
+ * process-wide cache (`cacheSeconds`, 0 turns it off) and the route the workspace service
+ * announces changes to. Returns the per-request client factory.
+ */
+export function permissionLookups(
+  app: FastifyInstance,
+  options: { workspaceServiceUrl: string; cacheSeconds: number },
+): (request: Pick<FastifyRequest, "headers" | "id" | "actorContext">) => PermissionsClient {
+  const cache = new PermissionCache({ ttlMs: options.cacheSeconds * 1000 });
+  registerPermissionChangesRoute(app, cache);
+  return (request) => new PermissionsClient(options.workspaceServiceUrl, request, cache);
 }

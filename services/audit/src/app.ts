@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createServiceRuntime, PermissionsClient, type ServiceRuntime } from "@support/service-kit";
+import { createServiceRuntime, permissionLookups, type ServiceRuntime } from "@support/service-kit";
 import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -30,6 +30,11 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
+  // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
+  const permissions = permissionLookups(runtime.app, {
+    workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
+    cacheSeconds: config.PERMISSION_CACHE_SECONDS,
+  });
 
   runtime.consume<Tx>({
     groupId: "audit.activity-log",
@@ -49,7 +54,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       actor: request.actor,
       db,
       logger: request.log,
-      permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      permissions: permissions(request),
       signer,
       downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
@@ -59,7 +64,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     db,
     pool: exportPool,
     signer,
-    permissions: (request) => new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+    permissions,
   });
 
   // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).

@@ -1,10 +1,12 @@
 import { actorContextKeysSchema } from "@support/actor-context";
-import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, permissionCacheSeconds, serviceEnv, z } from "@support/config";
 
 export const auditEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
+  /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
+  PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**
    * `kid:secret[,kid:secret…]` (secrets ≥ 32 characters): the first signs chain checkpoints and
    * export download links, all verify, so the key can be rotated (docs/adr/0008, 0009).

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
   createServiceRuntime,
-  PermissionsClient,
+  permissionLookups,
   WorkspacePeopleClient,
   type ServiceRuntime,
 } from "@support/service-kit";
@@ -29,6 +29,11 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     config,
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+  });
+  // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
+  const permissions = permissionLookups(runtime.app, {
+    workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
+    cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
   const stripe = new BillingStripe(createStripe(config), {
     BASIC: config.STRIPE_PRICE_BASIC,
@@ -66,7 +71,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
       actor: request.actor,
       db,
       logger: request.log,
-      permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      permissions: permissions(request),
       accounts: accountLoader(db),
       people: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       stripe,

@@ -1,4 +1,4 @@
-import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, permissionCacheSeconds, serviceEnv, z } from "@support/config";
 
 const priceId = z.string().regex(/^price_\w+$/, "must be a Stripe price id (price_…)");
 
@@ -6,6 +6,8 @@ export const billingEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
+  /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
+  PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**
    * Where the Stripe API is: https://api.stripe.com for real Stripe, the local stand-in's URL
    * otherwise (infra/stripe-stand-in). The `stripe` library is pointed at its host, port and protocol.

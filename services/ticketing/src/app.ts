@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, PermissionsClient, type ServiceRuntime } from "@support/service-kit";
+import { createServiceRuntime, permissionLookups, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { TicketingConfig } from "./config.js";
@@ -28,6 +28,11 @@ export async function createServer(
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
+  // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
+  const permissions = permissionLookups(runtime.app, {
+    workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
+    cacheSeconds: config.PERMISSION_CACHE_SECONDS,
+  });
 
   await mountApolloSubgraph<TicketingContext>(runtime, {
     typeDefs,
@@ -36,13 +41,13 @@ export async function createServer(
       actor: request.actor,
       db,
       logger: request.log,
-      permissions: new PermissionsClient(config.WORKSPACE_SERVICE_URL, request),
+      permissions: permissions(request),
       assignees: new AssigneeChecker(config.WORKSPACE_SERVICE_URL, request),
       ...createLoaders(db),
     }),
   });
 
-  registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL });
+  registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL, permissions });
 
   // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

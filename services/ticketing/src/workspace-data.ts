@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
-import { csvWriter, PermissionsClient } from "@support/service-kit";
+import { csvWriter, type PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
 import { AssigneeChecker } from "./resolvers/assignees.js";
 
@@ -17,7 +17,10 @@ export const fieldColumn = (name: string) => `field: ${name}`;
  * custom field). For the workspace service's zip, with the requester's actor context; the caller
  * needs `workspace_data:export`. Tickets stream page by page: memory stays flat at any size.
  */
-export function registerWorkspaceDataRoutes(app: FastifyInstance, deps: { db: Db; workspaceServiceUrl: string }): void {
+export function registerWorkspaceDataRoutes(
+  app: FastifyInstance,
+  deps: { db: Db; workspaceServiceUrl: string; permissions: (request: FastifyRequest) => PermissionsClient },
+): void {
   app.get<{ Params: { workspaceId: string; file: string } }>(
     "/internal/workspace-data/:workspaceId/:file",
     async (request, reply) => {
@@ -25,7 +28,7 @@ export function registerWorkspaceDataRoutes(app: FastifyInstance, deps: { db: Db
       if (!UUID.test(workspaceId) || !["tickets.csv", "ticket-fields.csv"].includes(file))
         return reply.code(404).send({ error: "not found" });
       try {
-        await new PermissionsClient(deps.workspaceServiceUrl, request).require(workspaceId, "workspace_data:export");
+        await deps.permissions(request).require(workspaceId, "workspace_data:export");
       } catch (error) {
         if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
         if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });

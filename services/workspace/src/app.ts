@@ -21,6 +21,7 @@ import { registerDownloadRoutes } from "./internal/downloads.js";
 import { identityEventHandler } from "./events/identity-events.js";
 import { onPurged } from "./events/deletion-events.js";
 import { billingEventHandler } from "./events/billing-events.js";
+import { PermissionChanges } from "./events/permission-changes.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
 
@@ -41,6 +42,10 @@ export async function createServer(
   const [signingKey] = config.ACTOR_CONTEXT_KEYS;
   if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
   const revocations = new CredentialRevocations(config.GATEWAY_URLS, signingKey, runtime.logger);
+  // Every request and consumer transaction that changes a workspace announces it (docs/adr/0003).
+  const permissionChanges = new PermissionChanges(config.PERMISSION_CACHE_URLS, signingKey, runtime.logger);
+  permissionChanges.announceAfterRequests(runtime.app);
+  const transaction = <T>(work: (tx: Tx) => Promise<T>) => permissionChanges.afterCommit(() => db.$transaction(work));
 
   await mountApolloSubgraph<WorkspaceContext>(runtime, {
     typeDefs,
@@ -76,19 +81,19 @@ export async function createServer(
   runtime.consume<Tx>({
     groupId: "workspace.people",
     topics: [topicFor("identity")],
-    transaction: (work) => db.$transaction(work),
+    transaction,
     handle: identityEventHandler(runtime.logger),
   });
   runtime.consume<Tx>({
     groupId: "workspace.deletions",
     topics: [topicFor("identity"), topicFor("ticketing"), topicFor("billing")],
-    transaction: (work) => db.$transaction(work),
+    transaction,
     handle: onPurged,
   });
   runtime.consume<Tx>({
     groupId: "workspace.billing",
     topics: [topicFor("billing")],
-    transaction: (work) => db.$transaction(work),
+    transaction,
     handle: billingEventHandler(runtime.logger),
   });
 

@@ -1,6 +1,7 @@
 import type { TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Tx } from "../db/client.js";
+import { permissionsMayChange } from "./permission-changes.js";
 
 /**
  * Billing owns plan and seats; this copy feeds the custom-role allowance, plan exclusions and
@@ -19,6 +20,8 @@ export function billingEventHandler(logger: Logger) {
           where: { id: event.workspaceId, billingVersion: { lt: aggregateVersion } },
           data: { plan, seats, billingVersion: aggregateVersion },
         });
+        // The plan decides which permissions exist (plan exclusions): cached answers are stale.
+        if (count > 0) permissionsMayChange(event.workspaceId);
         if (count === 0) {
           logger.debug(
             { eventId: event.id, type: event.type, workspaceId: event.workspaceId, aggregateVersion },

@@ -9,11 +9,16 @@ import {
   type NewEvent,
 } from "@support/events";
 import type { Tx } from "../db/client.js";
+import { permissionsMayChange } from "./permission-changes.js";
 
 const TOPIC = topicFor("workspace");
 
-/** Workspace's events go through its outbox, in the caller's transaction. */
+/**
+ * Workspace's events go through its outbox, in the caller's transaction; the workspaces they name
+ * are announced to the permission caches once the request or consumer transaction is done.
+ */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
+  for (const event of events) permissionsMayChange(event.workspaceId);
   await enqueueEvents(
     tx,
     TOPIC,

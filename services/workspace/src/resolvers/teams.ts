@@ -201,15 +201,25 @@ export async function listTeams(workspaceId: string, ctx: WorkspaceContext): Pro
 export function teamLoader(ctx: Pick<WorkspaceContext, "actor" | "db">): DataLoader<string, TeamView | null> {
   return new DataLoader(async (ids: readonly string[]) => {
     if (ctx.actor.kind === "anonymous") return ids.map(() => null);
-    const teams = await ctx.db.team.findMany({
-      where: { id: { in: ids.filter(isUuid) } },
-      include: { members: { orderBy: { userId: "asc" } } },
-    });
-    const visible = await loadAccessMany(ctx.db, ctx.actor, [...new Set(teams.map((t) => t.workspaceId))]);
+    const teams = await ctx.db.team.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    // The members and the caller's access in parallel: two round trips per page of teams, not three.
+    const [members, visible] = await Promise.all([
+      teams.length
+        ? ctx.db.teamMember.findMany({
+            where: { teamId: { in: teams.map((t) => t.id) } },
+            select: { teamId: true, userId: true },
+            orderBy: { userId: "asc" },
+          })
+        : [],
+      loadAccessMany(ctx.db, ctx.actor, [...new Set(teams.map((t) => t.workspaceId))]),
+    ]);
     const byId = new Map(
       teams
         .filter((t) => visible.has(t.workspaceId))
-        .map(({ members, ...team }) => [team.id, { ...team, memberIds: members.map((m) => m.userId) }]),
+        .map((team) => [
+          team.id,
+          { ...team, memberIds: members.filter((m) => m.teamId === team.id).map((m) => m.userId) },
+        ]),
     );
     return ids.map((id) => byId.get(id) ?? null);
   });

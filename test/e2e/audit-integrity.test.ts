@@ -307,6 +307,8 @@ describe("CSV export", () => {
   }, 60_000);
 });
 
+const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
 describe("reading the log", () => {
   test("filters by target, actor and category; bad cursors and page sizes are refused; stats count per member and category", async () => {
     const workspaceId = await workspaceWithTeams(["Alpha", "Beta"]);
@@ -341,6 +343,10 @@ describe("reading the log", () => {
 
     for (const variables of [
       { w: workspaceId, a: "not-a-cursor" },
+      // Cursors shaped right but outside what the columns hold (bigint, timestamptz).
+      { w: workspaceId, a: cursor({ occurredAt: new Date().toISOString(), seq: "9999999999999999999" }) },
+      { w: workspaceId, a: cursor({ occurredAt: "-200000-01-01T00:00:00.000Z", seq: "1" }) },
+      { w: workspaceId, a: cursor({ occurredAt: new Date().toISOString(), seq: 1 }) },
       { w: workspaceId, n: 101 },
       { w: workspaceId, f: { from: "yesterday" } },
       { w: workspaceId, f: { targetType: "team\u202E" } },

@@ -24,9 +24,6 @@ export async function mountMercuriusSubgraph<Context extends object>(
     resolvers: guardResolverArguments(options.resolvers) as IResolvers, // checked by mercurius against the schema at start
     path: "/graphql",
     graphiql: false,
-    // An operation seen twice is compiled with graphql-jit: lists of entities (a page of 50 log
-    // entries) resolve and serialize several times faster than through graphql-js's executor.
-    jit: 2,
     context: (request: FastifyRequest) => options.context(request),
     errorFormatter: (execution, context) => {
       const errors = (execution.errors ?? []).map((error) =>

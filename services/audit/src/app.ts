@@ -22,8 +22,9 @@ export const AUDITED_TOPICS = ["identity", "workspace", "ticketing", "billing", 
 export async function createServer(config: AuditConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
   const signer = new Signer(config.AUDIT_SIGNING_KEYS);
-  // Exports stream from a server-side cursor on a connection of their own (db/export-stream.ts).
-  const exportPool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+  // Plain SQL beside Prisma: activityLog's pages (db/entries.ts) and exports' server-side cursors
+  // (db/export-stream.ts), which hold their connection while the file streams.
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   const runtime = createServiceRuntime({
     service: "audit",
     config,
@@ -53,6 +54,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     context: (request) => ({
       actor: request.actor,
       db,
+      pool,
       logger: request.log,
       permissions: permissions(request),
       signer,
@@ -62,7 +64,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   });
   registerDownloads(runtime.app, {
     db,
-    pool: exportPool,
+    pool,
     signer,
     permissions,
   });
@@ -81,7 +83,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   runtime.app.addHook("onClose", async () => {
     clearInterval(timer);
     await checkpointing;
-    await exportPool.end();
+    await pool.end();
   });
 
   return runtime;

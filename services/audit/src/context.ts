@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
+import type pg from "pg";
 import type { Actor } from "@support/actor-context";
 import type { PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
@@ -7,6 +8,8 @@ import type { Signer } from "@support/service-kit";
 export interface AuditContext {
   actor: Actor;
   db: Db;
+  /** Plain SQL for the hot read (db/entries.ts) and exports' cursors (db/export-stream.ts). */
+  pool: pg.Pool;
   permissions: PermissionsClient;
   /** Signs checkpoints and download links (AUDIT_SIGNING_KEYS). */
   signer: Signer;

@@ -5,6 +5,7 @@ import type { ActivityFilter } from "../resolvers/activity-log.js";
 import { csvWriter } from "@support/service-kit";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
+import { entriesWhere } from "./entries.js";
 
 export const EXPORT_COLUMNS = [
   "occurred_at",
@@ -39,23 +40,11 @@ interface Row {
 
 /** The SQL and parameters of a workspace's entries under a filter, newest first (the log's own order). */
 function queryOf(workspaceId: string, filter: ActivityFilter): { text: string; values: unknown[] } {
-  const values: unknown[] = [workspaceId];
-  const where = ["workspace_id = $1::uuid"];
-  const add = (sql: string, value: unknown) => {
-    values.push(value);
-    where.push(sql.replace("?", `$${values.length}`));
-  };
-  if (filter?.category) add("category = ?", filter.category);
-  if (filter?.action) add("action = ?", filter.action);
-  if (filter?.actorId) add("actor_id = ?", filter.actorId);
-  if (filter?.targetType) add("target_type = ?", filter.targetType);
-  if (filter?.targetId) add("target_id = ?", filter.targetId);
-  if (filter?.from) add("occurred_at >= ?::timestamptz", filter.from);
-  if (filter?.to) add("occurred_at < ?::timestamptz", filter.to);
+  const { sql, values } = entriesWhere(workspaceId, filter);
   return {
     text: `SELECT occurred_at, action, category, actor_type, actor_id, actor_label, target_type, target_id,
                   target_label, changes, chain_position, entry_hash
-             FROM activity_entry WHERE ${where.join(" AND ")} ORDER BY occurred_at DESC, seq DESC`,
+             FROM activity_entry WHERE ${sql} ORDER BY occurred_at DESC, seq DESC`,
     values,
   };
 }

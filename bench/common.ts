@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 /**
  * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
  * here on its own ports and databases), a GraphQL client, and percentiles.
@@ -23,6 +24,8 @@ export interface BenchStack {
   databaseSuffix: string;
   /** The key the gateway signs with, for calling a service directly. */
   actorContextKey: ActorContextKey;
+  /** Where the stack's processes write their logs (`<service>.log`); null for a running stack. */
+  logDir: string | null;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function benchStack(): Promise<BenchStack> {
       postgresServerUrl: process.env.POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
       databaseSuffix: process.env.BENCH_DATABASE_SUFFIX ?? "",
       actorContextKey: signingKey(localActorContextKeys()),
+      logDir: null,
       stop: async () => undefined,
     };
   }
@@ -58,11 +62,12 @@ export async function benchStack(): Promise<BenchStack> {
   const kafkaPort = Number(process.env.BENCH_KAFKA_PORT ?? 19496);
   const databaseSuffix = process.env.BENCH_DATABASE_SUFFIX ?? "_bench";
   const startedAt = Date.now();
+  const logDir = `${REPO_ROOT}/.local/logs${databaseSuffix}`;
   const stack = await startStack({
     basePort,
     databaseSuffix,
     freshDatabases: true,
-    logDir: `${REPO_ROOT}/.local/logs${databaseSuffix}`,
+    logDir,
     kafka: { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${REPO_ROOT}/.local/kafka${databaseSuffix}` },
     log: (message) => log(`[stack] ${message}`),
   });
@@ -76,6 +81,7 @@ export async function benchStack(): Promise<BenchStack> {
     postgresServerUrl: stack.postgres.serverUrl,
     databaseSuffix,
     actorContextKey: signingKey(stack.actorContextKeys),
+    logDir,
     stop: () => stack.stop(),
   };
 }
@@ -220,4 +226,30 @@ export function pidListeningOn(port: number): number {
   const pid = /pid=(\d+)/.exec(output)?.[1];
   if (!pid) throw new Error(`no process listens on ${port}`);
   return Number(pid);
+}
+
+/**
+ * The time a service itself took for the requests sent with these `x-request-id`s: the
+ * `responseTime` of its "request completed" lines (from receiving the request to sending the
+ * answer), without the bench client's own time and pauses. Waits (bounded) for the lines: logs
+ * are written asynchronously. Null when the stack's logs are not at hand.
+ */
+export async function serviceTimes(
+  stack: BenchStack,
+  service: string,
+  requestIds: ReadonlySet<string>,
+): Promise<number[] | null> {
+  if (!stack.logDir) return null;
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const times: number[] = [];
+    for (const line of readFileSync(`${stack.logDir}/${service}.log`, "utf8").split("\n")) {
+      if (!line.includes('"request completed"')) continue;
+      const entry = JSON.parse(line) as { reqId?: string; responseTime?: number };
+      if (entry.reqId && requestIds.has(entry.reqId) && typeof entry.responseTime === "number")
+        times.push(entry.responseTime);
+    }
+    if (times.length >= requestIds.size || Date.now() > deadline) return times;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -61,4 +61,20 @@ describe("PermissionCache", () => {
     off.remember(WORKSPACE, member, answer, off.startLookup());
     expect(off.get(WORKSPACE, member)).toBeUndefined();
   });
+
+  test("keeps at most maxEntries answers in all, however many actors and workspaces ask; forgetting still works", () => {
+    const cache = new PermissionCache({ ttlMs: 60_000, maxEntries: 3 });
+    const sessions = ["0b6a3d2e-8f4c-4e1a-9b7d-3c2e1f0a9b11", "0b6a3d2e-8f4c-4e1a-9b7d-3c2e1f0a9b12"];
+    for (const sessionId of sessions) {
+      cache.remember(WORKSPACE, { ...member, sessionId }, answer, cache.startLookup());
+      cache.remember(OTHER_WORKSPACE, { ...member, sessionId }, answer, cache.startLookup());
+    }
+    expect(cache.size).toBe(3);
+    // The oldest (the first session's answer in WORKSPACE) went first.
+    expect(cache.get(WORKSPACE, { ...member, sessionId: sessions[0] as string })).toBeUndefined();
+    expect(cache.forget([WORKSPACE])).toBe(1);
+    expect(cache.size).toBe(2);
+    expect(cache.forget([WORKSPACE])).toBe(0);
+    expect(cache.get(OTHER_WORKSPACE, { ...member, sessionId: sessions[1] as string })).toEqual(answer);
+  });
 });

@@ -12,6 +12,7 @@ export const MAX_CHANGED_WORKSPACES = 1_000;
 
 /** A cached answer: null is "the caller may not see this workspace", remembered like any other. */
 interface Entry {
+  workspaceId: string;
   answer: WorkspacePermissions | null;
   expiresAt: number;
 }
@@ -20,24 +21,27 @@ interface Entry {
  * The workspace service's permission answers, remembered per (workspace, actor) until the
  * workspace service announces that something about the workspace changed, and never longer than
  * `ttlMs` (docs/adr/0003). The actor is the whole verified actor (user, session and org role, or
- * API key with its permissions), so an org role change or a new session is a new entry.
+ * API key with its permissions), so an org role change or a new session is a new entry. At most
+ * `maxEntries` answers are kept in all (least recently used first out), whoever asks.
  *
  * `epoch` closes the race between a look-up and an announcement: an answer fetched while an
  * announcement arrived may predate the change, so it is used for its request but not stored.
  */
 export class PermissionCache {
-  private readonly byWorkspace: LRUCache<string, Map<string, Entry>>;
+  private readonly entries: LRUCache<string, Entry>;
+  /** The keys of each workspace's entries, so an announcement forgets them without a scan. */
+  private readonly keysOf = new Map<string, Set<string>>();
   private epoch = 0;
 
-  constructor(
-    private readonly options: {
-      ttlMs: number;
-      maxWorkspaces?: number;
-      /** Actors remembered per workspace; past it the workspace's answers start over. */
-      maxActorsPerWorkspace?: number;
-    },
-  ) {
-    this.byWorkspace = new LRUCache({ max: options.maxWorkspaces ?? 10_000 });
+  constructor(private readonly options: { ttlMs: number; maxEntries?: number }) {
+    this.entries = new LRUCache<string, Entry>({
+      max: options.maxEntries ?? 100_000,
+      dispose: (entry, key) => {
+        const keys = this.keysOf.get(entry.workspaceId);
+        keys?.delete(key);
+        if (keys?.size === 0) this.keysOf.delete(entry.workspaceId);
+      },
+    });
   }
 
   get enabled(): boolean {
@@ -46,7 +50,7 @@ export class PermissionCache {
 
   /** The remembered answer; undefined when there is none (or it expired). */
   get(workspaceId: string, actor: Actor): WorkspacePermissions | null | undefined {
-    const entry = this.byWorkspace.get(workspaceId)?.get(actorKey(actor));
+    const entry = this.entries.get(keyOf(workspaceId, actor));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     return entry.answer;
   }
@@ -58,25 +62,34 @@ export class PermissionCache {
 
   remember(workspaceId: string, actor: Actor, answer: WorkspacePermissions | null, lookupEpoch: number): void {
     if (!this.enabled || lookupEpoch !== this.epoch) return;
-    let actors = this.byWorkspace.get(workspaceId);
-    if (!actors || actors.size >= (this.options.maxActorsPerWorkspace ?? 1_000)) {
-      actors = new Map();
-      this.byWorkspace.set(workspaceId, actors);
-    }
-    actors.set(actorKey(actor), { answer, expiresAt: Date.now() + this.options.ttlMs });
+    const key = keyOf(workspaceId, actor);
+    this.entries.set(key, { workspaceId, answer, expiresAt: Date.now() + this.options.ttlMs });
+    const keys = this.keysOf.get(workspaceId) ?? new Set<string>();
+    this.keysOf.set(workspaceId, keys.add(key));
   }
 
   /** Forgets every answer about these workspaces; returns how many workspaces had some. */
   forget(workspaceIds: readonly string[]): number {
     this.epoch += 1;
     let forgotten = 0;
-    for (const workspaceId of workspaceIds) if (this.byWorkspace.delete(workspaceId)) forgotten += 1;
+    for (const workspaceId of workspaceIds) {
+      const keys = this.keysOf.get(workspaceId);
+      if (!keys) continue;
+      forgotten += 1;
+      for (const key of [...keys]) this.entries.delete(key);
+      this.keysOf.delete(workspaceId);
+    }
     return forgotten;
+  }
+
+  /** How many answers are remembered (for tests and metrics). */
+  get size(): number {
+    return this.entries.size;
   }
 }
 
-/** Every field of the verified actor: two actors share answers only if nothing about them differs. */
-const actorKey = (actor: Actor): string => JSON.stringify(actor);
+/** The workspace and every field of the verified actor: two actors share answers only if nothing about them differs. */
+const keyOf = (workspaceId: string, actor: Actor): string => `${workspaceId}\n${JSON.stringify(actor)}`;
 
 const changeSchema = z.object({ workspaceIds: z.array(z.string().uuid()).min(1).max(MAX_CHANGED_WORKSPACES) }).strict();
 

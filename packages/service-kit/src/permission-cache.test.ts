@@ -28,6 +28,8 @@ describe("PermissionCache", () => {
     const cache = new PermissionCache({ ttlMs: 60_000 });
     cache.remember(WORKSPACE, member, answer, cache.startLookup());
     expect(cache.get(WORKSPACE, member)).toEqual(answer);
+    // Shared with later requests, so it cannot be changed by one of them.
+    expect(Object.isFrozen(cache.get(WORKSPACE, member)?.permissions)).toBe(true);
     expect(cache.get(WORKSPACE, { ...member, orgRole: "ORG_ADMIN" })).toBeUndefined();
     expect(cache.get(WORKSPACE, { ...member, sessionId: "0b6a3d2e-8f4c-4e1a-9b7d-3c2e1f0a9b04" })).toBeUndefined();
     expect(cache.get(OTHER_WORKSPACE, member)).toBeUndefined();

@@ -63,6 +63,12 @@ export class PermissionCache {
   remember(workspaceId: string, actor: Actor, answer: WorkspacePermissions | null, lookupEpoch: number): void {
     if (!this.enabled || lookupEpoch !== this.epoch) return;
     const key = keyOf(workspaceId, actor);
+    // Shared by every later request of this actor: frozen, so no resolver can change it for them.
+    if (answer) {
+      Object.freeze(answer.permissions);
+      Object.freeze(answer.teamIds);
+      Object.freeze(answer);
+    }
     this.entries.set(key, { workspaceId, answer, expiresAt: Date.now() + this.options.ttlMs });
     const keys = this.keysOf.get(workspaceId) ?? new Set<string>();
     this.keysOf.set(workspaceId, keys.add(key));

@@ -425,8 +425,13 @@ function sumOf(runs: Run[]): Run {
   };
 }
 
-/** Waits until the stack's processes together use under 0.4 of a core over a second (idle, they poll: ~0.25), at most 3 minutes. */
-async function quiet(probe: CpuProbe): Promise<void> {
+/**
+ * Waits until the stack's processes together use under 0.4 of a core over a second (idle, they
+ * poll: ~0.25), at most 3 minutes. Called before every measured run, so each target starts from
+ * the same background: a run's leftovers (the relay, Kafka and the audit consumer after a
+ * mutation) would otherwise land on whichever target is measured next.
+ */
+async function quiet(probe: CpuProbe, report = true): Promise<void> {
   const readers = Object.entries(probe).filter(([name]) => name !== "loadgen");
   const deadline = Date.now() + 180_000;
   for (;;) {
@@ -435,7 +440,7 @@ async function quiet(probe: CpuProbe): Promise<void> {
     // Per reader, never below 0: PostgreSQL's sum drops when a backend exits between the readings.
     const busyMs = readers.reduce((sum, [, read], i) => sum + Math.max(0, read() - (before[i] ?? 0)), 0);
     if (busyMs < 400 || Date.now() > deadline) {
-      out(`stack quiet (${busyMs.toFixed(0)} ms of CPU in the last second)`);
+      if (report) out(`stack quiet (${busyMs.toFixed(0)} ms of CPU in the last second)`);
       return;
     }
   }
@@ -602,6 +607,7 @@ await withBenchStack(async (stack) => {
     for (const operation of operations(seeded).filter((op) => !only || only.some((w) => op.name.includes(w)))) {
       out(`\n${operation.name}`);
       for (const connections of CONNECTIONS) {
+        await quiet(probe([]), false);
         const ours = await drive(
           stack.gatewayUrl,
           bearer,
@@ -611,6 +617,7 @@ await withBenchStack(async (stack) => {
           DURATION_S,
         );
         out(line("ours", connections, ours));
+        await quiet(probe([]), false);
         const peer = await drive(
           `http://127.0.0.1:${HIVE_PORT}/graphql`,
           bearer,
@@ -622,6 +629,7 @@ await withBenchStack(async (stack) => {
         out(line("hive", connections, peer));
         const fetches: Run[] = [];
         for (const fetch of operation.direct) {
+          await quiet(probe([]), false);
           fetches.push(
             await drive(
               `${services[fetch.service ?? "identity"]}/graphql`,

@@ -6,13 +6,9 @@ import type { ActivityFilter } from "../resolvers/activity-log.js";
  * one index of activity_entry (prisma/schema.prisma), all of them ending in (occurred_at, seq) —
  * the log's order — so a page and an export read an index range, never the table.
  */
-export function entriesWhere(
-  workspaceId: string,
-  filter: ActivityFilter,
-  values: unknown[] = [],
-): { sql: string; values: unknown[] } {
-  values.push(workspaceId);
-  const where = [`workspace_id = $${values.length}::uuid`];
+export function entriesWhere(workspaceId: string, filter: ActivityFilter): { sql: string; values: unknown[] } {
+  const values: unknown[] = [workspaceId];
+  const where = ["workspace_id = $1::uuid"];
   const add = (sql: string, value: unknown) => {
     values.push(value);
     where.push(sql.replace("?", `$${values.length}`));

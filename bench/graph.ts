@@ -12,6 +12,10 @@
  * For each operation and target it prints requests/s, p50, p99, errors and the CPU time each process
  * used per request (from /proc: utime + stime over the run, divided by the requests answered).
  *
+ * The targets of one operation are measured in turns (BENCH_ROUNDS turns of BENCH_DURATION /
+ * BENCH_ROUNDS seconds each, the order rotating), so the machine's background falls on all alike;
+ * percentiles are over every request's own time.
+ *
  * "direct" for an operation that spans several subgraphs is the sum of its subgraph fetches, each
  * driven on its own at the same concurrency: latency percentiles add up, throughput is the harmonic
  * sum (what one client doing the fetches back to back would reach). It has no planning, no
@@ -36,6 +40,8 @@ import {
 import { insertTickets } from "./tickets.js";
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+/** Each target's DURATION_S is driven in this many turns, interleaved with the other targets'. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTION_LEVELS ?? "1,10").split(",").map(Number);
 const WORKSPACES = Number(process.env.BENCH_WORKSPACES ?? 20);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
@@ -355,59 +361,110 @@ function postgresCpuMs(): number {
 
 type CpuProbe = Record<string, () => number>;
 
-async function drive(
-  url: string,
+/** One thing driven with the same load: a gateway, or one subgraph fetch of the direct path. */
+interface Target {
+  url: string;
   /** The headers of each connection (its credential): connection i sends headersOf[i]. */
-  headersOf: Array<Record<string, string>>,
-  body: () => string,
-  connections: number,
-  probe: CpuProbe,
-  durationS: number,
-): Promise<Run> {
+  headersOf: Array<Record<string, string>>;
+  body: () => string;
+  /** The processes whose CPU time is charged to this target's requests. */
+  probe: CpuProbe;
+}
+
+/** What a target's slices add up to. */
+interface Tally {
+  latenciesMs: number[];
+  seconds: number;
+  requests: number;
+  errors: number;
+  cpuMs: Record<string, number>;
+  firstError: string;
+}
+
+const readAll = (probe: CpuProbe) => Object.fromEntries(Object.entries(probe).map(([name, read]) => [name, read()]));
+
+/** Drives one target for `durationS`; with a tally, adds its latencies, errors and CPU time to it. */
+async function slice(target: Target, connections: number, durationS: number, tally: Tally | null): Promise<void> {
+  let nextConnection = 0;
   let graphqlErrors = 0;
   let firstError = "";
-  let nextConnection = 0;
-  const options = {
-    url,
-    method: "POST" as const,
+  const before = readAll(target.probe);
+  const result = await autocannon({
+    url: target.url,
+    method: "POST",
     connections,
     duration: durationS,
     headers: { "content-type": "application/json" },
     requests: [
       {
         setupRequest: (request: autocannon.Request, context: { headers?: Record<string, string> }) => {
-          context.headers ??= headersOf[nextConnection++ % headersOf.length];
-          return { ...request, headers: { ...request.headers, ...context.headers }, body: body() };
+          context.headers ??= target.headersOf[nextConnection++ % target.headersOf.length];
+          return { ...request, headers: { ...request.headers, ...context.headers }, body: target.body() };
         },
       },
     ],
-    setupClient: (client: { on(event: "body", listener: (buffer: Buffer) => void): void }) => {
+    setupClient: (client: {
+      on(event: "body", listener: (buffer: Buffer) => void): void;
+      on(event: "response", listener: (status: number, bytes: number, ms: number) => void): void;
+    }) => {
+      // Every request's own time, to a fraction of a millisecond (autocannon's percentiles are whole ms).
+      client.on("response", (_status, _bytes, ms) => tally?.latenciesMs.push(ms));
       client.on("body", (buffer) => {
         if (!buffer.includes('"errors"')) return;
         graphqlErrors += 1;
-        // The first error of a run is shown: an erroring run measures nothing.
         if (!firstError) firstError = buffer.toString("utf8").slice(0, 300);
       });
     },
-  };
-  // A short warm-up (connections, JIT, plan cache), not reported.
-  await autocannon({ ...options, duration: 2 });
-  graphqlErrors = 0;
-  const before = Object.fromEntries(Object.entries(probe).map(([name, read]) => [name, read()]));
-  const result = await autocannon(options);
-  const requests = result.requests.total;
-  const cpuMsPerRequest = Object.fromEntries(
-    Object.entries(probe).map(([name, read]) => [name, requests ? (read() - (before[name] ?? 0)) / requests : 0]),
-  );
-  if (firstError) out(`    first error of ${url}: ${firstError}`);
-  return {
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests,
-    errors: result.errors + result.timeouts + result.non2xx + graphqlErrors,
-    cpuMsPerRequest,
-  };
+  });
+  if (!tally) return;
+  for (const [name, read] of Object.entries(target.probe))
+    tally.cpuMs[name] = (tally.cpuMs[name] ?? 0) + read() - (before[name] ?? 0);
+  tally.seconds += result.duration;
+  tally.requests += result.requests.total;
+  tally.errors += result.errors + result.timeouts + result.non2xx + graphqlErrors;
+  // The first error of a run is shown: an erroring run measures nothing.
+  tally.firstError ||= firstError ? `${target.url}: ${firstError}` : "";
+}
+
+/**
+ * The targets measured in turns, not one after the other: each is warmed up (connections, JIT, plan
+ * cache), then ROUNDS rounds drive every target for DURATION_S / ROUNDS seconds, the order rotating
+ * each round. Whatever else the machine does meanwhile (the relay, Kafka and the audit consumer
+ * catching up after a mutation, autovacuum) lands on all targets alike, instead of deciding the
+ * p99 of whichever target happened to run at that moment.
+ */
+async function interleaved(targets: Target[], connections: number): Promise<Run[]> {
+  for (const target of targets) await slice(target, connections, 2, null);
+  const tallies: Tally[] = targets.map(() => ({
+    latenciesMs: [],
+    seconds: 0,
+    requests: 0,
+    errors: 0,
+    cpuMs: {},
+    firstError: "",
+  }));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (let turn = 0; turn < targets.length; turn += 1) {
+      const index = (turn + round) % targets.length;
+      const target = targets[index];
+      const tally = tallies[index];
+      if (target && tally) await slice(target, connections, DURATION_S / ROUNDS, tally);
+    }
+  }
+  return tallies.map((tally) => {
+    if (tally.firstError) out(`    first error of ${tally.firstError}`);
+    const { p50, p99 } = summary(tally.latenciesMs);
+    return {
+      requestsPerSecond: tally.requests / tally.seconds,
+      p50,
+      p99,
+      requests: tally.requests,
+      errors: tally.errors,
+      cpuMsPerRequest: Object.fromEntries(
+        Object.entries(tally.cpuMs).map(([name, ms]) => [name, tally.requests ? ms / tally.requests : 0]),
+      ),
+    };
+  });
 }
 
 /** Several fetches measured one by one, summed as described at the top. */
@@ -427,9 +484,9 @@ function sumOf(runs: Run[]): Run {
 
 /**
  * Waits until the stack's processes together use under 0.4 of a core over a second (idle, they
- * poll: ~0.25), at most 3 minutes. Called before every measured run, so each target starts from
- * the same background: a run's leftovers (the relay, Kafka and the audit consumer after a
- * mutation) would otherwise land on whichever target is measured next.
+ * poll: ~0.25), at most 3 minutes. Called after seeding and before each operation's interleaved
+ * measurement, so one operation's leftovers (the relay, Kafka and the audit consumer after a
+ * mutation) do not land on the next.
  */
 async function quiet(probe: CpuProbe, report = true): Promise<void> {
   const readers = Object.entries(probe).filter(([name]) => name !== "loadgen");
@@ -600,7 +657,10 @@ await withBenchStack(async (stack) => {
         [ACTOR_CONTEXT_HEADER]: await signActorContext(actor, stack.actorContextKey, { ttlSeconds: 3600 }),
       })),
     );
-    out(`\n${machine()}\nduration ${DURATION_S} s per run; CPU in ms per request (utime + stime)`);
+    out(
+      `\n${machine()}\n${DURATION_S} s per target in ${ROUNDS} interleaved turns; ` +
+        `CPU in ms per request (utime + stime); latencies of every request`,
+    );
     if (baseline) out(`\n{ me { id } } of the baseline commit (its own stack, measured first):\n${baseline}`);
     // BENCH_OPERATIONS=me,tickets: only the operations whose name contains one of the words.
     const only = process.env.BENCH_OPERATIONS?.split(",").filter(Boolean);
@@ -608,39 +668,23 @@ await withBenchStack(async (stack) => {
       out(`\n${operation.name}`);
       for (const connections of CONNECTIONS) {
         await quiet(probe([]), false);
-        const ours = await drive(
-          stack.gatewayUrl,
-          bearer,
-          operation.viaGateway.body,
+        const viaGateway = { headersOf: bearer, body: operation.viaGateway.body };
+        const [ours, peer, ...fetches] = await interleaved(
+          [
+            { ...viaGateway, url: stack.gatewayUrl, probe: probe(["hive"]) },
+            { ...viaGateway, url: `http://127.0.0.1:${HIVE_PORT}/graphql`, probe: probe(["gateway"]) },
+            ...operation.direct.map((fetch) => ({
+              url: `${services[fetch.service ?? "identity"]}/graphql`,
+              headersOf: signed,
+              body: fetch.body,
+              probe: probe(["gateway", "hive"]),
+            })),
+          ],
           connections,
-          probe(["hive"]),
-          DURATION_S,
         );
+        if (!ours || !peer) throw new Error("unreachable");
         out(line("ours", connections, ours));
-        await quiet(probe([]), false);
-        const peer = await drive(
-          `http://127.0.0.1:${HIVE_PORT}/graphql`,
-          bearer,
-          operation.viaGateway.body,
-          connections,
-          probe(["gateway"]),
-          DURATION_S,
-        );
         out(line("hive", connections, peer));
-        const fetches: Run[] = [];
-        for (const fetch of operation.direct) {
-          await quiet(probe([]), false);
-          fetches.push(
-            await drive(
-              `${services[fetch.service ?? "identity"]}/graphql`,
-              signed,
-              fetch.body,
-              connections,
-              probe(["gateway", "hive"]),
-              DURATION_S,
-            ),
-          );
-        }
         const direct = sumOf(fetches);
         out(line(operation.direct.length > 1 ? `direct*` : "direct", connections, direct));
         out(

@@ -90,7 +90,10 @@ describe("the gateway's request log", () => {
     const query = "mutation($input: LogInInput!) { logIn(input: $input) { token } }";
     const params = new URLSearchParams({ query, variables });
     await fetch(`${gatewayUrl}?${params}`, { headers: { "apollo-require-preflight": "true" } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Lines are written in batches (at most 250 ms apart): wait for this request's.
+    for (const deadline = Date.now() + 5_000; !gatewayLog.includes("request completed") && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     expect(gatewayLog).toContain("request completed");
     expect(gatewayLog).toContain('"url":"/graphql?[redacted]"');
     expect(gatewayLog).not.toContain("SECRET-PASSWORD-1");

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { appendFileSync, closeSync, mkdirSync, openSync } from "node:fs";
 
 export interface ManagedProcess {
   name: string;
@@ -31,7 +31,6 @@ export function startProcess(options: {
 }): ManagedProcess {
   mkdirSync(options.logDir, { recursive: true });
   const logFile = `${options.logDir}/${options.name}.log`;
-  const logStream = createWriteStream(logFile, { flags: "a" });
   const backoff = options.backoff ?? RESTART_BACKOFF;
 
   let stopping = false;
@@ -39,7 +38,7 @@ export function startProcess(options: {
   let restartTimer: NodeJS.Timeout | null = null;
   let restarts = 0;
   let startedAt = Date.now();
-  let child = spawnChild(options, logStream);
+  let child = spawnChild(options, logFile);
   let exited = exitOf(child);
 
   const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -56,12 +55,12 @@ export function startProcess(options: {
     const delayMs = Math.min(backoff.firstMs * 2 ** (restarts - 1), backoff.maxMs);
     const message = `${options.name} exited unexpectedly (${how}); restarting in ${delayMs / 1000}s (restart ${restarts})`;
     supervisor(message);
-    logStream.write(`[supervisor] ${message}\n`);
+    appendFileSync(logFile, `[supervisor] ${message}\n`);
     restartTimer = setTimeout(() => {
       restartTimer = null;
       if (stopping) return;
       startedAt = Date.now();
-      child = spawnChild(options, logStream);
+      child = spawnChild(options, logFile);
       exited = exitOf(child);
       child.once("exit", onExit);
       supervisor?.(`${options.name} restarted (pid ${child.pid})`);
@@ -89,21 +88,26 @@ export function startProcess(options: {
           await exited;
         }
       }
-      logStream.end();
     },
   };
 }
 
-function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, log: WriteStream): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", options.entry], {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Not `pipe()`: a child's end would end the log stream, and a restarted child writes to it too.
-  child.stdout?.on("data", (chunk: Buffer) => log.write(chunk));
-  child.stderr?.on("data", (chunk: Buffer) => log.write(chunk));
-  return child;
+/**
+ * The child writes its output straight into its log file (appending; a restarted child too), not
+ * through a pipe this process would copy from: under load that copying was a second write of
+ * every log line, in the runner's process (the load generator's, in the benchmarks).
+ */
+function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, logFile: string): ChildProcess {
+  const output = openSync(logFile, "a");
+  try {
+    return spawn(process.execPath, ["--import", "tsx", options.entry], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", output, output],
+    });
+  } finally {
+    closeSync(output); // the child has its own copy
+  }
 }
 
 function exitOf(child: ChildProcess): Promise<void> {

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, test } from "@jest/globals";
-import { createLogger } from "./index.js";
+import { createLogger, logRequestCompleted } from "./index.js";
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -28,5 +28,29 @@ describe("secrets never reach a log line", () => {
     );
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/SECRET/);
+  });
+});
+
+describe("the request-completed line", () => {
+  test("names the request, its status and time, and never its query string", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger({ service: "test" }, stream);
+    const variables = encodeURIComponent(JSON.stringify({ input: { password: "SECRET1" } }));
+    logRequestCompleted(
+      logger,
+      { id: "req-1", method: "GET", url: `/graphql?variables=${variables}`, hostname: "h", ip: "10.0.0.1" },
+      200,
+      1.5,
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/SECRET/);
+    expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({
+      service: "test",
+      reqId: "req-1",
+      req: { id: "req-1", method: "GET", url: "/graphql?[redacted]", remoteAddress: "10.0.0.1" },
+      res: { statusCode: 200 },
+      responseTime: 1.5,
+      msg: "request completed",
+    });
   });
 });

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { GraphQLError } from "graphql";
 import { AppError, unauthenticated, type ErrorCode } from "@support/errors";
 import type { Logger } from "@support/logger";
-import { REQUEST_ID_HEADER } from "@support/logger";
+import { logRequestCompleted, REQUEST_ID_HEADER } from "@support/logger";
 import {
   ACTOR_CONTEXT_HEADER,
   verifyActorContext,
@@ -78,10 +78,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      { req: request, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
-      "request completed",
-    );
+    logRequestCompleted(options.logger, request, reply.statusCode, reply.elapsedTime);
   });
 
   // While closing, answers end their connection: a keep-alive connection left open after its

@@ -388,7 +388,8 @@ async function slice(target: Target, connections: number, durationS: number, tal
   let nextConnection = 0;
   let graphqlErrors = 0;
   let firstError = "";
-  const before = readAll(target.probe);
+  // Only a measured turn reads the counters (PostgreSQL's walks /proc), not a warm-up.
+  const before = tally ? readAll(target.probe) : {};
   const result = await autocannon({
     url: target.url,
     method: "POST",

@@ -82,8 +82,8 @@ export class PermissionCache {
       const keys = this.keysOf.get(workspaceId);
       if (!keys) continue;
       forgotten += 1;
+      // A copy: each delete's dispose takes its key out of `keys` (and the set out of keysOf).
       for (const key of [...keys]) this.entries.delete(key);
-      this.keysOf.delete(workspaceId);
     }
     return forgotten;
   }

@@ -12,6 +12,7 @@ import pg from "pg";
 import { checkpointMovedChains } from "./db/checkpoints.js";
 import { Signer } from "@support/service-kit";
 import { registerDownloads } from "./downloads.js";
+import { TicketVisibility } from "./ticket-visibility.js";
 
 export const schema = readFileSync(new URL("./schema/audit.graphql", import.meta.url), "utf8");
 
@@ -57,6 +58,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       pool,
       logger: request.log,
       permissions: permissions(request),
+      tickets: new TicketVisibility(config.TICKETING_SERVICE_URL, request),
       signer,
       downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
@@ -67,6 +69,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     pool,
     signer,
     permissions,
+    tickets: (request) => new TicketVisibility(config.TICKETING_SERVICE_URL, request),
   });
 
   // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).

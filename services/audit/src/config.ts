@@ -5,6 +5,8 @@ export const auditEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
+  /** Base URL of the ticketing service: which tickets a reader may see, for redaction (docs/adr/0013). */
+  TICKETING_SERVICE_URL: httpUrl,
   /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
   PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
 import { downloadFor, type PermissionsClient } from "@support/service-kit";
 import type pg from "pg";
@@ -6,22 +6,66 @@ import type { Db } from "./db/client.js";
 import { streamActivityCsv } from "./db/export-stream.js";
 import type { Signer } from "@support/service-kit";
 import { activityFilter } from "./resolvers/activity-log.js";
+import { logAccess } from "./resolvers/access.js";
+import { isRedacted, type LogReader } from "./domain/redaction.js";
+import type { TicketVisibility } from "./ticket-visibility.js";
+
+interface DownloadDeps {
+  db: Db;
+  pool: pg.Pool;
+  signer: Signer;
+  permissions: (request: FastifyRequest) => PermissionsClient;
+  tickets: (request: FastifyRequest) => TicketVisibility;
+}
+
+/**
+ * The caller's sight of the log, checked now with `permission` (as the GraphQL operations check
+ * it): null once the reply was sent, 404 when the caller may no longer see the workspace (removed)
+ * and 403 when they see it without the permission (demoted), so a link outlives no one's rights.
+ */
+async function readerAtDownload(
+  deps: DownloadDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  workspaceId: string,
+  permission: string,
+): Promise<LogReader | null> {
+  try {
+    return await logAccess(
+      { actor: request.actor, db: deps.db, permissions: deps.permissions(request) },
+      workspaceId,
+      permission,
+    );
+  } catch (error) {
+    if (isAppError(error) && error.code === "FORBIDDEN") await reply.code(403).send({ error: error.message });
+    else if (isAppError(error)) await reply.code(404).send({ error: "workspace not found" });
+    else throw error;
+    return null;
+  }
+}
+
+/** Which entries to redact in a whole file: the reader's visible tickets are asked for once, before streaming. */
+async function redactionFor(deps: DownloadDeps, request: FastifyRequest, workspaceId: string, reader: LogReader) {
+  const visible = reader.tickets === "SOME" ? await deps.tickets(request).all(workspaceId) : new Set<string>();
+  return (entry: { targetType: string; targetId: string }) => isRedacted(reader, entry, visible);
+}
 
 /**
  * `GET /internal/downloads/:token`: the gateway's `/downloads/audit/:token` forwards here with the
  * caller's signed actor context (docs/adr/0009). A link is honoured once, before it expires, for
- * the user or key that asked for it; everything else is the same 404, so a link reveals nothing.
+ * the user or key that asked for it, while they still hold `activity_log:export`; a link that is
+ * not theirs is the same 404 as an unknown one, so a link reveals nothing.
  */
-export function registerDownloads(
-  app: FastifyInstance,
-  deps: { db: Db; pool: pg.Pool; signer: Signer; permissions: (request: FastifyRequest) => PermissionsClient },
-): void {
+export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): void {
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
     const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
       deps.db.activityExport.findUnique({ where: { id } }),
     );
     if (!row) return gone();
+    // The requester's rights now, not when they asked (issue 19): removed or demoted, no file.
+    const reader = await readerAtDownload(deps, request, reply, row.workspaceId, "activity_log:export");
+    if (!reader) return reply;
     const id = row.id;
     // Single use: of two simultaneous fetches, one consumes the row.
     const consumed = await deps.db.activityExport.updateMany({
@@ -31,7 +75,8 @@ export function registerDownloads(
     if (consumed.count !== 1) return gone();
     const filter = activityFilter.parse(row.filter);
     const stamp = row.createdAt.toISOString().slice(0, 19).replace(/[:T]/g, "-");
-    const csv = await streamActivityCsv(deps.pool, row.workspaceId, filter);
+    const redact = await redactionFor(deps, request, row.workspaceId, reader);
+    const csv = await streamActivityCsv(deps.pool, row.workspaceId, filter, redact);
     return reply
       .header("content-type", "text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="activity-log-${row.workspaceId}-${stamp}.csv"`)
@@ -39,20 +84,19 @@ export function registerDownloads(
       .send(csv);
   });
 
-  /** The activity log's file of a workspace-data export (the workspace service's zip); needs workspace_data:export. */
+  /**
+   * The activity log's file of a workspace-data export (the workspace service's zip); needs
+   * workspace_data:export, and shows the requester only what they may see (docs/adr/0013).
+   */
   app.get<{ Params: { workspaceId: string } }>(
     "/internal/workspace-data/:workspaceId/activity-log.csv",
     async (request, reply) => {
       const { workspaceId } = request.params;
       if (!/^[0-9a-f-]{36}$/i.test(workspaceId)) return reply.code(404).send({ error: "not found" });
-      try {
-        await deps.permissions(request).require(workspaceId, "workspace_data:export");
-      } catch (error) {
-        if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
-        if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });
-        throw error;
-      }
-      const csv = await streamActivityCsv(deps.pool, workspaceId, null);
+      const reader = await readerAtDownload(deps, request, reply, workspaceId, "workspace_data:export");
+      if (!reader) return reply;
+      const redact = await redactionFor(deps, request, workspaceId, reader);
+      const csv = await streamActivityCsv(deps.pool, workspaceId, null, redact);
       return reply.header("content-type", "text/csv; charset=utf-8").send(csv);
     },
   );

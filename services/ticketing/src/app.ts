@@ -8,6 +8,7 @@ import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
 import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
 import { registerWorkspaceDataRoutes } from "./workspace-data.js";
+import { registerTicketVisibilityRoute } from "./ticket-visibility.js";
 import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createLoaders } from "./resolvers/loaders.js";
@@ -48,6 +49,8 @@ export async function createServer(
   });
 
   registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL, permissions });
+  // The activity log asks which tickets a reader may see, to redact the rest (docs/adr/0013).
+  registerTicketVisibilityRoute(runtime.app, { db, permissions });
 
   // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

@@ -64,7 +64,8 @@ export const ticketingEvents = defineEvents({
     category: "ticket",
     targetType: "ticket",
     producer: "ticketing",
-    description: "A public reply or internal note was added; one drafted by an API key waits for approval.",
+    description:
+      "A public reply or internal note was added; one drafted by an API key waits for approval. `changes` carries a public reply's `body`, never an internal note's text.",
     data: replyData.extend({ status: z.enum(["PUBLISHED", "PENDING_APPROVAL"]) }),
   },
   "ticket.reply_approved": {

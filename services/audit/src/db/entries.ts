@@ -39,6 +39,8 @@ export interface EntryRow {
   changes: unknown;
   occurredAt: Date;
   chainPosition: number;
+  /** Set when the reader may not see the entry's target (docs/adr/0013); never stored. */
+  redacted?: boolean;
 }
 
 /**

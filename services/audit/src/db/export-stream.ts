@@ -6,6 +6,7 @@ import { csvWriter } from "@support/service-kit";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 import { entriesWhere } from "./entries.js";
+import type { EntryTarget } from "../domain/redaction.js";
 
 export const EXPORT_COLUMNS = [
   "occurred_at",
@@ -51,11 +52,17 @@ function queryOf(workspaceId: string, filter: ActivityFilter): { text: string; v
 }
 
 /**
- * The CSV of a workspace's log, streamed from a server-side cursor through csv-stringify: memory
+ * The CSV of a workspace's log as its reader may see it (`redact` says which entries lose their
+ * target label and changes), streamed from a server-side cursor through csv-stringify: memory
  * stays flat at any size (the cursor reads 500 rows at a time and back-pressure pauses it).
  * The connection is released when the stream ends, fails or is destroyed by a gone client.
  */
-export async function streamActivityCsv(pool: pg.Pool, workspaceId: string, filter: ActivityFilter): Promise<Readable> {
+export async function streamActivityCsv(
+  pool: pg.Pool,
+  workspaceId: string,
+  filter: ActivityFilter,
+  redact: (entry: EntryTarget) => boolean,
+): Promise<Readable> {
   const client = await pool.connect();
   const { text, values } = queryOf(workspaceId, filter);
   const rows = client.query(new QueryStream(text, values, { batchSize: 500, rowMode: "array" }));
@@ -88,11 +95,14 @@ export async function streamActivityCsv(pool: pg.Pool, workspaceId: string, filt
         actorLabel,
         targetType,
         targetId,
-        targetLabel,
+        storedLabel,
         changes,
         chainPosition,
         entryHash,
       ] = row;
+      // The reader may not see the entry's target (docs/adr/0013): no label, no changes.
+      const hidden = redact({ targetType, targetId });
+      const targetLabel = hidden ? null : storedLabel;
       done(null, [
         occurredAt,
         action,
@@ -104,7 +114,7 @@ export async function streamActivityCsv(pool: pg.Pool, workspaceId: string, filt
         targetType,
         targetId,
         targetLabel,
-        JSON.stringify(changes),
+        JSON.stringify(hidden ? [] : changes),
         chainPosition,
         entryHash,
       ]);

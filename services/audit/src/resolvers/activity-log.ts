@@ -6,6 +6,7 @@ import { entriesPage, type EntryRow } from "../db/entries.js";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 import { requireLogAccess } from "./access.js";
+import { isRedacted, ticketsToAsk, type LogReader } from "../domain/redaction.js";
 
 const MAX_PAGE = 100;
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
@@ -60,7 +61,7 @@ export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   const parsed = activityLogArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const args = parsed.data;
-  await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
+  const reader = await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
 
   const cursor = args.after ? decodeCursor(args.after) : null;
   const first = args.first ?? 50;
@@ -73,7 +74,28 @@ export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   );
   const page = rows.slice(0, first);
   const last = page.at(-1);
-  return { entries: page, nextCursor: rows.length > first && last ? encodeCursor(last) : null };
+  return {
+    entries: await redacted(ctx, args.workspaceId, reader, page),
+    nextCursor: rows.length > first && last ? encodeCursor(last) : null,
+  };
+}
+
+/**
+ * The page as `reader` may see it (docs/adr/0013): entries about tickets outside their access keep
+ * action, actor and time, without target label or changes. A reader with a narrower ticket access
+ * costs one call to ticketing per page (only when the page holds ticket entries).
+ */
+async function redacted(
+  ctx: AuditContext,
+  workspaceId: string,
+  reader: LogReader,
+  page: EntryRow[],
+): Promise<EntryRow[]> {
+  const ask = ticketsToAsk(reader, page);
+  const visible = ask.length > 0 ? await ctx.tickets.among(workspaceId, ask) : new Set<string>();
+  return page.map((entry) =>
+    isRedacted(reader, entry, visible) ? { ...entry, targetLabel: null, changes: [], redacted: true } : entry,
+  );
 }
 
 /** JSON-encoded, as FieldChange's old and new say. */
@@ -96,4 +118,5 @@ export const ActivityEntryResolvers = {
       new: encoded(change.new),
     })),
   occurredAt: (entry: EntryRow) => entry.occurredAt.toISOString(),
+  redacted: (entry: EntryRow) => entry.redacted === true,
 };

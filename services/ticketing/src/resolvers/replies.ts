@@ -39,7 +39,9 @@ export async function addTicketReply(args: { ticketId: string; input: unknown },
         ctx.actor,
         ticketTarget(ticket),
         [
-          { field: "body", old: null, new: reply.body },
+          // An internal note's text never leaves this service (SPEC section 6): the log says a note
+          // was added, by whom and when, not what it says.
+          ...(internal ? [] : [{ field: "body", old: null, new: reply.body }]),
           { field: "internal", old: null, new: internal },
           { field: "status", old: null, new: status },
         ],

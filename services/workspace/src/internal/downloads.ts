@@ -6,7 +6,9 @@ import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import { builtInRolePermissions } from "@support/permissions";
 import { csvWriter, downloadFor, type Signer } from "@support/service-kit";
+import { isAppError } from "@support/errors";
 import type { Db } from "../db/client.js";
+import { authorize } from "../resolvers/access.js";
 
 /** A workspace name as a file name: letters, digits, dot, dash and underscore; the rest becomes "-". */
 export function fileNameOf(name: string): string {
@@ -42,6 +44,16 @@ export function registerDownloadRoutes(
       deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } }),
     );
     if (!row) return gone();
+    // The requester's rights now, not when they asked (issue 19): a removed member (the workspace
+    // is no longer theirs to see) gets 404, one who lost workspace_data:export 403 — never a
+    // 503 from the other services refusing their part.
+    try {
+      await authorize(deps.db, request.actor, row.workspaceId, "workspace_data:export");
+    } catch (error) {
+      if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
+      if (isAppError(error)) return gone();
+      throw error;
+    }
     const id = row.id;
     const consumed = await deps.db.workspaceExport.updateMany({
       where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
@@ -123,6 +135,7 @@ export function registerDownloadRoutes(
     );
     const fromService = async (base: string, path: string, name: string) => {
       const response = await fetch(`${base}${path}`, { headers: forwarded(request) });
+      if (response.status === 403 || response.status === 404) throw new Refused(response.status, name);
       if (!response.ok || !response.body) throw new Error(`${name}: HTTP ${response.status}`);
       archive.append(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), { name });
     };
@@ -136,6 +149,9 @@ export function registerDownloadRoutes(
       await fromService(deps.auditUrl, `/internal/workspace-data/${workspaceId}/activity-log.csv`, "activity-log.csv");
     } catch (error) {
       archive.abort();
+      // Rights lost between the check above and a service's own check: refused, not unavailable.
+      if (error instanceof Refused)
+        return reply.code(error.status).send({ error: "This export is no longer yours to download" });
       request.log.error({ err: error }, "workspace export: a service's file could not be fetched");
       return reply.code(503).send({ error: "A service could not contribute its files; please export again" });
     }
@@ -147,6 +163,16 @@ export function registerDownloadRoutes(
       .header("cache-control", "no-store")
       .send(archive);
   });
+}
+
+/** Another service refused the requester its part of the zip (403 or 404). */
+class Refused extends Error {
+  constructor(
+    readonly status: 403 | 404,
+    file: string,
+  ) {
+    super(`${file}: HTTP ${status}`);
+  }
 }
 
 function forwarded(request: FastifyRequest): Record<string, string> {

@@ -4,8 +4,12 @@
  *   tsx infra/db/cli.ts deploy [service...]      apply pending migrations (default: all services)
  *   tsx infra/db/cli.ts create <service> <name>  write a migration for schema.prisma's changes
  *   tsx infra/db/cli.ts check [service...]       exit 1 when migrations and schema.prisma disagree
+ *   tsx infra/db/cli.ts roles [--print] [service...]  create/update each service's owner and runtime roles
+ *                                                and grants (docs/adr/0013); --print writes the SQL instead
  *
- * The server is env POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres). No Node flags
+ * deploy also sets up the roles: it creates the database, prepares its roles, applies the migrations
+ * as the owner role and then grants the runtime role its rights.
+ * The server is env POSTGRES_URL, else DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres). No Node flags
  * are needed: schema-engine.ts loads the engine's wasm itself.
  */
 import { existsSync } from "node:fs";
@@ -20,6 +24,7 @@ import {
   type ServiceName,
 } from "../services.js";
 import { applyMigrations, checkMigrations, createMigration, ensureDatabase, MigrationError } from "./migrations.js";
+import { grantRuntimeRights, prepareDatabaseRoles, rolesFor, rolesScript } from "./roles.js";
 
 const DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -27,11 +32,15 @@ const USAGE = `Usage: tsx infra/db/cli.ts <command>
   deploy [service...]      apply pending migrations (default: all services)
   create <service> <name>  write a migration for the service's schema.prisma changes
   check [service...]       exit 1 when a service's migrations don't match its schema.prisma
-Services: ${SERVICES.join(", ")}. Server: env POSTGRES_URL (default ${DEFAULT_SERVER_URL}).`;
+  roles [--print] [service...]
+                           create or update each service's roles and grants (docs/adr/0013);
+                           --print writes the SQL (for psql) instead of running it
+Services: ${SERVICES.join(", ")}. Server: env POSTGRES_URL, else DATABASE_URL (default ${DEFAULT_SERVER_URL}), as an admin.`;
 
 class UsageError extends Error {}
 
-const serverUrl = process.env.POSTGRES_URL ?? DEFAULT_SERVER_URL;
+// DATABASE_URL too, as `npm start` reads it: the server (any database of it; each service's replaces it).
+const serverUrl = process.env.POSTGRES_URL ?? process.env.DATABASE_URL ?? DEFAULT_SERVER_URL;
 
 function shadowDatabaseUrlFor(service: ServiceName): string {
   const url = new URL(databaseUrlFor(service, serverUrl));
@@ -60,24 +69,54 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Each service in turn would add up; their databases and roles are independent, so they go side by side. */
 async function deploy(services: ServiceName[]): Promise<number> {
+  const outcomes = await Promise.all(
+    servicesWithSchema(services).map(async (service) => {
+      const startedAt = Date.now();
+      const databaseUrl = databaseUrlFor(service, serverUrl);
+      try {
+        if (await ensureDatabase(databaseUrl)) console.log(`${service}: created database ${databaseNameFor(service)}`);
+        await prepareDatabaseRoles(databaseUrl);
+        const { applied } = await applyMigrations({
+          databaseUrl,
+          role: rolesFor(databaseNameFor(service)).owner,
+          migrationsDir: servicePaths(service).migrations,
+          log: (message) => console.log(`${service}: ${message}`),
+        });
+        await grantRuntimeRights(databaseUrl, service);
+        const summary = applied.length === 0 ? "up to date" : `${applied.length} migration(s) applied`;
+        console.log(`${service}: ${summary} (${Date.now() - startedAt} ms)`);
+        return true;
+      } catch (error) {
+        const which = error instanceof MigrationError ? ` [${error.migrationName}]` : "";
+        console.error(`${service}: deploy failed${which}: ${describeError(error)}`);
+        return false;
+      }
+    }),
+  );
+  return outcomes.every(Boolean) ? 0 : 1;
+}
+
+async function roles(args: string[]): Promise<number> {
+  const print = args.includes("--print");
+  const services = parseServices(args.filter((arg) => arg !== "--print"));
+  if (print) {
+    process.stdout.write(rolesScript(services, process.env.DATABASE_SUFFIX ?? ""));
+    return 0;
+  }
   let failures = 0;
-  for (const service of servicesWithSchema(services)) {
-    const startedAt = Date.now();
+  for (const service of services) {
     const databaseUrl = databaseUrlFor(service, serverUrl);
+    const { owner, app } = rolesFor(databaseNameFor(service));
     try {
       if (await ensureDatabase(databaseUrl)) console.log(`${service}: created database ${databaseNameFor(service)}`);
-      const { applied } = await applyMigrations({
-        databaseUrl,
-        migrationsDir: servicePaths(service).migrations,
-        log: (message) => console.log(`${service}: ${message}`),
-      });
-      const summary = applied.length === 0 ? "up to date" : `${applied.length} migration(s) applied`;
-      console.log(`${service}: ${summary} (${Date.now() - startedAt} ms)`);
+      await prepareDatabaseRoles(databaseUrl);
+      await grantRuntimeRights(databaseUrl, service);
+      console.log(`${service}: database ${databaseNameFor(service)}, owner ${owner}, runtime login ${app}`);
     } catch (error) {
       failures++;
-      const which = error instanceof MigrationError ? ` [${error.migrationName}]` : "";
-      console.error(`${service}: deploy failed${which}: ${describeError(error)}`);
+      console.error(`${service}: roles failed: ${describeError(error)}`);
     }
   }
   return failures === 0 ? 0 : 1;
@@ -143,6 +182,8 @@ async function main(args: string[]): Promise<number> {
       return create(rest);
     case "check":
       return check(parseServices(rest));
+    case "roles":
+      return roles(rest);
     case "help":
     case "--help":
     case "-h":

@@ -50,6 +50,8 @@ export class MigrationError extends Error {
 export interface ApplyMigrationsOptions {
   databaseUrl: string;
   migrationsDir: string;
+  /** Role the migrations run as (`SET ROLE`), so that what they create belongs to it (infra/db/roles.ts). */
+  role?: string;
   log?: (message: string) => void;
 }
 
@@ -188,6 +190,7 @@ async function applyMigration(client: pg.Client, table: string, migration: Migra
 export async function applyMigrations({
   databaseUrl,
   migrationsDir,
+  role,
   log = () => {},
 }: ApplyMigrationsOptions): Promise<{ applied: string[] }> {
   const folder = await readMigrationsFolder(migrationsDir);
@@ -197,6 +200,7 @@ export async function applyMigrations({
   client.on("error", () => {}); // a lost connection surfaces as the failure of the query in flight
   await client.connect();
   try {
+    if (role !== undefined) await client.query(`SET ROLE ${quoteIdentifier(role)}`);
     await acquireMigrateLock(client, log); // released when the connection closes
     if (schemaName !== "public") await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schemaName)}`);
     // Prisma's generated SQL names tables without a schema, and Prisma Migrate runs it with this search_path.

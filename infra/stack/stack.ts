@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
-import { REPO_ROOT, SERVICES, databaseNameFor, databaseUrlFor, type ServiceName } from "../services.js";
+import { REPO_ROOT, SERVICES, databaseNameFor, type ServiceName } from "../services.js";
 import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgres/postgres.js";
+import { runtimeDatabaseUrl } from "../db/roles.js";
 import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
 import { startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
@@ -120,7 +121,10 @@ export function localAuditSigningKeys(): string {
   return `local:${readFileSync(AUDIT_SECRET_FILE, "utf8").trim()}`;
 }
 
-/** Applies pending migrations of every service (the wasm schema engine needs its own node flags). */
+/**
+ * Sets up every service's roles and applies its pending migrations as the owner role, then grants
+ * the runtime role its rights (infra/db/cli.ts deploy; the wasm schema engine needs its own node flags).
+ */
 function applyMigrations(serverUrl: string, databaseSuffix: string): void {
   const result = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}/infra/db/cli.ts`, "deploy"], {
     cwd: REPO_ROOT,
@@ -184,7 +188,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...process.env,
       PORT: new URL(serviceUrls[service]).port,
       HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrlFor(service, postgres.serverUrl),
+      // The service's own login, not the admin's: not a superuser, owns nothing (docs/adr/0013).
+      DATABASE_URL: runtimeDatabaseUrl(service, postgres.serverUrl, options.databaseSuffix),
       KAFKA_BROKERS: kafka.brokers.join(","),
       ACTOR_CONTEXT_KEYS: actorContextKeys,
       WORKSPACE_SERVICE_URL: serviceUrls.workspace,

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { localAuditSigningKeys } from "@support/infra/stack";
+import { runtimeDatabaseUrl } from "@support/infra/db/roles";
 import { eventually, testStack } from "./stack.js";
 
 /**
@@ -45,8 +46,8 @@ export async function stopStartedServices(): Promise<void> {
 export async function startService(service: Service, overrides: Record<string, string> = {}): Promise<StartedService> {
   const stack = testStack();
   const port = await freePort();
-  const databaseUrl = new URL(stack.postgresServerUrl);
-  databaseUrl.pathname = `/support_${service}${stack.databaseSuffix}`;
+  // The service's own login, as the stack starts it (docs/adr/0013).
+  const databaseUrl = runtimeDatabaseUrl(service, stack.postgresServerUrl, stack.databaseSuffix);
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: `${ROOT}services/${service}`,
     env: {
@@ -54,7 +55,7 @@ export async function startService(service: Service, overrides: Record<string, s
       HOME: process.env.HOME ?? "",
       PORT: String(port),
       HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: stack.kafkaBrokers.join(","),
       ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
       WORKSPACE_SERVICE_URL: stack.serviceUrls.workspace,

@@ -1,6 +1,6 @@
 import { parse as parseCsv, CsvError } from "csv-parse/sync";
 import { z } from "zod";
-import { AppError, ErrorCode, badUserInput, invalidInput } from "@support/errors";
+import { AppError, ErrorCode, badUserInput, forbidden, invalidInput } from "@support/errors";
 import type { FieldChange } from "@support/events";
 import { descriptionText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
@@ -81,6 +81,11 @@ export async function importTickets(
   if (typeof args.csv !== "string") throw badUserInput("csv must be text", "csv");
   const mapping = mappingSchema.safeParse(args.mapping);
   if (!mapping.success) throw invalidInput(mapping.error.issues.map((i) => ({ ...i, path: ["mapping", ...i.path] })));
+  // Each mapped column sets what its own mutation guards: an import is no way around them.
+  requireEvery(access, [
+    ...(mapping.data.assigneeEmail || mapping.data.teamName ? (["tickets:assign"] as const) : []),
+    ...(mapping.data.fields?.length ? (["ticket_fields:edit_values"] as const) : []),
+  ]);
   const { header, rows } = readCsv(args.csv);
 
   const [directory, fields, policy] = await Promise.all([
@@ -106,7 +111,15 @@ export async function importTickets(
       plan.problems,
     );
   }
+  // A solved or closed status is what changeTicketStatus guards with tickets:close.
+  if (plan.tickets.some((ticket) => stopsSlaClock(ticket.status))) requireEvery(access, ["tickets:close"]);
   return write(ctx, args.workspaceId, access.organisationId, plan.tickets, policy);
+}
+
+/** FORBIDDEN naming every permission of `needed` the caller lacks. */
+function requireEvery(access: { permissions: readonly string[] }, needed: readonly string[]): void {
+  const missing = needed.filter((permission) => !access.permissions.includes(permission));
+  if (missing.length > 0) throw forbidden(`Missing permission ${missing.join(", ")}`);
 }
 
 async function write(

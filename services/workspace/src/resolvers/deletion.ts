@@ -38,7 +38,14 @@ export function deletionView(deletion: WorkspaceDeletion) {
 export async function deleteWorkspace(args: { workspaceId: string; confirmName: unknown }, ctx: WorkspaceContext) {
   const actor = requireUser(ctx.actor, "delete workspaces");
   const access = await loadAccess(ctx.db, actor, args.workspaceId);
-  if (access.membership?.role !== "OWNER") throw forbidden("Only the workspace's owner can delete it");
+  if (access.membership?.role !== "OWNER") {
+    // loadAccess reads the workspace and the caller's membership side by side: a deletion that
+    // committed between the two reads (a second deleteWorkspace) leaves the workspace seen and the
+    // owner's membership gone. The workspace is gone then too, and that is the answer.
+    const stillThere = await ctx.db.workspace.findUnique({ where: { id: access.workspace.id }, select: { id: true } });
+    if (!stillThere) throw notFound("Workspace");
+    throw forbidden("Only the workspace's owner can delete it");
+  }
   if (typeof args.confirmName !== "string" || args.confirmName !== access.workspace.name)
     throw badUserInput("confirmName must be the workspace's name, exactly as it is written", "confirmName");
 

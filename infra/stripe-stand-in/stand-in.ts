@@ -14,7 +14,8 @@ import Stripe from "stripe";
  * - `GET /checkout/:id`, a page whose "Pay" button (`POST /checkout/:id/pay`) completes the
  *   session: the subscription starts and the webhooks go out;
  * - `GET /portal/:id`, a page standing in for the customer portal;
- * - `/_stand-in/*`, controls for tests (failure modes, webhook delivery, payment failures).
+ * - `/_stand-in/*`, controls for tests (failure modes, webhook delivery, payment failures, a
+ *   payment completing an expired session).
  */
 
 export const STRIPE_API_VERSION = "2026-10-28.endive";
@@ -249,11 +250,16 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
     };
   }
 
-  /** Completes a Checkout Session as if the customer had paid. */
-  function pay(sessionId: string): StripeObject {
+  /**
+   * Completes a Checkout Session as if the customer had paid. An expired session cannot be paid,
+   * unless `evenIfExpired` (a test control: a payment already under way when the session was
+   * expired, which Stripe can still complete).
+   */
+  function pay(sessionId: string, evenIfExpired = false): StripeObject {
     const session = checkoutSessions.get(sessionId);
     if (!session) throw missing("checkout session", sessionId);
-    if (session.status !== "open") return session;
+    if (session.status === "expired" && !evenIfExpired) throw invalid("This Checkout Session is no longer active.");
+    if (session.status === "complete") return session;
     if (!session.customer) {
       const customer = {
         id: newId("cus"),
@@ -393,6 +399,19 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
     return { body: session };
   });
 
+  api("POST", "/v1/checkout/sessions/:id/expire", (request) => {
+    const session = checkoutSessions.get(idParam(request));
+    if (!session) throw missing("checkout session", idParam(request));
+    if (session.status !== "open") {
+      throw invalid(
+        `Only Checkout Sessions with a status in ["open"] can be expired; this one is ${String(session.status)}.`,
+      );
+    }
+    session.status = "expired";
+    emit("checkout.session.expired", session);
+    return { body: session };
+  });
+
   api("POST", "/v1/billing_portal/sessions", (request) => {
     const body = bodyOf(request);
     const customer = stringParam(body, "customer");
@@ -477,6 +496,16 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
       const session = pay(idParam(request));
       if ((request.headers.accept ?? "").includes("application/json")) return reply.send(session);
       return reply.redirect(String(session.success_url), 303);
+    } catch (error) {
+      if (error instanceof StripeError) return reply.code(error.status).send({ error: { message: error.message } });
+      throw error;
+    }
+  });
+
+  /** Test control: a payment already under way when the session was expired completes anyway. */
+  app.post("/_stand-in/checkout/:id/pay-anyway", async (request, reply) => {
+    try {
+      return reply.send(pay(idParam(request), true));
     } catch (error) {
       if (error instanceof StripeError) return reply.code(error.status).send({ error: { message: error.message } });
       throw error;

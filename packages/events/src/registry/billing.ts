@@ -60,6 +60,18 @@ export const billingEvents = defineEvents({
       cancelAtPeriodEnd: z.boolean().describe("the subscription ends at periodEnd"),
     }),
   },
+  "billing.duplicate_subscription_canceled": {
+    version: 1,
+    category: "billing",
+    targetType: "billing_account",
+    producer: "billing",
+    description:
+      "A second paid subscription arrived for a workspace that already has a live one; billing cancelled it at Stripe at once (the workspace's plan is unchanged; a refund is the operator's call).",
+    data: z.object({
+      plan: plan.nullable().describe("the plan the cancelled subscription was for (null: not one of ours)"),
+      seats: z.number().int().min(0).describe("its seat count"),
+    }),
+  },
   "workspace_data.purged_by_billing": {
     version: 1,
     category: "workspace_data",

@@ -59,6 +59,7 @@ const VERBS: Record<EventType, string> = {
   "billing.seats_changed": "changed the seats of",
   "billing.status_changed": "changed the billing status of",
   "billing.period_changed": "changed the billing period of",
+  "billing.duplicate_subscription_canceled": "cancelled a second paid subscription of",
   "workspace_data.purged_by_identity": "removed identity's data of",
   "workspace_data.purged_by_ticketing": "removed ticketing's data of",
   "workspace_data.purged_by_billing": "removed billing's data of",

@@ -11,7 +11,14 @@ import {
 } from "../domain/subscription.js";
 import type { FetchedSubscription } from "../stripe/billing-stripe.js";
 
-export type ApplyOutcome = "applied" | "unchanged" | "stale" | "ended-elsewhere" | "no-account";
+export type ApplyOutcome = "applied" | "unchanged" | "stale" | "ended-elsewhere";
+
+/** The account changed subscription between the processor's checks and this transaction: retry. */
+export class AccountMovedOn extends Error {
+  constructor(workspaceId: string) {
+    super(`billing account ${workspaceId} changed subscription meanwhile; the event is retried`);
+  }
+}
 
 const stateOf = (account: BillingAccount): BillingState => ({
   plan: account.plan,
@@ -22,62 +29,77 @@ const stateOf = (account: BillingAccount): BillingState => ({
   cancelAtPeriodEnd: account.cancelAtPeriodEnd,
 });
 
-/** Locks and reads the account a subscription belongs to: by the workspace it names, else by its ids. */
-async function lockAccount(tx: Tx, subscription: FetchedSubscription, workspaceHint: string | null) {
-  const found = await tx.billingAccount.findFirst({
-    where: {
-      OR: [
-        ...(workspaceHint ? [{ workspaceId: workspaceHint }] : []),
-        ...(subscription.workspaceId ? [{ workspaceId: subscription.workspaceId }] : []),
-        { stripeSubscriptionId: subscription.id },
-        { stripeCustomerId: subscription.customerId },
-      ],
-    },
-    select: { workspaceId: true },
-  });
-  if (!found) return null;
-  await tx.$queryRaw`SELECT 1 FROM billing_account WHERE workspace_id = ${found.workspaceId}::uuid FOR UPDATE`;
-  return tx.billingAccount.findUnique({ where: { workspaceId: found.workspaceId } });
-}
-
 /**
- * Makes the account match a subscription fetched from Stripe (docs/adr/0007), inside the
- * caller's transaction, and publishes what changed, old -> new. Never calls Stripe.
+ * Makes the account of the workspace the processor tied the subscription to (by ids recorded by
+ * our own Checkout, docs/adr/0007) match the subscription as fetched from Stripe, inside the
+ * caller's transaction, and publishes what changed, old -> new. Never calls Stripe. The account
+ * is locked and must still have the subscription the processor saw (`expectedSubscriptionId`),
+ * otherwise it throws AccountMovedOn and the event is retried with the new facts.
  */
 export async function applySubscription(
   tx: Tx,
   input: {
+    workspaceId: string;
+    expectedSubscriptionId: string | null;
     subscription: FetchedSubscription;
-    /** When the fetch started. */
-    fetchedAt: Date;
-    workspaceHint: string | null;
+    /** The event's `created` (Stripe's clock). */
+    eventCreated: Date;
     planOfPrice: (priceId: string) => Plan | undefined;
     actor: EventActor;
   },
 ): Promise<ApplyOutcome> {
-  const account = await lockAccount(tx, input.subscription, input.workspaceHint);
-  if (!account) return "no-account";
+  await tx.$queryRaw`SELECT 1 FROM billing_account WHERE workspace_id = ${input.workspaceId}::uuid FOR UPDATE`;
+  const account = await tx.billingAccount.findUnique({ where: { workspaceId: input.workspaceId } });
+  if (!account || account.stripeSubscriptionId !== input.expectedSubscriptionId) {
+    throw new AccountMovedOn(input.workspaceId);
+  }
   const next = stateFromSubscription(input.subscription, input.planOfPrice);
   const decision = decideApply(account, {
     subscriptionId: input.subscription.id,
     status: next.status,
-    fetchedAt: input.fetchedAt,
+    eventCreated: input.eventCreated,
   });
   if (decision !== "apply") return decision;
   const changes = diffState(stateOf(account), next);
+  const newest =
+    account.stripeSubscriptionId === input.subscription.id &&
+    account.stripeEventCreated &&
+    account.stripeEventCreated > input.eventCreated
+      ? account.stripeEventCreated
+      : input.eventCreated;
   const updated = await tx.billingAccount.update({
     where: { workspaceId: account.workspaceId },
     data: {
       ...next,
       stripeSubscriptionId: input.subscription.id,
       stripeCustomerId: input.subscription.customerId,
-      stripeSyncedAt: input.fetchedAt,
+      stripeEventCreated: newest,
       ...(changes.length > 0 ? { version: { increment: 1 } } : {}),
     },
   });
   if (changes.length === 0) return "unchanged";
   await enqueueEvents(tx, topicFor("billing"), changeEvents(updated, changes, input.actor));
   return "applied";
+}
+
+/** Says that a second paid subscription of the workspace was cancelled at Stripe. */
+export async function publishDuplicateCanceled(
+  tx: Tx,
+  account: BillingAccount,
+  duplicate: { plan: Plan | null; seats: number },
+): Promise<void> {
+  await enqueueEvents(tx, topicFor("billing"), [
+    createEvent({
+      type: "billing.duplicate_subscription_canceled",
+      workspaceId: account.workspaceId,
+      organisationId: account.organisationId,
+      // Billing itself cancelled it (the change Stripe reported was the payment).
+      actor: { type: "system" },
+      target: { type: "billing_account", id: account.workspaceId, label: null },
+      changes: [],
+      data: duplicate,
+    }),
+  ]);
 }
 
 /** One event per kind of change, each listing its own fields old -> new. */

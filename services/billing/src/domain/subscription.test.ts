@@ -54,19 +54,25 @@ describe("stateFromSubscription", () => {
 
 describe("decideApply", () => {
   const at = (ms: number) => new Date(ms);
-  test("a fetch that started no later than the applied one is stale", () => {
-    const account = { stripeSubscriptionId: "sub_1", stripeSyncedAt: at(2000) };
-    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", fetchedAt: at(1000) })).toBe("stale");
-    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", fetchedAt: at(2000) })).toBe("stale");
-    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", fetchedAt: at(2001) })).toBe("apply");
+  test("an event of the current subscription created before the newest applied one is stale (Stripe's clock)", () => {
+    const account = { stripeSubscriptionId: "sub_1", stripeEventCreated: at(2000), status: "ACTIVE" as const };
+    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", eventCreated: at(1000) })).toBe("stale");
+    // Stripe's `created` has one-second resolution: a tie cannot be ordered, the re-fetch applies.
+    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", eventCreated: at(2000) })).toBe("apply");
+    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", eventCreated: at(3000) })).toBe("apply");
+  });
+
+  test("a canceled subscription never comes back: a live read of it is older", () => {
+    const account = { stripeSubscriptionId: "sub_1", stripeEventCreated: at(2000), status: "CANCELED" as const };
+    expect(decideApply(account, { subscriptionId: "sub_1", status: "ACTIVE", eventCreated: at(3000) })).toBe("stale");
   });
 
   test("an old subscription ending does not touch the account's current one; a new live one replaces it", () => {
-    const account = { stripeSubscriptionId: "sub_new", stripeSyncedAt: null };
-    expect(decideApply(account, { subscriptionId: "sub_old", status: "CANCELED", fetchedAt: at(1) })).toBe(
+    const account = { stripeSubscriptionId: "sub_new", stripeEventCreated: null, status: "ACTIVE" as const };
+    expect(decideApply(account, { subscriptionId: "sub_old", status: "CANCELED", eventCreated: at(1) })).toBe(
       "ended-elsewhere",
     );
-    expect(decideApply(account, { subscriptionId: "sub_other", status: "ACTIVE", fetchedAt: at(1) })).toBe("apply");
+    expect(decideApply(account, { subscriptionId: "sub_other", status: "ACTIVE", eventCreated: at(1) })).toBe("apply");
   });
 });
 

@@ -67,24 +67,43 @@ export function stateFromSubscription(
 export type ApplyDecision = "apply" | "stale" | "ended-elsewhere";
 
 /**
- * Whether a freshly fetched subscription may replace the account's state (docs/adr/0007).
- * `fetchedAt` is when the fetch started; a fetch that started no later than the one already
- * applied cannot be newer. A canceled subscription other than the account's current one (an old
- * one, ended after the workspace subscribed again) changes nothing.
+ * Whether a freshly fetched subscription may replace the account's state (docs/adr/0007), decided
+ * from Stripe's data only, never from this instance's clock:
+ * - an event of the account's current subscription created (Stripe's `created`) before the newest
+ *   one already applied is stale: its re-fetch cannot tell anything the newer one's did not;
+ * - a subscription Stripe has canceled never becomes live again, so a live state of the account's
+ *   current, already canceled subscription is an older read;
+ * - a canceled subscription other than the account's current one (an old one, ended after the
+ *   workspace subscribed again) changes nothing.
+ * Events of one subscription are applied one at a time (the processor's claim), so a fetch is
+ * never overtaken by an older fetch of the same subscription.
  */
 export function decideApply(
-  account: { stripeSubscriptionId: string | null; stripeSyncedAt: Date | null },
-  incoming: { subscriptionId: string; status: BillingStatus; fetchedAt: Date },
+  account: { stripeSubscriptionId: string | null; stripeEventCreated: Date | null; status: BillingStatus },
+  incoming: { subscriptionId: string; status: BillingStatus; eventCreated: Date },
 ): ApplyDecision {
-  if (account.stripeSyncedAt && incoming.fetchedAt.getTime() <= account.stripeSyncedAt.getTime()) return "stale";
-  if (
-    account.stripeSubscriptionId &&
-    account.stripeSubscriptionId !== incoming.subscriptionId &&
-    incoming.status === "CANCELED"
-  )
-    return "ended-elsewhere";
+  const same = account.stripeSubscriptionId === incoming.subscriptionId;
+  if (same && account.stripeEventCreated && incoming.eventCreated.getTime() < account.stripeEventCreated.getTime())
+    return "stale";
+  if (same && account.status === "CANCELED" && incoming.status !== "CANCELED") return "stale";
+  if (account.stripeSubscriptionId && !same && incoming.status === "CANCELED") return "ended-elsewhere";
   return "apply";
 }
+
+/** The plan a subscription is for, or undefined when none of its prices is one of ours. */
+export function knownPlanOf(
+  subscription: SubscriptionFacts,
+  planOfPrice: (priceId: string) => Plan | undefined,
+): Plan | undefined {
+  for (const item of subscription.items) {
+    const plan = planOfPrice(item.priceId);
+    if (plan) return plan;
+  }
+  return undefined;
+}
+
+/** True while Stripe may still charge for the subscription. */
+export const isLive = (stripeStatus: string): boolean => statusOf(stripeStatus) !== "CANCELED";
 
 export interface BillingChange {
   field: keyof BillingState;

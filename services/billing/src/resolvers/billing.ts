@@ -4,6 +4,7 @@ import type { BillingContext } from "../context.js";
 import type { BillingAccount } from "../db/generated/client.js";
 import { MAX_SEATS, PLANS, minimumSeats, type Plan } from "../domain/subscription.js";
 import { idempotencyKey } from "../stripe/billing-stripe.js";
+import { openCheckout } from "../stripe/checkouts.js";
 
 const workspaceId = z.string().uuid();
 const seats = z.number().int().min(1).max(MAX_SEATS);
@@ -83,9 +84,10 @@ export const billingResolvers = {
   },
   Mutation: {
     /**
-     * One Stripe write and no database write: the account changes when Stripe's webhooks
-     * confirm the payment. The idempotency key covers the account's state, so a retried request
-     * gets the same session, and a new one is made once the account has changed.
+     * The account changes when Stripe's webhooks confirm the payment. At most one session is
+     * open per workspace: a retried request gets the same session; a different one (or the same
+     * once the account has changed) expires the open session and opens a new one
+     * (stripe/checkouts.ts).
      */
     startCheckout: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);
@@ -94,22 +96,15 @@ export const billingResolvers = {
         throw conflict("The workspace already has a subscription; change its seats or use the billing portal");
       }
       await requireSeatsFor(ctx, input.workspaceId, input.seats);
-      const url = await ctx.stripe.createCheckoutSession({
+      // One open session per workspace, recorded with it: the record ties the payment to it.
+      const url = await openCheckout(ctx.db, ctx.stripe, {
         workspaceId: input.workspaceId,
         customerId: account.stripeCustomerId,
         plan: input.plan,
         seats: input.seats,
         successUrl: input.successUrl ?? ctx.returnUrl,
         cancelUrl: input.cancelUrl ?? ctx.returnUrl,
-        idempotencyKey: idempotencyKey(
-          "checkout",
-          input.workspaceId,
-          input.plan,
-          input.seats,
-          input.successUrl ?? null,
-          input.cancelUrl ?? null,
-          stamp(account),
-        ),
+        accountStamp: stamp(account),
       });
       return { url };
     },

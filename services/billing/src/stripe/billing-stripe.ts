@@ -6,11 +6,30 @@ import type { Plan, SubscriptionFacts } from "../domain/subscription.js";
 /** A subscription as fetched: the facts the account keeps plus where it belongs. */
 export interface FetchedSubscription extends SubscriptionFacts {
   customerId: string;
-  /** From the subscription's metadata (set at checkout). */
-  workspaceId: string | null;
   /** The item whose quantity is the seat count. */
   itemId: string | null;
 }
+
+export interface CreatedCheckoutSession {
+  id: string;
+  url: string;
+  expiresAt: Date;
+}
+
+export interface FetchedCheckoutSession {
+  id: string;
+  status: string | null;
+  mode: string;
+  subscriptionId: string | null;
+  customerId: string | null;
+}
+
+const idOf = (value: string | { id: string } | null | undefined): string | null =>
+  typeof value === "string" ? value : (value?.id ?? null);
+
+/** True when Stripe answered that the object does not exist (it never will: nothing to retry). */
+export const isMissingAtStripe = (error: unknown): boolean =>
+  error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing";
 
 /** A stable idempotency key from the parts that make two requests "the same request". */
 export function idempotencyKey(operation: string, ...parts: Array<string | number | null>): string {
@@ -50,7 +69,7 @@ export class BillingStripe {
     successUrl: string;
     cancelUrl: string;
     idempotencyKey: string;
-  }): Promise<string> {
+  }): Promise<CreatedCheckoutSession> {
     const session = await this.forCaller(() =>
       this.stripe.checkout.sessions.create(
         {
@@ -67,7 +86,42 @@ export class BillingStripe {
       ),
     );
     if (!session.url) throw new Error(`checkout session ${session.id} has no URL`);
-    return session.url;
+    return { id: session.id, url: session.url, expiresAt: new Date(session.expires_at * 1000) };
+  }
+
+  /**
+   * Expires an open Checkout Session, so it can no longer be paid. Answers the session's status
+   * afterwards: `expired`, or `complete` when the customer paid before the expiry reached Stripe.
+   */
+  async expireCheckoutSession(sessionId: string): Promise<"expired" | "complete"> {
+    return this.forCaller(async () => {
+      try {
+        const session = await this.stripe.checkout.sessions.expire(
+          sessionId,
+          {},
+          { idempotencyKey: idempotencyKey("expire-checkout", sessionId) },
+        );
+        return session.status === "complete" ? "complete" : "expired";
+      } catch (error) {
+        // Not open any more (already expired or paid): Stripe's current state says which.
+        if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+        const session = await this.stripe.checkout.sessions.retrieve(sessionId);
+        if (session.status === "open") throw error;
+        return session.status === "complete" ? "complete" : "expired";
+      }
+    });
+  }
+
+  /** A Checkout Session as Stripe has it now: whether it was paid, and the ids it created. */
+  async retrieveCheckoutSession(sessionId: string): Promise<FetchedCheckoutSession> {
+    const session = await this.stripe.checkout.sessions.retrieve(sessionId);
+    return {
+      id: session.id,
+      status: session.status,
+      mode: session.mode,
+      subscriptionId: idOf(session.subscription),
+      customerId: idOf(session.customer),
+    };
   }
 
   async createPortalSession(input: { customerId: string; returnUrl: string; idempotencyKey: string }): Promise<string> {
@@ -134,7 +188,6 @@ function factsOf(subscription: Stripe.Subscription): FetchedSubscription {
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     trialEnd: subscription.trial_end,
     customerId: typeof customer === "string" ? customer : customer.id,
-    workspaceId: subscription.metadata?.workspaceId ?? null,
     itemId: subscription.items.data[0]?.id ?? null,
     items: subscription.items.data.map((item) => ({
       priceId: item.price.id,

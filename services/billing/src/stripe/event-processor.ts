@@ -1,8 +1,10 @@
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import type { Logger } from "@support/logger";
-import type { Db } from "../db/client.js";
-import { applySubscription } from "../db/apply-subscription.js";
-import type { BillingStripe } from "./billing-stripe.js";
+import type { Db, Tx } from "../db/client.js";
+import { AccountMovedOn, applySubscription, publishDuplicateCanceled } from "../db/apply-subscription.js";
+import { tieSubscription } from "../db/tie-subscription.js";
+import { isLive, knownPlanOf } from "../domain/subscription.js";
+import { idempotencyKey, type BillingStripe } from "./billing-stripe.js";
 import { LeaseWorker, backoffSeconds } from "./lease-worker.js";
 
 /** The event types that change an account; every other verified event is stored and ignored. */
@@ -15,102 +17,243 @@ export const APPLIED_EVENT_TYPES = new Set([
   "invoice.payment_failed",
 ]);
 
+/**
+ * How processing an event ended; each is final (the event is never tried again) and stored in
+ * `stripe_event.outcome`, with the reason in `last_error` when it was not applied.
+ */
+export type EventOutcome =
+  | "applied"
+  | "unchanged"
+  | "stale"
+  | "ended-elsewhere"
+  /** Names nothing billing can act on (no subscription, or a session that created none). */
+  | "ignored"
+  /** Not tied to any workspace by ids our Checkout recorded (e.g. bought outside the product). */
+  | "unmatched"
+  /** Tied to more than one workspace, or to a different customer than recorded. */
+  | "ambiguous"
+  /** None of the subscription's prices is one of our plans'. */
+  | "unknown-price"
+  | "canceled-duplicate"
+  | "canceled-workspace-gone"
+  /** Stripe refused a request about it (e.g. the object does not exist): retrying cannot help. */
+  | "rejected-by-stripe";
+
 interface ClaimedEvent {
   id: string;
   type: string;
-  payload: Stripe.Event;
+  payload: { type: string; created: number; data: { object: Record<string, unknown> } };
   attempts: number;
 }
 
-const idOf = (value: unknown): string | null =>
-  typeof value === "string" ? value : typeof value === "object" && value && "id" in value ? String(value.id) : null;
+/** What an event is about, by Stripe's ids only: metadata and client_reference_id are never read. */
+export interface EventSubject {
+  /** For checkout.session.completed: the session, re-fetched to learn its subscription. */
+  sessionId: string | null;
+  /** The subscription the snapshot names (for a session, possibly null until re-fetched). */
+  subscriptionId: string | null;
+}
 
-/** Which subscription an event is about, and the workspace it names, if any. */
-export function subjectOf(event: Stripe.Event): { subscriptionId: string | null; workspaceHint: string | null } {
+const idOf = (value: unknown): string | null => {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null && "id" in value && typeof value.id === "string") return value.id;
+  return null;
+};
+const field = (value: unknown, name: string): unknown =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+
+/** Which subscription (or Checkout Session) an event is about, or null when it names none. */
+export function subjectOf(event: { type: string; data: { object: Record<string, unknown> } }): EventSubject | null {
+  const object = event.data.object;
   switch (event.type) {
     case "checkout.session.completed": {
-      const session = event.data.object;
-      return {
-        subscriptionId: session.mode === "subscription" ? idOf(session.subscription) : null,
-        workspaceHint: session.metadata?.workspaceId ?? session.client_reference_id ?? null,
-      };
+      const sessionId = idOf(object.id);
+      return sessionId ? { sessionId, subscriptionId: idOf(object.subscription) } : null;
     }
     case "customer.subscription.created":
     case "customer.subscription.updated":
-    case "customer.subscription.deleted":
-      return { subscriptionId: event.data.object.id, workspaceHint: event.data.object.metadata?.workspaceId ?? null };
+    case "customer.subscription.deleted": {
+      const subscriptionId = idOf(object.id);
+      return subscriptionId ? { sessionId: null, subscriptionId } : null;
+    }
     case "invoice.paid":
     case "invoice.payment_failed": {
-      const details = event.data.object.parent?.subscription_details;
-      return {
-        subscriptionId: idOf(details?.subscription),
-        workspaceHint: details?.metadata?.workspaceId ?? null,
-      };
+      const subscriptionId = idOf(field(field(object.parent, "subscription_details"), "subscription"));
+      return subscriptionId ? { sessionId: null, subscriptionId } : null;
     }
     default:
-      return { subscriptionId: null, workspaceHint: null };
+      return null;
   }
 }
 
-const isUuid = (value: string | null): value is string =>
-  value !== null && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+/** Stripe answered that the request can never succeed (4xx other than rate limits). */
+const isPermanentStripeError = (error: unknown): error is Stripe.errors.StripeError =>
+  error instanceof Stripe.errors.StripeInvalidRequestError;
 
 /**
- * Applies stored webhook events (docs/adr/0007): for each, fetches the subscription it is about
- * from Stripe (outside any transaction), then in one transaction applies that current state
- * unless a newer fetch was applied already, publishes the changes (actor `stripe`) and marks the
- * event processed. A failure (Stripe down) leaves the event to be retried with back-off.
+ * Applies stored webhook events (docs/adr/0007). For each: re-fetches from Stripe what the event
+ * is about (the Checkout Session, then the subscription; outside any transaction), ties it to
+ * exactly one workspace by the ids our own Checkout recorded, and then
+ * - applies the subscription's current state to the account (one transaction: lock, decide
+ *   staleness from Stripe's data, write, outbox events, mark the event processed), or
+ * - cancels it at Stripe at once when the workspace already has another live subscription
+ *   (publishing `billing.duplicate_subscription_canceled`) or no longer exists, or
+ * - ends the event in a visible terminal outcome when it cannot be tied or can never apply.
+ * Only failures that may pass (Stripe unreachable, a concurrent change) are retried, with back-off.
+ * Events of one subscription never run at the same time (see `claim`).
  */
 export function createStripeEventProcessor(options: { db: Db; stripe: BillingStripe; logger: Logger }) {
   const { db, stripe, logger } = options;
+
+  async function finish(
+    client: Db | Tx,
+    claimed: ClaimedEvent,
+    outcome: EventOutcome,
+    reason: string | null = null,
+  ): Promise<void> {
+    await client.stripeEvent.update({
+      where: { id: claimed.id },
+      data: { processedAt: new Date(), lockedUntil: null, claimedUntil: null, outcome, lastError: reason },
+    });
+    const line = { stripeEvent: claimed.id, type: claimed.type, outcome, reason };
+    if (outcome === "applied" || outcome === "unchanged" || outcome === "stale" || outcome === "ended-elsewhere") {
+      logger.info(line, "Stripe event applied");
+    } else if (outcome === "unmatched" || outcome === "ignored") {
+      // Also every checkout's customer.subscription.created, which arrives before the session is completed.
+      logger.info(line, "Stripe event not tied to a workspace; ignored (final)");
+    } else {
+      logger.warn(line, "Stripe event not applied (final)");
+    }
+  }
+
+  /** Cancels a subscription at once; one that Stripe has already ended counts as cancelled. */
+  async function cancelAtStripe(subscriptionId: string, operation: string): Promise<void> {
+    try {
+      await stripe.cancelNow({ subscriptionId, idempotencyKey: idempotencyKey(operation, subscriptionId) });
+    } catch (error) {
+      const alreadyEnded =
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        !isLive((await stripe.retrieve(subscriptionId)).status);
+      if (!alreadyEnded) throw error;
+    }
+  }
+
+  async function process(claimed: ClaimedEvent): Promise<void> {
+    const event = claimed.payload;
+    const subject = subjectOf(event);
+    if (!subject) return finish(db, claimed, "ignored", "the event names no subscription");
+
+    let subscriptionId = subject.subscriptionId;
+    if (subject.sessionId) {
+      const recorded = await db.checkoutSession.findUnique({ where: { id: subject.sessionId } });
+      if (!recorded) return finish(db, claimed, "unmatched", "a Checkout Session this product did not start");
+      const session = await stripe.retrieveCheckoutSession(subject.sessionId);
+      if (session.status !== "complete" || session.mode !== "subscription" || !session.subscriptionId) {
+        return finish(db, claimed, "ignored", "the Checkout Session has not created a subscription");
+      }
+      // The ids of what our Checkout sold, from Stripe's own copy of the session.
+      await db.checkoutSession.update({
+        where: { id: recorded.id },
+        data: {
+          status: "complete",
+          openForWorkspace: null,
+          subscriptionId: session.subscriptionId,
+          customerId: session.customerId,
+        },
+      });
+      subscriptionId = session.subscriptionId;
+    }
+    if (!subscriptionId) return finish(db, claimed, "ignored", "the event names no subscription");
+
+    const subscription = await stripe.retrieve(subscriptionId);
+    const tie = await tieSubscription(db, subscription);
+    switch (tie.kind) {
+      case "none":
+        return finish(db, claimed, "unmatched", "the subscription was not sold by this product's Checkout");
+      case "ambiguous":
+        return finish(db, claimed, "ambiguous", tie.reason);
+      case "gone": {
+        if (!isLive(subscription.status)) {
+          return finish(db, claimed, "ignored", "the workspace no longer exists and the subscription has ended");
+        }
+        await cancelAtStripe(subscription.id, "cancel-workspace-gone");
+        logger.warn(
+          { workspaceId: tie.workspaceId, subscriptionId: subscription.id },
+          "subscription canceled (workspace gone)",
+        );
+        return finish(db, claimed, "canceled-workspace-gone", "the workspace no longer exists; cancelled at Stripe");
+      }
+      case "account":
+        break;
+    }
+    const account = tie.account;
+    const plan = knownPlanOf(subscription, stripe.planOfPrice);
+    if (!plan) return finish(db, claimed, "unknown-price", "none of the subscription's prices is a plan's price");
+
+    const current = account.stripeSubscriptionId;
+    if (current && current !== subscription.id && isLive(subscription.status)) {
+      // A second paid subscription: the workspace keeps the one it has while Stripe says it is live.
+      if (isLive((await stripe.retrieve(current)).status)) {
+        await cancelAtStripe(subscription.id, "cancel-duplicate");
+        await db.$transaction(async (tx) => {
+          await publishDuplicateCanceled(tx, account, { plan, seats: subscription.items[0]?.quantity ?? 0 });
+          await finish(tx, claimed, "canceled-duplicate", "the workspace already has a live subscription");
+        });
+        return;
+      }
+    }
+    await db.$transaction(async (tx) => {
+      const outcome = await applySubscription(tx, {
+        workspaceId: account.workspaceId,
+        expectedSubscriptionId: current,
+        subscription,
+        eventCreated: new Date(event.created * 1000),
+        planOfPrice: stripe.planOfPrice,
+        actor: { type: "stripe" },
+      });
+      await finish(tx, claimed, outcome);
+    });
+  }
+
   return new LeaseWorker<ClaimedEvent>({
     name: "stripe-events",
     logger,
     claim: async () => {
-      const rows = await db.$queryRaw<ClaimedEvent[]>`
-        UPDATE stripe_event SET locked_until = now() + interval '60 seconds', attempts = attempts + 1
-        WHERE id = (
-          SELECT id FROM stripe_event
-          WHERE processed_at IS NULL AND (locked_until IS NULL OR locked_until <= now())
-          ORDER BY received_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, type, payload, attempts`;
+      // Claims are taken one at a time (a transaction-level advisory lock), so that a claim sees
+      // every earlier one: no event starts while another event of its subscription is running.
+      const rows = await db.$transaction(async (tx) => {
+        await tx.$queryRaw`SELECT 1 AS claimed FROM (SELECT pg_advisory_xact_lock(70070001)) AS lock`;
+        return tx.$queryRaw<ClaimedEvent[]>`
+          UPDATE stripe_event
+          SET locked_until = now() + interval '60 seconds', claimed_until = now() + interval '60 seconds',
+              attempts = attempts + 1
+          WHERE id = (
+            SELECT e.id FROM stripe_event e
+            WHERE e.processed_at IS NULL AND (e.locked_until IS NULL OR e.locked_until <= now())
+              AND (e.subscription_id IS NULL OR NOT EXISTS (
+                SELECT 1 FROM stripe_event o
+                WHERE o.subscription_id = e.subscription_id AND o.id <> e.id AND o.claimed_until > now()))
+            ORDER BY e.received_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id, type, payload, attempts`;
+      });
       return rows[0] ?? null;
     },
     run: async (claimed) => {
-      const { subscriptionId, workspaceHint } = subjectOf(claimed.payload);
-      if (!subscriptionId) {
-        await db.stripeEvent.update({
-          where: { id: claimed.id },
-          data: { processedAt: new Date(), lockedUntil: null },
-        });
-        return;
+      try {
+        await process(claimed);
+      } catch (error) {
+        if (!isPermanentStripeError(error)) throw error;
+        await finish(db, claimed, "rejected-by-stripe", `Stripe: ${error.message}`);
       }
-      const fetchedAt = new Date();
-      const subscription = await stripe.retrieve(subscriptionId);
-      const outcome = await db.$transaction(async (tx) => {
-        const result = await applySubscription(tx, {
-          subscription,
-          fetchedAt,
-          workspaceHint: isUuid(workspaceHint) ? workspaceHint : null,
-          planOfPrice: stripe.planOfPrice,
-          actor: { type: "stripe" },
-        });
-        await tx.stripeEvent.update({
-          where: { id: claimed.id },
-          data: {
-            processedAt: new Date(),
-            lockedUntil: null,
-            lastError: result === "no-account" ? "no billing account" : null,
-          },
-        });
-        return result;
-      });
-      logger.info({ stripeEvent: claimed.id, type: claimed.type, subscriptionId, outcome }, "Stripe event applied");
     },
     failed: async (claimed, error) => {
+      if (!(error instanceof AccountMovedOn)) {
+        logger.warn({ stripeEvent: claimed.id, attempts: claimed.attempts }, "Stripe event failed; it will be retried");
+      }
       await db.$executeRaw`
         UPDATE stripe_event
         SET locked_until = now() + make_interval(secs => ${backoffSeconds(claimed.attempts)}::double precision),
+            claimed_until = NULL,
             last_error = ${error instanceof Error ? error.message : String(error)}
         WHERE id = ${claimed.id}`;
     },

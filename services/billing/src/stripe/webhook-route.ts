@@ -2,7 +2,8 @@ import type { FastifyInstance } from "fastify";
 import Stripe from "stripe";
 import { PUBLIC_ROUTE } from "@support/service-kit";
 import type { Db } from "../db/client.js";
-import { APPLIED_EVENT_TYPES } from "./event-processor.js";
+import { z } from "zod";
+import { APPLIED_EVENT_TYPES, subjectOf } from "./event-processor.js";
 
 /** Stripe's default: a signature older than this many seconds is refused (replays). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -11,8 +12,9 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
  * `POST /webhooks/stripe` (docs/adr/0007): a public route (Stripe sends no actor context; the
  * signature is its authentication). The signature is verified by
  * the `stripe` library on the raw body; a verified event is stored once by its id and answered
- * 200 at once; the processor applies it afterwards. Missing, wrong or stale signatures: 400,
- * nothing stored.
+ * 200 at once; the processor applies it afterwards. Missing, wrong or stale signatures, and a
+ * signed body that is not an event (`null`, `[]`, `{}`, no id or type): 400, nothing stored. A
+ * refusal logs its reason, never the body or the Stripe-Signature header.
  */
 export async function registerStripeWebhook(
   app: FastifyInstance,
@@ -31,26 +33,57 @@ export async function registerStripeWebhook(
       if (typeof signature !== "string" || !Buffer.isBuffer(request.body)) {
         return reply.code(400).send({ error: "missing Stripe-Signature header or body" });
       }
-      let event: Stripe.Event;
+      let body: unknown;
       try {
-        event = verifier.webhooks.constructEvent(
+        // Verifies the signature on the raw bytes, then parses them.
+        body = verifier.webhooks.constructEvent(
           request.body,
           signature,
           options.webhookSecret,
           WEBHOOK_TOLERANCE_SECONDS,
         );
       } catch (error) {
-        request.log.warn({ err: error }, "Stripe webhook refused: bad signature");
-        return reply.code(400).send({ error: "invalid signature" });
+        // The reason only: the library's error also holds the header and the payload, and a JSON
+        // syntax error quotes the body; none of them is logged.
+        if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
+          const reason = (error.message.split("\n")[0] ?? "").slice(0, 200);
+          request.log.warn({ reason }, "Stripe webhook refused: bad signature");
+          return reply.code(400).send({ error: "invalid signature" });
+        }
+        request.log.warn({ reason: "the signed body is not JSON" }, "Stripe webhook refused");
+        return reply.code(400).send({ error: "not a Stripe event" });
       }
+      // Signed, so from Stripe (or whoever holds the secret): still only an event of Stripe's shape is stored.
+      const parsed = eventShape.safeParse(body);
+      if (!parsed.success) {
+        request.log.warn({ reason: "the signed body is not a Stripe event" }, "Stripe webhook refused");
+        return reply.code(400).send({ error: "not a Stripe event" });
+      }
+      const event = parsed.data;
       const applied = APPLIED_EVENT_TYPES.has(event.type);
       // Stored once: ten simultaneous deliveries of one event insert one row.
       const inserted = await options.db.$executeRaw`
-        INSERT INTO stripe_event (id, type, payload, processed_at)
-        VALUES (${event.id}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${applied ? null : new Date()})
+        INSERT INTO stripe_event (id, type, payload, processed_at, outcome, subscription_id)
+        VALUES (${event.id}, ${event.type}, ${JSON.stringify(event)}::jsonb, ${applied ? null : new Date()},
+                ${applied ? null : "ignored"}, ${applied ? (subjectOf(event)?.subscriptionId ?? null) : null})
         ON CONFLICT (id) DO NOTHING`;
       if (inserted > 0 && applied) options.onStored();
       return reply.code(200).send({ received: true, duplicate: inserted === 0 });
     });
   });
 }
+
+/** The parts of an event billing reads; anything else in the body is kept as Stripe sent it. */
+const eventShape = z
+  .object({
+    id: z.string().regex(/^evt_\w{1,250}$/),
+    type: z
+      .string()
+      .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/)
+      .max(200),
+    created: z.number().int().nonnegative(),
+    data: z.object({ object: z.record(z.string(), z.unknown()) }).passthrough(),
+  })
+  .passthrough();
+
+export type StoredEvent = z.infer<typeof eventShape>;

@@ -5,7 +5,7 @@
  *   tsx infra/db/cli.ts create <service> <name>  write a migration for schema.prisma's changes
  *   tsx infra/db/cli.ts check [service...]       exit 1 when migrations and schema.prisma disagree
  *   tsx infra/db/cli.ts roles [--print] [service...]  create/update each service's owner and runtime roles
- *                                                and grants (docs/adr/0013); --print writes the SQL instead
+ *                                                and grants (docs/adr/0014); --print writes the SQL instead
  *
  * deploy also sets up the roles: it creates the database, prepares its roles, applies the migrations
  * as the owner role and then grants the runtime role its rights.
@@ -33,7 +33,7 @@ const USAGE = `Usage: tsx infra/db/cli.ts <command>
   create <service> <name>  write a migration for the service's schema.prisma changes
   check [service...]       exit 1 when a service's migrations don't match its schema.prisma
   roles [--print] [service...]
-                           create or update each service's roles and grants (docs/adr/0013);
+                           create or update each service's roles and grants (docs/adr/0014);
                            --print writes the SQL (for psql) instead of running it
 Services: ${SERVICES.join(", ")}. Server: env POSTGRES_URL, else DATABASE_URL (default ${DEFAULT_SERVER_URL}), as an admin.`;
 

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL roles each service's database is used through (docs/adr/0013):
+ * The PostgreSQL roles each service's database is used through (docs/adr/0014):
  *
  * - `<database>_owner` (NOLOGIN, not a superuser): owns the database, its schema objects and every
  *   table. Nobody logs in as it; migrations run on an admin connection that assumes it (`SET ROLE`),
@@ -24,9 +24,11 @@ import { databaseNameOf, quoteIdentifier } from "./postgres-admin.js";
 /**
  * Tables whose rows the runtime role may only add and read (no UPDATE, DELETE or TRUNCATE), per
  * service. Every other table of the service's schema gets SELECT, INSERT, UPDATE and DELETE.
+ * A table listed before its migration exists is skipped until it does. A new append-only table
+ * needs its name here (and its migration's triggers); any other new table needs nothing.
  */
 export const APPEND_ONLY_TABLES: Readonly<Partial<Record<ServiceName, readonly string[]>>> = {
-  audit: ["activity_entry", "chain_checkpoint"],
+  audit: ["activity_entry", "chain_checkpoint", "chain_verification"],
 };
 
 /** The schema the services' tables live in (no service sets `?schema=`). */
@@ -271,7 +273,7 @@ export async function grantRuntimeRights(adminDatabaseUrl: string, service: Serv
  */
 export function rolesScript(services: readonly ServiceName[], databaseSuffix: string): string {
   const parts: string[] = [
-    "-- Roles of the support platform's services (docs/adr/0013). Run as a superuser with psql.",
+    "-- Roles of the support platform's services (docs/adr/0014). Run as a superuser with psql.",
     "\\set ON_ERROR_STOP on",
   ];
   for (const service of services) {

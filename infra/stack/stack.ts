@@ -188,7 +188,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...process.env,
       PORT: new URL(serviceUrls[service]).port,
       HOST: "127.0.0.1",
-      // The service's own login, not the admin's: not a superuser, owns nothing (docs/adr/0013).
+      // The service's own login, not the admin's: not a superuser, owns nothing (docs/adr/0014).
       DATABASE_URL: runtimeDatabaseUrl(service, postgres.serverUrl, options.databaseSuffix),
       KAFKA_BROKERS: kafka.brokers.join(","),
       ACTOR_CONTEXT_KEYS: actorContextKeys,

@@ -9,7 +9,7 @@ import { eventually, testStack } from "../harness/stack.js";
  * as read from the process or its host — tries to rewrite the activity log the way the superuser
  * `postgres` could: switch the append-only triggers off, or update, delete and truncate entries and
  * checkpoints directly, or reach another service's database. Each service runs with a login of its
- * own that is not a superuser and owns nothing (docs/adr/0013).
+ * own that is not a superuser and owns nothing (docs/adr/0014).
  */
 
 const databaseOf = (service: ServiceName) => databaseNameFor(service, testStack().databaseSuffix);

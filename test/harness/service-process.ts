@@ -46,7 +46,7 @@ export async function stopStartedServices(): Promise<void> {
 export async function startService(service: Service, overrides: Record<string, string> = {}): Promise<StartedService> {
   const stack = testStack();
   const port = await freePort();
-  // The service's own login, as the stack starts it (docs/adr/0013).
+  // The service's own login, as the stack starts it (docs/adr/0014).
   const databaseUrl = runtimeDatabaseUrl(service, stack.postgresServerUrl, stack.databaseSuffix);
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: `${ROOT}services/${service}`,

@@ -24,7 +24,7 @@ import {
   type ServiceName,
 } from "../services.js";
 import { applyMigrations, checkMigrations, createMigration, ensureDatabase, MigrationError } from "./migrations.js";
-import { grantRuntimeRights, prepareDatabaseRoles, rolesFor, rolesScript } from "./roles.js";
+import { rolesFor, rolesScript, withDatabaseRoles } from "./roles.js";
 
 const DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -77,14 +77,14 @@ async function deploy(services: ServiceName[]): Promise<number> {
       const databaseUrl = databaseUrlFor(service, serverUrl);
       try {
         if (await ensureDatabase(databaseUrl)) console.log(`${service}: created database ${databaseNameFor(service)}`);
-        await prepareDatabaseRoles(databaseUrl);
-        const { applied } = await applyMigrations({
-          databaseUrl,
-          role: rolesFor(databaseNameFor(service)).owner,
-          migrationsDir: servicePaths(service).migrations,
-          log: (message) => console.log(`${service}: ${message}`),
-        });
-        await grantRuntimeRights(databaseUrl, service);
+        const { applied } = await withDatabaseRoles(databaseUrl, service, (owner) =>
+          applyMigrations({
+            databaseUrl,
+            role: owner,
+            migrationsDir: servicePaths(service).migrations,
+            log: (message) => console.log(`${service}: ${message}`),
+          }),
+        );
         const summary = applied.length === 0 ? "up to date" : `${applied.length} migration(s) applied`;
         console.log(`${service}: ${summary} (${Date.now() - startedAt} ms)`);
         return true;
@@ -111,8 +111,7 @@ async function roles(args: string[]): Promise<number> {
     const { owner, app } = rolesFor(databaseNameFor(service));
     try {
       if (await ensureDatabase(databaseUrl)) console.log(`${service}: created database ${databaseNameFor(service)}`);
-      await prepareDatabaseRoles(databaseUrl);
-      await grantRuntimeRights(databaseUrl, service);
+      await withDatabaseRoles(databaseUrl, service, async () => undefined);
       console.log(`${service}: database ${databaseNameFor(service)}, owner ${owner}, runtime login ${app}`);
     } catch (error) {
       failures++;

@@ -111,6 +111,10 @@ export function serverStatements(databaseName: string): string[] {
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(app)}) THEN CREATE ROLE ${quoteIdentifier(app)}; END IF;
 END $roles$`,
     `ALTER ROLE ${quoteIdentifier(owner)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`,
+    // An admin that is not a superuser must be able to act as the owner (database owner, SET ROLE, default privileges).
+    `DO $member$ BEGIN
+  IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN GRANT ${quoteIdentifier(owner)} TO CURRENT_USER; END IF;
+END $member$`,
     `ALTER ROLE ${quoteIdentifier(app)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
       `PASSWORD ${literal(scramVerifier(rolePassword(app)))}`,
     `ALTER DATABASE ${db} OWNER TO ${quoteIdentifier(owner)}`,
@@ -193,20 +197,6 @@ END $grants$`,
   ];
 }
 
-/** Connects to `databaseUrl` (or another database of its server) with the admin's credentials. */
-async function withClient<T>(databaseUrl: string, database: string | null, use: (client: pg.Client) => Promise<T>) {
-  const url = new URL(databaseUrl);
-  if (database !== null) url.pathname = `/${database}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  client.on("error", () => {}); // a dropped connection surfaces as the failure of the query in flight
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
 function isConcurrentCatalogUpdate(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   // 42710 duplicate_object / 23505 unique_violation: another run created the role first;
@@ -215,54 +205,45 @@ function isConcurrentCatalogUpdate(error: unknown): boolean {
 }
 
 /**
- * Before migrations, as an admin (a superuser, or a role with CREATEROLE that owns or may take
- * the database): creates or updates the service database's two roles, hands the database and
- * its objects to the owner role, and sets the default privileges. `adminDatabaseUrl` names the
- * service's database.
+ * Runs statements as one implicit transaction in a single round trip (simple query protocol): a
+ * commit per statement costs more than all of them on a busy machine. Retried once when a
+ * concurrent set-up of the same role got in first.
  */
-export async function prepareDatabaseRoles(adminDatabaseUrl: string): Promise<void> {
-  const databaseName = databaseNameOf(adminDatabaseUrl);
-  const { owner } = rolesFor(databaseName);
-  await withClient(adminDatabaseUrl, "postgres", async (client) => {
-    for (const statement of serverStatements(databaseName)) {
-      try {
-        await client.query(statement);
-      } catch (error) {
-        if (!isConcurrentCatalogUpdate(error)) throw error;
-        await client.query(statement); // the other run has committed by now; ours applies on top
-      }
-    }
-    // A non-superuser admin must be able to act as the owner (SET ROLE for migrations, default privileges).
-    const { rows } = await client.query<{ rolsuper: boolean }>(
-      "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
-    );
-    if (!rows[0]?.rolsuper) await client.query(`GRANT ${quoteIdentifier(owner)} TO CURRENT_USER`);
-  });
-  await withClient(adminDatabaseUrl, null, async (client) => {
-    await client.query("BEGIN");
-    try {
-      for (const statement of databaseStatements(databaseName)) await client.query(statement);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    }
-  });
+async function runTogether(client: pg.Client, statements: string[]): Promise<void> {
+  const script = statements.join(";\n");
+  try {
+    await client.query(script);
+  } catch (error) {
+    if (!isConcurrentCatalogUpdate(error)) throw error;
+    await client.query(script); // the other run has committed by now; ours applies on top
+  }
 }
 
-/** After migrations, as an admin: the runtime role's rights on the tables as they are now. */
-export async function grantRuntimeRights(adminDatabaseUrl: string, service: ServiceName): Promise<void> {
+/**
+ * Sets up a service database's roles and runs `migrate` as its owner role, on the admin's
+ * connection (`adminDatabaseUrl` names the service's database; a superuser, or a role with
+ * CREATEROLE that may take the database):
+ * before, the two roles are created or updated, the database and anything an earlier set-up left
+ * to someone else are handed to the owner role, and the default privileges are set; after, the
+ * runtime role gets its rights on the tables as they are now.
+ */
+export async function withDatabaseRoles<T>(
+  adminDatabaseUrl: string,
+  service: ServiceName,
+  migrate: (ownerRole: string) => Promise<T>,
+): Promise<T> {
   const databaseName = databaseNameOf(adminDatabaseUrl);
-  await withClient(adminDatabaseUrl, null, async (client) => {
-    await client.query("BEGIN");
-    try {
-      for (const statement of grantStatements(databaseName, service)) await client.query(statement);
-      await client.query("COMMIT");
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    }
-  });
+  const client = new pg.Client({ connectionString: adminDatabaseUrl });
+  client.on("error", () => {}); // a dropped connection surfaces as the failure of the query in flight
+  await client.connect();
+  try {
+    await runTogether(client, [...serverStatements(databaseName), ...databaseStatements(databaseName)]);
+    const result = await migrate(rolesFor(databaseName).owner);
+    await runTogether(client, grantStatements(databaseName, service));
+    return result;
+  } finally {
+    await client.end();
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { DEAD_LETTER_HEADERS, createEvent, type NewEvent } from "@support/events";
 import { asPrivilegedOperator, auditQuery, disconnectProducer, readTopic, sendToTopic } from "../harness/audit.js";
@@ -22,7 +22,7 @@ import {
 
 let owner: SignedUpUser;
 
-const VERIFY = `query($w: ID!) { verifyActivityLog(workspaceId: $w) {
+const VERIFY = `query($w: ID!, $full: Boolean) { verifyActivityLog(workspaceId: $w, full: $full) {
   valid entriesChecked headPosition truncated rewritten
   firstBrokenEntry { id chainPosition reason } checkpoint { position signatureValid } } }`;
 
@@ -36,8 +36,8 @@ interface Verification {
   checkpoint: { position: number; signatureValid: boolean } | null;
 }
 
-const verify = async (workspaceId: string, token = owner.token) =>
-  (await graphqlOk<{ verifyActivityLog: Verification }>(VERIFY, { token, variables: { w: workspaceId } }))
+const verify = async (workspaceId: string, token = owner.token, full = false) =>
+  (await graphqlOk<{ verifyActivityLog: Verification }>(VERIFY, { token, variables: { w: workspaceId, full } }))
     .verifyActivityLog;
 
 /** Entries of a workspace's chain in order, once there are at least `count`. */
@@ -172,7 +172,9 @@ describe("tamper evidence", () => {
         values: [victim.event_id],
       },
     ]);
-    const result = await verify(workspaceId);
+    // Changing an entry in place needs a superuser; it is found by the full re-verification
+    // (the default one starts after the newest checkpoint an earlier verification found intact).
+    const result = await verify(workspaceId, owner.token, true);
     expect(result.valid).toBe(false);
     expect(result.firstBrokenEntry).toEqual({
       id: victim.event_id,
@@ -222,6 +224,193 @@ describe("tamper evidence", () => {
       valid: false,
       checkpoint: { position: chain.length, signatureValid: false },
     });
+  }, 60_000);
+});
+
+/** RFC 8785 canonical JSON for the plain values an entry holds (strings, integers, null, arrays, objects). */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(",")}]`
+    : value !== null && typeof value === "object"
+      ? `{${Object.keys(value)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(value);
+
+const CHECKPOINT = `mutation($w: ID!) { checkpointActivityLog(workspaceId: $w) { position signatureValid } }`;
+
+/**
+ * Issue 19: what someone with a database login (INSERT and SELECT on the log, as the service's
+ * role) or a superuser can do without the audit signing key, and what an ordinary member can do.
+ */
+describe("forgery without the signing key", () => {
+  test("an entry INSERTed with a correct old-style sha256 link, then real entries and a checkpoint: verify names it", async () => {
+    const workspaceId = await workspaceWithTeams(["Before the forgery"]);
+    await chainOf(workspaceId, 2);
+    // Every input of the old link is public: the head's hash and position, the entry's fields.
+    const [head] = await auditQuery<{ chain_position: number; entry_hash: string; organisation_id: string }>(
+      `SELECT chain_position, entry_hash, organisation_id FROM activity_entry WHERE chain_key = $1
+        ORDER BY chain_position DESC LIMIT 1`,
+      [workspaceId],
+    );
+    const fields = {
+      eventId: randomUUID(),
+      workspaceId,
+      organisationId: head!.organisation_id,
+      action: "member.removed",
+      category: "member",
+      actorType: "user",
+      actorId: owner.userId,
+      actorLabel: null,
+      targetType: "user",
+      targetId: randomUUID(),
+      targetLabel: "Someone who never left",
+      changes: [],
+      occurredAt: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+      chainPosition: head!.chain_position + 1,
+    };
+    const forgedHash = createHash("sha256").update(head!.entry_hash).update(canonical(fields)).digest("hex");
+    await auditQuery(
+      `INSERT INTO activity_entry (event_id, workspace_id, organisation_id, action, category, actor_type, actor_id,
+         actor_label, target_type, target_id, target_label, changes, occurred_at, chain_key, chain_position,
+         previous_hash, entry_hash)
+       VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $2::text, $14, $15, $16)`,
+      [
+        fields.eventId,
+        workspaceId,
+        fields.organisationId,
+        fields.action,
+        fields.category,
+        fields.actorType,
+        fields.actorId,
+        fields.actorLabel,
+        fields.targetType,
+        fields.targetId,
+        fields.targetLabel,
+        JSON.stringify(fields.changes),
+        fields.occurredAt,
+        fields.chainPosition,
+        head!.entry_hash,
+        forgedHash,
+      ],
+    );
+    // Real entries chain onto it, and a checkpoint signs the head past it.
+    await graphqlOk(`mutation($w: ID!) { createTeam(workspaceId: $w, input: { name: "After the forgery" }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    await chainOf(workspaceId, fields.chainPosition + 1);
+    const signed = await graphqlOk<{ checkpointActivityLog: { position: number } }>(CHECKPOINT, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    expect(signed.checkpointActivityLog.position).toBeGreaterThan(fields.chainPosition);
+    // A made-up verification record does not make verify skip it either.
+    await auditQuery(
+      `INSERT INTO chain_verification (chain_key, checkpoint_seq, verified_at, key_id, signature)
+       SELECT chain_key, max(seq), now(), 'local', repeat('a', 64) FROM chain_checkpoint WHERE chain_key = $1
+        GROUP BY chain_key`,
+      [workspaceId],
+    );
+
+    const broken = { id: fields.eventId, chainPosition: fields.chainPosition, reason: "NOT_SIGNED" };
+    for (const full of [false, true]) {
+      const result = await verify(workspaceId, owner.token, full);
+      expect(result.valid).toBe(false);
+      expect(result.firstBrokenEntry).toEqual(broken);
+    }
+  }, 90_000);
+
+  test("the newest entries deleted, then checkpoints asked for: refused, and verify reports the truncation even after new entries", async () => {
+    const workspaceId = await workspaceWithTeams(["Cut 1", "Cut 2", "Cut 3"]);
+    const chain = await chainOf(workspaceId, 4);
+    const first = await graphqlOk<{ checkpointActivityLog: { position: number } }>(CHECKPOINT, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    expect(first.checkpointActivityLog.position).toBe(chain.length);
+    await asPrivilegedOperator([
+      {
+        sql: `DELETE FROM activity_entry WHERE chain_key = $1 AND chain_position > $2`,
+        values: [workspaceId, chain.length - 2],
+      },
+    ]);
+
+    const refused = await graphql(CHECKPOINT, { token: owner.token, variables: { w: workspaceId } });
+    expect(errorCodes(refused)).toEqual(["CONFLICT"]);
+    expect(refused.errors?.[0]?.message).toMatch(/entries were removed/);
+    expect(await verify(workspaceId)).toMatchObject({ valid: false, truncated: true, headPosition: chain.length - 2 });
+
+    // New real entries take the removed positions: still never signed, still reported.
+    await graphqlOk(`mutation($w: ID!) { createTeam(workspaceId: $w, input: { name: "Cut 4" }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    await chainOf(workspaceId, chain.length - 1);
+    expect(errorCodes(await graphql(CHECKPOINT, { token: owner.token, variables: { w: workspaceId } }))).toEqual([
+      "CONFLICT",
+    ]);
+    for (const full of [false, true]) {
+      const result = await verify(workspaceId, owner.token, full);
+      expect(result.valid).toBe(false);
+      expect(result.truncated || result.rewritten).toBe(true);
+      expect(result.checkpoint?.position).toBe(chain.length);
+    }
+  }, 90_000);
+
+  test("a member with activity_log:view cannot sign checkpoints; an admin can", async () => {
+    const workspaceId = await workspaceWithTeams(["Checkpoints"]);
+    const member = await invitePerson(owner, [{ workspaceId, role: "MEMBER" }]);
+    const admin = await invitePerson(owner, [{ workspaceId, role: "ADMIN" }]);
+    expect((await verify(workspaceId, member.token)).valid).toBe(true);
+    expect(errorCodes(await graphql(CHECKPOINT, { token: member.token, variables: { w: workspaceId } }))).toEqual([
+      "FORBIDDEN",
+    ]);
+    const signed = await graphqlOk<{ checkpointActivityLog: { signatureValid: boolean } }>(CHECKPOINT, {
+      token: admin.token,
+      variables: { w: workspaceId },
+    });
+    expect(signed.checkpointActivityLog.signatureValid).toBe(true);
+  }, 60_000);
+
+  test("verification is incremental after a verified checkpoint, and rate-limited per workspace: RATE_LIMITED with retryAfterSeconds", async () => {
+    const workspaceId = await workspaceWithTeams(["Verify 1"]);
+    const chain = await chainOf(workspaceId, 2);
+    const signed = await graphqlOk<{ checkpointActivityLog: { position: number } }>(CHECKPOINT, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    const INCREMENTAL = `query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid full verifiedFrom entriesChecked } }`;
+    type Incremental = {
+      verifyActivityLog: { valid: boolean; full: boolean; verifiedFrom: number; entriesChecked: number };
+    };
+    const first = await graphqlOk<Incremental>(INCREMENTAL, { token: owner.token, variables: { w: workspaceId } });
+    expect(first.verifyActivityLog).toMatchObject({ valid: true, full: true, verifiedFrom: 0 });
+    expect(first.verifyActivityLog.entriesChecked).toBeGreaterThanOrEqual(chain.length);
+    // The next one starts after the checkpoint the first found intact.
+    const second = await graphqlOk<Incremental>(INCREMENTAL, { token: owner.token, variables: { w: workspaceId } });
+    expect(second.verifyActivityLog).toMatchObject({
+      valid: true,
+      full: false,
+      verifiedFrom: signed.checkpointActivityLog.position,
+    });
+
+    // Twelve more at once, from every instance alike: the budget (10 a minute) is spent.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => graphql(INCREMENTAL, { token: owner.token, variables: { w: workspaceId } })),
+    );
+    const limited = results.filter((r) => errorCodes(r).includes("RATE_LIMITED"));
+    expect(results.filter((r) => r.data?.verifyActivityLog)).toHaveLength(8);
+    expect(limited).toHaveLength(4);
+    for (const refused of limited) {
+      const retryAfter = refused.errors?.[0]?.extensions?.retryAfterSeconds as number;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    expect(
+      errorCodes(await graphql(VERIFY, { token: owner.token, variables: { w: workspaceId, full: true } })),
+    ).toEqual(["RATE_LIMITED"]);
   }, 60_000);
 });
 

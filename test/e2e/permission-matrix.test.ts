@@ -882,9 +882,9 @@ const BILLING_OPERATIONS: Record<string, Operation> = {
 };
 
 // ---- audit (issue 11) --------------------------------------------------------------------------
-// Reading, verifying and checkpointing the log need `activity_log:view` (MEMBERs have it, the
-// custom role "Triage" and the API key do not); exporting needs `activity_log:export` (admins and
-// owners). An export is limited to one per 60 seconds per workspace, so each export call first
+// Reading and verifying the log need `activity_log:view` (MEMBERs have it, the custom role
+// "Triage" and the API key do not); signing a checkpoint needs `activity_log:checkpoint` and
+// exporting `activity_log:export` (admins and owners, issue 19). An export is limited to one per 60 seconds per workspace, so each export call first
 // clears the workspace's allowance row (the limit itself is tested in audit-integrity.test.ts).
 
 const EXPECTED_AUDIT = `
@@ -892,7 +892,7 @@ operation                      owner admin member memberOff custom orgAdmin othe
 activityLog                    ok    ok    ok     ok        F      ok       NF       F      UA
 activityStats                  ok    ok    ok     ok        F      ok       NF       F      UA
 verifyActivityLog              ok    ok    ok     ok        F      ok       NF       F      UA
-checkpointActivityLog          ok    ok    ok     ok        F      ok       NF       F      UA
+checkpointActivityLog          ok    ok    F      F         F      ok       NF       F      UA
 exportActivityLog              ok    ok    F      F         F      ok       NF       F      UA
 `;
 

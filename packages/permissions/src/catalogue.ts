@@ -108,6 +108,7 @@ export const PERMISSION_GROUPS = [
     actions: [
       a("view", "View activity log", "Read the workspace's activity log."),
       a("export", "Export activity log", "Download the activity log as CSV."),
+      a("checkpoint", "Sign log checkpoints", "Sign a checkpoint of the activity log's hash chain on demand."),
     ],
   },
   {

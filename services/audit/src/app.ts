@@ -9,7 +9,9 @@ import type { AuditContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { appendEvents } from "./events/record.js";
 import pg from "pg";
-import { checkpointMovedChains } from "./db/checkpoints.js";
+import { checkpointMovedChains, sealLegacyChains } from "./db/checkpoints.js";
+import { ChainKeys } from "./domain/chain.js";
+import { VerifyThrottle } from "./db/verify-throttle.js";
 import { Signer } from "@support/service-kit";
 import { registerDownloads } from "./downloads.js";
 import { TicketVisibility } from "./ticket-visibility.js";
@@ -23,6 +25,11 @@ export const AUDITED_TOPICS = ["identity", "workspace", "ticketing", "billing", 
 export async function createServer(config: AuditConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
   const signer = new Signer(config.AUDIT_SIGNING_KEYS);
+  const chainKeys = new ChainKeys(config.AUDIT_SIGNING_KEYS);
+  const verifyThrottle = new VerifyThrottle(db, {
+    pointsPerMinute: config.AUDIT_VERIFY_POINTS_PER_MINUTE,
+    fullCost: config.AUDIT_VERIFY_FULL_COST,
+  });
   // Plain SQL beside Prisma: activityLog's pages (db/entries.ts) and exports' server-side cursors
   // (db/export-stream.ts), which hold their connection while the file streams.
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
@@ -38,13 +45,17 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
 
+  // Entries written before the chain was keyed get their signed seal before anything new is
+  // appended (docs/adr/0008); a no-op once every such chain has one.
+  await sealLegacyChains(db, signer);
+
   runtime.consume<Tx>({
     groupId: "audit.activity-log",
     topics: AUDITED_TOPICS,
     transaction: (work) => db.$transaction(work),
-    handle: (event, tx) => appendEvents(tx, [event]),
+    handle: (event, tx) => appendEvents(tx, chainKeys, [event]),
     // Whole Kafka batches in one transaction each: one chain-head read per chain, one insert.
-    handleBatch: (events, tx) => appendEvents(tx, events),
+    handleBatch: (events, tx) => appendEvents(tx, chainKeys, events),
     maxEventsPerTransaction: 1_000,
   });
 
@@ -60,6 +71,8 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       permissions: permissions(request),
       tickets: new TicketVisibility(config.TICKETING_SERVICE_URL, request),
       signer,
+      chainKeys,
+      verifyThrottle,
       downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
     }),
@@ -76,7 +89,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   let checkpointedUpTo = 0n;
   let checkpointing: Promise<void> | null = null;
   const checkpoint = () => {
-    checkpointing ??= checkpointMovedChains(db, signer, checkpointedUpTo)
+    checkpointing ??= checkpointMovedChains(db, signer, checkpointedUpTo, runtime.app.log)
       .then((seq) => void (checkpointedUpTo = seq))
       .catch((error: unknown) => runtime.app.log.error({ err: error }, "writing chain checkpoints failed"))
       .finally(() => (checkpointing = null));

@@ -10,10 +10,15 @@ export const auditEnv = {
   /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
   PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**
-   * `kid:secret[,kid:secret…]` (secrets ≥ 32 characters): the first signs chain checkpoints and
-   * export download links, all verify, so the key can be rotated (docs/adr/0008, 0009).
+   * `kid:secret[,kid:secret…]` (secrets ≥ 32 characters): the first links new log entries (HMAC),
+   * signs chain checkpoints and export download links, all verify, so the key can be rotated
+   * (docs/adr/0008, 0009). Each use has its own HKDF-derived key.
    */
   AUDIT_SIGNING_KEYS: actorContextKeysSchema,
+  /** verifyActivityLog calls per workspace per minute, across every instance (docs/adr/0008). */
+  AUDIT_VERIFY_POINTS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** What a full verification (`full: true`, every entry re-hashed) costs of that budget. */
+  AUDIT_VERIFY_FULL_COST: z.coerce.number().int().min(1).max(10_000).default(5),
   /** How often every chain whose head moved gets a signed checkpoint. */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   /** The gateway's public origin, which download links point at (default: links relative to it). */

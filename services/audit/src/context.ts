@@ -4,6 +4,8 @@ import type { Actor } from "@support/actor-context";
 import type { PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
 import type { Signer } from "@support/service-kit";
+import type { ChainKeys } from "./domain/chain.js";
+import type { VerifyThrottle } from "./db/verify-throttle.js";
 import type { TicketVisibility } from "./ticket-visibility.js";
 
 export interface AuditContext {
@@ -16,6 +18,10 @@ export interface AuditContext {
   tickets: TicketVisibility;
   /** Signs checkpoints and download links (AUDIT_SIGNING_KEYS). */
   signer: Signer;
+  /** Verifies the chain's HMAC links (AUDIT_SIGNING_KEYS, purpose "chain"; docs/adr/0008). */
+  chainKeys: ChainKeys;
+  /** verifyActivityLog's per-workspace budget, shared by every instance. */
+  verifyThrottle: VerifyThrottle;
   /** Where download links point: the gateway's public origin ("" for links relative to it). */
   downloadBaseUrl: string;
   exportLinkTtlSeconds: number;

@@ -1,87 +1,319 @@
-import type { Db } from "./client.js";
-import { ChainVerifier, type ChainVerification, type Checkpoint, type StoredEntry } from "../domain/chain.js";
+import type { Db, Tx } from "./client.js";
+import {
+  ChainVerifier,
+  CheckpointChecker,
+  type ChainKeys,
+  type CheckpointFindings,
+  type CheckpointRecord,
+  type EntryWalk,
+  type StoredEntry,
+} from "../domain/chain.js";
 import type { Signer } from "@support/service-kit";
 
-export interface SignedCheckpoint extends Checkpoint {
+/** A checkpoint as the graph shows it. */
+export interface SignedCheckpoint {
   chainKey: string;
+  position: number;
+  entryHash: string;
   signedAt: Date;
+  signatureValid: boolean;
 }
 
-const signedValue = (chainKey: string, position: number, entryHash: string, signedAt: Date) => ({
-  chainKey,
-  position,
-  entryHash,
-  signedAt: signedAt.toISOString(),
+/** A stored chain_checkpoint row. */
+interface CheckpointRow {
+  seq: bigint;
+  chain_key: string;
+  position: number;
+  entry_hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+  version: number;
+  previous_signature: string | null;
+  seals_legacy: boolean;
+}
+
+/**
+ * What a checkpoint's signature covers. Version 1 (before checkpoints were chained) signed the
+ * head alone; version 2 also signs the previous checkpoint's signature and whether it seals the
+ * chain's unkeyed (pre-HMAC) entries, so removing a checkpoint breaks the next one's link.
+ */
+function signedValue(row: Omit<CheckpointRow, "seq" | "key_id" | "signature">) {
+  const head = {
+    chainKey: row.chain_key,
+    position: row.position,
+    entryHash: row.entry_hash,
+    signedAt: row.signed_at.toISOString(),
+  };
+  if (row.version < 2) return head;
+  return { ...head, v: 2, previousSignature: row.previous_signature, sealsLegacy: row.seals_legacy };
+}
+
+const signatureHolds = (signer: Signer, row: CheckpointRow) =>
+  signer.verify("checkpoint", signedValue(row), row.key_id, row.signature);
+
+const viewOf = (signer: Signer, row: CheckpointRow): SignedCheckpoint => ({
+  chainKey: row.chain_key,
+  position: row.position,
+  entryHash: row.entry_hash,
+  signedAt: row.signed_at,
+  signatureValid: signatureHolds(signer, row),
 });
 
-/** Signs the chain's current head into chain_checkpoint; null for a chain with no entries. */
-export async function writeCheckpoint(db: Db, signer: Signer, chainKey: string): Promise<SignedCheckpoint | null> {
-  const head = await db.activityEntry.findFirst({
-    where: { chainKey },
-    orderBy: { chainPosition: "desc" },
-    select: { chainPosition: true, entryHash: true },
-  });
-  if (!head) return null;
-  const signedAt = new Date();
-  const keyId = signer.currentKeyId;
-  await db.chainCheckpoint.create({
-    data: {
+/** Why a checkpoint was not signed: the chain no longer reaches, or no longer holds, an earlier checkpoint. */
+export class CheckpointRefused extends Error {
+  constructor(
+    readonly chainKey: string,
+    readonly reason: "truncated" | "rewritten",
+    readonly checkpointPosition: number,
+    readonly headPosition: number,
+  ) {
+    super(
+      reason === "truncated"
+        ? `chain ${chainKey} ends at position ${headPosition}, behind its signed checkpoint at ${checkpointPosition}: entries were removed; not signed`
+        : `chain ${chainKey} holds another hash at its signed checkpoint's position ${checkpointPosition}: it was rewritten; not signed`,
+    );
+  }
+}
+
+/** The chain's newest checkpoint whose signature verifies (forged rows someone inserted are skipped). */
+async function latestTrusted(tx: Tx | Db, signer: Signer, chainKey: string): Promise<CheckpointRow | null> {
+  let before: bigint | null = null;
+  for (;;) {
+    const rows: CheckpointRow[] = await tx.$queryRaw<CheckpointRow[]>`
+      SELECT * FROM chain_checkpoint
+       WHERE chain_key = ${chainKey} AND (${before}::bigint IS NULL OR seq < ${before}::bigint)
+       ORDER BY seq DESC LIMIT 100`;
+    for (const row of rows) if (signatureHolds(signer, row)) return row;
+    if (rows.length < 100) return null;
+    before = rows[rows.length - 1]!.seq;
+  }
+}
+
+/**
+ * Signs the chain's head into chain_checkpoint, chained to its newest trusted checkpoint; null
+ * for a chain with no entries. Never signs a head behind that checkpoint, or one that holds
+ * another hash at its position: that is a truncation or a rewrite, and it throws
+ * CheckpointRefused instead (the callers log it at error and report it). A head already signed is
+ * not signed again (the existing checkpoint is returned). Checkpoint writers of one chain are
+ * serialised by an advisory lock of their own, so the checkpoints of a chain form one line and
+ * ingestion never waits for them. `sealsLegacy`: see sealLegacyChains.
+ */
+export async function writeCheckpoint(
+  db: Db,
+  signer: Signer,
+  chainKey: string,
+  options: { sealsLegacy?: boolean } = {},
+): Promise<SignedCheckpoint | null> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${chainKey}, 8))`;
+    const [head] = await tx.$queryRaw<Array<{ chain_position: number; entry_hash: string }>>`
+      SELECT chain_position, entry_hash FROM activity_entry
+       WHERE chain_key = ${chainKey} ORDER BY chain_position DESC LIMIT 1`;
+    if (!head) return null;
+    const previous = await latestTrusted(tx, signer, chainKey);
+    if (previous) {
+      if (head.chain_position < previous.position)
+        throw new CheckpointRefused(chainKey, "truncated", previous.position, head.chain_position);
+      const [there] = await tx.$queryRaw<Array<{ entry_hash: string }>>`
+        SELECT entry_hash FROM activity_entry WHERE chain_key = ${chainKey} AND chain_position = ${previous.position}`;
+      if (there?.entry_hash !== previous.entry_hash)
+        throw new CheckpointRefused(chainKey, "rewritten", previous.position, head.chain_position);
+      if (head.chain_position === previous.position && !options.sealsLegacy) return viewOf(signer, previous);
+    }
+    const row = {
+      chain_key: chainKey,
+      position: head.chain_position,
+      entry_hash: head.entry_hash,
+      signed_at: new Date(),
+      version: 2,
+      previous_signature: previous?.signature ?? null,
+      seals_legacy: options.sealsLegacy ?? false,
+    };
+    const keyId = signer.currentKeyId;
+    const signature = signer.sign("checkpoint", signedValue(row), keyId);
+    await tx.$executeRaw`
+      INSERT INTO chain_checkpoint (chain_key, position, entry_hash, signed_at, key_id, signature, version,
+                                    previous_signature, seals_legacy)
+      VALUES (${chainKey}, ${row.position}, ${row.entry_hash}, ${row.signed_at}, ${keyId}, ${signature}, 2,
+              ${row.previous_signature}, ${row.seals_legacy})`;
+    return {
       chainKey,
-      position: head.chainPosition,
-      entryHash: head.entryHash,
-      signedAt,
-      keyId,
-      signature: signer.sign("checkpoint", signedValue(chainKey, head.chainPosition, head.entryHash, signedAt), keyId),
-    },
+      position: row.position,
+      entryHash: row.entry_hash,
+      signedAt: row.signed_at,
+      signatureValid: true,
+    };
   });
-  return { chainKey, position: head.chainPosition, entryHash: head.entryHash, signedAt, signatureValid: true };
 }
 
 /** The newest checkpoint of a chain, with whether its signature verifies. */
 export async function latestCheckpoint(db: Db, signer: Signer, chainKey: string): Promise<SignedCheckpoint | null> {
-  const row = await db.chainCheckpoint.findFirst({ where: { chainKey }, orderBy: { seq: "desc" } });
-  if (!row) return null;
-  return {
-    chainKey,
-    position: row.position,
-    entryHash: row.entryHash,
-    signedAt: row.signedAt,
-    signatureValid: signer.verify(
-      "checkpoint",
-      signedValue(chainKey, row.position, row.entryHash, row.signedAt),
-      row.keyId,
-      row.signature,
-    ),
-  };
+  const [row] = await db.$queryRaw<CheckpointRow[]>`
+    SELECT * FROM chain_checkpoint WHERE chain_key = ${chainKey} ORDER BY seq DESC LIMIT 1`;
+  return row ? viewOf(signer, row) : null;
+}
+
+/** How a refused checkpoint is reported by the periodic run. */
+export interface CheckpointLogger {
+  error(details: object, message: string): void;
 }
 
 /**
  * Checkpoints every chain that received entries since the last run (entries after `afterSeq`);
- * returns the highest seq seen, to pass next time. Several instances may do this at once: a
- * second checkpoint of the same head is harmless.
+ * returns the highest seq seen, to pass next time. A chain that is behind (or no longer holds) its
+ * earlier checkpoint is not signed: that is logged at error, every run, until someone looks.
  */
-export async function checkpointMovedChains(db: Db, signer: Signer, afterSeq: bigint): Promise<bigint> {
+export async function checkpointMovedChains(
+  db: Db,
+  signer: Signer,
+  afterSeq: bigint,
+  logger: CheckpointLogger,
+): Promise<bigint> {
   const moved = await db.$queryRaw<Array<{ chain_key: string; max_seq: bigint }>>`
     SELECT chain_key, max(seq) AS max_seq FROM activity_entry WHERE seq > ${afterSeq} GROUP BY chain_key`;
   let highest = afterSeq;
   for (const chain of moved) {
-    await writeCheckpoint(db, signer, chain.chain_key);
+    try {
+      await writeCheckpoint(db, signer, chain.chain_key);
+    } catch (error) {
+      if (!(error instanceof CheckpointRefused)) throw error;
+      logger.error(
+        {
+          chainKey: error.chainKey,
+          reason: error.reason,
+          checkpointPosition: error.checkpointPosition,
+          headPosition: error.headPosition,
+        },
+        "audit chain tampered with: checkpoint refused",
+      );
+    }
     if (chain.max_seq > highest) highest = chain.max_seq;
   }
   return highest;
 }
 
+/**
+ * Entries written before the chain was keyed (key_id null, plain sha256) are vouched for by a
+ * signed seal: a checkpoint with seals_legacy, written by the first start of the keyed code before
+ * it consumes anything, for every chain whose entries are all unkeyed. Verification accepts
+ * unkeyed entries only up to a seal's position. A chain whose first entry is keyed (every chain
+ * created since) is never sealed, so an unkeyed entry someone inserts there is always reported.
+ */
+export async function sealLegacyChains(db: Db, signer: Signer): Promise<number> {
+  // Distinct chains by a loose index scan of (chain_key, chain_position), then each chain's first
+  // and last entry: cheap however long the chains are.
+  const candidates = await db.$queryRaw<Array<{ chain_key: string }>>`
+    WITH RECURSIVE chains(key) AS (
+      (SELECT chain_key FROM activity_entry ORDER BY chain_key LIMIT 1)
+      UNION ALL
+      SELECT (SELECT chain_key FROM activity_entry WHERE chain_key > c.key ORDER BY chain_key LIMIT 1)
+        FROM chains c WHERE c.key IS NOT NULL)
+    SELECT c.key AS chain_key FROM chains c
+     WHERE c.key IS NOT NULL
+       AND (SELECT key_id FROM activity_entry WHERE chain_key = c.key ORDER BY chain_position LIMIT 1) IS NULL
+       AND (SELECT key_id FROM activity_entry WHERE chain_key = c.key ORDER BY chain_position DESC LIMIT 1) IS NULL
+       AND NOT EXISTS (SELECT 1 FROM chain_checkpoint s WHERE s.chain_key = c.key AND s.seals_legacy)`;
+  let sealed = 0;
+  for (const { chain_key: chainKey } of candidates) {
+    const [keyed] = await db.$queryRaw<Array<{ one: number }>>`
+      SELECT 1 AS one FROM activity_entry WHERE chain_key = ${chainKey} AND key_id IS NOT NULL LIMIT 1`;
+    if (keyed) continue;
+    await writeCheckpoint(db, signer, chainKey, { sealsLegacy: true });
+    sealed += 1;
+  }
+  return sealed;
+}
+
+/** The payload of a verification record: distinct from any checkpoint's (it has `kind`). */
+const verifiedValue = (chainKey: string, checkpointSeq: bigint, checkpointSignature: string, verifiedAt: Date) => ({
+  kind: "verified",
+  chainKey,
+  checkpointSeq: checkpointSeq.toString(),
+  checkpointSignature,
+  verifiedAt: verifiedAt.toISOString(),
+});
+
+/**
+ * Where an incremental verification may start: the newest signed verification record whose
+ * checkpoint still verifies and still matches the chain. null: start from the genesis.
+ */
+async function verifiedStart(db: Db, signer: Signer, chainKey: string): Promise<CheckpointRow | null> {
+  const records = await db.$queryRaw<
+    Array<{ checkpoint_seq: bigint; verified_at: Date; key_id: string; signature: string; cp: CheckpointRow | null }>
+  >`
+    SELECT v.checkpoint_seq, v.verified_at, v.key_id, v.signature, to_jsonb(c) AS cp
+      FROM chain_verification v
+      LEFT JOIN chain_checkpoint c ON c.seq = v.checkpoint_seq AND c.chain_key = v.chain_key
+     WHERE v.chain_key = ${chainKey} ORDER BY v.seq DESC LIMIT 20`;
+  for (const record of records) {
+    if (!record.cp) continue;
+    const cp: CheckpointRow = {
+      ...record.cp,
+      seq: BigInt(record.cp.seq),
+      signed_at: new Date(record.cp.signed_at),
+    };
+    const recordHolds = signer.verify(
+      "checkpoint",
+      verifiedValue(chainKey, cp.seq, cp.signature, record.verified_at),
+      record.key_id,
+      record.signature,
+    );
+    if (!recordHolds || !signatureHolds(signer, cp)) continue;
+    const [there] = await db.$queryRaw<Array<{ entry_hash: string }>>`
+      SELECT entry_hash FROM activity_entry WHERE chain_key = ${chainKey} AND chain_position = ${cp.position}`;
+    // The chain no longer holds the verified checkpoint: verify everything (and report it).
+    return there?.entry_hash === cp.entry_hash ? cp : null;
+  }
+  return null;
+}
+
+const recordOf = (signer: Signer, row: CheckpointRow & { hash_now: string | null }): CheckpointRecord => ({
+  seq: row.seq,
+  position: row.position,
+  entryHash: row.entry_hash,
+  version: row.version,
+  previousSignature: row.previous_signature,
+  signature: row.signature,
+  signatureValid: signatureHolds(signer, row),
+  hashNow: row.hash_now,
+});
+
 const PAGE = 2_000;
 
-/** Recomputes a chain page by page (flat memory at any length) against its latest checkpoint. */
+export type ChainVerification = EntryWalk &
+  Omit<CheckpointFindings, "lastGood"> & {
+    valid: boolean;
+    /** Whether the walk started at the genesis (false: after a checkpoint verified before). */
+    full: boolean;
+    /** The position the walk started after (0 for a full verification). */
+    verifiedFrom: number;
+    checkpoint: SignedCheckpoint | null;
+  };
+
+/**
+ * Recomputes a chain page by page (flat memory at any length) and holds it against every
+ * checkpoint. Incremental unless `full`: it starts after the newest checkpoint a previous
+ * verification found intact (a signed chain_verification row) and checks only the checkpoints
+ * written since; a valid result records the newest checkpoint it covered (insert only).
+ */
 export async function verifyChain(
   db: Db,
   signer: Signer,
+  keys: ChainKeys,
   chainKey: string,
-): Promise<ChainVerification & { checkpoint: SignedCheckpoint | null }> {
-  const checkpoint = await latestCheckpoint(db, signer, chainKey);
-  const verifier = new ChainVerifier(checkpoint);
-  let after = 0;
+  options: { full: boolean },
+): Promise<ChainVerification> {
+  const seals = await db.$queryRaw<CheckpointRow[]>`
+    SELECT * FROM chain_checkpoint WHERE chain_key = ${chainKey} AND seals_legacy`;
+  const legacyUpTo = Math.max(0, ...seals.filter((s) => signatureHolds(signer, s)).map((s) => s.position));
+  const start = options.full ? null : await verifiedStart(db, signer, chainKey);
+
+  const verifier = new ChainVerifier(keys, {
+    legacyUpTo,
+    ...(start ? { start: { position: start.position, hash: start.entry_hash } } : {}),
+  });
+  let after = start?.position ?? 0;
   for (;;) {
     const rows = await db.activityEntry.findMany({
       where: { chainKey, chainPosition: { gt: after } },
@@ -106,11 +338,62 @@ export async function verifyChain(
         chainPosition: row.chainPosition,
         previousHash: row.previousHash,
         entryHash: row.entryHash,
+        keyId: row.keyId,
       };
       verifier.feed(entry);
     }
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1]!.chainPosition;
   }
-  return { ...verifier.finish(), checkpoint };
+  const walk = verifier.finish();
+
+  // Every checkpoint written since the verified one (all of them for a full verification), each
+  // with the hash the chain holds at its position today.
+  const checker = new CheckpointChecker(
+    walk.headPosition,
+    start ? recordOf(signer, { ...start, hash_now: start.entry_hash }) : null,
+  );
+  let afterSeq = start?.seq ?? 0n;
+  for (;;) {
+    const rows = await db.$queryRaw<Array<CheckpointRow & { hash_now: string | null }>>`
+      SELECT c.*, e.entry_hash AS hash_now FROM chain_checkpoint c
+        LEFT JOIN activity_entry e ON e.chain_key = c.chain_key AND e.chain_position = c.position
+       WHERE c.chain_key = ${chainKey} AND c.seq > ${afterSeq} ORDER BY c.seq LIMIT ${PAGE}`;
+    for (const row of rows) checker.feed(recordOf(signer, row));
+    if (rows.length < PAGE) break;
+    afterSeq = rows[rows.length - 1]!.seq;
+  }
+  const { lastGood, ...findings } = checker.finish();
+  const valid =
+    !walk.firstBrokenEntry &&
+    !findings.truncated &&
+    !findings.rewritten &&
+    findings.forgedCheckpoints === 0 &&
+    !findings.checkpointChainBroken;
+
+  if (valid && lastGood && lastGood.seq !== start?.seq) {
+    const verifiedAt = new Date();
+    const keyId = signer.currentKeyId;
+    await db.chainVerification.create({
+      data: {
+        chainKey,
+        checkpointSeq: lastGood.seq,
+        verifiedAt,
+        keyId,
+        signature: signer.sign(
+          "checkpoint",
+          verifiedValue(chainKey, lastGood.seq, lastGood.signature, verifiedAt),
+          keyId,
+        ),
+      },
+    });
+  }
+  return {
+    ...walk,
+    ...findings,
+    valid,
+    full: start === null,
+    verifiedFrom: start?.position ?? 0,
+    checkpoint: await latestCheckpoint(db, signer, chainKey),
+  };
 }

@@ -1,13 +1,15 @@
 import { describe, expect, test } from "@jest/globals";
 import { EVENT_REGISTRY, type EventType } from "@support/events";
 import {
+  ChainKeys,
   ChainVerifier,
+  CheckpointChecker,
   GENESIS_HASH,
   categoryOf,
   chainedFieldsOf,
   entryHash,
   type ChainedFields,
-  type Checkpoint,
+  type CheckpointRecord,
   type StoredEntry,
 } from "./chain.js";
 
@@ -18,56 +20,82 @@ describe("categoryOf", () => {
   });
 });
 
-describe("ChainVerifier", () => {
-  const build = (n: number): StoredEntry[] => {
-    const entries: StoredEntry[] = [];
-    let previous = GENESIS_HASH;
-    for (let position = 1; position <= n; position += 1) {
-      const fields: ChainedFields = {
-        eventId: `00000000-0000-4000-8000-${String(position).padStart(12, "0")}`,
-        workspaceId: "11111111-1111-4111-8111-111111111111",
-        organisationId: "22222222-2222-4222-8222-222222222222",
-        action: "ticket.created",
-        category: "ticket",
-        actorType: "user",
-        actorId: "33333333-3333-4333-8333-333333333333",
-        actorLabel: null,
-        targetType: "ticket",
-        targetId: `t${position}`,
-        targetLabel: `Ticket ${position}`,
-        changes: [{ field: "title", old: null, new: `Ticket ${position}` }],
-        occurredAt: new Date(Date.UTC(2026, 10, 1, 0, position)).toISOString(),
-        chainPosition: position,
-      };
-      const hash = entryHash(previous, fields);
-      entries.push({ ...fields, previousHash: previous, entryHash: hash });
-      previous = hash;
-    }
-    return entries;
-  };
-  const verify = (entries: StoredEntry[], checkpoint: Checkpoint | null = null) => {
-    const verifier = new ChainVerifier(checkpoint);
-    for (const entry of entries) verifier.feed(entry);
-    return verifier.finish();
-  };
+const keys = new ChainKeys([
+  { kid: "new", secret: "n".repeat(32) },
+  { kid: "old", secret: "o".repeat(32) },
+]);
 
-  test("an untouched chain that reaches its checkpoint is valid", () => {
-    const entries = build(5);
-    const result = verify(entries, { position: 5, entryHash: entries[4]!.entryHash, signatureValid: true });
-    expect(result).toEqual({
-      valid: true,
+const fieldsAt = (position: number): ChainedFields => ({
+  eventId: `00000000-0000-4000-8000-${String(position).padStart(12, "0")}`,
+  workspaceId: "11111111-1111-4111-8111-111111111111",
+  organisationId: "22222222-2222-4222-8222-222222222222",
+  action: "ticket.created",
+  category: "ticket",
+  actorType: "user",
+  actorId: "33333333-3333-4333-8333-333333333333",
+  actorLabel: null,
+  targetType: "ticket",
+  targetId: `t${position}`,
+  targetLabel: `Ticket ${position}`,
+  changes: [{ field: "title", old: null, new: `Ticket ${position}` }],
+  occurredAt: new Date(Date.UTC(2026, 10, 1, 0, position)).toISOString(),
+  chainPosition: position,
+});
+
+/** A chain as the service writes it; `keyOf(position)` null for an entry written before keying. */
+const build = (n: number, keyOf: (position: number) => string | null = () => "new"): StoredEntry[] => {
+  const entries: StoredEntry[] = [];
+  let previous = GENESIS_HASH;
+  for (let position = 1; position <= n; position += 1) {
+    const fields = fieldsAt(position);
+    const keyId = keyOf(position);
+    const hash = keyId === null ? entryHash(previous, fields) : keys.link(previous, fields, keyId);
+    entries.push({ ...fields, previousHash: previous, entryHash: hash, keyId });
+    previous = hash;
+  }
+  return entries;
+};
+
+const walk = (entries: StoredEntry[], legacyUpTo = 0) => {
+  const verifier = new ChainVerifier(keys, { legacyUpTo });
+  for (const entry of entries) verifier.feed(entry);
+  return verifier.finish();
+};
+
+const checkpointAt = (entries: StoredEntry[], position: number, seq: bigint): CheckpointRecord => ({
+  seq,
+  position,
+  entryHash: entries[position - 1]!.entryHash,
+  version: 2,
+  previousSignature: null,
+  signature: `sig${seq}`,
+  signatureValid: true,
+  hashNow: null,
+});
+
+/** Checkpoints held against `chain` as it is now (hashNow from the chain). */
+const check = (chain: StoredEntry[], checkpoints: CheckpointRecord[]) => {
+  const checker = new CheckpointChecker(chain.at(-1)?.chainPosition ?? 0);
+  for (const cp of checkpoints)
+    checker.feed({ ...cp, hashNow: chain.find((e) => e.chainPosition === cp.position)?.entryHash ?? null });
+  return checker.finish();
+};
+
+describe("ChainVerifier", () => {
+  test("an untouched keyed chain walks clean, with either configured key", () => {
+    const entries = build(5, (p) => (p <= 2 ? "old" : "new"));
+    expect(walk(entries)).toEqual({
       entriesChecked: 5,
       headPosition: 5,
+      headHash: entries[4]!.entryHash,
       firstBrokenEntry: null,
-      truncated: false,
-      rewritten: false,
     });
   });
 
   test("a changed label names exactly that entry", () => {
     const entries = build(5);
     entries[2] = { ...entries[2]!, targetLabel: '=HYPERLINK("http://x")' };
-    expect(verify(entries).firstBrokenEntry).toEqual({
+    expect(walk(entries).firstBrokenEntry).toEqual({
       id: entries[2]!.eventId,
       chainPosition: 3,
       reason: "ENTRY_CHANGED",
@@ -76,35 +104,96 @@ describe("ChainVerifier", () => {
 
   test("a removed middle entry and a broken link are named", () => {
     const entries = build(5);
-    expect(verify([...entries.slice(0, 2), ...entries.slice(3)]).firstBrokenEntry).toMatchObject({
+    expect(walk([...entries.slice(0, 2), ...entries.slice(3)]).firstBrokenEntry).toMatchObject({
       chainPosition: 4,
       reason: "ENTRIES_MISSING",
     });
     const relinked = build(5);
     relinked[3] = { ...relinked[3]!, previousHash: GENESIS_HASH };
-    expect(verify(relinked).firstBrokenEntry).toMatchObject({ chainPosition: 4, reason: "LINK_BROKEN" });
+    expect(walk(relinked).firstBrokenEntry).toMatchObject({ chainPosition: 4, reason: "LINK_BROKEN" });
   });
 
-  test("the newest entries cut off: internally consistent, caught by the checkpoint", () => {
+  test("an entry appended without the key (sha256 the old way, or an unknown key id) is named, whatever follows", () => {
+    const real = build(3);
+    const forgedFields = fieldsAt(4);
+    const forged: StoredEntry = {
+      ...forgedFields,
+      previousHash: real[2]!.entryHash,
+      entryHash: entryHash(real[2]!.entryHash, forgedFields),
+      keyId: null,
+    };
+    const fields5 = fieldsAt(5);
+    const after: StoredEntry = {
+      ...fields5,
+      previousHash: forged.entryHash,
+      entryHash: keys.link(forged.entryHash, fields5),
+      keyId: "new",
+    };
+    expect(walk([...real, forged, after]).firstBrokenEntry).toEqual({
+      id: forged.eventId,
+      chainPosition: 4,
+      reason: "NOT_SIGNED",
+    });
+    // The same forgery below a legacy seal still has to hash right; past the seal it is never accepted.
+    expect(walk([...real, forged, after], 3).firstBrokenEntry?.reason).toBe("NOT_SIGNED");
+    const unknownKey = { ...forged, keyId: "guessed" };
+    expect(walk([...real, unknownKey]).firstBrokenEntry?.reason).toBe("NOT_SIGNED");
+    const sha256AsKeyed = { ...forged, keyId: "new" };
+    expect(walk([...real, sha256AsKeyed]).firstBrokenEntry?.reason).toBe("ENTRY_CHANGED");
+  });
+
+  test("entries written before keying verify up to the legacy seal, then keyed entries follow", () => {
+    const entries = build(6, (p) => (p <= 4 ? null : "new"));
+    expect(walk(entries, 4).firstBrokenEntry).toBeNull();
+    expect(walk(entries, 3).firstBrokenEntry).toMatchObject({ chainPosition: 4, reason: "NOT_SIGNED" });
+  });
+
+  test("an incremental walk starts after a verified checkpoint's position and hash", () => {
     const entries = build(6);
-    const checkpoint = { position: 6, entryHash: entries[5]!.entryHash, signatureValid: true };
-    const result = verify(entries.slice(0, 4), checkpoint);
-    expect(result).toMatchObject({ valid: false, truncated: true, firstBrokenEntry: null, headPosition: 4 });
+    const verifier = new ChainVerifier(keys, { start: { position: 4, hash: entries[3]!.entryHash } });
+    for (const entry of entries.slice(4)) verifier.feed(entry);
+    expect(verifier.finish()).toMatchObject({ entriesChecked: 2, headPosition: 6, firstBrokenEntry: null });
+  });
+});
+
+describe("CheckpointChecker", () => {
+  test("a chain that reaches every checkpoint with its hash", () => {
+    const entries = build(6);
+    const first = checkpointAt(entries, 3, 1n);
+    const findings = check(entries, [first, { ...checkpointAt(entries, 6, 2n), previousSignature: first.signature }]);
+    expect(findings).toMatchObject({ truncated: false, rewritten: false, forgedCheckpoints: 0, checkpointsChecked: 2 });
+    expect(findings.lastGood?.seq).toBe(2n);
   });
 
-  test("a chain rewritten with fresh hashes is caught at the checkpoint; a forged checkpoint is not trusted", () => {
+  test("a tail cut off and checkpointed again: the earlier checkpoint still reports the truncation", () => {
+    const entries = build(6);
+    const shortened = entries.slice(0, 4);
+    const findings = check(shortened, [checkpointAt(entries, 6, 1n), checkpointAt(shortened, 4, 2n)]);
+    expect(findings.truncated).toBe(true);
+  });
+
+  test("a chain rewritten with fresh hashes is caught at the checkpoint; a forged checkpoint is counted", () => {
     const entries = build(4);
-    const checkpoint = { position: 4, entryHash: entries[3]!.entryHash, signatureValid: true };
+    const checkpoint = checkpointAt(entries, 4, 1n);
     const rebuilt = build(4).map((e) => ({ ...e }));
-    // Re-hash from entry 2 with a changed label: the chain is consistent again, but not the one signed.
     let previous = rebuilt[0]!.entryHash;
     for (const entry of rebuilt.slice(1)) {
       entry.targetLabel = `${entry.targetLabel} (edited)`;
       entry.previousHash = previous;
-      entry.entryHash = entryHash(previous, chainedFieldsOf(entry));
+      entry.entryHash = keys.link(previous, chainedFieldsOf(entry));
       previous = entry.entryHash;
     }
-    expect(verify(rebuilt, checkpoint)).toMatchObject({ valid: false, rewritten: true, firstBrokenEntry: null });
-    expect(verify(entries, { ...checkpoint, signatureValid: false }).valid).toBe(false);
+    expect(walk(rebuilt).firstBrokenEntry).toBeNull();
+    expect(check(rebuilt, [checkpoint]).rewritten).toBe(true);
+    expect(check(entries, [{ ...checkpoint, signatureValid: false }]).forgedCheckpoints).toBe(1);
+  });
+
+  test("a chained checkpoint whose predecessor was removed breaks the checkpoint chain", () => {
+    const entries = build(6);
+    const first = checkpointAt(entries, 2, 1n);
+    const second = { ...checkpointAt(entries, 4, 2n), previousSignature: first.signature };
+    const third = { ...checkpointAt(entries, 6, 3n), previousSignature: second.signature };
+    expect(check(entries, [first, second, third]).checkpointChainBroken).toBe(false);
+    expect(check(entries, [first, third]).checkpointChainBroken).toBe(true);
   });
 });

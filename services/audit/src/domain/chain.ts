@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
 import { EVENT_REGISTRY, type EventCategory, type EventType } from "@support/events";
 
@@ -22,12 +22,55 @@ export interface ChainedFields {
 
 export const GENESIS_HASH = "0".repeat(64);
 
-/** entryHash = sha256(previousHash || RFC 8785 canonical JSON of the entry). */
+/** Written before the chain was keyed: sha256(previousHash || RFC 8785 canonical JSON of the entry). */
 export function entryHash(previousHash: string, fields: ChainedFields): string {
   return createHash("sha256")
     .update(previousHash)
     .update(canonicalize(fields) ?? "")
     .digest("hex");
+}
+
+/** One AUDIT_SIGNING_KEYS entry: its id and secret. */
+export interface SigningKey {
+  kid: string;
+  secret: string;
+}
+
+/**
+ * The keys that link a chain (docs/adr/0008): per configured key, HKDF-SHA256(secret, info,
+ * "chain") — the same derivation the checkpoint and download signatures use, under its own
+ * purpose, so a link can never pass for a checkpoint or a download token. The first key links new
+ * entries; every configured key verifies, so keys rotate. Derived once: linking is one HMAC.
+ */
+export class ChainKeys {
+  private readonly derived: ReadonlyMap<string, Buffer>;
+  readonly currentKeyId: string;
+
+  constructor(keys: readonly SigningKey[], info = "support-audit") {
+    if (keys.length === 0) throw new Error("at least one signing key is needed");
+    this.currentKeyId = keys[0]!.kid;
+    this.derived = new Map(keys.map((k) => [k.kid, Buffer.from(hkdfSync("sha256", k.secret, info, "chain", 32))]));
+  }
+
+  has(keyId: string): boolean {
+    return this.derived.has(keyId);
+  }
+
+  /** entryHash = HMAC-SHA256(chain key of `keyId`, previousHash || canonical JSON of the entry). */
+  link(previousHash: string, fields: ChainedFields, keyId = this.currentKeyId): string {
+    const key = this.derived.get(keyId);
+    if (!key) throw new Error(`unknown signing key ${keyId}`);
+    return createHmac("sha256", key)
+      .update(previousHash)
+      .update(canonicalize(fields) ?? "")
+      .digest("hex");
+  }
+
+  /** Whether `hash` is the link `keyId` makes; false for an unknown key id. Constant time. */
+  verify(previousHash: string, fields: ChainedFields, keyId: string, hash: string): boolean {
+    if (!this.has(keyId) || !/^[0-9a-f]{64}$/.test(hash)) return false;
+    return timingSafeEqual(Buffer.from(this.link(previousHash, fields, keyId), "hex"), Buffer.from(hash, "hex"));
+  }
 }
 
 export function chainKeyOf(workspaceId: string | null, organisationId: string): string {
@@ -39,78 +82,150 @@ export function categoryOf(type: EventType): EventCategory {
   return EVENT_REGISTRY[type].category;
 }
 
-/** An entry as stored: its chained fields plus the hashes that link it. */
+/** An entry as stored: its chained fields plus the hashes that link it and the key that made the link. */
 export interface StoredEntry extends ChainedFields {
   previousHash: string;
   entryHash: string;
+  /** null: written before the chain was keyed (plain sha256). */
+  keyId: string | null;
 }
 
-export type ChainBreak = "ENTRY_CHANGED" | "LINK_BROKEN" | "ENTRIES_MISSING";
+/**
+ * ENTRY_CHANGED: its hash no longer matches its contents. LINK_BROKEN: it does not point at its
+ * predecessor. ENTRIES_MISSING: positions jump. NOT_SIGNED: its link is not an HMAC under a
+ * configured key (unknown key id, or an unkeyed entry past the chain's signed legacy seal): the
+ * audit service did not write it.
+ */
+export type ChainBreak = "ENTRY_CHANGED" | "LINK_BROKEN" | "ENTRIES_MISSING" | "NOT_SIGNED";
 
-export interface Checkpoint {
-  position: number;
-  entryHash: string;
-  signatureValid: boolean;
-}
-
-export interface ChainVerification {
-  valid: boolean;
+export interface EntryWalk {
   entriesChecked: number;
   headPosition: number;
+  headHash: string;
   firstBrokenEntry: { id: string; chainPosition: number; reason: ChainBreak } | null;
-  truncated: boolean;
-  rewritten: boolean;
 }
 
 /**
  * Walks one chain in position order (fed page by page, so memory stays flat) and names the
- * first entry that breaks it. `finish` compares the end of the chain with the latest signed
- * checkpoint: a chain cut short of it, or holding another hash at its position, is not valid.
+ * first entry that breaks it. It starts at the genesis, or after an entry whose position and
+ * hash a verified, signed checkpoint vouches for (incremental verification). Entries without a key
+ * id (written before the chain was keyed) are accepted only up to `legacyUpTo`, the position a
+ * signed legacy seal vouches for; anything unkeyed after it was not written by the service.
  */
 export class ChainVerifier {
-  private previousHash = GENESIS_HASH;
-  private position = 0;
+  private previousHash: string;
+  private position: number;
   private checked = 0;
-  private broken: ChainVerification["firstBrokenEntry"] = null;
-  private hashAtCheckpoint: string | null = null;
+  private broken: EntryWalk["firstBrokenEntry"] = null;
 
-  constructor(private readonly checkpoint: Checkpoint | null) {}
+  constructor(
+    private readonly keys: ChainKeys,
+    private readonly options: { start?: { position: number; hash: string }; legacyUpTo?: number } = {},
+  ) {
+    this.position = options.start?.position ?? 0;
+    this.previousHash = options.start?.hash ?? GENESIS_HASH;
+  }
 
   feed(entry: StoredEntry): void {
     this.checked += 1;
     if (!this.broken) {
-      const reason: ChainBreak | null =
-        entry.chainPosition !== this.position + 1
-          ? "ENTRIES_MISSING"
-          : entry.previousHash !== this.previousHash
-            ? "LINK_BROKEN"
-            : entryHash(entry.previousHash, chainedFieldsOf(entry)) !== entry.entryHash
-              ? "ENTRY_CHANGED"
-              : null;
+      const reason = this.breakOf(entry);
       if (reason) this.broken = { id: entry.eventId, chainPosition: entry.chainPosition, reason };
     }
-    if (this.checkpoint && entry.chainPosition === this.checkpoint.position) this.hashAtCheckpoint = entry.entryHash;
     this.previousHash = entry.entryHash;
     this.position = entry.chainPosition;
   }
 
-  finish(): ChainVerification {
-    const checkpoint = this.checkpoint;
-    const truncated = checkpoint !== null && this.position < checkpoint.position;
-    const rewritten =
-      checkpoint !== null &&
-      !truncated &&
-      this.hashAtCheckpoint !== null &&
-      this.hashAtCheckpoint !== checkpoint.entryHash;
-    const forged = checkpoint !== null && !checkpoint.signatureValid;
+  private breakOf(entry: StoredEntry): ChainBreak | null {
+    if (entry.chainPosition !== this.position + 1) return "ENTRIES_MISSING";
+    if (entry.previousHash !== this.previousHash) return "LINK_BROKEN";
+    const fields = chainedFieldsOf(entry);
+    if (entry.keyId === null) {
+      if (entry.chainPosition > (this.options.legacyUpTo ?? 0)) return "NOT_SIGNED";
+      return entryHash(entry.previousHash, fields) === entry.entryHash ? null : "ENTRY_CHANGED";
+    }
+    if (!this.keys.has(entry.keyId)) return "NOT_SIGNED";
+    return this.keys.verify(entry.previousHash, fields, entry.keyId, entry.entryHash) ? null : "ENTRY_CHANGED";
+  }
+
+  finish(): EntryWalk {
     return {
-      valid: !this.broken && !truncated && !rewritten && !forged,
       entriesChecked: this.checked,
       headPosition: this.position,
+      headHash: this.previousHash,
       firstBrokenEntry: this.broken,
-      truncated,
-      rewritten,
     };
+  }
+}
+
+/** A stored checkpoint as verification sees it: its claims, and the chain's hash at its position now. */
+export interface CheckpointRecord {
+  seq: bigint;
+  position: number;
+  entryHash: string;
+  version: number;
+  previousSignature: string | null;
+  signature: string;
+  signatureValid: boolean;
+  /** The hash the chain holds at the checkpoint's position today; null when there is no entry there. */
+  hashNow: string | null;
+}
+
+export interface CheckpointFindings {
+  checkpointsChecked: number;
+  /** A signed position beyond the chain's end: newest entries were cut off. */
+  truncated: boolean;
+  /** A signed position holding another hash: the chain was rewritten up to there. */
+  rewritten: boolean;
+  /** Checkpoints whose signature does not verify with any configured key. */
+  forgedCheckpoints: number;
+  /** A chained checkpoint that does not name its predecessor's signature: checkpoints were removed. */
+  checkpointChainBroken: boolean;
+  /** The newest checkpoint with a valid signature that the chain still matches. */
+  lastGood: CheckpointRecord | null;
+}
+
+/**
+ * Holds the chain against every checkpoint (in the order they were written), not only the
+ * latest: a tail cut off and then checkpointed again is still caught by the earlier checkpoint.
+ * `previous` is the trusted checkpoint before the first one fed (incremental verification).
+ */
+export class CheckpointChecker {
+  private readonly findings: CheckpointFindings;
+  private lastTrusted: CheckpointRecord | null;
+
+  constructor(
+    private readonly headPosition: number,
+    previous: CheckpointRecord | null = null,
+  ) {
+    this.lastTrusted = previous;
+    this.findings = {
+      checkpointsChecked: 0,
+      truncated: false,
+      rewritten: false,
+      forgedCheckpoints: 0,
+      checkpointChainBroken: false,
+      lastGood: previous,
+    };
+  }
+
+  feed(checkpoint: CheckpointRecord): void {
+    const f = this.findings;
+    f.checkpointsChecked += 1;
+    if (!checkpoint.signatureValid) {
+      f.forgedCheckpoints += 1;
+      return;
+    }
+    if (checkpoint.version >= 2 && checkpoint.previousSignature !== (this.lastTrusted?.signature ?? null))
+      f.checkpointChainBroken = true;
+    this.lastTrusted = checkpoint;
+    if (checkpoint.position > this.headPosition) f.truncated = true;
+    else if (checkpoint.hashNow !== checkpoint.entryHash) f.rewritten = true;
+    else if (!f.truncated && !f.rewritten && !f.checkpointChainBroken) f.lastGood = checkpoint;
+  }
+
+  finish(): CheckpointFindings {
+    return { ...this.findings };
   }
 }
 

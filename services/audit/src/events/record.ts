@@ -1,6 +1,6 @@
 import type { TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
-import { GENESIS_HASH, categoryOf, chainKeyOf, entryHash, type ChainedFields } from "../domain/chain.js";
+import { GENESIS_HASH, categoryOf, chainKeyOf, type ChainKeys, type ChainedFields } from "../domain/chain.js";
 
 function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorType" | "actorId" | "actorLabel"> {
   switch (actor.type) {
@@ -19,10 +19,11 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
  * Appends events to their chains in the caller's transaction: one advisory lock per chain
  * (taken in a fixed order, so two writers never deadlock), one read of each chain's head, one
  * multi-row insert. Events keep their order within a chain, so positions are gapless and each
- * entry hashes its predecessor. The consumer records event ids in the same transaction, so a
- * redelivered batch is skipped (docs/adr/0002).
+ * entry links its predecessor with an HMAC under the current chain key (docs/adr/0008: one HMAC
+ * per entry, computed in memory for the whole batch). The consumer records event ids in the same
+ * transaction, so a redelivered batch is skipped (docs/adr/0002).
  */
-export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promise<void> {
+export async function appendEvents(tx: Tx, keys: ChainKeys, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
   const chainKeys = [...new Set(events.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
   await tx.$executeRawUnsafe(
@@ -41,6 +42,7 @@ export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promi
   );
   const head = new Map(heads.map((h) => [h.chain_key, { position: h.chain_position, hash: h.entry_hash }]));
 
+  const keyId = keys.currentKeyId;
   const rows = events.map((event) => {
     const chainKey = chainKeyOf(event.workspaceId, event.organisationId);
     const previous = head.get(chainKey) ?? { position: 0, hash: GENESIS_HASH };
@@ -58,22 +60,22 @@ export async function appendEvents(tx: Tx, events: readonly TypedEvent[]): Promi
       occurredAt: new Date(event.occurredAt).toISOString(),
       chainPosition: previous.position + 1,
     };
-    const hash = entryHash(previous.hash, fields);
+    const hash = keys.link(previous.hash, fields, keyId);
     head.set(chainKey, { position: fields.chainPosition, hash });
-    return { ...fields, chainKey, previousHash: previous.hash, entryHash: hash };
+    return { ...fields, chainKey, previousHash: previous.hash, entryHash: hash, keyId };
   });
   // One statement with one parameter, however many rows: the batch travels as a JSON array.
   await tx.$executeRawUnsafe(
     `INSERT INTO activity_entry (event_id, workspace_id, organisation_id, action, category, actor_type, actor_id,
                                  actor_label, target_type, target_id, target_label, changes, occurred_at, chain_key,
-                                 chain_position, previous_hash, entry_hash)
+                                 chain_position, previous_hash, entry_hash, key_id)
      SELECT "eventId", "workspaceId", "organisationId", action, category, "actorType", "actorId", "actorLabel",
             "targetType", "targetId", "targetLabel", changes, "occurredAt", "chainKey", "chainPosition",
-            "previousHash", "entryHash"
+            "previousHash", "entryHash", "keyId"
        FROM jsonb_to_recordset($1::jsonb) AS x("eventId" uuid, "workspaceId" uuid, "organisationId" uuid,
             action text, category text, "actorType" text, "actorId" text, "actorLabel" text, "targetType" text,
             "targetId" text, "targetLabel" text, changes jsonb, "occurredAt" timestamptz, "chainKey" text,
-            "chainPosition" int, "previousHash" text, "entryHash" text)`,
+            "chainPosition" int, "previousHash" text, "entryHash" text, "keyId" text)`,
     JSON.stringify(rows),
   );
 

@@ -8,7 +8,8 @@ export const resolvers = {
   Query: {
     activityLog: (_: unknown, args: unknown, ctx: AuditContext) => activityLog(args, ctx),
     activityStats: (_: unknown, args: unknown, ctx: AuditContext) => activityStats(args, ctx),
-    verifyActivityLog: (_: unknown, args: { workspaceId: string }, ctx: AuditContext) => verifyActivityLog(args, ctx),
+    verifyActivityLog: (_: unknown, args: { workspaceId: string; full?: boolean | null }, ctx: AuditContext) =>
+      verifyActivityLog(args, ctx),
   },
   Mutation: {
     exportActivityLog: (_: unknown, args: unknown, ctx: AuditContext) => exportActivityLog(args, ctx),

@@ -1,5 +1,6 @@
+import { conflict } from "@support/errors";
 import type { AuditContext } from "../context.js";
-import { verifyChain, writeCheckpoint, type SignedCheckpoint } from "../db/checkpoints.js";
+import { CheckpointRefused, verifyChain, writeCheckpoint, type SignedCheckpoint } from "../db/checkpoints.js";
 import { requireLogAccess } from "./access.js";
 
 const checkpointView = (checkpoint: SignedCheckpoint | null) =>
@@ -10,15 +11,55 @@ const checkpointView = (checkpoint: SignedCheckpoint | null) =>
     signatureValid: checkpoint.signatureValid,
   };
 
-/** The workspace's chain recomputed and held against its latest signed checkpoint (docs/adr/0008). */
-export async function verifyActivityLog(args: { workspaceId: string }, ctx: AuditContext) {
+/**
+ * The workspace's chain recomputed and held against every signed checkpoint (docs/adr/0008):
+ * incrementally from the newest checkpoint an earlier verification found intact, or from the
+ * first entry with `full`. Rate-limited per workspace across every instance.
+ */
+export async function verifyActivityLog(args: { workspaceId: string; full?: boolean | null }, ctx: AuditContext) {
   await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
-  const result = await verifyChain(ctx.db, ctx.signer, args.workspaceId);
+  const full = args.full === true;
+  await ctx.verifyThrottle.take(args.workspaceId, full);
+  const result = await verifyChain(ctx.db, ctx.signer, ctx.chainKeys, args.workspaceId, { full });
+  if (!result.valid)
+    ctx.logger.error(
+      {
+        chainKey: args.workspaceId,
+        firstBrokenEntry: result.firstBrokenEntry,
+        truncated: result.truncated,
+        rewritten: result.rewritten,
+        forgedCheckpoints: result.forgedCheckpoints,
+        checkpointChainBroken: result.checkpointChainBroken,
+      },
+      "audit chain verification failed",
+    );
   return { ...result, checkpoint: checkpointView(result.checkpoint) };
 }
 
-/** A checkpoint of the chain's head now, besides the periodic ones. */
+/**
+ * A checkpoint of the chain's head now, besides the periodic ones; needs activity_log:checkpoint
+ * (owners and admins). Refused (CONFLICT, logged at error) when the chain is behind or no longer
+ * holds its newest signed checkpoint.
+ */
 export async function checkpointActivityLog(args: { workspaceId: string }, ctx: AuditContext) {
-  await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
-  return checkpointView(await writeCheckpoint(ctx.db, ctx.signer, args.workspaceId));
+  await requireLogAccess(ctx, args.workspaceId, "activity_log:checkpoint");
+  try {
+    return checkpointView(await writeCheckpoint(ctx.db, ctx.signer, args.workspaceId));
+  } catch (error) {
+    if (!(error instanceof CheckpointRefused)) throw error;
+    ctx.logger.error(
+      {
+        chainKey: error.chainKey,
+        reason: error.reason,
+        checkpointPosition: error.checkpointPosition,
+        headPosition: error.headPosition,
+      },
+      "audit chain tampered with: checkpoint refused",
+    );
+    throw conflict(
+      error.reason === "truncated"
+        ? `The log ends at position ${error.headPosition}, before its signed checkpoint at position ${error.checkpointPosition}: entries were removed. Not signed.`
+        : `The log holds another entry at its signed checkpoint's position ${error.checkpointPosition}: it was rewritten. Not signed.`,
+    );
+  }
 }

@@ -234,3 +234,91 @@ export async function billingActivity(token: string, workspaceId: string): Promi
   );
   return data.activityLog.entries;
 }
+
+/** The price id of each plan, as the stack configured billing. */
+export function planPrice(plan: "BASIC" | "PRO" | "UNLIMITED"): string {
+  const price = testStack().stripe.env[`STRIPE_PRICE_${plan}`];
+  if (!price) throw new Error(`no STRIPE_PRICE_${plan} in the test stack`);
+  return price;
+}
+
+/**
+ * The `stripe` library pointed at the stand-in: someone using the same Stripe account outside the
+ * product (the dashboard, another integration, a leaked key's holder).
+ */
+export function outsideStripe(): Stripe {
+  const base = new URL(standInUrl());
+  return new Stripe("sk_test_outside_the_product", {
+    host: base.hostname,
+    port: Number(base.port),
+    protocol: "http",
+    maxNetworkRetries: 0,
+    telemetry: false,
+  });
+}
+
+/** Buys a subscription through a Checkout Session the product never saw, with whatever it says. */
+export async function buyOutsideProduct(input: {
+  plan: "BASIC" | "PRO" | "UNLIMITED";
+  seats: number;
+  customer?: string;
+  metadata?: Record<string, string>;
+  clientReferenceId?: string;
+}): Promise<{ sessionId: string; subscriptionId: string }> {
+  const session = await outsideStripe().checkout.sessions.create({
+    mode: "subscription",
+    line_items: [{ price: planPrice(input.plan), quantity: input.seats }],
+    success_url: "https://example.com/thanks",
+    ...(input.customer ? { customer: input.customer } : {}),
+    ...(input.clientReferenceId ? { client_reference_id: input.clientReferenceId } : {}),
+    ...(input.metadata ? { metadata: input.metadata, subscription_data: { metadata: input.metadata } } : {}),
+  });
+  if (!session.url) throw new Error("the stand-in answered a session without a URL");
+  const paid = await pay(session.url);
+  return { sessionId: session.id, subscriptionId: paid.subscription };
+}
+
+/** A subscription as Stripe (the stand-in) has it now. */
+export const stripeSubscription = (id: string) => outsideStripe().subscriptions.retrieve(id);
+
+export interface StoredStripeEvent {
+  id: string;
+  type: string;
+  outcome: string | null;
+  last_error: string | null;
+  attempts: number;
+  processed_at: Date | null;
+}
+
+/**
+ * Waits until every event the stand-in sent about `subscriptionId` (of the types billing applies,
+ * at least `atLeast` of them) is stored and processed by billing; answers their rows.
+ */
+export function subscriptionEventsSettled(subscriptionId: string, atLeast: number): Promise<StoredStripeEvent[]> {
+  const applied = new Set([
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "invoice.paid",
+    "invoice.payment_failed",
+  ]);
+  return eventually(
+    async () => {
+      const sent = (await standInEvents({ subscription: subscriptionId })).filter((event) => applied.has(event.type));
+      if (sent.length < atLeast) return undefined;
+      const rows = await billingDb<StoredStripeEvent>(
+        "SELECT id, type, outcome, last_error, attempts, processed_at FROM stripe_event WHERE id = ANY($1)",
+        [sent.map((event) => event.id)],
+      );
+      return rows.length === sent.length && rows.every((row) => row.processed_at) ? rows : undefined;
+    },
+    30_000,
+    `billing to settle the events of ${subscriptionId}`,
+  );
+}
+
+/** The billing service's log file in the test stack (JSON lines, written in batches). */
+export function billingLogFile(): string {
+  return new URL(`../../.local/logs${testStack().databaseSuffix}/billing.log`, import.meta.url).pathname;
+}

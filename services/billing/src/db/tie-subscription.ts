@@ -15,7 +15,7 @@ export type Tie =
  * it, or the Checkout Session our startCheckout created and whose completion (re-fetched from
  * Stripe) named it. Nothing an event carries (metadata, client_reference_id) and no customer id
  * alone ties anything: a customer may hold subscriptions bought outside the product. A customer
- * that differs from the one recorded for the workspace is refused too.
+ * that differs from the one recorded with the Checkout Session is refused too.
  */
 export async function tieSubscription(db: Db, subscription: FetchedSubscription): Promise<Tie> {
   const [accounts, sessions] = await Promise.all([
@@ -34,9 +34,10 @@ export async function tieSubscription(db: Db, subscription: FetchedSubscription)
   if (others.length > 0) return { kind: "ambiguous", reason: "the subscription is recorded for several workspaces" };
   const account = accounts[0] ?? (await db.billingAccount.findUnique({ where: { workspaceId } }));
   if (!account) return { kind: "gone", workspaceId };
-  const recordedCustomers = [account.stripeCustomerId, ...sessions.map((session) => session.customerId)];
-  if (recordedCustomers.some((customer) => customer !== null && customer !== subscription.customerId)) {
-    return { kind: "ambiguous", reason: "the subscription's customer is not the one recorded for the workspace" };
+  // A session's customer, as recorded from Stripe, must be the subscription's. (The account's own
+  // customer may differ: a second session of a trial workspace creates a customer of its own.)
+  if (sessions.some((session) => session.customerId !== null && session.customerId !== subscription.customerId)) {
+    return { kind: "ambiguous", reason: "the subscription's customer is not the one its Checkout recorded" };
   }
   return { kind: "account", account };
 }

@@ -247,7 +247,8 @@ async function verifiedStart(db: Db, signer: Signer, chainKey: string): Promise<
       LEFT JOIN chain_checkpoint c ON c.seq = v.checkpoint_seq AND c.chain_key = v.chain_key
      WHERE v.chain_key = ${chainKey} ORDER BY v.seq DESC LIMIT 20`;
   for (const record of records) {
-    if (!record.cp) continue;
+    // A record whose checkpoint does not exist (the join found none) gives no starting point.
+    if (record.cp?.seq === undefined || record.cp.seq === null) continue;
     const cp: CheckpointRow = {
       ...record.cp,
       seq: BigInt(record.cp.seq),

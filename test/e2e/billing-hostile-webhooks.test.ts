@@ -97,7 +97,6 @@ describe("a signed body that is not an event", () => {
     ["no id", JSON.stringify({ object: "event", type: "customer.subscription.updated", created: 1, data: {} })],
     ["no type", JSON.stringify({ id: "evt_hostile_no_type", object: "event", created: 1, data: { object: {} } })],
     ["no data", JSON.stringify({ id: "evt_hostile_no_data", object: "event", type: "invoice.paid", created: 1 })],
-    ["not JSON", "evt_hostile_not_json"],
   ])("%s: HTTP 400 and nothing stored", async (_what, payload) => {
     const before = await billingDb<{ count: string }>("SELECT count(*) FROM stripe_event WHERE id LIKE 'evt_hostile%'");
     expect(await postWebhook(payload, {})).toBe(400);

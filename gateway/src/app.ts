@@ -14,6 +14,7 @@ import { CredentialCache, revocationSchema } from "./credential-cache.js";
 import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
 import { gatewayProtection } from "./limits.js";
 import { registerDownloads } from "./downloads.js";
+import { answerOversizedBodies } from "./body-limit.js";
 import { subgraphFetcher } from "./subgraph-fetcher.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
@@ -57,6 +58,8 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
       ]),
     ),
   });
+
+  answerOversizedBodies(app);
 
   const subgraphs = subgraphFetcher(config.SUBGRAPH_TIMEOUT_MS);
   app.addHook("onClose", () => subgraphs.close());
@@ -117,11 +120,12 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   });
 
   // Identity and workspace announce revoked credentials here before their mutation answers
-  // (docs/adr/0011). Only a caller holding ACTOR_CONTEXT_KEYS can sign the context it requires.
+  // (docs/adr/0011). Only a caller holding ACTOR_CONTEXT_KEYS can sign the context it requires, and
+  // only one signed for an internal call (audience "internal", docs/adr/0005) is taken.
   app.post("/internal/credentials/revoked", async (request, reply) => {
     const header = request.headers[ACTOR_CONTEXT_HEADER];
     try {
-      await verifyActorContext(Array.isArray(header) ? header[0] : header, config.ACTOR_CONTEXT_KEYS);
+      await verifyActorContext(Array.isArray(header) ? header[0] : header, config.ACTOR_CONTEXT_KEYS, "internal");
     } catch {
       return reply.code(401).send({ error: "a signed actor context is required" });
     }

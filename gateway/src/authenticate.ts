@@ -84,14 +84,15 @@ export class Authenticator {
   }
 
   private async ask(url: string, body: object, requestId: string, refusal: string): Promise<Authenticated> {
-    // The gateway proves itself to the service with a context it signs for an anonymous caller.
+    // The gateway proves itself to the service with a context it signs for an anonymous caller,
+    // for an internal route (audience "internal", docs/adr/0005).
     let response: Response;
     try {
       response = await fetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, this.signingKey),
+          [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, this.signingKey, { audience: "internal" }),
           [REQUEST_ID_HEADER]: requestId,
         },
         body: JSON.stringify(body),

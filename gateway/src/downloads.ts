@@ -4,9 +4,9 @@ import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type ActorContextKey } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
+import { isDownloadToken } from "@support/service-kit";
 import type { Authenticator } from "./authenticate.js";
 
-const TOKEN = /^[A-Za-z0-9._-]{1,300}$/;
 /** What of the service's answer reaches the client; nothing else (no internal headers). */
 const PASSED_HEADERS = ["content-type", "content-disposition", "cache-control"];
 
@@ -23,13 +23,16 @@ export function registerDownloads(
   app.get<{ Params: { service: string; token: string } }>("/downloads/:service/:token", async (request, reply) => {
     const { service, token } = request.params;
     const base = Object.hasOwn(deps.services, service) ? deps.services[service] : undefined;
-    if (!base || !TOKEN.test(token)) return reply.code(404).send({ error: "Not found" });
+    if (!base || !isDownloadToken(token)) return reply.code(404).send({ error: "Not found" });
     const header = request.headers.authorization;
     let actorContext: string;
     try {
       const actor = await deps.authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
       if (actor.kind === "anonymous") return reply.code(401).send({ error: "Authentication required" });
-      actorContext = await signActorContext(actor, deps.signingKey, { clientAddress: request.ip });
+      actorContext = await signActorContext(actor, deps.signingKey, {
+        clientAddress: request.ip,
+        audience: "internal",
+      });
     } catch (error) {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
       if (code === "UNAUTHENTICATED")

@@ -6,7 +6,7 @@ import {
   errorCodes,
   graphql,
   graphqlOk,
-  signedContext,
+  internalContext,
   signUp,
   testStack,
   type SignedUpUser,
@@ -218,7 +218,7 @@ describe("the gateway's revocation route", () => {
       headers: { "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-  const signed = async () => ({ [ACTOR_CONTEXT_HEADER]: await signedContext({ kind: "anonymous" }) });
+  const signed = async () => ({ [ACTOR_CONTEXT_HEADER]: await internalContext({ kind: "anonymous" }) });
 
   test("refuses callers without a context signed by a configured key, in every spelling of the path", async () => {
     const body = { userIds: [randomUUID()] };

@@ -3,7 +3,15 @@ import { request as httpRequest } from "node:http";
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, ANONYMOUS } from "@support/actor-context";
-import { createWorkspace, graphql, graphqlOk, signedContext, signUp, testStack } from "../harness/stack.js";
+import {
+  createWorkspace,
+  graphql,
+  graphqlOk,
+  internalContext,
+  signedContext,
+  signUp,
+  testStack,
+} from "../harness/stack.js";
 
 type Service = "identity" | "workspace" | "ticketing" | "billing" | "audit";
 interface Route {
@@ -178,7 +186,7 @@ describe("every protected route of every service, however it is spelled", () => 
     }
     const authenticated = await send("identity", "POST", "/internal/authenticate", {
       body: { token: "sess_abc123" },
-      headers: { [ACTOR_CONTEXT_HEADER]: context },
+      headers: { [ACTOR_CONTEXT_HEADER]: await internalContext(ANONYMOUS, { key: previous }) },
     });
     expect(authenticated).toEqual({ status: 200, text: JSON.stringify({ actor: null }) });
   });

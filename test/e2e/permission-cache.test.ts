@@ -7,7 +7,7 @@ import {
   eventually,
   graphql,
   graphqlOk,
-  signedContext,
+  internalContext,
   signUp,
   testStack,
   type TestStack,
@@ -187,7 +187,7 @@ describe("the permission-change route of ticketing, billing and audit", () => {
   });
 
   test("with a signed context, malformed or oversized changes are 400 without internals; a well-formed one is taken", async () => {
-    const headers = { [ACTOR_CONTEXT_HEADER]: await signedContext({ kind: "anonymous" }) };
+    const headers = { [ACTOR_CONTEXT_HEADER]: await internalContext({ kind: "anonymous" }) };
     for (const base of services(testStack())) {
       for (const bad of [
         "{not json",

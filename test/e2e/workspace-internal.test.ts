@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, type Actor } from "@support/actor-context";
-import { graphqlOk, signedContext, testStack } from "../harness/stack.js";
+import { graphqlOk, internalContext, testStack } from "../harness/stack.js";
 import { createOrgMember } from "../harness/people.js";
 import { workspaceWithMembers } from "../harness/workspace.js";
 
@@ -16,7 +16,7 @@ async function internal(
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [ACTOR_CONTEXT_HEADER]: await signedContext(actor),
+      [ACTOR_CONTEXT_HEADER]: await internalContext(actor),
     },
     body: JSON.stringify(body),
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { signActorContext, type Actor, type ActorContextKey } from "@support/actor-context";
+import { signActorContext, type Actor, type ActorContextAudience, type ActorContextKey } from "@support/actor-context";
 
 /** What the global setup started, shared with every suite through a file (jest workers share no memory). */
 export interface TestStack {
@@ -26,18 +26,26 @@ export function testStack(): TestStack {
 
 /**
  * An actor context as the gateway would sign it, for tests that call a subgraph directly; signed
- * with the gateway's key unless another is given.
+ * with the gateway's key unless another is given. `audience: "internal"` signs it as a service
+ * signs its calls to another service's `/internal/…` routes (docs/adr/0005), which refuse the
+ * gateway's.
  */
-export function signedContext(actor: Actor, options: { key?: ActorContextKey; clientAddress?: string } = {}) {
+export function signedContext(
+  actor: Actor,
+  options: { key?: ActorContextKey; clientAddress?: string; audience?: ActorContextAudience } = {},
+) {
   const [gatewayKey] = testStack().actorContextKeys;
   const key = options.key ?? gatewayKey;
   if (!key) throw new Error("the test stack has no actor context key");
-  return signActorContext(
-    actor,
-    key,
-    options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress },
-  );
+  return signActorContext(actor, key, {
+    ...(options.clientAddress === undefined ? {} : { clientAddress: options.clientAddress }),
+    ...(options.audience === undefined ? {} : { audience: options.audience }),
+  });
 }
+
+/** `signedContext` for an internal route: what a service sends when it calls another one. */
+export const internalContext = (actor: Actor, options: { key?: ActorContextKey; clientAddress?: string } = {}) =>
+  signedContext(actor, { ...options, audience: "internal" });
 
 export interface GraphQLResponse<Data> {
   status: number;

@@ -8,7 +8,19 @@ import { unauthenticated } from "@support/errors";
 export const ACTOR_CONTEXT_HEADER = "x-actor-context";
 
 const ISSUER = "support-gateway";
-const AUDIENCE = "support-subgraphs";
+
+/**
+ * Whom a context is for (its `aud` claim, docs/adr/0005): `gateway` contexts are what the gateway
+ * sends with every GraphQL request (anonymous ones included) and only the subgraphs' GraphQL
+ * routes take them; `internal` contexts are signed for one service-to-service call (`/internal/…`
+ * routes take only these). A context a subgraph received from the gateway is never accepted on an
+ * internal route, so anyone holding one (every anonymous caller gets one) cannot call them.
+ */
+export type ActorContextAudience = "gateway" | "internal";
+const AUDIENCES: Record<ActorContextAudience, string> = {
+  gateway: "support-subgraphs",
+  internal: "support-internal",
+};
 /** Short: a context is minted per request, so a leaked one is useless within seconds. */
 const DEFAULT_TTL_SECONDS = 60;
 
@@ -118,7 +130,7 @@ function hmacKey(secret: string): Promise<webcrypto.CryptoKey> {
 export async function signActorContext(
   actor: Actor,
   key: ActorContextKey,
-  options: { clientAddress?: string; ttlSeconds?: number } = {},
+  options: { clientAddress?: string; ttlSeconds?: number; audience?: ActorContextAudience } = {},
 ): Promise<string> {
   return new SignJWT({
     actor,
@@ -126,7 +138,7 @@ export async function signActorContext(
   })
     .setProtectedHeader({ alg: "HS256", kid: key.kid })
     .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
+    .setAudience(AUDIENCES[options.audience ?? "gateway"])
     .setIssuedAt()
     .setExpirationTime(`${options.ttlSeconds ?? DEFAULT_TTL_SECONDS}s`)
     .sign(await hmacKey(key.secret));
@@ -158,9 +170,10 @@ function keySetId(keys: readonly ActorContextKey[]): string {
 export async function verifyActorContext(
   token: string | undefined,
   keys: readonly ActorContextKey[],
+  audience: ActorContextAudience = "gateway",
 ): Promise<ActorContext> {
   if (!token) throw unauthenticated("Missing actor context");
-  const cacheKey = `${keySetId(keys)}.${token}`;
+  const cacheKey = `${audience}.${keySetId(keys)}.${token}`;
   const known = verifiedContexts.get(cacheKey);
   if (known && known.expiresAtMs > Date.now()) return known.context;
   try {
@@ -171,7 +184,7 @@ export async function verifyActorContext(
         if (!key) throw unauthenticated("Actor context signed by an unknown key");
         return hmacKey(key.secret);
       },
-      { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] },
+      { issuer: ISSUER, audience: AUDIENCES[audience], algorithms: ["HS256"] },
     );
     const parsed = claimsSchema.safeParse(payload);
     if (!parsed.success) throw unauthenticated("Malformed actor context");
@@ -184,6 +197,8 @@ export async function verifyActorContext(
     return context;
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated("Expired actor context");
+    if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === "aud")
+      throw unauthenticated("Actor context not meant for this route");
     if (error instanceof joseErrors.JOSEError) throw unauthenticated("Invalid actor context");
     throw error;
   }
@@ -202,13 +217,19 @@ const REUSE_SIGNED_CONTEXT_MS = 10_000;
 export class ActorContextSigner {
   private readonly recent = new LRUCache<string, { token: Promise<string>; signedAtMs: number }>({ max: 10_000 });
 
-  constructor(private readonly key: ActorContextKey) {}
+  constructor(
+    private readonly key: ActorContextKey,
+    private readonly audience: ActorContextAudience = "gateway",
+  ) {}
 
-  sign(actor: Actor, clientAddress: string): Promise<string> {
+  sign(actor: Actor, clientAddress: string | null): Promise<string> {
     const cacheKey = JSON.stringify([actor, clientAddress]);
     const recent = this.recent.get(cacheKey);
     if (recent && Date.now() - recent.signedAtMs < REUSE_SIGNED_CONTEXT_MS) return recent.token;
-    const token = signActorContext(actor, this.key, { clientAddress });
+    const token = signActorContext(actor, this.key, {
+      audience: this.audience,
+      ...(clientAddress === null ? {} : { clientAddress }),
+    });
     this.recent.set(cacheKey, { token, signedAtMs: Date.now() });
     token.catch(() => this.recent.delete(cacheKey));
     return token;

@@ -7,7 +7,7 @@ const ANNOUNCE_TIMEOUT_MS = 2_000;
 /**
  * Tells every instance in `baseUrls` about a change that committed, before the mutation that made
  * it answers, so a cache there drops what the change made stale (docs/adr/0003, 0011). The call
- * carries a context signed with ACTOR_CONTEXT_KEYS (the receiving route requires one). An
+ * carries a context signed with ACTOR_CONTEXT_KEYS for an internal route (the receiving route requires one). An
  * instance that cannot be told after three tries is logged as an error with `consequence`: it
  * serves its old answer until its own cache entry expires.
  */
@@ -23,7 +23,7 @@ export class Announcer {
   async announce(change: object): Promise<void> {
     if (this.baseUrls.length === 0) return;
     const body = JSON.stringify(change);
-    const context = await signActorContext(ANONYMOUS, this.signingKey);
+    const context = await signActorContext(ANONYMOUS, this.signingKey, { audience: "internal" });
     await Promise.all(
       this.baseUrls.map(async (baseUrl) => {
         try {

@@ -9,8 +9,10 @@ import {
   verifyActorContext,
   type Actor,
   type ActorContext,
+  type ActorContextAudience,
   type ActorContextKey,
 } from "@support/actor-context";
+import { useKeyForInternalCalls } from "./workspace-call.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -43,6 +45,8 @@ export interface ServiceAppOptions {
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
+/** The largest request body a service or the gateway reads (a 413 above it). */
+export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -70,7 +74,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
-    bodyLimit: 5 * 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     // Download links carry a signed token as one path segment (docs/adr/0009); longer is a 414.
     maxParamLength: 200,
     // One line per request, written when it is answered (below), instead of Fastify's two.
@@ -142,6 +146,11 @@ function answerError(this: FastifyInstance, error: unknown, request: FastifyRequ
   }
   const statusCode =
     typeof error === "object" && error !== null && "statusCode" in error ? error.statusCode : undefined;
+  if (statusCode === 413) {
+    // SPEC's code for a request the client must change; the limit is no secret.
+    const message = `The request body is larger than the limit of ${request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES} bytes`;
+    return reply.code(413).send({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+  }
   if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
     const message = error instanceof Error ? error.message : "Bad request";
     return reply.code(statusCode).send({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
@@ -159,18 +168,32 @@ function answerError(this: FastifyInstance, error: unknown, request: FastifyRequ
 export async function actorContextFromRequest(
   request: FastifyRequest,
   keys: readonly ActorContextKey[],
+  audience: ActorContextAudience = audienceOfRoute(request.routeOptions.url),
 ): Promise<ActorContext> {
   const header = request.headers[ACTOR_CONTEXT_HEADER];
-  return verifyActorContext(Array.isArray(header) ? header[0] : header, keys);
+  return verifyActorContext(Array.isArray(header) ? header[0] : header, keys, audience);
 }
 
 /**
- * Every route of `app` requires a gateway-signed actor context unless it is declared public
- * (PUBLIC_ROUTE). Trust is attached to routes, not to spellings of a URL: the check runs after
+ * The audience a route takes (docs/adr/0005): a route declared under `/internal/` is for other
+ * services and takes only contexts signed for a service-to-service call; every other route (the
+ * GraphQL endpoint) only the gateway's. Decided by the route's declared path, the pattern it was
+ * registered with, never by the request's URL, so a route added under /internal/ later is internal.
+ */
+export function audienceOfRoute(routeUrl: string | undefined): ActorContextAudience {
+  return routeUrl?.startsWith("/internal/") ? "internal" : "gateway";
+}
+
+/**
+ * Every route of `app` requires a signed actor context unless it is declared public
+ * (PUBLIC_ROUTE): the gateway's on GraphQL routes, one signed for a service-to-service call on
+ * `/internal/…` routes (`audienceOfRoute`). Trust is attached to routes, not to spellings of a URL: the check runs after
  * the router has matched (and decoded) the path, so `/%67raphql` is `/graphql` here too, and an
  * unknown path is a 404 before any handler.
  */
 export function requireActorContext(app: FastifyInstance, keys: readonly ActorContextKey[]): void {
+  const [signingKey] = keys;
+  if (signingKey) useKeyForInternalCalls(signingKey);
   app.decorateRequest("actorContext", null);
   app.decorateRequest("actor", {
     getter(this: FastifyRequest): Actor {

@@ -32,7 +32,15 @@ export function downloadToken(signer: Signer, claims: DownloadClaims): string {
   return `${claims.id}.${keyId}.${signer.sign("download", claimsOf(claims), keyId)}`;
 }
 
-const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
+const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{1,32})\.([0-9a-f]{64})$/;
+
+/**
+ * Whether `token` has the one download-token format (`downloadToken`): the gateway checks it
+ * before forwarding anything, so `..`, slashes or anything else never reach a service's path.
+ */
+export function isDownloadToken(token: string): boolean {
+  return TOKEN.test(token);
+}
 
 /**
  * The stored export a token names, when the token is well formed, its signature holds and the

@@ -1,4 +1,10 @@
-import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
+import {
+  ACTOR_CONTEXT_HEADER,
+  ActorContextSigner,
+  type ActorContext,
+  type ActorContextKey,
+} from "@support/actor-context";
+import { unauthenticated } from "@support/errors";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import type { FastifyRequest } from "fastify";
 
@@ -6,26 +12,52 @@ import type { FastifyRequest } from "fastify";
 export const WORKSPACE_CALL_TIMEOUT_MS = 5_000;
 
 /**
+ * Signs the contexts of this process's service-to-service calls (audience `internal`,
+ * docs/adr/0005) with the first of its ACTOR_CONTEXT_KEYS; set by `requireActorContext`, which
+ * every service runs at start-up. One signer per process: a process holds one key set.
+ */
+let internalSigner: ActorContextSigner | null = null;
+
+export function useKeyForInternalCalls(key: ActorContextKey): void {
+  internalSigner = new ActorContextSigner(key, "internal");
+}
+
+/** The request a call is made for: its id, and the actor context the service verified for it. */
+export type InternalCallRequest = Pick<FastifyRequest, "headers" | "id"> & { actorContext?: ActorContext | null };
+
+/**
+ * The context of a call made on behalf of `request`'s caller: the same actor and client address
+ * the service verified, signed for an internal route. A request without a verified context has
+ * nobody to call on behalf of: UNAUTHENTICATED, never a call with nothing.
+ */
+export function internalActorContext(request: InternalCallRequest): Promise<string> {
+  const verified = request.actorContext;
+  if (!verified) throw unauthenticated("Missing actor context");
+  if (!internalSigner) throw new Error("internal calls are signed with the key requireActorContext was given");
+  return internalSigner.sign(verified.actor, verified.clientAddress);
+}
+
+/**
  * POSTs to one of another service's internal endpoints on behalf of the end user (docs/adr/0003,
- * 0004): the gateway-signed actor context the caller received is forwarded, so the other service
- * authorizes that user, never the calling service. A hung service must not hold the user's
- * request open: the call is aborted after the timeout and fails as an internal error (closed,
- * never a grant).
+ * 0004): the actor the gateway vouched for is passed on, signed for an internal route (the
+ * gateway's own context is not accepted there), so the other service authorizes that user, never
+ * the calling service. A hung service must not hold the user's request open: the call is aborted
+ * after the timeout and fails as an internal error (closed, never a grant).
  */
 export async function postInternal(
   target: { service: string; baseUrl: string },
-  request: Pick<FastifyRequest, "headers" | "id">,
+  request: InternalCallRequest,
   path: string,
   body: unknown,
   timeoutMs = WORKSPACE_CALL_TIMEOUT_MS,
 ): Promise<Response> {
-  const actorContext = request.headers[ACTOR_CONTEXT_HEADER];
+  const actorContext = await internalActorContext(request);
   try {
     return await fetch(`${target.baseUrl}${path}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        [ACTOR_CONTEXT_HEADER]: Array.isArray(actorContext) ? (actorContext[0] ?? "") : (actorContext ?? ""),
+        [ACTOR_CONTEXT_HEADER]: actorContext,
         [REQUEST_ID_HEADER]: request.id,
       },
       body: JSON.stringify(body),
@@ -42,7 +74,7 @@ export async function postInternal(
 /** `postInternal` to the workspace service, which most internal calls go to. */
 export function postToWorkspace(
   workspaceServiceUrl: string,
-  request: Pick<FastifyRequest, "headers" | "id">,
+  request: InternalCallRequest,
   path: string,
   body: unknown,
   timeoutMs?: number,

@@ -281,16 +281,16 @@ describe("two simultaneous deleteWorkspace calls", () => {
   test("one deletes, every other is NOT_FOUND (never FORBIDDEN), round after round", async () => {
     const owner = await signUp();
     const outcomes: string[][] = [];
-    for (let round = 0; round < 12; round += 1) {
+    for (let round = 0; round < 10; round += 1) {
       const name = `Raced ${round} ${Date.now()}`;
       const workspaceId = await createWorkspace(owner.token, name);
       const results = await Promise.all(
-        Array.from({ length: 3 }, () =>
+        Array.from({ length: 2 }, () =>
           graphql(DELETE, { token: owner.token, variables: { w: workspaceId, n: name } }),
         ),
       );
       outcomes.push(results.map((r) => (r.data ? "ok" : errorCodes(r).join())).sort());
     }
-    expect(outcomes).toEqual(Array.from({ length: 12 }, () => ["NOT_FOUND", "NOT_FOUND", "ok"]));
+    expect(outcomes).toEqual(Array.from({ length: 10 }, () => ["NOT_FOUND", "ok"]));
   }, 180_000);
 });

@@ -493,3 +493,95 @@ describe("a NUL in any string argument is BAD_USER_INPUT naming it, never an int
     }
   });
 });
+
+describe("ticketing: TEXT field values and import cells refuse what every other text input refuses (issue 19)", () => {
+  let owner: SignedUpUser;
+  let workspaceId: string;
+  let textField: string;
+  const ticketsOf = () =>
+    graphqlOk<{ tickets: { nodes: Array<{ id: string }> } }>(
+      `query($w: ID!) { tickets(workspaceId: $w, first: 100) { nodes { id } } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+
+  beforeAll(async () => {
+    owner = await signUp();
+    workspaceId = await createWorkspace(owner.token, "Field text");
+    await setPlan(owner, workspaceId, { plan: "PRO", seats: 5 });
+    textField = (
+      await graphqlOk<{ createTicketField: { id: string } }>(
+        `mutation($w: ID!) { createTicketField(workspaceId: $w, input: { name: "Reference", type: TEXT }) { id } }`,
+        { token: owner.token, variables: { w: workspaceId } },
+      )
+    ).createTicketField.id;
+  }, 60_000);
+
+  test("createTicket fieldValues TEXT", async () => {
+    await expectTextRefused({
+      field: "fieldValues",
+      send: (value) =>
+        graphql(
+          `
+            mutation ($w: ID!, $i: CreateTicketInput!) {
+              createTicket(workspaceId: $w, input: $i) {
+                id
+              }
+            }
+          `,
+          {
+            token: owner.token,
+            variables: {
+              w: workspaceId,
+              i: { title: "With a reference", fieldValues: [{ fieldId: textField, text: value }] },
+            },
+          },
+        ),
+      snapshot: ticketsOf,
+    });
+  });
+
+  const IMPORT = `mutation($w: ID!, $csv: String!, $m: TicketImportMapping!) {
+    importTickets(workspaceId: $w, csv: $csv, mapping: $m) { imported } }`;
+  const csvOf = (title: string, reference: string) =>
+    `Subject,Reference\r\n"${title.replaceAll('"', '""')}","${reference.replaceAll('"', '""')}"`;
+
+  test("importTickets: a TEXT field's cell", async () => {
+    await expectTextRefused({
+      field: "(Reference|csv)",
+      send: (value) =>
+        graphql(IMPORT, {
+          token: owner.token,
+          variables: {
+            w: workspaceId,
+            csv: csvOf("Imported", value),
+            m: { title: "Subject", fields: [{ fieldId: textField, column: "Reference" }] },
+          },
+        }),
+      snapshot: ticketsOf,
+    });
+  });
+
+  test("importTickets: a title cell", async () => {
+    await expectTextRefused({
+      field: "(Subject|csv)",
+      send: (value) =>
+        graphql(IMPORT, {
+          token: owner.token,
+          variables: { w: workspaceId, csv: csvOf(value, "REF-1"), m: { title: "Subject" } },
+        }),
+      snapshot: ticketsOf,
+    });
+  });
+
+  test("a TEXT value keeps its line breaks and well-formed emoji", async () => {
+    const text = "Line one\nLine two 😀";
+    const created = await graphqlOk<{ createTicket: { id: string } }>(
+      `mutation($w: ID!, $i: CreateTicketInput!) { createTicket(workspaceId: $w, input: $i) { id } }`,
+      {
+        token: owner.token,
+        variables: { w: workspaceId, i: { title: "Kept", fieldValues: [{ fieldId: textField, text }] } },
+      },
+    );
+    expect(created.createTicket.id).toBeTruthy();
+  });
+});

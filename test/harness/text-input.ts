@@ -4,13 +4,17 @@ import { errorCodes, type GraphQLResponse } from "./stack.js";
 /**
  * Text that no name or free-text field may store (@support/validation): NUL (PostgreSQL cannot
  * store it), other C0 control characters (BEL, and ESC as terminals read it), and the
- * right-to-left override that makes `invoice\u202Egpj.exe` display as `invoiceexe.jpg`.
+ * right-to-left override that makes `invoice\u202Egpj.exe` display as `invoiceexe.jpg`, and lone
+ * UTF-16 surrogates.
  */
 export const FORBIDDEN_TEXT: ReadonlyArray<{ label: string; value: string }> = [
   { label: "NUL", value: "Ada\u0000Lovelace" },
   { label: "BEL", value: "Ada\u0007" },
   { label: "ESC", value: "Ada\u001B[31mred" },
   { label: "right-to-left override", value: "invoice\u202Egpj.exe" },
+  // Half of a UTF-16 pair: PostgreSQL would store it altered, as U+FFFD (issue 19).
+  { label: "lone high surrogate", value: "Ada\uD83DLovelace" },
+  { label: "lone low surrogate", value: "\uDE00Ada" },
 ];
 
 /**

@@ -1,40 +1,62 @@
 import { invalidInput } from "@support/errors";
-import { CONTROL_CHARACTER_MESSAGE } from "@support/validation";
+import { CONTROL_CHARACTER_MESSAGE, LONE_SURROGATE_MESSAGE } from "@support/validation";
 
 /**
- * PostgreSQL's text type cannot hold NUL (U+0000): a NUL in any argument that reaches a query —
- * an email, a token, a search, an id — would fail there as an internal error. Every subgraph
- * resolver is wrapped so that such an argument is refused first, as BAD_USER_INPUT naming it.
- * Names and free text are refused with more (other control and bidi characters) by their own
- * schemas (@support/validation); this guard covers every other string.
+ * Two things no string argument may hold, whatever it is (an email, a token, a search, an id, a
+ * CSV, a name), because PostgreSQL cannot store them as sent: NUL (U+0000; the text type refuses
+ * it, so the query fails as an internal error) and a lone UTF-16 surrogate (half of a pair; it
+ * is stored silently altered to U+FFFD). Every subgraph resolver is wrapped so that such an
+ * argument is refused first, as BAD_USER_INPUT naming it. Names and free text are refused with
+ * more (other control and bidi characters) by their own schemas (@support/validation); this guard
+ * covers every string.
  */
-const NUL = "\u0000";
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE = /\u0000|\p{Surrogate}/u;
 
-/** The path of the first string holding NUL inside a resolver's (already coerced) arguments. */
-export function findNulArgument(
+/** What is wrong with the first unstorable character of `value`, or null when there is none. */
+function unstorable(value: string): string | null {
+  const found = UNSTORABLE.exec(value)?.[0];
+  if (found === undefined) return null;
+  if (found === "\u0000") return `${CONTROL_CHARACTER_MESSAGE} (found U+0000)`;
+  return `${LONE_SURROGATE_MESSAGE} (found U+${found.charCodeAt(0).toString(16).toUpperCase()})`;
+}
+
+/** The path and problem of the first unstorable string inside a resolver's (already coerced) arguments. */
+function findUnstorable(
   value: unknown,
   path: ReadonlyArray<string | number> = [],
-): Array<string | number> | null {
-  if (typeof value === "string") return value.includes(NUL) ? [...path] : null;
+): { path: Array<string | number>; message: string } | null {
+  if (typeof value === "string") {
+    const message = unstorable(value);
+    return message ? { path: [...path], message } : null;
+  }
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const found = findNulArgument(item, [...path, index]);
+      const found = findUnstorable(item, [...path, index]);
       if (found) return found;
     }
     return null;
   }
   if (typeof value === "object" && value !== null) {
     for (const [key, item] of Object.entries(value)) {
-      const found = findNulArgument(item, [...path, key]);
+      const found = findUnstorable(item, [...path, key]);
       if (found) return found;
     }
   }
   return null;
 }
 
+/** The path of the first string holding NUL or a lone surrogate inside a resolver's arguments. */
+export function findNulArgument(
+  value: unknown,
+  path: ReadonlyArray<string | number> = [],
+): Array<string | number> | null {
+  return findUnstorable(value, path)?.path ?? null;
+}
+
 export function assertNoNulArgument(args: unknown): void {
-  const path = findNulArgument(args);
-  if (path) throw invalidInput([{ path, message: `${CONTROL_CHARACTER_MESSAGE} (found U+0000)` }]);
+  const found = findUnstorable(args);
+  if (found) throw invalidInput([found]);
 }
 
 type Resolver = (parent: unknown, args: unknown, context: unknown, info: unknown) => unknown;

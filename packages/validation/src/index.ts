@@ -1,1 +1,3 @@
 export * from "./text.js";
+export * from "./time.js";
+export * from "./cursor.js";

@@ -16,14 +16,21 @@ const BIDI = "\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069";
 /** Line separator / paragraph separator: line breaks that most renderers do not expect. */
 const UNICODE_LINE_BREAKS = "\\u2028\\u2029";
 
-const SINGLE_LINE_FORBIDDEN = new RegExp(`[${CONTROL}${BIDI}${UNICODE_LINE_BREAKS}]`, "u");
+/**
+ * A lone UTF-16 surrogate: half of a pair, not a character. In `u` mode a well-formed pair is one
+ * code point and does not match; PostgreSQL would store a lone one altered (as U+FFFD).
+ */
+const LONE_SURROGATE = "\\p{Surrogate}";
+
+const SINGLE_LINE_FORBIDDEN = new RegExp(`[${CONTROL}${BIDI}${UNICODE_LINE_BREAKS}]|${LONE_SURROGATE}`, "u");
 /** Multi-line text may hold \n, \r and \t; nothing else from the control range. */
 const MULTI_LINE_FORBIDDEN = new RegExp(
-  `[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${BIDI}${UNICODE_LINE_BREAKS}]`,
+  `[\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${BIDI}${UNICODE_LINE_BREAKS}]|${LONE_SURROGATE}`,
   "u",
 );
 
 export const CONTROL_CHARACTER_MESSAGE = "must not contain control or bidirectional formatting characters";
+export const LONE_SURROGATE_MESSAGE = "must not contain a lone UTF-16 surrogate (half of a character)";
 
 export interface TextOptions {
   /** Shortest length after trimming; default 1 (blank is refused). Use 0 to allow blank. */
@@ -35,7 +42,14 @@ export interface TextOptions {
 function describeFirstForbidden(value: string, pattern: RegExp): string {
   const found = pattern.exec(value)?.[0] ?? "";
   const code = found.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0") ?? "????";
-  return `${CONTROL_CHARACTER_MESSAGE} (found U+${code})`;
+  const isSurrogate = /\p{Surrogate}/u.test(found);
+  return `${isSurrogate ? LONE_SURROGATE_MESSAGE : CONTROL_CHARACTER_MESSAGE} (found U+${code})`;
+}
+
+/** What `hasForbiddenCharacters` found, as a field's message; null when the text is fine. */
+export function describeForbiddenCharacter(value: string, multiLine = false): string | null {
+  const pattern = multiLine ? MULTI_LINE_FORBIDDEN : SINGLE_LINE_FORBIDDEN;
+  return pattern.test(value) ? describeFirstForbidden(value, pattern) : null;
 }
 
 /** A one-line name or label: trimmed, no line breaks, no control or bidi characters. */

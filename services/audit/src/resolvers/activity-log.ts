@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalidInput } from "@support/errors";
-import { singleLineText } from "@support/validation";
+import { cursorCodec, cursorKey, instantText, singleLineText } from "@support/validation";
 import type { AuditContext } from "../context.js";
 import { entriesPage, type EntryRow } from "../db/entries.js";
 import { summaryOf } from "../domain/render.js";
@@ -9,8 +9,8 @@ import { requireLogAccess } from "./access.js";
 import { isRedacted, ticketsToAsk, type LogReader } from "../domain/redaction.js";
 
 const MAX_PAGE = 100;
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
-const instant = z.string().datetime({ offset: true });
+// Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
+const instant = instantText();
 
 /** The filter of activityLog and exportActivityLog; each field is served by an index of activity_entry. */
 export const activityFilter = z
@@ -33,27 +33,15 @@ const activityLogArgs = z.object({
   filter: activityFilter,
 });
 
-interface Cursor {
-  occurredAt: string;
-  seq: string;
-}
-
+/** The page cursor (@support/validation's codec): a timestamptz and a bigint, each in range. */
+const activityCursor = cursorCodec(z.object({ occurredAt: cursorKey.instant(), seq: cursorKey.bigint() }));
 const encodeCursor = (entry: EntryRow): string =>
-  Buffer.from(JSON.stringify({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq })).toString("base64url");
+  activityCursor.encode({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq });
 
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString()) as Cursor;
-    const at = typeof value.occurredAt === "string" ? new Date(value.occurredAt) : null;
-    const year = at?.getUTCFullYear() ?? Number.NaN;
-    // Within what the columns hold (timestamptz, bigint): anything else would fail in the database.
-    if (!(year >= 1 && year <= 9999) || typeof value.seq !== "string" || !/^\d{1,19}$/.test(value.seq))
-      throw new Error("bad cursor");
-    if (BigInt(value.seq) > MAX_BIGINT) throw new Error("bad cursor");
-    return value;
-  } catch {
-    throw invalidInput([{ path: ["after"], message: "is not a cursor returned by activityLog" }]);
-  }
+function decodeCursor(cursor: string): { occurredAt: string; seq: string } {
+  const value = activityCursor.decode(cursor);
+  if (!value) throw invalidInput([{ path: ["after"], message: "is not a cursor returned by activityLog" }]);
+  return value;
 }
 
 /** Newest first; `after` loads older entries (keyset on occurredAt, seq: stable while entries arrive). */

@@ -1,13 +1,15 @@
 import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import type { AuditContext } from "../context.js";
+import { instantText } from "@support/validation";
 import { requireLogAccess } from "./access.js";
 
 const MAX_RANGE_DAYS = 400;
 const args = z.object({
   workspaceId: z.string(),
-  from: z.string().datetime({ offset: true }),
-  to: z.string().datetime({ offset: true }),
+  // Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
+  from: instantText(),
+  to: instantText(),
 });
 
 interface Row {

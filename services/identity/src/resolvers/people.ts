@@ -2,7 +2,7 @@ import { z } from "zod";
 import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { personNameText } from "@support/validation";
+import { cursorCodec, cursorKey, personNameText } from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -257,12 +257,14 @@ const usersArgs = z.object({
   after: z.string().nullish(),
 });
 
-const encodeCursor = (offset: number) => Buffer.from(`offset:${offset}`).toString("base64url");
+/** The page cursor (@support/validation's codec): an offset within what Prisma's `skip` takes. */
+const usersCursor = cursorCodec(z.object({ offset: cursorKey.integer(0, 2_147_483_647) }));
+const encodeCursor = (offset: number) => usersCursor.encode({ offset });
 function decodeCursor(cursor: string | null | undefined): number {
   if (!cursor) return 0;
-  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!match?.[1]) throw badUserInput("Malformed cursor", "after");
-  return Number(match[1]);
+  const decoded = usersCursor.decode(cursor);
+  if (!decoded) throw badUserInput("after: not a cursor returned by users", "after");
+  return decoded.offset;
 }
 
 /**

@@ -1,4 +1,10 @@
 /** Custom ticket fields (SPEC section 4): a value must fit its field's type and options. No I/O. */
+import {
+  CONTROL_CHARACTER_MESSAGE,
+  describeForbiddenCharacter,
+  hasForbiddenCharacters,
+  isCalendarDate,
+} from "@support/validation";
 
 export type TicketFieldType = "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "SINGLE_SELECT";
 
@@ -47,6 +53,9 @@ export function checkFieldValue(field: FieldDefinition, input: FieldValueInput):
   switch (field.type) {
     case "TEXT": {
       const text = String(raw).trim();
+      // The text rules of every other input: line breaks yes; ESC, BEL, bidi overrides, lone surrogates no.
+      if (hasForbiddenCharacters(text, true))
+        return { ok: false, message: describeForbiddenCharacter(text, true) ?? CONTROL_CHARACTER_MESSAGE };
       if (text.length > MAX_TEXT_VALUE) return { ok: false, message: `must be at most ${MAX_TEXT_VALUE} characters` };
       return { ok: true, value: text };
     }
@@ -67,11 +76,8 @@ export function checkFieldValue(field: FieldDefinition, input: FieldValueInput):
   }
 }
 
-export function isCalendarDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-}
+/** YYYY-MM-DD, a real calendar day in the years 0001-9999 (the one check of @support/validation). */
+export { isCalendarDate };
 
 /** Checks every value against its field; the first problem names its path (`fieldValues.<i>`). */
 export function applyFieldValues(

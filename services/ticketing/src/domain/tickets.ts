@@ -1,4 +1,6 @@
 /** Ticket rules of SPEC section 4, without I/O. */
+import { z } from "zod";
+import { cursorCodec, cursorKey, type CursorCodec } from "@support/validation";
 
 export const TICKET_STATUSES = ["OPEN", "PENDING", "ON_HOLD", "SOLVED", "CLOSED"] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -88,28 +90,33 @@ export interface Cursor {
   id: string;
 }
 
+/** Per sort, what its key may be: the column's own range (priority_rank int, timestamptz). */
+const cursorCodecs = Object.fromEntries(
+  TICKET_SORTS.map((sort) => [
+    sort,
+    cursorCodec(
+      z.tuple([
+        z.literal(sort),
+        sort === "PRIORITY"
+          ? cursorKey.integer()
+          : sort === "SLA_DUE_AT"
+            ? cursorKey.instant().nullable()
+            : cursorKey.instant(),
+        cursorKey.uuid(),
+      ]),
+    ),
+  ]),
+) as Record<TicketSort, CursorCodec<[TicketSort, string | number | null, string]>>;
+
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id])).toString("base64url");
+  return cursorCodecs[cursor.sort].encode([cursor.sort, cursor.key, cursor.id]);
 }
 
 /** Null for anything that is not a cursor of this sort (the caller answers BAD_USER_INPUT). */
 export function decodeCursor(value: string, sort: TicketSort): Cursor | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-    if (!Array.isArray(parsed) || parsed.length !== 3) return null;
-    const [cursorSort, key, id] = parsed as unknown[];
-    if (cursorSort !== sort || typeof id !== "string" || !UUID.test(id)) return null;
-    if (sort === "PRIORITY" ? typeof key !== "number" : !(key === null || isIsoTime(key))) return null;
-    if (sort !== "SLA_DUE_AT" && key === null) return null;
-    return { sort, key: key as string | number | null, id };
-  } catch {
-    return null;
-  }
+  const decoded = cursorCodecs[sort].decode(value);
+  return decoded ? { sort, key: decoded[1], id: decoded[2] } : null;
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);
-
-function isIsoTime(value: unknown): value is string {
-  return typeof value === "string" && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value);
-}

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { diffFields, type FieldChange } from "@support/events";
-import { descriptionText, singleLineText } from "@support/validation";
+import { descriptionText, instantText, singleLineText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, Ticket } from "../db/generated/client.js";
@@ -314,7 +314,8 @@ export async function getTicket(args: { id: string }, ctx: TicketingContext): Pr
   return (await visibleTicket(ctx, args.id, "tickets:view")).ticket;
 }
 
-const isoTime = z.iso.datetime({ offset: true, message: "must be an ISO 8601 time" });
+// Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
+const isoTime = instantText();
 const listArgs = z.object({
   filter: z
     .object({

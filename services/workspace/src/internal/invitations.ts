@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
 import { lockWorkspace, seatUse } from "../db/memberships.js";
 import { assertSeatsFor } from "../domain/members.js";
@@ -13,7 +14,7 @@ const reserveSchema = z
   .object({
     invitationId: z.string().uuid(),
     email: z.string().min(1).max(254),
-    expiresAt: z.string().datetime({ offset: true }),
+    expiresAt: instantText(),
     workspaces: z
       .array(
         z.object({

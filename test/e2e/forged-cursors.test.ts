@@ -1,0 +1,133 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { createWorkspace, errorCodes, graphql, graphqlOk, signUp, type SignedUpUser } from "../harness/stack.js";
+
+/**
+ * Issue 19 (4): input that reached PostgreSQL unchecked was INTERNAL_SERVER_ERROR. Page cursors
+ * are base64url JSON, easy to forge; a forged one with a key of the wrong type or out of its
+ * column's range (1.5 or 1e20 for an integer key, 2024-02-30, year 0000), and time-range filters
+ * PostgreSQL cannot hold, are BAD_USER_INPUT naming the argument, in every subgraph that takes them.
+ */
+
+const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const id = randomUUID();
+
+let owner: SignedUpUser;
+let workspaceId: string;
+
+beforeAll(async () => {
+  owner = await signUp();
+  workspaceId = await createWorkspace(owner.token, `Forged cursors ${Date.now()}`);
+  await graphqlOk(`mutation($w: ID!) { createTicket(workspaceId: $w, input: { title: "One" }) { id } }`, {
+    token: owner.token,
+    variables: { w: workspaceId },
+  });
+}, 60_000);
+
+async function expectRefused(query: string, variables: Record<string, unknown>, argument: string) {
+  const result = await graphql(query, { token: owner.token, variables });
+  expect({ codes: errorCodes(result), message: result.errors?.[0]?.message }).toEqual({
+    codes: ["BAD_USER_INPUT"],
+    message: expect.stringContaining(argument),
+  });
+}
+
+describe("ticketing: tickets(after, filter)", () => {
+  const TICKETS = `query($w: ID!, $s: TicketSort, $a: String, $f: TicketFilter) {
+    tickets(workspaceId: $w, sort: $s, after: $a, filter: $f) { nodes { id } } }`;
+
+  test.each([
+    ["PRIORITY", 1.5],
+    ["PRIORITY", 1e20],
+    ["PRIORITY", -1],
+    ["PRIORITY", "2"],
+    ["CREATED_AT", "2024-02-30T00:00:00.000Z"],
+    ["CREATED_AT", "0000-01-01T00:00:00.000Z"],
+    ["UPDATED_AT", "+275760-09-13T00:00:00.000Z"],
+    ["SLA_DUE_AT", "2023-02-29T10:00:00.000Z"],
+    ["CREATED_AT", 5],
+  ])("a forged %s cursor with key %p is BAD_USER_INPUT naming after", async (sort, key) => {
+    await expectRefused(TICKETS, { w: workspaceId, s: sort, a: forge([sort, key, id]) }, "after");
+  });
+
+  test.each([
+    ["createdFrom", "0000-01-01T00:00:00Z"],
+    ["createdTo", "2024-02-30T00:00:00Z"],
+    ["updatedFrom", "0000-12-31T23:00:00-02:00"],
+    ["updatedTo", "9999-12-31T23:00:00-02:00"],
+  ])("filter.%s %s is BAD_USER_INPUT naming it", async (field, value) => {
+    await expectRefused(TICKETS, { w: workspaceId, f: { [field]: value } }, field);
+  });
+
+  test("a real cursor still pages", async () => {
+    await graphqlOk(`mutation($w: ID!) { createTicket(workspaceId: $w, input: { title: "Two" }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    const PAGE = `query($w: ID!, $s: TicketSort, $a: String) {
+      tickets(workspaceId: $w, sort: $s, first: 1, after: $a) { nodes { id } pageInfo { endCursor } } }`;
+    for (const sort of ["CREATED_AT", "PRIORITY", "SLA_DUE_AT"]) {
+      type Page = { tickets: { nodes: Array<{ id: string }>; pageInfo: { endCursor: string } } };
+      const first = await graphqlOk<Page>(PAGE, { token: owner.token, variables: { w: workspaceId, s: sort } });
+      const second = await graphqlOk<Page>(PAGE, {
+        token: owner.token,
+        variables: { w: workspaceId, s: sort, a: first.tickets.pageInfo.endCursor },
+      });
+      expect(second.tickets.nodes).toHaveLength(1);
+      expect(second.tickets.nodes[0]?.id).not.toBe(first.tickets.nodes[0]?.id);
+    }
+  });
+});
+
+describe("audit: activityLog(after, filter) and activityStats(from, to)", () => {
+  const LOG = `query($w: ID!, $a: String, $f: ActivityFilter) {
+    activityLog(workspaceId: $w, after: $a, filter: $f) { nextCursor } }`;
+
+  test.each([
+    [{ occurredAt: "2024-02-30T00:00:00.000Z", seq: "1" }],
+    [{ occurredAt: "0000-01-01T00:00:00.000Z", seq: "1" }],
+    [{ occurredAt: "2024-01-01T00:00:00.000Z", seq: "99999999999999999999" }],
+    [{ occurredAt: "2024-01-01T00:00:00.000Z", seq: 1.5 }],
+    [{ occurredAt: 1_700_000_000_000, seq: "1" }],
+  ])("a forged cursor %p is BAD_USER_INPUT naming after", async (value) => {
+    await expectRefused(LOG, { w: workspaceId, a: forge(value) }, "after");
+  });
+
+  test.each([
+    ["from", "0000-01-01T00:00:00Z"],
+    ["to", "2024-02-30T00:00:00Z"],
+  ])("filter.%s %s is BAD_USER_INPUT naming it", async (field, value) => {
+    await expectRefused(LOG, { w: workspaceId, f: { [field]: value } }, field);
+  });
+
+  test.each([
+    ["0000-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "from"],
+    ["2024-02-28T00:00:00Z", "2024-02-30T00:00:00Z", "to"],
+  ])("activityStats(from: %s, to: %s) is BAD_USER_INPUT naming %s", async (from, to, argument) => {
+    await expectRefused(
+      `query($w: ID!, $f: String!, $t: String!) { activityStats(workspaceId: $w, from: $f, to: $t) { from } }`,
+      { w: workspaceId, f: from, t: to },
+      argument,
+    );
+  });
+});
+
+describe("identity: users(after)", () => {
+  const USERS = `query($a: String) { users(after: $a) { nodes { id } } }`;
+
+  test.each([
+    ["an offset past any integer", { offset: 1e20 }],
+    ["a fractional offset", { offset: 1.5 }],
+    ["a negative offset", { offset: -1 }],
+    ["the old text format with a huge offset", null],
+  ])("%s is BAD_USER_INPUT naming after", async (_, value) => {
+    const cursor = value ? forge(value) : Buffer.from(`offset:${"9".repeat(30)}`).toString("base64url");
+    await expectRefused(USERS, { a: cursor }, "after");
+  });
+
+  test("a real cursor still pages", async () => {
+    type Page = { users: { nodes: Array<{ id: string }>; endCursor: string | null } };
+    const page = await graphqlOk<Page>(`{ users(first: 1) { nodes { id } endCursor } }`, { token: owner.token });
+    expect(page.users.nodes).toHaveLength(1);
+  });
+});

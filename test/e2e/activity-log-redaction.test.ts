@@ -273,6 +273,10 @@ describe("tickets switched off", () => {
     const rows = rowsOf(log).filter((r) => r.target_type === "ticket");
     expect(rows).toHaveLength(2);
     expect(rows.every((r) => r.target_label === "" && r.changes === "[]")).toBe(true);
+    // The zip's own ticket file shows them no ticket either: its header, no rows.
+    const ticketFile = files.get("tickets.csv")!;
+    expect(ticketFile).not.toContain(SECRET);
+    expect(rowsOf(ticketFile)).toHaveLength(0);
   }, 120_000);
 });
 

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
 import { csvWriter, type PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
+import type { Prisma } from "./db/generated/client.js";
+import { ticketScope } from "./domain/tickets.js";
 import { AssigneeChecker } from "./resolvers/assignees.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -27,8 +29,9 @@ export function registerWorkspaceDataRoutes(
       const { workspaceId, file } = request.params;
       if (!UUID.test(workspaceId) || !["tickets.csv", "ticket-fields.csv"].includes(file))
         return reply.code(404).send({ error: "not found" });
+      let access;
       try {
-        await deps.permissions(request).require(workspaceId, "workspace_data:export");
+        access = await deps.permissions(request).require(workspaceId, "workspace_data:export");
       } catch (error) {
         if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
         if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });
@@ -62,11 +65,23 @@ export function registerWorkspaceDataRoutes(
         ...fields.map((f) => fieldColumn(f.name)),
       ];
       const db = deps.db;
+      // The zip shows no more tickets than the requester sees elsewhere (SPEC section 6/7): none
+      // without tickets:view (tickets switched off for them), else those in their ticket access.
+      const actor = request.actor;
+      const scope = ticketScope(access, actor.kind === "user" ? actor.userId : null);
+      const inScope: Prisma.TicketWhereInput[] = scope.all
+        ? []
+        : [...(scope.userId ? [{ assigneeId: scope.userId }] : []), { teamId: { in: scope.teamIds } }];
+      const visible: Prisma.TicketWhereInput = !access.permissions.includes("tickets:view")
+        ? { id: { in: [] } }
+        : scope.all
+          ? {}
+          : { OR: inScope };
       async function* rows() {
         let after = 0;
         for (;;) {
           const page = await db.ticket.findMany({
-            where: { workspaceId, number: { gt: after } },
+            where: { workspaceId, number: { gt: after }, ...visible },
             orderBy: { number: "asc" },
             take: PAGE,
           });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { createWorkspace, eventually, graphqlOk, signUp, type SignedUpUser } from "../harness/stack.js";
 import { startService, stopStartedServices, type StartedService } from "../harness/service-process.js";
@@ -111,4 +112,57 @@ describe("SLA timers", () => {
     }
     expect(await slaEvents(solved.id)).toEqual({ warnings: [], breaches: [] });
   }, 240_000);
+
+  /**
+   * Issue 21: every round on every instance asks for due timers. With whole-table indexes on
+   * sla_warn_at / sla_due_at that is a range scan over every ticket whose time ever passed (fired,
+   * solved, closed), filtered row by row; the indexes hold only the timers still waiting.
+   */
+  test("a timer round reads only tickets still waiting, not the history of fired, solved and closed ones", async () => {
+    const workspaceId = randomUUID();
+    // 20,000 tickets whose times passed long ago: half fired, half solved or closed unfired.
+    await ticketingQuery(
+      `INSERT INTO ticket (id, workspace_id, organisation_id, number, title, updated_at, status,
+                           sla_warn_at, sla_due_at, sla_warned_at, sla_breached_at)
+       SELECT gen_random_uuid(), $1, $2, g, 'old', now(),
+              (CASE WHEN g % 2 = 0 THEN 'OPEN' WHEN g % 4 = 1 THEN 'SOLVED' ELSE 'CLOSED' END)::"TicketStatus",
+              now() - interval '30 days', now() - interval '29 days',
+              CASE WHEN g % 2 = 0 THEN now() - interval '30 days' END,
+              CASE WHEN g % 2 = 0 THEN now() - interval '29 days' END
+         FROM generate_series(1, 20000) AS g`,
+      [workspaceId, randomUUID()],
+    );
+    try {
+      await ticketingQuery(`ANALYZE ticket`);
+      // The queries of src/sla/timers.ts (their WHERE is the indexes' predicate plus the time).
+      const rounds = {
+        warning: `SELECT id FROM ticket
+                   WHERE sla_warn_at <= $1 AND sla_warned_at IS NULL AND sla_breached_at IS NULL
+                     AND status NOT IN ('SOLVED', 'CLOSED')
+                   ORDER BY sla_warn_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+        breach: `SELECT id FROM ticket
+                  WHERE sla_due_at <= $1 AND sla_breached_at IS NULL AND status NOT IN ('SOLVED', 'CLOSED')
+                  ORDER BY sla_due_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+      };
+      const index = { warning: "ticket_sla_warn_at_idx", breach: "ticket_sla_due_at_idx" };
+      for (const kind of ["warning", "breach"] as const) {
+        const [row] = await ticketingQuery<{ "QUERY PLAN": unknown }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${rounds[kind]}`,
+          [new Date()],
+        );
+        const plan = JSON.stringify(row?.["QUERY PLAN"]);
+        const removed = [...plan.matchAll(/"Rows Removed by (?:Filter|Index Recheck)":(\d+)/g)].reduce(
+          (sum, m) => sum + Number(m[1]),
+          0,
+        );
+        expect({
+          kind,
+          usesIndex: plan.includes(`"Index Name":"${index[kind]}"`),
+          rowsReadAndDropped: removed,
+        }).toEqual({ kind, usesIndex: true, rowsReadAndDropped: 0 });
+      }
+    } finally {
+      await ticketingQuery(`DELETE FROM ticket WHERE workspace_id = $1`, [workspaceId]);
+    }
+  }, 120_000);
 });

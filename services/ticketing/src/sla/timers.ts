@@ -21,6 +21,11 @@ export async function fireDueSlaTimers(db: Db, now = new Date()): Promise<{ warn
   return { warnings, breaches };
 }
 
+/**
+ * The WHERE of each query holds the predicate of its partial index (ticket_sla_warn_at_idx,
+ * ticket_sla_due_at_idx: timers still waiting), so a round reads only waiting tickets, never the
+ * history of fired, solved and closed ones. Change the two together (test/e2e/sla-timers.test.ts).
+ */
 async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<number> {
   const due =
     kind === "warning"

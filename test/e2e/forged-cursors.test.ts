@@ -53,7 +53,7 @@ describe("ticketing: tickets(after, filter)", () => {
   test.each([
     ["createdFrom", "0000-01-01T00:00:00Z"],
     ["createdTo", "2024-02-30T00:00:00Z"],
-    ["updatedFrom", "0000-12-31T23:00:00-02:00"],
+    ["updatedFrom", "0001-01-01T01:00:00+02:00"],
     ["updatedTo", "9999-12-31T23:00:00-02:00"],
   ])("filter.%s %s is BAD_USER_INPUT naming it", async (field, value) => {
     await expectRefused(TICKETS, { w: workspaceId, f: { [field]: value } }, field);

@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "@jest/globals";
+import pg from "pg";
+import { databaseUrlOf } from "../harness/audit.js";
 import { invitePerson, type Person } from "../harness/people.js";
 import { createWorkspace, errorCodes, graphql, graphqlOk, signUp, type SignedUpUser } from "../harness/stack.js";
 import { writesOf } from "../harness/ticketing.js";
@@ -9,6 +12,8 @@ import { setPlan } from "../harness/workspace.js";
  * holding only `workspace_data:import` and `tickets:create` that maps an assignee, a team, custom
  * field values or a solved/closed status is FORBIDDEN naming the permission it lacks
  * (`tickets:assign`, `ticket_fields:edit_values`, `tickets:close`), and nothing is written.
+ * (Today only a workspace's owner, who holds every permission, gets `workspace_data:import`
+ * through the API; the check does not rely on that staying so.)
  */
 
 const IMPORT = `mutation($w: ID!, $csv: String!, $m: TicketImportMapping!) {
@@ -19,11 +24,30 @@ let agent: Person;
 let workspaceId: string;
 let fieldId: string;
 
+/**
+ * An API key of the workspace holding exactly `permissions`. The API refuses owner-only
+ * permissions to new keys, so the key is made with the others and its row is then given the list
+ * as it is stored (a key from before that rule, or one written by anyone with the database): the
+ * import must hold on its own, whatever the key's list says.
+ */
 async function apiKey(permissions: string[]): Promise<string> {
+  const name = `importer ${randomUUID()}`;
   const data = await graphqlOk<{ createApiKey: { key: string } }>(
-    `mutation($w: ID!, $p: [String!]!) { createApiKey(workspaceId: $w, name: "importer", permissions: $p) { key } }`,
-    { token: owner.token, variables: { w: workspaceId, p: permissions } },
+    `mutation($w: ID!, $n: String!) { createApiKey(workspaceId: $w, name: $n, permissions: ["tickets:list"]) { key } }`,
+    { token: owner.token, variables: { w: workspaceId, n: name } },
   );
+  const client = new pg.Client({ connectionString: databaseUrlOf("workspace") });
+  await client.connect();
+  try {
+    const updated = await client.query(`UPDATE api_key SET permissions = $1 WHERE workspace_id = $2 AND name = $3`, [
+      permissions,
+      workspaceId,
+      name,
+    ]);
+    expect(updated.rowCount).toBe(1);
+  } finally {
+    await client.end();
+  }
   return data.createApiKey.key;
 }
 

@@ -33,11 +33,25 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   // Plain SQL beside Prisma: activityLog's pages (db/entries.ts) and exports' server-side cursors
   // (db/export-stream.ts), which hold their connection while the file streams.
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  // Entries written before the chain was keyed get their signed seal before anything new is
+  // appended (docs/adr/0008); a no-op once every such chain has one. Written on first need (the
+  // readiness check, the first consumer transaction), not while building: building touches no
+  // database (test/harness/list-routes.ts builds every service without one). Retried after a failure.
+  let sealing: Promise<void> | null = null;
+  const sealed = () =>
+    (sealing ??= sealLegacyChains(db, signer).then(
+      () => undefined,
+      (error: unknown) => {
+        sealing = null;
+        throw error;
+      },
+    ));
   const runtime = createServiceRuntime({
     service: "audit",
     config,
     logger: options.logger,
-    database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+    // Ready once the legacy seal is written: nothing is appended or verified before it.
+    database: { ping: () => sealed().then(() => db.$queryRaw`SELECT 1`), close: () => db.$disconnect() },
   });
   // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
   const permissions = permissionLookups(runtime.app, {
@@ -45,14 +59,10 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
 
-  // Entries written before the chain was keyed get their signed seal before anything new is
-  // appended (docs/adr/0008); a no-op once every such chain has one.
-  await sealLegacyChains(db, signer);
-
   runtime.consume<Tx>({
     groupId: "audit.activity-log",
     topics: AUDITED_TOPICS,
-    transaction: (work) => db.$transaction(work),
+    transaction: (work) => sealed().then(() => db.$transaction(work)),
     handle: (event, tx) => appendEvents(tx, chainKeys, [event]),
     // Whole Kafka batches in one transaction each: one chain-head read per chain, one insert.
     handleBatch: (events, tx) => appendEvents(tx, chainKeys, events),

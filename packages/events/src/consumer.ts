@@ -11,7 +11,7 @@ import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
 import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
-import type { TypedEvent } from "./registry/index.js";
+import type { EventType, TypedEvent } from "./registry/index.js";
 import type { SqlTransaction } from "./outbox.js";
 
 /** How often a failing handler is tried again, with exponential back-off, before its event is dead-lettered. */
@@ -36,16 +36,31 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   logger: Logger;
   /** Runs `work` in one database transaction of the consuming service, e.g. `(fn) => prisma.$transaction(fn)`. */
   transaction: <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
+  /**
+   * The event types `handle` applies. Any other type is skipped from the envelope's `type` alone,
+   * before any database work and without a `processed_event` row: a burst of events this consumer
+   * ignores costs it no transaction (issue 21). Omitted: every type is handled.
+   */
+  eventTypes?: readonly EventType[];
   /** Applies one event; runs inside the transaction that also records the event id. */
   handle: (event: TypedEvent, tx: Tx) => Promise<void>;
   /**
    * Applies several events of one partition, in order, in one transaction (faster than one
    * transaction each). When it throws, the events are applied one by one with `handle`, so one
-   * poison event is isolated and dead-lettered alone.
+   * poison event is isolated and dead-lettered alone. Default: `handle` for each, in order, in
+   * that one transaction.
    */
   handleBatch?: (events: TypedEvent[], tx: Tx) => Promise<void>;
-  /** With `handleBatch`: at most this many events per transaction. Default 100. */
+  /** At most this many handled events per transaction. Default 100; 1 applies each alone. */
   maxEventsPerTransaction?: number;
+  /**
+   * Large work that cannot fit one transaction (a purge): runs before the event's transaction, in
+   * bounded transactions of its own, and returns when nothing of it is left. It must be idempotent
+   * and resumable: it runs again when the event is redelivered (a restart halfway, a retry), and
+   * for a duplicate. The event is recorded as processed, with `handle`'s writes, only after it
+   * returns; a `prepare` that keeps failing is retried and dead-lettered like `handle`.
+   */
+  prepare?: (event: TypedEvent) => Promise<void>;
   retry?: Partial<RetryPolicy>;
   /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
   partitionsConsumedConcurrently?: number;
@@ -76,10 +91,22 @@ export interface IdempotentConsumer {
   disconnect(): Promise<void>;
 }
 
-type Received = { message: KafkaMessage; event: TypedEvent };
+/** A message in a batch; `event` is null for one of a type the consumer does not handle (skipped). */
+type Received = { message: KafkaMessage; event: TypedEvent | null };
+type Handled = { message: KafkaMessage; event: TypedEvent };
 
 /** Thrown out of a batch when the consumer lost its partition or is stopping: nothing more is applied or committed. */
 class BatchAbandoned extends Error {}
+
+/** Thrown by the default `handleBatch`: which event's `handle` failed (that was its first attempt). */
+class BatchEventFailed extends Error {
+  constructor(
+    readonly event: TypedEvent,
+    override readonly cause: unknown,
+  ) {
+    super(`handler failed in a batch for event ${event.id}`);
+  }
+}
 
 /**
  * Consumes envelopes exactly-once in effect (docs/adr/0002): the event id is recorded in
@@ -92,7 +119,19 @@ class BatchAbandoned extends Error {}
 export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   options: IdempotentConsumerOptions<Tx>,
 ): Promise<IdempotentConsumer> {
-  const { kafka, groupId, topics, logger, transaction, handle, handleBatch } = options;
+  const { kafka, groupId, topics, logger, transaction, handle, prepare } = options;
+  const handleBatch =
+    options.handleBatch ??
+    (async (events: TypedEvent[], tx: Tx) => {
+      for (const event of events) {
+        try {
+          await handle(event, tx);
+        } catch (error) {
+          throw new BatchEventFailed(event, error);
+        }
+      }
+    });
+  const handledTypes = options.eventTypes ? new Set<string>(options.eventTypes) : null;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const maxPerTransaction = options.maxEventsPerTransaction ?? DEFAULT_MAX_EVENTS_PER_TRANSACTION;
   const deadLetterTopic = deadLetterTopicFor(groupId);
@@ -217,6 +256,17 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     );
   }
 
+  /**
+   * The envelope's type when this consumer does not handle it (the message is skipped), else
+   * null. Only the `type` field is read: no schema validation and no database work for an event
+   * that is not this consumer's. What it does handle is validated in full by `parseEvent`.
+   */
+  function ignoredType(value: unknown): string | null {
+    if (!handledTypes || typeof value !== "object" || value === null) return null;
+    const type = (value as { type?: unknown }).type;
+    return typeof type === "string" && !handledTypes.has(type) ? type : null;
+  }
+
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const { topic, partition } = batch;
@@ -224,21 +274,39 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     const assertCurrent = () => {
       if (!isRunning() || isStale()) throw new BatchAbandoned();
     };
-    const commit = async (message: KafkaMessage) => {
+    /** The last message whose offset is resolved but not yet committed to Kafka. */
+    let uncommitted: KafkaMessage | null = null;
+    /** Everything up to `message` is applied (or skipped): its offset moves on, committed at the next `commit`. */
+    const done = (message: KafkaMessage) => {
       resolveOffset(message.offset);
-      const offset = (BigInt(message.offset) + 1n).toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+      uncommitted = message;
+    };
+    /**
+     * Commits the offset after the last message done: once per transaction, per dead letter and
+     * at the end of the batch, not once per event. Skipped events committed late are skipped
+     * again on redelivery; applied ones find their `processed_event` row.
+     */
+    const commit = async () => {
+      if (uncommitted) {
+        const offset = (BigInt(uncommitted.offset) + 1n).toString();
+        uncommitted = null;
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+      }
       await heartbeat();
     };
 
     /** One event in its own transaction, retried; dead-lettered when it keeps failing for a reason of its own. */
-    async function applyOne({ message, event }: Received): Promise<void> {
-      let attempts = 0;
+    async function applyOne({ message, event }: Handled, failedInBatch?: unknown): Promise<void> {
+      // A failure in a batch transaction counts as the event's first attempt: every event gets
+      // `retries + 1` attempts in all, whether it came alone or in a batch.
+      let attempts = failedInBatch === undefined ? 0 : 1;
       let heartbeatError: unknown = null;
       try {
+        if (attempts > retry.retries) throw failedInBatch;
         const applied = await pRetry(
           async () => {
             attempts += 1;
+            if (prepare) await prepare(event);
             return transaction(async (tx) => {
               if (!(await firstDelivery(tx, event))) return false;
               await handle(event, tx);
@@ -246,13 +314,13 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
             });
           },
           {
-            retries: retry.retries,
+            retries: retry.retries - attempts,
             minTimeout: retry.minTimeoutMs,
             maxTimeout: retry.maxTimeoutMs,
             shouldRetry: () => isRunning() && !isStale() && heartbeatError === null,
-            onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+            onFailedAttempt: async ({ error, retriesLeft }) => {
               logger.warn(
-                { err: error, groupId, eventId: event.id, type: event.type, attempt: attemptNumber, retriesLeft },
+                { err: error, groupId, eventId: event.id, type: event.type, attempt: attempts, retriesLeft },
                 "event handler failed",
               );
               // Retries must not cost the group membership; a rebalance ends them (handled below).
@@ -277,37 +345,70 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
           event,
         );
       }
-      await commit(message);
+      done(message);
+      await commit();
     }
 
-    /** Consecutive valid events: one transaction for up to MAX_EVENTS_PER_TRANSACTION when the handler allows it. */
+    /**
+     * Consecutive messages without a dead letter between them: the handled events go in
+     * transactions of up to `maxEventsPerTransaction` (their `processed_event` rows in one
+     * statement, in the same transaction as their effects); skipped ones cost nothing. A chunk
+     * whose transaction fails is applied again one event at a time, which isolates a poison event.
+     */
     async function applyRun(run: Received[]): Promise<void> {
-      for (let start = 0; start < run.length; start += maxPerTransaction) {
+      let start = 0;
+      while (start < run.length) {
         assertCurrent();
-        const chunk = run.slice(start, start + maxPerTransaction);
-        if (handleBatch && chunk.length > 1) {
+        let end = start;
+        let handled = 0;
+        while (end < run.length && handled < maxPerTransaction) {
+          if (run[end]!.event) handled += 1;
+          end += 1;
+        }
+        // Skipped messages after the chunk's last handled event belong to the next chunk (or the end).
+        const chunk = run.slice(start, end);
+        start = end;
+        const events = chunk.filter((received): received is Handled => received.event !== null);
+        if (events.length === 0) {
+          done(chunk[chunk.length - 1]!.message);
+          continue;
+        }
+        let failed: BatchEventFailed | null = null;
+        if (events.length > 1) {
           try {
+            if (prepare) for (const { event } of events) await prepare(event);
             const applied = await transaction(async (tx) => {
               const fresh = await firstDeliveries(
                 tx,
-                chunk.map((received) => received.event),
+                events.map((received) => received.event),
               );
               if (fresh.length > 0) await handleBatch(fresh, tx);
               return fresh.length;
             });
-            logger.debug({ groupId, topic, partition, events: chunk.length, applied }, "event batch applied");
-            await commit(chunk[chunk.length - 1]!.message);
+            logger.debug({ groupId, topic, partition, events: events.length, applied }, "event batch applied");
+            done(chunk[chunk.length - 1]!.message);
+            await commit();
             continue;
           } catch (error) {
+            if (error instanceof BatchEventFailed) failed = error;
             logger.warn(
-              { err: error, groupId, topic, partition, events: chunk.length },
+              {
+                err: failed?.cause ?? error,
+                groupId,
+                topic,
+                partition,
+                events: events.length,
+                eventId: failed?.event.id,
+              },
               "event batch failed; applying its events one by one",
             );
           }
         }
         for (const received of chunk) {
           assertCurrent();
-          await applyOne(received);
+          if (received.event)
+            await applyOne(received as Handled, failed?.event === received.event ? failed.cause : undefined);
+          else done(received.message);
         }
       }
     }
@@ -318,7 +419,12 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         assertCurrent();
         let event: TypedEvent;
         try {
-          event = parseEvent(JSON.parse(message.value?.toString() ?? "null"));
+          const value: unknown = JSON.parse(message.value?.toString() ?? "null");
+          if (ignoredType(value) !== null) {
+            run.push({ message, event: null });
+            continue;
+          }
+          event = parseEvent(value);
         } catch (error) {
           // Never valid, however often it is retried: dead-letter it at once, after what precedes it.
           await applyRun(run);
@@ -328,12 +434,14 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
               ? `invalid event: ${error.issues.join("; ")}`
               : `malformed message: ${describe(error)}`;
           await deadLetter(source(message), reason, 1);
-          await commit(message);
+          done(message);
+          await commit();
           continue;
         }
         run.push({ message, event });
       }
       await applyRun(run);
+      await commit();
     } catch (error) {
       // Lost the partition or stopping: what was not committed is delivered again, to whoever owns it.
       if (error instanceof BatchAbandoned) return;

@@ -12,7 +12,7 @@ import type { BillingConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { accountLoader, type BillingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
-import { onWorkspaceEvent } from "./events/workspace-events.js";
+import { WORKSPACE_EVENT_TYPES, onWorkspaceEvent } from "./events/workspace-events.js";
 import { createStripe } from "./stripe/client.js";
 import { BillingStripe } from "./stripe/billing-stripe.js";
 import { createStripeEventProcessor } from "./stripe/event-processor.js";
@@ -55,6 +55,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     groupId: "billing.workspaces",
     topics: [topicFor("workspace")],
     transaction: (work) => db.$transaction(work),
+    eventTypes: WORKSPACE_EVENT_TYPES,
     handle: onWorkspaceEvent,
   });
 

@@ -12,7 +12,7 @@ import type { Logger } from "@support/logger";
 import type { IdentityConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
-import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
+import { workspaceDeletions } from "./events/workspace-deletions.js";
 import { LoginThrottle } from "./db/login-throttle.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
@@ -85,7 +85,8 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     groupId: "identity.workspace-deletions",
     topics: [topicFor("workspace")],
     transaction: (work) => db.$transaction(work),
-    handle: onWorkspaceDeleted,
+    // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
+    ...workspaceDeletions(db),
   });
 
   return runtime;

@@ -6,7 +6,7 @@ import type { Logger } from "@support/logger";
 import type { TicketingConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
-import { onWorkspaceDeleted } from "./events/workspace-deletions.js";
+import { workspaceDeletions } from "./events/workspace-deletions.js";
 import { registerWorkspaceDataRoutes } from "./workspace-data.js";
 import { registerTicketVisibilityRoute } from "./ticket-visibility.js";
 import type { TicketingContext } from "./context.js";
@@ -57,7 +57,8 @@ export async function createServer(
     groupId: "ticketing.workspace-deletions",
     topics: [topicFor("workspace")],
     transaction: (work) => db.$transaction(work),
-    handle: onWorkspaceDeleted,
+    // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
+    ...workspaceDeletions(db),
   });
 
   // SLA timers run in every instance; row locks make each fire once (see sla/timers.ts).

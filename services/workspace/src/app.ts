@@ -18,9 +18,9 @@ import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { registerInvitationRoutes } from "./internal/invitations.js";
 import { registerAssigneeRoutes } from "./internal/assignees.js";
 import { registerDownloadRoutes } from "./internal/downloads.js";
-import { identityEventHandler } from "./events/identity-events.js";
-import { onPurged } from "./events/deletion-events.js";
-import { billingEventHandler } from "./events/billing-events.js";
+import { IDENTITY_EVENT_TYPES, identityEventHandler } from "./events/identity-events.js";
+import { PURGED_EVENT_TYPES, onPurged } from "./events/deletion-events.js";
+import { BILLING_EVENT_TYPES, billingEventHandler } from "./events/billing-events.js";
 import { PermissionChanges } from "./events/permission-changes.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
@@ -82,18 +82,21 @@ export async function createServer(
     groupId: "workspace.people",
     topics: [topicFor("identity")],
     transaction,
+    eventTypes: IDENTITY_EVENT_TYPES,
     handle: identityEventHandler(runtime.logger),
   });
   runtime.consume<Tx>({
     groupId: "workspace.deletions",
     topics: [topicFor("identity"), topicFor("ticketing"), topicFor("billing")],
     transaction,
+    eventTypes: PURGED_EVENT_TYPES,
     handle: onPurged,
   });
   runtime.consume<Tx>({
     groupId: "workspace.billing",
     topics: [topicFor("billing")],
     transaction,
+    eventTypes: BILLING_EVENT_TYPES,
     handle: billingEventHandler(runtime.logger),
   });
 

@@ -1,6 +1,9 @@
-import { createEvent, enqueueEvents, topicFor, type TypedEvent } from "@support/events";
+import { createEvent, enqueueEvents, topicFor, type EventType, type TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
 import { TRIAL, trialEnd } from "../domain/trial.js";
+
+/** The types `onWorkspaceEvent` applies; every other type of `workspace.events` is skipped without a transaction. */
+export const WORKSPACE_EVENT_TYPES = ["workspace.created", "workspace.deleted"] as const satisfies readonly EventType[];
 
 /**
  * Opens the trial billing account of every new workspace; for a deleted workspace, queues the

@@ -1,29 +1,83 @@
-import type { TypedEvent } from "@support/events";
-import type { Tx } from "../db/client.js";
+import type { EventType, TypedEvent } from "@support/events";
+import type { Db, Tx } from "../db/client.js";
 import { publish } from "./publish.js";
+
+/** The types the deletions consumer applies; every other type of `workspace.events` is skipped without a transaction. */
+export const WORKSPACE_DELETION_EVENT_TYPES = ["workspace.deleted"] as const satisfies readonly EventType[];
+
+/** Invitation links removed per transaction by a purge (issue 21: no purge in one unbounded transaction). */
+export const PURGE_CHUNK_ROWS = 5_000;
+
+/**
+ * Removes up to `PURGE_CHUNK_ROWS` of the workspace's invitation links and, in the same
+ * transaction, the invitations they leave with no workspace (they were only for this one). Each
+ * chunk is whole on its own, so a restart between chunks leaves no orphan behind.
+ */
+async function purgeChunk(
+  tx: Tx,
+  workspaceId: string,
+  organisationId: string,
+): Promise<{ links: number; rows: number }> {
+  const invitationIds = (
+    await tx.invitationWorkspace.findMany({
+      where: { workspaceId },
+      select: { invitationId: true },
+      take: PURGE_CHUNK_ROWS,
+    })
+  ).map((row) => row.invitationId);
+  if (invitationIds.length === 0) return { links: 0, rows: 0 };
+  const links = await tx.invitationWorkspace.deleteMany({
+    where: { workspaceId, invitationId: { in: invitationIds } },
+  });
+  const invitations = await tx.invitation.deleteMany({
+    where: { id: { in: invitationIds }, organisationId, workspaces: { none: {} } },
+  });
+  return { links: invitationIds.length, rows: links.count + invitations.count };
+}
 
 /**
  * `workspace.deleted`: the workspace leaves every invitation into it; an invitation left with no
- * workspace (it was only for this one) is removed. Then `workspace_data.purged_by_identity`, in
- * the same transaction. Users stay: they belong to the organisation, not the workspace.
+ * workspace (it was only for this one) is removed. Users stay: they belong to the organisation,
+ * not the workspace. `prepare` (before the event's transaction) works in chunks of
+ * `PURGE_CHUNK_ROWS` links, each its own transaction, until none is left, and resumes after a
+ * restart; `handle`, in the transaction that records the event, removes what is left and publishes
+ * `workspace_data.purged_by_identity`, so the purge is reported done only once it is complete.
  */
-export async function onWorkspaceDeleted(event: TypedEvent, tx: Tx): Promise<void> {
-  if (event.type !== "workspace.deleted" || !event.workspaceId) return;
-  const workspaceId = event.workspaceId;
-  const invitationIds = (
-    await tx.invitationWorkspace.findMany({ where: { workspaceId }, select: { invitationId: true } })
-  ).map((row) => row.invitationId);
-  const links = await tx.invitationWorkspace.deleteMany({ where: { workspaceId } });
-  const invitations = await tx.invitation.deleteMany({
-    where: { id: { in: invitationIds }, organisationId: event.organisationId, workspaces: { none: {} } },
-  });
-  await publish(tx, {
-    type: "workspace_data.purged_by_identity",
-    workspaceId,
-    organisationId: event.organisationId,
-    actor: { type: "system" },
-    target: { type: "workspace" as const, id: workspaceId, label: event.target.label },
-    changes: [],
-    data: { rows: links.count + invitations.count },
-  });
+export function workspaceDeletions(db: Db) {
+  /** Rows removed by this process's `prepare` per event id, reported by `handle`. */
+  const deletedBefore = new Map<string, number>();
+
+  async function prepare(event: TypedEvent): Promise<void> {
+    if (event.type !== "workspace.deleted" || !event.workspaceId) return;
+    if (deletedBefore.size > 1_000) deletedBefore.clear(); // ids of duplicates and dead letters: only a count is lost
+    const { workspaceId, organisationId } = event;
+    for (;;) {
+      const chunk = await db.$transaction((tx) => purgeChunk(tx, workspaceId, organisationId), { timeout: 30_000 });
+      deletedBefore.set(event.id, (deletedBefore.get(event.id) ?? 0) + chunk.rows);
+      if (chunk.links < PURGE_CHUNK_ROWS) return;
+    }
+  }
+
+  async function handle(event: TypedEvent, tx: Tx): Promise<void> {
+    if (event.type !== "workspace.deleted" || !event.workspaceId) return;
+    const workspaceId = event.workspaceId;
+    let rows = deletedBefore.get(event.id) ?? 0;
+    deletedBefore.delete(event.id);
+    for (;;) {
+      const chunk = await purgeChunk(tx, workspaceId, event.organisationId);
+      rows += chunk.rows;
+      if (chunk.links < PURGE_CHUNK_ROWS) break;
+    }
+    await publish(tx, {
+      type: "workspace_data.purged_by_identity",
+      workspaceId,
+      organisationId: event.organisationId,
+      actor: { type: "system" },
+      target: { type: "workspace" as const, id: workspaceId, label: event.target.label },
+      changes: [],
+      data: { rows },
+    });
+  }
+
+  return { eventTypes: WORKSPACE_DELETION_EVENT_TYPES, prepare, handle };
 }

@@ -1,30 +1,76 @@
-import type { TypedEvent } from "@support/events";
-import type { Tx } from "../db/client.js";
+import type { EventType, TypedEvent } from "@support/events";
+import type { Db, Tx } from "../db/client.js";
 import { publish, ticketingEvent } from "./publish.js";
+
+/** The types the deletions consumer applies; every other type of `workspace.events` is skipped without a transaction. */
+export const WORKSPACE_DELETION_EVENT_TYPES = ["workspace.deleted"] as const satisfies readonly EventType[];
+
+/**
+ * Rows one purge statement deletes. Each statement is its own short transaction, so a workspace
+ * with hundreds of thousands of tickets is purged in many small steps instead of one transaction
+ * that outlives any timeout (issue 21).
+ */
+export const PURGE_CHUNK_ROWS = 5_000;
+
+/** The bulky tables, in the order they are emptied (replies before the tickets they belong to). */
+const CHUNKED_TABLES = ["ticket_reply", "ticket"] as const;
 
 /**
  * `workspace.deleted`: removes every row of the workspace here — tickets with their replies,
  * field values and SLA timers (columns of the ticket), field definitions, the SLA policy, the
- * number counter — and says so with `workspace_data.purged_by_ticketing`, in one transaction.
- * A redelivery finds nothing left and publishes nothing more (the consumer skips known ids).
+ * number counter — and says so with `workspace_data.purged_by_ticketing`.
+ *
+ * `prepare` (run by the consumer before the event's transaction) deletes replies, then tickets,
+ * `PURGE_CHUNK_ROWS` at a time, each chunk committed alone, until none is left. A restart halfway
+ * re-delivers the event, whose `prepare` continues with what is left. Only then does `handle`, in
+ * the transaction that records the event as processed, remove the few remaining rows and publish
+ * `workspace_data.purged_by_ticketing`, so the deletion is reported done only once everything is
+ * gone. A redelivery after that finds its id recorded and publishes nothing more.
  */
-export async function onWorkspaceDeleted(event: TypedEvent, tx: Tx): Promise<void> {
-  if (event.type !== "workspace.deleted" || !event.workspaceId) return;
-  const workspaceId = event.workspaceId;
-  const replies = await tx.ticketReply.deleteMany({ where: { workspaceId } });
-  const tickets = await tx.ticket.deleteMany({ where: { workspaceId } });
-  const fields = await tx.ticketField.deleteMany({ where: { workspaceId } });
-  const policies = await tx.slaPolicy.deleteMany({ where: { workspaceId } });
-  const counters = await tx.workspaceTicketCounter.deleteMany({ where: { workspaceId } });
-  await publish(
-    tx,
-    ticketingEvent(
-      "workspace_data.purged_by_ticketing",
-      { workspaceId, organisationId: event.organisationId },
-      "system",
-      { type: "workspace", id: workspaceId, label: event.target.label },
-      [],
-      { rows: replies.count + tickets.count + fields.count + policies.count + counters.count },
-    ),
-  );
+export function workspaceDeletions(db: Db) {
+  /** Rows deleted by this process's `prepare` per event id, reported by `handle` (a restart counts from there). */
+  const deletedBefore = new Map<string, number>();
+
+  async function prepare(event: TypedEvent): Promise<void> {
+    if (event.type !== "workspace.deleted" || !event.workspaceId) return;
+    if (deletedBefore.size > 1_000) deletedBefore.clear(); // ids of duplicates and dead letters: only a count is lost
+    let rows = deletedBefore.get(event.id) ?? 0;
+    for (const table of CHUNKED_TABLES) {
+      for (;;) {
+        // One statement, one implicit transaction: bounded work, nothing held across chunks.
+        const deleted = await db.$executeRawUnsafe(
+          `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE workspace_id = $1::uuid LIMIT ${PURGE_CHUNK_ROWS})`,
+          event.workspaceId,
+        );
+        rows += deleted;
+        deletedBefore.set(event.id, rows);
+        if (deleted < PURGE_CHUNK_ROWS) break;
+      }
+    }
+  }
+
+  async function handle(event: TypedEvent, tx: Tx): Promise<void> {
+    if (event.type !== "workspace.deleted" || !event.workspaceId) return;
+    const workspaceId = event.workspaceId;
+    const replies = await tx.ticketReply.deleteMany({ where: { workspaceId } });
+    const tickets = await tx.ticket.deleteMany({ where: { workspaceId } });
+    const fields = await tx.ticketField.deleteMany({ where: { workspaceId } });
+    const policies = await tx.slaPolicy.deleteMany({ where: { workspaceId } });
+    const counters = await tx.workspaceTicketCounter.deleteMany({ where: { workspaceId } });
+    const before = deletedBefore.get(event.id) ?? 0;
+    deletedBefore.delete(event.id);
+    await publish(
+      tx,
+      ticketingEvent(
+        "workspace_data.purged_by_ticketing",
+        { workspaceId, organisationId: event.organisationId },
+        "system",
+        { type: "workspace", id: workspaceId, label: event.target.label },
+        [],
+        { rows: before + replies.count + tickets.count + fields.count + policies.count + counters.count },
+      ),
+    );
+  }
+
+  return { eventTypes: WORKSPACE_DELETION_EVENT_TYPES, prepare, handle };
 }

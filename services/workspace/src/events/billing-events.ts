@@ -1,4 +1,4 @@
-import type { TypedEvent } from "@support/events";
+import type { EventType, TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Tx } from "../db/client.js";
 import { permissionsMayChange } from "./permission-changes.js";
@@ -8,6 +8,13 @@ import { permissionsMayChange } from "./permission-changes.js";
  * the seat check (docs/adr/0004). Each billing.* event carries the account's whole state and
  * version: an older one than the copy holds (delivered late) is skipped. Other types are ignored.
  */
+/** The types `billingEventHandler` applies; every other type of `billing.events` is skipped without a transaction. */
+export const BILLING_EVENT_TYPES = [
+  "billing.trial_started",
+  "billing.plan_changed",
+  "billing.seats_changed",
+] as const satisfies readonly EventType[];
+
 export function billingEventHandler(logger: Logger) {
   return async (event: TypedEvent, tx: Tx): Promise<void> => {
     switch (event.type) {

@@ -1,5 +1,12 @@
-import type { TypedEvent } from "@support/events";
+import type { EventType, TypedEvent } from "@support/events";
 import type { Tx } from "../db/client.js";
+
+/** The types `onPurged` applies; every other event of the three topics is skipped without a transaction. */
+export const PURGED_EVENT_TYPES = [
+  "workspace_data.purged_by_identity",
+  "workspace_data.purged_by_ticketing",
+  "workspace_data.purged_by_billing",
+] as const satisfies readonly EventType[];
 
 /** Records each service's `workspace_data.purged_by_*` on the deletion it belongs to (idempotent). */
 export async function onPurged(event: TypedEvent, tx: Tx): Promise<void> {

@@ -1,4 +1,4 @@
-import type { TypedEvent } from "@support/events";
+import type { EventType, TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Tx } from "../db/client.js";
 import type { Prisma } from "../db/generated/client.js";
@@ -149,6 +149,19 @@ async function acceptInvitation(event: TypedEvent<"invitation.accepted">, tx: Tx
     via: "invitation",
   });
 }
+
+/** The types `identityEventHandler` applies; every other type of `identity.events` is skipped without a transaction. */
+export const IDENTITY_EVENT_TYPES = [
+  "user.signed_up",
+  "user.created",
+  "user.org_role_changed",
+  "user.status_changed",
+  "user.updated",
+  "user.deleted",
+  "invitation.sent",
+  "invitation.accepted",
+  "invitation.revoked",
+] as const satisfies readonly EventType[];
 
 export function identityEventHandler(logger: Logger) {
   return async (event: TypedEvent, tx: Tx): Promise<void> => {

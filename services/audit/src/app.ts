@@ -14,6 +14,7 @@ import { ChainKeys } from "./domain/chain.js";
 import { VerifyThrottle } from "./db/verify-throttle.js";
 import { Signer } from "@support/service-kit";
 import { registerDownloads } from "./downloads.js";
+import { createExportPool } from "./db/export-stream.js";
 import { TicketVisibility } from "./ticket-visibility.js";
 
 export const schema = readFileSync(new URL("./schema/audit.graphql", import.meta.url), "utf8");
@@ -30,9 +31,19 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     pointsPerMinute: config.AUDIT_VERIFY_POINTS_PER_MINUTE,
     fullCost: config.AUDIT_VERIFY_FULL_COST,
   });
-  // Plain SQL beside Prisma: activityLog's pages (db/entries.ts) and exports' server-side cursors
-  // (db/export-stream.ts), which hold their connection while the file streams.
+  // Plain SQL beside Prisma: activityLog's pages (db/entries.ts). Exports' server-side cursors
+  // (db/export-stream.ts) hold their connection while the file streams: they have their own pool,
+  // so slow readers never starve activityLog (issue 21).
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  const exportPool = createExportPool(config.DATABASE_URL, {
+    max: config.AUDIT_EXPORT_CONNECTIONS,
+    waitMs: config.AUDIT_EXPORT_WAIT_SECONDS * 1000,
+    onError: (error) => runtime.app.log.warn({ err: error }, "an idle export connection failed; it is replaced"),
+  });
+  // A connection the server drops while idle (a restart, pg_terminate_backend) is replaced, not fatal.
+  pool.on("error", (error) =>
+    runtime.app.log.warn({ err: error }, "an idle database connection failed; it is replaced"),
+  );
   // Entries written before the chain was keyed get their signed seal before anything new is
   // appended (docs/adr/0008); a no-op once every such chain has one. Written on first need (the
   // readiness check, the first consumer transaction), not while building: building touches no
@@ -89,7 +100,11 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   });
   registerDownloads(runtime.app, {
     db,
-    pool,
+    exportPool,
+    exportLimits: {
+      idleMs: config.AUDIT_EXPORT_IDLE_SECONDS * 1000,
+      totalMs: config.AUDIT_EXPORT_MAX_SECONDS * 1000,
+    },
     signer,
     permissions,
     tickets: (request) => new TicketVisibility(config.TICKETING_SERVICE_URL, request),
@@ -109,7 +124,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   runtime.app.addHook("onClose", async () => {
     clearInterval(timer);
     await checkpointing;
-    await pool.end();
+    await Promise.all([pool.end(), exportPool.end()]);
   });
 
   return runtime;

@@ -25,6 +25,16 @@ export const auditEnv = {
   DOWNLOAD_BASE_URL: httpUrl.optional(),
   /** How long an export's download link stays valid. */
   AUDIT_EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
+  /**
+   * Exports streaming at once, each on its own connection of a separate pool (issue 21): slow
+   * readers never take activityLog's connections. One more waits AUDIT_EXPORT_WAIT_SECONDS, then 503.
+   */
+  AUDIT_EXPORT_CONNECTIONS: z.coerce.number().int().min(1).max(50).default(10),
+  AUDIT_EXPORT_WAIT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
+  /** An export whose reader takes nothing for this long is cut off and its connection freed. */
+  AUDIT_EXPORT_IDLE_SECONDS: z.coerce.number().min(0.5).max(3_600).default(60),
+  /** No export streams longer than this, however steadily read. */
+  AUDIT_EXPORT_MAX_SECONDS: z.coerce.number().min(1).max(86_400).default(1_800),
 };
 
 export type AuditConfig = z.infer<z.ZodObject<typeof auditEnv>>;

@@ -3,16 +3,18 @@ import { isAppError } from "@support/errors";
 import { downloadFor, type PermissionsClient } from "@support/service-kit";
 import type pg from "pg";
 import type { Db } from "./db/client.js";
-import { streamActivityCsv } from "./db/export-stream.js";
+import { ExportsBusy, streamActivityCsv, type ExportLimits } from "./db/export-stream.js";
 import type { Signer } from "@support/service-kit";
-import { activityFilter } from "./resolvers/activity-log.js";
+import { activityFilter, type ActivityFilter } from "./resolvers/activity-log.js";
 import { logAccess } from "./resolvers/access.js";
-import { isRedacted, type LogReader } from "./domain/redaction.js";
+import { isRedacted, type EntryTarget, type LogReader } from "./domain/redaction.js";
 import type { TicketVisibility } from "./ticket-visibility.js";
 
 interface DownloadDeps {
   db: Db;
-  pool: pg.Pool;
+  /** Exports' own connections (db/export-stream.ts), apart from activityLog's. */
+  exportPool: pg.Pool;
+  exportLimits: ExportLimits;
   signer: Signer;
   permissions: (request: FastifyRequest) => PermissionsClient;
   tickets: (request: FastifyRequest) => TicketVisibility;
@@ -50,6 +52,26 @@ async function redactionFor(deps: DownloadDeps, request: FastifyRequest, workspa
   return (entry: { targetType: string; targetId: string }) => isRedacted(reader, entry, visible);
 }
 
+/** The file's stream, or null once a 503 was sent because every export connection is streaming. */
+async function exportStream(
+  deps: DownloadDeps,
+  reply: FastifyReply,
+  workspaceId: string,
+  filter: ActivityFilter,
+  redact: (entry: EntryTarget) => boolean,
+) {
+  try {
+    return await streamActivityCsv(deps.exportPool, workspaceId, filter, redact, deps.exportLimits);
+  } catch (error) {
+    if (!(error instanceof ExportsBusy)) throw error;
+    await reply
+      .code(503)
+      .header("retry-after", "5")
+      .send({ error: "Too many exports are streaming; please retry shortly" });
+    return null;
+  }
+}
+
 /**
  * `GET /internal/downloads/:token`: the gateway's `/downloads/audit/:token` forwards here with the
  * caller's signed actor context (docs/adr/0009). A link is honoured once, before it expires, for
@@ -67,16 +89,24 @@ export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): voi
     const reader = await readerAtDownload(deps, request, reply, row.workspaceId, "activity_log:export");
     if (!reader) return reply;
     const id = row.id;
-    // Single use: of two simultaneous fetches, one consumes the row.
-    const consumed = await deps.db.activityExport.updateMany({
-      where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
-      data: { consumedAt: new Date() },
-    });
-    if (consumed.count !== 1) return gone();
+    if (row.consumedAt || row.expiresAt <= new Date()) return gone();
     const filter = activityFilter.parse(row.filter);
     const stamp = row.createdAt.toISOString().slice(0, 19).replace(/[:T]/g, "-");
     const redact = await redactionFor(deps, request, row.workspaceId, reader);
-    const csv = await streamActivityCsv(deps.pool, row.workspaceId, filter, redact);
+    // The export connection first: a link refused for want of one (503) stays usable.
+    const csv = await exportStream(deps, reply, row.workspaceId, filter, redact);
+    if (!csv) return reply;
+    // Single use: of two simultaneous fetches, one consumes the row.
+    const consumed = await deps.db.activityExport
+      .updateMany({ where: { id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } })
+      .catch((error: unknown) => {
+        csv.destroy();
+        throw error;
+      });
+    if (consumed.count !== 1) {
+      csv.destroy();
+      return gone();
+    }
     return reply
       .header("content-type", "text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="activity-log-${row.workspaceId}-${stamp}.csv"`)
@@ -96,7 +126,8 @@ export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): voi
       const reader = await readerAtDownload(deps, request, reply, workspaceId, "workspace_data:export");
       if (!reader) return reply;
       const redact = await redactionFor(deps, request, workspaceId, reader);
-      const csv = await streamActivityCsv(deps.pool, workspaceId, null, redact);
+      const csv = await exportStream(deps, reply, workspaceId, null, redact);
+      if (!csv) return reply;
       return reply.header("content-type", "text/csv; charset=utf-8").send(csv);
     },
   );

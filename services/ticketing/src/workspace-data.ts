@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
 import { csvWriter, type PermissionsClient } from "@support/service-kit";
@@ -106,7 +106,14 @@ export function registerWorkspaceDataRoutes(
           after = page[page.length - 1]!.number;
         }
       }
-      return reply.send(Readable.from(rows()).pipe(csvWriter(columns)));
+      // pipeline, not .pipe: a database error mid-stream (a page query failing) destroys the CSV
+      // with it, so the client sees an aborted download, never a short file; .pipe left the
+      // source's 'error' unheard, an uncaught exception that took the process down (issue 21).
+      return reply.send(
+        pipeline(Readable.from(rows()), csvWriter(columns), (error) => {
+          if (error) request.log.warn({ err: error }, "tickets.csv stream failed; the download is cut off");
+        }),
+      );
     },
   );
 }

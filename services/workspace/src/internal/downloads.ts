@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough, pipeline, Readable } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { ZipArchive } from "archiver";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -36,8 +36,19 @@ function csvOf(columns: readonly string[], rows: Array<Record<string, unknown>>)
  */
 export function registerDownloadRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: Signer; ticketingUrl: string; auditUrl: string },
+  deps: {
+    db: Db;
+    signer: Signer;
+    ticketingUrl: string;
+    auditUrl: string;
+    /** How long another service may take to start answering its file (default 15 s). */
+    answerTimeoutMs?: number;
+    /** How long the whole zip may stream before it is cut off (default 30 min). */
+    totalTimeoutMs?: number;
+  },
 ): void {
+  const answerTimeoutMs = deps.answerTimeoutMs ?? 15_000;
+  const totalTimeoutMs = deps.totalTimeoutMs ?? 30 * 60_000;
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
     const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
@@ -81,6 +92,8 @@ export function registerDownloadRoutes(
 
     const archive = new ZipArchive({ zlib: { level: 6 } });
     archive.on("warning", (error: Error) => request.log.warn({ err: error }, "workspace export warning"));
+    // Heard even before the zip is sent (fastify listens once it is): a failed zip is logged, never fatal.
+    archive.on("error", (error: Error) => request.log.warn({ err: error }, "workspace export failed"));
     archive.append(
       csvOf(
         ["user_id", "email", "first_name", "last_name", "role", "custom_role", "granted", "denied", "joined_at"],
@@ -133,11 +146,49 @@ export function registerDownloadRoutes(
       ),
       { name: "teams.csv" },
     );
+    // Every fetch of the other services' files ends with the zip: cut off past the total limit, or
+    // when the zip fails or its reader goes (issue 21: a stalled service never holds it forever).
+    const cutOff = new AbortController();
+    const total = setTimeout(
+      () => cutOff.abort(new Error(`workspace export exceeded ${totalTimeoutMs} ms`)),
+      totalTimeoutMs,
+    );
+    total.unref();
+    const failZip = (error: Error) => {
+      cutOff.abort(error);
+      // destroy, not abort: the reader sees a failed download, never a zip that looks complete.
+      archive.destroy(error);
+    };
+    archive.once("close", () => {
+      clearTimeout(total);
+      cutOff.abort(new Error("workspace export closed"));
+    });
     const fromService = async (base: string, path: string, name: string) => {
-      const response = await fetch(`${base}${path}`, { headers: forwarded(request) });
+      const unanswered = new AbortController();
+      const wait = setTimeout(
+        () => unanswered.abort(new Error(`${name}: no answer within ${answerTimeoutMs} ms`)),
+        answerTimeoutMs,
+      );
+      let response: Response;
+      try {
+        const signal = AbortSignal.any([cutOff.signal, unanswered.signal]);
+        response = await fetch(`${base}${path}`, { headers: forwarded(request), signal });
+      } finally {
+        clearTimeout(wait);
+      }
       if (response.status === 403 || response.status === 404) throw new Refused(response.status, name);
       if (!response.ok || !response.body) throw new Error(`${name}: HTTP ${response.status}`);
-      archive.append(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), { name });
+      // From here on the body is bounded by cutOff only (the zip's total limit, its end or failure).
+      const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      // pipeline, not archiver's own .pipe (which leaves the source's errors unheard: an uncaught
+      // exception, or an entry that never ends): a service failing mid-file fails the whole zip.
+      const entry = pipeline(body, new PassThrough(), (error) => {
+        if (error && !archive.destroyed) {
+          request.log.warn({ err: error, file: name }, "workspace export: a service's file failed mid-stream");
+          failZip(error);
+        }
+      });
+      archive.append(entry, { name });
     };
     try {
       await fromService(
@@ -148,6 +199,8 @@ export function registerDownloadRoutes(
       await fromService(deps.ticketingUrl, `/internal/workspace-data/${workspaceId}/tickets.csv`, "tickets.csv");
       await fromService(deps.auditUrl, `/internal/workspace-data/${workspaceId}/activity-log.csv`, "activity-log.csv");
     } catch (error) {
+      clearTimeout(total);
+      cutOff.abort(error);
       archive.abort();
       // Rights lost between the check above and a service's own check: refused, not unavailable.
       if (error instanceof Refused)
@@ -155,7 +208,8 @@ export function registerDownloadRoutes(
       request.log.error({ err: error }, "workspace export: a service's file could not be fetched");
       return reply.code(503).send({ error: "A service could not contribute its files; please export again" });
     }
-    void archive.finalize();
+    // Its failures are the archive's 'error', logged above; the promise must not go unhandled.
+    archive.finalize().catch(() => undefined);
     const stamp = new Date().toISOString().slice(0, 10);
     return reply
       .header("content-type", "application/zip")

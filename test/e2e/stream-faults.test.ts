@@ -1,0 +1,245 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import pg from "pg";
+import { ACTOR_CONTEXT_HEADER, type Actor } from "@support/actor-context";
+import {
+  createWorkspace,
+  eventually,
+  graphql,
+  graphqlOk,
+  internalContext,
+  signUp,
+  testStack,
+  type SignedUpUser,
+} from "../harness/stack.js";
+import { databaseUrlOf } from "../harness/audit.js";
+import { startService, stopStartedServices } from "../harness/service-process.js";
+import { createTicket } from "../harness/ticketing.js";
+
+/**
+ * Issue 21: no fault crashes or stalls a process. A database failing in the middle of a large
+ * download, readers that stop reading: the service stays up, answers everyone else, and the reader
+ * of a broken file sees a failed download, never one that looks complete.
+ */
+afterAll(stopStartedServices);
+
+let owner: SignedUpUser;
+beforeAll(async () => {
+  owner = await signUp({ organisationName: "Stream faults" });
+});
+
+const actorOf = (user: SignedUpUser): Actor => ({
+  kind: "user",
+  userId: user.userId,
+  organisationId: user.organisationId,
+  orgRole: "ORG_ADMIN",
+  sessionId: randomUUID(),
+});
+
+/** A GET of another service's internal route, as a service would call it for `user`. */
+async function internalGet(base: string, path: string, user: SignedUpUser): Promise<Response> {
+  return fetch(`${base}${path}`, { headers: { [ACTOR_CONTEXT_HEADER]: await internalContext(actorOf(user)) } });
+}
+
+/** Reads a body to its end: how many bytes came, and the error that ended it early, if any. */
+async function readToEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<{ bytes: number; error?: unknown }> {
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { bytes };
+      bytes += value.byteLength;
+    }
+  } catch (error) {
+    return { bytes, error };
+  }
+}
+
+/** An admin session on a service's database (the harness's server login). */
+async function admin<T>(service: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrlOf(service) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The database fails a query of a stream in flight: `table` is locked, the stream's next query
+ * waits for it and is terminated (as a failover or an operator would), then the lock goes.
+ */
+async function failNextQuery(service: string, table: string, matching: string): Promise<void> {
+  await admin(service, async (locker) => {
+    await locker.query("BEGIN");
+    await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+    try {
+      await eventually(
+        async () => {
+          const { rowCount } = await locker.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND wait_event_type = 'Lock' AND query LIKE $1`,
+            [matching],
+          );
+          return rowCount ? true : undefined;
+        },
+        30_000,
+        `a query of the stream waiting on ${table}`,
+      );
+    } finally {
+      await locker.query("ROLLBACK");
+    }
+  });
+}
+
+const health = async (url: string) => (await fetch(`${url}/health`)).status;
+
+/** A workspace with `count` more tickets (1 KiB descriptions: tens of MiB of CSV, far past any socket buffer). */
+async function workspaceWithManyTickets(count: number): Promise<string> {
+  const workspaceId = await createWorkspace(owner.token, `Big ${Date.now()}`);
+  await createTicket(owner.token, workspaceId, { title: "first" });
+  await admin("ticketing", (db) =>
+    db.query(
+      `INSERT INTO ticket (id, workspace_id, organisation_id, number, title, description, updated_at)
+       SELECT gen_random_uuid(), $1, $2, 1000 + g, 'Seeded ' || g, repeat('x', 1024), now()
+         FROM generate_series(1, $3::int) AS g`,
+      [workspaceId, owner.organisationId, count],
+    ),
+  );
+  return workspaceId;
+}
+
+/** The shape of ticketing's page query of tickets.csv (Prisma's SQL for the ticket table). */
+const TICKET_PAGE = `%FROM "public"."ticket"%`;
+
+describe("a database failing mid-download", () => {
+  test("ticketing's tickets.csv: the download is cut off, the process stays up and answers", async () => {
+    const { ticketing } = testStack().serviceUrls;
+    const workspaceId = await workspaceWithManyTickets(30_000);
+    const response = await internalGet(ticketing, `/internal/workspace-data/${workspaceId}/tickets.csv`, owner);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    // Reading on makes ticketing fetch further pages; the next one fails.
+    const [read] = await Promise.all([readToEnd(reader), failNextQuery("ticketing", "ticket", TICKET_PAGE)]);
+    expect(read.error).toBeDefined();
+    expect(read.bytes).toBeLessThan(30_000 * 1024);
+    // Still up: health and an ordinary request.
+    expect(await health(ticketing)).toBe(200);
+    const again = await internalGet(ticketing, `/internal/workspace-data/${workspaceId}/ticket-fields.csv`, owner);
+    expect(again.status).toBe(200);
+    await again.text();
+  }, 180_000);
+
+  test("the workspace zip: its reader gets a failed download; workspace and ticketing stay up", async () => {
+    const { ticketing, workspace } = testStack().serviceUrls;
+    const workspaceId = await workspaceWithManyTickets(30_000);
+    const { exportWorkspaceData } = await graphqlOk<{ exportWorkspaceData: { url: string } }>(
+      `mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    const url = new URL(exportWorkspaceData.url, testStack().gatewayUrl);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const [read] = await Promise.all([readToEnd(reader), failNextQuery("ticketing", "ticket", TICKET_PAGE)]);
+    // Not a zip that ends as if complete: the transfer fails.
+    expect(read.error).toBeDefined();
+    expect(await health(ticketing)).toBe(200);
+    expect(await health(workspace)).toBe(200);
+    await graphqlOk(`query { me { id } }`, { token: owner.token });
+  }, 180_000);
+});
+
+/** A workspace whose activity log holds `count` more entries (copies of its first, on a chain of their own). */
+async function workspaceWithLongLog(count: number): Promise<string> {
+  const workspaceId = await createWorkspace(owner.token, `Long log ${Date.now()}`);
+  await eventually(
+    async () =>
+      (
+        await admin("audit", (db) =>
+          db.query(`SELECT 1 FROM activity_entry WHERE workspace_id = $1 LIMIT 1`, [workspaceId]),
+        )
+      ).rowCount
+        ? true
+        : undefined,
+    30_000,
+    "the workspace's first entry",
+  );
+  await admin("audit", async (db) => {
+    // As an operator with triggers off: the seeded entries sit on a chain of their own.
+    await db.query("SET session_replication_role = replica");
+    await db.query(
+      `INSERT INTO activity_entry (event_id, workspace_id, organisation_id, action, category, actor_type, actor_id,
+                                   actor_label, target_type, target_id, target_label, changes, occurred_at,
+                                   chain_key, chain_position, previous_hash, entry_hash, key_id)
+       SELECT gen_random_uuid(), e.workspace_id, e.organisation_id, e.action, e.category, e.actor_type, e.actor_id,
+              e.actor_label, e.target_type, e.target_id, repeat('L', 200), e.changes,
+              e.occurred_at - g * interval '1 millisecond', 'seed:' || e.workspace_id, g, e.previous_hash,
+              e.entry_hash, e.key_id
+         FROM (SELECT * FROM activity_entry WHERE workspace_id = $1 ORDER BY seq LIMIT 1) AS e,
+              generate_series(1, $2::int) AS g`,
+      [workspaceId, count],
+    );
+  });
+  return workspaceId;
+}
+
+const ACTIVITY_LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id } } }`;
+
+describe("slow export readers", () => {
+  test("ten readers that stop reading leave activityLog answering", async () => {
+    const { audit } = testStack().serviceUrls;
+    const workspaceId = await workspaceWithLongLog(60_000);
+    const readers: Array<ReadableStreamDefaultReader<Uint8Array>> = [];
+    for (let i = 0; i < 10; i += 1) {
+      const response = await internalGet(audit, `/internal/workspace-data/${workspaceId}/activity-log.csv`, owner);
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      readers.push(reader);
+    }
+    try {
+      // Generous: a starved pool never answers at all.
+      const answered = await Promise.race([
+        graphql(ACTIVITY_LOG, { token: owner.token, variables: { w: workspaceId } }),
+        new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 8_000).unref()),
+      ]);
+      expect(answered === "stalled" ? "stalled" : { errors: answered.errors ?? [] }).toEqual({ errors: [] });
+      expect(await health(audit)).toBe(200);
+    } finally {
+      await Promise.all(readers.map((reader) => reader.cancel().catch(() => undefined)));
+    }
+  }, 180_000);
+
+  test("a reader that stops is cut off after AUDIT_EXPORT_IDLE_SECONDS; the instance answers on", async () => {
+    const instance = await startService("audit", { AUDIT_EXPORT_IDLE_SECONDS: "1" });
+    const workspaceId = await workspaceWithLongLog(60_000);
+    const response = await internalGet(instance.url, `/internal/workspace-data/${workspaceId}/activity-log.csv`, owner);
+    expect({ status: response.status, log: response.status === 200 ? "" : instance.output().slice(-3000) }).toEqual({
+      status: 200,
+      log: "",
+    });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // Stop reading well past the limit, then read what is left: the file was cut off, not finished.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const read = await readToEnd(reader);
+    expect(read.error).toBeDefined();
+    expect(await health(instance.url)).toBe(200);
+    // The connection went back: another export of the same instance streams to its end.
+    const small = await createWorkspace(owner.token, `Small ${Date.now()}`);
+    await eventually(
+      async () => {
+        const again = await internalGet(instance.url, `/internal/workspace-data/${small}/activity-log.csv`, owner);
+        return again.status === 200 && (await again.text()).includes("workspace.created") ? true : undefined;
+      },
+      30_000,
+      "a whole small export",
+    );
+  }, 180_000);
+});

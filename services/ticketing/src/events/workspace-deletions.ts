@@ -6,46 +6,42 @@ import { publish, ticketingEvent } from "./publish.js";
 export const WORKSPACE_DELETION_EVENT_TYPES = ["workspace.deleted"] as const satisfies readonly EventType[];
 
 /**
- * Rows one purge statement deletes. Each statement is its own short transaction, so a workspace
- * with hundreds of thousands of tickets is purged in many small steps instead of one transaction
- * that outlives any timeout (issue 21).
+ * Tickets one purge statement deletes, their replies with them (ON DELETE CASCADE, through the
+ * replies' ticket index). Each statement is its own short transaction, so a workspace with
+ * hundreds of thousands of tickets is purged in many small steps instead of one transaction that
+ * outlives any timeout (issue 21).
  */
-export const PURGE_CHUNK_ROWS = 5_000;
-
-/** The bulky tables, in the order they are emptied (replies before the tickets they belong to). */
-const CHUNKED_TABLES = ["ticket_reply", "ticket"] as const;
+export const PURGE_CHUNK_TICKETS = 5_000;
 
 /**
  * `workspace.deleted`: removes every row of the workspace here — tickets with their replies,
  * field values and SLA timers (columns of the ticket), field definitions, the SLA policy, the
  * number counter — and says so with `workspace_data.purged_by_ticketing`.
  *
- * `prepare` (run by the consumer before the event's transaction) deletes replies, then tickets,
- * `PURGE_CHUNK_ROWS` at a time, each chunk committed alone, until none is left. A restart halfway
+ * `prepare` (run by the consumer before the event's transaction) deletes tickets with their
+ * replies, `PURGE_CHUNK_TICKETS` at a time, each chunk committed alone, until none is left. A restart halfway
  * re-delivers the event, whose `prepare` continues with what is left. Only then does `handle`, in
  * the transaction that records the event as processed, remove the few remaining rows and publish
  * `workspace_data.purged_by_ticketing`, so the deletion is reported done only once everything is
  * gone. A redelivery after that finds its id recorded and publishes nothing more.
  */
 export function workspaceDeletions(db: Db) {
-  /** Rows deleted by this process's `prepare` per event id, reported by `handle` (a restart counts from there). */
+  /** Tickets deleted by this process's `prepare` per event id (their cascaded replies are not counted), reported by `handle`. */
   const deletedBefore = new Map<string, number>();
 
   async function prepare(event: TypedEvent): Promise<void> {
     if (event.type !== "workspace.deleted" || !event.workspaceId) return;
     if (deletedBefore.size > 1_000) deletedBefore.clear(); // ids of duplicates and dead letters: only a count is lost
     let rows = deletedBefore.get(event.id) ?? 0;
-    for (const table of CHUNKED_TABLES) {
-      for (;;) {
-        // One statement, one implicit transaction: bounded work, nothing held across chunks.
-        const deleted = await db.$executeRawUnsafe(
-          `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE workspace_id = $1::uuid LIMIT ${PURGE_CHUNK_ROWS})`,
-          event.workspaceId,
-        );
-        rows += deleted;
-        deletedBefore.set(event.id, rows);
-        if (deleted < PURGE_CHUNK_ROWS) break;
-      }
+    for (;;) {
+      // One statement, one implicit transaction: bounded work, nothing held across chunks.
+      const deleted = await db.$executeRaw`
+        DELETE FROM ticket WHERE id IN (
+          SELECT id FROM ticket WHERE workspace_id = ${event.workspaceId}::uuid LIMIT ${PURGE_CHUNK_TICKETS}
+        )`;
+      rows += deleted;
+      deletedBefore.set(event.id, rows);
+      if (deleted < PURGE_CHUNK_TICKETS) break;
     }
   }
 

@@ -57,6 +57,15 @@ function directEvents(organisationId: string, workspace: string, userId: string)
       changes: [{ field: "slaBreachedAt", old: null, new: now }],
       data: { ticketId, number: 7, dueAt: now, breachedAt: now },
     } as NewEvent,
+    // Needs a second paid subscription at Stripe (test/e2e/billing-hostile-webhooks.test.ts drives it).
+    "billing.duplicate_subscription_canceled": {
+      ...base,
+      type: "billing.duplicate_subscription_canceled",
+      actor: { type: "system" },
+      target: { type: "billing_account", id: workspace, label: null },
+      changes: [],
+      data: { plan: "PRO", seats: 5 },
+    } as NewEvent,
   };
   // Another (made-up) workspace of the organisation: billing and the others really act on deletions.
   const deletedId = randomUUID();

@@ -69,11 +69,20 @@ describe("routes of a service", () => {
   test("a context signed by any configured key reaches the handler; an unknown key does not", async () => {
     for (const key of [current, previous]) {
       const response = await post("/%69nternal/whoami", {
-        [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, key),
+        [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, key, { audience: "internal" }),
       });
       expect(response.json()).toEqual({ kind: "anonymous" });
     }
-    const retired = await signActorContext(ANONYMOUS, { kid: "retired", secret: current.secret });
+    // The gateway's audience is for GraphQL routes only, however the internal path is spelled.
+    const forGateway = await post("/%69nternal/whoami", {
+      [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, current),
+    });
+    expect(forGateway.statusCode).toBe(401);
+    const retired = await signActorContext(
+      ANONYMOUS,
+      { kid: "retired", secret: current.secret },
+      { audience: "internal" },
+    );
     expect((await post("/internal/whoami", { [ACTOR_CONTEXT_HEADER]: retired })).statusCode).toBe(401);
   });
 

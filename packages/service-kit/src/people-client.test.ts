@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { ANONYMOUS } from "@support/actor-context";
 import { WorkspacePeopleClient } from "./people-client.js";
+import { useKeyForInternalCalls } from "./workspace-call.js";
 
 /** A workspace service that accepts connections and never answers. */
 let hung: Server;
@@ -8,6 +10,8 @@ const held: Socket[] = [];
 let hungUrl: string;
 
 beforeAll(async () => {
+  // Internal calls are signed for the internal audience with the service's key (docs/adr/0005).
+  useKeyForInternalCalls({ kid: "test", secret: "s".repeat(32) });
   hung = createServer((socket) => {
     held.push(socket);
   });
@@ -35,7 +39,11 @@ describe("identity's calls to a hung workspace service", () => {
     ],
     ["ownedWorkspaces", (client: WorkspacePeopleClient) => client.ownedWorkspaces("u")],
   ])("%s fails promptly instead of holding the request open", async (_, call) => {
-    const client = new WorkspacePeopleClient(hungUrl, { headers: {}, id: "req-1" }, { timeoutMs: 300 });
+    const client = new WorkspacePeopleClient(
+      hungUrl,
+      { headers: {}, id: "req-1", actorContext: { actor: ANONYMOUS, clientAddress: null } },
+      { timeoutMs: 300 },
+    );
     const started = Date.now();
     await expect(call(client)).rejects.toThrow(/did not answer/);
     expect(Date.now() - started).toBeLessThan(2_000);

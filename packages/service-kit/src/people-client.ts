@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { AppError, ErrorCode, notFound } from "@support/errors";
-import type { FastifyRequest } from "fastify";
-import { postToWorkspace } from "./workspace-call.js";
+import { postToWorkspace, type InternalCallRequest } from "./workspace-call.js";
 
 export { WORKSPACE_CALL_TIMEOUT_MS } from "./workspace-call.js";
 
@@ -69,7 +68,7 @@ export class WorkspacePeopleClient {
 
   constructor(
     private readonly workspaceServiceUrl: string,
-    private readonly request: Pick<FastifyRequest, "headers" | "id">,
+    private readonly request: InternalCallRequest,
     private readonly options: { timeoutMs?: number } = {},
   ) {}
 

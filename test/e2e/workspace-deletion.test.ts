@@ -195,12 +195,31 @@ describe("deleteWorkspace", () => {
     expect(Object.entries(left).filter(([, n]) => n > 0)).toEqual([]);
     expect((await standInStats())["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
 
-    // The log stays, for the organisation's admins.
-    const log = await graphqlOk<{ activityLog: { entries: Array<{ action: string }> } }>(
-      `query($w: ID!) { activityLog(workspaceId: $w, first: 100, filter: { category: "workspace" }) { entries { action } } }`,
-      { token: owner.token, variables: { w: workspaceId } },
+    // The log stays, for the organisation's admins, once the audit service has recorded the
+    // deletion (it learns of it from the `workspace.deleted` event, like every other entry).
+    const actions = await eventually(
+      async () => {
+        const result = await graphql<{ activityLog: { entries: Array<{ action: string }> } }>(
+          `
+            query ($w: ID!) {
+              activityLog(workspaceId: $w, first: 100, filter: { category: "workspace" }) {
+                entries {
+                  action
+                }
+              }
+            }
+          `,
+          { token: owner.token, variables: { w: workspaceId } },
+        );
+        // Until then the log answers NOT_FOUND, never anything else.
+        expect(errorCodes(result).filter((code) => code !== "NOT_FOUND")).toEqual([]);
+        const seen = result.data?.activityLog.entries.map((e) => e.action) ?? [];
+        return seen.includes("workspace.deleted") ? seen : undefined;
+      },
+      60_000,
+      "the audit service to record the deletion",
     );
-    expect(log.activityLog.entries.map((e) => e.action)).toContain("workspace.deleted");
+    expect(actions).toContain("workspace.deleted");
     // Progress is the requester's and the org admins' to read; nobody else's.
     expect(errorCodes(await graphql(PROGRESS, { token: admin.token, variables: { w: workspaceId } }))).toEqual([
       "NOT_FOUND",

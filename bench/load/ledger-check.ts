@@ -1,0 +1,216 @@
+/**
+ * After a chaos or soak run: is every mutation that answered success in its service's database
+ * and in the activity log exactly once, in the order its client made it? And is nothing left
+ * behind (outbox backlog, consumer lag)? Read straight from the databases and the broker.
+ */
+import pg from "pg";
+import type { Kafka } from "kafkajs";
+import type { ServiceName } from "@support/infra/services";
+import type { Ledger } from "./mixed-load.js";
+
+/** The connection string of each service's database (as a privileged login: this is a check). */
+export type DatabaseUrls = Record<ServiceName, string>;
+
+export interface LedgerCheck {
+  /** Everything that is not as it should be; empty when the run lost and duplicated nothing. */
+  problems: string[];
+  /** Activity-log entries the ledger's mutations must have made, and how many there are. */
+  expectedEntries: number;
+  foundEntries: number;
+}
+
+async function query<Row extends pg.QueryResultRow>(url: string, sql: string, values: unknown[]): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Whether `wanted` appears in `seen` in the same order (other items may come between). */
+function isSubsequence(wanted: readonly string[], seen: readonly string[]): boolean {
+  let at = 0;
+  for (const item of seen) if (item === wanted[at]) at += 1;
+  return at === wanted.length;
+}
+
+export async function checkLedger(ledger: Ledger, databases: DatabaseUrls): Promise<LedgerCheck> {
+  const problems: string[] = [];
+  const tickets = [...ledger.ticketsByWorkspace.values()].flat();
+
+  // In their services' databases.
+  const storedTickets = new Set(
+    (
+      await query<{ id: string }>(databases.ticketing, `SELECT id::text FROM ticket WHERE id = ANY($1::uuid[])`, [
+        tickets,
+      ])
+    ).map((row) => row.id),
+  );
+  for (const id of tickets)
+    if (!storedTickets.has(id)) problems.push(`ticket ${id} answered success but is not stored`);
+  const replyIds = ledger.replies.map((reply) => reply.replyId);
+  const storedReplies = new Set(
+    (
+      await query<{ id: string }>(databases.ticketing, `SELECT id::text FROM ticket_reply WHERE id = ANY($1::uuid[])`, [
+        replyIds,
+      ])
+    ).map((row) => row.id),
+  );
+  for (const id of replyIds)
+    if (!storedReplies.has(id)) problems.push(`reply ${id} answered success but is not stored`);
+  const invitationIds = ledger.invitations.map((invitation) => invitation.invitationId);
+  const storedInvitations = new Set(
+    (
+      await query<{ id: string }>(databases.identity, `SELECT id::text FROM invitation WHERE id = ANY($1::uuid[])`, [
+        invitationIds,
+      ])
+    ).map((row) => row.id),
+  );
+  for (const id of invitationIds) {
+    if (!storedInvitations.has(id)) problems.push(`invitation ${id} answered success but is not stored`);
+  }
+  const storedStripeEvents = new Set(
+    (
+      await query<{ id: string }>(databases.billing, `SELECT id FROM stripe_event WHERE id = ANY($1::text[])`, [
+        ledger.stripeEvents,
+      ])
+    ).map((row) => row.id),
+  );
+  for (const id of ledger.stripeEvents) {
+    if (!storedStripeEvents.has(id)) problems.push(`Stripe event ${id} was accepted but is not stored`);
+  }
+
+  // In the activity log, exactly once each, and in each client's order.
+  const entries = await query<{
+    action: string;
+    target_id: string;
+    chain_key: string;
+    chain_position: number;
+    changes: unknown;
+  }>(
+    databases.audit,
+    `SELECT action, target_id, chain_key, chain_position, changes FROM activity_entry
+      WHERE target_id = ANY($1::text[]) AND action = ANY($2::text[])
+      ORDER BY chain_key, chain_position`,
+    [
+      [...tickets, ...invitationIds],
+      ["ticket.created", "ticket.status_changed", "ticket.reply_added", "invitation.sent", "invitation.revoked"],
+    ],
+  );
+  const byTargetAndAction = new Map<string, typeof entries>();
+  for (const entry of entries) {
+    const key = `${entry.action} ${entry.target_id}`;
+    byTargetAndAction.set(key, [...(byTargetAndAction.get(key) ?? []), entry]);
+  }
+  const exactlyOnce = (action: string, targetId: string) => {
+    const found = byTargetAndAction.get(`${action} ${targetId}`)?.length ?? 0;
+    if (found !== 1) problems.push(`${action} of ${targetId}: ${found} activity-log entries, not 1`);
+  };
+  let expectedEntries = 0;
+  for (const [workspaceId, created] of ledger.ticketsByWorkspace) {
+    for (const id of created) exactlyOnce("ticket.created", id);
+    expectedEntries += created.length;
+    // Tickets one client created one after the other sit in their workspace's chain in that order.
+    const positions = created.map((id) => byTargetAndAction.get(`ticket.created ${id}`)?.[0]?.chain_position ?? -1);
+    if (positions.some((position, i) => i > 0 && position <= positions[i - 1]!)) {
+      problems.push(`workspace ${workspaceId}: tickets are not in the activity log in the order they were created`);
+    }
+  }
+  const statusOf = (changes: unknown): string => {
+    const status = Array.isArray(changes)
+      ? (changes as Array<{ field?: string; new?: unknown }>).find((change) => change.field === "status")
+      : undefined;
+    return String(status?.new ?? "");
+  };
+  for (const [ticketId, statuses] of ledger.statusChanges) {
+    const logged = (byTargetAndAction.get(`ticket.status_changed ${ticketId}`) ?? []).map((entry) =>
+      statusOf(entry.changes),
+    );
+    expectedEntries += statuses.length;
+    if (!isSubsequence(statuses, logged)) {
+      problems.push(
+        `ticket ${ticketId}: status changes ${statuses.join(",")} are not in the log in order (${logged.join(",")})`,
+      );
+    }
+  }
+  const bodies = new Map<string, string[]>();
+  for (const entry of entries.filter((e) => e.action === "ticket.reply_added")) {
+    const body = Array.isArray(entry.changes)
+      ? (entry.changes as Array<{ field?: string; new?: unknown }>).find((change) => change.field === "body")?.new
+      : undefined;
+    bodies.set(String(body), [...(bodies.get(String(body)) ?? []), entry.target_id]);
+  }
+  for (const reply of ledger.replies) {
+    const found = bodies.get(reply.body) ?? [];
+    if (found.length !== 1 || found[0] !== reply.ticketId) {
+      problems.push(`reply ${reply.replyId}: ${found.length} activity-log entries on its ticket, not 1`);
+    }
+  }
+  expectedEntries += ledger.replies.length;
+  for (const invitation of ledger.invitations) {
+    exactlyOnce("invitation.sent", invitation.invitationId);
+    expectedEntries += 1;
+    if (invitation.revoked) {
+      exactlyOnce("invitation.revoked", invitation.invitationId);
+      expectedEntries += 1;
+    }
+  }
+  return { problems, expectedEntries, foundEntries: entries.length };
+}
+
+export interface Backlog {
+  /** Outbox rows not yet published, per service. */
+  outbox: Partial<Record<ServiceName, number>>;
+  /** Messages not yet consumed, per consumer group (groups that commit offsets). */
+  lag: Record<string, number>;
+}
+
+/** What is still waiting to be published or consumed. */
+export async function backlog(databases: DatabaseUrls, kafka: Kafka): Promise<Backlog> {
+  const outbox: Backlog["outbox"] = {};
+  for (const [service, url] of Object.entries(databases) as Array<[ServiceName, string]>) {
+    const [row] = await query<{ n: number }>(
+      url,
+      `SELECT count(*)::int AS n FROM outbox_event WHERE published_at IS NULL AND parked_at IS NULL`,
+      [],
+    );
+    outbox[service] = row?.n ?? 0;
+  }
+  const admin = kafka.admin();
+  await admin.connect();
+  const lag: Record<string, number> = {};
+  try {
+    const { groups } = await admin.listGroups();
+    const ends = new Map<string, Map<number, number>>();
+    const endOf = async (topic: string) => {
+      let end = ends.get(topic);
+      if (!end) {
+        end = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+        ends.set(topic, end);
+      }
+      return end;
+    };
+    for (const { groupId } of groups) {
+      const committed = await admin.fetchOffsets({ groupId });
+      let behind = 0;
+      let commits = false;
+      for (const { topic, partitions } of committed) {
+        const end = await endOf(topic);
+        for (const { partition, offset } of partitions) {
+          if (Number(offset) < 0) continue; // nothing committed there yet
+          commits = true;
+          behind += Math.max(0, (end.get(partition) ?? 0) - Number(offset));
+        }
+      }
+      if (commits) lag[groupId] = behind;
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return { outbox, lag };
+}
+
+export const isEmpty = (left: Backlog): boolean =>
+  Object.values(left.outbox).every((n) => n === 0) && Object.values(left.lag).every((n) => n === 0);

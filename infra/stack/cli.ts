@@ -5,10 +5,23 @@ import { summarise } from "./summary.js";
 
 const log = (message: string) => process.stdout.write(`${message}\n`);
 
+/** REPLICAS: instances of every service and of the gateway (default 1). */
+function replicasFromEnv(): number {
+  const value = process.env.REPLICAS ?? "1";
+  const replicas = Number(value);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 8) {
+    process.stderr.write(`REPLICAS must be a whole number from 1 to 8, not "${value}"\n`);
+    process.exit(78);
+  }
+  return replicas;
+}
+
 async function up(): Promise<void> {
   const startedAt = Date.now();
+  const replicas = replicasFromEnv();
   const stack = await startStack({
     basePort: Number(process.env.GATEWAY_PORT ?? 4000),
+    replicas,
     databaseSuffix: "",
     freshDatabases: false,
     logDir: `${REPO_ROOT}/.local/logs`,
@@ -16,6 +29,11 @@ async function up(): Promise<void> {
   });
   log(`\n✓ stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s — logs in .local/logs/`);
   log(`  gateway: ${stack.gatewayUrl}`);
+  if (replicas > 1) {
+    log(`  ${replicas} instances each, behind the usual ports (gateway and every service):`);
+    for (const instance of stack.instances)
+      log(`    ${instance.name.padEnd(12)} ${instance.url} (pid ${instance.pid})`);
+  }
   if (stack.stripe.standInUrl) log(`  Stripe stand-in: ${stack.stripe.standInUrl} (checkout pages, no real payments)`);
   log("  press Ctrl-C to stop everything\n");
   let stopping = false;

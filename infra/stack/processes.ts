@@ -12,6 +12,13 @@ export interface ManagedProcess {
    * after `stop()`, nor after a clean exit (code 0), nor after a refused configuration (78).
    */
   keepRunning(log: (message: string) => void): void;
+  /** Called with each child started after the first (a restart, by the supervisor or `restartNow`). */
+  onStart(listener: (child: ChildProcess) => void): void;
+  /**
+   * Stops the running child (SIGTERM, SIGKILL after 15 s) if it runs, and starts a new one at
+   * once, without the supervisor's back-off; resolves when the new child is spawned.
+   */
+  restartNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,11 +47,37 @@ export function startProcess(options: {
   let startedAt = Date.now();
   let child = spawnChild(options, logFile);
   let exited = exitOf(child);
+  /** The child `restartNow` is ending: its exit is expected, not a crash. */
+  let replacing: ChildProcess | null = null;
+  const startListeners: Array<(child: ChildProcess) => void> = [];
 
-  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+  const startAgain = () => {
+    startedAt = Date.now();
+    child = spawnChild(options, logFile);
+    exited = exitOf(child);
+    watch(child);
+    for (const listener of startListeners) listener(child);
+  };
+
+  /** Ends the running child: SIGTERM, then SIGKILL if it is still there after 15 s. */
+  const end = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000).unref());
+    if ((await Promise.race([exited, timeout])) === "timeout") {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  };
+
+  function watch(watched: ChildProcess) {
+    watched.once("exit", (code, signal) => onExit(watched, code, signal));
+  }
+
+  function onExit(exitedChild: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
     // Exit code 0 is a clean shutdown someone asked for (SIGTERM, or Ctrl-C reaching the whole
     // process group before `stop()` is called): not a crash.
-    if (stopping || !supervisor || code === 0) return;
+    if (stopping || !supervisor || code === 0 || exitedChild === replacing) return;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     if (code === EX_CONFIG) {
       supervisor(`${options.name} exited with ${how} (configuration refused); not restarting — see ${logFile}`);
@@ -59,14 +92,11 @@ export function startProcess(options: {
     restartTimer = setTimeout(() => {
       restartTimer = null;
       if (stopping) return;
-      startedAt = Date.now();
-      child = spawnChild(options, logFile);
-      exited = exitOf(child);
-      child.once("exit", onExit);
+      startAgain();
       supervisor?.(`${options.name} restarted (pid ${child.pid})`);
     }, delayMs);
-  };
-  child.once("exit", onExit);
+  }
+  watch(child);
 
   return {
     name: options.name,
@@ -77,17 +107,22 @@ export function startProcess(options: {
     keepRunning(log) {
       supervisor = log;
     },
+    onStart(listener) {
+      startListeners.push(listener);
+    },
+    async restartNow() {
+      if (stopping) return;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
+      replacing = child;
+      await end();
+      if (stopping) return;
+      startAgain();
+    },
     async stop() {
       stopping = true;
       if (restartTimer) clearTimeout(restartTimer);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000).unref());
-        if ((await Promise.race([exited, timeout])) === "timeout") {
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
+      await end();
     },
   };
 }

@@ -5,12 +5,18 @@ import { REPO_ROOT, SERVICES, databaseNameFor, type ServiceName } from "../servi
 import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgres/postgres.js";
 import { runtimeDatabaseUrl } from "../db/roles.js";
 import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
-import { startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
+import { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
 
 export interface StackOptions {
   /** Gateway port; services take the next five (identity, workspace, ticketing, billing, audit). */
   basePort: number;
+  /**
+   * Instances of every service and of the gateway (default 1). With more than one, each name's
+   * port above is a round-robin balancer and the instances listen on ports from `basePort + 10`
+   * on (infra/stack/fleet.ts); with one, the process itself listens there, as always.
+   */
+  replicas?: number;
   /** Appended to every database name, so a test run never touches dev data. */
   databaseSuffix: string;
   /** Drop and recreate the databases first. */
@@ -35,8 +41,26 @@ export interface RunningStack {
   stripe: StripeSettings;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
+  /** Instances of every service and of the gateway (`replicas` each). */
+  replicas: number;
+  /** Every running instance: the gateway's first, then each service's in SERVICES order. */
+  instances: readonly FleetInstance[];
+  /** The instances of one service, or of the gateway. */
+  instancesOf(service: ServiceName | "gateway"): readonly FleetInstance[];
+  /** kill -9 (or `signal`); resolves once it exited. The supervisor starts it again after its back-off. */
+  kill(instance: FleetInstance, signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP / SIGCONT: hung, then running again; the balancer takes a hung instance out of rotation. */
+  freeze(instance: FleetInstance): void;
+  thaw(instance: FleetInstance): void;
+  /** Graceful stop if running, immediate start; resolves when it serves again. */
+  restart(instance: FleetInstance): Promise<void>;
+  /** Resolves when the instance is in rotation again (after a kill and the supervisor's restart). */
+  untilServing(instance: FleetInstance, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Where the instances of a fleet stack listen: past the gateway, the five services and the Stripe stand-in. */
+export const INSTANCE_PORT_OFFSET = 10;
 
 /**
  * How long a process may take to answer /ready. Minutes, not seconds: on a machine shared by
@@ -140,14 +164,19 @@ function applyMigrations(serverUrl: string, databaseSuffix: string): void {
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const { log } = options;
-  const started: ManagedProcess[] = [];
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1)
+    throw new Error(`replicas must be a whole number ≥ 1, not ${replicas}`);
+  const fleets = new Map<ServiceName | "gateway", Fleet>();
   const postgres = await ensurePostgres(log);
   log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);
   let kafkaBroker: KafkaBroker | null = null;
   let standIn: RunningStandIn | null = null;
 
   const stop = async () => {
-    await Promise.all(started.map((p) => p.stop()));
+    // The gateway first (no new requests), then the services.
+    await fleets.get("gateway")?.stop();
+    await Promise.all([...fleets].filter(([service]) => service !== "gateway").map(([, fleet]) => fleet.stop()));
     if (standIn) await standIn.close();
     if (kafkaBroker) await kafkaBroker.stop();
     await postgres.stop();
@@ -186,6 +215,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     standIn = stripe.standIn;
     const serviceEnv = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
+      // The service's one address; an instance behind a balancer is given its own (fleetOf).
       PORT: new URL(serviceUrls[service]).port,
       HOST: "127.0.0.1",
       // The service's own login, not the admin's: not a superuser, owns nothing (docs/adr/0014).
@@ -200,53 +230,68 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...(service === "billing" ? stripe.settings.env : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
       DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}`,
-      // The gateway remembers accepted credentials; these two tell it when they are revoked.
-      ...(service === "identity" || service === "workspace"
-        ? { GATEWAY_URLS: `http://127.0.0.1:${options.basePort}` }
-        : {}),
-      // Ticketing, billing and audit remember permission answers; workspace tells them of changes.
-      ...(service === "workspace"
-        ? { PERMISSION_CACHE_URLS: [serviceUrls.ticketing, serviceUrls.billing, serviceUrls.audit].join(",") }
-        : {}),
     });
 
-    await Promise.all(
-      SERVICES.map(async (service) => {
-        const child = startProcess({
-          name: service,
+    /** The instance ports of the fleet in `slot` (0 the gateway, then SERVICES), or its own port with one instance. */
+    const instancePorts = (slot: number, port: number): number[] =>
+      replicas === 1
+        ? [port]
+        : Array.from({ length: replicas }, (_, i) => options.basePort + INSTANCE_PORT_OFFSET + slot * replicas + i);
+    const fleetOf = async (
+      service: ServiceName | "gateway",
+      slot: number,
+      port: number,
+      env: NodeJS.ProcessEnv,
+    ): Promise<Fleet> => {
+      const fleet = await startFleet({
+        service,
+        host: "127.0.0.1",
+        port,
+        instancePorts: instancePorts(slot, port),
+        program: (instancePort) => ({
           entry: "src/server.ts",
-          cwd: `${REPO_ROOT}/services/${service}`,
-          env: serviceEnv(service),
-          logDir: options.logDir,
-        });
-        started.push(child);
-        await waitUntilReady(`${serviceUrls[service]}/ready`, child, READY_TIMEOUT_MS);
-        child.keepRunning(log);
-      }),
+          cwd: service === "gateway" ? `${REPO_ROOT}/gateway` : `${REPO_ROOT}/services/${service}`,
+          env: { ...env, PORT: String(instancePort) },
+        }),
+        logDir: options.logDir,
+        log,
+        readyTimeoutMs: READY_TIMEOUT_MS,
+      });
+      fleets.set(service, fleet);
+      return fleet;
+    };
+
+    // Settled, not all: a fleet still starting when another fails would be left running by `stop`.
+    const servicesStarted = await Promise.allSettled(
+      SERVICES.map((service, index) =>
+        fleetOf(service, index + 1, Number(new URL(serviceUrls[service]).port), serviceEnv(service)),
+      ),
     );
+    const failed = servicesStarted.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
 
     const gatewayUrl = `http://127.0.0.1:${options.basePort}`;
-    const gateway = startProcess({
-      name: "gateway",
-      entry: "src/server.ts",
-      cwd: `${REPO_ROOT}/gateway`,
-      env: {
-        ...process.env,
-        PORT: String(options.basePort),
-        HOST: "127.0.0.1",
-        ACTOR_CONTEXT_KEYS: actorContextKeys,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-        IDENTITY_URL: `${serviceUrls.identity}/graphql`,
-        WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
-        TICKETING_URL: `${serviceUrls.ticketing}/graphql`,
-        BILLING_URL: `${serviceUrls.billing}/graphql`,
-        AUDIT_URL: `${serviceUrls.audit}/graphql`,
-      },
-      logDir: options.logDir,
+    await fleetOf("gateway", 0, options.basePort, {
+      ...process.env,
+      HOST: "127.0.0.1",
+      ACTOR_CONTEXT_KEYS: actorContextKeys,
+      // Where it reads cache.invalidations (docs/adr/0011): no list of gateways anywhere.
+      KAFKA_BROKERS: kafka.brokers.join(","),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      IDENTITY_URL: `${serviceUrls.identity}/graphql`,
+      WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
+      TICKETING_URL: `${serviceUrls.ticketing}/graphql`,
+      BILLING_URL: `${serviceUrls.billing}/graphql`,
+      AUDIT_URL: `${serviceUrls.audit}/graphql`,
     });
-    started.push(gateway);
-    await waitUntilReady(`${gatewayUrl}/ready`, gateway, READY_TIMEOUT_MS);
-    gateway.keepRunning(log);
+    if (replicas > 1) log(`${replicas} instances of every service and of the gateway, each name balanced on its port`);
+
+    const fleetFor = (instance: FleetInstance): Fleet => {
+      const fleet = fleets.get(instance.service as ServiceName | "gateway");
+      if (!fleet) throw new Error(`no fleet runs ${instance.service}`);
+      return fleet;
+    };
+    const fleetOrder: Array<ServiceName | "gateway"> = ["gateway", ...SERVICES];
 
     return {
       gatewayUrl: `${gatewayUrl}/graphql`,
@@ -257,6 +302,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       actorContextKeys,
       stripe: stripe.settings,
       serviceEnv,
+      replicas,
+      instances: fleetOrder.flatMap((service) => fleets.get(service)?.instances ?? []),
+      instancesOf: (service) => fleets.get(service)?.instances ?? [],
+      kill: (instance, signal) => fleetFor(instance).kill(instance, signal),
+      freeze: (instance) => fleetFor(instance).freeze(instance),
+      thaw: (instance) => fleetFor(instance).thaw(instance),
+      restart: (instance) => fleetFor(instance).restart(instance),
+      untilServing: (instance, timeoutMs) => fleetFor(instance).untilServing(instance, timeoutMs),
       stop,
     };
   } catch (error) {

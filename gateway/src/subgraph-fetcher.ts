@@ -18,11 +18,20 @@ export interface SubgraphResponse {
  * global `fetch` (the same library behind WHATWG streams and an AbortSignal timer per request:
  * 17 % of the gateway's CPU in a profile of `{ me { id } }`, BENCHMARKS.md (f)). A subgraph that
  * does not answer within `timeoutMs` (headers, then body) fails the fetch like an abort would.
+ *
+ * A subgraph's address may be a balancer over several instances (a Kubernetes Service, compose's
+ * DNS name, `REPLICAS=2 npm start`), which picks an instance per connection: each connection is
+ * retired after `REQUESTS_PER_CONNECTION` requests (the last one says `connection: close`), so
+ * new connections keep spreading the load, also onto an instance that started after the pool
+ * filled. One new connection per thousand requests costs nothing measurable.
  */
+export const REQUESTS_PER_CONNECTION = 1_000;
+
 export function subgraphFetcher(timeoutMs: number) {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     connections: 128,
+    maxRequestsPerClient: REQUESTS_PER_CONNECTION,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });

@@ -119,7 +119,10 @@ export async function writeCheckpoint(
         SELECT entry_hash FROM activity_entry WHERE chain_key = ${chainKey} AND chain_position = ${previous.position}`;
       if (there?.entry_hash !== previous.entry_hash)
         throw new CheckpointRefused(chainKey, "rewritten", previous.position, head.chain_position);
-      if (head.chain_position === previous.position && !options.sealsLegacy) return viewOf(signer, previous);
+      // Already signed at this head (for a seal: already sealed there, e.g. by another instance
+      // starting at the same moment, which held this lock first).
+      if (head.chain_position === previous.position && (!options.sealsLegacy || previous.seals_legacy))
+        return viewOf(signer, previous);
     }
     const row = {
       chain_key: chainKey,

@@ -31,6 +31,11 @@ const WORKSPACE_ID = randomUUID();
 const ORGANISATION_ID = randomUUID();
 /** Quick retries: these tests are about what happens once they are exhausted. */
 const QUICK_RETRY = { retries: 2, minTimeoutMs: 50, maxTimeoutMs: 100 };
+/**
+ * The delayed tier off: a failing event is dead-lettered right after its quick retries, as
+ * before the tier existed (consumer-delayed-retry.test.ts covers parking and the budget).
+ */
+const NO_DELAYED_RETRY = { budgetMs: 0 };
 
 let database: ScratchDatabase;
 let kafka: Kafka;
@@ -198,6 +203,7 @@ describe("a consumer's dead letters", () => {
       let poisonAttempts = 0;
       await consume(groupId, topic, {
         retry: QUICK_RETRY,
+        delayedRetry: NO_DELAYED_RETRY,
         handle: async (event, tx) => {
           if (event.id === poison.id && !fixed) {
             poisonAttempts += 1;
@@ -313,6 +319,7 @@ describe("a consumer's dead letters", () => {
     const apply = recordEffect(groupId);
     await consume(groupId, topic, {
       retry: QUICK_RETRY,
+      delayedRetry: NO_DELAYED_RETRY,
       handle: async (event, tx) => {
         if (event.id === poison.id) throw new Error("poison");
         await apply(event, tx);

@@ -27,6 +27,9 @@ export async function scratchDatabase(name: string, migrationsOf: ServiceName): 
   await ensureDatabase(databaseUrl);
   await applyMigrations({ databaseUrl, migrationsDir: servicePaths(migrationsOf).migrations });
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 12 });
+  // An idle connection the server ends (a restart, pg_terminate_backend from a fault test on the
+  // same server) is replaced by the pool; without a listener its error would fail the test run.
+  pool.on("error", () => undefined);
 
   return {
     url: databaseUrl,
@@ -37,6 +40,8 @@ export async function scratchDatabase(name: string, migrationsOf: ServiceName): 
         await client.query("BEGIN");
         const result = await work({
           $executeRawUnsafe: async (query, ...values) => (await client.query(query, values)).rowCount ?? 0,
+          $queryRawUnsafe: async <T>(query: string, ...values: unknown[]) =>
+            (await client.query(query, values)).rows as T,
         });
         await client.query("COMMIT");
         return result;

@@ -12,9 +12,19 @@ import type { Logger } from "@support/logger";
 import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
 import type { EventType, TypedEvent } from "./registry/index.js";
-import type { SqlTransaction } from "./outbox.js";
+import { partitionKeyOf, type SqlTransaction } from "./outbox.js";
+import {
+  DEFAULT_DELAYED_RETRY_POLICY,
+  ParkedEvents,
+  RetryWorker,
+  describeError,
+  type ClaimedEvent,
+  type DelayedRetryPolicy,
+  type OriginalMessage,
+  type ParkableEvent,
+} from "./parking.js";
 
-/** How often a failing handler is tried again, with exponential back-off, before its event is dead-lettered. */
+/** How often a failing handler is tried again in process, with exponential back-off, before its event is parked. */
 export interface RetryPolicy {
   /** Attempts after the first. */
   retries: number;
@@ -61,7 +71,13 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
    * returns; a `prepare` that keeps failing is retried and dead-lettered like `handle`.
    */
   prepare?: (event: TypedEvent) => Promise<void>;
+  /** The quick in-process retries (about 4 s by default). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * The delayed retries of an event that failed its quick ones: parked with the events of its key
+   * behind it, retried with back-off for up to a day by default, then dead-lettered (parking.ts).
+   */
+  delayedRetry?: Partial<DelayedRetryPolicy>;
   /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
   partitionsConsumedConcurrently?: number;
 }
@@ -85,7 +101,7 @@ export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeader
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith("dead-letter-")));
 }
 
-/** A running consumer: kafkajs' consumer (for its events) and how to stop it with its dead-letter producer. */
+/** A running consumer: kafkajs' consumer (for its events) and how to stop it with its retry worker and dead-letter producer. */
 export interface IdempotentConsumer {
   readonly consumer: Consumer;
   disconnect(): Promise<void>;
@@ -112,9 +128,12 @@ class BatchEventFailed extends Error {
  * Consumes envelopes exactly-once in effect (docs/adr/0002): the event id is recorded in
  * `processed_event` under the consumer group, in the same transaction as the handler's writes,
  * and the Kafka offset is committed only after that transaction commits; a redelivered event
- * finds its id and is skipped. A handler that keeps failing is retried with back-off, then its
- * event goes to the group's dead-letter topic and the partition moves on; so does a message that
- * is not a valid envelope. Nothing is dropped without a dead letter.
+ * finds its id and is skipped. A handler that keeps failing is retried quickly with back-off,
+ * then its event is parked in the service's database with every later event of its key behind
+ * it, and the partition moves on; a retry worker applies the parked events of each key in order
+ * once the handler succeeds, and dead-letters an event still failing after the delayed-retry
+ * budget. A message that is not a valid envelope is dead-lettered at once. Nothing is dropped
+ * without a dead letter.
  */
 export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   options: IdempotentConsumerOptions<Tx>,
@@ -133,6 +152,8 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     });
   const handledTypes = options.eventTypes ? new Set<string>(options.eventTypes) : null;
   const retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const delayedRetry = { ...DEFAULT_DELAYED_RETRY_POLICY, ...options.delayedRetry };
+  const parked = new ParkedEvents(groupId, delayedRetry);
   const maxPerTransaction = options.maxEventsPerTransaction ?? DEFAULT_MAX_EVENTS_PER_TRANSACTION;
   const deadLetterTopic = deadLetterTopicFor(groupId);
 
@@ -163,9 +184,19 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
   });
+  const worker = new RetryWorker({
+    groupId,
+    logger,
+    policy: delayedRetry,
+    parked,
+    transaction: (work) => transaction(work),
+    apply: applyParked,
+    deadLetter: (claimed, reason, attempts) =>
+      deadLetter(claimed.original, reason, attempts, { id: claimed.eventId, type: claimed.eventType }),
+  });
   const disconnect = async () => {
     try {
-      await consumer.disconnect();
+      await Promise.all([consumer.disconnect(), worker.stop()]);
     } finally {
       if (producerReady) await producer.disconnect();
     }
@@ -178,24 +209,8 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     throw error;
   }
 
-  /** Records the id under this group; false when the group applied this event before. */
-  async function firstDelivery(tx: Tx, event: TypedEvent): Promise<boolean> {
-    const inserted = await tx.$executeRawUnsafe(
-      `INSERT INTO processed_event (consumer_group, event_id, event_type) VALUES ($1, $2::uuid, $3) ON CONFLICT DO NOTHING`,
-      groupId,
-      event.id,
-      event.type,
-    );
-    return inserted > 0;
-  }
-
   /** Records the ids of a run under this group in one statement; returns the events the group had not applied. */
   async function firstDeliveries(tx: Tx, events: TypedEvent[]): Promise<TypedEvent[]> {
-    if (!tx.$queryRawUnsafe) {
-      const fresh: TypedEvent[] = [];
-      for (const event of events) if (await firstDelivery(tx, event)) fresh.push(event);
-      return fresh;
-    }
     const inserted = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
       `INSERT INTO processed_event (consumer_group, event_id, event_type)
        SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
@@ -210,12 +225,12 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   }
 
   async function deadLetter(
-    source: { topic: string; partition: number; message: KafkaMessage },
+    original: OriginalMessage,
     reason: string,
     attempts: number,
-    event?: TypedEvent,
+    event?: { id: string; type: string },
   ): Promise<void> {
-    const { topic, partition, message } = source;
+    const { topic, partition, offset } = original;
     producerReady ??= producer.connect().catch((error: unknown) => {
       producerReady = null;
       throw error;
@@ -226,14 +241,14 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       acks: -1,
       messages: [
         {
-          key: message.key,
-          value: message.value,
+          key: original.key,
+          value: original.value,
           headers: {
-            ...withoutDeadLetterHeaders(message.headers),
+            ...withoutDeadLetterHeaders(original.headers),
             [DEAD_LETTER_HEADERS.reason]: reason,
             [DEAD_LETTER_HEADERS.originTopic]: topic,
             [DEAD_LETTER_HEADERS.originPartition]: String(partition),
-            [DEAD_LETTER_HEADERS.originOffset]: message.offset,
+            [DEAD_LETTER_HEADERS.originOffset]: offset,
             [DEAD_LETTER_HEADERS.consumerGroup]: groupId,
             [DEAD_LETTER_HEADERS.attempts]: String(attempts),
             [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
@@ -246,14 +261,41 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         groupId,
         topic,
         partition,
-        offset: message.offset,
+        offset,
         eventId: event?.id,
         type: event?.type,
         reason,
         deadLetterTopic,
       },
-      "event dead-lettered; the partition moves on (replay with npm run events:replay)",
+      "event dead-lettered; the events after it go ahead (replay with npm run events:replay)",
     );
+  }
+
+  /**
+   * Applies a parked event through the same idempotent path as a received one (`prepare`, then
+   * `processed_event` and `handle` in one transaction) and removes its row in that transaction.
+   * Throws when the handler fails again (the worker schedules the next retry).
+   */
+  async function applyParked(claimed: ClaimedEvent): Promise<void> {
+    let event: TypedEvent | null = null;
+    try {
+      const value: unknown = JSON.parse(claimed.original.value?.toString() ?? "null");
+      event = ignoredType(value) === null ? parseEvent(value) : null;
+    } catch (error) {
+      // Parked valid, no longer valid (the registry changed since): it never will be.
+      await deadLetter(claimed.original, `invalid event: ${describeError(error)}`, claimed.attempts + 1, {
+        id: claimed.eventId,
+        type: claimed.eventType,
+      });
+      await transaction((tx) => parked.remove(tx, claimed.seq));
+      return;
+    }
+    if (event && prepare) await prepare(event);
+    await transaction(async (tx) => {
+      // A type this consumer no longer handles has nothing to apply; a duplicate was applied before.
+      if (event && (await firstDeliveries(tx, [event])).length > 0) await handle(event, tx);
+      await parked.remove(tx, claimed.seq);
+    });
   }
 
   /**
@@ -270,7 +312,15 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const { topic, partition } = batch;
-    const source = (message: KafkaMessage) => ({ topic, partition, message });
+    const original = (message: KafkaMessage): OriginalMessage => ({
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers ?? {},
+    });
+    const parkable = ({ message, event }: Handled): ParkableEvent => ({ topic, partition, message, event });
     const assertCurrent = () => {
       if (!isRunning() || isStale()) throw new BatchAbandoned();
     };
@@ -295,23 +345,53 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       await heartbeat();
     };
 
-    /** One event in its own transaction, retried; dead-lettered when it keeps failing for a reason of its own. */
-    async function applyOne({ message, event }: Handled, failedInBatch?: unknown): Promise<void> {
+    /**
+     * Applies events of this partition in one transaction, in their order. An event whose key has
+     * events parked is parked behind them instead; the others are recorded in `processed_event`
+     * and the fresh ones (not applied before by this group) handed to `apply`. `prepare` runs
+     * first, for the events that are not parked: a purge must not run ahead of its key's parked events.
+     */
+    async function applyInTransaction(
+      events: Handled[],
+      apply: (fresh: TypedEvent[], tx: Tx) => Promise<void>,
+    ): Promise<{ applied: number; parked: number }> {
+      let parkedBefore: Set<string> | undefined;
+      if (prepare) {
+        const keys = events.map(({ event }) => partitionKeyOf(event));
+        parkedBefore = await transaction((tx) => parked.parkedKeys(tx, keys));
+        for (const { event } of events) if (!parkedBefore.has(partitionKeyOf(event))) await prepare(event);
+      }
+      return transaction(async (tx) => {
+        const toApply = await parked.parkBehind(tx, events.map(parkable), parkedBefore);
+        const fresh =
+          toApply.length > 0
+            ? await firstDeliveries(
+                tx,
+                toApply.map(({ event }) => event),
+              )
+            : [];
+        if (fresh.length > 0) await apply(fresh, tx);
+        return { applied: fresh.length, parked: events.length - toApply.length };
+      });
+    }
+
+    /**
+     * One event in its own transaction, retried quickly (`retry`). When it keeps failing, it is
+     * parked for the retry worker, and the events of its key after it wait behind it; with the
+     * delayed tier off (budget 0) it is dead-lettered instead. Either way the partition moves on.
+     */
+    async function applyOne(received: Handled, failedInBatch?: unknown): Promise<void> {
+      const { message, event } = received;
       // A failure in a batch transaction counts as the event's first attempt: every event gets
       // `retries + 1` attempts in all, whether it came alone or in a batch.
       let attempts = failedInBatch === undefined ? 0 : 1;
       let heartbeatError: unknown = null;
       try {
         if (attempts > retry.retries) throw failedInBatch;
-        const applied = await pRetry(
+        const outcome = await pRetry(
           async () => {
             attempts += 1;
-            if (prepare) await prepare(event);
-            return transaction(async (tx) => {
-              if (!(await firstDelivery(tx, event))) return false;
-              await handle(event, tx);
-              return true;
-            });
+            return applyInTransaction([received], (fresh, tx) => handle(fresh[0]!, tx));
           },
           {
             retries: retry.retries - attempts,
@@ -329,21 +409,38 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
           },
         );
         logger.debug(
-          { groupId, eventId: event.id, type: event.type, applied },
-          applied ? "event applied" : "duplicate event skipped",
+          { groupId, eventId: event.id, type: event.type, ...outcome },
+          outcome.parked > 0
+            ? "event parked behind its key's parked events"
+            : outcome.applied > 0
+              ? "event applied"
+              : "duplicate event skipped",
         );
       } catch (error) {
         if (heartbeatError !== null) throw heartbeatError;
         assertCurrent();
-        // A database that does not answer is no fault of the event's: fail the batch (kafkajs
-        // restarts the consumer at the same offset) instead of dead-lettering every event.
-        await transaction(async (tx) => tx.$executeRawUnsafe("SELECT 1"));
-        await deadLetter(
-          source(message),
-          `handler failed after ${attempts} attempt(s): ${describe(error)}`,
-          attempts,
-          event,
-        );
+        if (delayedRetry.budgetMs > 0) {
+          // A database that does not answer fails the batch here (kafkajs restarts the consumer at
+          // the same offset): nothing is parked or committed, nothing is lost.
+          await transaction((tx) =>
+            parked.parkFailed(tx, parkable(received), { attempts, error: describeError(error) }),
+          );
+          worker.wake();
+          logger.warn(
+            { err: error, groupId, eventId: event.id, type: event.type, key: partitionKeyOf(event), attempts },
+            "event parked after its quick retries; later events of its key wait behind it, the others go ahead",
+          );
+        } else {
+          // A database that does not answer is no fault of the event's: fail the batch (kafkajs
+          // restarts the consumer at the same offset) instead of dead-lettering every event.
+          await transaction(async (tx) => tx.$executeRawUnsafe("SELECT 1"));
+          await deadLetter(
+            original(message),
+            `handler failed after ${attempts} attempt(s): ${describeError(error)}`,
+            attempts,
+            event,
+          );
+        }
       }
       done(message);
       await commit();
@@ -352,8 +449,9 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     /**
      * Consecutive messages without a dead letter between them: the handled events go in
      * transactions of up to `maxEventsPerTransaction` (their `processed_event` rows in one
-     * statement, in the same transaction as their effects); skipped ones cost nothing. A chunk
-     * whose transaction fails is applied again one event at a time, which isolates a poison event.
+     * statement, in the same transaction as their effects, or parked behind their key's parked
+     * events); skipped ones cost nothing. A chunk whose transaction fails is applied again one
+     * event at a time, which isolates a poison event.
      */
     async function applyRun(run: Received[]): Promise<void> {
       let start = 0;
@@ -376,16 +474,8 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         let failed: BatchEventFailed | null = null;
         if (events.length > 1) {
           try {
-            if (prepare) for (const { event } of events) await prepare(event);
-            const applied = await transaction(async (tx) => {
-              const fresh = await firstDeliveries(
-                tx,
-                events.map((received) => received.event),
-              );
-              if (fresh.length > 0) await handleBatch(fresh, tx);
-              return fresh.length;
-            });
-            logger.debug({ groupId, topic, partition, events: events.length, applied }, "event batch applied");
+            const outcome = await applyInTransaction(events, (fresh, tx) => handleBatch(fresh, tx));
+            logger.debug({ groupId, topic, partition, events: events.length, ...outcome }, "event batch applied");
             done(chunk[chunk.length - 1]!.message);
             await commit();
             continue;
@@ -432,8 +522,8 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
           const reason =
             error instanceof InvalidEventError
               ? `invalid event: ${error.issues.join("; ")}`
-              : `malformed message: ${describe(error)}`;
-          await deadLetter(source(message), reason, 1);
+              : `malformed message: ${describeError(error)}`;
+          await deadLetter(original(message), reason, 1);
           done(message);
           await commit();
           continue;
@@ -460,11 +550,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     await disconnect().catch(() => undefined);
     throw error;
   }
+  // In every instance, whether or not it holds partitions: parked events are the group's, not a partition's.
+  worker.start();
   return { consumer, disconnect };
-}
-
-/** An error's message, bounded: it travels in a Kafka header. */
-function describe(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text;
 }

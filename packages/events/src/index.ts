@@ -5,3 +5,4 @@ export * from "./relay.js";
 export * from "./consumer.js";
 export * from "./kafka.js";
 export * from "./replay.js";
+export * from "./parking.js";

@@ -6,9 +6,14 @@ import type { TypedEvent } from "./registry/index.js";
  */
 export interface SqlTransaction {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
-  /** Present on Prisma clients; lets a consumer record a whole batch of event ids in one statement. */
-  $queryRawUnsafe?<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): PromiseLike<T>;
 }
+
+/**
+ * The key an event is published under and ordered by: its workspace, else its organisation
+ * (docs/adr/0002). Every event of one key is on one partition, in the order the relay sent it.
+ */
+export const partitionKeyOf = (event: TypedEvent): string => event.workspaceId ?? event.organisationId;
 
 /** PostgreSQL NOTIFY channel the relay listens on; NOTIFY is delivered only when the transaction commits. */
 export const OUTBOX_CHANNEL = "outbox_event";
@@ -24,7 +29,7 @@ export async function enqueueEvents(tx: SqlTransaction, topic: string, events: r
       `INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1::uuid, $2, $3, $4::jsonb)`,
       event.id,
       topic,
-      event.workspaceId ?? event.organisationId,
+      partitionKeyOf(event),
       JSON.stringify(event),
     );
   }

@@ -32,6 +32,7 @@ describe("loadConfig with the service variables", () => {
       LOG_LEVEL: "info",
       OUTBOX_RETENTION_DAYS: 7,
       PROCESSED_EVENT_RETENTION_DAYS: 30,
+      PARKED_EVENT_RETRY_HOURS: 24,
       LOG_SQL_STATEMENTS: false,
     });
   });
@@ -60,6 +61,8 @@ describe("loadConfig with the service variables", () => {
     ["LOG_LEVEL", "loud", /^LOG_LEVEL is malformed/],
     ["OUTBOX_RETENTION_DAYS", "0", /^OUTBOX_RETENTION_DAYS is malformed/],
     ["PROCESSED_EVENT_RETENTION_DAYS", "a month", /^PROCESSED_EVENT_RETENTION_DAYS is malformed/],
+    ["PARKED_EVENT_RETRY_HOURS", "a day", /^PARKED_EVENT_RETRY_HOURS is malformed/],
+    ["PARKED_EVENT_RETRY_HOURS", "-1", /^PARKED_EVENT_RETRY_HOURS is malformed/],
   ])("%s=%j is refused with a message naming it", (name, value, message) => {
     const env: NodeJS.ProcessEnv = { ...VALID, [name]: value };
     if (value === undefined) delete env[name];

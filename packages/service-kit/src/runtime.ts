@@ -22,6 +22,8 @@ export interface ServiceRuntimeConfig {
   LOG_LEVEL: string;
   OUTBOX_RETENTION_DAYS: number;
   PROCESSED_EVENT_RETENTION_DAYS: number;
+  /** How long a consumer retries a parked event before dead-lettering it (docs/adr/0002). */
+  PARKED_EVENT_RETRY_HOURS: number;
   /** Log each request's SQL statement count (tests bound them; see sql-statements.ts). */
   LOG_SQL_STATEMENTS?: boolean;
 }
@@ -44,7 +46,8 @@ export interface ServiceRuntime {
   consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1_000;
+const HOUR_MS = 60 * 60 * 1_000;
+const DAY_MS = 24 * HOUR_MS;
 
 /**
  * What every service shares around its GraphQL schema: the Fastify app with health and
@@ -175,7 +178,14 @@ export function createServiceRuntime(options: {
     relay,
     topic: topicFor(service),
     consume(consumerOptions) {
-      consumerStarters.push(() => startIdempotentConsumer({ ...consumerOptions, kafka, logger }));
+      consumerStarters.push(() =>
+        startIdempotentConsumer({
+          ...consumerOptions,
+          kafka,
+          logger,
+          delayedRetry: { budgetMs: config.PARKED_EVENT_RETRY_HOURS * HOUR_MS, ...consumerOptions.delayedRetry },
+        }),
+      );
     },
   };
 }

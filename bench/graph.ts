@@ -511,6 +511,7 @@ function startHiveGateway(stack: BenchStack, keys: string): Promise<ChildProcess
       ...process.env,
       PORT: String(HIVE_PORT),
       ACTOR_CONTEXT_KEYS: keys,
+      KAFKA_BROKERS: stack.kafkaBrokers.join(","),
       IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
       WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
       TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,

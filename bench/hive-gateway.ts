@@ -4,7 +4,7 @@
  * gateway's module (gateway/src/authenticate.ts) wired into its request pipeline and sending the same
  * signed actor context to every subgraph fetch. Run as its own process so its CPU time can be read:
  *
- *   PORT=4460 ACTOR_CONTEXT_KEYS=… IDENTITY_URL=… WORKSPACE_URL=… TICKETING_URL=… BILLING_URL=… AUDIT_URL=… \
+ *   PORT=4460 ACTOR_CONTEXT_KEYS=… KAFKA_BROKERS=… IDENTITY_URL=… WORKSPACE_URL=… TICKETING_URL=… BILLING_URL=… AUDIT_URL=… \
  *     npx tsx bench/hive-gateway.ts
  */
 import { createServer } from "node:http";
@@ -12,7 +12,8 @@ import { readFileSync } from "node:fs";
 import { createGatewayRuntime, type GatewayPlugin } from "@graphql-hive/gateway-runtime";
 import { ACTOR_CONTEXT_HEADER, ActorContextSigner, actorContextKeysSchema } from "@support/actor-context";
 import { Authenticator } from "../gateway/src/authenticate.js";
-import { CredentialCache } from "../gateway/src/credential-cache.js";
+import { createLogger } from "@support/logger";
+import { credentialCacheWithFeed } from "../gateway/src/credential-cache.js";
 import { SUPERGRAPH_FILE } from "../gateway/src/supergraph/subgraphs.js";
 
 const env = (name: string): string => {
@@ -37,11 +38,19 @@ const supergraph = readFileSync(SUPERGRAPH_FILE, "utf8").replace(
   (whole, name: string) => (urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : whole),
 );
 
-// With the same credential cache as ours (its revocation route is ours, not wired here: the
-// benchmark revokes nothing).
+// With the same credential cache as ours, kept fresh the same way (its own reader of
+// cache.invalidations on KAFKA_BROKERS: the cache is used only while that reader is live).
 const contexts = new ActorContextSigner(signingKey);
+const credentials = credentialCacheWithFeed({
+  ttlMs: 60_000,
+  maxEntries: 100_000,
+  kafkaBrokers: env("KAFKA_BROKERS").split(","),
+  logger: createLogger({ service: "hive-gateway", level: "warn" }),
+  name: "hive-gateway",
+});
+credentials.feed?.start();
 const authenticator = new Authenticator(baseUrlOf(urls.identity ?? ""), signingKey, baseUrlOf(urls.workspace ?? ""), {
-  cache: new CredentialCache({ ttlMs: 60_000, maxEntries: 100_000 }),
+  cache: credentials.cache,
 });
 
 interface ActorContextOf {

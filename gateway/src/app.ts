@@ -4,13 +4,13 @@ import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
-import { ACTOR_CONTEXT_HEADER, ActorContextSigner, verifyActorContext, type Actor } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER, ActorContextSigner, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
 import { createServiceApp } from "@support/service-kit";
 import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
-import { CredentialCache, revocationSchema } from "./credential-cache.js";
+import { credentialCacheWithFeed } from "./credential-cache.js";
 import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
 import { gatewayProtection } from "./limits.js";
 import { registerDownloads } from "./downloads.js";
@@ -113,28 +113,24 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   const [signingKey] = config.ACTOR_CONTEXT_KEYS;
   if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
   const contexts = new ActorContextSigner(signingKey);
-  const credentials = new CredentialCache({ ttlMs: config.CREDENTIAL_CACHE_SECONDS * 1000, maxEntries: 100_000 });
+  // Revocations reach this gateway through its own reader of cache.invalidations; the cache is used
+  // only while that reader is live (docs/adr/0011). Nobody needs to know this gateway exists.
+  const { cache: credentials, feed } = credentialCacheWithFeed({
+    ttlMs: config.CREDENTIAL_CACHE_SECONDS * 1000,
+    maxEntries: 100_000,
+    kafkaBrokers: config.KAFKA_BROKERS,
+    logger,
+    name: "gateway",
+  });
+  if (feed) {
+    app.addHook("onReady", async () => feed.start());
+    app.addHook("onClose", () => feed.stop());
+  }
   const authenticator = new Authenticator(baseUrlOf(config.IDENTITY_URL), signingKey, baseUrlOf(config.WORKSPACE_URL), {
     logger: app.log,
     cache: credentials,
   });
 
-  // Identity and workspace announce revoked credentials here before their mutation answers
-  // (docs/adr/0011). Only a caller holding ACTOR_CONTEXT_KEYS can sign the context it requires, and
-  // only one signed for an internal call (audience "internal", docs/adr/0005) is taken.
-  app.post("/internal/credentials/revoked", async (request, reply) => {
-    const header = request.headers[ACTOR_CONTEXT_HEADER];
-    try {
-      await verifyActorContext(Array.isArray(header) ? header[0] : header, config.ACTOR_CONTEXT_KEYS, "internal");
-    } catch {
-      return reply.code(401).send({ error: "a signed actor context is required" });
-    }
-    const revocation = revocationSchema.safeParse(request.body ?? {});
-    if (!revocation.success) {
-      return reply.code(400).send({ error: "expected userIds, sessionIds, apiKeyIds, workspaceIds: lists of ids" });
-    }
-    return { evicted: credentials.revoke(revocation.data) };
-  });
   app.route({
     url: "/graphql",
     method: ["GET", "POST", "OPTIONS"],

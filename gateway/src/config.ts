@@ -1,5 +1,5 @@
 import { actorContextKeysSchema } from "@support/actor-context";
-import { httpUrl, loadConfigOrExit, port, z } from "@support/config";
+import { brokerList, httpUrl, loadConfigOrExit, port, z } from "@support/config";
 
 export const gatewayEnv = {
   PORT: port,
@@ -15,9 +15,14 @@ export const gatewayEnv = {
   /** How long one subgraph fetch may take before the gateway gives up on it (a hung subgraph must not hang clients). */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /**
+   * Where the gateway reads `cache.invalidations` (docs/adr/0011). While it cannot, it remembers
+   * no credentials and asks identity or workspace on every request.
+   */
+  KAFKA_BROKERS: brokerList,
+  /**
    * How long the gateway may remember an accepted session token or API key (0: check every request).
-   * Identity and workspace announce revocations to every gateway in their GATEWAY_URLS, so a
-   * revoked credential is refused on the next request regardless (docs/adr/0011).
+   * Identity and workspace produce revocations to `cache.invalidations`, so a revoked credential is
+   * refused within 1 s of the revoking mutation's answer regardless (docs/adr/0011).
    */
   CREDENTIAL_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Schema introspection for clients (`true` in development tools); off unless set. */

@@ -126,6 +126,7 @@ describe("a gateway whose subgraphs fail", () => {
       loadGatewayConfig({
         PORT: String(port),
         ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
+        KAFKA_BROKERS: stack.kafkaBrokers.join(","),
         LOG_LEVEL: "silent",
         IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
         WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,

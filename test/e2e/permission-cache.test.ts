@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
-import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import {
+  changedWithin,
   createWorkspace,
   errorCodes,
   eventually,
@@ -10,15 +11,17 @@ import {
   internalContext,
   signUp,
   testStack,
-  type TestStack,
 } from "../harness/stack.js";
 import { workspaceQuery } from "../harness/people.js";
 import { whileFrozen } from "../harness/service-process.js";
 import { setPlan, workspaceWithMembers } from "../harness/workspace.js";
 
-// Ticketing, billing and audit remember the workspace service's permission answers until it
-// announces a change to the workspace (docs/adr/0003). Every test warms those answers first, so a
-// change that was not announced would be served from the cache and the test would fail.
+// Ticketing, billing and audit remember the workspace service's permission answers until an
+// invalidation on cache.invalidations names the workspace (docs/adr/0003). Every test warms those
+// answers first, so a change that was not invalidated would be served from the cache and the test
+// would fail. The contract is a bound: no request sent more than 1 s after the changing mutation
+// answered gets the old answer (the invalidation travels through Kafka and may race the very next
+// request), so each check repeats its request until the change shows, within that 1 s.
 
 const TICKETS = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
 const LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id } } }`;
@@ -30,6 +33,14 @@ async function warm(token: string, query: string, workspaceId: string) {
 
 const codesOf = async (token: string, query: string, workspaceId: string) =>
   errorCodes(await graphql(query, { token, variables: { w: workspaceId } }));
+
+/** `codes` (an empty list: success) for every request sent more than 1 s after `answeredAt`. */
+const expectCodesWithin1s = (answeredAt: number, token: string, query: string, workspaceId: string, codes: string[]) =>
+  changedWithin(
+    answeredAt,
+    async () => JSON.stringify(await codesOf(token, query, workspaceId)) === JSON.stringify(codes),
+    `${query} answering ${codes.join(",") || "success"}`,
+  );
 
 /**
  * Waits until billing has opened the workspace's trial and the workspace service has taken its
@@ -79,7 +90,7 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 
-  test("an override change applies at audit on the next request: activity_log:view denied, then lifted", async () => {
+  test("an override change applies at audit within 1 s: activity_log:view denied, then lifted", async () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const override = (deny: string[]) =>
       graphqlOk(
@@ -87,12 +98,12 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
         { token: owner.token, variables: { w: workspaceId, u: [member.userId], d: deny } },
       );
     await override(["activity_log:view"]);
-    expect(await codesOf(member.token, LOG, workspaceId)).toEqual(["FORBIDDEN"]);
+    await expectCodesWithin1s(Date.now(), member.token, LOG, workspaceId, ["FORBIDDEN"]);
     await override([]);
-    await graphqlOk(LOG, { token: member.token, variables: { w: workspaceId } });
+    await expectCodesWithin1s(Date.now(), member.token, LOG, workspaceId, []);
   });
 
-  test("a role change applies at billing on the next request: a MEMBER made ADMIN sees billing, made MEMBER again does not", async () => {
+  test("a role change applies at billing within 1 s: a MEMBER made ADMIN sees billing, made MEMBER again does not", async () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const setRole = (role: string) =>
       graphqlOk(
@@ -101,26 +112,28 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
       );
     for (let i = 0; i < 2; i += 1) expect(await codesOf(member.token, BILLING, workspaceId)).toEqual(["FORBIDDEN"]);
     await setRole("ADMIN");
+    await expectCodesWithin1s(Date.now(), member.token, BILLING, workspaceId, []);
     const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(BILLING, {
       token: member.token,
       variables: { w: workspaceId },
     });
     expect(data.workspace.billing?.plan).toBeTruthy();
     await setRole("MEMBER");
-    expect(await codesOf(member.token, BILLING, workspaceId)).toEqual(["FORBIDDEN"]);
+    await expectCodesWithin1s(Date.now(), member.token, BILLING, workspaceId, ["FORBIDDEN"]);
   });
 
-  test("a removed member's next ticket list and activity log are NOT_FOUND", async () => {
+  test("a removed member's ticket list and activity log are NOT_FOUND within 1 s", async () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     await graphqlOk(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, {
       token: owner.token,
       variables: { w: workspaceId, u: member.userId },
     });
-    expect(await codesOf(member.token, TICKETS, workspaceId)).toEqual(["NOT_FOUND"]);
-    expect(await codesOf(member.token, LOG, workspaceId)).toEqual(["NOT_FOUND"]);
+    const answeredAt = Date.now();
+    await expectCodesWithin1s(answeredAt, member.token, TICKETS, workspaceId, ["NOT_FOUND"]);
+    await expectCodesWithin1s(answeredAt, member.token, LOG, workspaceId, ["NOT_FOUND"]);
   });
 
-  test("the tickets master switch off refuses the next ticket list; on again restores it", async () => {
+  test("the tickets master switch off refuses the ticket list within 1 s; on again restores it", async () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const setTicketsEnabled = (on: boolean) =>
       graphqlOk(
@@ -128,9 +141,9 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
         { token: owner.token, variables: { w: workspaceId, on } },
       );
     await setTicketsEnabled(false);
-    expect(await codesOf(member.token, TICKETS, workspaceId)).toEqual(["FORBIDDEN"]);
+    await expectCodesWithin1s(Date.now(), member.token, TICKETS, workspaceId, ["FORBIDDEN"]);
     await setTicketsEnabled(true);
-    await graphqlOk(TICKETS, { token: member.token, variables: { w: workspaceId } });
+    await expectCodesWithin1s(Date.now(), member.token, TICKETS, workspaceId, []);
   });
 
   test("a plan change arriving from billing's events reaches ticketing's cache: PRO allows importTickets", async () => {
@@ -141,7 +154,7 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
     // The trial's BASIC plan does not include workspace_data:import.
     for (let i = 0; i < 2; i += 1) expect(await codesOf(owner.token, IMPORT, workspaceId)).toEqual(["FORBIDDEN"]);
     await setPlan(owner, workspaceId, { plan: "PRO" });
-    // The workspace service announces after its consumer's transaction commits; no request of the
+    // The workspace service invalidates after its consumer's transaction commits; no request of the
     // owner's waits for that, so this polls a moment (well under the cache's 60 s). Allowed, the
     // empty CSV is the only complaint.
     await eventually(
@@ -152,61 +165,20 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
   });
 });
 
-describe("the permission-change route of ticketing, billing and audit", () => {
-  const path = "/internal/permissions/changed";
-  const services = (stack: TestStack) => [
-    stack.serviceUrls.ticketing,
-    stack.serviceUrls.billing,
-    stack.serviceUrls.audit,
-  ];
-  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    });
-
-  test("refuses callers without a context signed by a configured key, in every spelling of the path", async () => {
-    const body = { workspaceIds: [randomUUID()] };
-    const forged = await signActorContext({ kind: "anonymous" }, { kid: "current", secret: "f".repeat(40) });
-    const unknownKid = await signActorContext({ kind: "anonymous" }, { kid: "stranger", secret: "s".repeat(40) });
-    for (const base of services(testStack())) {
-      expect((await post(`${base}${path}`, body)).status).toBe(401);
-      expect((await post(`${base}${path}`, body, { [ACTOR_CONTEXT_HEADER]: forged })).status).toBe(401);
-      expect((await post(`${base}${path}`, body, { [ACTOR_CONTEXT_HEADER]: unknownKid })).status).toBe(401);
-      for (const spelling of [
-        "/internal/permissions%2Fchanged",
-        "/internal/%70ermissions/changed",
-        "//internal/permissions/changed",
-        "/INTERNAL/permissions/changed",
-      ]) {
-        expect([401, 404]).toContain((await post(`${base}${spelling}`, body)).status);
-      }
-      expect((await fetch(`${base}${path}`)).status).toBe(404);
-    }
-  });
-
-  test("with a signed context, malformed or oversized changes are 400 without internals; a well-formed one is taken", async () => {
-    const headers = { [ACTOR_CONTEXT_HEADER]: await internalContext({ kind: "anonymous" }) };
-    for (const base of services(testStack())) {
-      for (const bad of [
-        "{not json",
-        {},
-        { workspaceIds: "all" },
-        { workspaceIds: [] },
-        { workspaceIds: ["not-a-uuid"] },
-        { workspaceIds: [`${randomUUID()}\u202e`] },
-        { workspaceIds: [`${randomUUID()}\u0000`] },
-        { workspaceIds: Array.from({ length: 1001 }, () => randomUUID()) },
-        { workspaceIds: [randomUUID()], everything: true },
-      ]) {
-        const response = await post(`${base}${path}`, bad, headers);
-        expect(response.status).toBe(400);
-        expect(await response.text()).not.toMatch(/at \w+ \(|node_modules|prisma/i);
-      }
-      const response = await post(`${base}${path}`, { workspaceIds: [randomUUID()] }, headers);
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ forgotten: 0 });
+describe("no permission-change route at ticketing, billing and audit", () => {
+  test("changes reach them through Kafka only: the old route is gone, even for a caller signing an internal context", async () => {
+    const stack = testStack();
+    const headers = {
+      "content-type": "application/json",
+      [ACTOR_CONTEXT_HEADER]: await internalContext({ kind: "anonymous" }),
+    };
+    for (const base of [stack.serviceUrls.ticketing, stack.serviceUrls.billing, stack.serviceUrls.audit]) {
+      const response = await fetch(`${base}/internal/permissions/changed`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ workspaceIds: [randomUUID()] }),
+      });
+      expect({ base, status: response.status }).toEqual({ base, status: 404 });
     }
   });
 });

@@ -69,6 +69,11 @@ export async function startService(service: Service, overrides: Record<string, s
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return watchStarted(service, child, port);
+}
+
+/** Keeps `child`'s output, registers it for stopStartedServices, and waits for its /health. */
+async function watchStarted(name: string, child: ChildProcess, port: number): Promise<StartedService> {
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -79,13 +84,53 @@ export async function startService(service: Service, overrides: Record<string, s
   started.push(instance);
   await eventually(
     async () => {
-      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output}`);
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
       return (await fetch(`${instance.url}/health`)).ok ? true : undefined;
     },
     45_000,
-    `${service} on port ${port} to answer /health`,
+    `${name} on port ${port} to answer /health`,
   );
   return instance;
+}
+
+/**
+ * One more gateway, on its own port and listed nowhere, with the harness's environment: its
+ * subgraphs are the stack's unless `overrides` points one elsewhere (e.g. TICKETING_URL at an
+ * instance started with `startService`).
+ */
+export async function startGateway(overrides: Record<string, string> = {}): Promise<StartedService> {
+  const stack = testStack();
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    cwd: `${ROOT}gateway`,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      KAFKA_BROKERS: stack.kafkaBrokers.join(","),
+      ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
+      IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
+      WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
+      TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
+      BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
+      AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
+      LOG_LEVEL: "info",
+      ...overrides,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return watchStarted("gateway", child, port);
+}
+
+/** Runs `work` while an instance started here is frozen (SIGSTOP), and thaws it afterwards. */
+export async function whileInstanceFrozen<T>(instance: StartedService, work: () => Promise<T>): Promise<T> {
+  instance.child.kill("SIGSTOP");
+  try {
+    return await work();
+  } finally {
+    instance.child.kill("SIGCONT");
+  }
 }
 
 /** Sends SIGTERM and resolves with how the process ended and how long it took. */

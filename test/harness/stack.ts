@@ -154,3 +154,25 @@ export async function eventually<T>(
   }
   throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
 }
+
+/**
+ * The freshness contract of every cache (docs/adr/0003, 0011): a request sent more than `boundMs`
+ * after the changing mutation answered (`answeredAt`, Date.now() when its answer arrived) never
+ * gets the old answer. Repeats `check` (true: the new answer) back to back until it holds, and
+ * fails if a request sent after the bound still got the old one. Returns how long after
+ * `answeredAt` the first request with the new answer was sent.
+ */
+export async function changedWithin(
+  answeredAt: number,
+  check: () => Promise<boolean>,
+  what: string,
+  boundMs = 1_000,
+): Promise<number> {
+  for (;;) {
+    const sentAt = Date.now();
+    if (await check()) return sentAt - answeredAt;
+    if (sentAt - answeredAt >= boundMs) {
+      throw new Error(`${what}: still the old answer for a request sent ${sentAt - answeredAt} ms after the change`);
+    }
+  }
+}

@@ -42,7 +42,8 @@ export function loadConfigOrExit<Shape extends z.ZodRawShape>(
 
 const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgresql:// URL");
 
-const brokerList = z
+/** KAFKA_BROKERS: `host:port[,host:port]`. */
+export const brokerList = z
   .string()
   .min(1)
   .transform((v) =>
@@ -90,31 +91,10 @@ export const serviceEnv = {
 };
 
 /**
- * A comma-separated list of base URLs (each instance told about a change, e.g. GATEWAY_URLS of
- * docs/adr/0011, PERMISSION_CACHE_URLS of docs/adr/0003); empty where nobody needs telling.
- */
-export const baseUrlList = z
-  .string()
-  .default("")
-  .transform((value) =>
-    value
-      .split(",")
-      .map((url) => url.trim().replace(/\/+$/, ""))
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .url()
-        .refine((v) => /^https?:\/\//.test(v), "must be http(s) URLs"),
-    ),
-  );
-
-/**
  * PERMISSION_CACHE_SECONDS of ticketing, billing and audit: how long a permission answer of the
- * workspace service may be reused (docs/adr/0003); the workspace service's announcements remove
- * it sooner, before the changing mutation answers. 0 asks on every request.
+ * workspace service may be reused (docs/adr/0003); the workspace service's invalidations
+ * (`cache.invalidations`) remove it sooner, within 1 s of the changing mutation's answer. 0 asks
+ * on every request.
  */
 export const permissionCacheSeconds = z.coerce.number().int().min(0).max(3600).default(60);
 

@@ -48,7 +48,8 @@ const READINESS_TIMEOUT_MS = 2_000;
 /** The largest request body a service or the gateway reads (a 413 above it). */
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or a rejection after `ms` (the work itself goes on; callers that drop it catch it). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms);
     promise.then(

@@ -6,9 +6,22 @@ export * from "./people-client.js";
 export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./workspace-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export { Signer, type SigningPurpose } from "./signing.js";
-export { CredentialRevocations, type CredentialRevocation } from "./credential-revocations.js";
-export { Announcer } from "./announcements.js";
-export { PermissionCache, PERMISSION_CHANGES_PATH, MAX_CHANGED_WORKSPACES } from "./permission-cache.js";
+export {
+  CacheInvalidations,
+  cacheInvalidationsFor,
+  InvalidationFeed,
+  invalidationFeedFor,
+  invalidationSchema,
+  readInvalidation,
+  INVALIDATIONS_TOPIC,
+  INVALIDATION_SEND_TIMEOUT_MS,
+  MAX_IDS_PER_LIST,
+  type CredentialRevocation,
+  type Invalidation,
+  type InvalidationHandler,
+} from "./cache-invalidations.js";
+export { CacheGuard, FreshnessFence, INVALIDATION_WINDOW_MS, type LookupToken } from "./invalidation-fence.js";
+export { PermissionCache } from "./permission-cache.js";
 export { csvWriter, neutraliseCell } from "./csv.js";
 export {
   downloadFor,

@@ -1,14 +1,7 @@
-import type { FastifyInstance } from "fastify";
 import { LRUCache } from "lru-cache";
-import { z } from "zod";
 import type { Actor } from "@support/actor-context";
 import type { WorkspacePermissions } from "./permissions-client.js";
-
-/** The path the workspace service announces changed workspaces to (docs/adr/0003). */
-export const PERMISSION_CHANGES_PATH = "/internal/permissions/changed";
-
-/** One announcement names at most this many workspaces (a user deleted from every workspace). */
-export const MAX_CHANGED_WORKSPACES = 1_000;
+import { CacheGuard, type FreshnessFence, type LookupToken } from "./invalidation-fence.js";
 
 /** A cached answer: null is "the caller may not see this workspace", remembered like any other. */
 interface Entry {
@@ -18,22 +11,25 @@ interface Entry {
 }
 
 /**
- * The workspace service's permission answers, remembered per (workspace, actor) until the
- * workspace service announces that something about the workspace changed, and never longer than
- * `ttlMs` (docs/adr/0003). The actor is the whole verified actor (user, session and org role, or
- * API key with its permissions), so an org role change or a new session is a new entry. At most
- * `maxEntries` answers are kept in all (least recently used first out), whoever asks.
+ * The workspace service's permission answers, remembered per (workspace, actor) until an
+ * invalidation names the workspace (`cache.invalidations`), and never longer than `ttlMs`
+ * (docs/adr/0003). Used only while the instance's invalidation feed is live (`fence`): otherwise
+ * every look-up asks the workspace service, as with the cache off. The actor is the whole
+ * verified actor (user, session and org role, or API key with its permissions), so an org role
+ * change or a new session is a new entry. At most `maxEntries` answers are kept in all (least
+ * recently used first out), whoever asks.
  *
- * `epoch` closes the race between a look-up and an announcement: an answer fetched while an
- * announcement arrived may predate the change, so it is used for its request but not stored.
+ * The guard closes the race between a look-up and an invalidation: an answer fetched while one
+ * arrived (or while the feed lapsed) may predate the change, so it is used for its request but
+ * not stored.
  */
 export class PermissionCache {
   private readonly entries: LRUCache<string, Entry>;
-  /** The keys of each workspace's entries, so an announcement forgets them without a scan. */
+  /** The keys of each workspace's entries, so an invalidation forgets them without a scan. */
   private readonly keysOf = new Map<string, Set<string>>();
-  private epoch = 0;
+  private readonly guard: CacheGuard;
 
-  constructor(private readonly options: { ttlMs: number; maxEntries?: number }) {
+  constructor(private readonly options: { ttlMs: number; maxEntries?: number; fence: FreshnessFence }) {
     this.entries = new LRUCache<string, Entry>({
       max: options.maxEntries ?? 100_000,
       dispose: (entry, key) => {
@@ -42,6 +38,7 @@ export class PermissionCache {
         if (keys?.size === 0) this.keysOf.delete(entry.workspaceId);
       },
     });
+    this.guard = new CacheGuard(options.fence, () => this.entries.clear());
   }
 
   get enabled(): boolean {
@@ -50,18 +47,19 @@ export class PermissionCache {
 
   /** The remembered answer; undefined when there is none (or it expired). */
   get(workspaceId: string, actor: Actor): WorkspacePermissions | null | undefined {
+    if (!this.enabled || !this.guard.usable()) return undefined;
     const entry = this.entries.get(keyOf(workspaceId, actor));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;
     return entry.answer;
   }
 
   /** Call before asking the workspace service; pass the result to `remember`. */
-  startLookup(): number {
-    return this.epoch;
+  startLookup(): LookupToken {
+    return this.enabled ? this.guard.startLookup() : null;
   }
 
-  remember(workspaceId: string, actor: Actor, answer: WorkspacePermissions | null, lookupEpoch: number): void {
-    if (!this.enabled || lookupEpoch !== this.epoch) return;
+  remember(workspaceId: string, actor: Actor, answer: WorkspacePermissions | null, lookup: LookupToken): void {
+    if (!this.enabled || !this.guard.mayRemember(lookup)) return;
     const key = keyOf(workspaceId, actor);
     // Shared by every later request of this actor: frozen, so no resolver can change it for them.
     if (answer) {
@@ -76,7 +74,7 @@ export class PermissionCache {
 
   /** Forgets every answer about these workspaces; returns how many workspaces had some. */
   forget(workspaceIds: readonly string[]): number {
-    this.epoch += 1;
+    this.guard.invalidated();
     let forgotten = 0;
     for (const workspaceId of workspaceIds) {
       const keys = this.keysOf.get(workspaceId);
@@ -88,6 +86,12 @@ export class PermissionCache {
     return forgotten;
   }
 
+  /** Forgets every answer (an invalidation nobody could read). */
+  forgetAll(): void {
+    this.guard.invalidated();
+    this.entries.clear();
+  }
+
   /** How many answers are remembered (for tests and metrics). */
   get size(): number {
     return this.entries.size;
@@ -96,21 +100,3 @@ export class PermissionCache {
 
 /** The workspace and every field of the verified actor: two actors share answers only if nothing about them differs. */
 const keyOf = (workspaceId: string, actor: Actor): string => `${workspaceId}\n${JSON.stringify(actor)}`;
-
-const changeSchema = z.object({ workspaceIds: z.array(z.string().uuid()).min(1).max(MAX_CHANGED_WORKSPACES) }).strict();
-
-/**
- * Where the workspace service announces changed workspaces (docs/adr/0003). Like every internal
- * route of a service it requires a context signed with ACTOR_CONTEXT_KEYS (requireActorContext).
- */
-export function registerPermissionChangesRoute(app: FastifyInstance, cache: PermissionCache): void {
-  app.post(PERMISSION_CHANGES_PATH, async (request, reply) => {
-    const change = changeSchema.safeParse(request.body ?? {});
-    if (!change.success) {
-      return reply
-        .code(400)
-        .send({ error: `expected workspaceIds: 1 to ${MAX_CHANGED_WORKSPACES} workspace ids, nothing else` });
-    }
-    return { forgotten: cache.forget(change.data.workspaceIds) };
-  });
-}

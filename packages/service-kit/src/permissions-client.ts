@@ -1,7 +1,10 @@
 import DataLoader from "dataloader";
 import { forbidden, notFound } from "@support/errors";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PermissionCache, registerPermissionChangesRoute } from "./permission-cache.js";
+import type { Kafka } from "kafkajs";
+import type { Logger } from "@support/logger";
+import { PermissionCache } from "./permission-cache.js";
+import { invalidationFeedFor } from "./cache-invalidations.js";
 import { postToWorkspace } from "./workspace-call.js";
 
 /** The workspace service's bound on one lookup (services/workspace/src/internal/permissions.ts). */
@@ -25,8 +28,9 @@ export interface WorkspacePermissions {
  * Asks the workspace service for the caller's effective permissions in workspaces (docs/adr/0003),
  * forwarding the gateway-signed actor context it received. The workspaces asked about in one tick
  * (a page of entities) go in one call; answers are memoised per request and, with a cache, kept
- * across requests until the workspace service announces a change to the workspace (it does so
- * before the changing mutation answers, so the change applies to the very next request).
+ * across requests until an invalidation names the workspace (produced before the changing
+ * mutation answers; applied here within INVALIDATION_WINDOW_MS of that answer, or the cache is
+ * not used at all).
  */
 export class PermissionsClient {
   private readonly loader: DataLoader<string, WorkspacePermissions | null>;
@@ -84,14 +88,24 @@ export class PermissionsClient {
 
 /**
  * The permission look-ups of a service that authorizes workspace data it does not own: one
- * process-wide cache (`cacheSeconds`, 0 turns it off) and the route the workspace service
- * announces changes to. Returns the per-request client factory.
+ * process-wide cache (`cacheSeconds`, 0 turns it off) kept fresh by this instance's own reader of
+ * `cache.invalidations` (started and stopped with `runtime.app`). Returns the per-request client
+ * factory.
  */
 export function permissionLookups(
-  app: FastifyInstance,
+  runtime: { app: FastifyInstance; kafka: Kafka; logger: Logger; service: string },
   options: { workspaceServiceUrl: string; cacheSeconds: number },
 ): (request: Pick<FastifyRequest, "headers" | "id" | "actorContext">) => PermissionsClient {
-  const cache = new PermissionCache({ ttlMs: options.cacheSeconds * 1000 });
-  registerPermissionChangesRoute(app, cache);
+  if (options.cacheSeconds <= 0) return (request) => new PermissionsClient(options.workspaceServiceUrl, request);
+  const feed = invalidationFeedFor(runtime.app, {
+    kafka: runtime.kafka,
+    logger: runtime.logger,
+    name: runtime.service,
+  });
+  const cache = new PermissionCache({ ttlMs: options.cacheSeconds * 1000, fence: feed.fence });
+  feed.subscribe((invalidation) => {
+    if (!invalidation) cache.forgetAll();
+    else if ("permissions" in invalidation) cache.forget(invalidation.permissions.workspaceIds);
+  });
   return (request) => new PermissionsClient(options.workspaceServiceUrl, request, cache);
 }

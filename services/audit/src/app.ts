@@ -64,8 +64,8 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     // Ready once the legacy seal is written: nothing is appended or verified before it.
     database: { ping: () => sealed().then(() => db.$queryRaw`SELECT 1`), close: () => db.$disconnect() },
   });
-  // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
-  const permissions = permissionLookups(runtime.app, {
+  // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
+  const permissions = permissionLookups(runtime, {
     workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });

@@ -7,7 +7,7 @@ export const auditEnv = {
   WORKSPACE_SERVICE_URL: httpUrl,
   /** Base URL of the ticketing service: which tickets a reader may see, for redaction (docs/adr/0013). */
   TICKETING_SERVICE_URL: httpUrl,
-  /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
+  /** How long a permission answer is reused unless an invalidation names its workspace first (docs/adr/0003). */
   PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**
    * `kid:secret[,kid:secret…]` (secrets ≥ 32 characters): the first links new log entries (HMAC),

@@ -30,8 +30,8 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
-  // Permission answers remembered until the workspace service announces a change (docs/adr/0003).
-  const permissions = permissionLookups(runtime.app, {
+  // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
+  const permissions = permissionLookups(runtime, {
     workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });

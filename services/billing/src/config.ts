@@ -6,7 +6,7 @@ export const billingEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
-  /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
+  /** How long a permission answer is reused unless an invalidation names its workspace first (docs/adr/0003). */
   PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /**
    * Where the Stripe API is: https://api.stripe.com for real Stripe, the local stand-in's URL

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
 import { z } from "zod";
 import {
+  cacheInvalidationsFor,
   createServiceRuntime,
-  CredentialRevocations,
   WorkspacePeopleClient,
   type ServiceRuntime,
 } from "@support/service-kit";
@@ -31,9 +31,12 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   });
 
   const throttle = new LoginThrottle(db, config);
-  const [signingKey] = config.ACTOR_CONTEXT_KEYS;
-  if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
-  const revocations = new CredentialRevocations(config.GATEWAY_URLS, signingKey, runtime.logger);
+  // Ended sessions and changed users reach every gateway through Kafka (docs/adr/0011).
+  const invalidations = cacheInvalidationsFor(runtime.app, {
+    kafka: runtime.kafka,
+    logger: runtime.logger,
+    name: runtime.service,
+  });
 
   await mountApolloSubgraph<IdentityContext>(runtime, {
     typeDefs,
@@ -46,7 +49,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       ...createLoaders(db),
       workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       throttle,
-      revocations,
+      invalidations,
       // Signed by the gateway inside the actor context (docs/adr/0005). A context minted without
       // one (a test calling identity directly) falls back to the peer address, never to a header.
       clientAddress: request.actorContext?.clientAddress ?? request.ip,

@@ -1,11 +1,9 @@
-import { baseUrlList, httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
+import { httpUrl, loadConfigOrExit, serviceEnv, z } from "@support/config";
 
 const positiveInt = z.coerce.number().int().positive();
 
 export const identityEnv = {
   ...serviceEnv,
-  /** Every gateway, told about revoked credentials before a mutation answers (docs/adr/0011). */
-  GATEWAY_URLS: baseUrlList,
   SESSION_TTL_HOURS: positiveInt.default(24 * 14),
   /** Where identity asks the workspace service about permissions and memberships (docs/adr/0004). */
   WORKSPACE_SERVICE_URL: httpUrl,

@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { Actor } from "@support/actor-context";
-import type { CredentialRevocations, WorkspacePeopleClient } from "@support/service-kit";
+import type { CacheInvalidations, WorkspacePeopleClient } from "@support/service-kit";
 import type { FastifyBaseLogger } from "fastify";
 import type { IdentityConfig } from "./config.js";
 import type { Db } from "./db/client.js";
@@ -18,8 +18,8 @@ export interface IdentityContext {
   /** The workspace service's internal endpoints, called on behalf of this request's actor. */
   workspaces: WorkspacePeopleClient;
   throttle: LoginThrottle;
-  /** Tells the gateways about ended sessions and changed users (docs/adr/0011). */
-  revocations: CredentialRevocations;
+  /** Tells every gateway, through cache.invalidations, about ended sessions and changed users (docs/adr/0011). */
+  invalidations: CacheInvalidations;
   /** The end client's address as the gateway saw it, from the signed actor context. */
   clientAddress: string;
 }

@@ -4,7 +4,7 @@ export const ticketingEnv = {
   ...serviceEnv,
   /** Base URL of the workspace service, for permission look-ups (docs/adr/0003). */
   WORKSPACE_SERVICE_URL: httpUrl,
-  /** How long a permission answer is reused unless the workspace service announces a change (docs/adr/0003). */
+  /** How long a permission answer is reused unless an invalidation names its workspace first (docs/adr/0003). */
   PERMISSION_CACHE_SECONDS: permissionCacheSeconds,
   /** How often this instance claims due SLA warnings and breaches (any number of instances may run). */
   SLA_TIMER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, CredentialRevocations, Signer, type ServiceRuntime } from "@support/service-kit";
+import { cacheInvalidationsFor, createServiceRuntime, Signer, type ServiceRuntime } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -39,11 +39,14 @@ export async function createServer(
     logger: options.logger,
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
-  const [signingKey] = config.ACTOR_CONTEXT_KEYS;
-  if (!signingKey) throw new Error("ACTOR_CONTEXT_KEYS lists no key");
-  const revocations = new CredentialRevocations(config.GATEWAY_URLS, signingKey, runtime.logger);
-  // Every request and consumer transaction that changes a workspace announces it (docs/adr/0003).
-  const permissionChanges = new PermissionChanges(config.PERMISSION_CACHE_URLS, signingKey, runtime.logger);
+  // Revoked API keys and changed workspaces reach every caching instance through Kafka (docs/adr/0003, 0011).
+  const invalidations = cacheInvalidationsFor(runtime.app, {
+    kafka: runtime.kafka,
+    logger: runtime.logger,
+    name: runtime.service,
+  });
+  // Every request and consumer transaction that changes a workspace says so (docs/adr/0003).
+  const permissionChanges = new PermissionChanges(invalidations);
   permissionChanges.announceAfterRequests(runtime.app);
   const transaction = <T>(work: (tx: Tx) => Promise<T>) => permissionChanges.afterCommit(() => db.$transaction(work));
 
@@ -61,7 +64,7 @@ export async function createServer(
         identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
         signer,
         downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
-        revocations,
+        invalidations,
       };
     },
   });

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
-import type { CredentialRevocations, Signer } from "@support/service-kit";
+import type { CacheInvalidations, Signer } from "@support/service-kit";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
@@ -24,6 +24,6 @@ export interface WorkspaceContext {
   signer: Signer;
   /** Where download links point: the gateway's public origin ("" for links relative to it). */
   downloadBaseUrl: string;
-  /** Tells the gateways about revoked API keys (docs/adr/0011). */
-  revocations: CredentialRevocations;
+  /** Tells every gateway, through cache.invalidations, about revoked API keys (docs/adr/0011). */
+  invalidations: CacheInvalidations;
 }

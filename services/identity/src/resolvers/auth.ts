@@ -116,6 +116,6 @@ export async function logOut(ctx: IdentityContext): Promise<boolean> {
     where: { id: ctx.actor.sessionId, revokedAt: null },
     data: { revokedAt: new Date() },
   });
-  await ctx.revocations.announce({ sessionIds: [ctx.actor.sessionId] });
+  await ctx.invalidations.credentials({ sessionIds: [ctx.actor.sessionId] });
   return true;
 }

@@ -47,9 +47,9 @@ async function changePerson<T>(
     assertKeepsAnAdmin(people, change);
     return write(tx, target);
   });
-  // The person's sessions may now be refused or carry another org role: gateways forget them
-  // before this answers (docs/adr/0011).
-  await ctx.revocations.announce({ userIds: [change.userId] });
+  // The person's sessions may now be refused or carry another org role: every gateway forgets them
+  // (the invalidation is in Kafka before this answers, docs/adr/0011).
+  await ctx.invalidations.credentials({ userIds: [change.userId] });
   return result;
 }
 

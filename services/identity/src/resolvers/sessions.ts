@@ -5,8 +5,8 @@ import type { Db } from "../db/client.js";
 /**
  * The gateway's session check: a revoked or expired session, or a user who is no longer ACTIVE,
  * authenticates nobody (SPEC: disabling ends sessions on the next request). The gateway may
- * remember an answer until the session's expiry; identity announces revocations to it
- * (docs/adr/0011).
+ * remember an answer until the session's expiry; identity produces revocations to
+ * cache.invalidations, which every gateway reads (docs/adr/0011).
  */
 export async function authenticateSession(
   db: Db,

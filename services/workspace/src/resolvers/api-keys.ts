@@ -99,8 +99,8 @@ export async function revokeApiKey(args: { id: string }, ctx: WorkspaceContext):
     );
     return revoked;
   });
-  // Gateways forget the key before this answers: its next use is refused (docs/adr/0011).
-  await ctx.revocations.announce({ apiKeyIds: [revokedKey.id] });
+  // Every gateway forgets the key: refused within 1 s of this answer (docs/adr/0011).
+  await ctx.invalidations.credentials({ apiKeyIds: [revokedKey.id] });
   return revokedKey;
 }
 
@@ -130,7 +130,7 @@ export async function rotateApiKey(
     );
     return updated;
   });
-  await ctx.revocations.announce({ apiKeyIds: [rotated.id] });
+  await ctx.invalidations.credentials({ apiKeyIds: [rotated.id] });
   return { apiKey: rotated, key };
 }
 

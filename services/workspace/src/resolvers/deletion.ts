@@ -79,8 +79,8 @@ export async function deleteWorkspace(args: { workspaceId: string; confirmName: 
     );
     return record;
   });
-  // The workspace's API keys went with it: gateways forget them (docs/adr/0011).
-  await ctx.revocations.announce({ workspaceIds: [args.workspaceId] });
+  // The workspace's API keys went with it: every gateway forgets them (docs/adr/0011).
+  await ctx.invalidations.credentials({ workspaceIds: [args.workspaceId] });
   return deletionView(deletion);
 }
 

@@ -45,9 +45,10 @@ const API_KEY_PREFIX = "sk_";
 /**
  * Turns the Authorization header into an actor. Session tokens are checked by identity, API keys
  * by workspace; with a cache, a credential checked recently is not asked about again until it
- * expires from the cache or its owner announces it revoked (docs/adr/0011), so logging out,
- * disabling, suspending or revoking a key still takes effect on the next request. The gateway only
- * authenticates; each subgraph authorizes from the signed actor it receives.
+ * expires from the cache or its owner's revocation arrives through cache.invalidations
+ * (docs/adr/0011), so logging out, disabling, suspending or revoking a key still takes effect
+ * within 1 s of the mutation's answer. The gateway only authenticates; each subgraph authorizes
+ * from the signed actor it receives.
  */
 export class Authenticator {
   constructor(

@@ -15,7 +15,8 @@ const TOPIC = topicFor("workspace");
 
 /**
  * Workspace's events go through its outbox, in the caller's transaction; the workspaces they name
- * are announced to the permission caches once the request or consumer transaction is done.
+ * are invalidated in every permission cache (cache.invalidations) once the request or consumer
+ * transaction is done.
  */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
   for (const event of events) permissionsMayChange(event.workspaceId);

@@ -8,6 +8,8 @@ import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
 import { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
 
+export { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
+
 export interface StackOptions {
   /** Gateway port; services take the next five (identity, workspace, ticketing, billing, audit). */
   basePort: number;

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import type { Admin, Consumer, ITopicConfig, Kafka, KafkaMessage } from "kafkajs";
 import {
+  OUTBOX_KEY_LOCK_CLASS,
   OutboxRelay,
   createEvent,
   createKafka,
@@ -170,6 +171,70 @@ describe("the relay's batches", () => {
       parked: true,
       reason: expect.stringContaining("Kafka refused the event"),
     });
+    await relay.stop();
+  });
+});
+
+describe("the relay's order", () => {
+  /** Transactions of the scratch database waiting for an outbox key lock (enqueueEvents). */
+  async function waitingForKeyLocks(): Promise<number> {
+    return Number(
+      await database.scalar<string>(
+        `SELECT count(*) AS value FROM pg_locks
+          WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objsubid = 2
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [OUTBOX_KEY_LOCK_CLASS],
+      ),
+    );
+  }
+
+  test("per workspace, Kafka holds events in commit order: a transaction enqueueing for a workspace waits until one that enqueued for it earlier commits; another workspace's does not wait", async () => {
+    const topic = await newTopic("commit-order");
+    const first = eventOfSize(300, "enqueued first, committed when the test says");
+    const second = eventOfSize(300, "enqueued second");
+    const elsewhere = { ...eventOfSize(300, "another workspace"), workspaceId: randomUUID() };
+    const committed: string[] = [];
+    let enqueued!: () => void;
+    const firstEnqueued = new Promise<void>((resolve) => (enqueued = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+
+    const firstTransaction = database
+      .transaction(async (tx) => {
+        await enqueueEvents(tx, topic, [first]);
+        enqueued();
+        await released;
+      })
+      .then(() => committed.push(first.id));
+    await firstEnqueued;
+    let secondTransaction: Promise<unknown> = Promise.resolve();
+    try {
+      // Without the key lock, this one would commit now, ahead of the first, with the higher seq:
+      // a relay reading both after both commits would send them out of commit order.
+      secondTransaction = database
+        .transaction((tx) => enqueueEvents(tx, topic, [second]))
+        .then(() => committed.push(second.id));
+      await database.transaction((tx) => enqueueEvents(tx, topic, [elsewhere]));
+      committed.push(elsewhere.id);
+      await eventually(
+        async () => ((await waitingForKeyLocks()) === 1 || committed.includes(second.id) ? true : undefined),
+        10_000,
+        "the second transaction to wait for the workspace's key lock",
+      );
+      expect(committed).toEqual([elsewhere.id]);
+    } finally {
+      // Also when an expectation failed: the first transaction must end, or the test would hang.
+      release();
+    }
+    await Promise.all([firstTransaction, secondTransaction]);
+    expect(committed).toEqual([elsewhere.id, first.id, second.id]);
+
+    // All three are committed before the relay starts: it claims them in one batch, by seq.
+    const received = await readTopic(topic);
+    const relay = await startRelay();
+    await eventually(async () => (received.length >= 3 ? true : undefined), 20_000, "the three events");
+    const workspaceOrder = received.map((message) => message.id).filter((id) => id !== elsewhere.id);
+    expect(workspaceOrder).toEqual(committed.filter((id) => id !== elsewhere.id));
     await relay.stop();
   });
 });

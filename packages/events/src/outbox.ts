@@ -19,11 +19,34 @@ export const partitionKeyOf = (event: TypedEvent): string => event.workspaceId ?
 export const OUTBOX_CHANNEL = "outbox_event";
 
 /**
+ * The class id of the transaction-level advisory locks `enqueueEvents` takes, one per partition
+ * key: `(OUTBOX_KEY_LOCK_CLASS, hashtext(key))`. The two-key form keeps them apart from every
+ * single-key lock a service takes (audit's chains, ticketing's SLA policies, Prisma Migrate's);
+ * the class differs from the relay leader lock's (2002), whose session-long hold must never be
+ * waited for by a writer.
+ */
+export const OUTBOX_KEY_LOCK_CLASS = 2003;
+
+/**
  * Writes events into the outbox inside the caller's transaction: they are published if and
  * only if the change commits. The NOTIFY wakes the relay right after the commit.
+ *
+ * Per key, outbox order is commit order (docs/adr/0002): before inserting, the transaction locks
+ * each key of its events (sorted by lock, so one call cannot deadlock with another), held until
+ * it commits or rolls back. A second transaction writing events of the same key waits there, so
+ * its rows get the higher `seq` and commit after the first's; the relay's `ORDER BY seq` is then
+ * commit order for every key. Other keys do not wait.
  */
 export async function enqueueEvents(tx: SqlTransaction, topic: string, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
+  // $executeRawUnsafe: the lock function returns void, which Prisma's $queryRawUnsafe cannot read.
+  await tx.$executeRawUnsafe(
+    `SELECT pg_advisory_xact_lock($1::int, lock_key)
+       FROM (SELECT DISTINCT hashtext(key) AS lock_key FROM unnest($2::text[]) AS key) AS keys
+      ORDER BY lock_key`,
+    OUTBOX_KEY_LOCK_CLASS,
+    [...new Set(events.map(partitionKeyOf))],
+  );
   for (const event of events) {
     await tx.$executeRawUnsafe(
       `INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1::uuid, $2, $3, $4::jsonb)`,

@@ -77,8 +77,10 @@ interface Outgoing {
  * instances of a service, one relays: the one holding a PostgreSQL advisory lock on its own
  * database session; the others try to take it every few seconds, and do when the leader's
  * session ends (its process died, or its connection was lost). The leader, woken by the NOTIFY of
- * each committing transaction, claims unpublished rows in commit (seq) order with a plain SELECT,
- * sends them outside any transaction, then marks them published. A crash between send and mark
+ * each committing transaction, claims unpublished rows in `seq` order with a plain SELECT, sends
+ * them outside any transaction, then marks them published. `seq` is insert order; per partition
+ * key it is also commit order, because `enqueueEvents` makes the transactions writing one key's
+ * events take turns (a key lock held until commit). Across keys there is no order to keep. A crash between send and mark
  * resends a batch, which consumers absorb by event id. It also prunes old rows on a schedule.
  */
 export class OutboxRelay {

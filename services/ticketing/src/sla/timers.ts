@@ -1,3 +1,4 @@
+import type { NewEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Db, Tx } from "../db/client.js";
 import type { Ticket } from "../db/generated/client.js";
@@ -43,6 +44,7 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
     where: { workspaceId: { in: [...new Set(due.map((t) => t.workspaceId))] } },
   });
   const recipientRule = new Map(policies.map((p) => [p.workspaceId, p.recipient as SlaRecipient]));
+  const events: NewEvent[] = [];
   for (const ticket of due) {
     const scope = { workspaceId: ticket.workspaceId, organisationId: ticket.organisationId };
     const dueAt = ticket.slaDueAt?.toISOString() ?? now.toISOString();
@@ -52,8 +54,7 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
         recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR",
         ticket,
       );
-      await publish(
-        tx,
+      events.push(
         ticketingEvent(
           "sla.warning",
           scope,
@@ -69,8 +70,7 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
         // A breach found before its warning was sent makes the warning moot.
         data: { slaBreachedAt: now, slaWarnedAt: ticket.slaWarnedAt ?? now, updatedAt: ticket.updatedAt },
       });
-      await publish(
-        tx,
+      events.push(
         ticketingEvent(
           "sla.breached",
           scope,
@@ -82,6 +82,9 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
       );
     }
   }
+  // One call for the whole round: the outbox locks the round's workspaces in one sorted step, so
+  // two instances' rounds over the same workspaces cannot deadlock on them (docs/adr/0002).
+  await publish(tx, ...events);
   return due.length;
 }
 

@@ -16,7 +16,7 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
-import { EVENT_TOPIC_PARTITIONS, ensureTopics as ensureTopicsWith } from "@support/events";
+import { CACHE_INVALIDATIONS_TOPIC, EVENT_TOPIC_PARTITIONS, ensureTopics as ensureTopicsWith } from "@support/events";
 import { REPO_ROOT } from "../services.js";
 
 /** The Maven project listing the broker's jars; its hash is the fetch marker, so editing it refetches. */
@@ -357,8 +357,9 @@ export async function ensureKafka(
 
 /**
  * Creates the services' event topics that do not exist yet with EVENT_TOPIC_PARTITIONS
- * partitions (docs/adr/0002), and grows any that has fewer. Consumer groups create their own
- * retry and dead-letter topics when they start.
+ * partitions (docs/adr/0002), and grows any that has fewer, and `cache.invalidations` with its one
+ * partition (docs/adr/0003, 0011). Consumer groups create their own retry and dead-letter topics
+ * when they start (and caching instances `cache.invalidations`, if it is still missing).
  */
 export async function ensureTopics(
   brokers: string[],
@@ -370,7 +371,7 @@ export async function ensureTopics(
   try {
     await ensureTopicsWith(
       admin,
-      topics.map((topic) => ({ topic, numPartitions: EVENT_TOPIC_PARTITIONS })),
+      [...topics.map((topic) => ({ topic, numPartitions: EVENT_TOPIC_PARTITIONS })), CACHE_INVALIDATIONS_TOPIC],
       log,
     );
   } finally {

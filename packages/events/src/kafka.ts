@@ -27,6 +27,13 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
  */
 export const EVENT_TOPIC_PARTITIONS = 6;
 
+/**
+ * The topic that tells every caching instance what changed (docs/adr/0003, 0011; produced and read
+ * by service-kit's cache-invalidations). One partition: one fetch covers the whole topic, which the
+ * instances' self-fence relies on.
+ */
+export const CACHE_INVALIDATIONS_TOPIC: TopicSpec = { topic: "cache.invalidations", numPartitions: 1 };
+
 /** Where a consumer group's events go when they cannot be applied (docs/adr/0002). */
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
 

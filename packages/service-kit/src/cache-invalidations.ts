@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
 import pRetry from "p-retry";
 import { z } from "zod";
-import { createKafka, ensureTopics } from "@support/events";
+import { CACHE_INVALIDATIONS_TOPIC, createKafka, ensureTopics } from "@support/events";
 import type { Logger } from "@support/logger";
 import { FreshnessFence } from "./invalidation-fence.js";
 import { withTimeout } from "./app.js";
@@ -15,7 +15,7 @@ import { withTimeout } from "./app.js";
  * invalidations are few and small. Every instance reads it in a consumer group of its own, so
  * nobody lists the instances.
  */
-export const INVALIDATIONS_TOPIC = "cache.invalidations";
+export const INVALIDATIONS_TOPIC = CACHE_INVALIDATIONS_TOPIC.topic;
 
 /** One message names at most this many ids in each list (a user deleted from every workspace). */
 export const MAX_IDS_PER_LIST = 1_000;
@@ -72,12 +72,15 @@ export function readInvalidation(value: Buffer | null): Invalidation | null {
   }
 }
 
-/** Creates the topic if it is missing (as consumer groups create theirs); safe from many processes. */
+/**
+ * Creates the topic if it is missing (the stack and `infra/kafka/cli.ts topics` create it with the
+ * event topics; this covers a cluster set up otherwise, as consumer groups create theirs).
+ */
 async function ensureInvalidationsTopic(kafka: Kafka): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(admin, [{ topic: INVALIDATIONS_TOPIC, numPartitions: 1 }]);
+    await ensureTopics(admin, [CACHE_INVALIDATIONS_TOPIC]);
   } finally {
     await admin.disconnect();
   }
@@ -157,9 +160,16 @@ export class InvalidationFeed {
     });
     const { fence } = this;
     const { events } = consumer;
-    consumer.on(events.GROUP_JOIN, ({ payload }) =>
-      fence.joined(payload.memberAssignment[INVALIDATIONS_TOPIC]?.length ?? 0),
-    );
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      const partitions = payload.memberAssignment[INVALIDATIONS_TOPIC]?.length ?? 0;
+      fence.joined(partitions);
+      // Someone created the topic otherwise: one fetch no longer covers it, so the fence never opens.
+      if (partitions > 1)
+        logger.error(
+          { partitions },
+          `${INVALIDATIONS_TOPIC} has more than one partition: caches stay off until it is recreated with one`,
+        );
+    });
     consumer.on(events.FETCH_START, () => fence.fetchStarted());
     consumer.on(events.FETCH, () => fence.fetchCompleted());
     for (const lost of [events.REBALANCING, events.STOP, events.DISCONNECT]) consumer.on(lost, () => fence.lost());

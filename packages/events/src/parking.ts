@@ -349,38 +349,46 @@ export class RetryWorker {
     const context = { groupId, eventId: claimed.eventId, type: claimed.eventType, key: claimed.aggregateKey };
     // The claim is a lease: renewed while the event is in hand (a long `prepare`), so no other
     // worker takes the key meanwhile, and lapsing within `leaseMs` if this process dies.
+    let renewing: Promise<unknown> = Promise.resolve();
     const renewal = setInterval(() => {
-      transaction((tx) => parked.renewLease(tx, claimed.seq)).catch((error: unknown) =>
+      renewing = transaction((tx) => parked.renewLease(tx, claimed.seq)).catch((error: unknown) =>
         logger.warn({ err: error, ...context }, "parked events: could not renew a claim"),
       );
     }, policy.leaseMs / 3);
+    let failed: { error: unknown } | null = null;
     try {
       await this.options.apply(claimed);
-      logger.info({ ...context, attempts: claimed.attempts + 1 }, "parked event applied");
-      return true;
     } catch (error) {
-      const reason = describeError(error);
-      const failure = await transaction((tx) => parked.recordFailure(tx, claimed.seq, reason));
-      if (!failure) return true;
-      if (!failure.expired) {
-        logger.warn(
-          { err: error, ...context, attempts: failure.attempts },
-          "parked event failed again; retrying later",
-        );
-        return true;
-      }
-      // Past the budget: the event goes to the dead-letter topic (to be replayed after a fix) and
-      // the events parked behind it go ahead, in their order.
-      await this.options.deadLetter(
-        claimed,
-        `handler failed after ${failure.attempts} attempt(s) in ${formatDuration(policy.budgetMs)} or more: ${reason}`,
-        failure.attempts,
-      );
-      await transaction((tx) => parked.remove(tx, claimed.seq));
-      return true;
+      failed = { error };
     } finally {
       clearInterval(renewal);
+      // A renewal still under way must not land after the back-off below and replace it.
+      await renewing;
     }
+    if (!failed) {
+      logger.info({ ...context, attempts: claimed.attempts + 1 }, "parked event applied");
+      return true;
+    }
+    const reason = describeError(failed.error);
+    const failure = await transaction((tx) => parked.recordFailure(tx, claimed.seq, reason));
+    if (!failure) return true;
+    if (!failure.expired) {
+      logger.warn(
+        { err: failed.error, ...context, attempts: failure.attempts },
+        "parked event failed again; retrying later",
+      );
+      return true;
+    }
+    // Past the budget: the event goes to the dead-letter topic (to be replayed after a fix) and
+    // the events parked behind it go ahead, in their order. The back-off just recorded keeps other
+    // workers off it meanwhile; a crash before the row is removed only repeats the dead letter.
+    await this.options.deadLetter(
+      claimed,
+      `handler failed after ${failure.attempts} attempt(s) in ${formatDuration(policy.budgetMs)} or more: ${reason}`,
+      failure.attempts,
+    );
+    await transaction((tx) => parked.remove(tx, claimed.seq));
+    return true;
   }
 }
 

@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
-import { composeSubgraphs, composeSupergraph, currentSubgraphs } from "./compose.js";
-import { SUPERGRAPH_FILE } from "./subgraphs.js";
+import { buildSchema } from "graphql";
+import { apiSchemaOf, composeSubgraphs, composeSupergraph, currentSubgraphs } from "./compose.js";
+import { API_SCHEMA_FILE, SUPERGRAPH_FILE } from "./subgraphs.js";
 
 const GATEWAY_DIR = new URL("../../", import.meta.url).pathname;
 
@@ -19,6 +20,21 @@ const CONFLICTING_SDL = `
 describe("supergraph composition", () => {
   test("the current subgraph SDLs compose to the checked-in gateway/supergraph.graphql", () => {
     expect(composeSupergraph()).toBe(readFileSync(SUPERGRAPH_FILE, "utf8"));
+  });
+
+  test("the checked-in API schema (schema.graphql) is what the supergraph gives clients", () => {
+    expect(apiSchemaOf(composeSupergraph())).toBe(readFileSync(API_SCHEMA_FILE, "utf8"));
+  });
+
+  test("the API schema is plain GraphQL a codegen tool reads: no federation directives or types", () => {
+    const sdl = readFileSync(API_SCHEMA_FILE, "utf8");
+    const schema = buildSchema(sdl);
+    expect(schema.getQueryType()?.getFields()).toHaveProperty("me");
+    expect(schema.getMutationType()?.getFields()).toHaveProperty("signUp");
+    for (const internal of ["join__", "link__", "@key", "@link", "@shareable", "@external", "_entities", "_service"]) {
+      expect(sdl).not.toContain(internal);
+    }
+    expect(schema.getType("_Any")).toBeUndefined();
   });
 
   test("`compose.ts --check` agrees (exit 0)", () => {

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { composeServices } from "@apollo/composition";
-import { parse } from "graphql";
-import { SUBGRAPHS, SUPERGRAPH_FILE, readSubgraphSdl } from "./subgraphs.js";
+import { Supergraph } from "@apollo/federation-internals";
+import { lexicographicSortSchema, parse, printSchema } from "graphql";
+import { API_SCHEMA_FILE, SUBGRAPHS, SUPERGRAPH_FILE, readSubgraphSdl } from "./subgraphs.js";
 
 export interface SubgraphSource {
   name: string;
@@ -34,23 +35,45 @@ export function composeSupergraph(): string {
   return composeSubgraphs(currentSubgraphs());
 }
 
+const API_SCHEMA_HEADER =
+  "# The graph's API schema, as clients see it at the gateway: written by `npm run compose` from the\n" +
+  "# subgraphs' SDL, without federation's directives and types. Read it with codegen tools; do not edit.\n\n";
+
 /**
- * `compose` writes gateway/supergraph.graphql; `compose --check` fails when the checked-in file
- * is not what the subgraphs compose to (run by the tests, so a stale file cannot ship).
+ * The API schema of a supergraph: what a client can query, without federation's `join__`/`link__`
+ * machinery, types sorted by name so the file diffs well.
+ */
+export function apiSchemaOf(supergraphSdl: string): string {
+  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  return `${API_SCHEMA_HEADER}${printSchema(lexicographicSortSchema(api))}\n`;
+}
+
+/**
+ * `compose` writes gateway/supergraph.graphql and the API schema, schema.graphql at the repository
+ * root; `compose --check` fails when either checked-in file is not what the subgraphs compose to
+ * (run by the tests, so a stale file cannot ship).
  */
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const sdl = composeSupergraph();
+    const api = apiSchemaOf(sdl);
     if (process.argv.includes("--check")) {
-      const current = readFileSync(SUPERGRAPH_FILE, "utf8");
-      if (current !== sdl) {
-        process.stderr.write("gateway/supergraph.graphql is stale: run `pnpm compose`\n");
+      const files: ReadonlyArray<{ file: URL; expected: string; name: string }> = [
+        { file: SUPERGRAPH_FILE, expected: sdl, name: "gateway/supergraph.graphql" },
+        { file: API_SCHEMA_FILE, expected: api, name: "schema.graphql" },
+      ];
+      const stale = files.filter(({ file, expected }) => readFileSync(file, "utf8") !== expected);
+      if (stale.length > 0) {
+        process.stderr.write(`${stale.map(({ name }) => name).join(" and ")} stale: run \`npm run compose\`\n`);
         process.exit(1);
       }
       process.stdout.write("supergraph is up to date\n");
     } else {
       writeFileSync(SUPERGRAPH_FILE, sdl);
-      process.stdout.write(`composed ${SUBGRAPHS.length} subgraphs into ${SUPERGRAPH_FILE.pathname}\n`);
+      writeFileSync(API_SCHEMA_FILE, api);
+      process.stdout.write(
+        `composed ${SUBGRAPHS.length} subgraphs into ${SUPERGRAPH_FILE.pathname} and ${API_SCHEMA_FILE.pathname}\n`,
+      );
     }
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

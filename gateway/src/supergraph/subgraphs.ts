@@ -13,6 +13,8 @@ export type SubgraphName = (typeof SUBGRAPHS)[number]["name"];
 
 const SERVICES_DIR = new URL("../../../services/", import.meta.url);
 export const SUPERGRAPH_FILE = new URL("../../supergraph.graphql", import.meta.url);
+/** The API schema for clients and codegen (no federation directives), at the repository root. */
+export const API_SCHEMA_FILE = new URL("../../../schema.graphql", import.meta.url);
 
 /** A subgraph's SDL: every `src/schema/*.graphql` file of the service, in name order. */
 export function readSubgraphSdl(name: SubgraphName): string {

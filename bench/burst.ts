@@ -17,7 +17,7 @@ import { createEvent, createKafka, topicFor } from "@support/events";
 import { createLogger } from "@support/logger";
 import { databaseNameFor, type ServiceName } from "@support/infra/services";
 import { graphqlOk, machine, signUp, withBenchStack, type BenchStack } from "./common.js";
-import { backlog, type DatabaseUrls } from "./load/ledger-check.js";
+import { backlog, type DatabaseUrls } from "@support/infra/load";
 
 const BURST_EVENTS = Number(process.env.BURST_EVENTS ?? 100_000);
 const PURGE_TICKETS = Number(process.env.PURGE_TICKETS ?? 300_000);

@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import type { Kafka } from "kafkajs";
-import type { ServiceName } from "@support/infra/services";
+import type { ServiceName } from "../services.js";
 import type { Ledger } from "./mixed-load.js";
 
 /** The connection string of each service's database (as a privileged login: this is a check). */
@@ -167,8 +167,22 @@ export interface Backlog {
   lag: Record<string, number>;
 }
 
-/** What is still waiting to be published or consumed. */
-export async function backlog(databases: DatabaseUrls, kafka: Kafka): Promise<Backlog> {
+/** The services' consumer groups (each service's app.ts): the lag that matters after a run. */
+export const SERVICE_CONSUMER_GROUPS = [
+  "audit.activity-log",
+  "billing.workspaces",
+  "identity.workspace-deletions",
+  "ticketing.workspace-deletions",
+  "workspace.people",
+  "workspace.deletions",
+  "workspace.billing",
+] as const;
+
+/**
+ * What is still waiting to be published or consumed. `groups` limits the lag to those consumer
+ * groups (a broker shared with tests also holds groups nobody consumes with any more).
+ */
+export async function backlog(databases: DatabaseUrls, kafka: Kafka, groups?: readonly string[]): Promise<Backlog> {
   const outbox: Backlog["outbox"] = {};
   for (const [service, url] of Object.entries(databases) as Array<[ServiceName, string]>) {
     const [row] = await query<{ n: number }>(
@@ -182,7 +196,7 @@ export async function backlog(databases: DatabaseUrls, kafka: Kafka): Promise<Ba
   await admin.connect();
   const lag: Record<string, number> = {};
   try {
-    const { groups } = await admin.listGroups();
+    const { groups: listed } = await admin.listGroups();
     const ends = new Map<string, Map<number, number>>();
     const endOf = async (topic: string) => {
       let end = ends.get(topic);
@@ -192,7 +206,8 @@ export async function backlog(databases: DatabaseUrls, kafka: Kafka): Promise<Ba
       }
       return end;
     };
-    for (const { groupId } of groups) {
+    for (const { groupId } of listed) {
+      if (groups && !groups.includes(groupId)) continue;
       const committed = await admin.fetchOffsets({ groupId });
       let behind = 0;
       let commits = false;
@@ -214,3 +229,42 @@ export async function backlog(databases: DatabaseUrls, kafka: Kafka): Promise<Ba
 
 export const isEmpty = (left: Backlog): boolean =>
   Object.values(left.outbox).every((n) => n === 0) && Object.values(left.lag).every((n) => n === 0);
+
+export interface Settled {
+  /** From the call until the outbox and the consumer groups had nothing left. */
+  drainedMs: number;
+  /** From the call until the ledger check found nothing wrong (or the last check, at the timeout). */
+  checkedMs: number;
+  check: LedgerCheck;
+  /** What was left at the end (null: the broker could not be asked). */
+  left: Backlog | null;
+}
+
+/**
+ * After a run: waits until nothing is left to publish or consume and the ledger check is clean
+ * (an event parked for a delayed retry is consumed but not yet applied), or `timeoutMs` passes;
+ * answers the last check either way, for the caller to assert on and print.
+ */
+export async function settle(
+  ledger: Ledger,
+  databases: DatabaseUrls,
+  kafka: Kafka,
+  options: { timeoutMs: number; groups?: readonly string[] },
+): Promise<Settled> {
+  const startedAt = Date.now();
+  const deadline = startedAt + options.timeoutMs;
+  // The broker may still be coming back from a restart: a failed look counts as "not yet".
+  const look = () => backlog(databases, kafka, options.groups).catch(() => null);
+  let left = await look();
+  while ((!left || !isEmpty(left)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    left = await look();
+  }
+  const drainedMs = Date.now() - startedAt;
+  let check = await checkLedger(ledger, databases);
+  while (check.problems.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    check = await checkLedger(ledger, databases);
+  }
+  return { drainedMs, checkedMs: Date.now() - startedAt, check, left };
+}

@@ -1,7 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
-import { buildSchema } from "graphql";
+import {
+  buildSchema,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isSpecifiedScalarType,
+} from "graphql";
 import { apiSchemaOf, composeSubgraphs, composeSupergraph, currentSubgraphs } from "./compose.js";
 import { API_SCHEMA_FILE, SUPERGRAPH_FILE } from "./subgraphs.js";
 
@@ -35,6 +42,29 @@ describe("supergraph composition", () => {
       expect(sdl).not.toContain(internal);
     }
     expect(schema.getType("_Any")).toBeUndefined();
+  });
+
+  test("every type and field of the API schema says what it is, in the product's words", () => {
+    const schema = buildSchema(readFileSync(API_SCHEMA_FILE, "utf8"));
+    const undescribed: string[] = [];
+    const citingSpec: string[] = [];
+    const check = (name: string, description: string | null | undefined) => {
+      if (!description?.trim()) undescribed.push(name);
+      else if (/\bSPEC\b|section \d/i.test(description)) citingSpec.push(name);
+    };
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith("__") || isSpecifiedScalarType(type)) continue;
+      check(type.name, type.description);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) check(`${type.name}.${field.name}`, field.description);
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues())
+          if (value.description) check(`${type.name}.${value.name}`, value.description);
+      }
+    }
+    expect(undescribed).toEqual([]);
+    expect(citingSpec).toEqual([]);
   });
 
   test("`compose.ts --check` agrees (exit 0)", () => {

@@ -260,6 +260,18 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
         return;
       }
       case "inviteAndRevoke": {
+        // An invitation whose revocation failed (an instance died with it) still holds a seat:
+        // revoked first, or the trial's seats run out. CONFLICT means that lost attempt committed.
+        while (state.unrevoked.length > 0) {
+          const left = state.unrevoked[0]!;
+          try {
+            await graphql(target, REVOKE, { id: left.invitationId }, client.token);
+          } catch (error) {
+            if (!(error instanceof LoadError && error.code === "CONFLICT")) throw error;
+          }
+          left.revoked = true;
+          state.unrevoked.shift();
+        }
         const { inviteUser } = await graphql<{ inviteUser: { invitation: { id: string } } }>(
           target,
           INVITE,
@@ -276,8 +288,10 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
         const invitation = { invitationId: inviteUser.invitation.id, workspaceId: client.workspaceId, revoked: false };
         ledger.invitations.push(invitation);
         // Revoked at once, so that pending invitations never use up the trial's seats.
+        state.unrevoked.push(invitation);
         await graphql(target, REVOKE, { id: invitation.invitationId }, client.token);
         invitation.revoked = true;
+        state.unrevoked.shift();
         return;
       }
       case "stripeWebhook": {
@@ -337,12 +351,14 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
 
   interface ClientState {
     sent: number;
+    /** Invitations sent whose revocation has not answered success yet. */
+    unrevoked: Array<Ledger["invitations"][number]>;
     nextExportAt: number;
     statusAttempts: Map<string, number>;
   }
 
   async function runClient(client: LoadClient, index: number): Promise<void> {
-    const state: ClientState = { sent: 0, nextExportAt: 0, statusAttempts: new Map() };
+    const state: ClientState = { sent: 0, unrevoked: [], nextExportAt: 0, statusAttempts: new Map() };
     // Clients start spread over one interval, so a paced run does not send in waves.
     let nextAt = Date.now() + (perClientIntervalMs * index) / Math.max(1, options.clients.length);
     while (!stopping && Date.now() < endsAt) {

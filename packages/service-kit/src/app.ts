@@ -13,6 +13,7 @@ import {
   type ActorContextKey,
 } from "@support/actor-context";
 import { useKeyForInternalCalls } from "./workspace-call.js";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -155,6 +156,11 @@ function answerError(this: FastifyInstance, error: unknown, request: FastifyRequ
   if (typeof statusCode === "number" && statusCode >= 400 && statusCode < 500) {
     const message = error instanceof Error ? error.message : "Bad request";
     return reply.code(statusCode).send({ errors: [{ message, extensions: { code: "BAD_REQUEST" } }] });
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, "database unavailable");
+    const message = "The service cannot reach its database; try again";
+    return reply.code(503).send({ errors: [{ message, extensions: { code: "SERVICE_UNAVAILABLE" } }] });
   }
   request.log.error({ err: error }, "unexpected error in a route");
   return reply

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AppError } from "@support/errors";
 import type { Logger } from "@support/logger";
+import { isDatabaseUnavailable } from "./unavailable.js";
 
 /** Codes GraphQL itself produces for malformed operations; they are safe to show. */
 const GRAPHQL_CODES = new Set([
@@ -13,8 +14,9 @@ const GRAPHQL_CODES = new Set([
 
 /**
  * The one error formatting of every subgraph: AppErrors and GraphQL's own validation errors
- * pass through with their code; anything else is logged and shown as an internal error, so a
- * database message or stack never reaches a client.
+ * pass through with their code; a database that cannot be reached is SERVICE_UNAVAILABLE (the
+ * client may retry; nothing was committed); anything else is logged and shown as an internal
+ * error, so a database message or stack never reaches a client.
  */
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,
@@ -23,7 +25,17 @@ export function formatGraphQLError(
 ): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) {
+    // An unavailable dependency, with what it was kept for the operators.
+    if (original.cause) logger.warn({ err: original.cause }, original.message);
     return { message: original.message, path: formatted.path, extensions: { ...original.extensions } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    logger.warn({ err: original }, "database unavailable");
+    return {
+      message: "The service cannot reach its database; try again",
+      path: formatted.path,
+      extensions: { code: "SERVICE_UNAVAILABLE" },
+    };
   }
   const code = formatted.extensions?.code;
   if (typeof code === "string" && GRAPHQL_CODES.has(code)) return formatted;

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { forbidden, notFound } from "@support/errors";
+import { forbidden, notFound, serviceUnavailable } from "@support/errors";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Kafka } from "kafkajs";
 import type { Logger } from "@support/logger";
@@ -77,9 +77,16 @@ export class PermissionsClient {
   }
 
   private async lookUp(workspaceIds: readonly string[]): Promise<Array<WorkspacePermissions | null>> {
-    const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/permissions", {
-      workspaceIds,
-    });
+    const response = await postToWorkspace(
+      this.workspaceServiceUrl,
+      this.request,
+      "/internal/permissions",
+      { workspaceIds },
+      undefined,
+      { readOnly: true },
+    );
+    // The workspace service's own outage (its database) is ours too; anything else is a bug.
+    if (response.status === 503) throw serviceUnavailable("The workspace service is unavailable; try again");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);
     const { workspaces } = (await response.json()) as { workspaces: Array<WorkspacePermissions | null> };
     return workspaces;

@@ -4,7 +4,7 @@ import {
   type ActorContext,
   type ActorContextKey,
 } from "@support/actor-context";
-import { unauthenticated } from "@support/errors";
+import { serviceUnavailable, unauthenticated } from "@support/errors";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import type { FastifyRequest } from "fastify";
 
@@ -42,7 +42,10 @@ export function internalActorContext(request: InternalCallRequest): Promise<stri
  * 0004): the actor the gateway vouched for is passed on, signed for an internal route (the
  * gateway's own context is not accepted there), so the other service authorizes that user, never
  * the calling service. A hung service must not hold the user's request open: the call is aborted
- * after the timeout and fails as an internal error (closed, never a grant).
+ * after the timeout. A call that gets no answer fails as SERVICE_UNAVAILABLE (closed, never a
+ * grant; the client may retry). A `readOnly` call is sent once more when the connection was lost
+ * before an answer (an instance behind the service's name died with the request): asking again
+ * changes nothing. Other calls are not, since the lost one may have been applied.
  */
 export async function postInternal(
   target: { service: string; baseUrl: string },
@@ -50,10 +53,11 @@ export async function postInternal(
   path: string,
   body: unknown,
   timeoutMs = WORKSPACE_CALL_TIMEOUT_MS,
+  options: { readOnly?: boolean } = {},
 ): Promise<Response> {
   const actorContext = await internalActorContext(request);
-  try {
-    return await fetch(`${target.baseUrl}${path}`, {
+  const send = () =>
+    fetch(`${target.baseUrl}${path}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -63,12 +67,23 @@ export async function postInternal(
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
+  try {
+    try {
+      return await send();
+    } catch (error) {
+      if (!options.readOnly || isTimeout(error)) throw error;
+      return await send();
+    }
   } catch (error) {
-    throw new Error(
-      `${target.service} ${path} did not answer: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    const unavailable = serviceUnavailable(`The ${target.service} service did not answer; try again`);
+    unavailable.cause = new Error(`${target.service} ${path} did not answer`, { cause: error });
+    throw unavailable;
   }
+}
+
+/** Whether a fetch failed because its own timeout aborted it (the other side may still be working). */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
 /** `postInternal` to the workspace service, which most internal calls go to. */
@@ -78,6 +93,7 @@ export function postToWorkspace(
   path: string,
   body: unknown,
   timeoutMs?: number,
+  options?: { readOnly?: boolean },
 ): Promise<Response> {
-  return postInternal({ service: "workspace", baseUrl: workspaceServiceUrl }, request, path, body, timeoutMs);
+  return postInternal({ service: "workspace", baseUrl: workspaceServiceUrl }, request, path, body, timeoutMs, options);
 }

@@ -37,6 +37,8 @@ export class TicketVisibility {
       this.request,
       "/internal/tickets/visible",
       body,
+      undefined,
+      { readOnly: true },
     );
     // The caller lost the workspace between the permission look-up and this call: nothing is visible.
     if (response.status === 404) return [];

@@ -14,11 +14,14 @@ export class AssigneeChecker {
     userIds: string[],
     teamIds: string[],
   ): Promise<{ memberIds: string[]; activeTeamIds: string[] }> {
-    const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/assignees/check", {
-      workspaceId,
-      userIds,
-      teamIds,
-    });
+    const response = await postToWorkspace(
+      this.workspaceServiceUrl,
+      this.request,
+      "/internal/assignees/check",
+      { workspaceId, userIds, teamIds },
+      undefined,
+      { readOnly: true },
+    );
     if (response.status === 404) throw notFound("Workspace");
     if (!response.ok) throw new Error(`assignee check failed with HTTP ${response.status}`);
     return (await response.json()) as { memberIds: string[]; activeTeamIds: string[] };
@@ -28,9 +31,14 @@ export class AssigneeChecker {
   async directory(
     workspaceId: string,
   ): Promise<{ members: Array<{ userId: string; email: string }>; activeTeams: Array<{ id: string; name: string }> }> {
-    const response = await postToWorkspace(this.workspaceServiceUrl, this.request, "/internal/assignees/directory", {
-      workspaceId,
-    });
+    const response = await postToWorkspace(
+      this.workspaceServiceUrl,
+      this.request,
+      "/internal/assignees/directory",
+      { workspaceId },
+      undefined,
+      { readOnly: true },
+    );
     if (response.status === 404) throw notFound("Workspace");
     if (!response.ok) throw new Error(`assignee directory failed with HTTP ${response.status}`);
     return (await response.json()) as {

@@ -1,0 +1,38 @@
+/**
+ * Whether an error means the database could not be reached or dropped the connection (restarted,
+ * failed over, `pg_terminate_backend`, pool exhausted): an outage of a dependency, which clients
+ * see as SERVICE_UNAVAILABLE (retry later), not as an internal error. A dropped connection ends its
+ * transaction, so nothing of the request was committed.
+ *
+ * Recognised by the codes the layers carry, walking the `cause` chain: PostgreSQL's SQLSTATE
+ * classes 08 (connection exception) and 57P01–57P03 (shutdown, cannot connect now) and 53300 (too
+ * many connections); Prisma's connection codes; the pg driver's and Node's socket errors.
+ */
+const PRISMA_CONNECTION_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+const SQLSTATES = /^(08...|57P0[123]|53300)$/;
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
+/** Prisma's driver-adapter errors carry the SQLSTATE only in their message. */
+const PRISMA_DATABASE_CODE = /Database error\. Code: `(08...|57P0[123]|53300)`/;
+const DRIVER_MESSAGES = /Connection terminated|terminating connection|Client has encountered a connection error/;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; current && typeof current === "object" && !seen.has(current);) {
+    seen.add(current);
+    const { code, message, cause, originalError } = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      originalError?: unknown;
+    };
+    if (
+      typeof code === "string" &&
+      (PRISMA_CONNECTION_CODES.has(code) || SQLSTATES.test(code) || SOCKET_CODES.has(code))
+    )
+      return true;
+    if (typeof message === "string" && (PRISMA_DATABASE_CODE.test(message) || DRIVER_MESSAGES.test(message)))
+      return true;
+    current = cause ?? originalError;
+  }
+  return false;
+}

@@ -47,7 +47,7 @@ describe("sign-in throttling cannot be side-stepped", () => {
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`;
 
 describe("races on invitations", () => {
-  test("two concurrent acceptances of one invitation: exactly one wins, the other is NOT_FOUND", async () => {
+  test("two concurrent acceptances of one invitation: exactly one wins, the other is CONFLICT", async () => {
     const admin = await signUp();
     const invitation = await seedInvitation(admin.organisationId);
     const results = await Promise.all(
@@ -56,7 +56,7 @@ describe("races on invitations", () => {
       ),
     );
     expect(results.filter((result) => result.data?.acceptInvitation).length).toBe(1);
-    expect(results.map(code).filter(Boolean)).toEqual(["NOT_FOUND"]);
+    expect(results.map(code).filter(Boolean)).toEqual(["CONFLICT"]);
   });
 
   test("concurrent invitations never take more seats than the workspace has", async () => {

@@ -149,9 +149,10 @@ describe("acceptInvitation", () => {
       aggregateVersion: 1,
     });
 
-    // The token is spent.
+    // The token is spent, and the answer says so.
     const again = await graphql(ACCEPT, { variables: { token: invitation.token, password: "a brand new password" } });
-    expect(errorCodes(again)).toEqual(["NOT_FOUND"]);
+    expect(errorCodes(again)).toEqual(["CONFLICT"]);
+    expect(again.errors?.[0]?.extensions?.reason).toBe("INVITATION_ACCEPTED");
   });
 
   test("an existing user of the organisation is linked with their own password", async () => {
@@ -167,12 +168,13 @@ describe("acceptInvitation", () => {
     expect((await identityEvents(member.userId)).some((e) => e.type === "user.created")).toBe(false);
   });
 
-  test("expired invitations are refused with BAD_USER_INPUT; unknown tokens are NOT_FOUND; weak passwords BAD_USER_INPUT", async () => {
+  test("expired invitations are refused with BAD_USER_INPUT (INVITATION_EXPIRED); unknown tokens are NOT_FOUND; weak passwords BAD_USER_INPUT", async () => {
     const admin = await signUp();
     const expired = await seedInvitation(admin.organisationId, { expiresAt: new Date(Date.now() - 1000) });
     const result = await graphql(ACCEPT, { variables: { token: expired.token, password: "a brand new password" } });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(result.errors?.[0]?.message).toContain("expired");
+    expect(result.errors?.[0]?.extensions).toMatchObject({ field: "token", reason: "INVITATION_EXPIRED" });
     expect((await listInvitations(admin.token))[0]?.status).toBe("EXPIRED");
 
     expect(
@@ -194,7 +196,7 @@ describe("acceptInvitation", () => {
 });
 
 describe("revokeInvitation and invitations", () => {
-  test("an org admin revokes; the token no longer works; events per workspace", async () => {
+  test("an org admin revokes; the token no longer works (CONFLICT, revoked); events per workspace", async () => {
     const admin = await signUp();
     const invitation = await seedInvitation(admin.organisationId, { workspaceIds: [randomUUID(), randomUUID()] });
     expect(await graphqlOk(REVOKE, { token: admin.token, variables: { id: invitation.id } })).toEqual({
@@ -205,7 +207,7 @@ describe("revokeInvitation and invitations", () => {
     ]);
     expect(
       errorCodes(await graphql(ACCEPT, { variables: { token: invitation.token, password: "a brand new password" } })),
-    ).toEqual(["NOT_FOUND"]);
+    ).toEqual(["CONFLICT"]);
     const events = (await identityEvents(invitation.id)).filter((e) => e.type === "invitation.revoked");
     expect(events.map((e) => e.workspaceId).sort()).toEqual([...invitation.workspaceIds].sort());
     expect(events[0]?.data).toEqual({ invitationId: invitation.id });

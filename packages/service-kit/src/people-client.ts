@@ -45,12 +45,14 @@ export interface InvitationSeats {
   email: string;
   expiresAt: string;
   workspaces: Array<{ workspaceId: string; role: string; customRoleId?: string | null }>;
+  /** The account the email already has in the organisation, if any: a member of a workspace is not invited into it. */
+  userId?: string | null;
 }
 
 /** Answers of the internal endpoints that refuse with SPEC codes (HTTP 200 either way). */
 const decisionAnswerSchema = z.union([
   z.object({ ok: z.literal(true) }),
-  z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  z.object({ error: z.object({ code: z.string(), message: z.string(), reason: z.string().optional() }) }),
 ]);
 
 const ownedAnswerSchema = z.object({ workspaces: z.array(z.object({ id: z.string(), name: z.string() })) });
@@ -129,8 +131,8 @@ export class WorkspacePeopleClient {
   private async decide(path: string, body: unknown): Promise<void> {
     const answer = decisionAnswerSchema.parse(await this.json(await this.post(path, body), path, true));
     if ("error" in answer) {
-      const { code, message } = answer.error;
-      if (KNOWN_CODES.has(code)) throw new AppError(code as ErrorCode, message);
+      const { code, message, reason } = answer.error;
+      if (KNOWN_CODES.has(code)) throw new AppError(code as ErrorCode, message, reason ? { reason } : {});
       throw new Error(`workspace refused ${path} with unknown code ${code}: ${message}`);
     }
   }

@@ -8,14 +8,15 @@ import {
   newInvitationToken,
 } from "./invitations.js";
 
-const codeOf = (run: () => void): string | undefined => {
+const extensionsOf = (run: () => void): { code?: string; reason?: string } | undefined => {
   try {
     run();
     return undefined;
   } catch (error) {
-    return (error as { extensions?: { code?: string } }).extensions?.code;
+    return (error as { extensions?: { code?: string; reason?: string } }).extensions;
   }
 };
+const codeOf = (run: () => void): string | undefined => extensionsOf(run)?.code;
 
 const WORKSPACE = "6f1c2d4e-8a9b-4c3d-9e0f-1a2b3c4d5e6f";
 const valid = {
@@ -64,11 +65,23 @@ describe("acceptance", () => {
     expect(codeOf(() => assertAcceptable({ status: "PENDING", expiresAt: later }, now))).toBeUndefined();
   });
 
-  test("expired is BAD_USER_INPUT; spent or unknown tokens are NOT_FOUND", () => {
-    expect(codeOf(() => assertAcceptable({ status: "PENDING", expiresAt: earlier }, now))).toBe("BAD_USER_INPUT");
-    expect(codeOf(() => assertAcceptable({ status: "ACCEPTED", expiresAt: later }, now))).toBe("NOT_FOUND");
-    expect(codeOf(() => assertAcceptable({ status: "REVOKED", expiresAt: later }, now))).toBe("NOT_FOUND");
-    expect(codeOf(() => assertAcceptable(null, now))).toBe("NOT_FOUND");
+  test("expired, used, revoked and unknown tokens each have their own answer", () => {
+    expect(extensionsOf(() => assertAcceptable({ status: "PENDING", expiresAt: earlier }, now))).toMatchObject({
+      code: "BAD_USER_INPUT",
+      reason: "INVITATION_EXPIRED",
+    });
+    expect(extensionsOf(() => assertAcceptable({ status: "ACCEPTED", expiresAt: later }, now))).toMatchObject({
+      code: "CONFLICT",
+      reason: "INVITATION_ACCEPTED",
+    });
+    expect(extensionsOf(() => assertAcceptable({ status: "REVOKED", expiresAt: later }, now))).toMatchObject({
+      code: "CONFLICT",
+      reason: "INVITATION_REVOKED",
+    });
+    expect(extensionsOf(() => assertAcceptable(null, now))).toMatchObject({
+      code: "NOT_FOUND",
+      reason: "INVITATION_UNKNOWN",
+    });
   });
 
   test("EXPIRED is derived from a pending invitation's expiry", () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { badUserInput, forbidden, notFound } from "@support/errors";
+import { AppError, ErrorCode, forbidden } from "@support/errors";
 import { personNameText } from "@support/validation";
 import { emailSchema } from "./credentials.js";
 import type { OrgRole } from "./people.js";
@@ -47,16 +47,30 @@ export function invitationState(
 }
 
 /**
- * Only a pending, unexpired invitation can be accepted. Accepted and revoked ones answer as
- * an unknown token (the token is spent); an expired one says so, so the invitee asks again.
+ * Only a pending, unexpired invitation can be accepted. Each other case has its own answer, so
+ * the invitee knows what to do (`extensions.reason`): an unknown token is NOT_FOUND
+ * (`INVITATION_UNKNOWN`); a used one CONFLICT (`INVITATION_ACCEPTED`: sign in instead); a revoked
+ * one CONFLICT (`INVITATION_REVOKED`); an expired one BAD_USER_INPUT on `token`
+ * (`INVITATION_EXPIRED`: ask for it to be resent). Only the token's holder learns any of this.
  */
 export function assertAcceptable(
   invitation: { status: "PENDING" | "ACCEPTED" | "REVOKED"; expiresAt: Date } | null,
   now: Date,
 ): void {
-  if (!invitation || invitation.status !== "PENDING") throw notFound("Invitation");
+  if (!invitation) throw new AppError(ErrorCode.NOT_FOUND, "Invitation not found", { reason: "INVITATION_UNKNOWN" });
+  if (invitation.status === "ACCEPTED") {
+    throw new AppError(ErrorCode.CONFLICT, "This invitation has already been accepted; sign in instead", {
+      reason: "INVITATION_ACCEPTED",
+    });
+  }
+  if (invitation.status === "REVOKED") {
+    throw new AppError(ErrorCode.CONFLICT, "This invitation has been revoked", { reason: "INVITATION_REVOKED" });
+  }
   if (invitationState(invitation, now) === "EXPIRED") {
-    throw badUserInput("This invitation has expired; ask for a new one", "token");
+    throw new AppError(ErrorCode.BAD_USER_INPUT, "This invitation has expired; ask for it to be resent", {
+      field: "token",
+      reason: "INVITATION_EXPIRED",
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import {
   invitations,
   invitationWorkspaceFields,
   inviteUser,
+  resendInvitation,
   revokeInvitation,
 } from "./invitations.js";
 
@@ -40,6 +41,7 @@ export const resolvers = {
     inviteUser: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => inviteUser(args, ctx),
     acceptInvitation: (_: unknown, args: Args, ctx: IdentityContext) => acceptInvitation(args, ctx),
     revokeInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => revokeInvitation(args, ctx),
+    resendInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => resendInvitation(args, ctx),
   },
   Invitation: invitationFields,
   InvitationWorkspace: invitationWorkspaceFields,

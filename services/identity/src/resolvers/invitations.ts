@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
+import { AppError, ErrorCode, conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
 import { personNameText } from "@support/validation";
@@ -86,6 +86,8 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
     email: input.email,
     expiresAt: expiresAt.toISOString(),
     workspaces: input.workspaces.map((w) => ({ ...w, customRoleId: w.customRoleId ?? null })),
+    // A member of one of the workspaces is refused there (CONFLICT, reason ALREADY_MEMBER), holding no seat.
+    userId: existing?.id ?? null,
   });
 
   const token = newInvitationToken();
@@ -157,7 +159,13 @@ async function refuseDuplicate(db: Db | Tx, organisationId: string, emailNormali
     where: { organisationId, emailNormalized, ...holdingSeat(now) },
     select: { id: true },
   });
-  if (duplicate) throw conflict("A pending invitation for this email already exists");
+  if (duplicate) {
+    throw new AppError(
+      ErrorCode.CONFLICT,
+      "A pending invitation for this email already exists; resendInvitation sends it again with a new token",
+      { reason: "INVITATION_PENDING" },
+    );
+  }
 }
 
 const acceptInput = z.object({
@@ -267,23 +275,102 @@ async function loadOrgInvitation(ctx: IdentityContext, actor: UserActor, id: str
   return invitation;
 }
 
+/** The inviter's rights again: members:invite in every workspace of the invitation (org admins: all). */
+async function requireInviterRights(
+  ctx: IdentityContext,
+  actor: UserActor,
+  invitation: InvitationWithWorkspaces,
+  verb: "revoke" | "resend",
+): Promise<void> {
+  if (actor.orgRole === "ORG_ADMIN") return;
+  for (const workspace of invitation.workspaces) {
+    // A workspace the caller may not see (NOT_FOUND) is one they cannot invite into; any other
+    // failure (the workspace service down) is an error, not a refusal.
+    const access = await ctx.workspaces.access(workspace.workspaceId).catch((error: unknown) => {
+      if (isAppError(error) && error.code === "NOT_FOUND") return null;
+      throw error;
+    });
+    if (!access?.permissions.includes(INVITE_PERMISSION)) {
+      throw forbidden(`You can ${verb} only invitations into workspaces where you may invite`);
+    }
+  }
+}
+
+/**
+ * Sends a pending invitation again (expired ones too): a new token (the old one stops working)
+ * and a new expiry, same invitation id, people and workspaces. Its seats are reserved again with
+ * the workspace service (an expired invitation had given them back, so seats may have run out
+ * since: PLAN_LIMIT). An accepted or revoked invitation is CONFLICT.
+ */
+export async function resendInvitation(args: { id: string }, ctx: IdentityContext) {
+  const actor = requireUser(ctx);
+  const invitation = await loadOrgInvitation(ctx, actor, args.id);
+  await requireInviterRights(ctx, actor, invitation, "resend");
+  if (invitation.status !== "PENDING") {
+    throw new AppError(ErrorCode.CONFLICT, `This invitation is already ${invitation.status.toLowerCase()}`, {
+      reason: invitation.status === "ACCEPTED" ? "INVITATION_ACCEPTED" : "INVITATION_REVOKED",
+    });
+  }
+  const expiresAt = invitationExpiry(new Date(), ctx.config.INVITATION_TTL_DAYS);
+  const existing = await ctx.db.user.findUnique({ where: { emailNormalized: invitation.emailNormalized } });
+  // Idempotent per invitation: refreshes the rows' expiry, checking seats and membership again.
+  await ctx.workspaces.reserveInvitationSeats({
+    invitationId: invitation.id,
+    email: invitation.email,
+    expiresAt: expiresAt.toISOString(),
+    workspaces: invitation.workspaces.map((w) => ({
+      workspaceId: w.workspaceId,
+      role: w.role,
+      customRoleId: w.customRoleId,
+    })),
+    userId: existing?.organisationId === invitation.organisationId ? existing.id : null,
+  });
+  const token = newInvitationToken();
+  const resent = await ctx.db.$transaction(async (tx) => {
+    await lockOrganisation(tx, invitation.organisationId);
+    // A newer invitation of the same email, sent while this one was expired, stays the only pending one.
+    const other = await tx.invitation.findFirst({
+      where: {
+        organisationId: invitation.organisationId,
+        emailNormalized: invitation.emailNormalized,
+        id: { not: invitation.id },
+        ...holdingSeat(new Date()),
+      },
+      select: { id: true },
+    });
+    if (other) throw conflict("Another pending invitation for this email exists; resend that one");
+    // Conditional: an acceptance or revocation meanwhile wins.
+    const { count } = await tx.invitation.updateMany({
+      where: { id: invitation.id, status: "PENDING" },
+      data: { tokenHash: hashInvitationToken(token), expiresAt },
+    });
+    if (count !== 1) throw conflict("This invitation was accepted or revoked meanwhile");
+    const updated = await tx.invitation.findUniqueOrThrow({
+      where: { id: invitation.id },
+      include: { workspaces: true },
+    });
+    await publish(
+      tx,
+      ...perWorkspace(updated, eventActorFrom(actor), "invitation.sent", (workspace) => ({
+        changes: [{ field: "expiresAt", old: invitation.expiresAt.toISOString(), new: expiresAt.toISOString() }],
+        data: {
+          invitationId: updated.id,
+          email: updated.email,
+          role: workspace.role,
+          customRoleId: workspace.customRoleId,
+          expiresAt: expiresAt.toISOString(),
+        },
+      })),
+    );
+    return updated;
+  });
+  return { invitation: resent, token };
+}
+
 export async function revokeInvitation(args: { id: string }, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const invitation = await loadOrgInvitation(ctx, actor, args.id);
-  // The inviter's rights again: members:invite in every workspace of the invitation.
-  if (actor.orgRole !== "ORG_ADMIN") {
-    for (const workspace of invitation.workspaces) {
-      // A workspace the caller may not see (NOT_FOUND) is one they cannot invite into; any other
-      // failure (the workspace service down) is an error, not a refusal.
-      const access = await ctx.workspaces.access(workspace.workspaceId).catch((error: unknown) => {
-        if (isAppError(error) && error.code === "NOT_FOUND") return null;
-        throw error;
-      });
-      if (!access?.permissions.includes(INVITE_PERMISSION)) {
-        throw forbidden("You can revoke only invitations into workspaces where you may invite");
-      }
-    }
-  }
+  await requireInviterRights(ctx, actor, invitation, "revoke");
   return ctx.db.$transaction(async (tx) => {
     // Conditional update: an invitation accepted or revoked meanwhile is not revoked again.
     const { count } = await tx.invitation.updateMany({

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import { AppError, ErrorCode, forbidden, invalidInput, isAppError, notFound } from "@support/errors";
 import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
 import { lockWorkspace, seatUse } from "../db/memberships.js";
@@ -25,6 +25,8 @@ const reserveSchema = z
       )
       .min(1)
       .max(100),
+    /** The account the invited email already has in the organisation (identity knows it), if any. */
+    userId: z.string().uuid().nullish(),
   })
   .strict();
 
@@ -45,7 +47,7 @@ export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
   app.post("/internal/invitations/reserve", async (request, reply) => {
     const parsed = reserveSchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
-    const { invitationId, email, expiresAt, workspaces } = parsed.data;
+    const { invitationId, email, expiresAt, workspaces, userId } = parsed.data;
     const actor = request.actor;
     try {
       if (actor.kind !== "user") throw forbidden("Only people can invite");
@@ -65,6 +67,20 @@ export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
             });
           }
           const locked = await lockWorkspace(tx, entry.workspaceId);
+          // Someone already in the workspace needs no invitation into it, and must not hold a seat twice.
+          if (userId) {
+            const member = await tx.membership.findUnique({
+              where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
+              select: { userId: true },
+            });
+            if (member) {
+              throw new AppError(
+                ErrorCode.CONFLICT,
+                `${email} is already a member of workspace ${access.workspace.name}`,
+                { reason: "ALREADY_MEMBER" },
+              );
+            }
+          }
           assertSeatsFor(1, await seatUse(tx, locked, { exceptInvitationId: invitationId }), access.workspace.name);
           const fields = {
             email,
@@ -81,7 +97,10 @@ export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
       });
       return { ok: true };
     } catch (error) {
-      if (isAppError(error)) return { error: { code: error.code, message: error.message } };
+      if (isAppError(error)) {
+        const reason = typeof error.extensions.reason === "string" ? error.extensions.reason : undefined;
+        return { error: { code: error.code, message: error.message, ...(reason ? { reason } : {}) } };
+      }
       throw error;
     }
   });

@@ -27,6 +27,30 @@ export interface SubgraphResponse {
  */
 export const REQUESTS_PER_CONNECTION = 1_000;
 
+/**
+ * A subgraph's answer with every error path's list indexes as numbers. Mercurius (audit, billing)
+ * serialises `errors[].path` as strings (`["_entities", "0", "billing"]`), and the gateway maps an
+ * entity fetch's error onto the client's path (`["workspace", "billing"]`) only when the index is a
+ * number: otherwise the client saw `["workspace", "_entities", "0", "billing"]`. A GraphQL name
+ * never starts with a digit, so a string of digits in a path is always an index.
+ */
+export function withNumericErrorPaths(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || !("errors" in body) || !Array.isArray(body.errors)) return body;
+  return {
+    ...body,
+    errors: body.errors.map((error: unknown) =>
+      typeof error === "object" && error !== null && "path" in error && Array.isArray(error.path)
+        ? {
+            ...error,
+            path: error.path.map((part: unknown) =>
+              typeof part === "string" && /^\d+$/.test(part) ? Number(part) : part,
+            ),
+          }
+        : error,
+    ),
+  };
+}
+
 export function subgraphFetcher(timeoutMs: number) {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
@@ -57,7 +81,7 @@ export function subgraphFetcher(timeoutMs: number) {
           return Array.isArray(value) ? value.join(", ") : (value ?? null);
         },
       },
-      json: async () => JSON.parse(text) as unknown,
+      json: async () => withNumericErrorPaths(JSON.parse(text)),
       text: async () => text,
     };
   };

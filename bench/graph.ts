@@ -73,13 +73,13 @@ async function seed(stack: BenchStack): Promise<Seeded> {
   // Seats for 200 members: the plan is bought through Checkout on the Stripe stand-in, once billing
   // has opened the workspace's trial account (from workspace.created).
   const seats = async (): Promise<number | null> => {
-    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
+    const data = await graphqlOk<{ workspace: { billing: { seats: number; pending: boolean } | null } }>(
       url,
-      "query($w: ID!) { workspace(id: $w) { billing { seats } } }",
+      "query($w: ID!) { workspace(id: $w) { billing { seats pending } } }",
       { w: workspaceId },
       token,
     );
-    return data.workspace.billing?.seats ?? null;
+    return data.workspace.billing?.pending === false ? data.workspace.billing.seats : null;
   };
   await until("the trial account", async () => (await seats()) !== null);
   const { startCheckout } = await graphqlOk<{ startCheckout: { url: string } }>(

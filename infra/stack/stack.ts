@@ -79,6 +79,20 @@ export interface StripeSettings {
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The app's origins billing may send a payer back to (CHECKOUT_RETURN_ORIGINS) in every local
+ * stack unless set: the usual local dev servers (Vite, Create React App / Next.js, their
+ * 127.0.0.1 spellings). Production names its own.
+ */
+export const LOCAL_APP_ORIGINS = [
+  "http://localhost:5173",
+  "http://127.0.0.1:5173",
+  "http://localhost:3000",
+  "http://127.0.0.1:3000",
+  "http://localhost:4173",
+  "http://localhost:8080",
+].join(",");
+
 /** Price ids the stand-in accepts (any `price_…` works there). */
 const STAND_IN_PRICES = {
   STRIPE_PRICE_BASIC: "price_basic_per_seat",
@@ -118,6 +132,8 @@ async function stripeFor(
         STRIPE_SECRET_KEY: "sk_test_local_stand_in",
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         ...STAND_IN_PRICES,
+        // A page that exists to come back to after paying (the stand-in's), unless the app's is set.
+        BILLING_RETURN_URL: process.env.BILLING_RETURN_URL ?? `${standIn.url}/return`,
       },
     },
   };
@@ -229,7 +245,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       TICKETING_SERVICE_URL: serviceUrls.ticketing,
       AUDIT_SERVICE_URL: serviceUrls.audit,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      ...(service === "billing" ? stripe.settings.env : {}),
+      ...(service === "billing"
+        ? {
+            ...stripe.settings.env,
+            // The app's origins Checkout may return to: the local dev servers unless set.
+            CHECKOUT_RETURN_ORIGINS: process.env.CHECKOUT_RETURN_ORIGINS ?? LOCAL_APP_ORIGINS,
+          }
+        : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
       DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}`,
     });

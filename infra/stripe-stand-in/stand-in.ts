@@ -14,9 +14,18 @@ import Stripe from "stripe";
  * - `GET /checkout/:id`, a page whose "Pay" button (`POST /checkout/:id/pay`) completes the
  *   session: the subscription starts and the webhooks go out;
  * - `GET /portal/:id`, a page standing in for the customer portal;
+ * - `GET /return`, the page to come back to after paying when no app is named (`npm start` sets
+ *   BILLING_RETURN_URL to it unless set);
  * - `/_stand-in/*`, controls for tests (failure modes, webhook delivery, payment failures, a
  *   payment completing an expired session).
  */
+
+/** Stripe's template in success URLs, as written and as URL-encoded. */
+const SESSION_ID_TEMPLATE = /\{CHECKOUT_SESSION_ID\}|%7BCHECKOUT_SESSION_ID%7D/gi;
+
+export function withSessionId(url: string, sessionId: string): string {
+  return url.replace(SESSION_ID_TEMPLATE, encodeURIComponent(sessionId));
+}
 
 export const STRIPE_API_VERSION = "2026-10-28.endive";
 
@@ -495,7 +504,8 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
     try {
       const session = pay(idParam(request));
       if ((request.headers.accept ?? "").includes("application/json")) return reply.send(session);
-      return reply.redirect(String(session.success_url), 303);
+      // As Stripe does: the session's id where the success URL says {CHECKOUT_SESSION_ID}.
+      return reply.redirect(withSessionId(String(session.success_url), session.id as string), 303);
     } catch (error) {
       if (error instanceof StripeError) return reply.code(error.status).send({ error: { message: error.message } });
       throw error;
@@ -510,6 +520,23 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
       if (error instanceof StripeError) return reply.code(error.status).send({ error: { message: error.message } });
       throw error;
     }
+  });
+
+  /**
+   * Where billing sends payers back by default under `npm start` (BILLING_RETURN_URL unless set):
+   * a page that exists and says what the app's billing page would do next.
+   */
+  app.get("/return", async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const id = typeof query.checkout_session === "string" ? query.checkout_session : null;
+    const session = id ? checkoutSessions.get(id) : undefined;
+    const about = session
+      ? `<p>Checkout <code>${escapeHtml(String(session.id))}</code>: ${escapeHtml(String(session.status))}.</p>
+<p>The app's billing page would now ask <code>workspace(id) { billing { checkout(id: "${escapeHtml(String(session.id))}") { status applied } } }</code>.</p>`
+      : "<p>Back from Stripe (no checkout named).</p>";
+    return reply.type("text/html").send(`<!doctype html><html><head><title>Back from Stripe</title></head>
+<body><h1>Back from Stripe (local stand-in)</h1>${about}
+<p>Set BILLING_RETURN_URL to the app's billing page to come back there instead.</p></body></html>`);
   });
 
   app.get("/portal/:id", async (request, reply) => {

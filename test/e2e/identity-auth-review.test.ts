@@ -63,11 +63,11 @@ describe("races on invitations", () => {
     const admin = await signUp();
     const workspaceId = await createWorkspace(admin.token, "Race for seats");
     const seats = await eventually(async () => {
-      const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
-        `query($id: ID!) { workspace(id: $id) { billing { seats } } }`,
+      const data = await graphqlOk<{ workspace: { billing: { seats: number; pending: boolean } | null } }>(
+        `query($id: ID!) { workspace(id: $id) { billing { seats pending } } }`,
         { token: admin.token, variables: { id: workspaceId } },
       );
-      return data.workspace.billing?.seats;
+      return data.workspace.billing?.pending === false ? data.workspace.billing.seats : undefined;
     });
     // The owner holds one seat; fire two more invitations than there are free seats, all at once.
     const results = await Promise.all(

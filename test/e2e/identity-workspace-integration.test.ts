@@ -23,11 +23,11 @@ async function workspaceWithSeats(token: string, name: string): Promise<string> 
   const workspaceId = await createWorkspace(token, name);
   // Seats arrive from billing through events; invite once the trial's seats are known.
   await eventually(async () => {
-    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
-      `query($id: ID!) { workspace(id: $id) { billing { seats } } }`,
+    const data = await graphqlOk<{ workspace: { billing: { seats: number; pending: boolean } | null } }>(
+      `query($id: ID!) { workspace(id: $id) { billing { seats pending } } }`,
       { token, variables: { id: workspaceId } },
     );
-    return data.workspace.billing ?? undefined;
+    return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
   });
   return workspaceId;
 }

@@ -31,11 +31,11 @@ async function workspaceWithTrial(token: string): Promise<string> {
   const workspaceId = await createWorkspace(token, `Invitations ${randomUUID().slice(0, 8)}`);
   // The trial's seats reach the workspace service from billing through events.
   await eventually(async () => {
-    const data = await graphqlOk<{ workspace: { billing: { seats: number } | null } }>(
-      `query($id: ID!) { workspace(id: $id) { billing { seats } } }`,
+    const data = await graphqlOk<{ workspace: { billing: { seats: number; pending: boolean } | null } }>(
+      `query($id: ID!) { workspace(id: $id) { billing { seats pending } } }`,
       { token, variables: { id: workspaceId } },
     );
-    return data.workspace.billing ?? undefined;
+    return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
   });
   return workspaceId;
 }

@@ -160,11 +160,11 @@ describe("an extra instance of a consuming service", () => {
     const startedAt = Date.now();
     await eventually(
       async () => {
-        const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(
-          "query($id: ID!) { workspace(id: $id) { billing { plan } } }",
+        const data = await graphqlOk<{ workspace: { billing: { plan: string; pending: boolean } | null } }>(
+          "query($id: ID!) { workspace(id: $id) { billing { plan pending } } }",
           { token: owner.token, variables: { id: workspaceId } },
         );
-        return data.workspace.billing ?? undefined;
+        return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
       },
       30_000,
       "the stack's billing to open the trial",

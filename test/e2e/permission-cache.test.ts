@@ -25,7 +25,7 @@ import { setPlan, workspaceWithMembers } from "../harness/workspace.js";
 
 const TICKETS = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
 const LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id } } }`;
-const BILLING = `query($w: ID!) { workspace(id: $w) { billing { plan } } }`;
+const BILLING = `query($w: ID!) { workspace(id: $w) { billing { plan pending } } }`;
 
 async function warm(token: string, query: string, workspaceId: string) {
   for (let i = 0; i < 2; i += 1) await graphqlOk(query, { token, variables: { w: workspaceId } });
@@ -49,11 +49,11 @@ const expectCodesWithin1s = (answeredAt: number, token: string, query: string, w
  */
 async function billingOpened(token: string, workspaceId: string) {
   await eventually(async () => {
-    const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(BILLING, {
+    const data = await graphqlOk<{ workspace: { billing: { plan: string; pending: boolean } | null } }>(BILLING, {
       token,
       variables: { w: workspaceId },
     });
-    return data.workspace.billing ?? undefined;
+    return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
   });
   await eventually(async () => {
     const [row] = await workspaceQuery<{ billing_version: number }>(

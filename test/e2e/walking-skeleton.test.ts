@@ -61,17 +61,17 @@ describe("the walking skeleton through the gateway", () => {
     const billing = await eventually(
       async () => {
         const data = await graphqlOk<{
-          workspace: { billing: { plan: string; seats: number; status: string } | null };
-        }>(`query($id: ID!) { workspace(id: $id) { billing { plan seats status } } }`, {
+          workspace: { billing: { plan: string; seats: number; status: string; pending: boolean } | null };
+        }>(`query($id: ID!) { workspace(id: $id) { billing { plan seats status pending } } }`, {
           token: owner.token,
           variables: { id: workspaceId },
         });
-        return data.workspace.billing ?? undefined;
+        return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
       },
       20_000,
       "the billing account",
     );
-    expect(billing).toEqual({ plan: "BASIC", seats: 3, status: "TRIALING" });
+    expect(billing).toEqual({ plan: "BASIC", seats: 3, status: "TRIALING", pending: false });
   });
 
   test("anonymous callers get null for me and UNAUTHENTICATED for workspaces", async () => {

@@ -50,12 +50,14 @@ export const redeliver = (eventId: string) =>
   standIn<{ status: number }>(`/_stand-in/events/${encodeURIComponent(eventId)}/deliver`, {});
 
 export async function billingOf(token: string, workspaceId: string): Promise<Billing> {
-  const data = await graphqlOk<{ workspace: { billing: Billing | null } }>(
-    `query($w: ID!) { workspace(id: $w) { billing { ${BILLING_FIELDS} } } }`,
+  const data = await graphqlOk<{ workspace: { billing: (Billing & { pending: boolean }) | null } }>(
+    `query($w: ID!) { workspace(id: $w) { billing { ${BILLING_FIELDS} pending } } }`,
     { token, variables: { w: workspaceId } },
   );
-  if (!data.workspace.billing) throw new Error("no billing account yet");
-  return data.workspace.billing;
+  // A new workspace's account shows as a pending trial until billing has opened it.
+  if (!data.workspace.billing || data.workspace.billing.pending) throw new Error("no billing account yet");
+  const { pending: _pending, ...billing } = data.workspace.billing;
+  return billing;
 }
 
 /** Waits until the account, read through the gateway, satisfies `check`. */

@@ -49,11 +49,11 @@ export async function setPlan(
 ): Promise<void> {
   // The change is a new version of the trial's billing account, which billing opens on workspace.created.
   await eventually(async () => {
-    const data = await graphqlOk<{ workspace: { billing: { plan: string } | null } }>(
-      `query($id: ID!) { workspace(id: $id) { billing { plan } } }`,
+    const data = await graphqlOk<{ workspace: { billing: { plan: string; pending: boolean } | null } }>(
+      `query($id: ID!) { workspace(id: $id) { billing { plan pending } } }`,
       { token: owner.token, variables: { id: workspaceId } },
     );
-    return data.workspace.billing ?? undefined;
+    return data.workspace.billing?.pending === false ? data.workspace.billing : undefined;
   });
   await publishBillingChange(workspaceId, owner.organisationId, change);
   await eventually(

@@ -65,6 +65,11 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     onStored: () => eventProcessor.kick(),
   });
 
+  // Where a client may send the payer back to: the app's origins, and the default return page's.
+  const returnOrigins: ReadonlySet<string> = new Set([
+    ...config.CHECKOUT_RETURN_ORIGINS,
+    new URL(config.BILLING_RETURN_URL).origin,
+  ]);
   await mountMercuriusSubgraph<BillingContext>(runtime, {
     schema,
     resolvers,
@@ -77,6 +82,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
       people: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       stripe,
       returnUrl: config.BILLING_RETURN_URL,
+      returnOrigins,
     }),
   });
 

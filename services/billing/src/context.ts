@@ -17,6 +17,8 @@ export interface BillingContext {
   stripe: BillingStripe;
   /** Where Checkout and the portal send the owner back to when the client names no URL. */
   returnUrl: string;
+  /** The origins a client-named return URL may use (CHECKOUT_RETURN_ORIGINS and BILLING_RETURN_URL's). */
+  returnOrigins: ReadonlySet<string>;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
 }

@@ -30,6 +30,17 @@ const stateOf = (account: BillingAccount): BillingState => ({
 });
 
 /**
+ * A seat count asked with changeSeats is settled once Stripe reports it, or once Stripe reports
+ * a state newer than the request (a change made at Stripe afterwards, e.g. in the portal).
+ */
+function requestSettled(account: BillingAccount, seats: number, eventCreated: Date): boolean {
+  if (account.requestedSeats === null) return false;
+  return (
+    seats === account.requestedSeats || (account.seatsRequestedAt !== null && eventCreated > account.seatsRequestedAt)
+  );
+}
+
+/**
  * Makes the account of the workspace the processor tied the subscription to (by ids recorded by
  * our own Checkout, docs/adr/0007) match the subscription as fetched from Stripe, inside the
  * caller's transaction, and publishes what changed, old -> new. Never calls Stripe. The account
@@ -74,6 +85,9 @@ export async function applySubscription(
       stripeSubscriptionId: input.subscription.id,
       stripeCustomerId: input.subscription.customerId,
       stripeEventCreated: newest,
+      ...(requestSettled(account, next.seats, input.eventCreated)
+        ? { requestedSeats: null, seatsRequestedAt: null }
+        : {}),
       ...(changes.length > 0 ? { version: { increment: 1 } } : {}),
     },
   });

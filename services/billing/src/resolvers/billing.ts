@@ -1,8 +1,18 @@
 import { z } from "zod";
-import { badUserInput, conflict, forbidden, invalidInput, notFound, unauthenticated } from "@support/errors";
+import {
+  AppError,
+  ErrorCode,
+  badUserInput,
+  conflict,
+  forbidden,
+  invalidInput,
+  notFound,
+  unauthenticated,
+} from "@support/errors";
 import type { BillingContext } from "../context.js";
 import type { BillingAccount } from "../db/generated/client.js";
 import { MAX_SEATS, PLANS, minimumSeats, type Plan } from "../domain/subscription.js";
+import { TRIAL } from "../domain/trial.js";
 import { idempotencyKey } from "../stripe/billing-stripe.js";
 import { openCheckout } from "../stripe/checkouts.js";
 
@@ -15,6 +25,32 @@ const returnUrl = z
   .refine((value) => /^https?:\/\//.test(value), "must be an http(s) URL")
   .optional()
   .nullable();
+
+/**
+ * A client-named return URL must be on one of the app's origins (CHECKOUT_RETURN_ORIGINS, or
+ * BILLING_RETURN_URL's): otherwise the product would send a payer wherever a caller says, an
+ * open redirect through Stripe's pages. BAD_USER_INPUT naming the argument.
+ */
+function requireAppOrigin(ctx: BillingContext, field: string, url: string | null | undefined): void {
+  if (!url) return;
+  if (ctx.returnOrigins.has(new URL(url).origin)) return;
+  throw new AppError(
+    ErrorCode.BAD_USER_INPUT,
+    `${field} must be on one of the app's origins (${[...ctx.returnOrigins].join(", ")}); set CHECKOUT_RETURN_ORIGINS to allow another`,
+    { field, reason: "RETURN_URL_NOT_ALLOWED" },
+  );
+}
+
+/**
+ * Where Checkout sends the payer after paying when the client names no URL: the billing page,
+ * with the session's id, which Stripe fills in for `{CHECKOUT_SESSION_ID}`, so the page can ask
+ * `billing { checkout(id) { status } }`.
+ */
+function defaultSuccessUrl(base: string): string {
+  const hash = base.indexOf("#");
+  const [head, tail] = hash === -1 ? [base, ""] : [base.slice(0, hash), base.slice(hash)];
+  return `${head}${head.includes("?") ? "&" : "?"}checkout_session={CHECKOUT_SESSION_ID}${tail}`;
+}
 
 const checkoutInput = z.object({
   workspaceId,
@@ -51,7 +87,11 @@ async function requireOwner(ctx: BillingContext, args: unknown): Promise<Billing
     throw forbidden("Only the workspace owner can manage billing");
   }
   const account = await ctx.db.billingAccount.findUnique({ where: { workspaceId: id } });
-  if (!account) throw conflict("Billing is not set up for this workspace yet; try again in a moment");
+  if (!account) {
+    throw new AppError(ErrorCode.CONFLICT, "Billing is not set up for this workspace yet; try again in a moment", {
+      reason: "BILLING_PENDING",
+    });
+  }
   return account;
 }
 
@@ -70,17 +110,94 @@ async function requireSeatsFor(ctx: BillingContext, id: string, wanted: number):
 
 const stamp = (account: BillingAccount) => account.updatedAt.toISOString();
 
+/** What the graph shows of an account: the row, or the trial a new workspace is being given. */
+export type AccountView = Pick<
+  BillingAccount,
+  | "workspaceId"
+  | "plan"
+  | "seats"
+  | "status"
+  | "periodEnd"
+  | "trialEnd"
+  | "cancelAtPeriodEnd"
+  | "requestedSeats"
+  | "createdAt"
+> & { pending?: boolean };
+
+/**
+ * A workspace billing has not heard of yet: it was created a moment ago and its account is opened
+ * from `workspace.created` (eventually consistent, milliseconds here). It is shown as the trial
+ * every new workspace starts with, marked `pending`; the dates follow once the account exists.
+ * Only workspaces the caller may see get here (the permission look-up of the workspace service).
+ */
+function pendingTrial(workspaceId: string): AccountView {
+  return {
+    workspaceId,
+    plan: TRIAL.plan,
+    seats: TRIAL.seats,
+    status: TRIAL.status,
+    periodEnd: null,
+    trialEnd: null,
+    cancelAtPeriodEnd: false,
+    requestedSeats: null,
+    createdAt: new Date(),
+    pending: true,
+  };
+}
+
+const checkoutStatus = (status: string | null, expiresAt: Date): "OPEN" | "COMPLETE" | "EXPIRED" => {
+  if (status === "complete") return "COMPLETE";
+  if (status === "expired" || expiresAt.getTime() <= Date.now()) return "EXPIRED";
+  return "OPEN";
+};
+
 export const billingResolvers = {
   Workspace: {
     billing: async (workspace: { id: string }, _: unknown, ctx: BillingContext) => {
       if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await ctx.permissions.require(workspace.id, "billing:view");
-      return ctx.accounts.load(workspace.id);
+      return (await ctx.accounts.load(workspace.id)) ?? pendingTrial(workspace.id);
     },
   },
   BillingAccount: {
-    periodEnd: (account: BillingAccount) => account.periodEnd?.toISOString() ?? null,
-    trialEnd: (account: BillingAccount) => account.trialEnd?.toISOString() ?? null,
+    periodEnd: (account: AccountView) => account.periodEnd?.toISOString() ?? null,
+    trialEnd: (account: AccountView) => account.trialEnd?.toISOString() ?? null,
+    pending: (account: AccountView) => account.pending === true,
+    pendingSeats: (account: AccountView) =>
+      account.requestedSeats !== null && account.requestedSeats !== account.seats ? account.requestedSeats : null,
+    /**
+     * A Checkout of this workspace by its session id (the `{CHECKOUT_SESSION_ID}` of the return
+     * URL); null for an id this workspace never started. While the record says open, Stripe is
+     * asked (the payment may be done before its webhook arrived).
+     */
+    checkout: async (account: AccountView, args: { id: string }, ctx: BillingContext) => {
+      if (typeof args.id !== "string" || args.id.length > 255) return null;
+      const session = await ctx.db.checkoutSession.findFirst({
+        where: { id: args.id, workspaceId: account.workspaceId },
+      });
+      if (!session) return null;
+      let status = session.status;
+      if (status === "open") {
+        status = await ctx.stripe
+          .retrieveCheckoutSession(session.id)
+          .then((fetched) => fetched.status ?? status)
+          .catch((error: unknown) => {
+            ctx.logger.warn(
+              { err: error, checkoutSession: session.id },
+              "could not ask Stripe for a checkout's status",
+            );
+            return status;
+          });
+      }
+      const current = await ctx.accounts.load(account.workspaceId);
+      return {
+        id: session.id,
+        url: session.url,
+        status: checkoutStatus(status, session.expiresAt),
+        expiresAt: session.expiresAt.toISOString(),
+        applied: session.subscriptionId !== null && current?.stripeSubscriptionId === session.subscriptionId,
+      };
+    },
   },
   Mutation: {
     /**
@@ -95,22 +212,31 @@ export const billingResolvers = {
       if (account.stripeSubscriptionId && account.status !== "CANCELED") {
         throw conflict("The workspace already has a subscription; change its seats or use the billing portal");
       }
+      requireAppOrigin(ctx, "successUrl", input.successUrl);
+      requireAppOrigin(ctx, "cancelUrl", input.cancelUrl);
       await requireSeatsFor(ctx, input.workspaceId, input.seats);
       // One open session per workspace, recorded with it: the record ties the payment to it.
-      const url = await openCheckout(ctx.db, ctx.stripe, {
+      const session = await openCheckout(ctx.db, ctx.stripe, {
         workspaceId: input.workspaceId,
         customerId: account.stripeCustomerId,
         plan: input.plan,
         seats: input.seats,
-        successUrl: input.successUrl ?? ctx.returnUrl,
+        successUrl: input.successUrl ?? defaultSuccessUrl(ctx.returnUrl),
         cancelUrl: input.cancelUrl ?? ctx.returnUrl,
         accountStamp: stamp(account),
       });
-      return { url };
+      return {
+        id: session.id,
+        url: session.url,
+        status: checkoutStatus("open", session.expiresAt),
+        expiresAt: session.expiresAt.toISOString(),
+        applied: false,
+      };
     },
     openBillingPortal: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);
       const input = parse(portalInput, args);
+      requireAppOrigin(ctx, "returnUrl", input.returnUrl);
       if (!account.stripeCustomerId) throw conflict("The workspace has no subscription yet; start a checkout first");
       const url = await ctx.stripe.createPortalSession({
         customerId: account.stripeCustomerId,
@@ -142,7 +268,13 @@ export const billingResolvers = {
           idempotencyKey: idempotencyKey("seats", subscription.itemId, current ?? null, input.seats, stamp(account)),
         });
       }
-      return account;
+      // Stripe took the change; the account follows its webhook. Until then the answer (and
+      // every read) shows the asked count as pendingSeats. A webhook already applied leaves none.
+      await ctx.db.billingAccount.updateMany({
+        where: { workspaceId: account.workspaceId, seats: { not: input.seats } },
+        data: { requestedSeats: input.seats, seatsRequestedAt: new Date() },
+      });
+      return (await ctx.db.billingAccount.findUnique({ where: { workspaceId: account.workspaceId } })) ?? account;
     },
     cancelSubscription: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);

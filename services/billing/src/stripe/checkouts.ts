@@ -24,7 +24,7 @@ export async function openCheckout(
     /** Changes whenever the account changes (its updatedAt). */
     accountStamp: string;
   },
-): Promise<string> {
+): Promise<{ id: string; url: string; expiresAt: Date }> {
   const requestKey = idempotencyKey(
     "checkout-request",
     input.workspaceId,
@@ -36,7 +36,7 @@ export async function openCheckout(
   );
   const open = await db.checkoutSession.findUnique({ where: { openForWorkspace: input.workspaceId } });
   // Stripe's own expiry (expires_at), with a minute's margin for the owner to reach the page.
-  if (open && open.requestKey === requestKey && open.expiresAt.getTime() > Date.now() + 60_000) return open.url;
+  if (open && open.requestKey === requestKey && open.expiresAt.getTime() > Date.now() + 60_000) return open;
   if (open) {
     const status = await stripe.expireCheckoutSession(open.id);
     await db.checkoutSession.updateMany({
@@ -79,7 +79,7 @@ export async function openCheckout(
     await stripe.expireCheckoutSession(session.id);
     throw conflict("Another checkout for this workspace was started at the same moment; try again");
   }
-  return session.url;
+  return session;
 }
 
 const isUniqueViolation = (error: unknown): boolean =>

@@ -15,7 +15,12 @@ import {
 import { createLogger } from "@support/logger";
 import { eventually, testStack } from "../harness/stack.js";
 import { scratchDatabase, type ScratchDatabase } from "../harness/scratch-database.js";
-import { startService, stopStartedServices, type StartedService } from "../harness/service-process.js";
+import {
+  startService,
+  stopStartedServices,
+  whileInstanceFrozen,
+  type StartedService,
+} from "../harness/service-process.js";
 
 /**
  * Two instances of one service (identity: it runs no consumer that a second instance would take
@@ -210,5 +215,73 @@ describe("two instances of a service", () => {
       `[relay-failover] leader killed at ${publishedAtKill}/${TOTAL} published; ` +
         `the other relay led ${takeoverMs} ms after the kill; ${redelivered} event(s) sent twice, each applied once\n`,
     );
+  }, 120_000);
+  test("a hung leader (frozen, its connection open) loses the lead after RELAY_LEADER_TIMEOUT_SECONDS: events written meanwhile are published by the other", async () => {
+    const topic = `test.relay-hung.${runId}`;
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: EVENT_TOPIC_PARTITIONS, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    topics.push(topic);
+    // The first test's surviving instance would keep the lead: these two start alone.
+    await stopStartedServices();
+    // The floor is twice the relay's 5 s poll: the lead moves about 10 s after the freeze.
+    const instances = await Promise.all(
+      [0, 1].map(() => startService("identity", { DATABASE_URL: outbox.url, RELAY_LEADER_TIMEOUT_SECONDS: "1" })),
+    );
+    const leaderPid = await eventually(
+      async () => {
+        const pid = await leaderProcessId();
+        return instances.some((instance) => instance.child.pid === pid) ? pid : undefined;
+      },
+      20_000,
+      "one of the two relays to lead",
+    );
+    const leader = instances.find((instance) => instance.child.pid === leaderPid) as StartedService;
+    const follower = instances.find((instance) => instance !== leader) as StartedService;
+
+    const unpublished = async (ids: string[]) =>
+      Number(
+        await outbox.scalar<string>(
+          `SELECT count(*) AS value FROM outbox_event WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
+          [ids],
+        ),
+      );
+    const { takeoverMs, ids } = await whileInstanceFrozen(leader, async () => {
+      const frozenAt = Date.now();
+      const events = Array.from({ length: 20 }, (_, index) =>
+        createEvent({
+          type: "workspace.created",
+          workspaceId: randomUUID(),
+          organisationId: randomUUID(),
+          actor: { type: "system" },
+          target: { type: "workspace", id: randomUUID(), label: `while frozen ${index}` },
+          data: { ownerId: randomUUID() },
+        }),
+      );
+      await outbox.transaction((tx) => enqueueEvents(tx, topic, events));
+      const eventIds = events.map((event) => event.id);
+      const takeover = await eventually(
+        async () => ((await leaderProcessId()) === follower.child.pid ? Date.now() - frozenAt : undefined),
+        45_000,
+        "the other relay to take the lead from the frozen one",
+      );
+      // Published while the old leader is still frozen: the outbox does not wait for it.
+      await eventually(
+        async () => ((await unpublished(eventIds)) === 0 ? true : undefined),
+        20_000,
+        "the events written during the freeze to be published",
+      );
+      return { takeoverMs: takeover, ids: eventIds };
+    });
+    // Thawed, the old leader finds its session gone and campaigns again without taking the lead twice.
+    await eventually(
+      async () => ((await leaderProcessId()) === follower.child.pid ? true : undefined),
+      10_000,
+      "one leader after the thaw",
+    );
+    expect(await unpublished(ids)).toBe(0);
+    expect(takeoverMs).toBeLessThan(30_000);
+    process.stdout.write(`[relay-failover] the lead moved ${takeoverMs} ms after the leader froze\n`);
   }, 120_000);
 });

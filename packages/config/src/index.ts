@@ -83,6 +83,11 @@ export const serviceEnv = {
    * right after the quick retries.
    */
   PARKED_EVENT_RETRY_HOURS: z.coerce.number().min(0).default(24),
+  /**
+   * Seconds a hung relay leader (a frozen process) keeps the lead before PostgreSQL ends its silent
+   * session and another instance takes over (docs/adr/0002).
+   */
+  RELAY_LEADER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** `true`: log each request's SQL statement count (the test stack sets it). */
   LOG_SQL_STATEMENTS: z
     .enum(["true", "false"])

@@ -55,6 +55,13 @@ export interface OutboxRelayOptions {
   failureBackoffMs?: number;
   /** How often an instance that does not lead tries to take the lead. */
   leaderRetryMs?: number;
+  /**
+   * How long the relay's session may stay silent before PostgreSQL ends it (idle_session_timeout),
+   * releasing the lead. A running relay queries at least every `pollIntervalMs`; a hung one (a
+   * frozen process, a stalled VM) would otherwise hold the lock, and stall its database's outbox,
+   * for as long as its connection lives.
+   */
+  leaderIdleTimeoutMs?: number;
   retention?: Partial<OutboxRetention>;
 }
 
@@ -104,6 +111,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly failureBackoffMs: number;
   private readonly leaderRetryMs: number;
+  private readonly leaderIdleTimeoutMs: number;
   private readonly retention: OutboxRetention;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -118,6 +126,8 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
     this.failureBackoffMs = options.failureBackoffMs ?? 1_000;
     this.leaderRetryMs = options.leaderRetryMs ?? 2_000;
+    // Past the poll interval with room to spare: a live leader is never idle that long.
+    this.leaderIdleTimeoutMs = Math.max(options.leaderIdleTimeoutMs ?? 30_000, this.pollIntervalMs * 2);
     this.retention = { ...DEFAULT_RETENTION, ...options.retention };
   }
 
@@ -204,6 +214,9 @@ export class OutboxRelay {
     const client = new pg.Client({
       connectionString: this.options.databaseUrl,
       application_name: `${RELAY_APPLICATION_NAME} ${process.pid}`,
+      // A leader whose host vanished (no FIN, no RST) is noticed by the server too.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     client.on("notification", () => this.wake());
     client.on("error", (error) => {
@@ -227,6 +240,12 @@ export class OutboxRelay {
     if (!this.running) {
       await client.end().catch(() => undefined);
       return null;
+    }
+    try {
+      await client.query(`SELECT set_config('idle_session_timeout', $1, false)`, [String(this.leaderIdleTimeoutMs)]);
+    } catch (error) {
+      // PostgreSQL before 14 has no such setting: a hung leader then holds the lead until its connection dies.
+      this.options.logger.warn({ err: error }, "outbox relay: idle_session_timeout not set");
     }
     this.session = client;
     return client;

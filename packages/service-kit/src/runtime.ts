@@ -24,6 +24,8 @@ export interface ServiceRuntimeConfig {
   PROCESSED_EVENT_RETENTION_DAYS: number;
   /** How long a consumer retries a parked event before dead-lettering it (docs/adr/0002). */
   PARKED_EVENT_RETRY_HOURS: number;
+  /** How long a hung relay leader keeps the lead (docs/adr/0002). */
+  RELAY_LEADER_TIMEOUT_SECONDS: number;
   /** Log each request's SQL statement count (tests bound them; see sql-statements.ts). */
   LOG_SQL_STATEMENTS?: boolean;
 }
@@ -67,6 +69,7 @@ export function createServiceRuntime(options: {
     databaseUrl: config.DATABASE_URL,
     kafka,
     logger,
+    leaderIdleTimeoutMs: config.RELAY_LEADER_TIMEOUT_SECONDS * 1_000,
     retention: {
       publishedMs: config.OUTBOX_RETENTION_DAYS * DAY_MS,
       processedMs: config.PROCESSED_EVENT_RETENTION_DAYS * DAY_MS,

@@ -5,6 +5,7 @@ import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
 import type { TeamView } from "./resolvers/teams.js";
+import type { CountedUser } from "./resolvers/users.js";
 import type { WorkspaceAccess } from "./resolvers/access.js";
 
 export interface WorkspaceContext {
@@ -13,7 +14,7 @@ export interface WorkspaceContext {
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
   /** Per request: workspace counts of users, batched across the rows of a page. */
-  workspaceCounts: DataLoader<string, number>;
+  workspaceCounts: DataLoader<CountedUser, number, string>;
   /** Identity's internal endpoints, called on behalf of this request's actor. */
   identity: IdentityPeopleClient;
   /** Per request: the actor's access to workspaces, batched (`workspaces { myPermissions }`). */

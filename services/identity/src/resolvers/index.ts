@@ -4,6 +4,7 @@ import type { User, Organisation } from "../db/generated/client.js";
 import { logIn, logOut, signUp } from "./auth.js";
 import { deleteUser, setOrgRole, setUserStatus, updateUser, users } from "./people.js";
 import {
+  acceptedInvitations,
   acceptInvitation,
   invitationFields,
   invitations,
@@ -53,6 +54,7 @@ export const resolvers = {
     },
     organisation: async (user: User, _: unknown, ctx: IdentityContext) => ctx.organisations.load(user.organisationId),
     createdAt: (user: User) => user.createdAt.toISOString(),
+    acceptedInvitationIds: (user: User, _: unknown, ctx: IdentityContext) => acceptedInvitations(ctx).load(user.id),
   },
   Organisation: {
     __resolveReference: async (ref: { id: string }, ctx: IdentityContext): Promise<Organisation> => {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { z } from "zod";
 import { AppError, ErrorCode, conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
@@ -266,6 +267,30 @@ async function createInvitedUser(
 }
 
 const uuid = z.string().uuid();
+
+const acceptedLoaders = new WeakMap<IdentityContext, DataLoader<string, string[]>>();
+
+/**
+ * The invitations each user accepted, for the workspace service's `workspaceCount` (federation
+ * `@requires`, never in the API): a membership an acceptance creates arrives there through
+ * `invitation.accepted`, and until it has, the workspace service still holds the invitation's
+ * seat rows and counts them (so acceptInvitation's answer already counts the new workspace). One
+ * query per request for every user asked.
+ */
+export function acceptedInvitations(ctx: IdentityContext): DataLoader<string, string[]> {
+  let loader = acceptedLoaders.get(ctx);
+  if (!loader) {
+    loader = new DataLoader(async (userIds: readonly string[]) => {
+      const rows = await ctx.db.invitation.findMany({
+        where: { acceptedUserId: { in: [...userIds] }, status: "ACCEPTED" },
+        select: { id: true, acceptedUserId: true },
+      });
+      return userIds.map((id) => rows.filter((row) => row.acceptedUserId === id).map((row) => row.id));
+    });
+    acceptedLoaders.set(ctx, loader);
+  }
+  return loader;
+}
 
 async function loadOrgInvitation(ctx: IdentityContext, actor: UserActor, id: string) {
   const invitation = uuid.safeParse(id).success

@@ -5,6 +5,7 @@ import { API_KEY_SCHEME } from "../domain/api-keys.js";
 import { togglesOf } from "../domain/settings.js";
 import { seatUse } from "../db/memberships.js";
 import { authorize, loadAccess } from "./access.js";
+import type { CountedUser } from "./users.js";
 import { createWorkspace, listWorkspaces, updateWorkspace } from "./workspaces.js";
 import { updateWorkspaceSettings } from "./settings.js";
 import { createRole, customRoleView, deleteRole, listRoles, updateRole, type RoleView } from "./roles.js";
@@ -147,7 +148,7 @@ export const resolvers = {
     revoked: (key: ApiKey) => key.revokedAt !== null,
   },
   User: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    workspaceCount: (user: { id: string }, _: unknown, ctx: Ctx) => ctx.workspaceCounts.load(user.id),
+    __resolveReference: (ref: CountedUser) => ref,
+    workspaceCount: (user: CountedUser, _: unknown, ctx: Ctx) => ctx.workspaceCounts.load(user),
   },
 };

@@ -31,3 +31,4 @@ export {
   takeExportAllowance,
   type DownloadClaims,
 } from "./downloads.js";
+export { isDatabaseUnavailable, TRANSACTION_OPTIONS } from "./unavailable.js";

@@ -6,9 +6,10 @@
  *
  * Recognised by the codes the layers carry, walking the `cause` chain: PostgreSQL's SQLSTATE
  * classes 08 (connection exception) and 57P01–57P03 (shutdown, cannot connect now) and 53300 (too
- * many connections); Prisma's connection codes; the pg driver's and Node's socket errors.
+ * many connections); Prisma's connection and transaction-time codes; the pg driver's and Node's socket errors.
  */
-const PRISMA_CONNECTION_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+/** P2028: a transaction that could not start or ran out of time (rolled back; the instance is overloaded). */
+const PRISMA_CONNECTION_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
 const SQLSTATES = /^(08...|57P0[123]|53300)$/;
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
 /** Prisma's driver-adapter errors carry the SQLSTATE only in their message. */
@@ -36,3 +37,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The interactive-transaction bounds every service's Prisma client uses, instead of Prisma's
+ * defaults (2 s to get a connection, 5 s in all), which a loaded instance exceeds: a transaction
+ * waiting its turn on a workspace's outbox lock, or for a pooled connection while a burst is
+ * served, would fail as an internal error though nothing is wrong. A transaction that still runs
+ * out of time rolls back and answers SERVICE_UNAVAILABLE (P2028 above): the client may retry.
+ */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 30_000 } as const;

@@ -1,5 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { countingPool } from "@support/service-kit";
+import { countingPool, TRANSACTION_OPTIONS } from "@support/service-kit";
 import { PrismaClient, type Prisma } from "./generated/client.js";
 
 export type Db = PrismaClient;
@@ -7,5 +7,8 @@ export type Tx = Prisma.TransactionClient;
 
 /** Statements are counted per request (logged only with LOG_SQL_STATEMENTS; see service-kit). */
 export function createDb(databaseUrl: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg(countingPool(databaseUrl)) });
+  return new PrismaClient({
+    adapter: new PrismaPg(countingPool(databaseUrl)),
+    transactionOptions: TRANSACTION_OPTIONS,
+  });
 }

@@ -126,6 +126,7 @@ const CREATE_TICKET = `mutation($w: ID!, $i: CreateTicketInput!) { createTicket(
 const CHANGE_STATUS = `mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id } }`;
 const ADD_REPLY = `mutation($t: ID!, $i: AddTicketReplyInput!) { addTicketReply(ticketId: $t, input: $i) { id } }`;
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`;
+const PENDING_INVITATIONS = `{ invitations(status: PENDING) { id } }`;
 const REVOKE = `mutation($id: ID!) { revokeInvitation(id: $id) { id } }`;
 const EXPORT = `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }`;
 const STATUSES = ["PENDING", "ON_HOLD", "OPEN", "SOLVED"] as const;
@@ -262,6 +263,26 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
       case "inviteAndRevoke": {
         // An invitation whose revocation failed (an instance died with it) still holds a seat:
         // revoked first, or the trial's seats run out. CONFLICT means that lost attempt committed.
+        // After an inviteUser whose answer was lost, the client cannot know whether it was sent:
+        // it looks, as a person would, and revokes what is pending (those are not in the ledger).
+        if (state.inviteUnanswered) {
+          const { invitations } = await graphql<{ invitations: Array<{ id: string }> | null }>(
+            target,
+            PENDING_INVITATIONS,
+            {},
+            client.token,
+          );
+          const known = new Set(state.unrevoked.map((invitation) => invitation.invitationId));
+          for (const { id } of invitations ?? []) {
+            if (known.has(id)) continue;
+            try {
+              await graphql(target, REVOKE, { id }, client.token);
+            } catch (error) {
+              if (!(error instanceof LoadError && error.code === "CONFLICT")) throw error;
+            }
+          }
+          state.inviteUnanswered = false;
+        }
         while (state.unrevoked.length > 0) {
           const left = state.unrevoked[0]!;
           try {
@@ -272,6 +293,7 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
           left.revoked = true;
           state.unrevoked.shift();
         }
+        state.inviteUnanswered = true;
         const { inviteUser } = await graphql<{ inviteUser: { invitation: { id: string } } }>(
           target,
           INVITE,
@@ -285,6 +307,7 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
           },
           client.token,
         );
+        state.inviteUnanswered = false;
         const invitation = { invitationId: inviteUser.invitation.id, workspaceId: client.workspaceId, revoked: false };
         ledger.invitations.push(invitation);
         // Revoked at once, so that pending invitations never use up the trial's seats.
@@ -351,6 +374,8 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
 
   interface ClientState {
     sent: number;
+    /** An inviteUser failed: it may have been applied without the client learning the invitation's id. */
+    inviteUnanswered: boolean;
     /** Invitations sent whose revocation has not answered success yet. */
     unrevoked: Array<Ledger["invitations"][number]>;
     nextExportAt: number;
@@ -358,7 +383,13 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
   }
 
   async function runClient(client: LoadClient, index: number): Promise<void> {
-    const state: ClientState = { sent: 0, unrevoked: [], nextExportAt: 0, statusAttempts: new Map() };
+    const state: ClientState = {
+      sent: 0,
+      inviteUnanswered: false,
+      unrevoked: [],
+      nextExportAt: 0,
+      statusAttempts: new Map(),
+    };
     // Clients start spread over one interval, so a paced run does not send in waves.
     let nextAt = Date.now() + (perClientIntervalMs * index) / Math.max(1, options.clients.length);
     while (!stopping && Date.now() < endsAt) {

@@ -1,13 +1,63 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "@jest/globals";
-import { createWorkspace, graphql, signUp, type SignedUpUser } from "../harness/stack.js";
+import {
+  createWorkspace,
+  errorCodes,
+  graphql,
+  signUp,
+  uniqueEmail,
+  type GraphQLResponse,
+  type SignedUpUser,
+} from "../harness/stack.js";
 import { invitePerson, type Person } from "../harness/people.js";
+import { setPlan } from "../harness/workspace.js";
 
 /**
  * Issue 20: the graph's conventions as a client meets them. A missing object is null with an
  * error beside the rest of the answer; errors from a field another service resolves carry the
- * client's path.
+ * client's path; every refusal has one shape (`extensions.code`, `extensions.field` the argument's
+ * path, `extensions.problems: [{ field, message, row?, column? }]`) and the same code and words
+ * for the same situation in every service.
  */
+
+/** The codes a client may meet (SPEC), and GraphQL's own for a malformed operation. */
+const CODES = [
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "BAD_USER_INPUT",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "PLAN_LIMIT",
+  "SERVICE_UNAVAILABLE",
+  "GRAPHQL_VALIDATION_FAILED",
+  "GRAPHQL_PARSE_FAILED",
+];
+
+interface Problem {
+  field: string;
+  message: string;
+  row?: number;
+  column?: string;
+}
+
+/** Every error has a known code; every BAD_USER_INPUT names the argument and lists its problems. */
+function expectContract(answer: GraphQLResponse<unknown>): void {
+  expect(answer.errors?.length ?? 0).toBeGreaterThan(0);
+  for (const error of answer.errors ?? []) {
+    expect(CODES).toContain(error.extensions?.code);
+    if (error.extensions?.code !== "BAD_USER_INPUT") continue;
+    const { field, problems } = error.extensions as { field?: unknown; problems?: unknown };
+    expect(typeof field).toBe("string");
+    expect(Array.isArray(problems) && problems.length > 0).toBe(true);
+    for (const problem of problems as Problem[]) {
+      expect(typeof problem.field).toBe("string");
+      expect(typeof problem.message).toBe("string");
+      expect(Object.keys(problem).every((key) => ["field", "message", "row", "column"].includes(key))).toBe(true);
+    }
+    expect((problems as Problem[])[0]?.field).toBe(field);
+  }
+}
 
 let owner: SignedUpUser;
 let workspaceId: string;
@@ -16,6 +66,8 @@ let member: Person;
 beforeAll(async () => {
   owner = await signUp();
   workspaceId = await createWorkspace(owner.token, `Conventions ${Date.now()}`);
+  // Imports are a PRO feature.
+  await setPlan(owner, workspaceId, { plan: "PRO", seats: 10 });
   member = await invitePerson(owner, [{ workspaceId, role: "MEMBER" }]);
 });
 
@@ -124,5 +176,153 @@ describe("errors from a field another service resolves carry the client's path",
       expect(error.path).not.toContain("_entities");
       expect(error.path?.every((part) => typeof part === "number" || !/^\d+$/.test(part))).toBe(true);
     }
+  });
+});
+
+describe("one error contract", () => {
+  test("a bad argument of any service: BAD_USER_INPUT, extensions.field its path, problems [{ field, message }]", async () => {
+    const signUpRefused = await graphql(
+      `
+        mutation ($input: SignUpInput!) {
+          signUp(input: $input) {
+            token
+          }
+        }
+      `,
+      {
+        variables: {
+          input: { organisationName: "Acme", firstName: "A", lastName: "B", email: "not an email", password: "x" },
+        },
+      },
+    );
+    expectContract(signUpRefused);
+    const problems = signUpRefused.errors?.[0]?.extensions?.problems as Problem[];
+    expect(problems.map((problem) => problem.field)).toEqual(expect.arrayContaining(["input.email", "input.password"]));
+    expect(signUpRefused.errors?.[0]?.extensions?.field).toBe(problems[0]?.field);
+
+    const csv = "Subject,Urgency\nPrinter,someday\n";
+    const imported = await graphql(
+      `
+        mutation ($w: ID!, $csv: String!) {
+          importTickets(
+            workspaceId: $w
+            csv: $csv
+            mapping: { title: "Subject", priority: "Urgency", status: "Missing" }
+          ) {
+            imported
+          }
+        }
+      `,
+      { token: owner.token, variables: { w: workspaceId, csv } },
+    );
+    expectContract(imported);
+    expect(errorCodes(imported)).toEqual(["BAD_USER_INPUT"]);
+    expect(imported.errors?.[0]?.extensions?.problems).toEqual([
+      { field: "mapping.status", row: 0, column: "Missing", message: 'the CSV has no column "Missing"' },
+    ]);
+    const rows = await graphql(
+      `
+        mutation ($w: ID!, $csv: String!) {
+          importTickets(workspaceId: $w, csv: $csv, mapping: { title: "Subject", priority: "Urgency" }) {
+            imported
+          }
+        }
+      `,
+      { token: owner.token, variables: { w: workspaceId, csv } },
+    );
+    expectContract(rows);
+    expect(errorCodes(rows)).toEqual(["BAD_USER_INPUT"]);
+    expect(rows.errors?.[0]?.extensions).toMatchObject({
+      field: "csv",
+      problems: [{ field: "csv", row: 1, column: "Urgency", message: expect.stringMatching(/^must be one of/) }],
+    });
+  });
+
+  test("the page limit: the same code, field and words in every list", async () => {
+    const lists = [
+      `query($w: ID!) { tickets(workspaceId: $w, first: 101) { nodes { id } } }`,
+      `query($w: ID!) { activityLog(workspaceId: $w, first: 101) { entries { id } } }`,
+      `{ users(first: 101) { nodes { id } } }`,
+    ];
+    for (const query of lists) {
+      const answer = await graphql(query, { token: owner.token, variables: { w: workspaceId } });
+      expectContract(answer);
+      expect(answer.errors?.[0]?.extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "first",
+        problems: [{ field: "first", message: "must be at most 100" }],
+      });
+    }
+  });
+
+  test("a duplicate is CONFLICT naming the argument, a workspace name as a taken email", async () => {
+    const taken = await graphql(
+      `
+        mutation ($input: CreateWorkspaceInput!) {
+          createWorkspace(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { input: { name: `Conventions ${workspaceId}` } },
+      },
+    );
+    expect(taken.errors).toBeUndefined();
+    const again = await graphql(
+      `
+        mutation ($input: CreateWorkspaceInput!) {
+          createWorkspace(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: { input: { name: `Conventions ${workspaceId}` } },
+      },
+    );
+    expectContract(again);
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "input.name" });
+    const email = uniqueEmail("taken");
+    await signUp({ email });
+    const sameEmail = await signUp({ email }).catch((error: unknown) => String(error));
+    expect(sameEmail).toMatch(/CONFLICT/);
+  });
+
+  test("too few seats is PLAN_LIMIT in startCheckout and changeSeats, as in inviteUser", async () => {
+    const workspace = await createWorkspace(owner.token, `Seats ${Date.now()}`);
+    await setPlan(owner, workspace, { plan: "PRO", seats: 5 });
+    const invite = (email: string) =>
+      graphql(
+        `
+          mutation ($input: InviteUserInput!) {
+            inviteUser(input: $input) {
+              token
+            }
+          }
+        `,
+        {
+          token: owner.token,
+          variables: {
+            input: { firstName: "S", lastName: "Eat", email, workspaces: [{ workspaceId: workspace, role: "MEMBER" }] },
+          },
+        },
+      );
+    expect((await invite(uniqueEmail("seat"))).errors).toBeUndefined();
+    const checkout = await graphql(
+      `
+        mutation ($w: ID!) {
+          startCheckout(workspaceId: $w, plan: PRO, seats: 1) {
+            url
+          }
+        }
+      `,
+      { token: owner.token, variables: { w: workspace } },
+    );
+    expectContract(checkout);
+    expect(errorCodes(checkout)).toEqual(["PLAN_LIMIT"]);
+    expect(checkout.errors?.[0]?.extensions?.field).toBe("seats");
   });
 });

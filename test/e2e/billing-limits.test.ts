@@ -102,8 +102,9 @@ describe("limits follow billing", () => {
     // The workspace service learns of invitations from identity's events.
     await eventually(async () => ((await pendingInvitationsInWorkspace(workspaceId)) === 2 ? true : undefined));
     // 1 member (the owner) + 2 pending invitations
+    // Too few seats is PLAN_LIMIT, as an invitation without a free seat is.
     const refused = await changeSeats(owner.token, workspaceId, 2);
-    expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(refused)).toEqual(["PLAN_LIMIT"]);
     expect(refused.errors?.[0]?.message).toMatch(/1 members and 2 pending invitations/);
 
     expect((await changeSeats(owner.token, workspaceId, 4)).errors).toBeUndefined();

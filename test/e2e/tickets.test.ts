@@ -292,6 +292,10 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
     );
     expect(errorCodes(page)).toEqual(["BAD_USER_INPUT"]);
     expect(page.errors?.[0]?.message).toContain("first");
+    expect(page.errors?.[0]?.extensions).toMatchObject({
+      field: "first",
+      problems: [{ field: "first", message: "must be at most 100" }],
+    });
     expect(await writesOf(workspaceId)).toEqual(before);
   });
 });

@@ -141,8 +141,10 @@ describe("the walking skeleton through the gateway", () => {
     ]);
     await createWorkspace(admin.token, "Taken");
     const duplicate = await graphql(query, { token: admin.token, variables: { input: { name: "Taken" } } });
-    expect(errorCodes(duplicate)).toEqual(["BAD_USER_INPUT"]);
+    // A duplicate is CONFLICT everywhere (as a taken email is), naming the argument.
+    expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toBe('A workspace named "Taken" already exists in this organisation');
+    expect(duplicate.errors?.[0]?.extensions?.field).toBe("input.name");
     const workspaces = await graphqlOk<{ workspaces: Array<{ name: string }> }>("{ workspaces { name } }", {
       token: admin.token,
     });

@@ -51,7 +51,7 @@ describe("custom roles", () => {
       token: owner.token,
       variables: { w: workspaceId, input: { ...input, name: "admin" } },
     });
-    expect(errorCodes(builtInName)).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(builtInName)).toEqual(["CONFLICT"]);
     expect(builtInName.errors?.[0]?.message).toMatch(/A role named "admin" already exists/);
     const none = await graphqlOk<{ workspace: { roles: Role[] } }>(ROLES, {
       token: owner.token,
@@ -84,8 +84,9 @@ describe("custom roles", () => {
       token: owner.token,
       variables: { w: workspaceId, input: { ...input, name: "triage" } },
     });
-    expect(errorCodes(duplicate)).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toMatch(/A role named "triage" already exists/);
+    expect(duplicate.errors?.[0]?.extensions?.field).toBe("input.name");
 
     // Assign: the member's next request has exactly the role's permissions.
     const assigned = await graphqlOk<{ setMemberRole: { role: string; customRole: { name: string } } }>(SET_ROLE, {

@@ -32,7 +32,7 @@ describe("teams", () => {
       token: owner.token,
       variables: { w: workspaceId, input: { name: "tier 1" } },
     });
-    expect(errorCodes(duplicate)).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toMatch(/A team named "tier 1" already exists/);
     const byMember = await graphql(CREATE_TEAM, {
       token: a.token,

@@ -38,10 +38,45 @@ export const forbidden = (message = "You do not have permission to do this") =>
 /** Used both for objects that do not exist and for objects of another tenant: the answers must not differ. */
 export const notFound = (type: string) => new AppError(ErrorCode.NOT_FOUND, `${type} not found`);
 
-export const badUserInput = (message: string, field?: string) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, field === undefined ? {} : { field });
+/**
+ * One thing wrong with the input: `field` is the argument's path as the client wrote it
+ * (`input.email`, `first`, `mapping.fields.0.column`), `row` and `column` place it in a file.
+ */
+export interface Problem {
+  field: string;
+  message: string;
+  /** 1-based data row of a file (0: its header or the mapping); files only. */
+  row?: number;
+  /** The file's column, by its header; files only. */
+  column?: string;
+}
 
-export const conflict = (message: string) => new AppError(ErrorCode.CONFLICT, message);
+/**
+ * The one shape of every BAD_USER_INPUT: `extensions.field` names the (first) argument at fault,
+ * `extensions.problems` lists every problem as `{ field, message, row?, column? }`.
+ */
+export function invalidArguments(
+  message: string,
+  problems: readonly [Problem, ...Problem[]],
+  extensions: ErrorExtensions = {},
+): AppError {
+  return new AppError(ErrorCode.BAD_USER_INPUT, message, { ...extensions, field: problems[0].field, problems });
+}
+
+/** `field: problem` → `problem`: the problem list names the field already. */
+function withoutFieldPrefix(message: string, field: string): string {
+  const last = field.split(".").at(-1) ?? field;
+  for (const prefix of [`${field}: `, `${last}: `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
+  return message;
+}
+
+/** A bad argument: `field` is its path, e.g. `input.name` or `after`; `extensions` adds e.g. a `reason`. */
+export const badUserInput = (message: string, field: string, extensions: ErrorExtensions = {}) =>
+  invalidArguments(message, [{ field, message: withoutFieldPrefix(message, field) }], extensions);
+
+/** A duplicate (or a state that forbids the change); `field` names the argument that collides. */
+export const conflict = (message: string, field?: string) =>
+  new AppError(ErrorCode.CONFLICT, message, field === undefined ? {} : { field });
 
 export const rateLimited = (retryAfterSeconds: number, message = "Too many requests") =>
   new AppError(ErrorCode.RATE_LIMITED, `${message}; retry in ${retryAfterSeconds}s`, {
@@ -50,19 +85,91 @@ export const rateLimited = (retryAfterSeconds: number, message = "Too many reque
 
 export const serviceUnavailable = (message: string) => new AppError(ErrorCode.SERVICE_UNAVAILABLE, message);
 
-export const planLimit = (message: string) => new AppError(ErrorCode.PLAN_LIMIT, message);
+/** A shortage of seats or of plan allowance; `field` names the argument asking for too much, if one does. */
+export const planLimit = (message: string, field?: string) =>
+  new AppError(ErrorCode.PLAN_LIMIT, message, field === undefined ? {} : { field });
 
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
 
-/** Maps a failed input validation (zod issues or similar) to one BAD_USER_INPUT naming every problem. */
-export function invalidInput(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): AppError {
-  const problems = issues.map((issue) => {
-    const path = issue.path.map(String).join(".");
-    return path ? `${path}: ${issue.message}` : issue.message;
-  });
-  return new AppError(ErrorCode.BAD_USER_INPUT, `Invalid input: ${problems.join("; ")}`, {
-    problems,
-  });
+/** What a validation library says of one problem (zod's issues have these members). */
+export interface ValidationIssue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  origin?: string;
+  maximum?: number | bigint;
+  minimum?: number | bigint;
+  inclusive?: boolean;
+  expected?: string;
+  format?: string;
+  values?: readonly unknown[];
+}
+
+const FORMATS: Record<string, string> = {
+  uuid: "must be an id",
+  guid: "must be an id",
+  email: "must be an email address",
+  url: "must be a URL",
+  datetime: "must be an ISO-8601 date and time",
+  date: "must be a date (YYYY-MM-DD)",
+};
+
+/**
+ * One phrasing for the same problem in every service: zod's own messages ("Too big: expected
+ * number to be <=100") read as the services' ("must be at most 100"). Messages a schema wrote
+ * itself are kept.
+ */
+export function problemMessage(issue: ValidationIssue): string {
+  const own =
+    !/^(Too big|Too small|Invalid input|Invalid option|Invalid (UUID|GUID|email|URL|string|ISO)|Expected)/i.test(
+      issue.message,
+    );
+  if (own) return issue.message;
+  const unit = issue.origin === "string" ? " characters" : "";
+  const items = issue.origin === "array" || issue.origin === "set";
+  switch (issue.code) {
+    case "too_big":
+      if (issue.maximum === undefined) break;
+      if (items) return `must have at most ${issue.maximum} items`;
+      return issue.inclusive === false
+        ? `must be less than ${issue.maximum}${unit}`
+        : `must be at most ${issue.maximum}${unit}`;
+    case "too_small":
+      if (issue.minimum === undefined) break;
+      if (issue.origin === "string" && Number(issue.minimum) === 1) return "must not be empty";
+      if (items) return `must have at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}`;
+      return issue.inclusive === false
+        ? `must be more than ${issue.minimum}${unit}`
+        : `must be at least ${issue.minimum}${unit}`;
+    case "invalid_type":
+      if (/received undefined/.test(issue.message)) return "is required";
+      if (issue.expected === "int") return "must be a whole number";
+      return issue.expected
+        ? `must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`
+        : issue.message;
+    case "invalid_format":
+      return (issue.format && FORMATS[issue.format]) ?? `must be a valid ${issue.format ?? "value"}`;
+    case "invalid_value":
+      if (issue.values?.length) return `must be one of ${issue.values.map(String).join(", ")}`;
+      break;
+  }
+  return issue.message;
+}
+
+/**
+ * Maps a failed input validation (zod issues or similar) to one BAD_USER_INPUT naming every problem.
+ * `at` is where the validated value sits among the field's arguments (`["input"]` for a schema of
+ * `args.input`), so each problem's `field` is the path the client wrote (`input.email`).
+ */
+export function invalidInput(issues: ReadonlyArray<ValidationIssue>, at: ReadonlyArray<PropertyKey> = []): AppError {
+  const problems = issues.map((issue) => ({
+    field: [...at, ...issue.path].map(String).join("."),
+    message: problemMessage(issue),
+  }));
+  const [first, ...rest] = problems;
+  if (!first) return badUserInput("Invalid input", "");
+  const text = problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message));
+  return invalidArguments(`Invalid input: ${text.join("; ")}`, [first, ...rest]);
 }

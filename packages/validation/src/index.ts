@@ -1,3 +1,4 @@
 export * from "./text.js";
 export * from "./time.js";
 export * from "./cursor.js";
+export * from "./page.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalidInput } from "@support/errors";
-import { cursorCodec, cursorKey, instantText, singleLineText } from "@support/validation";
+import { cursorCodec, cursorKey, instantText, pageSize, singleLineText } from "@support/validation";
 import type { AuditContext } from "../context.js";
 import { entriesPage, type EntryRow } from "../db/entries.js";
 import { summaryOf } from "../domain/render.js";
@@ -8,7 +8,6 @@ import type { EventType } from "@support/events";
 import { requireLogAccess } from "./access.js";
 import { isRedacted, ticketsToAsk, type LogReader } from "../domain/redaction.js";
 
-const MAX_PAGE = 100;
 // Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
 const instant = instantText();
 
@@ -28,7 +27,7 @@ export type ActivityFilter = z.infer<typeof activityFilter>;
 
 const activityLogArgs = z.object({
   workspaceId: z.string(),
-  first: z.number().int().min(1).max(MAX_PAGE).nullish(),
+  first: pageSize().nullish(),
   after: z.string().max(200).nullish(),
   filter: activityFilter,
 });

@@ -7,6 +7,7 @@ import {
   forbidden,
   invalidInput,
   notFound,
+  planLimit,
   unauthenticated,
 } from "@support/errors";
 import type { BillingContext } from "../context.js";
@@ -34,10 +35,10 @@ const returnUrl = z
 function requireAppOrigin(ctx: BillingContext, field: string, url: string | null | undefined): void {
   if (!url) return;
   if (ctx.returnOrigins.has(new URL(url).origin)) return;
-  throw new AppError(
-    ErrorCode.BAD_USER_INPUT,
+  throw badUserInput(
     `${field} must be on one of the app's origins (${[...ctx.returnOrigins].join(", ")}); set CHECKOUT_RETURN_ORIGINS to allow another`,
-    { field, reason: "RETURN_URL_NOT_ALLOWED" },
+    field,
+    { reason: "RETURN_URL_NOT_ALLOWED" },
   );
 }
 
@@ -95,13 +96,16 @@ async function requireOwner(ctx: BillingContext, args: unknown): Promise<Billing
   return account;
 }
 
-/** Refuses a seat count below the workspace's members plus pending invitations, naming both. */
+/**
+ * Refuses a seat count below the workspace's members plus pending invitations, naming both:
+ * PLAN_LIMIT, as inviting someone without a free seat is.
+ */
 async function requireSeatsFor(ctx: BillingContext, id: string, wanted: number): Promise<void> {
   const usage = await ctx.people.seatUsage(id);
   const members = usage.memberCount;
   const pendingInvitations = usage.pendingInvitations;
   if (wanted < minimumSeats({ members, pendingInvitations })) {
-    throw badUserInput(
+    throw planLimit(
       `Cannot set ${wanted} seats: the workspace has ${members} members and ${pendingInvitations} pending invitations`,
       "seats",
     );

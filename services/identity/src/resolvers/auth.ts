@@ -36,7 +36,7 @@ export async function openSession(tx: Tx, user: User, ttlHours: number): Promise
 }
 
 export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
-  const input = parse(signUpInput, args.input);
+  const input = parse(signUpInput, args.input, ["input"]);
   const passwordHash = await hashPassword(input.password);
   try {
     return await ctx.db.$transaction(async (tx) => {
@@ -84,7 +84,7 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
 }
 
 export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
-  const input = parse(logInInput, args.input);
+  const input = parse(logInInput, args.input, ["input"]);
   const keys = throttleKeys(input.email, ctx.clientAddress);
   // Counted before the password is checked: while blocked, even the right password is refused.
   await ctx.throttle.reserve(keys);

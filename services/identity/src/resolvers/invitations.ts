@@ -65,7 +65,7 @@ function perWorkspace<T extends "invitation.sent" | "invitation.accepted" | "inv
 
 export async function inviteUser(args: { input: unknown }, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const input = parse(inviteInputSchema, args.input);
+  const input = parse(inviteInputSchema, args.input, ["input"]);
   const orgRole = invitedOrgRole(actor, input.orgRole);
   const emailNormalized = normaliseEmail(input.email);
 
@@ -198,7 +198,7 @@ export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
     if (!ok || existing.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
     await ctx.throttle.recordSuccess(keys);
   } else {
-    passwordHash = await hashPassword(parse(passwordSchema, input.password));
+    passwordHash = await hashPassword(parse(passwordSchema, input.password, ["password"]));
   }
 
   try {
@@ -437,7 +437,7 @@ function stateFilter(state: InvitationState | null | undefined, now: Date): Pris
 /** Org admins see every invitation; workspace admins those touching a workspace they administer. */
 export async function invitations(args: { status?: unknown }, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const state = parse(stateSchema, args.status);
+  const state = parse(stateSchema, args.status, ["status"]);
   const where: Prisma.InvitationWhereInput = {
     organisationId: actor.organisationId,
     ...stateFilter(state, new Date()),

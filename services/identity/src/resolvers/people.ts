@@ -2,7 +2,7 @@ import { z } from "zod";
 import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { cursorCodec, cursorKey, personNameText } from "@support/validation";
+import { cursorCodec, cursorKey, pageSize, personNameText } from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -56,7 +56,7 @@ async function changePerson<T>(
 export async function setOrgRole(args: { userId: string; role: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "set organisation roles");
-  const role = parse(orgRoleSchema, args.role);
+  const role = parse(orgRoleSchema, args.role, ["role"]);
   assertNotSelf(actor.userId, args.userId, "change the organisation role of");
   return changePerson(ctx, actor, { userId: args.userId, orgRole: role }, async (tx, target) => {
     if (target.orgRole === role) return target;
@@ -80,7 +80,7 @@ export async function setOrgRole(args: { userId: string; role: unknown }, ctx: I
 export async function setUserStatus(args: { userId: string; status: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "change a user's status");
-  const status = parse(statusSchema, args.status);
+  const status = parse(statusSchema, args.status, ["status"]);
   assertNotSelf(actor.userId, args.userId, "change the status of");
   return changePerson(ctx, actor, { userId: args.userId, status }, async (tx, target) => {
     if (target.status === status) return target;
@@ -163,7 +163,7 @@ function withoutNulls(value: unknown): unknown {
 
 export async function updateUser(args: { userId: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
-  const input = parse(updateUserInput, withoutNulls(args.input));
+  const input = parse(updateUserInput, withoutNulls(args.input), ["input"]);
   const target = await loadOrgUser(ctx.db, actor, args.userId);
   const self = actor.userId === target.id;
   const changesWorkspaces = input.setWorkspaces.length > 0 || input.removeWorkspaces.length > 0;
@@ -184,7 +184,7 @@ export async function updateUser(args: { userId: string; input: unknown }, ctx: 
     }
   }
   if (!changesNames && input.orgRole === undefined && !changesWorkspaces) {
-    throw badUserInput("Nothing to change");
+    throw badUserInput("Nothing to change: give a name, an organisation role or workspaces", "input");
   }
   if (input.orgRole !== undefined) assertOrgAdmin(actor, "set organisation roles");
   if (changesOrgRole && input.orgRole === "MEMBER") {
@@ -253,7 +253,7 @@ const usersArgs = z.object({
       status: statusSchema.nullish(),
     })
     .nullish(),
-  first: z.number().int().min(1).max(200).nullish(),
+  first: pageSize().nullish(),
   after: z.string().nullish(),
 });
 

@@ -6,9 +6,10 @@ import type { IdentityContext } from "../context.js";
 import type { Db, Tx } from "../db/client.js";
 import type { User } from "../db/generated/client.js";
 
-export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+/** `at`: the argument `value` is (`["input"]` for `args.input`), so problems name the client's path. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, at: ReadonlyArray<string> = []): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(result.error.issues);
+  if (!result.success) throw invalidInput(result.error.issues, at);
   return result.data;
 }
 

@@ -28,10 +28,14 @@ export interface ImportDirectory {
   fields: ReadonlyMap<string, FieldDefinition & { name: string }>;
 }
 
+/** One problem of an import, in the graph's problem shape (`{ field, message, row, column }`). */
 export interface ImportProblem {
+  /** The argument at fault: `csv` for the file's rows, `mapping.title`, `mapping.fields.0` for the mapping. */
+  field: string;
   /** 1-based data row (the header is row 0); 0 for problems of the mapping or the file. */
   row: number;
-  column: string;
+  /** The CSV column, by its header; absent for problems of the whole file. */
+  column?: string;
   message: string;
 }
 
@@ -90,7 +94,7 @@ export function planImport(
     if (column === undefined || column === null) return null;
     const index = columnIndex.get(column);
     if (index === undefined)
-      problems.push({ row: 0, column, message: `mapping.${what}: the CSV has no column "${column}"` });
+      problems.push({ field: `mapping.${what}`, row: 0, column, message: `the CSV has no column "${column}"` });
     return index ?? null;
   };
   const title = indexOf("title", mapping.title);
@@ -101,7 +105,13 @@ export function planImport(
   const team = indexOf("teamName", mapping.teamName);
   const fields = (mapping.fields ?? []).map((f, i) => {
     const definition = directory.fields.get(f.fieldId);
-    if (!definition) problems.push({ row: 0, column: f.column, message: `mapping.fields.${i}: no such ticket field` });
+    if (!definition)
+      problems.push({
+        field: `mapping.fields.${i}.fieldId`,
+        row: 0,
+        column: f.column,
+        message: "no such ticket field",
+      });
     return { fieldId: f.fieldId, column: f.column, index: indexOf(`fields.${i}`, f.column), definition };
   });
   if (problems.length > 0) return { ok: false, problems };
@@ -111,7 +121,7 @@ export function planImport(
     const row = i + 1;
     const cell = (index: number | null) => (index === null ? "" : (cells[index] ?? ""));
     const problem = (column: string, message: string) => {
-      if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ row, column, message });
+      if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ field: "csv", row, column, message });
     };
     const ticket: PlannedTicket = {
       title: cell(title).trim(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, invalidInput, isAppError, notFound } from "@support/errors";
+import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { diffFields } from "@support/events";
 import { entityNameText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
@@ -24,9 +24,10 @@ const updateInput = z.object({
 
 const fieldTarget = (field: TicketField) => ({ type: "ticket_field" as const, id: field.id, label: field.name });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+/** `at`: the argument `input` is (`["input"]` for `args.input`), so problems name the client's path. */
+function parse<T>(schema: z.ZodType<T>, input: unknown, at: ReadonlyArray<string> = []): T {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, at);
   return parsed.data;
 }
 
@@ -34,7 +35,7 @@ async function assertNameFree(ctx: TicketingContext, workspaceId: string, name: 
   const same = await ctx.db.ticketField.findFirst({
     where: { workspaceId, name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) },
   });
-  if (same) throw badUserInput(`name: a ticket field named "${name}" already exists`, "name");
+  if (same) throw conflict(`A ticket field named "${name}" already exists in this workspace`, "input.name");
 }
 
 export async function listTicketFields(workspaceId: string, ctx: TicketingContext): Promise<TicketField[]> {
@@ -46,10 +47,10 @@ export async function listTicketFields(workspaceId: string, ctx: TicketingContex
 export async function createTicketField(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "ticket_fields:create");
-  const input = parse(createInput, args.input);
+  const input = parse(createInput, args.input, ["input"]);
   const options = input.options ?? [];
   const problem = checkOptions(input.type, options);
-  if (problem) throw badUserInput(`options: ${problem}`, "options");
+  if (problem) throw badUserInput(`options: ${problem}`, "input.options");
   await assertNameFree(ctx, args.workspaceId, input.name);
   return ctx.db.$transaction(async (tx) => {
     const last = await tx.ticketField.aggregate({ where: { workspaceId: args.workspaceId }, _max: { position: true } });
@@ -92,10 +93,10 @@ async function loadField(ctx: TicketingContext, id: string, permission: string) 
 
 export async function updateTicketField(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { field: before, access } = await loadField(ctx, args.id, "ticket_fields:update");
-  const input = parse(updateInput, args.input);
+  const input = parse(updateInput, args.input, ["input"]);
   if (input.options) {
     const problem = checkOptions(before.type, input.options);
-    if (problem) throw badUserInput(`options: ${problem}`, "options");
+    if (problem) throw badUserInput(`options: ${problem}`, "input.options");
   }
   if (input.name && input.name !== before.name) await assertNameFree(ctx, before.workspaceId, input.name, before.id);
   const next = {

@@ -1,6 +1,6 @@
 import { parse as parseCsv, CsvError } from "csv-parse/sync";
 import { z } from "zod";
-import { AppError, ErrorCode, badUserInput, forbidden, invalidInput } from "@support/errors";
+import { badUserInput, forbidden, invalidArguments, invalidInput } from "@support/errors";
 import type { FieldChange } from "@support/events";
 import { descriptionText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
@@ -30,8 +30,11 @@ const mappingSchema = z.object({
     .nullish(),
 });
 
-const refused = (message: string, problems: ImportProblem[]) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, { problems });
+const refused = (message: string, problems: readonly [ImportProblem, ...ImportProblem[]]) =>
+  invalidArguments(message, problems);
+
+/** A problem of the whole file (its size, encoding or shape): row 0, no column. */
+const fileProblem = (message: string): [ImportProblem] => [{ field: "csv", row: 0, message }];
 
 const firstIssue = (schema: z.ZodType, value: string): string | null => {
   const result = schema.safeParse(value);
@@ -41,29 +44,25 @@ const firstIssue = (schema: z.ZodType, value: string): string | null => {
 /** The CSV's header and data rows; BAD_USER_INPUT for a file that is not well-formed UTF-8 CSV or too big. */
 function readCsv(csv: string): { header: string[]; rows: string[][] } {
   if (Buffer.byteLength(csv, "utf8") > MAX_IMPORT_BYTES)
-    throw refused(`The CSV is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, [
-      { row: 0, column: "", message: "too large" },
-    ]);
+    throw refused(`The CSV is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`, fileProblem("too large"));
   // What a file in another encoding turns into once decoded as UTF-8: replacement characters or NULs.
   if (csv.includes("\uFFFD") || csv.includes("\u0000"))
-    throw refused("The CSV is not valid UTF-8 text (it holds replacement characters or NUL)", [
-      { row: 0, column: "", message: "not UTF-8" },
-    ]);
+    throw refused("The CSV is not valid UTF-8 text (it holds replacement characters or NUL)", fileProblem("not UTF-8"));
   let records: string[][];
   try {
     records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: 100_000 });
   } catch (error) {
     const message = error instanceof CsvError ? error.message : "malformed CSV";
-    throw refused(`The CSV cannot be read: ${message}`, [{ row: 0, column: "", message }]);
+    throw refused(`The CSV cannot be read: ${message}`, fileProblem(message));
   }
   const [header, ...rows] = records;
-  if (!header) throw refused("The CSV is empty", [{ row: 0, column: "", message: "no header row" }]);
-  if (rows.length === 0)
-    throw refused("The CSV has no rows below its header", [{ row: 0, column: "", message: "no rows" }]);
+  if (!header) throw refused("The CSV is empty", fileProblem("no header row"));
+  if (rows.length === 0) throw refused("The CSV has no rows below its header", fileProblem("no rows"));
   if (rows.length > MAX_IMPORT_ROWS)
-    throw refused(`The CSV has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} are imported at once`, [
-      { row: 0, column: "", message: "too many rows" },
-    ]);
+    throw refused(
+      `The CSV has ${rows.length} rows; at most ${MAX_IMPORT_ROWS} are imported at once`,
+      fileProblem("too many rows"),
+    );
   return { header: header.map((name) => name.trim()), rows };
 }
 
@@ -80,7 +79,7 @@ export async function importTickets(
   requirePermission(access, "workspace_data:import", "tickets:create");
   if (typeof args.csv !== "string") throw badUserInput("csv must be text", "csv");
   const mapping = mappingSchema.safeParse(args.mapping);
-  if (!mapping.success) throw invalidInput(mapping.error.issues.map((i) => ({ ...i, path: ["mapping", ...i.path] })));
+  if (!mapping.success) throw invalidInput(mapping.error.issues, ["mapping"]);
   // Each mapped column sets what its own mutation guards: an import is no way around them.
   requireEvery(access, [
     ...(mapping.data.assigneeEmail || mapping.data.teamName ? (["tickets:assign"] as const) : []),
@@ -105,11 +104,13 @@ export async function importTickets(
     { title: (v) => firstIssue(ticketTitle, v), description: (v) => firstIssue(descriptionText(), v) },
   );
   if (!plan.ok) {
-    const first = plan.problems[0]!;
-    throw refused(
-      `Nothing was imported: ${plan.problems.length} problem(s), the first in row ${first.row}, column "${first.column}": ${first.message}`,
-      plan.problems,
-    );
+    const [first, ...rest] = plan.problems;
+    if (!first) throw new Error("an import plan refused without a problem");
+    const where = first.column === undefined ? `row ${first.row}` : `row ${first.row}, column "${first.column}"`;
+    throw refused(`Nothing was imported: ${plan.problems.length} problem(s), the first in ${where}: ${first.message}`, [
+      first,
+      ...rest,
+    ]);
   }
   // A solved or closed status is what changeTicketStatus guards with tickets:close.
   if (plan.tickets.some((ticket) => stopsSlaClock(ticket.status))) requireEvery(access, ["tickets:close"]);

@@ -14,7 +14,7 @@ const reason = singleLineText({ max: 500 });
 export async function addTicketReply(args: { ticketId: string; input: unknown }, ctx: TicketingContext) {
   const { ticket, access } = await visibleTicket(ctx, args.ticketId, "tickets:respond");
   const parsed = replyInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const internal = parsed.data.internal ?? false;
   const status = ctx.actor.kind === "apiKey" ? "PENDING_APPROVAL" : "PUBLISHED";
   return ctx.db.$transaction(async (tx) => {
@@ -117,7 +117,7 @@ export function rejectReply(args: { id: string; reason: string }, ctx: Ticketing
     // Who may reject is checked before the reason, so an outsider learns nothing from validation.
     await pendingReply(ctx, args.id, "tickets:reject");
     const parsed = reason.safeParse(args.reason);
-    if (!parsed.success) throw invalidInput(parsed.error.issues.map((i) => ({ ...i, path: ["reason", ...i.path] })));
+    if (!parsed.success) throw invalidInput(parsed.error.issues, ["reason"]);
     return decide(ctx, args.id, { permission: "tickets:reject", status: "REJECTED", reason: parsed.data });
   })();
 }

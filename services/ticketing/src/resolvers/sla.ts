@@ -37,7 +37,7 @@ export async function updateSlaPolicy(args: { workspaceId: string; input: unknow
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "workspace_settings:manage_sla");
   const parsed = policyInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   return ctx.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`sla_policy:${args.workspaceId}`}))`;
     const before = (await tx.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } })) ?? DEFAULT_POLICY;

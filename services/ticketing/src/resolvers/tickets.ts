@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { diffFields, type FieldChange } from "@support/events";
-import { descriptionText, instantText, singleLineText } from "@support/validation";
+import { descriptionText, instantText, pageSize, singleLineText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, Ticket } from "../db/generated/client.js";
@@ -11,7 +11,6 @@ import {
   decodeCursor,
   DEFAULT_PAGE_SIZE,
   encodeCursor,
-  MAX_PAGE_SIZE,
   priorityRank,
   slaTimes,
   stopsSlaClock,
@@ -51,9 +50,10 @@ const updateInput = z.object({
   fieldValues: fieldValues.nullish(),
 });
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+/** `at`: the argument `input` is (`["input"]` for `args.input`), so problems name the client's path. */
+function parse<T>(schema: z.ZodType<T>, input: unknown, at: ReadonlyArray<string> = []): T {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, at);
   return parsed.data;
 }
 
@@ -72,23 +72,25 @@ async function checkedFieldValues(
   inputs: FieldValueInput[],
 ): Promise<Record<string, StoredValue>> {
   const result = applyFieldValues(current, inputs, await fieldDefinitions(ctx, workspaceId));
-  if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }]);
+  if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }], ["input"]);
   return result.values;
 }
 
 /** An assignee must be a member of the ticket's workspace and a team an active team of it. */
+/** `at`: where assigneeId and teamId sit among the arguments (`input.` in createTicket). */
 async function checkAssignment(
   ctx: TicketingContext,
   workspaceId: string,
   assigneeId: string | null,
   teamId: string | null,
+  at = "",
 ): Promise<void> {
   if (!assigneeId && !teamId) return;
   const found = await ctx.assignees.check(workspaceId, assigneeId ? [assigneeId] : [], teamId ? [teamId] : []);
   if (assigneeId && !found.memberIds.includes(assigneeId))
-    throw badUserInput("assigneeId: not a member of this workspace", "assigneeId");
+    throw badUserInput("assigneeId: not a member of this workspace", `${at}assigneeId`);
   if (teamId && !found.activeTeamIds.includes(teamId))
-    throw badUserInput("teamId: not an active team of this workspace", "teamId");
+    throw badUserInput("teamId: not an active team of this workspace", `${at}teamId`);
 }
 
 /** Re-reads a ticket under a row lock: concurrent edits serialize and events carry the values replaced. */
@@ -101,7 +103,7 @@ async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
 export async function createTicket(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:create");
-  const input = parse(createInput, args.input);
+  const input = parse(createInput, args.input, ["input"]);
   const assigneeId = input.assigneeId ?? null;
   const teamId = input.teamId ?? null;
   if (assigneeId || teamId) requirePermission(access, "tickets:assign");
@@ -109,7 +111,7 @@ export async function createTicket(args: { workspaceId: string; input: unknown }
   const values = input.fieldValues?.length
     ? await checkedFieldValues(ctx, args.workspaceId, {}, input.fieldValues)
     : {};
-  await checkAssignment(ctx, args.workspaceId, assigneeId, teamId);
+  await checkAssignment(ctx, args.workspaceId, assigneeId, teamId, "input.");
   const priority: TicketPriority = input.priority ?? "NORMAL";
   const policy = await ctx.db.slaPolicy.findUnique({ where: { workspaceId: args.workspaceId } });
   // The counter row's lock is taken last and held only for the insert: concurrent creations queue there.
@@ -162,7 +164,7 @@ const scopeOf = (ticket: Ticket) => ({
 
 export async function updateTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
-  const input = parse(updateInput, args.input);
+  const input = parse(updateInput, args.input, ["input"]);
   const editsText = Boolean(input.title) || typeof input.description === "string";
   const editsValues = Array.isArray(input.fieldValues);
   if (editsText || !editsValues) requirePermission(access, "tickets:edit");
@@ -173,7 +175,7 @@ export async function updateTicket(args: { id: string; input: unknown }, ctx: Ti
     let values = storedValues(before);
     if (input.fieldValues?.length && definitions) {
       const result = applyFieldValues(values, input.fieldValues, definitions);
-      if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }]);
+      if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }], ["input"]);
       values = result.values;
     }
     const next = {
@@ -335,7 +337,7 @@ const listArgs = z.object({
     .nullish(),
   sort: z.enum(TICKET_SORTS).nullish(),
   direction: z.enum(["ASC", "DESC"]).nullish(),
-  first: z.number().int().min(1, "must be at least 1").max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`).nullish(),
+  first: pageSize().nullish(),
   after: z.string().max(500).nullish(),
 });
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
+import { conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import { entityNameText } from "@support/validation";
 import {
@@ -61,7 +61,7 @@ const updateRoleInput = z.object({
 const roleTarget = (role: CustomRole) => ({ type: "role" as const, id: role.id, label: role.name });
 
 function duplicateName(name: string) {
-  return badUserInput(`A role named "${name}" already exists in this workspace`, "name");
+  return conflict(`A role named "${name}" already exists in this workspace`, "input.name");
 }
 
 /** Built-in names are taken: a custom role called "Admin" would be ambiguous in every list. */
@@ -94,9 +94,9 @@ export async function createRole(
 ): Promise<RoleView> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "roles:create");
   const parsed = createRoleInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const { name } = parsed.data;
-  const permissions = grantablePermissions(parsed.data.permissions, "permissions", "a role");
+  const permissions = grantablePermissions(parsed.data.permissions, "input.permissions", "a role");
   refuseBuiltInName(name);
   try {
     const role = await ctx.db.$transaction(async (tx) => {
@@ -162,9 +162,9 @@ async function loadRole(ctx: WorkspaceContext, id: string, permission: "roles:up
 export async function updateRole(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<RoleView> {
   const { role: loaded, access } = await loadRole(ctx, args.id, "roles:update");
   const parsed = updateRoleInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const givenPermissions = parsed.data.permissions
-    ? grantablePermissions(parsed.data.permissions, "permissions", "a role")
+    ? grantablePermissions(parsed.data.permissions, "input.permissions", "a role")
     : null;
   if (parsed.data.name && parsed.data.name !== loaded.name) refuseBuiltInName(parsed.data.name);
   try {

@@ -15,7 +15,7 @@ export async function updateWorkspaceSettings(
 ): Promise<MemberToggles> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "workspace_settings:update");
   const parsed = settingsInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   // GraphQL null means "leave as is", like an omitted field.
   const next = Object.fromEntries(
     Object.entries(parsed.data).filter(([, value]) => typeof value === "boolean"),

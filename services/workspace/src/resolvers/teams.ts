@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import { z } from "zod";
-import { badUserInput, invalidInput, isAppError, notFound } from "@support/errors";
+import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom, type FieldChange } from "@support/events";
 import { descriptionText, entityNameText } from "@support/validation";
 import type { Team } from "../db/generated/client.js";
@@ -28,7 +28,8 @@ const updateTeamInput = z.object({
 });
 
 const teamTarget = (team: Team) => ({ type: "team" as const, id: team.id, label: team.name });
-const duplicateName = (name: string) => badUserInput(`A team named "${name}" already exists in this workspace`, "name");
+const duplicateName = (name: string) =>
+  conflict(`A team named "${name}" already exists in this workspace`, "input.name");
 
 /** Team members must be members of the team's workspace (seed 002). */
 async function checkMembers(tx: Tx, workspaceId: string, userIds: string[]): Promise<string[]> {
@@ -38,7 +39,8 @@ async function checkMembers(tx: Tx, workspaceId: string, userIds: string[]): Pro
     select: { userId: true },
   });
   const outsiders = unique.filter((id) => !found.some((m) => m.userId === id));
-  if (outsiders.length > 0) throw badUserInput(`Not members of this workspace: ${outsiders.join(", ")}`, "memberIds");
+  if (outsiders.length > 0)
+    throw badUserInput(`Not members of this workspace: ${outsiders.join(", ")}`, "input.memberIds");
   return unique.sort();
 }
 
@@ -60,7 +62,7 @@ export async function createTeam(
 ): Promise<TeamView> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "teams:create");
   const parsed = createTeamInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const input = parsed.data;
   try {
     return await ctx.db.$transaction(async (tx) => {
@@ -113,7 +115,7 @@ async function loadTeam(ctx: WorkspaceContext, id: string, permission: "teams:up
 export async function updateTeam(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<TeamView> {
   const { team: loaded, access } = await loadTeam(ctx, args.id, "teams:update");
   const parsed = updateTeamInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const input = parsed.data;
   try {
     return await ctx.db.$transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { badUserInput, forbidden, invalidInput, unauthenticated } from "@support/errors";
+import { conflict, forbidden, invalidInput, unauthenticated } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import { entityNameText } from "@support/validation";
 import type { Workspace } from "../db/generated/client.js";
@@ -16,7 +16,7 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
     throw actor.kind === "anonymous" ? unauthenticated() : forbidden("API keys cannot create workspaces");
   if (actor.orgRole !== "ORG_ADMIN") throw forbidden("Only organisation admins can create workspaces");
   const parsed = workspaceInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const { name } = parsed.data;
   try {
     return await ctx.db.$transaction(async (tx) => {
@@ -47,7 +47,7 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
     });
   } catch (error) {
     if (isUniqueViolation(error))
-      throw badUserInput(`A workspace named "${name}" already exists in this organisation`, "name");
+      throw conflict(`A workspace named "${name}" already exists in this organisation`, "input.name");
     throw error;
   }
 }
@@ -55,7 +55,7 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
 export async function updateWorkspace(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
   const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");
   const parsed = workspaceInput.safeParse(args.input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const before = access.workspace;
   const { name } = parsed.data;
   if (name === before.name) return before;
@@ -81,7 +81,7 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
     });
   } catch (error) {
     if (isUniqueViolation(error))
-      throw badUserInput(`A workspace named "${name}" already exists in this organisation`, "name");
+      throw conflict(`A workspace named "${name}" already exists in this organisation`, "input.name");
     throw error;
   }
 }

@@ -11,12 +11,16 @@ import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
 import { credentialCacheWithFeed } from "./credential-cache.js";
-import { formatGatewayError, serviceUnavailableStatus } from "./errors.js";
-import { gatewayProtection } from "./limits.js";
-import { registerDownloads } from "./downloads.js";
+import { formatGatewayError, rateLimitHeaders, serviceUnavailableStatus } from "./errors.js";
+import { gatewayProtection, noIntrospection } from "./limits.js";
+import { DOWNLOAD_ROUTE, registerDownloads } from "./downloads.js";
+import { registerCors } from "./cors.js";
+import { registerLanding, sendPage, wantsPage } from "./landing.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { subgraphFetcher } from "./subgraph-fetcher.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
+
+export { SCHEMA_QUERY } from "./landing.js";
 
 export interface GatewayContext {
   actor: Actor;
@@ -95,11 +99,12 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     gateway,
     includeStacktraceInErrorResponses: false,
     // Off by default: anonymous callers should not get the schema's map (GATEWAY_INTROSPECTION).
-    introspection: config.GATEWAY_INTROSPECTION,
+    // Refused by our own rule, whose message names the variable rather than an ApolloServer option.
+    introspection: true,
     allowBatchedHttpRequests: false,
-    validationRules: protection.validationRules,
+    validationRules: [...protection.validationRules, ...(config.GATEWAY_INTROSPECTION ? [] : [noIntrospection])],
     parseOptions: protection.parseOptions,
-    plugins: [...protection.plugins, serviceUnavailableStatus, ...APOLLO_FEATURES_WE_DO_NOT_USE],
+    plugins: [...protection.plugins, serviceUnavailableStatus, rateLimitHeaders, ...APOLLO_FEATURES_WE_DO_NOT_USE],
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
     // to the process, killing it before in-flight requests are answered.
@@ -131,24 +136,37 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     cache: credentials,
   });
 
+  // Browser apps on CORS_ORIGINS: preflights of /graphql and of download links (gateway/src/cors.ts).
+  registerCors(app, config.CORS_ORIGINS, [
+    { url: "/graphql", methods: ["GET", "POST"] },
+    { url: DOWNLOAD_ROUTE, methods: ["GET"] },
+  ]);
+  // The query page (development) or a pointer to POST /graphql (production) at GET /.
+  registerLanding(app, { page: config.GATEWAY_INTROSPECTION });
+
+  const graphqlHandler = fastifyApolloHandler(apollo, {
+    context: async (request) => {
+      const header = request.headers.authorization;
+      const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
+      return {
+        actor,
+        // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header
+        // is client-controlled, so trusting it would let anyone dodge per-address throttling.
+        // Behind a load balancer, enable Fastify's trustProxy for that proxy's address only;
+        // request.ip then becomes the forwarded client address.
+        actorContext: await contexts.sign(actor, request.ip),
+        requestId: request.id,
+      };
+    },
+  });
   app.route({
     url: "/graphql",
-    method: ["GET", "POST", "OPTIONS"],
-    handler: fastifyApolloHandler(apollo, {
-      context: async (request) => {
-        const header = request.headers.authorization;
-        const actor = await authenticator.authenticate(Array.isArray(header) ? header[0] : header, request.id);
-        return {
-          actor,
-          // The socket's peer, never X-Forwarded-For: the gateway is the edge here and the header
-          // is client-controlled, so trusting it would let anyone dodge per-address throttling.
-          // Behind a load balancer, enable Fastify's trustProxy for that proxy's address only;
-          // request.ip then becomes the forwarded client address.
-          actorContext: await contexts.sign(actor, request.ip),
-          requestId: request.id,
-        };
-      },
-    }),
+    method: ["GET", "POST"],
+    // A browser opening /graphql gets the query page in development; GraphQL GETs go to Apollo.
+    preHandler: async (request, reply) => {
+      if (config.GATEWAY_INTROSPECTION && wantsPage(request)) return sendPage(reply);
+    },
+    handler: graphqlHandler,
   });
 
   registerDownloads(app, {

@@ -84,6 +84,37 @@ export class Authenticator {
     return cache ? cache.resolve(token, check) : (await check()).actor;
   }
 
+  /**
+   * The credential a download link was asked with, checked again now (docs/adr/0009): the session
+   * by its id (still signed in, its user ACTIVE) or the API key by its id (unrevoked). Null when it
+   * no longer authenticates anyone; never cached, a link is followed once.
+   */
+  async reauthenticate(
+    requester: { kind: "user"; userId: string; sessionId: string } | { kind: "apiKey"; apiKeyId: string },
+    requestId: string,
+  ): Promise<Actor | null> {
+    try {
+      const { actor } =
+        requester.kind === "user"
+          ? await this.ask(
+              `${this.identityBaseUrl}/internal/sessions/check`,
+              { sessionId: requester.sessionId, userId: requester.userId },
+              requestId,
+              "Invalid or expired session",
+            )
+          : await this.ask(
+              `${this.workspaceBaseUrl}/internal/api-keys/check`,
+              { apiKeyId: requester.apiKeyId },
+              requestId,
+              "Invalid or revoked API key",
+            );
+      return actor;
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED") return null;
+      throw error;
+    }
+  }
+
   private async ask(url: string, body: object, requestId: string, refusal: string): Promise<Authenticated> {
     // The gateway proves itself to the service with a context it signs for an anonymous caller,
     // for an internal route (audience "internal", docs/adr/0005).

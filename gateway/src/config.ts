@@ -1,6 +1,37 @@
 import { actorContextKeysSchema } from "@support/actor-context";
 import { brokerList, httpUrl, loadConfigOrExit, port, z } from "@support/config";
 
+/**
+ * `CORS_ORIGINS`: the browser origins allowed to call the gateway, comma-separated, each an exact
+ * origin (`scheme://host[:port]`, no path, no trailing slash, lower case as browsers send it).
+ * Empty (the default) allows none: same-origin pages and non-browser clients only.
+ */
+export const corsOrigins = z
+  .string()
+  .default("")
+  .transform((value, context): string[] => {
+    const origins = value
+      .split(",")
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    for (const origin of origins) {
+      let parsed: URL | null = null;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = null;
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        context.addIssue({
+          code: "custom",
+          message: `"${origin}" is not an exact origin such as http://localhost:5173 (scheme, host and port only; no path, no trailing slash, no "*")`,
+        });
+        return z.NEVER;
+      }
+    }
+    return [...new Set(origins)];
+  });
+
 export const gatewayEnv = {
   PORT: port,
   HOST: z.string().default("127.0.0.1"),
@@ -30,6 +61,8 @@ export const gatewayEnv = {
     .enum(["true", "false"], { message: "must be true or false" })
     .default("false")
     .transform((value) => value === "true"),
+  /** Browser origins allowed to call `/graphql` and the download links (gateway/src/cors.ts). */
+  CORS_ORIGINS: corsOrigins,
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayEnv>>;

@@ -74,3 +74,46 @@ export const serviceUnavailableStatus: ApolloServerPlugin = {
     };
   },
 };
+
+/**
+ * Rate-limit headers where a limit refused the operation (a RATE_LIMITED error with
+ * `retryAfterSeconds`: the export allowance, sign-in throttling, verification): `Retry-After` and
+ * `RateLimit-Remaining: 0` / `RateLimit-Reset` (seconds), with `RateLimit-Limit` and
+ * `RateLimit-Policy` (`<limit>;w=<window seconds>`) when the refusal says what the limit is
+ * (`extensions.rateLimit`). HTTP 429 when nothing else was served; a partial answer stays 200.
+ */
+export const rateLimitHeaders: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== "single") return;
+        const { data, errors } = response.body.singleResult;
+        const limited = (errors ?? []).filter(
+          (error) =>
+            error.extensions?.code === "RATE_LIMITED" && typeof error.extensions.retryAfterSeconds === "number",
+        );
+        if (limited.length === 0) return;
+        const retryAfter = Math.max(...limited.map((error) => Math.ceil(Number(error.extensions?.retryAfterSeconds))));
+        const headers = response.http.headers;
+        headers.set("retry-after", String(retryAfter));
+        headers.set("ratelimit-remaining", "0");
+        headers.set("ratelimit-reset", String(retryAfter));
+        const policy = limited
+          .map((error) => error.extensions?.rateLimit)
+          .find(
+            (value): value is { limit: number; windowSeconds: number } =>
+              typeof value === "object" &&
+              value !== null &&
+              typeof (value as { limit?: unknown }).limit === "number" &&
+              typeof (value as { windowSeconds?: unknown }).windowSeconds === "number",
+          );
+        if (policy) {
+          headers.set("ratelimit-limit", String(policy.limit));
+          headers.set("ratelimit-policy", `${policy.limit};w=${policy.windowSeconds}`);
+        }
+        const nothingServed = !data || Object.values(data).every((value) => value === null);
+        if (nothingServed) response.http.status = 429;
+      },
+    };
+  },
+};

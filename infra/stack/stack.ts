@@ -28,8 +28,26 @@ export interface StackOptions {
   kafka?: { port: number; controllerPort: number; dataDir: string };
   /** ACTOR_CONTEXT_KEYS for every process; by default `localActorContextKeys()`. */
   actorContextKeys?: string;
+  /**
+   * `npm start`: the gateway's query page and introspection on (GATEWAY_INTROSPECTION=true unless
+   * set). Test and benchmark stacks leave them off, as in production.
+   */
+  development?: boolean;
   log: (message: string) => void;
 }
+
+/**
+ * CORS_ORIGINS of every local stack unless set: the usual local dev servers (Vite, Create React
+ * App / Next.js, and their 127.0.0.1 spellings). Production sets its own (empty by default).
+ */
+export const LOCAL_CORS_ORIGINS = [
+  "http://localhost:5173",
+  "http://127.0.0.1:5173",
+  "http://localhost:3000",
+  "http://127.0.0.1:3000",
+  "http://localhost:4173",
+  "http://localhost:8080",
+].join(",");
 
 export interface RunningStack {
   gatewayUrl: string;
@@ -302,6 +320,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       // Where it reads cache.invalidations (docs/adr/0011): no list of gateways anywhere.
       KAFKA_BROKERS: kafka.brokers.join(","),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      CORS_ORIGINS: process.env.CORS_ORIGINS ?? LOCAL_CORS_ORIGINS,
+      GATEWAY_INTROSPECTION: process.env.GATEWAY_INTROSPECTION ?? (options.development ? "true" : "false"),
       IDENTITY_URL: `${serviceUrls.identity}/graphql`,
       WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,
       TICKETING_URL: `${serviceUrls.ticketing}/graphql`,

@@ -146,6 +146,11 @@ describe("internal routes take only contexts signed for a service-to-service cal
           "workspace /internal/api-keys/authenticate",
           "workspace /internal/memberships/apply",
           "audit /internal/downloads/:token",
+          // Whose a plain download link is, and its credential checked again (docs/adr/0009).
+          "audit /internal/download-requesters/:token",
+          "workspace /internal/download-requesters/:token",
+          "identity /internal/sessions/check",
+          "workspace /internal/api-keys/check",
         ]),
       );
     });
@@ -236,12 +241,12 @@ describe("the gateway's download route takes only the download-token format", ()
     "/downloads/audit/..%5C..",
     `/downloads/audit/${randomUUID().replaceAll("-", ".")}`,
     `/downloads/audit/..${"a".repeat(36)}.current.${"0".repeat(64)}`,
-  ])("%s is 404/400 and shows nothing of a service", async (path) => {
-    const { status, text } = await send(gatewayBase(), "GET", path, {
-      headers: { authorization: `Bearer ${owner.token}` },
-    });
-    expect([400, 404]).toContain(status);
-    expect(text).not.toMatch(/internal|Route |not found:|GET:/i);
+  ])("%s is 404/400 and shows nothing of a service, with a header or as a plain link", async (path) => {
+    for (const headers of [{ authorization: `Bearer ${owner.token}` }, {}] as Array<Record<string, string>>) {
+      const { status, text } = await send(gatewayBase(), "GET", path, { headers });
+      expect([400, 404]).toContain(status);
+      expect(text).not.toMatch(/internal|Route |not found:|GET:/i);
+    }
   });
 });
 

@@ -63,12 +63,8 @@ describe("the gateway's limits, against the running stack", () => {
       "GRAPHQL_VALIDATION_FAILED",
       /Directives limit of 20 exceeded, found 21/,
     ],
-    [
-      "cost",
-      "{ users(first: 1000) { nodes { id email } } }",
-      "GRAPHQL_VALIDATION_FAILED",
-      /Cost limit of 5000 exceeded/,
-    ],
+    // Measured with the operation's variables once it is resolved (issue 20): the caller's input.
+    ["cost", "{ users(first: 1000) { nodes { id email } } }", "BAD_USER_INPUT", /over the limit of 5000/],
     ["tokens", `{ me { ${"id ".repeat(1000)}} }`, "GRAPHQL_PARSE_FAILED", /more tha[nt] 1000 tokens/],
   ])("a query over the %s limit is refused with %s, naming the limit", async (_, query, code, message) => {
     const answer = await post(gateway(), query);

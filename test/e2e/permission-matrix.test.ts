@@ -12,7 +12,7 @@ import {
   uniqueEmail,
   type GraphQLResponse,
 } from "../harness/stack.js";
-import { invitePerson } from "../harness/people.js";
+import { invitePerson, workspaceQuery } from "../harness/people.js";
 import { ticketingQuery } from "../harness/ticketing.js";
 import { subscribe } from "../harness/billing.js";
 import { auditQuery } from "../harness/audit.js";
@@ -78,6 +78,7 @@ revokeApiKey                   ok    F     F      F         F      F        NF  
 rotateApiKey                   ok    F     F      F         F      F        NF       F      UA
 deleteWorkspace                ok    F     F      F         F      F        NF       F      UA
 exportWorkspaceData            ok    F     F      ok        F      F        NF       F      UA
+renewWorkspaceDataExportLink   ok    NF    NF     ok        NF     NF       NF       NF     UA
 workspaceDeletion              ok    NF    NF     NF        NF     ok       NF       F      UA
 permission tickets:create      ok    ok    ok     F         F      ok       NF       F      UA
 permission tickets:delete      ok    ok    ok     F         F      ok       NF       F      UA
@@ -350,6 +351,27 @@ const OPERATIONS: Record<string, Operation> = {
       query: "mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }",
       variables: { w: fx.workspaceFor(caller) },
     }),
+  },
+  renewWorkspaceDataExportLink: {
+    // A fresh link for the caller's own export where they may export (each workspace's allowance
+    // cleared first), otherwise for the owner's: only the requester renews, anyone else NOT_FOUND.
+    call: async (fx, caller) => {
+      const exportAs = async (token: string | undefined, w: string) => {
+        await workspaceQuery(`DELETE FROM export_allowance WHERE workspace_id = $1`, [w]);
+        const answer = await graphql<{ exportWorkspaceData: { exportId: string } }>(
+          "mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { exportId } }",
+          { token, variables: { w } },
+        );
+        return answer.data?.exportWorkspaceData.exportId;
+      };
+      const exportId =
+        (await exportAs(fx.tokenFor(caller), fx.workspaceFor(caller))) ??
+        (await exportAs(fx.tokenFor("owner"), fx.workspaceId));
+      return {
+        query: "mutation($e: ID!) { renewWorkspaceDataExportLink(exportId: $e) { url } }",
+        variables: { e: exportId },
+      };
+    },
   },
   workspaceDeletion: {
     call: async (fx) => {
@@ -894,7 +916,24 @@ activityStats                  ok    ok    ok     ok        F      ok       NF  
 verifyActivityLog              ok    ok    ok     ok        F      ok       NF       F      UA
 checkpointActivityLog          ok    ok    F      F         F      ok       NF       F      UA
 exportActivityLog              ok    ok    F      F         F      ok       NF       F      UA
+renewActivityLogExportLink     ok    ok    NF     NF        NF     ok       NF       NF     UA
 `;
+
+/** The caller's own activity-log export where they may export, otherwise the owner's (allowance cleared first). */
+async function activityExportFor(fx: MatrixFixture, caller: Caller): Promise<string | undefined> {
+  const exportAs = async (token: string | undefined, w: string) => {
+    await auditQuery(`DELETE FROM export_allowance WHERE workspace_id = $1`, [w]);
+    const answer = await graphql<{ exportActivityLog: { exportId: string } }>(
+      "mutation($w: ID!) { exportActivityLog(workspaceId: $w) { exportId } }",
+      { token, variables: { w } },
+    );
+    return answer.data?.exportActivityLog.exportId;
+  };
+  return (
+    (await exportAs(fx.tokenFor(caller), fx.workspaceFor(caller))) ??
+    (await exportAs(fx.tokenFor("owner"), fx.workspaceId))
+  );
+}
 
 const AUDIT_OPERATIONS: Record<string, Operation> = {
   activityLog: {
@@ -929,6 +968,13 @@ const AUDIT_OPERATIONS: Record<string, Operation> = {
         variables: { w: fx.workspaceFor(caller) },
       };
     },
+  },
+  renewActivityLogExportLink: {
+    // Only the requester renews a link (and only while they may export): anyone else NOT_FOUND.
+    call: async (fx, caller) => ({
+      query: "mutation($e: ID!) { renewActivityLogExportLink(exportId: $e) { url } }",
+      variables: { e: await activityExportFor(fx, caller) },
+    }),
   },
 };
 
@@ -1010,7 +1056,14 @@ subgraphMatrix({
 subgraphMatrix({
   name: "audit",
   graph: "AUDIT",
-  rootFields: ["activityLog", "activityStats", "checkpointActivityLog", "exportActivityLog", "verifyActivityLog"],
+  rootFields: [
+    "activityLog",
+    "activityStats",
+    "checkpointActivityLog",
+    "exportActivityLog",
+    "renewActivityLogExportLink",
+    "verifyActivityLog",
+  ],
   table: EXPECTED_AUDIT,
   operations: AUDIT_OPERATIONS,
   foreignQuery: "query($w: ID!) { verifyActivityLog(workspaceId: $w) { valid } }",

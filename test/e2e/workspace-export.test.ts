@@ -112,9 +112,12 @@ describe("exportWorkspaceData", () => {
     const url = won[0]!.data!.exportWorkspaceData.url;
     expect(url).toMatch(/\/downloads\/workspace\//);
 
-    expect((await download(url)).status).toBe(401);
+    // Another member's header is refused; a tampered link is refused; neither uses the link up.
     expect((await download(url, agent.token)).status).toBe(404);
-    const response = await download(url, owner.token);
+    expect((await download(url, "sess_forged")).status).toBe(401);
+    expect((await download(url.slice(0, -1) + (url.endsWith("0") ? "1" : "0"))).status).toBe(404);
+    // A browser follows the link as it is: no header.
+    const response = await download(url);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/zip");
     expect(response.headers.get("content-disposition")).toMatch(
@@ -146,6 +149,7 @@ describe("exportWorkspaceData", () => {
     expect(rowsOf(files.get("roles.csv")!).map((r) => r.name)).toEqual(["OWNER", "ADMIN", "MEMBER"]);
     expect(rowsOf(files.get("ticket-fields.csv")!).map((f) => [f.name, f.type])).toEqual([["Order", "NUMBER"]]);
     expect(rowsOf(files.get("activity-log.csv")!).some((e) => e.action === "ticket.created")).toBe(true);
+    expect((await download(url)).status).toBe(404);
     expect((await download(url, owner.token)).status).toBe(404);
   }, 90_000);
 

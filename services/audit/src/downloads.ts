@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
-import { downloadFor, type PermissionsClient } from "@support/service-kit";
+import { downloadFor, registerDownloadRequester, type PermissionsClient } from "@support/service-kit";
 import type pg from "pg";
 import type { Db } from "./db/client.js";
 import { ExportsBusy, streamActivityCsv, type ExportLimits } from "./db/export-stream.js";
@@ -79,11 +79,12 @@ async function exportStream(
  * not theirs is the same 404 as an unknown one, so a link reveals nothing.
  */
 export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): void {
+  const load = (id: string) => deps.db.activityExport.findUnique({ where: { id } });
+  // Whose a link is, for the gateway when it is followed without a header (docs/adr/0009).
+  registerDownloadRequester(app, deps.signer, "activity-log.csv", load);
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
-    const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
-      deps.db.activityExport.findUnique({ where: { id } }),
-    );
+    const row = await downloadFor(deps.signer, "activity-log.csv", request.params.token, request.actor, load);
     if (!row) return gone();
     // The requester's rights now, not when they asked (issue 19): removed or demoted, no file.
     const reader = await readerAtDownload(deps, request, reply, row.workspaceId, "activity_log:export");
@@ -96,9 +97,13 @@ export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): voi
     // The export connection first: a link refused for want of one (503) stays usable.
     const csv = await exportStream(deps, reply, row.workspaceId, filter, redact);
     if (!csv) return reply;
-    // Single use: of two simultaneous fetches, one consumes the row.
+    // Single use, in PostgreSQL (so across replicas): of two simultaneous fetches one consumes the
+    // row, and a link renewed meanwhile (another version) consumes nothing.
     const consumed = await deps.db.activityExport
-      .updateMany({ where: { id, consumedAt: null, expiresAt: { gt: new Date() } }, data: { consumedAt: new Date() } })
+      .updateMany({
+        where: { id, linkVersion: row.linkVersion, consumedAt: null, expiresAt: { gt: new Date() } },
+        data: { consumedAt: new Date() },
+      })
       .catch((error: unknown) => {
         csv.destroy();
         throw error;

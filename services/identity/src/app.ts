@@ -16,7 +16,7 @@ import { workspaceDeletions } from "./events/workspace-deletions.js";
 import { LoginThrottle } from "./db/login-throttle.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
-import { authenticateSession } from "./resolvers/sessions.js";
+import { authenticateSession, authenticateSessionById } from "./resolvers/sessions.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/identity.graphql", import.meta.url), "utf8"));
 
@@ -62,6 +62,17 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   runtime.app.post<{ Body: { token?: unknown } }>("/internal/authenticate", async (request) => {
     const token = request.body?.token;
     const session = typeof token === "string" ? await authenticateSession(db, token) : null;
+    return session ? { actor: session.actor, expiresAt: session.expiresAt.toISOString() } : { actor: null };
+  });
+
+  // Called by the gateway for a download link followed without a header (docs/adr/0009): the
+  // session the link was asked in must still authenticate its user. Same answers as above.
+  const sessionCheck = z.object({ sessionId: z.string().uuid(), userId: z.string().uuid() }).strict();
+  runtime.app.post("/internal/sessions/check", async (request) => {
+    const parsed = sessionCheck.safeParse(request.body ?? {});
+    const session = parsed.success
+      ? await authenticateSessionById(db, parsed.data.sessionId, parsed.data.userId)
+      : null;
     return session ? { actor: session.actor, expiresAt: session.expiresAt.toISOString() } : { actor: null };
   });
 

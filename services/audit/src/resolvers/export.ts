@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { invalidInput, unauthenticated } from "@support/errors";
-import { downloadToken, requesterOf, takeExportAllowance } from "@support/service-kit";
+import { invalidInput, notFound, unauthenticated } from "@support/errors";
+import {
+  downloadRequesterOf,
+  downloadToken,
+  renewDownload,
+  requesterOf,
+  takeExportAllowance,
+  type DownloadClaims,
+} from "@support/service-kit";
 import type { AuditContext } from "../context.js";
 import { activityFilter } from "./activity-log.js";
 import { requireLogAccess } from "./access.js";
@@ -21,7 +28,8 @@ export async function exportActivityLog(rawArgs: unknown, ctx: AuditContext) {
   const { workspaceId, filter } = parsed.data;
   await requireLogAccess(ctx, workspaceId, "activity_log:export");
   const requestedBy = requesterOf(ctx.actor);
-  if (!requestedBy) throw unauthenticated();
+  const requester = downloadRequesterOf(ctx.actor);
+  if (!requestedBy || !requester) throw unauthenticated();
 
   const id = randomUUID();
   const { row, nextAllowedAt } = await ctx.db.$transaction(async (tx) => {
@@ -36,15 +44,51 @@ export async function exportActivityLog(rawArgs: unknown, ctx: AuditContext) {
         id,
         workspaceId,
         requestedBy,
+        requester,
         filter: filter ?? {},
         expiresAt: new Date(allowance.takenAt.getTime() + ctx.exportLinkTtlSeconds * 1000),
       },
     });
     return { row: created, nextAllowedAt: allowance.nextAllowedAt };
   });
+  return { ...linkOf(ctx, row), nextAllowedAt: nextAllowedAt.toISOString() };
+}
+
+/** The link of an export's current version: `<gateway>/downloads/audit/<token>`, no header needed. */
+function linkOf(ctx: AuditContext, row: DownloadClaims) {
   return {
-    url: `${ctx.downloadBaseUrl}/downloads/audit/${downloadToken(ctx.signer, row)}`,
+    exportId: row.id,
+    url: `${ctx.downloadBaseUrl}/downloads/audit/${downloadToken(ctx.signer, "activity-log.csv", row)}`,
     expiresAt: row.expiresAt.toISOString(),
-    nextAllowedAt: nextAllowedAt.toISOString(),
+  };
+}
+
+const renewArgs = z.object({ exportId: z.string() });
+
+/**
+ * `renewActivityLogExportLink(exportId)`: a fresh single-use link for an export the caller asked
+ * for (a dropped download), without a new export or the 60-second allowance (docs/adr/0009). The
+ * caller must still hold activity_log:export; the previous link stops working. An export that is
+ * not the caller's, too old, or out of links is NOT_FOUND.
+ */
+export async function renewActivityLogExportLink(rawArgs: unknown, ctx: AuditContext) {
+  const parsed = renewArgs.safeParse(rawArgs);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const { exportId } = parsed.data;
+  const requestedBy = requesterOf(ctx.actor);
+  if (!requestedBy) throw unauthenticated();
+  if (!/^[0-9a-f-]{36}$/i.test(exportId)) throw notFound("Export");
+  const existing = await ctx.db.activityExport.findUnique({ where: { id: exportId } });
+  if (!existing || existing.requestedBy !== requestedBy) throw notFound("Export");
+  await requireLogAccess(ctx, existing.workspaceId, "activity_log:export");
+  if (!(await renewDownload(ctx.db.activityExport, exportId, ctx.actor, ctx.exportLinkTtlSeconds)))
+    throw notFound("Export");
+  const row = await ctx.db.activityExport.findUniqueOrThrow({ where: { id: exportId } });
+  const next = await ctx.db.exportAllowance.findUnique({ where: { workspaceId: row.workspaceId } });
+  return {
+    ...linkOf(ctx, row),
+    nextAllowedAt: new Date(
+      (next?.lastRequestedAt ?? row.createdAt).getTime() + EXPORT_INTERVAL_SECONDS * 1000,
+    ).toISOString(),
   };
 }

@@ -1,6 +1,6 @@
 import type { AuditContext } from "../context.js";
 import { ActivityEntryResolvers, activityLog } from "./activity-log.js";
-import { exportActivityLog } from "./export.js";
+import { exportActivityLog, renewActivityLogExportLink } from "./export.js";
 import { activityStats } from "./stats.js";
 import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
 
@@ -13,6 +13,7 @@ export const resolvers = {
   },
   Mutation: {
     exportActivityLog: (_: unknown, args: unknown, ctx: AuditContext) => exportActivityLog(args, ctx),
+    renewActivityLogExportLink: (_: unknown, args: unknown, ctx: AuditContext) => renewActivityLogExportLink(args, ctx),
     checkpointActivityLog: (_: unknown, args: { workspaceId: string }, ctx: AuditContext) =>
       checkpointActivityLog(args, ctx),
   },

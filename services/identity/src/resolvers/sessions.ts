@@ -25,3 +25,28 @@ export async function authenticateSession(
     expiresAt: session.expiresAt,
   };
 }
+
+/**
+ * The same check by session id, for a download link followed without a header (docs/adr/0009):
+ * the link names the session it was asked for in, and is honoured only while that session still
+ * authenticates its user (not logged out, not expired, the user still ACTIVE).
+ */
+export async function authenticateSessionById(
+  db: Db,
+  sessionId: string,
+  userId: string,
+): Promise<{ actor: UserActor; expiresAt: Date } | null> {
+  const session = await db.session.findUnique({ where: { id: sessionId }, include: { user: true } });
+  if (!session || session.userId !== userId) return null;
+  if (session.revokedAt || session.expiresAt <= new Date() || session.user.status !== "ACTIVE") return null;
+  return {
+    actor: {
+      kind: "user",
+      userId: session.user.id,
+      organisationId: session.user.organisationId,
+      orgRole: session.user.orgRole,
+      sessionId: session.id,
+    },
+    expiresAt: session.expiresAt,
+  };
+}

@@ -43,4 +43,23 @@ export function registerApiKeyRoutes(app: FastifyInstance, db: Db): void {
     });
     return { actor };
   });
+  /**
+   * A download link asked for with an API key and followed without a header (docs/adr/0009): the
+   * key must still be unrevoked; the answer is the key's actor now (its permissions today).
+   */
+  app.post<{ Body: { apiKeyId?: unknown } }>("/internal/api-keys/check", async (request) => {
+    const id = request.body?.apiKeyId;
+    if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) return { actor: null };
+    const apiKey = await db.apiKey.findUnique({ where: { id }, include: { workspace: true } });
+    if (!apiKey || apiKey.revokedAt) return { actor: null };
+    const actor: ApiKeyActor = {
+      kind: "apiKey",
+      apiKeyId: apiKey.id,
+      prefix: `${API_KEY_SCHEME}${apiKey.prefix}`,
+      workspaceId: apiKey.workspaceId,
+      organisationId: apiKey.workspace.organisationId,
+      permissions: apiKey.permissions,
+    };
+    return { actor };
+  });
 }

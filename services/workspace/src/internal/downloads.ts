@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import { builtInRolePermissions } from "@support/permissions";
-import { csvWriter, downloadFor, type Signer } from "@support/service-kit";
+import { csvWriter, downloadFor, registerDownloadRequester, type Signer } from "@support/service-kit";
 import { isAppError } from "@support/errors";
 import type { Db } from "../db/client.js";
 import { authorize } from "../resolvers/access.js";
@@ -49,11 +49,12 @@ export function registerDownloadRoutes(
 ): void {
   const answerTimeoutMs = deps.answerTimeoutMs ?? 15_000;
   const totalTimeoutMs = deps.totalTimeoutMs ?? 30 * 60_000;
+  const load = (id: string) => deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } });
+  // Whose a link is, for the gateway when it is followed without a header (docs/adr/0009).
+  registerDownloadRequester(app, deps.signer, "workspace-data.zip", load);
   app.get<{ Params: { token: string } }>("/internal/downloads/:token", async (request, reply) => {
     const gone = () => reply.code(404).send({ error: "This download link is unknown, used or expired" });
-    const row = await downloadFor(deps.signer, request.params.token, request.actor, (id) =>
-      deps.db.workspaceExport.findUnique({ where: { id }, include: { workspace: true } }),
-    );
+    const row = await downloadFor(deps.signer, "workspace-data.zip", request.params.token, request.actor, load);
     if (!row) return gone();
     // The requester's rights now, not when they asked (issue 19): a removed member (the workspace
     // is no longer theirs to see) gets 404, one who lost workspace_data:export 403 — never a
@@ -66,8 +67,9 @@ export function registerDownloadRoutes(
       throw error;
     }
     const id = row.id;
+    // Single use, in PostgreSQL (so across replicas); a link renewed meanwhile consumes nothing.
     const consumed = await deps.db.workspaceExport.updateMany({
-      where: { id, consumedAt: null, expiresAt: { gt: new Date() } },
+      where: { id, linkVersion: row.linkVersion, consumedAt: null, expiresAt: { gt: new Date() } },
       data: { consumedAt: new Date() },
     });
     if (consumed.count !== 1) return gone();

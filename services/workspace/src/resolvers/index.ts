@@ -15,7 +15,7 @@ import { createTeam, deleteTeam, listTeams, updateTeam, type TeamView } from "./
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./api-keys.js";
 import { explainPermission, myPermissions, permissionCatalogue } from "./permissions.js";
 import { deleteWorkspace, workspaceDeletion } from "./deletion.js";
-import { exportWorkspaceData } from "./data-export.js";
+import { exportWorkspaceData, renewWorkspaceDataExportLink } from "./data-export.js";
 
 type Ctx = WorkspaceContext;
 const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
@@ -42,6 +42,8 @@ export const resolvers = {
   },
   Mutation: {
     exportWorkspaceData: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => exportWorkspaceData(args, ctx),
+    renewWorkspaceDataExportLink: (_: unknown, args: { exportId: string }, ctx: Ctx) =>
+      renewWorkspaceDataExportLink(args, ctx),
     deleteWorkspace: (_: unknown, args: { workspaceId: string; confirmName: unknown }, ctx: Ctx) =>
       deleteWorkspace(args, ctx),
     createWorkspace: (_: unknown, args: { input: unknown }, ctx: Ctx) => createWorkspace(args, ctx),

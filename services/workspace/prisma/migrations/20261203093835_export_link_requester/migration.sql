@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "workspace_export" ADD COLUMN     "link_version" INTEGER NOT NULL DEFAULT 1,
+ADD COLUMN     "requester" JSONB;

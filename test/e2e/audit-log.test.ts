@@ -309,7 +309,7 @@ describe("coverage of the typed event registry", () => {
     expect(status).toEqual({
       action: "ticket.status_changed",
       summary: 'changed the status of ticket "#1 Printer still on fire"',
-      changes: [{ field: "status", old: '"OPEN"', new: '"PENDING"' }],
+      changes: [{ field: "status", old: "OPEN", new: "PENDING" }],
     });
   }, 240_000);
 });

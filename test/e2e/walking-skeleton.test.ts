@@ -8,7 +8,7 @@ interface ActivityPage {
       category: string;
       actor: { type: string; id: string | null };
       target: { type: string; id: string; label: string | null };
-      changes: Array<{ field: string; old: string | null; new: string | null }>;
+      changes: Array<{ field: string; old: unknown; new: unknown }>;
     }>;
   };
 }
@@ -51,7 +51,7 @@ describe("the walking skeleton through the gateway", () => {
       category: "workspace",
       actor: { type: "user", id: owner.userId },
       target: { type: "workspace", id: workspaceId, label: "Front line" },
-      changes: [{ field: "name", old: null, new: JSON.stringify("Front line") }],
+      changes: [{ field: "name", old: null, new: "Front line" }],
     });
   });
 

@@ -225,7 +225,7 @@ export async function publishWorkspaceEvent(
 export interface ActivityEntry {
   action: string;
   actor: { type: string; label: string | null };
-  changes: Array<{ field: string; old: string | null; new: string | null }>;
+  changes: Array<{ field: string; old: unknown; new: unknown }>;
 }
 
 export async function billingActivity(token: string, workspaceId: string): Promise<ActivityEntry[]> {

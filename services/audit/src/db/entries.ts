@@ -41,6 +41,8 @@ export interface EntryRow {
   chainPosition: number;
   /** Set when the reader may not see the entry's target (docs/adr/0013); never stored. */
   redacted?: boolean;
+  /** Names for the ids the entry holds bare (db/labels.ts), looked up per page; never stored. */
+  labels?: ReadonlyMap<string, string>;
 }
 
 /**

@@ -1,8 +1,10 @@
+import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
 import { z } from "zod";
 import { invalidInput } from "@support/errors";
 import { cursorCodec, cursorKey, instantText, pageSize, singleLineText } from "@support/validation";
 import type { AuditContext } from "../context.js";
 import { entriesPage, type EntryRow } from "../db/entries.js";
+import { isUuid, labelsOf } from "../db/labels.js";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 import { requireLogAccess } from "./access.js";
@@ -62,10 +64,50 @@ export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   const page = rows.slice(0, first);
   const last = page.at(-1);
   return {
-    entries: await redacted(ctx, args.workspaceId, reader, page),
+    entries: await labelled(ctx, args.workspaceId, await redacted(ctx, args.workspaceId, reader, page)),
     nextCursor: rows.length > first && last ? encodeCursor(last) : null,
   };
 }
+
+/** Target types whose unlabelled entries are shown with their workspace's name (the id is the workspace's). */
+const WORKSPACE_TARGETS = new Set(["billing_account", "workspace"]);
+
+/**
+ * The page with names for what it holds as bare ids (db/labels.ts): user actors, unlabelled
+ * workspace and billing targets, and ids among the change values, in one look-up per page.
+ * Redacted entries get none: they show no target label and no changes.
+ */
+async function labelled(ctx: AuditContext, workspaceId: string, page: EntryRow[]): Promise<EntryRow[]> {
+  if (ctx.actor.kind === "anonymous") return page;
+  const ids = new Set<string>();
+  for (const entry of page) {
+    if (entry.actorType === "user" && entry.actorId && !entry.actorLabel) ids.add(entry.actorId);
+    if (entry.redacted) continue;
+    if (!entry.targetLabel && WORKSPACE_TARGETS.has(entry.targetType)) ids.add(entry.targetId);
+    for (const change of changesOf(entry)) {
+      if (isUuid(change.old)) ids.add(change.old);
+      if (isUuid(change.new)) ids.add(change.new);
+    }
+  }
+  if (ids.size === 0) return page;
+  const labels = await labelsOf(ctx.pool, { workspaceId, organisationId: ctx.actor.organisationId }, ids);
+  return page.map((entry) => ({ ...entry, labels }));
+}
+
+interface StoredChange {
+  field: string;
+  old: unknown;
+  new: unknown;
+}
+
+const changesOf = (entry: EntryRow): StoredChange[] =>
+  Array.isArray(entry.changes) ? (entry.changes as StoredChange[]) : [];
+
+/** A value as the producer stored it, typed (JSON scalar): 7, "ACTIVE", true, a list; absent is null. */
+const valueOf = (value: unknown): unknown => (value === undefined ? null : value);
+
+const labelOf = (entry: EntryRow, value: unknown): string | null =>
+  isUuid(value) ? (entry.labels?.get(value) ?? null) : null;
 
 /**
  * The page as `reader` may see it (docs/adr/0013): entries about tickets outside their access keep
@@ -85,25 +127,47 @@ async function redacted(
   );
 }
 
-/** JSON-encoded, as FieldChange's old and new say. */
-const encoded = (value: unknown): string | null =>
-  value === null || value === undefined ? null : JSON.stringify(value);
-
 export const ActivityEntryResolvers = {
   id: (entry: EntryRow) => entry.eventId,
   summary: (entry: EntryRow) =>
     summaryOf({
       type: entry.action as EventType,
-      target: { type: entry.targetType, id: entry.targetId, label: entry.targetLabel },
+      target: { type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) },
     }),
-  actor: (entry: EntryRow) => ({ type: entry.actorType, id: entry.actorId, label: entry.actorLabel }),
-  target: (entry: EntryRow) => ({ type: entry.targetType, id: entry.targetId, label: entry.targetLabel }),
+  actor: (entry: EntryRow) => ({
+    type: entry.actorType,
+    id: entry.actorId,
+    label: entry.actorLabel ?? (entry.actorId ? (entry.labels?.get(entry.actorId) ?? null) : null),
+  }),
+  target: (entry: EntryRow) => ({ type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) }),
   changes: (entry: EntryRow) =>
-    (entry.changes as Array<{ field: string; old: unknown; new: unknown }>).map((change) => ({
+    changesOf(entry).map((change) => ({
       field: change.field,
-      old: encoded(change.old),
-      new: encoded(change.new),
+      old: valueOf(change.old),
+      new: valueOf(change.new),
+      oldLabel: labelOf(entry, change.old),
+      newLabel: labelOf(entry, change.new),
     })),
   occurredAt: (entry: EntryRow) => entry.occurredAt.toISOString(),
   redacted: (entry: EntryRow) => entry.redacted === true,
 };
+
+/** The stored label, else (workspace and billing entries written without one) the workspace's name. */
+function targetLabelOf(entry: EntryRow): string | null {
+  if (entry.redacted) return null;
+  return (
+    entry.targetLabel ?? (WORKSPACE_TARGETS.has(entry.targetType) ? (entry.labels?.get(entry.targetId) ?? null) : null)
+  );
+}
+
+/**
+ * `FieldChange.old` and `new`: any JSON value, passed through as it is (no string encoding).
+ * Input literals are accepted as their JSON value too, though no argument takes one today.
+ */
+export const JSONScalar = new GraphQLScalarType({
+  name: "JSON",
+  description: "Any JSON value: a string, number, boolean, null, list or object.",
+  serialize: (value: unknown) => value,
+  parseValue: (value: unknown) => value,
+  parseLiteral: (ast) => valueFromASTUntyped(ast),
+});

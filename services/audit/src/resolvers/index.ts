@@ -1,5 +1,5 @@
 import type { AuditContext } from "../context.js";
-import { ActivityEntryResolvers, activityLog } from "./activity-log.js";
+import { ActivityEntryResolvers, JSONScalar, activityLog } from "./activity-log.js";
 import { exportActivityLog, renewActivityLogExportLink } from "./export.js";
 import { activityStats } from "./stats.js";
 import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
@@ -18,4 +18,6 @@ export const resolvers = {
       checkpointActivityLog(args, ctx),
   },
   ActivityEntry: ActivityEntryResolvers,
+  // A scalar instance, passed to mercurius as is (the kit types resolver maps as objects of fields).
+  JSON: JSONScalar as unknown as Record<string, unknown>,
 };

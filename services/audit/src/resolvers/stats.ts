@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import type { AuditContext } from "../context.js";
+import { labelsOf } from "../db/labels.js";
 import { instantText } from "@support/validation";
 import { requireLogAccess } from "./access.js";
 
@@ -81,6 +82,12 @@ export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
        ORDER BY actor_id, occurred_at DESC, seq DESC`;
     for (const label of labels) prefixes.set(label.actor_id, label.actor_label);
   }
+  // People by name, from what the log knows of them (db/labels.ts): the chart's bars need no id look-up.
+  const userIds = new Set(rows.filter((r) => r.actor_type === "user" && r.actor_id).map((r) => r.actor_id!));
+  const names =
+    userIds.size > 0 && ctx.actor.kind !== "anonymous"
+      ? await labelsOf(ctx.pool, { workspaceId, organisationId: ctx.actor.organisationId }, userIds)
+      : new Map<string, string>();
 
   const actors = new Map<
     string,
@@ -91,7 +98,11 @@ export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
     let actor = actors.get(key);
     if (!actor) {
       const label =
-        row.actor_type === "apiKey" ? (prefixes.get(row.actor_id ?? "") ?? null) : row.actor_id ? null : row.actor_type;
+        row.actor_type === "apiKey"
+          ? (prefixes.get(row.actor_id ?? "") ?? null)
+          : row.actor_id
+            ? (names.get(row.actor_id) ?? null)
+            : row.actor_type;
       actor = { actor: { type: row.actor_type, id: row.actor_id, label }, counts: new Map() };
       actors.set(key, actor);
     }

@@ -178,9 +178,7 @@ describe("a member whose role sees only tickets assigned to them", () => {
     }
     // Reassignment counts at once: the ticket created outside their access shows its creation in full.
     const created = entries.find((e) => e.target.id === handedOver.id && e.action === "ticket.created");
-    expect(created?.changes.some((c) => c.field === "title" && c.new === "Handed over later")).toBe(
-      true,
-    );
+    expect(created?.changes.some((c) => c.field === "title" && c.new === "Handed over later")).toBe(true);
 
     // An owner (ticket access ALL) reads the same entries whole.
     const ownerView = await wholeLog(owner.token);

@@ -50,6 +50,7 @@ deleteUser                     ok    F     F      F         F      ok       NF  
 inviteUser                     ok    ok    F      F         F      ok       NF       F      UA
 acceptInvitation               ok    ok    ok     ok        ok     ok       ok       ok     ok
 revokeInvitation               ok    ok    F      F         F      ok       NF       F      UA
+resendInvitation               ok    ok    F      F         F      ok       NF       F      UA
 workspace                      ok    ok    ok     ok        ok     ok       NF       ok     UA
 workspaces                     ok    ok    ok     ok        ok     ok       ok       ok     UA
 myPermissions                  ok    ok    ok     ok        ok     ok       NF       ok     UA
@@ -239,6 +240,12 @@ const OPERATIONS: Record<string, Operation> = {
     call: async (fx) => {
       const invitation = await fx.invite(fx.workspaceId, "MEMBER");
       return { query: "mutation($id: ID!) { revokeInvitation(id: $id) { id } }", variables: { id: invitation.id } };
+    },
+  },
+  resendInvitation: {
+    call: async (fx) => {
+      const invitation = await fx.invite(fx.workspaceId, "MEMBER");
+      return { query: "mutation($id: ID!) { resendInvitation(id: $id) { token } }", variables: { id: invitation.id } };
     },
   },
   workspace: {

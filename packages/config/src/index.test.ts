@@ -34,6 +34,7 @@ describe("loadConfig with the service variables", () => {
       PROCESSED_EVENT_RETENTION_DAYS: 30,
       PARKED_EVENT_RETRY_HOURS: 24,
       LOG_SQL_STATEMENTS: false,
+      RELAY_LEADER_TIMEOUT_SECONDS: 30,
     });
   });
 

@@ -6,7 +6,8 @@
  *
  * - zero errors answered to clients;
  * - every instance's resident memory at the end within 10 % of its level after the warm-up
- *   (SOAK_WARMUP_SECONDS, default 60), and no instance restarted;
+ *   (SOAK_WARMUP_SECONDS, default 60), each level the median of a minute's readings every 5 s,
+ *   and no instance restarted;
  * - the outbox backlog and the services' consumer lag back to zero within 5 s of the load stopping;
  * - activity-log entries equal to the mutations that answered success, each exactly once.
  *
@@ -59,6 +60,23 @@ interface Sample {
 const sample = (instances: readonly FleetInstance[]): Map<string, Sample> =>
   new Map(instances.map((instance) => [instance.name, { pid: instance.pid, rss: residentMiB(instance.pid) }]));
 
+/** Each instance's median reading over `readings`; its pid is the last one read (a restart shows). */
+function levelOf(readings: ReadonlyArray<Map<string, Sample>>): Map<string, Sample> {
+  const level = new Map<string, Sample>();
+  for (const name of readings[0]?.keys() ?? []) {
+    const values = readings
+      .map((reading) => reading.get(name)?.rss)
+      .filter((rss): rss is number => typeof rss === "number")
+      .sort((a, b) => a - b);
+    const pids = new Set(readings.map((reading) => reading.get(name)?.pid));
+    level.set(name, {
+      pid: pids.size === 1 ? readings.at(-1)?.get(name)?.pid : undefined,
+      rss: values.length > 0 ? values[Math.floor(values.length / 2)]! : null,
+    });
+  }
+  return level;
+}
+
 async function soak(replicas: number): Promise<boolean> {
   log(`\n== soak with ${replicas} instance(s) of everything ==`);
   const fleet = await startFleetStack({
@@ -84,14 +102,20 @@ async function soak(replicas: number): Promise<boolean> {
 
     const run = runMixedLoad(fleet.target, { clients, ratePerSecond: rate, durationMs: MINUTES * 60_000 });
     await sleep(WARMUP_SECONDS * 1_000);
-    const afterWarmUp = sample(stack.instances);
-    const peak = new Map<string, number>();
-    const sampler = setInterval(() => {
-      for (const [name, { rss }] of sample(stack.instances)) peak.set(name, Math.max(peak.get(name) ?? 0, rss ?? 0));
-    }, 5_000);
+    // A level, not one reading: resident memory swings with every garbage collection, so the
+    // level after the warm-up is the median of the next minute's readings (every 5 s) and the
+    // level at the end the median of the last minute's.
+    const readings: Array<Map<string, Sample>> = [sample(stack.instances)];
+    const sampler = setInterval(() => readings.push(sample(stack.instances)), 5_000);
     await run.finished;
     clearInterval(sampler);
-    const atEnd = sample(stack.instances);
+    readings.push(sample(stack.instances));
+    const perMinute = Math.min(12, Math.floor(readings.length / 2));
+    const afterWarmUp = levelOf(readings.slice(0, perMinute));
+    const atEnd = levelOf(readings.slice(-perMinute));
+    const peak = new Map<string, number>();
+    for (const reading of readings)
+      for (const [name, { rss }] of reading) peak.set(name, Math.max(peak.get(name) ?? 0, rss ?? 0));
     const settled = await settle(run.ledger, fleet.databases, fleet.kafka, {
       timeoutMs: 120_000,
       groups: SERVICE_CONSUMER_GROUPS,
@@ -109,7 +133,7 @@ async function soak(replicas: number): Promise<boolean> {
     for (const instance of stack.instances) {
       const warm = afterWarmUp.get(instance.name);
       const end = atEnd.get(instance.name);
-      const restarted = warm?.pid !== end?.pid;
+      const restarted = warm?.pid === undefined || warm.pid !== end?.pid;
       const growth = warm?.rss && end?.rss ? end.rss / warm.rss - 1 : Number.NaN;
       const held = !restarted && Number.isFinite(growth) && growth <= MEMORY_GROWTH_LIMIT;
       memoryHeld &&= held;

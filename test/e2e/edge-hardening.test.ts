@@ -151,6 +151,8 @@ describe("internal routes take only contexts signed for a service-to-service cal
           "workspace /internal/download-requesters/:token",
           "identity /internal/sessions/check",
           "workspace /internal/api-keys/check",
+          // Whether an invitation is recorded, for seats an inviteUser that died left reserved.
+          "identity /internal/invitations/known",
         ]),
       );
     });

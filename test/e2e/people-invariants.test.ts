@@ -1,15 +1,20 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
+import pg from "pg";
+import { ACTOR_CONTEXT_HEADER, ANONYMOUS, type Actor } from "@support/actor-context";
 import {
   createWorkspace,
   errorCodes,
   eventually,
   graphql,
   graphqlOk,
+  internalContext,
   signUp,
+  testStack,
   uniqueEmail,
   type GraphQLResponse,
 } from "../harness/stack.js";
-import { seedPerson } from "../harness/identity.js";
+import { identityDatabaseUrl, seedPerson } from "../harness/identity.js";
 import { createOrgMember, workspaceQuery } from "../harness/people.js";
 
 /**
@@ -103,6 +108,128 @@ describe("seats: invitations and join-request approvals share one decision", () 
     });
     // The revocation reaches the workspace service as an event.
     await eventually(async () => (ok(await invite(uniqueEmail("seat"))) ? true : undefined), 20_000, "a freed seat");
+  });
+});
+
+describe("seat reservations an inviteUser left behind", () => {
+  test("one identity never recorded (its inviteUser died after reserving) gives its seat back; one still being recorded is kept", async () => {
+    const admin = await signUp();
+    const workspaceId = await createWorkspace(admin.token, "Orphaned seats");
+    // As a kill between workspace's reservation and identity's commit leaves it: no invitation in
+    // identity, no invitation.sent, no release. And one whose inviteUser is still in its
+    // transaction: it holds the invitation's lock in identity's database, as inviteUser does.
+    const orphan = randomUUID();
+    const inFlight = randomUUID();
+    await workspaceQuery(
+      `INSERT INTO pending_invitation (invitation_id, workspace_id, email, role, expires_at)
+       VALUES ($1, $2, 'orphan@example.test', 'MEMBER', now() + interval '7 days'),
+              ($3, $2, 'in-flight@example.test', 'MEMBER', now() + interval '7 days')`,
+      [orphan, workspaceId, inFlight],
+    );
+    const inviteUserStillRunning = new pg.Client({ connectionString: identityDatabaseUrl() });
+    await inviteUserStillRunning.connect();
+    try {
+      await inviteUserStillRunning.query("BEGIN");
+      await inviteUserStillRunning.query("SELECT pg_advisory_xact_lock(2004, hashtext($1))", [inFlight]);
+      const use = () =>
+        graphqlOk<{ workspace: { seats: number; memberCount: number; pendingInvitations: number } }>(SEAT_USE, {
+          token: admin.token,
+          variables: { id: workspaceId },
+        });
+      // The owner and the two reservations fill the trial's 3 seats.
+      expect((await use()).workspace).toEqual({ seats: 3, memberCount: 1, pendingInvitations: 2 });
+      const invite = () =>
+        graphql<{ inviteUser: { invitation: { id: string } } }>(INVITE, {
+          token: admin.token,
+          variables: {
+            input: {
+              firstName: "Seat",
+              lastName: "Back",
+              email: uniqueEmail("orphan-seat"),
+              workspaces: [{ workspaceId, role: "MEMBER" }],
+            },
+          },
+        });
+      const reservations = async () =>
+        (
+          await workspaceQuery<{ invitation_id: string }>(
+            `SELECT invitation_id::text FROM pending_invitation WHERE workspace_id = $1`,
+            [workspaceId],
+          )
+        )
+          .map((row) => row.invitation_id)
+          .sort();
+
+      const first = await invite();
+      expect(errorCodes(first)).toEqual([]);
+      expect(await reservations()).toEqual([inFlight, first.data!.inviteUser.invitation.id].sort());
+      // Full again: the reservation still being recorded is not taken for an orphan.
+      expect(errorCodes(await invite())).toEqual(["PLAN_LIMIT"]);
+
+      // Its inviteUser dies (its transaction ends without the invitation): the seat comes back.
+      await inviteUserStillRunning.query("ROLLBACK");
+      const second = await invite();
+      expect(errorCodes(second)).toEqual([]);
+      expect(await reservations()).toEqual(
+        [first.data!.inviteUser.invitation.id, second.data!.inviteUser.invitation.id].sort(),
+      );
+    } finally {
+      await inviteUserStillRunning.end();
+    }
+  });
+
+  test("identity's answer about invitations is scoped to the caller's organisation and refuses malformed asks", async () => {
+    const [mine, theirs] = await Promise.all([signUp(), signUp()]);
+    const theirWorkspace = await createWorkspace(theirs.token, "Their invitations");
+    const invited = await graphqlOk<{ inviteUser: { invitation: { id: string } } }>(INVITE, {
+      token: theirs.token,
+      variables: {
+        input: {
+          firstName: "Their",
+          lastName: "Invitee",
+          email: uniqueEmail("their-invitee"),
+          workspaces: [{ workspaceId: theirWorkspace, role: "MEMBER" }],
+        },
+      },
+    });
+    const theirInvitation = invited.inviteUser.invitation.id;
+    const ask = async (actor: Actor, body: unknown) => {
+      const response = await fetch(`${testStack().serviceUrls.identity}/internal/invitations/known`, {
+        method: "POST",
+        headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: await internalContext(actor) },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const asUser = (user: typeof mine): Actor => ({
+      kind: "user",
+      userId: user.userId,
+      organisationId: user.organisationId,
+      orgRole: "ORG_ADMIN",
+      sessionId: randomUUID(),
+    });
+    // Their own organisation's invitation is known to them, not to another organisation.
+    expect(await ask(asUser(theirs), { invitationIds: [theirInvitation] })).toEqual({
+      status: 200,
+      body: { invitationIds: [theirInvitation] },
+    });
+    expect(await ask(asUser(mine), { invitationIds: [theirInvitation] })).toEqual({
+      status: 200,
+      body: { invitationIds: [] },
+    });
+    expect((await ask(ANONYMOUS, { invitationIds: [theirInvitation] })).status).toBe(401);
+    for (const malformed of [
+      {},
+      { invitationIds: [] },
+      { invitationIds: ["not-a-uuid"] },
+      { invitationIds: [`${theirInvitation}\u202e`] },
+      { invitationIds: Array.from({ length: 1001 }, () => randomUUID()) },
+      { invitationIds: [theirInvitation], organisationId: theirs.organisationId },
+    ]) {
+      const answer = await ask(asUser(mine), malformed);
+      expect(answer.status).toBe(400);
+      expect(JSON.stringify(answer.body)).not.toContain(theirInvitation);
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import { graphqlOk, testStack, uniqueEmail, type GraphQLResponse } from "./stack
 const SEEDED_HASH = "$argon2id$v=19$m=19456,t=2,p=1$TyIxVBvTGmfHgsv0NFvydg$VR9lfti+1p4yUljVdNKgnqACrX/9zyhZusDyV57LvIQ";
 export const SEEDED_PASSWORD = "seeded password 123";
 
-function identityDatabaseUrl(): string {
+export function identityDatabaseUrl(): string {
   const stack = testStack();
   const url = new URL(stack.postgresServerUrl);
   url.pathname = `/support_identity${stack.databaseSuffix}`;

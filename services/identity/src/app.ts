@@ -14,6 +14,7 @@ import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
 import { workspaceDeletions } from "./events/workspace-deletions.js";
 import { LoginThrottle } from "./db/login-throttle.js";
+import { recordedOrInFlight } from "./db/invitation-locks.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { authenticateSession, authenticateSessionById } from "./resolvers/sessions.js";
@@ -92,6 +93,20 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       select: { id: true, orgRole: true, status: true },
     });
     return { people: people.map((person) => ({ userId: person.id, orgRole: person.orgRole, status: person.status })) };
+  });
+
+  /**
+   * Which of these invitations identity recorded in the caller's organisation or is recording
+   * now: the workspace service asks about seat reservations no invitation.sent confirmed, to give
+   * back those of an inviteUser that died between reserving and committing.
+   */
+  const invitationsKnown = z.object({ invitationIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
+  runtime.app.post("/internal/invitations/known", async (request, reply) => {
+    const parsed = invitationsKnown.safeParse(request.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: "invitationIds must be 1 to 1000 invitation ids" });
+    const actor = request.actor;
+    if (actor.kind === "anonymous") return reply.code(401).send({ error: "authentication required" });
+    return { invitationIds: await recordedOrInFlight(db, actor.organisationId, parsed.data.invitationIds) };
   });
 
   // A deleted workspace's invitations go when its event arrives (docs/adr/0010).

@@ -72,7 +72,11 @@ export async function createServer(
   registerPermissionsRoute(runtime.app, db);
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
-  registerInvitationRoutes(runtime.app, db);
+  registerInvitationRoutes(
+    runtime.app,
+    db,
+    (request) => new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
+  );
   registerAssigneeRoutes(runtime.app, db);
   registerDownloadRoutes(runtime.app, {
     db,

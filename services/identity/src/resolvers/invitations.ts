@@ -22,6 +22,7 @@ import { publish } from "../events/publish.js";
 import type { IdentityContext } from "../context.js";
 import type { Db, Tx } from "../db/client.js";
 import type { Invitation, InvitationWorkspace, Prisma, User } from "../db/generated/client.js";
+import { lockInvitation } from "../db/invitation-locks.js";
 import { openSession } from "./auth.js";
 import {
   creationChanges,
@@ -82,18 +83,21 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
   // workspace, and holds the seats, under the same lock as join-request approvals (docs/adr/0004).
   const invitationId = randomUUID();
   const expiresAt = invitationExpiry(now, ctx.config.INVITATION_TTL_DAYS);
-  await ctx.workspaces.reserveInvitationSeats({
-    invitationId,
-    email: input.email,
-    expiresAt: expiresAt.toISOString(),
-    workspaces: input.workspaces.map((w) => ({ ...w, customRoleId: w.customRoleId ?? null })),
-    // A member of one of the workspaces is refused there (CONFLICT, reason ALREADY_MEMBER), holding no seat.
-    userId: existing?.id ?? null,
-  });
-
   const token = newInvitationToken();
   try {
     const invitation = await ctx.db.$transaction(async (tx) => {
+      // Held from before the seats are reserved until this commits or dies with its connection:
+      // a reservation whose invitation is neither recorded nor locked was left by an inviteUser
+      // that died in between, and the workspace service gives its seats back (/internal/invitations/known).
+      await lockInvitation(tx, invitationId);
+      await ctx.workspaces.reserveInvitationSeats({
+        invitationId,
+        email: input.email,
+        expiresAt: expiresAt.toISOString(),
+        workspaces: input.workspaces.map((w) => ({ ...w, customRoleId: w.customRoleId ?? null })),
+        // A member of one of the workspaces is refused there (CONFLICT, reason ALREADY_MEMBER), holding no seat.
+        userId: existing?.id ?? null,
+      });
       // Under the organisation lock, so two concurrent invitations cannot both be the "first"
       // pending invitation for an email.
       await lockOrganisation(tx, actor.organisationId);
@@ -142,7 +146,8 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
     // No email delivery in this system: the inviter gets the token once, to pass on.
     return { invitation, token };
   } catch (error) {
-    // Not recorded: the seats go back. Should this fail too, they stay held until the expiry.
+    // Not recorded: the seats go back (none when the reservation was refused; releasing is
+    // idempotent). Should this fail too, the next reservation in the workspace gives them back.
     await ctx.workspaces
       .releaseInvitationSeats(invitationId)
       .catch((releaseError: unknown) =>

@@ -183,7 +183,8 @@ export function identityEventHandler(logger: Logger) {
         const role = customRoleId ? "CUSTOM" : event.data.role;
         const { count } = await tx.pendingInvitation.updateMany({
           where: { invitationId, workspaceId: event.workspaceId },
-          data: { email, role, customRoleId, expiresAt: new Date(expiresAt) },
+          // Confirmed: identity recorded it, so the reservation is no orphan (internal/invitations.ts).
+          data: { email, role, customRoleId, expiresAt: new Date(expiresAt), confirmedAt: new Date() },
         });
         if (count === 0)
           logger.debug({ eventId: event.id, invitationId }, "invitation.sent for no reserved seat skipped");

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError, ErrorCode, forbidden, invalidInput, isAppError, notFound } from "@support/errors";
 import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
+import type { IdentityPeopleClient } from "../clients/identity-people.js";
 import { lockWorkspace, seatUse } from "../db/memberships.js";
 import { assertSeatsFor } from "../domain/members.js";
 import { loadAccess } from "../resolvers/access.js";
@@ -38,7 +39,11 @@ const releaseSchema = z.object({ invitationId: z.string().uuid() }).strict();
  * before it records the invitation, and releases them if it then fails. Domain refusals answer
  * HTTP 200 with `{ error: { code, message } }`, as /internal/memberships/apply does.
  */
-export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
+export function registerInvitationRoutes(
+  app: FastifyInstance,
+  db: Db,
+  identityFor: (request: FastifyRequest) => Pick<IdentityPeopleClient, "knownInvitations">,
+): void {
   /**
    * Checks the inviter's `members:invite`, the custom roles and the seats of every workspace of
    * the invitation and writes its pending-invitation rows, all or nothing. Idempotent per
@@ -53,48 +58,65 @@ export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
       if (actor.kind !== "user") throw forbidden("Only people can invite");
       if (new Set(workspaces.map((w) => w.workspaceId)).size !== workspaces.length)
         throw invalidInput([{ path: ["workspaces"], message: "each workspace may appear only once" }]);
-      await db.$transaction(async (tx) => {
-        // A fixed lock order (by id), so two reservations over the same workspaces cannot deadlock.
-        const ordered = [...workspaces].sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
-        for (const entry of ordered) {
-          const access = await loadAccess(tx, actor, entry.workspaceId);
-          if (!access.permissions.includes(INVITE_PERMISSION)) {
-            throw forbidden(`You cannot invite into workspace ${access.workspace.name}`);
-          }
-          if (entry.customRoleId) {
-            await customRoleOf(tx, entry.workspaceId, entry.customRoleId).catch((error: unknown) => {
-              throw isAppError(error) && error.code === "NOT_FOUND" ? notFound("Custom role") : error;
-            });
-          }
-          const locked = await lockWorkspace(tx, entry.workspaceId);
-          // Someone already in the workspace needs no invitation into it, and must not hold a seat twice.
-          if (userId) {
-            const member = await tx.membership.findUnique({
-              where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
-              select: { userId: true },
-            });
-            if (member) {
-              throw new AppError(
-                ErrorCode.CONFLICT,
-                `${email} is already a member of workspace ${access.workspace.name}`,
-                { reason: "ALREADY_MEMBER" },
-              );
+      const reserve = () =>
+        db.$transaction(async (tx) => {
+          // A fixed lock order (by id), so two reservations over the same workspaces cannot deadlock.
+          const ordered = [...workspaces].sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
+          for (const entry of ordered) {
+            const access = await loadAccess(tx, actor, entry.workspaceId);
+            if (!access.permissions.includes(INVITE_PERMISSION)) {
+              throw forbidden(`You cannot invite into workspace ${access.workspace.name}`);
             }
+            if (entry.customRoleId) {
+              await customRoleOf(tx, entry.workspaceId, entry.customRoleId).catch((error: unknown) => {
+                throw isAppError(error) && error.code === "NOT_FOUND" ? notFound("Custom role") : error;
+              });
+            }
+            const locked = await lockWorkspace(tx, entry.workspaceId);
+            // Someone already in the workspace needs no invitation into it, and must not hold a seat twice.
+            if (userId) {
+              const member = await tx.membership.findUnique({
+                where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
+                select: { userId: true },
+              });
+              if (member) {
+                throw new AppError(
+                  ErrorCode.CONFLICT,
+                  `${email} is already a member of workspace ${access.workspace.name}`,
+                  { reason: "ALREADY_MEMBER" },
+                );
+              }
+            }
+            assertSeatsFor(1, await seatUse(tx, locked, { exceptInvitationId: invitationId }), access.workspace.name);
+            const fields = {
+              email,
+              role: entry.customRoleId ? ("CUSTOM" as const) : entry.role,
+              customRoleId: entry.customRoleId ?? null,
+              expiresAt: new Date(expiresAt),
+            };
+            await tx.pendingInvitation.upsert({
+              where: { invitationId_workspaceId: { invitationId, workspaceId: entry.workspaceId } },
+              create: { invitationId, workspaceId: entry.workspaceId, ...fields },
+              update: fields,
+            });
           }
-          assertSeatsFor(1, await seatUse(tx, locked, { exceptInvitationId: invitationId }), access.workspace.name);
-          const fields = {
-            email,
-            role: entry.customRoleId ? ("CUSTOM" as const) : entry.role,
-            customRoleId: entry.customRoleId ?? null,
-            expiresAt: new Date(expiresAt),
-          };
-          await tx.pendingInvitation.upsert({
-            where: { invitationId_workspaceId: { invitationId, workspaceId: entry.workspaceId } },
-            create: { invitationId, workspaceId: entry.workspaceId, ...fields },
-            update: fields,
-          });
-        }
-      });
+        });
+      try {
+        await reserve();
+      } catch (error) {
+        // Seats held by reservations an inviteUser left behind when it died go back, once.
+        if (!(isAppError(error) && error.code === ErrorCode.PLAN_LIMIT)) throw error;
+        const released = await releaseOrphanedReservations(
+          db,
+          identityFor(request),
+          actor.organisationId,
+          workspaces.map((w) => w.workspaceId),
+          invitationId,
+          request.log,
+        );
+        if (released === 0) throw error;
+        await reserve();
+      }
       return { ok: true };
     } catch (error) {
       if (isAppError(error)) {
@@ -132,4 +154,53 @@ export function registerInvitationRoutes(app: FastifyInstance, db: Db): void {
     }
     return { released };
   });
+}
+
+/**
+ * Gives back the seats of reservations whose inviteUser died between reserving them here and
+ * committing the invitation in identity (a kill, a lost connection): identity never recorded
+ * them, never publishes invitation.sent and never calls release, so they would hold a seat until
+ * they expire (days). Only unconfirmed ones can be such (invitation.sent confirms the others);
+ * identity, the owner of invitations, says which it recorded or is recording now (an inviteUser
+ * holds a lock on its invitation from before reserving until it commits), and the rest are
+ * removed. When identity cannot answer, nothing is removed: the seat check stays strict.
+ * Answers how many seat rows went back.
+ */
+async function releaseOrphanedReservations(
+  db: Db,
+  identity: Pick<IdentityPeopleClient, "knownInvitations">,
+  organisationId: string,
+  workspaceIds: readonly string[],
+  exceptInvitationId: string,
+  log: FastifyRequest["log"],
+): Promise<number> {
+  const unconfirmed = await db.pendingInvitation.findMany({
+    where: {
+      workspaceId: { in: [...workspaceIds] },
+      workspace: { organisationId },
+      confirmedAt: null,
+      invitationId: { not: exceptInvitationId },
+    },
+    select: { invitationId: true },
+    take: 1_000,
+  });
+  if (unconfirmed.length === 0) return 0;
+  const ids = [...new Set(unconfirmed.map((row) => row.invitationId))];
+  let known: Set<string>;
+  try {
+    known = await identity.knownInvitations(ids);
+  } catch (error) {
+    log.warn({ err: error }, "identity could not say which reserved invitations it recorded; none released");
+    return 0;
+  }
+  const orphans = ids.filter((id) => !known.has(id));
+  if (orphans.length === 0) return 0;
+  const { count } = await db.pendingInvitation.deleteMany({
+    where: { invitationId: { in: orphans }, workspaceId: { in: [...workspaceIds] }, confirmedAt: null },
+  });
+  log.warn(
+    { released: count, invitationIds: orphans },
+    "seat reservations of invitations identity never recorded released",
+  );
+  return count;
 }

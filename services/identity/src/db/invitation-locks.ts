@@ -1,0 +1,33 @@
+import type { Db, Tx } from "./client.js";
+
+/**
+ * The class id of the transaction-level advisory lock an inviteUser holds on its invitation id
+ * from before the workspace service reserves its seats until the invitation commits (two-key
+ * form: apart from single-key locks, the outbox's 2003 and the relay leader's 2002).
+ */
+const INVITATION_LOCK_CLASS = 2004;
+
+/** Taken by inviteUser in its transaction; released when that commits, rolls back or its connection dies. */
+export async function lockInvitation(tx: Tx, invitationId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${INVITATION_LOCK_CLASS}::int, hashtext(${invitationId}))`;
+}
+
+/**
+ * Which of `invitationIds` are recorded in the organisation or still being recorded (their lock
+ * is held): the others' seat reservations were left by an inviteUser that died after reserving.
+ * A lock taken here to look is released when this transaction ends, at once.
+ */
+export async function recordedOrInFlight(
+  db: Db,
+  organisationId: string,
+  invitationIds: readonly string[],
+): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT candidate::text AS id
+      FROM unnest(${[...invitationIds]}::uuid[]) AS candidate
+      WHERE EXISTS (SELECT 1 FROM invitation WHERE id = candidate AND organisation_id = ${organisationId}::uuid)
+         OR NOT pg_try_advisory_xact_lock(${INVITATION_LOCK_CLASS}::int, hashtext(candidate::text))`;
+    return rows.map((row) => row.id);
+  });
+}

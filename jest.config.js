@@ -15,5 +15,8 @@ export default {
   modulePathIgnorePatterns: ["<rootDir>/.local/"],
   globalSetup: "<rootDir>/test/harness/global-setup.mjs",
   globalTeardown: "<rootDir>/test/harness/global-teardown.mjs",
+  // Two suites at a time; those that need the stack to themselves last, alone (suite-lock.ts).
+  setupFilesAfterEnv: ["<rootDir>/test/harness/suite-lock.ts"],
+  testSequencer: "<rootDir>/test/harness/sequencer.mjs",
   testTimeout: 60_000,
 };

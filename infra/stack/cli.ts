@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { REPO_ROOT } from "../services.js";
 import { startStack } from "./stack.js";
 import { summarise } from "./summary.js";
@@ -60,36 +60,62 @@ const STATIC_CHECKS: ReadonlyArray<{ name: string; command: string[] }> = [
   { name: "format", command: ["-y", "pnpm@10.20.0", "exec", "prettier", "--check", "--log-level=warn", "."] },
 ];
 
-/** Type-checks, lints and format-checks every package, then runs every jest suite against a stack the harness starts. */
-function test(): void {
-  const checks = STATIC_CHECKS.map(({ name, command }) => {
-    log(`${name}…`);
-    const result = spawnSync("npx", command, { cwd: REPO_ROOT, stdio: "inherit" });
-    if (result.status !== 0) log(`${name} failed`);
-    return { name, passed: result.status === 0 };
+/** Runs a command, its output collected: printed after it ends, so it never interleaves with jest's. */
+function runCollected(command: string[]): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("npx", command, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", (error) => resolve({ status: null, output: `${output}${String(error)}\n` }));
+    child.on("close", (status) => resolve({ status, output }));
   });
+}
+
+/**
+ * Type-checks, lints and format-checks every package while every jest suite runs against a stack
+ * the harness starts: the checks, one after another, beside the suites (they need no stack, and
+ * the machine is otherwise waiting on the stack's start and on Kafka), reported after jest.
+ */
+async function test(): Promise<void> {
+  const checksDone = (async () => {
+    const results: Array<{ name: string; passed: boolean; output: string }> = [];
+    for (const { name, command } of STATIC_CHECKS) {
+      const { status, output } = await runCollected(command);
+      results.push({ name, passed: status === 0, output });
+    }
+    return results;
+  })();
   const resultsFile = `${REPO_ROOT}/.local/jest-results.json`;
-  const jest = spawnSync(
-    process.execPath,
-    [
-      "--experimental-vm-modules",
-      "--no-warnings",
-      `${REPO_ROOT}/node_modules/jest/bin/jest.js`,
-      "--runInBand",
-      "--json",
-      `--outputFile=${resultsFile}`,
-      ...process.argv.slice(3),
-    ],
-    { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env } },
-  );
+  const jestExit = await new Promise<number | null>((resolve) => {
+    const jest = spawn(
+      process.execPath,
+      [
+        "--experimental-vm-modules",
+        "--no-warnings",
+        `${REPO_ROOT}/node_modules/jest/bin/jest.js`,
+        "--maxWorkers=2",
+        "--json",
+        `--outputFile=${resultsFile}`,
+        ...process.argv.slice(3),
+      ],
+      { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env } },
+    );
+    jest.on("close", resolve);
+  });
+  const checks = await checksDone;
+  for (const { name, passed, output } of checks) {
+    log(`${name}: ${passed ? "passed" : "FAILED"}`);
+    if (!passed) process.stdout.write(output);
+  }
   const summary = summarise(resultsFile, checks);
   log(summary.line);
-  process.exit(jest.status === 0 && summary.failed === 0 ? 0 : 1);
+  process.exit(jestExit === 0 && summary.failed === 0 ? 0 : 1);
 }
 
 const command = process.argv[2];
 if (command === "up") await up();
-else if (command === "test") test();
+else if (command === "test") await test();
 else {
   process.stderr.write("usage: tsx infra/stack/cli.ts up|test\n");
   process.exit(2);

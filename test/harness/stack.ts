@@ -143,6 +143,9 @@ export async function eventually<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
+  // Most conditions hold within a few hundred milliseconds (one hop through Kafka): looked at
+  // soon, then less often, so a long wait does not hammer the stack.
+  let pauseMs = 25;
   while (Date.now() < deadline) {
     try {
       const value = await check();
@@ -150,7 +153,8 @@ export async function eventually<T>(
     } catch (error) {
       lastError = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(200, pauseMs * 2);
   }
   throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
 }

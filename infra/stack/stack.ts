@@ -36,19 +36,6 @@ export interface StackOptions {
   log: (message: string) => void;
 }
 
-/**
- * CORS_ORIGINS of every local stack unless set: the usual local dev servers (Vite, Create React
- * App / Next.js, and their 127.0.0.1 spellings). Production sets its own (empty by default).
- */
-export const LOCAL_CORS_ORIGINS = [
-  "http://localhost:5173",
-  "http://127.0.0.1:5173",
-  "http://localhost:3000",
-  "http://127.0.0.1:3000",
-  "http://localhost:4173",
-  "http://localhost:8080",
-].join(",");
-
 export interface RunningStack {
   gatewayUrl: string;
   serviceUrls: Record<ServiceName, string>;
@@ -98,9 +85,10 @@ export interface StripeSettings {
 }
 
 /**
- * The app's origins billing may send a payer back to (CHECKOUT_RETURN_ORIGINS) in every local
- * stack unless set: the usual local dev servers (Vite, Create React App / Next.js, their
- * 127.0.0.1 spellings). Production names its own.
+ * The local app's origins, in every local stack unless set: the usual local dev servers (Vite,
+ * Create React App / Next.js, their 127.0.0.1 spellings). The gateway allows them cross-origin
+ * (CORS_ORIGINS) and billing may send a payer back to them (CHECKOUT_RETURN_ORIGINS): one app,
+ * one list. Production names its own for both.
  */
 export const LOCAL_APP_ORIGINS = [
   "http://localhost:5173",
@@ -320,7 +308,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       // Where it reads cache.invalidations (docs/adr/0011): no list of gateways anywhere.
       KAFKA_BROKERS: kafka.brokers.join(","),
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-      CORS_ORIGINS: process.env.CORS_ORIGINS ?? LOCAL_CORS_ORIGINS,
+      CORS_ORIGINS: process.env.CORS_ORIGINS ?? LOCAL_APP_ORIGINS,
       GATEWAY_INTROSPECTION: process.env.GATEWAY_INTROSPECTION ?? (options.development ? "true" : "false"),
       IDENTITY_URL: `${serviceUrls.identity}/graphql`,
       WORKSPACE_URL: `${serviceUrls.workspace}/graphql`,

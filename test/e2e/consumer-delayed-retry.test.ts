@@ -165,6 +165,33 @@ async function deadLetterCount(groupId: string): Promise<number> {
 }
 
 describe("the consumer's delayed retries", () => {
+  test("with nothing parked, the retry worker looks once per poll interval, not in a loop", async () => {
+    const topic = await newTopic("idle");
+    const groupId = `idle.${runId}`;
+    topics.push(...consumerGroupTopics(groupId).map((spec) => spec.topic));
+    let transactions = 0;
+    const consumer = await startIdempotentConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      logger,
+      transaction: (work) => {
+        transactions += 1;
+        return database.transaction(work);
+      },
+      retry: QUICK_RETRY,
+      delayedRetry: DELAYED_RETRY,
+      handle: async () => undefined,
+    });
+    cleanups.push(() => consumer.disconnect());
+    await delay(500);
+    const before = transactions;
+    await delay(2_000);
+    // Every 200 ms: a claim and a look at when the next is due, about 20 in 2 s. (An idle worker
+    // once spun here, thousands a second in every consumer group of every service.)
+    expect(transactions - before).toBeLessThanOrEqual(30);
+  });
+
   test(
     "an event that fails longer than the quick retries is parked; a later event of its workspace waits behind it while another " +
       "workspace's goes ahead; once the dependency is back both are applied in order, exactly once, with no dead letter",

@@ -230,7 +230,9 @@ export class ParkedEvents {
   /** Milliseconds until the first parked event that heads its key is due (0 if one is); null if nothing is parked. */
   async untilNextDue(tx: SqlTransaction): Promise<number | null> {
     const rows = await tx.$queryRawUnsafe<Array<{ ms: number | null }>>(
-      `SELECT greatest(0, extract(epoch FROM min(p.next_attempt_at) - now()) * 1000)::float8 AS ms
+      // min() of no rows is NULL, and greatest() skips NULLs (greatest(0, NULL) is 0): the
+      // clamp to 0 is made here, so an empty table stays null and the worker sleeps its interval.
+      `SELECT (extract(epoch FROM min(p.next_attempt_at) - now()) * 1000)::float8 AS ms
          FROM parked_event p
         WHERE p.consumer_group = $1
           AND NOT EXISTS (SELECT 1 FROM parked_event q
@@ -238,7 +240,8 @@ export class ParkedEvents {
                              AND q.seq < p.seq)`,
       this.groupId,
     );
-    return rows[0]?.ms ?? null;
+    const ms = rows[0]?.ms ?? null;
+    return ms === null ? null : Math.max(0, ms);
   }
 }
 

@@ -157,6 +157,24 @@ describe("operation limits as a client sees them", () => {
     expect(cost.requestedQueryCost).toBeLessThan(5000);
   });
 
+  test("a list's page size left out is costed as the page the service gives (the schema's default), not as one item", async () => {
+    const owner = await signUp();
+    const w = await createWorkspace(owner.token, "Cost of defaults");
+    const costOf = async (query: string) => {
+      const answer = await post(query, { token: owner.token, variables: { w } });
+      expect(answer.status).toBe(200);
+      return (answer.body.extensions?.cost as { requestedQueryCost: number }).requestedQueryCost;
+    };
+    const implicit = await costOf("query($w: ID!) { activityLog(workspaceId: $w) { entries { id summary } } }");
+    const explicit = await costOf(
+      "query($w: ID!) { activityLog(workspaceId: $w, first: 50) { entries { id summary } } }",
+    );
+    expect(implicit).toBe(explicit);
+    expect(implicit).toBeGreaterThan(
+      await costOf("query($w: ID!) { activityLog(workspaceId: $w, first: 1) { entries { id summary } } }"),
+    );
+  });
+
   test("a subscription is refused: HTTP 400, BAD_REQUEST, not a 500", async () => {
     for (const query of ["subscription { me { id } }", "subscription S { ticketChanged { id } }"]) {
       const answer = await post(query);

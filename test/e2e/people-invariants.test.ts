@@ -112,7 +112,7 @@ describe("seats: invitations and join-request approvals share one decision", () 
 });
 
 describe("seat reservations an inviteUser left behind", () => {
-  test("one identity never recorded (its inviteUser died after reserving) gives its seat back; one still being recorded is kept", async () => {
+  test("one identity never recorded (its inviteUser died after reserving) gives its seat back; one still being recorded is kept; a revoked one gives it back before its event arrives", async () => {
     const admin = await signUp();
     const workspaceId = await createWorkspace(admin.token, "Orphaned seats");
     // As a kill between workspace's reservation and identity's commit leaves it: no invitation in
@@ -172,6 +172,25 @@ describe("seat reservations an inviteUser left behind", () => {
       expect(errorCodes(second)).toEqual([]);
       expect(await reservations()).toEqual(
         [first.data!.inviteUser.invitation.id, second.data!.inviteUser.invitation.id].sort(),
+      );
+
+      // A revoked invitation whose invitation.revoked has not arrived yet (here: its reservation
+      // put back unconfirmed, as during a broker outage) holds no seat either.
+      const firstId = first.data!.inviteUser.invitation.id;
+      await graphqlOk(`mutation($id: ID!) { revokeInvitation(id: $id) { id } }`, {
+        token: admin.token,
+        variables: { id: firstId },
+      });
+      await eventually(async () => ((await reservations()).includes(firstId) ? undefined : true));
+      await workspaceQuery(
+        `INSERT INTO pending_invitation (invitation_id, workspace_id, email, role, expires_at)
+         VALUES ($1, $2, 'revoked@example.test', 'MEMBER', now() + interval '7 days')`,
+        [firstId, workspaceId],
+      );
+      const third = await invite();
+      expect(errorCodes(third)).toEqual([]);
+      expect(await reservations()).toEqual(
+        [second.data!.inviteUser.invitation.id, third.data!.inviteUser.invitation.id].sort(),
       );
     } finally {
       await inviteUserStillRunning.end();

@@ -13,8 +13,10 @@ export async function lockInvitation(tx: Tx, invitationId: string): Promise<void
 }
 
 /**
- * Which of `invitationIds` are recorded in the organisation or still being recorded (their lock
- * is held): the others' seat reservations were left by an inviteUser that died after reserving.
+ * Which of `invitationIds` hold their seats: recorded in the organisation and not revoked, or
+ * still being recorded (their lock is held). The others' seat reservations were left by an
+ * inviteUser that died after reserving, or belong to a revoked invitation whose invitation.revoked
+ * the workspace service has not consumed yet (a broker outage): both may be given back at once.
  * A lock taken here to look is released when this transaction ends, at once.
  */
 export async function recordedOrInFlight(
@@ -26,7 +28,8 @@ export async function recordedOrInFlight(
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT candidate::text AS id
       FROM unnest(${[...invitationIds]}::uuid[]) AS candidate
-      WHERE EXISTS (SELECT 1 FROM invitation WHERE id = candidate AND organisation_id = ${organisationId}::uuid)
+      WHERE EXISTS (SELECT 1 FROM invitation
+                      WHERE id = candidate AND organisation_id = ${organisationId}::uuid AND status <> 'REVOKED')
          OR NOT pg_try_advisory_xact_lock(${INVITATION_LOCK_CLASS}::int, hashtext(candidate::text))`;
     return rows.map((row) => row.id);
   });

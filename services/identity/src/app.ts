@@ -96,9 +96,10 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   });
 
   /**
-   * Which of these invitations identity recorded in the caller's organisation or is recording
-   * now: the workspace service asks about seat reservations no invitation.sent confirmed, to give
-   * back those of an inviteUser that died between reserving and committing.
+   * Which of these invitations still hold their seats (recorded in the caller's organisation and
+   * not revoked, or being recorded now): the workspace service asks about seat reservations no
+   * invitation.sent confirmed, to give back those of an inviteUser that died between reserving and
+   * committing, or of a revocation whose event has not arrived (db/invitation-locks.ts).
    */
   const invitationsKnown = z.object({ invitationIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
   runtime.app.post("/internal/invitations/known", async (request, reply) => {

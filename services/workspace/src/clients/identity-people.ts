@@ -37,9 +37,10 @@ export class IdentityPeopleClient {
   }
 
   /**
-   * Which of `invitationIds` identity recorded (in the caller's organisation). Asked about seat
-   * reservations no invitation.sent confirmed: the others were left by an inviteUser that died
-   * between reserving and committing.
+   * Which of `invitationIds` still hold their seats, as identity says (recorded in the caller's
+   * organisation and not revoked, or being recorded). Asked about seat reservations no
+   * invitation.sent confirmed: the others were left by an inviteUser that died between reserving
+   * and committing, or belong to a revoked invitation whose event has not arrived.
    */
   async knownInvitations(invitationIds: readonly string[]): Promise<Set<string>> {
     const path = "/internal/invitations/known";

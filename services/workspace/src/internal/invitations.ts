@@ -161,9 +161,11 @@ export function registerInvitationRoutes(
  * committing the invitation in identity (a kill, a lost connection): identity never recorded
  * them, never publishes invitation.sent and never calls release, so they would hold a seat until
  * they expire (days). Only unconfirmed ones can be such (invitation.sent confirms the others);
- * identity, the owner of invitations, says which it recorded or is recording now (an inviteUser
- * holds a lock on its invitation from before reserving until it commits), and the rest are
- * removed. When identity cannot answer, nothing is removed: the seat check stays strict.
+ * identity, the owner of invitations, says which still hold their seats: recorded and not revoked,
+ * or being recorded now (an inviteUser holds a lock on its invitation from before reserving until
+ * it commits); the rest are removed. That also frees an unconfirmed reservation of an invitation
+ * revoked while the broker was away (neither its invitation.sent nor its invitation.revoked has
+ * arrived); one whose invitation.sent arrived waits for invitation.revoked. When identity cannot answer, nothing is removed: the seat check stays strict.
  * Answers how many seat rows went back.
  */
 async function releaseOrphanedReservations(

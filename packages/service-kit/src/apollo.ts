@@ -13,6 +13,7 @@ import type { DocumentNode } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
 import { guardResolverArguments } from "./argument-guard.js";
+import { scalarResolversFor } from "./scalars.js";
 
 /**
  * Apollo Server's default plugins that cost work on every request and serve nothing here: cache
@@ -39,7 +40,13 @@ export async function mountApolloSubgraph<Context extends object>(
   const apollo = new ApolloServer<Context>({
     // apollo-subgraph types resolver maps with `any` context; ours is checked where it is written.
     schema: buildSubgraphSchema([
-      { typeDefs: options.typeDefs, resolvers: guardResolverArguments(options.resolvers) as GraphQLResolverMap },
+      {
+        typeDefs: options.typeDefs,
+        resolvers: {
+          ...guardResolverArguments(options.resolvers),
+          ...scalarResolversFor(options.typeDefs),
+        } as GraphQLResolverMap,
+      },
     ]),
     includeStacktraceInErrorResponses: false,
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal

@@ -40,3 +40,4 @@ export {
   type DownloadClaims,
 } from "./downloads.js";
 export { isDatabaseUnavailable, TRANSACTION_OPTIONS } from "./unavailable.js";
+export { DateTime, URL, LocalDate, GRAPH_SCALARS, scalarResolversFor } from "./scalars.js";

@@ -5,6 +5,7 @@ import { GraphQLError } from "graphql";
 import type { ServiceRuntime } from "./runtime.js";
 import { formatGraphQLError } from "./graphql-errors.js";
 import { guardResolverArguments } from "./argument-guard.js";
+import { scalarResolversFor } from "./scalars.js";
 
 /** Mounts a mercurius federation (v1 metadata) subgraph at `/graphql` on a service runtime. */
 export async function mountMercuriusSubgraph<Context extends object>(
@@ -21,7 +22,8 @@ export async function mountMercuriusSubgraph<Context extends object>(
 ): Promise<void> {
   await runtime.app.register(mercuriusFederationPlugin, {
     schema: options.schema,
-    resolvers: guardResolverArguments(options.resolvers) as IResolvers, // checked by mercurius against the schema at start
+    // checked by mercurius against the schema at start
+    resolvers: { ...guardResolverArguments(options.resolvers), ...scalarResolversFor(options.schema) } as IResolvers,
     path: "/graphql",
     graphiql: false,
     context: (request: FastifyRequest) => options.context(request),

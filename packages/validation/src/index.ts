@@ -2,3 +2,4 @@ export * from "./text.js";
 export * from "./time.js";
 export * from "./cursor.js";
 export * from "./page.js";
+export * from "./connection.js";

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import type { CursorCodec } from "./cursor.js";
+import { pageSize } from "./page.js";
+
+/**
+ * The one connection of the graph (docs/api.md, Pagination): `edges { cursor node }`, `nodes`,
+ * `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }`, read forward with
+ * `first`/`after` or backward with `last`/`before`. Every list that can grow is paged with these
+ * two functions: `pageWindow` checks the arguments and says what to read, `connectionOf` turns the
+ * rows read into the answer. Cursors are the service's own `cursorCodec`: opaque to clients,
+ * checked on the way in (a forged or foreign cursor is BAD_USER_INPUT naming its argument).
+ */
+
+/** The paging arguments, checked the same way in every service (merge into a resolver's schema). */
+export const pagingArguments = {
+  first: pageSize().nullish(),
+  after: z.string().max(1_000, "must be a cursor this list answered").nullish(),
+  last: pageSize().nullish(),
+  before: z.string().max(1_000, "must be a cursor this list answered").nullish(),
+};
+
+export interface PagingArguments {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** What to read: `size + 1` rows from `from` (exclusive) towards the list's end, or its start when `backward`. */
+export interface PageWindow<Key> {
+  backward: boolean;
+  size: number;
+  from: Key | null;
+}
+
+/** An argument the window refuses, with the words every service uses. */
+export interface PagingProblem {
+  field: "first" | "after" | "last" | "before";
+  message: string;
+}
+
+export function pageWindow<Key>(
+  args: PagingArguments,
+  codec: CursorCodec<Key>,
+  defaultSize: number,
+): PageWindow<Key> | PagingProblem {
+  const { first, after, last, before } = args;
+  if (first != null && last != null) return { field: "last", message: "give first or last, not both" };
+  if (first != null && before != null) return { field: "before", message: "goes with last, not first" };
+  if (last != null && after != null) return { field: "after", message: "goes with first, not last" };
+  if (after != null && before != null) return { field: "before", message: "give after or before, not both" };
+  const backward = last != null || before != null;
+  const cursor = backward ? before : after;
+  const from = cursor != null ? codec.decode(cursor) : null;
+  if (cursor != null && from === null) {
+    return { field: backward ? "before" : "after", message: "must be a cursor this list answered" };
+  }
+  return { backward, size: (backward ? last : first) ?? defaultSize, from };
+}
+
+export const isPagingProblem = <Key>(value: PageWindow<Key> | PagingProblem): value is PagingProblem =>
+  "field" in value;
+
+export interface Connection<Node> {
+  edges: Array<{ cursor: string; node: Node }>;
+  nodes: Node[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+/**
+ * The answer for rows read through `window`, in reading order (backward windows read from the
+ * end), up to `size + 1` of them: the extra row only says that more follow. Paging forward, a
+ * page that started at a cursor has a previous page (the cursor's row was before it); backward,
+ * likewise for the next page, as Relay's specification allows when counting would cost a query.
+ */
+export function connectionOf<Row, Key>(
+  rows: ReadonlyArray<Row>,
+  window: PageWindow<Key>,
+  keyOf: (row: Row) => Key,
+  codec: CursorCodec<Key>,
+): Connection<Row> {
+  const more = rows.length > window.size;
+  const nodes = rows.slice(0, window.size);
+  if (window.backward) nodes.reverse();
+  const edges = nodes.map((node) => ({ cursor: codec.encode(keyOf(node)), node }));
+  const started = window.from !== null;
+  return {
+    edges,
+    nodes,
+    pageInfo: {
+      hasNextPage: window.backward ? started : more,
+      hasPreviousPage: window.backward ? more : started,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+/**
+ * The rows of a window over a list held whole in memory (a small list read in one query: a
+ * workspace's roles, a ticket's replies), in reading order, `size + 1` at most. `compare` orders
+ * two keys as the list is ordered; rows are matched to the cursor by key, so a row removed since
+ * the cursor was made does not shift the page.
+ */
+export function windowOf<Row, Key>(
+  sorted: ReadonlyArray<Row>,
+  window: PageWindow<Key>,
+  keyOf: (row: Row) => Key,
+  compare: (a: Key, b: Key) => number,
+): Row[] {
+  const from = window.from;
+  const ordered = window.backward ? [...sorted].reverse() : [...sorted];
+  const beyond =
+    from === null
+      ? ordered
+      : ordered.filter((row) => {
+          const order = compare(keyOf(row), from);
+          return window.backward ? order < 0 : order > 0;
+        });
+  return beyond.slice(0, window.size + 1);
+}

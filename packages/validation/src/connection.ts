@@ -44,15 +44,19 @@ export function pageWindow<Key>(
   codec: CursorCodec<Key>,
   defaultSize: number,
 ): PageWindow<Key> | PagingProblem {
-  const { first, after, last, before } = args;
-  if (first != null && last != null) return { field: "last", message: "give first or last, not both" };
-  if (first != null && before != null) return { field: "before", message: "goes with last, not first" };
-  if (last != null && after != null) return { field: "after", message: "goes with first, not last" };
-  if (after != null && before != null) return { field: "before", message: "give after or before, not both" };
-  const backward = last != null || before != null;
+  // Absent and null mean the same: not given.
+  const first = args.first ?? null;
+  const after = args.after ?? null;
+  const last = args.last ?? null;
+  const before = args.before ?? null;
+  if (first !== null && last !== null) return { field: "last", message: "give first or last, not both" };
+  if (first !== null && before !== null) return { field: "before", message: "goes with last, not first" };
+  if (last !== null && after !== null) return { field: "after", message: "goes with first, not last" };
+  if (after !== null && before !== null) return { field: "before", message: "give after or before, not both" };
+  const backward = last !== null || before !== null;
   const cursor = backward ? before : after;
-  const from = cursor != null ? codec.decode(cursor) : null;
-  if (cursor != null && from === null) {
+  const from = cursor !== null ? codec.decode(cursor) : null;
+  if (cursor !== null && from === null) {
     return { field: backward ? "before" : "after", message: "must be a cursor this list answered" };
   }
   return { backward, size: (backward ? last : first) ?? defaultSize, from };

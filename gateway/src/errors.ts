@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
-import { ErrorCode } from "@support/errors";
+import { ErrorCode, withVariableProblem } from "@support/errors";
 
 /**
  * Codes a client may see with their message: SPEC's error codes, GraphQL's own refusals of a
@@ -39,12 +39,12 @@ export function formatGatewayError(
     const extensions = Object.fromEntries(
       Object.entries(formatted.extensions ?? {}).filter(([name]) => !INTERNAL_EXTENSIONS.has(name)),
     );
-    return {
+    return withVariableProblem({
       message: formatted.message,
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions,
-    };
+    });
   }
   if (code !== "INTERNAL_SERVER_ERROR" || formatted.message !== "Internal server error") {
     logger.error({ err: error, code, path: formatted.path }, "internal error answered to a client");

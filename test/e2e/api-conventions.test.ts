@@ -326,3 +326,57 @@ describe("one error contract", () => {
     expect(checkout.errors?.[0]?.extensions?.field).toBe("seats");
   });
 });
+
+describe("a variable GraphQL refuses before any service runs", () => {
+  test("names the variable's path in extensions.field and problems, HTTP 400", async () => {
+    const wrongType = await graphql(
+      `
+        query ($w: ID!, $n: Int) {
+          tickets(workspaceId: $w, first: $n) {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+      { token: owner.token, variables: { w: workspaceId, n: "ten" } },
+    );
+    expect(wrongType.status).toBe(400);
+    expectContract(wrongType);
+    expect(wrongType.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "$n",
+      problems: [{ field: "$n", message: "must be a whole number" }],
+    });
+
+    const missingField = await graphql(
+      `
+        mutation ($input: CreateWorkspaceInput!) {
+          createWorkspace(input: $input) {
+            id
+          }
+        }
+      `,
+      { token: owner.token, variables: { input: {} } },
+    );
+    expect(missingField.status).toBe(400);
+    expectContract(missingField);
+    expect(missingField.errors?.[0]?.extensions).toMatchObject({
+      field: "$input.name",
+      problems: [{ field: "$input.name", message: "is required" }],
+    });
+
+    const missingVariable = await graphql(
+      `
+        query ($w: ID!) {
+          workspace(id: $w) {
+            id
+          }
+        }
+      `,
+      { token: owner.token, variables: {} },
+    );
+    expectContract(missingVariable);
+    expect(missingVariable.errors?.[0]?.extensions?.field).toBe("$w");
+  });
+});

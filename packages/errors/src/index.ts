@@ -1,4 +1,4 @@
-import { GraphQLError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 
 /** The error codes of SPEC.md section 9; clients switch on `extensions.code`. */
 export const ErrorCode = {
@@ -172,4 +172,52 @@ export function invalidInput(issues: ReadonlyArray<ValidationIssue>, at: Readonl
   if (!first) return badUserInput("Invalid input", "");
   const text = problems.map((problem) => (problem.field ? `${problem.field}: ${problem.message}` : problem.message));
   return invalidArguments(`Invalid input: ${text.join("; ")}`, [first, ...rest]);
+}
+
+/** GraphQL's own words for a value of the wrong type, in the services' phrasing. */
+const COERCION_MESSAGES: ReadonlyArray<[RegExp, string]> = [
+  [/^Int cannot represent/, "must be a whole number"],
+  [/^Float cannot represent/, "must be a number"],
+  [/^String cannot represent/, "must be a string"],
+  [/^Boolean cannot represent/, "must be true or false"],
+  [/^ID cannot represent/, "must be an id"],
+  [/^DateTime cannot represent/, FORMATS.datetime!],
+  [/URL/, FORMATS.url!],
+  [/LocalDate/, FORMATS.date!],
+  [/^Expected type "[^"]+" to be an object/, "must be an object"],
+];
+
+/**
+ * The problem of a variable GraphQL refused before any resolver ran (a value of the wrong type,
+ * a required one missing, an unknown input field), as the error contract's `{ field, message }`:
+ * `field` is the path in the variables as the client sent them (`$first`, `$input.email`,
+ * `$input.tags.1`). Null for any other message.
+ */
+export function variableProblem(message: string): Problem | null {
+  const missing = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\.$/.exec(message);
+  if (missing) return { field: `$${missing[1]}`, message: "is required" };
+  const invalid = /^Variable "\$(\w+)" got invalid value .*?(?: at "([^"]+)")?; (.*)$/s.exec(message);
+  if (!invalid) return null;
+  const [, variable, at, reason = ""] = invalid;
+  const path = (at ?? variable ?? "").replace(/\[(\d+)\]/g, ".$1");
+  const field = `$${path}`;
+  const missingField = /^Field "(\w+)" of required type "[^"]+" was not provided\.$/.exec(reason);
+  if (missingField) return { field: `${field}.${missingField[1]}`, message: "is required" };
+  const unknownField = /^Field "(\w+)" is not defined by type "[^"]+"/.exec(reason);
+  if (unknownField) return { field: `${field}.${unknownField[1]}`, message: "is not a field of this input" };
+  const known = COERCION_MESSAGES.find(([pattern]) => pattern.test(reason));
+  return { field, message: known ? known[1] : reason };
+}
+
+/**
+ * GraphQL's refusal of a variable with the error contract's `extensions.field` and `problems`
+ * added (it has neither: graphql-js words the problem in its message only); other errors as they are.
+ */
+export function withVariableProblem(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  if (formatted.extensions?.code !== ErrorCode.BAD_USER_INPUT || formatted.extensions.field !== undefined) {
+    return formatted;
+  }
+  const problem = variableProblem(formatted.message);
+  if (!problem) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, field: problem.field, problems: [problem] } };
 }

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { AppError } from "@support/errors";
+import { AppError, withVariableProblem } from "@support/errors";
 import type { Logger } from "@support/logger";
 import { isDatabaseUnavailable } from "./unavailable.js";
 
@@ -38,10 +38,10 @@ export function formatGraphQLError(
     };
   }
   const code = formatted.extensions?.code;
-  if (typeof code === "string" && GRAPHQL_CODES.has(code)) return formatted;
+  if (typeof code === "string" && GRAPHQL_CODES.has(code)) return withVariableProblem(formatted);
   if (original instanceof GraphQLError && !original.originalError && original.extensions?.code === undefined) {
     // GraphQL's own errors (unknown field, bad variable type) carry no original error.
-    return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+    return withVariableProblem({ ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } });
   }
   logger.error({ err: original }, "unexpected error in resolver");
   return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };

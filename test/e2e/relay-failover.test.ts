@@ -23,9 +23,9 @@ import {
 } from "../harness/service-process.js";
 
 /**
- * Two instances of one service (identity: it runs no consumer that a second instance would take
- * partitions from) on a scratch copy of its database: one relay leads, the other takes over when
- * the leader's process is killed. The events go to a scratch topic with the product's partition
+ * Two instances of one service (identity) on a scratch copy of its database: one relay leads, the
+ * other takes over when the leader's process is killed. Their consumers join groups of their own
+ * (KAFKA_CONSUMER_GROUP_PREFIX), so they take no partitions, and no events, from the stack's identity. The events go to a scratch topic with the product's partition
  * count, and are read by a fresh group and by an idempotent consumer in a second scratch database.
  */
 
@@ -35,6 +35,7 @@ const EVENTS_PER_TRANSACTION = 5;
 const TOTAL = WORKSPACES * EVENTS_PER_WORKSPACE;
 
 const runId = `${process.pid}_${randomBytes(3).toString("hex")}`;
+const OWN_GROUPS = { KAFKA_CONSUMER_GROUP_PREFIX: `relay-failover.${runId}.` };
 const logger = createLogger({ service: "relay-failover-test", level: "silent" });
 
 let outbox: ScratchDatabase;
@@ -84,11 +85,23 @@ describe("two instances of a service", () => {
     });
     topics.push(topic);
 
-    const instances = await Promise.all([0, 1].map(() => startService("identity", { DATABASE_URL: outbox.url })));
+    const instances = await Promise.all(
+      [0, 1].map(() => startService("identity", { DATABASE_URL: outbox.url, ...OWN_GROUPS })),
+    );
     const leaderPid = await eventually(leaderProcessId, 20_000, "a relay to lead");
     const leader = instances.find((instance) => instance.child.pid === leaderPid);
     const follower = instances.find((instance) => instance !== leader) as StartedService;
     expect(leader).toBeDefined();
+    // Their consumers are in groups of their own, not the stack identity's.
+    const ownGroup = `${OWN_GROUPS.KAFKA_CONSUMER_GROUP_PREFIX}identity.workspace-deletions`;
+    await eventually(
+      async () => (await admin.listGroups()).groups.some((group) => group.groupId === ownGroup) || undefined,
+      20_000,
+      "the scratch instances' own consumer group",
+    );
+    const shared = await admin.describeGroups(["identity.workspace-deletions"]);
+    const stackMembers = shared.groups[0]?.members.map((member) => member.clientId) ?? [];
+    expect(stackMembers.length).toBeLessThanOrEqual(1);
 
     // Everything on the topic, in the order each partition holds it.
     const arrived: string[] = [];
@@ -227,7 +240,9 @@ describe("two instances of a service", () => {
     await stopStartedServices();
     // The floor is twice the relay's 5 s poll: the lead moves about 10 s after the freeze.
     const instances = await Promise.all(
-      [0, 1].map(() => startService("identity", { DATABASE_URL: outbox.url, RELAY_LEADER_TIMEOUT_SECONDS: "1" })),
+      [0, 1].map(() =>
+        startService("identity", { DATABASE_URL: outbox.url, RELAY_LEADER_TIMEOUT_SECONDS: "1", ...OWN_GROUPS }),
+      ),
     );
     const leaderPid = await eventually(
       async () => {

@@ -35,6 +35,7 @@ describe("loadConfig with the service variables", () => {
       PARKED_EVENT_RETRY_HOURS: 24,
       LOG_SQL_STATEMENTS: false,
       RELAY_LEADER_TIMEOUT_SECONDS: 30,
+      KAFKA_CONSUMER_GROUP_PREFIX: "",
     });
   });
 
@@ -42,6 +43,7 @@ describe("loadConfig with the service variables", () => {
     ["DATABASE_URL", undefined, /^DATABASE_URL is not set/],
     ["DATABASE_URL", "mysql://db/x", /^DATABASE_URL is malformed: must be a postgresql:\/\/ URL/],
     ["KAFKA_BROKERS", undefined, /^KAFKA_BROKERS is not set/],
+    ["KAFKA_CONSUMER_GROUP_PREFIX", "staging prod", /^KAFKA_CONSUMER_GROUP_PREFIX is malformed: must be letters/],
     ["KAFKA_BROKERS", "localhost", /^KAFKA_BROKERS is malformed: must be host:port/],
     ["KAFKA_BROKERS", "a:1,b", /^KAFKA_BROKERS is malformed: must be host:port/],
     ["KAFKA_BROKERS", "", /^KAFKA_BROKERS is malformed/],

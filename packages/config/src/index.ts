@@ -88,6 +88,16 @@ export const serviceEnv = {
    * session and another instance takes over (docs/adr/0002).
    */
   RELAY_LEADER_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * Prepended to every consumer group id (`staging.` → `staging.billing.workspace-events`): two
+   * deployments sharing one Kafka cluster, or a scratch instance in a test, keep their own groups
+   * and so their own partitions and offsets. Empty by default.
+   */
+  KAFKA_CONSUMER_GROUP_PREFIX: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9._-]*$/, "must be letters, digits, dots, dashes or underscores")
+    .default(""),
   /** `true`: log each request's SQL statement count (the test stack sets it). */
   LOG_SQL_STATEMENTS: z
     .enum(["true", "false"])

@@ -26,6 +26,7 @@ export interface ServiceRuntimeConfig {
   PARKED_EVENT_RETRY_HOURS: number;
   /** How long a hung relay leader keeps the lead (docs/adr/0002). */
   RELAY_LEADER_TIMEOUT_SECONDS: number;
+  KAFKA_CONSUMER_GROUP_PREFIX: string;
   /** Log each request's SQL statement count (tests bound them; see sql-statements.ts). */
   LOG_SQL_STATEMENTS?: boolean;
 }
@@ -184,6 +185,7 @@ export function createServiceRuntime(options: {
       consumerStarters.push(() =>
         startIdempotentConsumer({
           ...consumerOptions,
+          groupId: `${config.KAFKA_CONSUMER_GROUP_PREFIX}${consumerOptions.groupId}`,
           kafka,
           logger,
           delayedRetry: { budgetMs: config.PARKED_EVENT_RETRY_HOURS * HOUR_MS, ...consumerOptions.delayedRetry },

@@ -11,6 +11,8 @@ import { IdentityPeopleClient } from "./clients/identity-people.js";
 import { resolvers } from "./resolvers/index.js";
 import { workspaceCountLoader } from "./resolvers/users.js";
 import { teamLoader } from "./resolvers/teams.js";
+import { workspaceMembershipsLoader } from "./resolvers/roles.js";
+import { memberCountLoader, teamCountLoader } from "./resolvers/counts.js";
 import { accessLoader } from "./resolvers/access.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
@@ -60,10 +62,13 @@ export async function createServer(
         logger: request.log,
         workspaceCounts: workspaceCountLoader(base),
         teams: teamLoader(base),
+        workspaceMemberships: workspaceMembershipsLoader(base),
+        memberCounts: memberCountLoader(base),
+        teamCounts: teamCountLoader(base),
         accesses: accessLoader(base),
         identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
         signer,
-        downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
+        downloadBaseUrl: config.DOWNLOAD_BASE_URL.replace(/\/$/, ""),
         invalidations,
       };
     },

@@ -7,8 +7,8 @@ export const workspaceEnv = {
   /** Where the workspace-data export fetches the tickets' and the activity log's files. */
   TICKETING_SERVICE_URL: httpUrl,
   AUDIT_SERVICE_URL: httpUrl,
-  /** The gateway's public origin, which download links point at (default: links relative to it). */
-  DOWNLOAD_BASE_URL: httpUrl.optional(),
+  /** The gateway's public origin, which download links point at: the API answers them as absolute URLs. */
+  DOWNLOAD_BASE_URL: httpUrl,
 };
 
 export type WorkspaceConfig = z.infer<z.ZodObject<typeof workspaceEnv>>;

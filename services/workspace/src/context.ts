@@ -3,6 +3,7 @@ import type { Actor } from "@support/actor-context";
 import type { CacheInvalidations, Signer } from "@support/service-kit";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
+import type { Membership } from "./db/generated/client.js";
 import type { IdentityPeopleClient } from "./clients/identity-people.js";
 import type { TeamView } from "./resolvers/teams.js";
 import type { CountedUser } from "./resolvers/users.js";
@@ -19,11 +20,16 @@ export interface WorkspaceContext {
   identity: IdentityPeopleClient;
   /** Per request: the actor's access to workspaces, batched (`workspaces { myPermissions }`). */
   accesses: DataLoader<string, WorkspaceAccess | null>;
+  /** Per request: every membership of each workspace asked about (roles' members), one query per batch. */
+  workspaceMemberships: DataLoader<string, Membership[]>;
+  /** Per request: member and team counts of workspaces (connections' totalCount), one query per batch. */
+  memberCounts: DataLoader<string, number>;
+  teamCounts: DataLoader<string, number>;
   /** Per request: teams by id for `_entities`, one query per batch. */
   teams: DataLoader<string, TeamView | null>;
   /** Signs workspace-data download links (a key derived from ACTOR_CONTEXT_KEYS). */
   signer: Signer;
-  /** Where download links point: the gateway's public origin ("" for links relative to it). */
+  /** Where download links point: the gateway's public origin. */
   downloadBaseUrl: string;
   /** Tells every gateway, through cache.invalidations, about revoked API keys (docs/adr/0011). */
   invalidations: CacheInvalidations;

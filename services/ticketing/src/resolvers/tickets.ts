@@ -391,6 +391,9 @@ export async function listTickets(args: Record<string, unknown> & { workspaceId:
     nodes,
     pageInfo: {
       hasNextPage: rows.length > first,
+      // The full PageInfo every subgraph declares (workspace pages backward); tickets pages forward only, for now.
+      hasPreviousPage: Boolean(args.after),
+      startCursor: nodes[0] ? encodeCursor({ sort, key: key(nodes[0]), id: nodes[0].id }) : null,
       endCursor: last ? encodeCursor({ sort, key: key(last), id: last.id }) : null,
     },
   };

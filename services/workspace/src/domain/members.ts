@@ -16,18 +16,20 @@ export interface MemberRef {
 export type AssignableRole =
   { role: "ADMIN" | "MEMBER"; customRoleId: null } | { role: "CUSTOM"; customRoleId: string };
 
+/** `at` is where role and customRoleId sit among the arguments (`input` for the graph's mutations). */
 export function assignableRole(
   role: string | null | undefined,
   customRoleId: string | null | undefined,
+  at?: string,
 ): AssignableRole {
+  const field = at ? `${at}.role` : "role";
   if (customRoleId) {
-    if (role && role !== "CUSTOM")
-      throw badUserInput("Give either a built-in role or a customRoleId, not both", "role");
+    if (role && role !== "CUSTOM") throw badUserInput("Give either a built-in role or a customRoleId, not both", field);
     return { role: "CUSTOM", customRoleId };
   }
-  if (role === "OWNER") throw badUserInput("OWNER cannot be given: ownership moves only by transferOwnership", "role");
+  if (role === "OWNER") throw badUserInput("OWNER cannot be given: ownership moves only by transferOwnership", field);
   if (role === "ADMIN" || role === "MEMBER") return { role, customRoleId: null };
-  throw badUserInput("A role is required: ADMIN, MEMBER or a customRoleId", "role");
+  throw badUserInput("A role is required: ADMIN, MEMBER or a customRoleId", field);
 }
 
 export function assertCanChangeRole(actorUserId: string | null, target: MemberRef): void {

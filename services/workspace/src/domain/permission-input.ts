@@ -32,14 +32,15 @@ export interface Overrides {
 
 /**
  * Per-member overrides (SPEC section 2): grants are closed under prerequisites and cannot lift
- * owner-only actions; a permission cannot be both granted and denied.
+ * owner-only actions; a permission cannot be both granted and denied. Errors name `<at>grant`
+ * or `<at>deny` (`input.grant`: setMemberPermissions' input).
  */
-export function parseOverrides(grant: readonly string[], deny: readonly string[]): Overrides {
-  const granted = withPrerequisites(knownPermissions(grant, "grant"));
-  refuseOwnerOnly(granted, "grant", "a member");
+export function parseOverrides(grant: readonly string[], deny: readonly string[], at = "input."): Overrides {
+  const granted = withPrerequisites(knownPermissions(grant, `${at}grant`));
+  refuseOwnerOnly(granted, `${at}grant`, "a member");
   // Denying a base takes its whole group at decision time; the stored list stays as given.
-  const denied = [...new Set(knownPermissions(deny, "deny"))];
+  const denied = [...new Set(knownPermissions(deny, `${at}deny`))];
   const both = granted.filter((p) => denied.includes(p));
-  if (both.length > 0) throw badUserInput(`Both granted and denied: ${both.join(", ")}`, "deny");
+  if (both.length > 0) throw badUserInput(`Both granted and denied: ${both.join(", ")}`, `${at}deny`);
   return { granted, denied };
 }

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { entityNameText } from "@support/validation";
-import type { ApiKey } from "../db/generated/client.js";
+import { entityNameText, type PagingArguments } from "@support/validation";
+import type { ApiKey, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME, newApiKey, newKeyPrefix } from "../domain/api-keys.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, isUuid, requireUser } from "./access.js";
+import { instantOf, keyset, page, timeIdCursor, windowFor, type Page } from "./pages.js";
 
 /**
  * API keys (SPEC section 8). The api_keys:* permissions are owner-only in the catalogue, so the
@@ -134,8 +135,29 @@ export async function rotateApiKey(
   return { apiKey: rotated, key };
 }
 
-export async function listApiKeys(workspaceId: string, ctx: WorkspaceContext): Promise<ApiKey[]> {
+/** A page of the workspace's API keys, newest first, revoked ones included. */
+export async function listApiKeys(
+  args: PagingArguments & { workspaceId: string },
+  ctx: WorkspaceContext,
+): Promise<Page<ApiKey>> {
   const actor = requireUser(ctx.actor, "list API keys");
-  await authorize(ctx.db, actor, workspaceId, "api_keys:list");
-  return ctx.db.apiKey.findMany({ where: { workspaceId }, orderBy: { createdAt: "desc" } });
+  await authorize(ctx.db, actor, args.workspaceId, "api_keys:list");
+  const window = windowFor(args, timeIdCursor);
+  const { where, orderBy, take } = keyset<Prisma.ApiKeyWhereInput, Prisma.ApiKeyOrderByWithRelationInput[]>(
+    instantOf(window),
+    ["createdAt", "id"],
+    false,
+  );
+  const rows = await ctx.db.apiKey.findMany({
+    where: { AND: [{ workspaceId: args.workspaceId }, where] },
+    orderBy,
+    take,
+  });
+  return page(
+    rows,
+    window,
+    (key): [string, string] => [key.createdAt.toISOString(), key.id],
+    timeIdCursor,
+    () => ctx.db.apiKey.count({ where: { workspaceId: args.workspaceId } }),
+  );
 }

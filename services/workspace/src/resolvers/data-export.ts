@@ -16,13 +16,13 @@ export const EXPORT_INTERVAL_SECONDS = 60;
 export const EXPORT_LINK_TTL_SECONDS = 300;
 
 /**
- * `exportWorkspaceData(workspaceId)` (SPEC section 7, docs/adr/0009): `workspace_data:export`
+ * `exportWorkspaceData(id)` (SPEC section 7, docs/adr/0009): `workspace_data:export`
  * (the owner; members while membersCanExportData is on). One per 60 s per workspace, decided by
  * one atomic upsert; returns a single-use link for the requester on the gateway, which streams the
  * zip when fetched.
  */
-export async function exportWorkspaceData(args: { workspaceId: string }, ctx: WorkspaceContext) {
-  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "workspace_data:export");
+export async function exportWorkspaceData(args: { id: string }, ctx: WorkspaceContext) {
+  const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_data:export");
   const requestedBy = requesterOf(ctx.actor)!;
   const requester = downloadRequesterOf(ctx.actor)!;
   const workspaceId = access.workspace.id;
@@ -57,21 +57,21 @@ function linkOf(ctx: WorkspaceContext, row: DownloadClaims) {
 }
 
 /**
- * `renewWorkspaceDataExportLink(exportId)`: a fresh single-use link for an export the caller asked
+ * `renewWorkspaceDataExportLink(id)`: a fresh single-use link for an export the caller asked
  * for (a dropped download), without a new export or the 60-second allowance (docs/adr/0009). The
  * caller must still hold workspace_data:export; the previous link stops working. An export that is
  * not the caller's, too old, or out of links is NOT_FOUND.
  */
-export async function renewWorkspaceDataExportLink(args: { exportId: string }, ctx: WorkspaceContext) {
+export async function renewWorkspaceDataExportLink(args: { id: string }, ctx: WorkspaceContext) {
   const requestedBy = requesterOf(ctx.actor);
   if (!requestedBy) throw unauthenticated();
-  if (!/^[0-9a-f-]{36}$/i.test(args.exportId)) throw notFound("Export");
-  const existing = await ctx.db.workspaceExport.findUnique({ where: { id: args.exportId } });
+  if (!/^[0-9a-f-]{36}$/i.test(args.id)) throw notFound("Export");
+  const existing = await ctx.db.workspaceExport.findUnique({ where: { id: args.id } });
   if (!existing || existing.requestedBy !== requestedBy) throw notFound("Export");
   await authorize(ctx.db, ctx.actor, existing.workspaceId, "workspace_data:export");
-  if (!(await renewDownload(ctx.db.workspaceExport, args.exportId, ctx.actor, EXPORT_LINK_TTL_SECONDS)))
+  if (!(await renewDownload(ctx.db.workspaceExport, args.id, ctx.actor, EXPORT_LINK_TTL_SECONDS)))
     throw notFound("Export");
-  const row = await ctx.db.workspaceExport.findUniqueOrThrow({ where: { id: args.exportId } });
+  const row = await ctx.db.workspaceExport.findUniqueOrThrow({ where: { id: args.id } });
   const allowance = await ctx.db.exportAllowance.findUnique({ where: { workspaceId: row.workspaceId } });
   const last = allowance?.lastRequestedAt ?? row.createdAt;
   return {

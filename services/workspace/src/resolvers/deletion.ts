@@ -35,9 +35,9 @@ export function deletionView(deletion: WorkspaceDeletion) {
  * `workspace.deleted` is written to the outbox; from the next request on it is NOT_FOUND.
  * The other services purge their data when the event reaches them (docs/adr/0010).
  */
-export async function deleteWorkspace(args: { workspaceId: string; confirmName: unknown }, ctx: WorkspaceContext) {
+export async function deleteWorkspace(args: { id: string; confirmName: unknown }, ctx: WorkspaceContext) {
   const actor = requireUser(ctx.actor, "delete workspaces");
-  const access = await loadAccess(ctx.db, actor, args.workspaceId);
+  const access = await loadAccess(ctx.db, actor, args.id);
   if (access.membership?.role !== "OWNER") {
     // loadAccess reads the workspace and the caller's membership side by side: a deletion that
     // committed between the two reads (a second deleteWorkspace) leaves the workspace seen and the
@@ -80,7 +80,7 @@ export async function deleteWorkspace(args: { workspaceId: string; confirmName: 
     return record;
   });
   // The workspace's API keys went with it: every gateway forgets them (docs/adr/0011).
-  await ctx.invalidations.credentials({ workspaceIds: [args.workspaceId] });
+  await ctx.invalidations.credentials({ workspaceIds: [args.id] });
   return deletionView(deletion);
 }
 

@@ -1,4 +1,5 @@
 import { notFound, unauthenticated } from "@support/errors";
+import type { PagingArguments } from "@support/validation";
 import type { ApiKey, CustomRole, JoinRequest, Membership, Workspace } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME } from "../domain/api-keys.js";
@@ -8,17 +9,16 @@ import { authorize, loadAccess } from "./access.js";
 import type { CountedUser } from "./users.js";
 import { createWorkspace, listWorkspaces, updateWorkspace } from "./workspaces.js";
 import { updateWorkspaceSettings } from "./settings.js";
-import { createRole, customRoleView, deleteRole, listRoles, updateRole, type RoleView } from "./roles.js";
+import { createRole, customRoleView, deleteRole, listRoles, roleMembers, updateRole, type RoleView } from "./roles.js";
 import { listMembers, removeMember, setMemberPermissions, setMemberRole, transferOwnership } from "./members.js";
 import { approveJoinRequest, listJoinRequests, rejectJoinRequest, requestToJoin } from "./join-requests.js";
-import { createTeam, deleteTeam, listTeams, updateTeam, type TeamView } from "./teams.js";
+import { createTeam, deleteTeam, listTeams, teamMembers, updateTeam, type TeamView } from "./teams.js";
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./api-keys.js";
 import { explainPermission, myPermissions, permissionCatalogue } from "./permissions.js";
 import { deleteWorkspace, workspaceDeletion } from "./deletion.js";
 import { exportWorkspaceData, renewWorkspaceDataExportLink } from "./data-export.js";
 
 type Ctx = WorkspaceContext;
-const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
 
 function requireSignedIn(ctx: Ctx): void {
   if (ctx.actor.kind === "anonymous") throw unauthenticated();
@@ -29,26 +29,25 @@ export const resolvers = {
     workspaceDeletion: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => workspaceDeletion(args, ctx),
     workspace: async (_: unknown, args: { id: string }, ctx: Ctx) =>
       (await loadAccess(ctx.db, ctx.actor, args.id)).workspace,
-    workspaces: (_: unknown, __: unknown, ctx: Ctx) => listWorkspaces(ctx),
+    workspaces: (_: unknown, args: PagingArguments, ctx: Ctx) => listWorkspaces(args, ctx),
     myPermissions: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => myPermissions(args.workspaceId, ctx),
     explainPermission: (_: unknown, args: { workspaceId: string; userId: string; permission: string }, ctx: Ctx) =>
       explainPermission(args, ctx),
     joinRequests: (_: unknown, args: Parameters<typeof listJoinRequests>[0], ctx: Ctx) => listJoinRequests(args, ctx),
-    apiKeys: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => listApiKeys(args.workspaceId, ctx),
+    apiKeys: (_: unknown, args: Parameters<typeof listApiKeys>[0], ctx: Ctx) => listApiKeys(args, ctx),
     permissionCatalogue: (_: unknown, __: unknown, ctx: Ctx) => {
       requireSignedIn(ctx);
       return permissionCatalogue();
     },
   },
   Mutation: {
-    exportWorkspaceData: (_: unknown, args: { workspaceId: string }, ctx: Ctx) => exportWorkspaceData(args, ctx),
-    renewWorkspaceDataExportLink: (_: unknown, args: { exportId: string }, ctx: Ctx) =>
+    exportWorkspaceData: (_: unknown, args: { id: string }, ctx: Ctx) => exportWorkspaceData(args, ctx),
+    renewWorkspaceDataExportLink: (_: unknown, args: { id: string }, ctx: Ctx) =>
       renewWorkspaceDataExportLink(args, ctx),
-    deleteWorkspace: (_: unknown, args: { workspaceId: string; confirmName: unknown }, ctx: Ctx) =>
-      deleteWorkspace(args, ctx),
+    deleteWorkspace: (_: unknown, args: { id: string; confirmName: unknown }, ctx: Ctx) => deleteWorkspace(args, ctx),
     createWorkspace: (_: unknown, args: { input: unknown }, ctx: Ctx) => createWorkspace(args, ctx),
     updateWorkspace: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateWorkspace(args, ctx),
-    updateWorkspaceSettings: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>
+    updateWorkspaceSettings: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) =>
       updateWorkspaceSettings(args, ctx),
     createRole: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) => createRole(args, ctx),
     updateRole: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateRole(args, ctx),
@@ -87,9 +86,9 @@ export const resolvers = {
       return membership?.role ?? null;
     },
     myPermissions: (workspace: Workspace, _: unknown, ctx: Ctx) => myPermissions(workspace.id, ctx),
-    members: (workspace: Workspace, _: unknown, ctx: Ctx) => listMembers(workspace.id, ctx),
-    roles: (workspace: Workspace, _: unknown, ctx: Ctx) => listRoles(workspace.id, ctx),
-    teams: (workspace: Workspace, _: unknown, ctx: Ctx) => listTeams(workspace.id, ctx),
+    members: (workspace: Workspace, args: PagingArguments, ctx: Ctx) => listMembers(workspace.id, args, ctx),
+    roles: (workspace: Workspace, args: PagingArguments, ctx: Ctx) => listRoles(workspace.id, args, ctx),
+    teams: (workspace: Workspace, args: PagingArguments, ctx: Ctx) => listTeams(workspace.id, args, ctx),
     settings: async (workspace: Workspace, _: unknown, ctx: Ctx) => {
       const access = await authorize(ctx.db, ctx.actor, workspace.id, "workspace_settings:view");
       return togglesOf(access.workspace);
@@ -97,7 +96,6 @@ export const resolvers = {
     memberCount: async (workspace: Workspace, _: unknown, ctx: Ctx) => (await seatUse(ctx.db, workspace)).members,
     pendingInvitations: async (workspace: Workspace, _: unknown, ctx: Ctx) =>
       (await seatUse(ctx.db, workspace)).pendingInvitations,
-    createdAt: (workspace: Workspace) => workspace.createdAt.toISOString(),
   },
   WorkspaceMember: {
     user: (m: Membership) => ({ __typename: "User", id: m.userId }),
@@ -108,19 +106,10 @@ export const resolvers = {
       return role ? customRoleView(role) : null;
     },
     overrides: (m: Membership) => ({ granted: m.granted, denied: m.denied }),
-    joinedAt: (m: Membership) => m.createdAt.toISOString(),
+    joinedAt: (m: Membership) => m.createdAt,
   },
   Role: {
-    members: (role: RoleView, _: unknown, ctx: Ctx) =>
-      role.members ??
-      ctx.db.membership.findMany({
-        where: role.builtIn
-          ? { workspaceId: role.workspaceId, role: role.id as "OWNER" | "ADMIN" | "MEMBER" }
-          : { workspaceId: role.workspaceId, customRoleId: role.id },
-        orderBy: { createdAt: "asc" },
-      }),
-    createdAt: (role: RoleView) => iso(role.createdAt),
-    updatedAt: (role: RoleView) => iso(role.updatedAt),
+    members: (role: RoleView, args: PagingArguments, ctx: Ctx) => roleMembers(role, args, ctx),
   },
   Team: {
     __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
@@ -128,25 +117,17 @@ export const resolvers = {
       if (!team) throw notFound("Team");
       return team;
     },
-    members: (team: TeamView) => team.memberIds.map((id) => ({ __typename: "User", id })),
-    createdAt: (team: TeamView) => team.createdAt.toISOString(),
-    updatedAt: (team: TeamView) => team.updatedAt.toISOString(),
+    members: (team: TeamView, args: PagingArguments) => teamMembers(team, args),
   },
   JoinRequest: {
     workspace: (request: JoinRequest, _: unknown, ctx: Ctx) =>
       ctx.db.workspace.findUniqueOrThrow({ where: { id: request.workspaceId } }),
     user: (request: JoinRequest) => ({ __typename: "User", id: request.userId }),
     decidedBy: (request: JoinRequest) => (request.decidedBy ? { __typename: "User", id: request.decidedBy } : null),
-    decidedAt: (request: JoinRequest) => iso(request.decidedAt),
-    createdAt: (request: JoinRequest) => request.createdAt.toISOString(),
   },
   ApiKey: {
     prefix: (key: ApiKey) => `${API_KEY_SCHEME}${key.prefix}`,
     createdBy: (key: ApiKey) => ({ __typename: "User", id: key.createdBy }),
-    createdAt: (key: ApiKey) => key.createdAt.toISOString(),
-    rotatedAt: (key: ApiKey) => iso(key.rotatedAt),
-    lastUsedAt: (key: ApiKey) => iso(key.lastUsedAt),
-    revokedAt: (key: ApiKey) => iso(key.revokedAt),
     revoked: (key: ApiKey) => key.revokedAt !== null,
   },
   User: {

@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { multiLineText } from "@support/validation";
-import type { JoinRequest, JoinRequestStatus } from "../db/generated/client.js";
+import { multiLineText, type PagingArguments } from "@support/validation";
+import type { JoinRequest, JoinRequestStatus, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { assignableRole } from "../domain/members.js";
 import { addMembership, memberTarget } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requireUser } from "./access.js";
 import { customRoleOf } from "./roles.js";
+import { instantOf, keyset, page, timeIdCursor, windowFor, type Page } from "./pages.js";
 import type { Tx } from "../db/client.js";
 
 /**
@@ -92,11 +93,12 @@ function refuseDecided(request: Pick<JoinRequest, "status">): void {
 }
 
 export async function approveJoinRequest(
-  args: { id: string; role?: string | null; customRoleId?: string | null },
+  args: { id: string; input?: { role?: string | null; customRoleId?: string | null } | null },
   ctx: WorkspaceContext,
 ): Promise<JoinRequest> {
   const { request, access } = await loadPending(ctx, args.id);
-  const role = assignableRole(args.role ?? (args.customRoleId ? null : "MEMBER"), args.customRoleId);
+  const given = args.input ?? {};
+  const role = assignableRole(given.role ?? (given.customRoleId ? null : "MEMBER"), given.customRoleId, "input");
   const eventActor = eventActorFrom(ctx.actor);
   return ctx.db.$transaction(async (tx) => {
     refuseDecided(await lockRequest(tx, request.id));
@@ -172,13 +174,28 @@ export async function rejectJoinRequest(args: { id: string }, ctx: WorkspaceCont
   });
 }
 
+/** A page of a workspace's join requests, newest first, of one status or all. */
 export async function listJoinRequests(
-  args: { workspaceId: string; status?: JoinRequestStatus | null },
+  args: PagingArguments & { workspaceId: string; status?: JoinRequestStatus | null },
   ctx: WorkspaceContext,
-): Promise<JoinRequest[]> {
+): Promise<Page<JoinRequest>> {
   await authorize(ctx.db, ctx.actor, args.workspaceId, "members:invite");
-  return ctx.db.joinRequest.findMany({
-    where: { workspaceId: args.workspaceId, ...(args.status ? { status: args.status } : {}) },
-    orderBy: { createdAt: "desc" },
-  });
+  const window = windowFor(args, timeIdCursor);
+  const { where, orderBy, take } = keyset<Prisma.JoinRequestWhereInput, Prisma.JoinRequestOrderByWithRelationInput[]>(
+    instantOf(window),
+    ["createdAt", "id"],
+    false,
+  );
+  const listed: Prisma.JoinRequestWhereInput = {
+    workspaceId: args.workspaceId,
+    ...(args.status ? { status: args.status } : {}),
+  };
+  const rows = await ctx.db.joinRequest.findMany({ where: { AND: [listed, where] }, orderBy, take });
+  return page(
+    rows,
+    window,
+    (r): [string, string] => [r.createdAt.toISOString(), r.id],
+    timeIdCursor,
+    () => ctx.db.joinRequest.count({ where: listed }),
+  );
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import type { CustomRole, Membership, Workspace } from "../db/generated/client.js";
+import type { CustomRole, Membership, Prisma, Workspace } from "../db/generated/client.js";
+import type { PagingArguments } from "@support/validation";
 import type { WorkspaceContext } from "../context.js";
 import {
   assertCanChangeRole,
@@ -14,7 +15,8 @@ import {
 import { parseOverrides } from "../domain/permission-input.js";
 import { changeMembershipRole, lockWorkspace, memberTarget, removeMembership } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUuid, requireUser } from "./access.js";
+import { authorize, isUuid, requirePermission, requireUser } from "./access.js";
+import { instantOf, keyset, memberKey, page, timeIdCursor, windowFor, type Page } from "./pages.js";
 import { customRoleOf } from "./roles.js";
 import type { Tx } from "../db/client.js";
 
@@ -29,11 +31,11 @@ async function memberOf(tx: Tx | WorkspaceContext["db"], workspaceId: string, us
 }
 
 export async function setMemberRole(
-  args: { workspaceId: string; userId: string; role?: string | null; customRoleId?: string | null },
+  args: { workspaceId: string; userId: string; input: { role?: string | null; customRoleId?: string | null } },
   ctx: WorkspaceContext,
 ): Promise<Membership> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
-  const next = assignableRole(args.role, args.customRoleId);
+  const next = assignableRole(args.input.role, args.input.customRoleId, "input");
   return ctx.db.$transaction(async (tx) => {
     // Serialised with transferOwnership: otherwise the heir could be read as ADMIN, made OWNER
     // by a concurrent transfer, then overwritten here, leaving the workspace without an owner.
@@ -69,6 +71,10 @@ export async function removeMember(args: { workspaceId: string; userId: string }
 }
 
 const overridesArgs = z.object({
+  input: z.object({
+    grant: z.array(z.string()).nullish(),
+    deny: z.array(z.string()).nullish(),
+  }),
   userIds: z
     .array(z.string())
     .min(1, "name at least one member")
@@ -77,8 +83,6 @@ const overridesArgs = z.object({
       const twice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
       if (twice.length > 0) check.addIssue({ code: "custom", message: `listed more than once: ${twice.join(", ")}` });
     }),
-  grant: z.array(z.string()).nullish(),
-  deny: z.array(z.string()).nullish(),
 });
 
 /**
@@ -86,14 +90,14 @@ const overridesArgs = z.object({
  * any refused member refuses the whole request.
  */
 export async function setMemberPermissions(
-  args: { workspaceId: string; userIds: string[]; grant?: string[] | null; deny?: string[] | null },
+  args: { workspaceId: string; userIds: string[]; input: { grant?: string[] | null; deny?: string[] | null } },
   ctx: WorkspaceContext,
 ): Promise<Membership[]> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
   const parsed = overridesArgs.safeParse(args);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const { grant, deny } = parsed.data;
-  if (!grant && !deny) throw badUserInput("Give grant, deny or both", "grant");
+  const { grant, deny } = parsed.data.input;
+  if (!grant && !deny) throw badUserInput("Give grant, deny or both", "input.grant");
   const { userIds } = parsed.data;
   const badIds = userIds.filter((id) => !isUuid(id));
   if (badIds.length > 0) throw badUserInput(`Not member ids: ${badIds.join(", ")}`, "userIds");
@@ -204,15 +208,32 @@ export async function transferOwnership(
   });
 }
 
-/** The custom role comes along, so listing members costs one query, not one per member. */
+type MemberRow = Membership & { customRole: CustomRole | null };
+
+/**
+ * A page of a workspace's members (or of those holding one role), in the order they joined. The
+ * custom role comes along, so a page costs one query, not one per member; the caller's access is
+ * read through the request's loader, so a list of workspaces checks it once for all of them.
+ */
 export async function listMembers(
   workspaceId: string,
+  args: PagingArguments,
   ctx: WorkspaceContext,
-): Promise<Array<Membership & { customRole: CustomRole | null }>> {
-  await authorize(ctx.db, ctx.actor, workspaceId, "members:list");
-  return ctx.db.membership.findMany({
-    where: { workspaceId },
+): Promise<Page<MemberRow>> {
+  const access = await ctx.accesses.load(workspaceId);
+  if (!access) throw notFound("Workspace");
+  requirePermission(access, "members:list");
+  const window = windowFor(args, timeIdCursor);
+  const { where, orderBy, take } = keyset<Prisma.MembershipWhereInput, Prisma.MembershipOrderByWithRelationInput[]>(
+    instantOf(window),
+    ["createdAt", "userId"],
+    true,
+  );
+  const rows = await ctx.db.membership.findMany({
+    where: { AND: [{ workspaceId }, where] },
     include: { customRole: true },
-    orderBy: { createdAt: "asc" },
+    orderBy,
+    take,
   });
+  return page(rows, window, memberKey, timeIdCursor, () => ctx.memberCounts.load(workspaceId));
 }

@@ -1,7 +1,8 @@
+import DataLoader from "dataloader";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { entityNameText } from "@support/validation";
+import { cursorCodec, cursorKey, entityNameText, type PagingArguments } from "@support/validation";
 import {
   CUSTOM_ROLE_ALLOWANCE,
   builtInRolePermissions,
@@ -13,7 +14,8 @@ import type { CustomRole, Membership } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid } from "./access.js";
+import { authorize, isUniqueViolation, isUuid, requirePermission } from "./access.js";
+import { compareText, memberKey, pageOf, timeIdCursor } from "./pages.js";
 import type { Db, Tx } from "../db/client.js";
 
 /** A role as the graph shows it: built-in ones are listed too, with their fixed ticket access. */
@@ -26,8 +28,6 @@ export interface RoleView {
   ticketAccess: TicketAccess;
   createdAt: Date | null;
   updatedAt: Date | null;
-  /** Preloaded by listRoles (one query for every role); other answers load them per role. */
-  members?: Membership[];
 }
 
 const BUILT_IN_ROLES: BuiltInRole[] = ["OWNER", "ADMIN", "MEMBER"];
@@ -76,16 +76,64 @@ async function sameNameExists(db: Db | Tx, workspaceId: string, name: string, ex
   return found !== null;
 }
 
-export async function listRoles(workspaceId: string, ctx: WorkspaceContext): Promise<RoleView[]> {
-  await authorize(ctx.db, ctx.actor, workspaceId, "roles:list");
-  const [custom, memberships] = await Promise.all([
-    ctx.db.customRole.findMany({ where: { workspaceId }, orderBy: { name: "asc" } }),
-    ctx.db.membership.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
-  ]);
-  const holders = (id: string) => memberships.filter((m) => (m.role === "CUSTOM" ? m.customRoleId : m.role) === id);
-  return [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)].map(
-    (role) => ({ ...role, members: holders(role.id) }),
-  );
+/** A role's place in the list: built-in roles first (OWNER, ADMIN, MEMBER), then custom ones by name. */
+type RoleKey = [number, string, string];
+const roleKey = (role: RoleView): RoleKey => [
+  role.builtIn ? BUILT_IN_ROLES.indexOf(role.id as BuiltInRole) : BUILT_IN_ROLES.length,
+  role.name,
+  role.id,
+];
+const compareRoleKeys = (a: RoleKey, b: RoleKey): number =>
+  a[0] - b[0] ||
+  compareText(a[1].toLowerCase(), b[1].toLowerCase()) ||
+  compareText(a[1], b[1]) ||
+  compareText(a[2], b[2]);
+const roleCursor = cursorCodec(
+  z.tuple([
+    cursorKey.integer(0, BUILT_IN_ROLES.length),
+    z.string().max(500),
+    z.union([z.enum(["OWNER", "ADMIN", "MEMBER"]), cursorKey.uuid()]),
+  ]),
+);
+
+/**
+ * A page of the workspace's roles. The roles are few enough to read whole (custom roles are
+ * bounded by the plan's allowance, built-in ones are three) and page in memory; their members
+ * come from the request's loader of workspace memberships, one query for every role listed.
+ */
+export async function listRoles(workspaceId: string, args: PagingArguments, ctx: WorkspaceContext) {
+  const access = await ctx.accesses.load(workspaceId);
+  if (!access) throw notFound("Workspace");
+  requirePermission(access, "roles:list");
+  const custom = await ctx.db.customRole.findMany({ where: { workspaceId } });
+  const roles = [...BUILT_IN_ROLES.map((role) => builtInRoleView(workspaceId, role)), ...custom.map(customRoleView)];
+  const sorted = roles.sort((a, b) => compareRoleKeys(roleKey(a), roleKey(b)));
+  return pageOf(sorted, args, roleCursor, roleKey, compareRoleKeys);
+}
+
+/**
+ * The members holding a role, in the order they joined: a page of the workspace's memberships,
+ * which the request's loader reads once for every role (and workspace) asked about.
+ */
+export async function roleMembers(role: RoleView, args: PagingArguments, ctx: WorkspaceContext) {
+  const memberships = await ctx.workspaceMemberships.load(role.workspaceId);
+  const holders = memberships.filter((m) => (m.role === "CUSTOM" ? m.customRoleId : m.role) === role.id);
+  return pageOf(holders, args, timeIdCursor, memberKey, compareTimeIdKeys);
+}
+
+/** Order of `[createdAt ISO, id]` keys: ISO instants of one format sort as text. */
+export const compareTimeIdKeys = (a: [string, string], b: [string, string]): number =>
+  compareText(a[0], b[0]) || compareText(a[1], b[1]);
+
+/** Per request: every membership of each workspace asked about, in the order they joined, one query per batch. */
+export function workspaceMembershipsLoader(ctx: Pick<WorkspaceContext, "db">): DataLoader<string, Membership[]> {
+  return new DataLoader(async (workspaceIds: readonly string[]) => {
+    const rows = await ctx.db.membership.findMany({
+      where: { workspaceId: { in: [...workspaceIds] } },
+      orderBy: [{ createdAt: "asc" }, { userId: "asc" }],
+    });
+    return workspaceIds.map((id) => rows.filter((m) => m.workspaceId === id));
+  });
 }
 
 export async function createRole(

@@ -10,10 +10,10 @@ import { authorize } from "./access.js";
 const settingsInput = z.object(Object.fromEntries(TOGGLE_NAMES.map((name) => [name, z.boolean().nullish()]))).strict();
 
 export async function updateWorkspaceSettings(
-  args: { workspaceId: string; input: unknown },
+  args: { id: string; input: unknown },
   ctx: WorkspaceContext,
 ): Promise<MemberToggles> {
-  const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "workspace_settings:update");
+  const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");
   const parsed = settingsInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   // GraphQL null means "leave as is", like an omitted field.

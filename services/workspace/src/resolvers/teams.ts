@@ -2,12 +2,13 @@ import DataLoader from "dataloader";
 import { z } from "zod";
 import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom, type FieldChange } from "@support/events";
-import { descriptionText, entityNameText } from "@support/validation";
-import type { Team } from "../db/generated/client.js";
+import { descriptionText, entityNameText, type PagingArguments } from "@support/validation";
+import type { Prisma, Team } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid, loadAccessMany } from "./access.js";
+import { authorize, isUniqueViolation, isUuid, loadAccessMany, requirePermission } from "./access.js";
+import { compareText, idCursor, keyset, nameIdCursor, page, pageOf, windowFor, type Page } from "./pages.js";
 
 export type TeamView = Team & { memberIds: string[] };
 
@@ -185,14 +186,47 @@ export async function deleteTeam(args: { id: string }, ctx: WorkspaceContext): P
   });
 }
 
-export async function listTeams(workspaceId: string, ctx: WorkspaceContext): Promise<TeamView[]> {
-  await authorize(ctx.db, ctx.actor, workspaceId, "teams:list");
+/** A page of the workspace's teams by name, each with its member ids (one query for the page's). */
+export async function listTeams(
+  workspaceId: string,
+  args: PagingArguments,
+  ctx: WorkspaceContext,
+): Promise<Page<TeamView>> {
+  const access = await ctx.accesses.load(workspaceId);
+  if (!access) throw notFound("Workspace");
+  requirePermission(access, "teams:list");
+  const window = windowFor(args, nameIdCursor);
+  const { where, orderBy, take } = keyset<Prisma.TeamWhereInput, Prisma.TeamOrderByWithRelationInput[]>(
+    window,
+    ["name", "id"],
+    true,
+  );
   const teams = await ctx.db.team.findMany({
-    where: { workspaceId },
+    where: { AND: [{ workspaceId }, where] },
     include: { members: { orderBy: { userId: "asc" } } },
-    orderBy: { name: "asc" },
+    orderBy,
+    take,
   });
-  return teams.map(({ members, ...team }) => ({ ...team, memberIds: members.map((m) => m.userId) }));
+  const views = teams.map(({ members, ...team }) => ({ ...team, memberIds: members.map((m) => m.userId) }));
+  return page(
+    views,
+    window,
+    (team): [string, string] => [team.name, team.id],
+    nameIdCursor,
+    () => ctx.teamCounts.load(workspaceId),
+  );
+}
+
+/** A page of a team's members (User references) by id, from the member ids its view holds. */
+export function teamMembers(team: TeamView, args: PagingArguments) {
+  const members = [...team.memberIds].sort(compareText).map((id) => ({ __typename: "User" as const, id }));
+  return pageOf(
+    members,
+    args,
+    idCursor,
+    (user): [string] => [user.id],
+    (a, b) => compareText(a[0], b[0]),
+  );
 }
 
 /**

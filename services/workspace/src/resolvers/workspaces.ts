@@ -2,11 +2,13 @@ import { z } from "zod";
 import { conflict, forbidden, invalidInput, unauthenticated } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import { entityNameText } from "@support/validation";
-import type { Workspace } from "../db/generated/client.js";
+import type { Prisma, Workspace } from "../db/generated/client.js";
+import type { PagingArguments } from "@support/validation";
 import type { WorkspaceContext } from "../context.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { addMembership } from "../db/memberships.js";
 import { authorize, isUniqueViolation } from "./access.js";
+import { keyset, nameIdCursor, page, windowFor, type Page } from "./pages.js";
 
 const workspaceInput = z.object({ name: entityNameText() });
 
@@ -86,20 +88,34 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
   }
 }
 
-export async function listWorkspaces(ctx: WorkspaceContext): Promise<Workspace[]> {
+/** The caller's workspaces by name (all of the organisation's for org admins; an API key's own). */
+export async function listWorkspaces(args: PagingArguments, ctx: WorkspaceContext): Promise<Page<Workspace>> {
   const { actor } = ctx;
+  const window = windowFor(args, nameIdCursor);
+  let visible: Prisma.WorkspaceWhereInput;
   switch (actor.kind) {
     case "anonymous":
       throw unauthenticated();
     case "apiKey":
-      return ctx.db.workspace.findMany({ where: { id: actor.workspaceId } });
+      visible = { id: actor.workspaceId };
+      break;
     case "user":
-      return ctx.db.workspace.findMany({
-        where:
-          actor.orgRole === "ORG_ADMIN"
-            ? { organisationId: actor.organisationId }
-            : { organisationId: actor.organisationId, memberships: { some: { userId: actor.userId } } },
-        orderBy: { name: "asc" },
-      });
+      visible =
+        actor.orgRole === "ORG_ADMIN"
+          ? { organisationId: actor.organisationId }
+          : { organisationId: actor.organisationId, memberships: { some: { userId: actor.userId } } };
   }
+  const { where, orderBy, take } = keyset<Prisma.WorkspaceWhereInput, Prisma.WorkspaceOrderByWithRelationInput[]>(
+    window,
+    ["name", "id"],
+    true,
+  );
+  const rows = await ctx.db.workspace.findMany({ where: { AND: [visible, where] }, orderBy, take });
+  return page(
+    rows,
+    window,
+    (w): [string, string] => [w.name, w.id],
+    nameIdCursor,
+    () => ctx.db.workspace.count({ where: visible }),
+  );
 }

@@ -177,7 +177,7 @@ async function purge(stack: BenchStack, databases: DatabaseUrls): Promise<void> 
   const deletedAt = Date.now();
   await graphqlOk(
     stack.gatewayUrl,
-    `mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { workspaceId } }`,
+    `mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { workspaceId } }`,
     { w: workspaceId, n: name },
     token,
   );

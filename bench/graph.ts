@@ -252,13 +252,13 @@ function operations(seeded: Seeded): Operation[] {
         service: null,
         body: fixed(
           json(
-            "{ me { id firstName organisation { name } } workspaces { id name myPermissions billing { plan seats status } } }",
+            "{ me { id firstName organisation { name } } workspaces { nodes { id name myPermissions billing { plan seats status } } } }",
           ),
         ),
       },
       direct: [
         { service: "identity", body: fixed(json("{ me { id firstName organisation { name } } }")) },
-        { service: "workspace", body: fixed(json("{ workspaces { id name myPermissions } }")) },
+        { service: "workspace", body: fixed(json("{ workspaces { nodes { id name myPermissions } } }")) },
         {
           service: "billing",
           body: fixed(

@@ -32,7 +32,7 @@ const ME = "{ me { id } }";
 const TICKETS = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
 /** An ADMIN's only complaint is the empty name (BAD_USER_INPUT); a MEMBER is FORBIDDEN. */
 const CREATE_FIELD = `mutation($w: ID!) { createTicketField(workspaceId: $w, input: { name: "", type: TEXT }) { id } }`;
-const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, role: $r) { role } }`;
+const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r }) { role } }`;
 /** A change not seen by then counts as a failure of the bound (and is reported, not waited for). */
 const GIVE_UP_MS = 5_000;
 
@@ -168,7 +168,7 @@ export async function measureInvalidation(stack: BenchStack, changes: number): P
       );
       await graphqlOk(
         url,
-        "mutation($id: ID!, $r: WorkspaceRole) { approveJoinRequest(id: $id, role: $r) { id } }",
+        "mutation($id: ID!, $r: WorkspaceRole) { approveJoinRequest(id: $id, input: { role: $r }) { id } }",
         {
           id: requestToJoin.id,
           r: role,

@@ -30,7 +30,7 @@ const LOG = `query($w: ID!, $n: Int, $a: String) {
 const STATS = `query($w: ID!, $f: String!, $t: String!) {
   activityStats(workspaceId: $w, from: $f, to: $t) { categories members { actor { type id label } total byCategory { category count } } } }`;
 const EXPORT = `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }`;
-const EXPORT_ZIP = `mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }`;
+const EXPORT_ZIP = `mutation($w: ID!) { exportWorkspaceData(id: $w) { url } }`;
 
 interface Entry_ {
   id: string;
@@ -252,7 +252,7 @@ describe("tickets switched off", () => {
     await reply(owner.token, ticket.id, HIDDEN_REPLY, false);
     await logged("ticket.reply_added", 1, w);
     await ok(
-      `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { ticketsEnabled: false, membersCanExportData: true }) { ticketsEnabled } }`,
+      `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { ticketsEnabled: false, membersCanExportData: true }) { ticketsEnabled } }`,
       { w },
       owner.token,
     );
@@ -309,7 +309,7 @@ describe("download links outlive no one's rights", () => {
     await logged("ticket.created", 1, w);
     const { exportActivityLog } = await ok<{ exportActivityLog: { url: string } }>(EXPORT, { w }, admin.token);
     await ok(
-      `mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: MEMBER) { role } }`,
+      `mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, input: { role: MEMBER }) { role } }`,
       { w, u: admin.userId },
       owner.token,
     );
@@ -327,7 +327,7 @@ describe("download links outlive no one's rights", () => {
     const w = await createWorkspace(owner.token, `Removed exporter ${Date.now()}`);
     const member = await invitePerson(owner, [{ workspaceId: w, role: "MEMBER" }]);
     await ok(
-      `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
+      `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
       { w },
       owner.token,
     );

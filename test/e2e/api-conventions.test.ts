@@ -156,22 +156,24 @@ describe("errors from a field another service resolves carry the client's path",
   });
 
   test("inside a list: each failing entity's own index in the client's list", async () => {
-    const answer = await graphql<{ workspaces: Array<{ id: string; billing: unknown }> }>(
+    const answer = await graphql<{ workspaces: { nodes: Array<{ id: string; billing: unknown }> } }>(
       `
         {
-          workspaces {
-            id
-            billing {
-              plan
+          workspaces(first: 100) {
+            nodes {
+              id
+              billing {
+                plan
+              }
             }
           }
         }
       `,
       { token: member.token },
     );
-    const index = answer.data?.workspaces.findIndex((workspace) => workspace.id === workspaceId) ?? -1;
+    const index = answer.data?.workspaces.nodes.findIndex((workspace) => workspace.id === workspaceId) ?? -1;
     expect(index).toBeGreaterThanOrEqual(0);
-    expect(answer.errors?.map((error) => error.path)).toContainEqual(["workspaces", index, "billing"]);
+    expect(answer.errors?.map((error) => error.path)).toContainEqual(["workspaces", "nodes", index, "billing"]);
     for (const error of answer.errors ?? []) {
       expect(error.path).not.toContain("_entities");
       expect(error.path?.every((part) => typeof part === "number" || !/^\d+$/.test(part))).toBe(true);

@@ -98,7 +98,7 @@ describe("coverage of the typed event registry", () => {
     const w = workspaceId;
     await ok(`mutation($w: ID!) { updateWorkspace(id: $w, input: { name: "Audited, renamed" }) { id } }`, { w });
     await ok(
-      `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
+      `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
       { w },
     );
     const agent: Person = await invitePerson(owner, [{ workspaceId: w, role: "MEMBER" }]);
@@ -122,20 +122,23 @@ describe("coverage of the typed event registry", () => {
     const roleId = role.createRole.id;
     await ok(`mutation($id: ID!) { updateRole(id: $id, input: { name: "Triage desk" }) { id } }`, { id: roleId });
     await ok(
-      `mutation($w: ID!, $u: ID!, $r: ID) { setMemberRole(workspaceId: $w, userId: $u, customRoleId: $r) { role } }`,
+      `mutation($w: ID!, $u: ID!, $r: ID) { setMemberRole(workspaceId: $w, userId: $u, input: { customRoleId: $r }) { role } }`,
       {
         w,
         u: agent.userId,
         r: roleId,
       },
     );
-    await ok(`mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: MEMBER) { role } }`, {
-      w,
-      u: agent.userId,
-    });
+    await ok(
+      `mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, input: { role: MEMBER }) { role } }`,
+      {
+        w,
+        u: agent.userId,
+      },
+    );
     await ok(`mutation($id: ID!) { deleteRole(id: $id) }`, { id: roleId });
     await ok(
-      `mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: ["teams:create"]) { role } }`,
+      `mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { grant: ["teams:create"] }) { role } }`,
       { w, u: [agent.userId] },
     );
 
@@ -154,7 +157,7 @@ describe("coverage of the typed event registry", () => {
       { w },
       joiner.token,
     );
-    await ok(`mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { id } }`, {
+    await ok(`mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: MEMBER }) { id } }`, {
       id: request.requestToJoin.id,
     });
     const refused = await createOrgMember(owner.organisationId);
@@ -219,10 +222,13 @@ describe("coverage of the typed event registry", () => {
     await ok(`mutation($id: ID!) { deleteTicket(id: $id) }`, { id: t });
     await ok(`mutation($w: ID!) { updateSlaPolicy(workspaceId: $w, input: { hours: 4 }) { hours } }`, { w });
     await ok(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.createApiKey.apiKey.id });
-    await ok(`mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: ADMIN) { role } }`, {
-      w,
-      u: agent.userId,
-    });
+    await ok(
+      `mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, input: { role: ADMIN }) { role } }`,
+      {
+        w,
+        u: agent.userId,
+      },
+    );
     await ok(`mutation($w: ID!, $u: ID!) { transferOwnership(workspaceId: $w, userId: $u) { id } }`, {
       w,
       u: agent.userId,
@@ -231,7 +237,7 @@ describe("coverage of the typed event registry", () => {
     // A second workspace, deleted: every service purges it and says so.
     const doomedName = `Doomed ${Date.now()}`;
     const doomed = await createWorkspace(owner.token, doomedName);
-    await ok(`mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }`, {
+    await ok(`mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { done } }`, {
       w: doomed,
       n: doomedName,
     });

@@ -154,10 +154,10 @@ describe("one paid subscription per workspace", () => {
 test("a Checkout paid after its workspace was deleted is cancelled when its events arrive", async () => {
   const { owner, workspaceId, workspaceName } = await ownerWithWorkspace("Deleted");
   const url = await startCheckout(owner.token, workspaceId, "PRO", 3);
-  await graphqlOk(
-    "mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { workspaceId } }",
-    { token: owner.token, variables: { w: workspaceId, n: workspaceName } },
-  );
+  await graphqlOk("mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { workspaceId } }", {
+    token: owner.token,
+    variables: { w: workspaceId, n: workspaceName },
+  });
   await eventually(
     async () => ((await accountRow(workspaceId)) ? undefined : true),
     30_000,

@@ -31,7 +31,7 @@ const ME = "{ me { id } }";
 const TICKETS = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
 /** Allowed to an ADMIN (an empty name is the only complaint: BAD_USER_INPUT); FORBIDDEN to a MEMBER. */
 const CREATE_FIELD = `mutation($w: ID!) { createTicketField(workspaceId: $w, input: { name: "", type: TEXT }) { id } }`;
-const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, role: $r) { role } }`;
+const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r }) { role } }`;
 
 let ticketing: StartedService;
 let gateway: StartedService;

@@ -170,10 +170,10 @@ test(`a workspace of ${BIG} tickets with replies is purged in chunks, across a k
   // (SIGKILL) halfway through the purge; a third finishes it.
   await whileFrozen("ticketing", async () => {
     const doomed = await startService("ticketing");
-    await graphqlOk(
-      `mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { workspaceId } }`,
-      { token: owner.token, variables: { w: workspaceId, n: name } },
-    );
+    await graphqlOk(`mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { workspaceId } }`, {
+      token: owner.token,
+      variables: { w: workspaceId, n: name },
+    });
     await eventually(
       async () => {
         const left = await count("ticket");

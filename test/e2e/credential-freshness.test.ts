@@ -160,13 +160,10 @@ describe("the gateway's credential cache", () => {
     );
     const list = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
     await warm(createApiKey.key, list, { w: workspaceId });
-    await graphqlOk(
-      `mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { workspaceId } }`,
-      {
-        token: owner.token,
-        variables: { w: workspaceId, n: name },
-      },
-    );
+    await graphqlOk(`mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { workspaceId } }`, {
+      token: owner.token,
+      variables: { w: workspaceId, n: name },
+    });
     await expectRefused(Date.now(), createApiKey.key, list, { w: workspaceId });
   });
 });
@@ -193,7 +190,7 @@ describe("permission changes apply within 1 s, with warm caches", () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const setRole = (role: string) =>
       graphqlOk(
-        `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, role: $r) { role } }`,
+        `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r }) { role } }`,
         {
           token: owner.token,
           variables: { w: workspaceId, u: member.userId, r: role },
@@ -210,7 +207,7 @@ describe("permission changes apply within 1 s, with warm caches", () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     await graphqlOk(CREATE, { token: member.token, variables: { w: workspaceId } });
     await graphqlOk(
-      `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { membersCanCreateTickets: false }) { membersCanCreateTickets } }`,
+      `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { membersCanCreateTickets: false }) { membersCanCreateTickets } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
     await expectCodes(Date.now(), member.token, CREATE, { w: workspaceId }, ["FORBIDDEN"]);
@@ -220,7 +217,7 @@ describe("permission changes apply within 1 s, with warm caches", () => {
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const override = (deny: string[]) =>
       graphqlOk(
-        `mutation($w: ID!, $u: [ID!]!, $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, deny: $d) { role } }`,
+        `mutation($w: ID!, $u: [ID!]!, $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { deny: $d }) { role } }`,
         {
           token: owner.token,
           variables: { w: workspaceId, u: [member.userId], d: deny },

@@ -305,7 +305,7 @@ describe("a body over the gateway's limit", () => {
 });
 
 describe("two simultaneous deleteWorkspace calls", () => {
-  const DELETE = `mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { workspaceId } }`;
+  const DELETE = `mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { workspaceId } }`;
 
   test("one deletes, every other is NOT_FOUND (never FORBIDDEN), round after round", async () => {
     const owner = await signUp();

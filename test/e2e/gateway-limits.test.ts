@@ -98,11 +98,11 @@ describe("the gateway's limits, against the running stack", () => {
   test("__typename and ordinary product queries are not affected", async () => {
     const owner = await signUp();
     await createWorkspace(owner.token, "Ordinary");
-    const data = await graphqlOk<{ me: { id: string }; workspaces: Array<{ id: string }> }>(
-      "{ __typename me { id organisation { id name } } workspaces { id name myRole myPermissions members { user { id email } role } } }",
+    const data = await graphqlOk<{ me: { id: string }; workspaces: { nodes: Array<{ id: string }> } }>(
+      "{ __typename me { id organisation { id name } } workspaces { nodes { id name myRole myPermissions members { nodes { user { id email } role } } } } }",
       { token: owner.token },
     );
-    expect(data.workspaces).toHaveLength(1);
+    expect(data.workspaces.nodes).toHaveLength(1);
   });
 });
 
@@ -195,7 +195,7 @@ describe("a gateway whose subgraphs fail", () => {
   });
 
   test("a session token while identity is down: SERVICE_UNAVAILABLE, HTTP 503", async () => {
-    const answer = await post(identityDown, "{ workspaces { id } }", "sess_abc123");
+    const answer = await post(identityDown, "{ workspaces { nodes { id } } }", "sess_abc123");
     expect(answer.status).toBe(503);
     expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
     expectNoInternals(answer);

@@ -47,10 +47,13 @@ async function inviteAndAccept(
   });
   // The membership is created by workspace from invitation.accepted.
   await eventually(async () => {
-    const data = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, {
-      token: accepted.acceptInvitation.token,
-    });
-    return data.workspaces.some((w) => w.id === workspaceId) ? true : undefined;
+    const data = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(
+      `{ workspaces(first: 100) { nodes { id } } }`,
+      {
+        token: accepted.acceptInvitation.token,
+      },
+    );
+    return data.workspaces.nodes.some((w) => w.id === workspaceId) ? true : undefined;
   });
   return { userId: accepted.acceptInvitation.user.id, token: accepted.acceptInvitation.token, email };
 }
@@ -95,10 +98,13 @@ describe("inviteUser with the workspace service", () => {
       variables: { token: invited.inviteUser.token, password: PASSWORD },
     });
     await eventually(async () => {
-      const data = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, {
-        token: accepted.acceptInvitation.token,
-      });
-      return data.workspaces.some((w) => w.id === workspaceId) ? true : undefined;
+      const data = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(
+        `{ workspaces(first: 100) { nodes { id } } }`,
+        {
+          token: accepted.acceptInvitation.token,
+        },
+      );
+      return data.workspaces.nodes.some((w) => w.id === workspaceId) ? true : undefined;
     });
   });
 
@@ -203,10 +209,13 @@ describe("updateUser and deleteUser with memberships", () => {
       token: admin.token,
       variables: { id: member.userId, input: { setWorkspaces: [{ workspaceId: second, role: "ADMIN" }] } },
     });
-    const workspaces = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, {
-      token: member.token,
-    });
-    expect(workspaces.workspaces.map((w) => w.id)).toEqual(expect.arrayContaining([first, second]));
+    const workspaces = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(
+      `{ workspaces(first: 100) { nodes { id } } }`,
+      {
+        token: member.token,
+      },
+    );
+    expect(workspaces.workspaces.nodes.map((w) => w.id)).toEqual(expect.arrayContaining([first, second]));
     // Nobody changes their own workspace roles.
     const own = await graphql(UPDATE, {
       token: member.token,

@@ -56,10 +56,13 @@ describe("inviting someone who is already a member", () => {
       variables: { token: first.data?.inviteUser.token, password: PASSWORD },
     });
     await eventually(async () => {
-      const data = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, {
-        token: accepted.acceptInvitation.token,
-      });
-      return data.workspaces.some((w) => w.id === workspaceId) || undefined;
+      const data = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(
+        `{ workspaces(first: 100) { nodes { id } } }`,
+        {
+          token: accepted.acceptInvitation.token,
+        },
+      );
+      return data.workspaces.nodes.some((w) => w.id === workspaceId) || undefined;
     });
 
     const again = await invite(owner.token, workspaceId, memberEmail.toUpperCase());

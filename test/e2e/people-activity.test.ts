@@ -26,12 +26,15 @@ describe("people changes reach the activity log with old -> new values", () => {
     await setPlan(owner, workspaceId, { plan: "PRO", seats: 10 });
     const member = await invitePerson(owner, [{ workspaceId, role: "MEMBER" }]);
 
-    await graphqlOk(`mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: ADMIN) { role } }`, {
-      token: owner.token,
-      variables: { w: workspaceId, u: member.userId },
-    });
     await graphqlOk(
-      `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
+      `mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, input: { role: ADMIN }) { role } }`,
+      {
+        token: owner.token,
+        variables: { w: workspaceId, u: member.userId },
+      },
+    );
+    await graphqlOk(
+      `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { membersCanExportData: true }) { membersCanExportData } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
     const role = await graphqlOk<{ createRole: { id: string } }>(
@@ -43,7 +46,7 @@ describe("people changes reach the activity log with old -> new values", () => {
       variables: { id: role.createRole.id },
     });
     await graphqlOk(
-      `mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, deny: ["teams:create"]) { role } }`,
+      `mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { deny: ["teams:create"] }) { role } }`,
       { token: owner.token, variables: { w: workspaceId, u: [member.userId] } },
     );
 

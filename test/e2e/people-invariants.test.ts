@@ -25,7 +25,7 @@ import { createOrgMember, workspaceQuery } from "../harness/people.js";
 
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`;
 const REQUEST = `mutation($w: ID!) { requestToJoin(workspaceId: $w) { id } }`;
-const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { status } }`;
+const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: MEMBER }) { status } }`;
 const SEAT_USE = `query($id: ID!) { workspace(id: $id) { seats memberCount pendingInvitations } }`;
 const EXPLAIN = `query($w: ID!, $u: ID!, $p: String!) {
   explainPermission(workspaceId: $w, userId: $u, permission: $p) { allowed steps { source effect } } }`;
@@ -283,11 +283,14 @@ describe("deleting a workspace owner", () => {
     // user.deleted removes the former owner's memberships; the workspaces keep their new owner.
     for (const workspaceId of [first, second]) {
       const members = await eventually(async () => {
-        const data = await graphqlOk<{ workspace: { members: Array<{ user: { id: string }; role: string }> } }>(
-          `query($id: ID!) { workspace(id: $id) { members { user { id } role } } }`,
-          { token: admin.token, variables: { id: workspaceId } },
-        );
-        return data.workspace.members.some((m) => m.user.id === owner.userId) ? undefined : data.workspace.members;
+        const data = await graphqlOk<{
+          workspace: { members: { nodes: Array<{ user: { id: string }; role: string }> } };
+        }>(`query($id: ID!) { workspace(id: $id) { members(first: 100) { nodes { user { id } role } } } }`, {
+          token: admin.token,
+          variables: { id: workspaceId },
+        });
+        const members = data.workspace.members.nodes;
+        return members.some((m) => m.user.id === owner.userId) ? undefined : members;
       });
       expect(members).toEqual([{ user: { id: admin.userId }, role: "OWNER" }]);
     }

@@ -94,7 +94,7 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const override = (deny: string[]) =>
       graphqlOk(
-        `mutation($w: ID!, $u: [ID!]!, $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, deny: $d) { role } }`,
+        `mutation($w: ID!, $u: [ID!]!, $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { deny: $d }) { role } }`,
         { token: owner.token, variables: { w: workspaceId, u: [member.userId], d: deny } },
       );
     await override(["activity_log:view"]);
@@ -107,7 +107,7 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const setRole = (role: string) =>
       graphqlOk(
-        `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, role: $r) { role } }`,
+        `mutation($w: ID!, $u: ID!, $r: WorkspaceRole) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r }) { role } }`,
         { token: owner.token, variables: { w: workspaceId, u: member.userId, r: role } },
       );
     for (let i = 0; i < 2; i += 1) expect(await codesOf(member.token, BILLING, workspaceId)).toEqual(["FORBIDDEN"]);
@@ -137,7 +137,7 @@ describe("permission answers remembered by ticketing, billing and audit", () => 
     const { owner, workspaceId, member } = await memberOfWorkspace();
     const setTicketsEnabled = (on: boolean) =>
       graphqlOk(
-        `mutation($w: ID!, $on: Boolean!) { updateWorkspaceSettings(workspaceId: $w, input: { ticketsEnabled: $on }) { ticketsEnabled } }`,
+        `mutation($w: ID!, $on: Boolean!) { updateWorkspaceSettings(id: $w, input: { ticketsEnabled: $on }) { ticketsEnabled } }`,
         { token: owner.token, variables: { w: workspaceId, on } },
       );
     await setTicketsEnabled(false);

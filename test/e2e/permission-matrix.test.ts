@@ -254,7 +254,7 @@ const OPERATIONS: Record<string, Operation> = {
       variables: { w: fx.workspaceId },
     }),
   },
-  workspaces: { call: async () => ({ query: "{ workspaces { id } }" }) },
+  workspaces: { call: async () => ({ query: "{ workspaces { nodes { id } } }" }) },
   myPermissions: {
     call: async (fx, caller) => ({
       query: "query($w: ID!) { myPermissions(workspaceId: $w) }",
@@ -271,13 +271,13 @@ const OPERATIONS: Record<string, Operation> = {
   },
   joinRequests: {
     call: async (fx) => ({
-      query: "query($w: ID!) { joinRequests(workspaceId: $w) { id } }",
+      query: "query($w: ID!) { joinRequests(workspaceId: $w) { nodes { id } } }",
       variables: { w: fx.workspaceId },
     }),
   },
   apiKeys: {
     call: async (fx) => ({
-      query: "query($w: ID!) { apiKeys(workspaceId: $w) { id } }",
+      query: "query($w: ID!) { apiKeys(workspaceId: $w) { nodes { id } } }",
       variables: { w: fx.workspaceId },
     }),
   },
@@ -296,7 +296,7 @@ const OPERATIONS: Record<string, Operation> = {
   updateWorkspaceSettings: {
     call: async (fx) => ({
       query:
-        "mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { sharedBroadcastTemplates: true }) { sharedBroadcastTemplates } }",
+        "mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { sharedBroadcastTemplates: true }) { sharedBroadcastTemplates } }",
       variables: { w: fx.workspaceId },
     }),
   },
@@ -320,7 +320,8 @@ const OPERATIONS: Record<string, Operation> = {
   },
   setMemberRole: {
     call: async (fx) => ({
-      query: "mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, role: MEMBER) { role } }",
+      query:
+        "mutation($w: ID!, $u: ID!) { setMemberRole(workspaceId: $w, userId: $u, input: { role: MEMBER }) { role } }",
       variables: { w: fx.workspaceId, u: fx.target.userId },
     }),
   },
@@ -336,7 +337,7 @@ const OPERATIONS: Record<string, Operation> = {
   setMemberPermissions: {
     call: async (fx) => ({
       query:
-        "mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: [], deny: []) { role } }",
+        "mutation($w: ID!, $u: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { grant: [], deny: [] }) { role } }",
       variables: { w: fx.workspaceId, u: [fx.target.userId] },
     }),
   },
@@ -346,7 +347,7 @@ const OPERATIONS: Record<string, Operation> = {
       // take the fixture's workspace; the exact name is typed, so only permissions decide.
       const workspaceId = await fx.workspaceForTransfer(caller);
       return {
-        query: "mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }",
+        query: "mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { done } }",
         variables: { w: workspaceId, n: await workspaceName(fx, workspaceId) },
       };
     },
@@ -355,7 +356,7 @@ const OPERATIONS: Record<string, Operation> = {
     // memberOff's workspace lets members export (membersCanExportData); one call per workspace here,
     // so the 60-second limit (tested in workspace-export.test.ts) does not decide any cell.
     call: async (fx, caller) => ({
-      query: "mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }",
+      query: "mutation($w: ID!) { exportWorkspaceData(id: $w) { url } }",
       variables: { w: fx.workspaceFor(caller) },
     }),
   },
@@ -366,7 +367,7 @@ const OPERATIONS: Record<string, Operation> = {
       const exportAs = async (token: string | undefined, w: string) => {
         await workspaceQuery(`DELETE FROM export_allowance WHERE workspace_id = $1`, [w]);
         const answer = await graphql<{ exportWorkspaceData: { exportId: string } }>(
-          "mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { exportId } }",
+          "mutation($w: ID!) { exportWorkspaceData(id: $w) { exportId } }",
           { token, variables: { w } },
         );
         return answer.data?.exportWorkspaceData.exportId;
@@ -375,7 +376,7 @@ const OPERATIONS: Record<string, Operation> = {
         (await exportAs(fx.tokenFor(caller), fx.workspaceFor(caller))) ??
         (await exportAs(fx.tokenFor("owner"), fx.workspaceId));
       return {
-        query: "mutation($e: ID!) { renewWorkspaceDataExportLink(exportId: $e) { url } }",
+        query: "mutation($e: ID!) { renewWorkspaceDataExportLink(id: $e) { url } }",
         variables: { e: exportId },
       };
     },
@@ -384,7 +385,7 @@ const OPERATIONS: Record<string, Operation> = {
     call: async (fx) => {
       // A workspace the owner created and deleted: readable by them and the organisation's admins.
       const workspaceId = await createWorkspace(fx.tokenFor("owner")!, `Deleted ${uniqueEmail("w")}`);
-      await graphqlOk("mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) { done } }", {
+      await graphqlOk("mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) { done } }", {
         token: fx.tokenFor("owner"),
         variables: { w: workspaceId, n: await workspaceName(fx, workspaceId) },
       });
@@ -412,7 +413,7 @@ const OPERATIONS: Record<string, Operation> = {
   },
   approveJoinRequest: {
     call: async (fx) => ({
-      query: "mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { status } }",
+      query: "mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: MEMBER }) { status } }",
       variables: { id: await freshJoinRequest(fx) },
     }),
   },
@@ -661,7 +662,7 @@ async function ticketMatrixFixture(fx: MatrixFixture): Promise<TicketMatrixFixtu
   );
   const offWorkspaceId = await createWorkspace(owner.token, `Tickets off ${Date.now()}`);
   await graphqlOk(
-    `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: { ticketsEnabled: false }) { ticketsEnabled } }`,
+    `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: { ticketsEnabled: false }) { ticketsEnabled } }`,
     { token: owner.token, variables: { w: offWorkspaceId } },
   );
 

@@ -138,7 +138,7 @@ describe("a database failing mid-download", () => {
     const { ticketing, workspace } = testStack().serviceUrls;
     const workspaceId = await workspaceWithManyTickets(30_000);
     const { exportWorkspaceData } = await graphqlOk<{ exportWorkspaceData: { url: string } }>(
-      `mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url } }`,
+      `mutation($w: ID!) { exportWorkspaceData(id: $w) { url } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
     const url = new URL(exportWorkspaceData.url, testStack().gatewayUrl);

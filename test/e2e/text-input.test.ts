@@ -120,10 +120,13 @@ describe("workspace: names and descriptions refuse control and bidi characters",
   let teamId: string;
 
   const workspaceView = () =>
-    graphqlOk(`query($id: ID!) { workspace(id: $id) { name roles { id name } teams { id name description } } }`, {
-      token: owner.token,
-      variables: { id: workspaceId },
-    });
+    graphqlOk(
+      `query($id: ID!) { workspace(id: $id) { name roles(first: 100) { nodes { id name } } teams(first: 100) { nodes { id name description } } } }`,
+      {
+        token: owner.token,
+        variables: { id: workspaceId },
+      },
+    );
 
   beforeAll(async () => {
     owner = await signUp();
@@ -161,7 +164,7 @@ describe("workspace: names and descriptions refuse control and bidi characters",
             variables: { input: { name: value } },
           },
         ),
-      snapshot: () => graphqlOk(`{ workspaces { id name } }`, { token: owner.token }),
+      snapshot: () => graphqlOk(`{ workspaces(first: 100) { nodes { id name } } }`, { token: owner.token }),
     });
   });
 
@@ -282,7 +285,7 @@ describe("workspace: names and descriptions refuse control and bidi characters",
           },
         ),
       snapshot: () =>
-        graphqlOk(`query($w: ID!) { apiKeys(workspaceId: $w) { id name } }`, {
+        graphqlOk(`query($w: ID!) { apiKeys(workspaceId: $w, first: 100) { nodes { id name } } }`, {
           token: owner.token,
           variables: { w: workspaceId },
         }),
@@ -307,7 +310,7 @@ describe("workspace: names and descriptions refuse control and bidi characters",
           },
         ),
       snapshot: () =>
-        graphqlOk(`query($w: ID!) { joinRequests(workspaceId: $w) { id message } }`, {
+        graphqlOk(`query($w: ID!) { joinRequests(workspaceId: $w, first: 100) { nodes { id message } } }`, {
           token: owner.token,
           variables: { w: workspaceId },
         }),

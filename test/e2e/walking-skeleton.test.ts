@@ -81,7 +81,9 @@ describe("the walking skeleton through the gateway", () => {
         await graphql(`
           {
             workspaces {
-              id
+              nodes {
+                id
+              }
             }
           }
         `),
@@ -145,9 +147,12 @@ describe("the walking skeleton through the gateway", () => {
     expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
     expect(duplicate.errors?.[0]?.message).toBe('A workspace named "Taken" already exists in this organisation');
     expect(duplicate.errors?.[0]?.extensions?.field).toBe("input.name");
-    const workspaces = await graphqlOk<{ workspaces: Array<{ name: string }> }>("{ workspaces { name } }", {
-      token: admin.token,
-    });
-    expect(workspaces.workspaces.map((w) => w.name)).toEqual(["Taken"]);
+    const workspaces = await graphqlOk<{ workspaces: { nodes: Array<{ name: string }> } }>(
+      "{ workspaces { nodes { name } } }",
+      {
+        token: admin.token,
+      },
+    );
+    expect(workspaces.workspaces.nodes.map((w) => w.name)).toEqual(["Taken"]);
   });
 });

@@ -31,7 +31,7 @@ let ticketIds: string[] = [];
 let teamId: string;
 let apiKey: string;
 
-const DELETE = `mutation($w: ID!, $n: String!) { deleteWorkspace(workspaceId: $w, confirmName: $n) {
+const DELETE = `mutation($w: ID!, $n: String!) { deleteWorkspace(id: $w, confirmName: $n) {
   workspaceId name done services { service purgedAt } } }`;
 const PROGRESS = `query($w: ID!) { workspaceDeletion(workspaceId: $w) { done services { service purgedAt } } }`;
 
@@ -174,7 +174,7 @@ describe("deleteWorkspace", () => {
     const byKey = await fetch(testStack().gatewayUrl, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
-      body: JSON.stringify({ query: "{ workspaces { id } }" }),
+      body: JSON.stringify({ query: "{ workspaces { nodes { id } } }" }),
     });
     expect(byKey.status).toBe(401);
 

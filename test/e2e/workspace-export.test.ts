@@ -19,7 +19,7 @@ import { setPlan } from "../harness/workspace.js";
  * with the same titles, states, people, teams and field values.
  */
 
-const EXPORT = `mutation($w: ID!) { exportWorkspaceData(workspaceId: $w) { url expiresAt nextAllowedAt } }`;
+const EXPORT = `mutation($w: ID!) { exportWorkspaceData(id: $w) { url expiresAt nextAllowedAt } }`;
 const NAME = `Acme / Support: "EU" ${Date.now()}`;
 
 let owner: SignedUpUser;

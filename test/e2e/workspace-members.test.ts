@@ -3,21 +3,23 @@ import { createWorkspace, errorCodes, eventually, graphql, graphqlOk, signUp } f
 import { createOrgMember } from "../harness/people.js";
 import { joinThroughRequest, permissionsOf, setPlan, workspaceWithMembers } from "../harness/workspace.js";
 
-const MEMBERS = `query($id: ID!) { workspace(id: $id) { members { user { id } role customRole { id name } overrides { granted denied } } } }`;
+const MEMBERS = `query($id: ID!) { workspace(id: $id) { members { nodes { user { id } role customRole { id name } overrides { granted denied } } } } }`;
 type Members = {
   workspace: {
-    members: Array<{
-      user: { id: string };
-      role: string;
-      customRole: { id: string; name: string } | null;
-      overrides: { granted: string[]; denied: string[] };
-    }>;
+    members: {
+      nodes: Array<{
+        user: { id: string };
+        role: string;
+        customRole: { id: string; name: string } | null;
+        overrides: { granted: string[]; denied: string[] };
+      }>;
+    };
   };
 };
 
-const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, role: $r, customRoleId: $c) { user { id } role } }`;
+const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r, customRoleId: $c }) { user { id } role } }`;
 const REMOVE = `mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`;
-const OVERRIDES = `mutation($w: ID!, $u: [ID!]!, $g: [String!], $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: $g, deny: $d) { user { id } overrides { granted denied } } }`;
+const OVERRIDES = `mutation($w: ID!, $u: [ID!]!, $g: [String!], $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { grant: $g, deny: $d }) { user { id } overrides { granted denied } } }`;
 
 describe("join requests", () => {
   test("a person of the organisation asks to join; an admin approves with a role, and the seat count holds", async () => {
@@ -61,16 +63,21 @@ describe("join requests", () => {
     );
     expect(errorCodes(again)).toEqual(["CONFLICT"]);
 
-    const listed = await graphqlOk<{ joinRequests: Array<{ id: string; status: string; message: string }> }>(
-      `query($w: ID!) { joinRequests(workspaceId: $w, status: PENDING) { id status message } }`,
-      { token: owner.token, variables: { w: workspaceId } },
-    );
-    expect(listed.joinRequests).toEqual([{ id: request.requestToJoin.id, status: "PENDING", message: "let me in" }]);
+    const listed = await graphqlOk<{
+      joinRequests: { nodes: Array<{ id: string; status: string; message: string }>; totalCount: number };
+    }>(`query($w: ID!) { joinRequests(workspaceId: $w, status: PENDING) { nodes { id status message } totalCount } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    expect(listed.joinRequests).toEqual({
+      nodes: [{ id: request.requestToJoin.id, status: "PENDING", message: "let me in" }],
+      totalCount: 1,
+    });
 
     // A plain member cannot decide requests.
     const approved = await graphqlOk<{
       approveJoinRequest: { status: string; role: string; decidedBy: { id: string } };
-    }>(`mutation($id: ID!) { approveJoinRequest(id: $id, role: ADMIN) { status role decidedBy { id } } }`, {
+    }>(`mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: ADMIN }) { status role decidedBy { id } } }`, {
       token: owner.token,
       variables: { id: request.requestToJoin.id },
     });
@@ -91,7 +98,7 @@ describe("join requests", () => {
     expect(errorCodes(twice)).toEqual(["CONFLICT"]);
 
     const members = await graphqlOk<Members>(MEMBERS, { token: alice.token, variables: { id: workspaceId } });
-    expect(members.workspace.members.map((m) => [m.user.id, m.role])).toEqual([
+    expect(members.workspace.members.nodes.map((m) => [m.user.id, m.role])).toEqual([
       [owner.userId, "OWNER"],
       [alice.userId, "ADMIN"],
     ]);
@@ -106,7 +113,9 @@ describe("join requests", () => {
       `
         query ($w: ID!) {
           joinRequests(workspaceId: $w) {
-            id
+            nodes {
+              id
+            }
           }
         }
       `,
@@ -130,7 +139,7 @@ describe("join requests", () => {
       `mutation($w: ID!) { requestToJoin(workspaceId: $w) { id } }`,
       { token: extra.token, variables: { w: workspaceId } },
     );
-    const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { status } }`;
+    const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: MEMBER }) { status } }`;
     const refused = await graphql(APPROVE, { token: owner.token, variables: { id: request.requestToJoin.id } });
     expect(errorCodes(refused)).toEqual(["PLAN_LIMIT"]);
     expect(refused.errors?.[0]?.message).toMatch(/3 seats/);
@@ -201,7 +210,7 @@ describe("member invariants", () => {
     expect(errorCodes(removeOwner)).toEqual(["FORBIDDEN"]);
 
     const roles = await graphqlOk<Members>(MEMBERS, { token: owner.token, variables: { id: workspaceId } });
-    expect(roles.workspace.members.map((m) => m.role)).toEqual(["OWNER", "ADMIN", "MEMBER"]);
+    expect(roles.workspace.members.nodes.map((m) => m.role)).toEqual(["OWNER", "ADMIN", "MEMBER"]);
 
     expect(await graphqlOk(REMOVE, { token: admin.token, variables: { w: workspaceId, u: member.userId } })).toEqual({
       removeMember: member.userId,
@@ -243,7 +252,7 @@ describe("member invariants", () => {
     });
     expect(done.transferOwnership.myRole).toBe("ADMIN");
     const roles = await graphqlOk<Members>(MEMBERS, { token: heir.token, variables: { id: workspaceId } });
-    expect(Object.fromEntries(roles.workspace.members.map((m) => [m.user.id, m.role]))).toEqual({
+    expect(Object.fromEntries(roles.workspace.members.nodes.map((m) => [m.user.id, m.role]))).toEqual({
       [owner.userId]: "ADMIN",
       [heir.userId]: "OWNER",
       [other.userId]: "MEMBER",
@@ -298,7 +307,10 @@ describe("member invariants", () => {
     expect(errorCodes(own)).toEqual(["FORBIDDEN"]);
 
     const after = await graphqlOk<Members>(MEMBERS, { token: owner.token, variables: { id: workspaceId } });
-    expect(after.workspace.members.find((m) => m.user.id === c.userId)?.overrides).toEqual({ granted: [], denied: [] });
+    expect(after.workspace.members.nodes.find((m) => m.user.id === c.userId)?.overrides).toEqual({
+      granted: [],
+      denied: [],
+    });
     expect(await permissionsOf(c.token, workspaceId)).toContain("tickets:list");
   });
 
@@ -321,13 +333,13 @@ describe("member invariants", () => {
     const me = await graphqlOk<{ me: { workspaceCount: number } }>(`{ me { workspaceCount } }`, { token: owner.token });
     expect(me.me.workspaceCount).toBe(2);
     const listed = await graphqlOk<{
-      workspace: { members: Array<{ user: { id: string; email: string; workspaceCount: number } }> };
-    }>(`query($id: ID!) { workspace(id: $id) { members { user { id email workspaceCount } } } }`, {
+      workspace: { members: { nodes: Array<{ user: { id: string; email: string; workspaceCount: number } }> } };
+    }>(`query($id: ID!) { workspace(id: $id) { members { nodes { user { id email workspaceCount } } } } }`, {
       token: owner.token,
       variables: { id: workspaceId },
     });
-    expect(listed.workspace.members.map((m) => m.user.workspaceCount)).toEqual([2, 1]);
-    expect(listed.workspace.members[1]?.user.email).toBe(members[0]!.email);
+    expect(listed.workspace.members.nodes.map((m) => m.user.workspaceCount)).toEqual([2, 1]);
+    expect(listed.workspace.members.nodes[1]?.user.email).toBe(members[0]!.email);
 
     const entries = await eventually(async () => {
       const page = await graphqlOk<{ activityLog: { entries: Array<{ action: string; target: { id: string } }> } }>(

@@ -7,23 +7,23 @@ import { setPlan, workspaceWithMembers } from "../harness/workspace.js";
  * Concurrent writes to one workspace: whatever the interleaving, the invariants hold and every
  * refusal is a SPEC error code, never an internal error.
  */
-const MEMBERS = `query($id: ID!) { workspace(id: $id) { members { user { id } role customRole { id } } } }`;
+const MEMBERS = `query($id: ID!) { workspace(id: $id) { members(first: 100) { nodes { user { id } role customRole { id } } } } }`;
 type Members = {
-  workspace: { members: Array<{ user: { id: string }; role: string; customRole: { id: string } | null }> };
+  workspace: { members: { nodes: Array<{ user: { id: string }; role: string; customRole: { id: string } | null }> } };
 };
-const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, role: $r, customRoleId: $c) { role } }`;
+const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r, customRoleId: $c }) { role } }`;
 const REMOVE = `mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`;
 const TRANSFER = `mutation($w: ID!, $u: ID!) { transferOwnership(workspaceId: $w, userId: $u) { id } }`;
-const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, role: MEMBER) { status } }`;
+const APPROVE = `mutation($id: ID!) { approveJoinRequest(id: $id, input: { role: MEMBER }) { status } }`;
 const REJECT = `mutation($id: ID!) { rejectJoinRequest(id: $id) { status } }`;
 const CREATE_ROLE = `mutation($w: ID!, $input: CreateRoleInput!) { createRole(workspaceId: $w, input: $input) { id } }`;
 const DELETE_ROLE = `mutation($id: ID!) { deleteRole(id: $id) }`;
-const OVERRIDES = `mutation($w: ID!, $u: [ID!]!, $g: [String!], $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, grant: $g, deny: $d) { user { id } } }`;
+const OVERRIDES = `mutation($w: ID!, $u: [ID!]!, $g: [String!], $d: [String!]) { setMemberPermissions(workspaceId: $w, userIds: $u, input: { grant: $g, deny: $d }) { user { id } } }`;
 
 const ok = (result: GraphQLResponse<unknown>) => !result.errors?.length;
 
 async function membersOf(token: string, workspaceId: string) {
-  return (await graphqlOk<Members>(MEMBERS, { token, variables: { id: workspaceId } })).workspace.members;
+  return (await graphqlOk<Members>(MEMBERS, { token, variables: { id: workspaceId } })).workspace.members.nodes;
 }
 
 describe("concurrent people changes", () => {
@@ -136,12 +136,12 @@ describe("concurrent role edits", () => {
         graphqlOk(UPDATE_ROLE, { token: owner.token, variables: { id, input: { permissions: ["teams:create"] } } }),
       ]);
       const roles = await graphqlOk<{
-        workspace: { roles: Array<{ id: string; name: string; permissions: string[] }> };
-      }>(`query($id: ID!) { workspace(id: $id) { roles { id name permissions } } }`, {
+        workspace: { roles: { nodes: Array<{ id: string; name: string; permissions: string[] }> } };
+      }>(`query($id: ID!) { workspace(id: $id) { roles(first: 100) { nodes { id name permissions } } } }`, {
         token: owner.token,
         variables: { id: workspaceId },
       });
-      expect(roles.workspace.roles.find((r) => r.id === id)).toEqual({
+      expect(roles.workspace.roles.nodes.find((r) => r.id === id)).toEqual({
         id,
         name: `Renamed ${i}`,
         permissions: ["teams:list", "teams:create"],
@@ -162,11 +162,17 @@ describe("concurrent role edits", () => {
         graphqlOk(UPDATE_TEAM, { token: owner.token, variables: { id, input: { name: `Renamed tier ${i}` } } }),
         graphqlOk(UPDATE_TEAM, { token: owner.token, variables: { id, input: { active: false } } }),
       ]);
-      const teams = await graphqlOk<{ workspace: { teams: Array<{ id: string; name: string; active: boolean }> } }>(
-        `query($id: ID!) { workspace(id: $id) { teams { id name active } } }`,
-        { token: owner.token, variables: { id: workspaceId } },
-      );
-      expect(teams.workspace.teams.find((t) => t.id === id)).toEqual({ id, name: `Renamed tier ${i}`, active: false });
+      const teams = await graphqlOk<{
+        workspace: { teams: { nodes: Array<{ id: string; name: string; active: boolean }> } };
+      }>(`query($id: ID!) { workspace(id: $id) { teams(first: 100) { nodes { id name active } } } }`, {
+        token: owner.token,
+        variables: { id: workspaceId },
+      });
+      expect(teams.workspace.teams.nodes.find((t) => t.id === id)).toEqual({
+        id,
+        name: `Renamed tier ${i}`,
+        active: false,
+      });
     }
   });
 });
@@ -181,10 +187,10 @@ describe("input validation", () => {
     });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(result.errors?.[0]?.message).toContain(a.userId);
-    const after = await graphqlOk<{ workspace: { members: Array<{ overrides: { granted: string[] } }> } }>(
-      `query($id: ID!) { workspace(id: $id) { members { overrides { granted } } } }`,
+    const after = await graphqlOk<{ workspace: { members: { nodes: Array<{ overrides: { granted: string[] } }> } } }>(
+      `query($id: ID!) { workspace(id: $id) { members(first: 100) { nodes { overrides { granted } } } } }`,
       { token: owner.token, variables: { id: workspaceId } },
     );
-    expect(after.workspace.members.every((m) => m.overrides.granted.length === 0)).toBe(true);
+    expect(after.workspace.members.nodes.every((m) => m.overrides.granted.length === 0)).toBe(true);
   });
 });

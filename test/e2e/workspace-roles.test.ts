@@ -6,9 +6,9 @@ import { permissionsOf, setPlan, workspaceWithMembers } from "../harness/workspa
 const CREATE_ROLE = `mutation($w: ID!, $input: CreateRoleInput!) { createRole(workspaceId: $w, input: $input) { id name builtIn permissions ticketAccess } }`;
 const UPDATE_ROLE = `mutation($id: ID!, $input: UpdateRoleInput!) { updateRole(id: $id, input: $input) { id name permissions ticketAccess } }`;
 const DELETE_ROLE = `mutation($id: ID!) { deleteRole(id: $id) }`;
-const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, role: $r, customRoleId: $c) { role customRole { name } } }`;
-const ROLES = `query($id: ID!) { workspace(id: $id) { roles { id name builtIn ticketAccess members { user { id } } } } }`;
-const SETTINGS = `mutation($w: ID!, $input: WorkspaceSettingsInput!) { updateWorkspaceSettings(workspaceId: $w, input: $input) { ticketsEnabled membersCanDeleteTickets membersCanCreateTickets } }`;
+const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r, customRoleId: $c }) { role customRole { name } } }`;
+const ROLES = `query($id: ID!) { workspace(id: $id) { roles { totalCount nodes { id name builtIn ticketAccess members { nodes { user { id } } } } } } }`;
+const SETTINGS = `mutation($w: ID!, $input: WorkspaceSettingsInput!) { updateWorkspaceSettings(id: $w, input: $input) { ticketsEnabled membersCanDeleteTickets membersCanCreateTickets } }`;
 const EXPLAIN = `query($w: ID!, $u: ID!, $p: String!) { explainPermission(workspaceId: $w, userId: $u, permission: $p) { allowed steps { source effect reason } } }`;
 
 type Role = { id: string; name: string; builtIn: boolean; permissions: string[]; ticketAccess: string };
@@ -53,11 +53,12 @@ describe("custom roles", () => {
     });
     expect(errorCodes(builtInName)).toEqual(["CONFLICT"]);
     expect(builtInName.errors?.[0]?.message).toMatch(/A role named "admin" already exists/);
-    const none = await graphqlOk<{ workspace: { roles: Role[] } }>(ROLES, {
+    const none = await graphqlOk<{ workspace: { roles: { nodes: Role[]; totalCount: number } } }>(ROLES, {
       token: owner.token,
       variables: { id: workspaceId },
     });
-    expect(none.workspace.roles.filter((r) => !r.builtIn)).toEqual([]);
+    expect(none.workspace.roles.nodes.filter((r) => !r.builtIn)).toEqual([]);
+    expect(none.workspace.roles.totalCount).toBe(3);
 
     const created = await graphqlOk<{ createRole: Role }>(CREATE_ROLE, {
       token: owner.token,
@@ -113,13 +114,18 @@ describe("custom roles", () => {
     expect(await permissionsOf(member.token, workspaceId)).toEqual(["tickets:list", "tickets:view", "members:list"]);
 
     const listed = await graphqlOk<{
-      workspace: { roles: Array<Role & { members: Array<{ user: { id: string } }> }> };
+      workspace: { roles: { nodes: Array<Role & { members: { nodes: Array<{ user: { id: string } }> } }> } };
     }>(ROLES, {
       token: owner.token,
       variables: { id: workspaceId },
     });
     expect(
-      listed.workspace.roles.map((r) => [r.name, r.builtIn, r.ticketAccess, r.members.map((m) => m.user.id)]),
+      listed.workspace.roles.nodes.map((r) => [
+        r.name,
+        r.builtIn,
+        r.ticketAccess,
+        r.members.nodes.map((m) => m.user.id),
+      ]),
     ).toEqual([
       ["OWNER", true, "ALL", [owner.userId]],
       ["ADMIN", true, "ALL", []],

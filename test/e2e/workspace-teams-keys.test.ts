@@ -2,10 +2,13 @@ import { describe, expect, test } from "@jest/globals";
 import { errorCodes, eventually, graphql, graphqlOk, signUp } from "../harness/stack.js";
 import { permissionsOf, workspaceWithMembers } from "../harness/workspace.js";
 
-const CREATE_TEAM = `mutation($w: ID!, $input: CreateTeamInput!) { createTeam(workspaceId: $w, input: $input) { id name description active memberIds } }`;
-const UPDATE_TEAM = `mutation($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { id name active memberIds } }`;
+const CREATE_TEAM = `mutation($w: ID!, $input: CreateTeamInput!) { createTeam(workspaceId: $w, input: $input) { id name description active members(first: 100) { nodes { id } } } }`;
+const UPDATE_TEAM = `mutation($id: ID!, $input: UpdateTeamInput!) { updateTeam(id: $id, input: $input) { id name active members(first: 100) { nodes { id } } } }`;
 const DELETE_TEAM = `mutation($id: ID!) { deleteTeam(id: $id) }`;
-const TEAMS = `query($w: ID!) { workspace(id: $w) { teams { id name memberIds members { id } } } }`;
+const TEAMS = `query($w: ID!) { workspace(id: $w) { teams { nodes { id name members { totalCount nodes { id } } } } } }`;
+
+type TeamMembers = { nodes: Array<{ id: string }> };
+const idsOf = (members: TeamMembers) => members.nodes.map((m) => m.id);
 
 describe("teams", () => {
   test("create, update, list and delete; members must belong to the workspace; names are unique", async () => {
@@ -14,12 +17,13 @@ describe("teams", () => {
     const stranger = await signUp();
 
     const created = await graphqlOk<{
-      createTeam: { id: string; memberIds: string[]; active: boolean; description: string };
+      createTeam: { id: string; members: TeamMembers; active: boolean; description: string };
     }>(CREATE_TEAM, {
       token: owner.token,
       variables: { w: workspaceId, input: { name: "Tier 1", description: "First line", memberIds: [a.userId] } },
     });
-    expect(created.createTeam).toMatchObject({ memberIds: [a.userId], active: true, description: "First line" });
+    expect(created.createTeam).toMatchObject({ active: true, description: "First line" });
+    expect(idsOf(created.createTeam.members)).toEqual([a.userId]);
     const teamId = created.createTeam.id;
 
     const outsider = await graphql(CREATE_TEAM, {
@@ -40,7 +44,7 @@ describe("teams", () => {
     });
     expect(errorCodes(byMember)).toEqual(["FORBIDDEN"]);
 
-    const updated = await graphqlOk<{ updateTeam: { active: boolean; memberIds: string[]; name: string } }>(
+    const updated = await graphqlOk<{ updateTeam: { active: boolean; members: TeamMembers; name: string } }>(
       UPDATE_TEAM,
       {
         token: owner.token,
@@ -51,18 +55,18 @@ describe("teams", () => {
       id: teamId,
       name: "Tier 1",
       active: false,
-      memberIds: [a.userId, b.userId].sort(),
+      members: { nodes: [a.userId, b.userId].sort().map((id) => ({ id })) },
     });
 
-    const listed = await graphqlOk<{ workspace: { teams: Array<{ id: string; members: Array<{ id: string }> }> } }>(
-      TEAMS,
-      {
-        token: a.token,
-        variables: { w: workspaceId },
-      },
-    );
-    expect(listed.workspace.teams).toHaveLength(1);
-    expect(listed.workspace.teams[0]?.members.map((m) => m.id).sort()).toEqual([a.userId, b.userId].sort());
+    const listed = await graphqlOk<{
+      workspace: { teams: { nodes: Array<{ id: string; members: TeamMembers & { totalCount: number } }> } };
+    }>(TEAMS, {
+      token: a.token,
+      variables: { w: workspaceId },
+    });
+    expect(listed.workspace.teams.nodes).toHaveLength(1);
+    expect(idsOf(listed.workspace.teams.nodes[0]!.members).sort()).toEqual([a.userId, b.userId].sort());
+    expect(listed.workspace.teams.nodes[0]?.members.totalCount).toBe(2);
 
     expect(errorCodes(await graphql(DELETE_TEAM, { token: stranger.token, variables: { id: teamId } }))).toEqual([
       "NOT_FOUND",
@@ -103,11 +107,11 @@ describe("API keys", () => {
     expect(key.startsWith(`${apiKey.prefix}_`)).toBe(true);
     expect(apiKey.permissions).toEqual(["teams:list", "teams:create"]);
 
-    const listed = await graphqlOk<{ apiKeys: Array<Record<string, unknown>> }>(
-      `query($w: ID!) { apiKeys(workspaceId: $w) { id name prefix revoked } }`,
+    const listed = await graphqlOk<{ apiKeys: { nodes: Array<Record<string, unknown>> } }>(
+      `query($w: ID!) { apiKeys(workspaceId: $w) { nodes { id name prefix revoked } } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
-    expect(listed.apiKeys).toEqual([{ id: apiKey.id, name: "Zapier", prefix: apiKey.prefix, revoked: false }]);
+    expect(listed.apiKeys.nodes).toEqual([{ id: apiKey.id, name: "Zapier", prefix: apiKey.prefix, revoked: false }]);
     expect(JSON.stringify(listed)).not.toContain(key.slice(apiKey.prefix.length + 1));
 
     // The key acts as itself: exactly its permissions, in its workspace only.
@@ -124,7 +128,9 @@ describe("API keys", () => {
             query ($w: ID!) {
               workspace(id: $w) {
                 members {
-                  role
+                  nodes {
+                    role
+                  }
                 }
               }
             }
@@ -201,7 +207,9 @@ describe("API keys", () => {
           `
             {
               workspaces {
-                id
+                nodes {
+                  id
+                }
               }
             }
           `,

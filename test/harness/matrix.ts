@@ -44,7 +44,7 @@ export async function matrixFixture(): Promise<MatrixFixture> {
   await setPlan(owner, toggledWorkspaceId, { plan: "UNLIMITED", seats: 20 });
   await setPlan(owner, elsewhereWorkspaceId, { seats: 200 });
   await graphqlOk(
-    `mutation($w: ID!) { updateWorkspaceSettings(workspaceId: $w, input: {
+    `mutation($w: ID!) { updateWorkspaceSettings(id: $w, input: {
        membersCanCreateTickets: false, membersCanDeleteTickets: false,
        membersCanExportData: true, membersCanSeeAllAnalytics: true }) { ticketsEnabled } }`,
     { token: owner.token, variables: { w: toggledWorkspaceId } },

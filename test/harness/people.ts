@@ -177,8 +177,11 @@ export async function invitePerson(
   const token = accepted.acceptInvitation.token;
   await eventually(
     async () => {
-      const data = await graphqlOk<{ workspaces: Array<{ id: string }> }>(`{ workspaces { id } }`, { token });
-      const ids = new Set(data.workspaces.map((w) => w.id));
+      const data = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(
+        `{ workspaces(first: 100) { nodes { id } } }`,
+        { token },
+      );
+      const ids = new Set(data.workspaces.nodes.map((w) => w.id));
       return workspaces.every((w) => ids.has(w.workspaceId)) ? true : undefined;
     },
     20_000,

@@ -13,7 +13,7 @@ export async function joinThroughRequest(
     { token: member.token, variables: { w: workspaceId } },
   );
   await graphqlOk(
-    `mutation($id: ID!, $role: WorkspaceRole, $c: ID) { approveJoinRequest(id: $id, role: $role, customRoleId: $c) { id status } }`,
+    `mutation($id: ID!, $role: WorkspaceRole, $c: ID) { approveJoinRequest(id: $id, input: { role: $role, customRoleId: $c }) { id status } }`,
     {
       token: owner.token,
       variables: { id: requested.requestToJoin.id, role: role.role ?? null, c: role.customRoleId ?? null },

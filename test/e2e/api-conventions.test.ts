@@ -117,7 +117,9 @@ describe("nullable roots keep the rest of the answer", () => {
       `
         query ($w: ID!) {
           apiKeys(workspaceId: $w) {
-            id
+            nodes {
+              id
+            }
           }
           myPermissions(workspaceId: $w)
           me {

@@ -64,7 +64,9 @@ export async function startService(service: Service, overrides: Record<string, s
       AUDIT_SERVICE_URL: stack.serviceUrls.audit,
       LOG_LEVEL: "info",
       ...(service === "billing" ? stack.stripe.env : {}),
-      ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
+      ...(service === "audit"
+        ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys(), DOWNLOAD_BASE_URL: new URL(stack.gatewayUrl).origin }
+        : {}),
       ...overrides,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -94,7 +94,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       signer,
       chainKeys,
       verifyThrottle,
-      downloadBaseUrl: config.DOWNLOAD_BASE_URL?.replace(/\/$/, "") ?? "",
+      downloadBaseUrl: config.DOWNLOAD_BASE_URL.replace(/\/$/, ""),
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
     }),
   });

@@ -21,8 +21,8 @@ export const auditEnv = {
   AUDIT_VERIFY_FULL_COST: z.coerce.number().int().min(1).max(10_000).default(5),
   /** How often every chain whose head moved gets a signed checkpoint. */
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
-  /** The gateway's public origin, which download links point at (default: links relative to it). */
-  DOWNLOAD_BASE_URL: httpUrl.optional(),
+  /** The gateway's public origin, which download links point at: they are absolute URLs (`ActivityLogExport.url: URL!`). */
+  DOWNLOAD_BASE_URL: httpUrl,
   /** How long an export's download link stays valid. */
   AUDIT_EXPORT_LINK_TTL_SECONDS: z.coerce.number().int().min(10).max(3_600).default(300),
   /**

@@ -22,7 +22,7 @@ export interface AuditContext {
   chainKeys: ChainKeys;
   /** verifyActivityLog's per-workspace budget, shared by every instance. */
   verifyThrottle: VerifyThrottle;
-  /** Where download links point: the gateway's public origin ("" for links relative to it). */
+  /** Where download links point: the gateway's public origin (DOWNLOAD_BASE_URL), without a trailing slash. */
   downloadBaseUrl: string;
   exportLinkTtlSeconds: number;
   /** The request's logger: every line carries the gateway's request id. */

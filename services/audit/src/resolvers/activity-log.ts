@@ -1,7 +1,16 @@
-import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
+import { GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLResolveInfo } from "graphql";
 import { z } from "zod";
-import { invalidInput } from "@support/errors";
-import { cursorCodec, cursorKey, instantText, pageSize, singleLineText } from "@support/validation";
+import { badUserInput, invalidInput } from "@support/errors";
+import {
+  connectionOf,
+  cursorCodec,
+  cursorKey,
+  instantText,
+  isPagingProblem,
+  pageWindow,
+  pagingArguments,
+  singleLineText,
+} from "@support/validation";
 import type { AuditContext } from "../context.js";
 import { entriesPage, type EntryRow } from "../db/entries.js";
 import { isUuid, labelsOf } from "../db/labels.js";
@@ -29,43 +38,60 @@ export type ActivityFilter = z.infer<typeof activityFilter>;
 
 const activityLogArgs = z.object({
   workspaceId: z.string(),
-  first: pageSize().nullish(),
-  after: z.string().max(200).nullish(),
+  ...pagingArguments,
   filter: activityFilter,
 });
 
-/** The page cursor (@support/validation's codec): a timestamptz and a bigint, each in range. */
-const activityCursor = cursorCodec(z.object({ occurredAt: cursorKey.instant(), seq: cursorKey.bigint() }));
-const encodeCursor = (entry: EntryRow): string =>
-  activityCursor.encode({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq });
+/** The page size when neither first nor last is given: the schema's `first: Int = 50`. */
+export const DEFAULT_LOG_PAGE = 50;
 
-function decodeCursor(cursor: string): { occurredAt: string; seq: string } {
-  const value = activityCursor.decode(cursor);
-  if (!value) throw invalidInput([{ path: ["after"], message: "is not a cursor returned by activityLog" }]);
-  return value;
+/**
+ * The page cursor (@support/validation's codec): an entry's key in the log's order, a timestamptz
+ * and a bigint, each in range, so a forged one is BAD_USER_INPUT and never reaches PostgreSQL.
+ */
+const activityCursor = cursorCodec(z.object({ occurredAt: cursorKey.instant(), seq: cursorKey.bigint() }));
+const keyOf = (entry: EntryRow) => ({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq });
+
+/**
+ * The arguments as the client wrote them: `first: Int = 50` is in the schema so that the
+ * gateway's cost limit counts a page left unsized at 50, but a client paging backward (`last`,
+ * `before`) never wrote `first`, and must not be told to give first or last, not both. A `first`
+ * the operation did not write (or a variable it did not send) is left out here.
+ */
+export function writtenPaging<Args extends { first?: number | null }>(args: Args, info?: GraphQLResolveInfo): Args {
+  const node = info?.fieldNodes[0];
+  if (!node) return args;
+  const argument = node.arguments?.find((arg) => arg.name.value === "first");
+  const written =
+    argument !== undefined &&
+    !(argument.value.kind === Kind.VARIABLE && !(argument.value.name.value in (info.variableValues ?? {})));
+  return written ? args : { ...args, first: null };
 }
 
-/** Newest first; `after` loads older entries (keyset on occurredAt, seq: stable while entries arrive). */
+/**
+ * The log, newest first, as a connection: forward (`first`/`after`) loads older entries, backward
+ * (`last`/`before`) reads newer ones back towards the newest; keyset on (occurredAt, seq), so
+ * entries arriving meanwhile never shift a page.
+ */
 export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   const parsed = activityLogArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const args = parsed.data;
+  const window = pageWindow(args, activityCursor, DEFAULT_LOG_PAGE);
+  if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   const reader = await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
 
-  const cursor = args.after ? decodeCursor(args.after) : null;
-  const first = args.first ?? 50;
-  const rows = await entriesPage(
-    ctx.pool,
-    args.workspaceId,
-    args.filter,
-    cursor ? { occurredAt: new Date(cursor.occurredAt), seq: cursor.seq } : null,
-    first + 1,
-  );
-  const page = rows.slice(0, first);
-  const last = page.at(-1);
+  const rows = await entriesPage(ctx.pool, args.workspaceId, args.filter, {
+    from: window.from && { occurredAt: new Date(window.from.occurredAt), seq: window.from.seq },
+    backward: window.backward,
+    limit: window.size + 1,
+  });
+  const page = connectionOf(rows, window, keyOf, activityCursor);
+  const nodes = await labelled(ctx, args.workspaceId, await redacted(ctx, args.workspaceId, reader, page.nodes));
   return {
-    entries: await labelled(ctx, args.workspaceId, await redacted(ctx, args.workspaceId, reader, page)),
-    nextCursor: rows.length > first && last ? encodeCursor(last) : null,
+    ...page,
+    nodes,
+    edges: page.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodes[index] })),
   };
 }
 
@@ -148,7 +174,7 @@ export const ActivityEntryResolvers = {
       oldLabel: labelOf(entry, change.old),
       newLabel: labelOf(entry, change.new),
     })),
-  occurredAt: (entry: EntryRow) => entry.occurredAt.toISOString(),
+  occurredAt: (entry: EntryRow) => entry.occurredAt,
   redacted: (entry: EntryRow) => entry.redacted === true,
 };
 

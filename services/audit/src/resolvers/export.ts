@@ -54,7 +54,7 @@ export async function exportActivityLog(rawArgs: unknown, ctx: AuditContext) {
   return { ...linkOf(ctx, row), nextAllowedAt: nextAllowedAt.toISOString() };
 }
 
-/** The link of an export's current version: `<gateway>/downloads/audit/<token>`, no header needed. */
+/** The link of an export's current version: `<gateway's public origin>/downloads/audit/<token>`, no header needed. */
 function linkOf(ctx: AuditContext, row: DownloadClaims) {
   return {
     exportId: row.id,
@@ -63,10 +63,10 @@ function linkOf(ctx: AuditContext, row: DownloadClaims) {
   };
 }
 
-const renewArgs = z.object({ exportId: z.string() });
+const renewArgs = z.object({ id: z.string() });
 
 /**
- * `renewActivityLogExportLink(exportId)`: a fresh single-use link for an export the caller asked
+ * `renewActivityLogExportLink(id)`: a fresh single-use link for an export the caller asked
  * for (a dropped download), without a new export or the 60-second allowance (docs/adr/0009). The
  * caller must still hold activity_log:export; the previous link stops working. An export that is
  * not the caller's, too old, or out of links is NOT_FOUND.
@@ -74,7 +74,7 @@ const renewArgs = z.object({ exportId: z.string() });
 export async function renewActivityLogExportLink(rawArgs: unknown, ctx: AuditContext) {
   const parsed = renewArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const { exportId } = parsed.data;
+  const { id: exportId } = parsed.data;
   const requestedBy = requesterOf(ctx.actor);
   if (!requestedBy) throw unauthenticated();
   if (!/^[0-9a-f-]{36}$/i.test(exportId)) throw notFound("Export");

@@ -1,12 +1,14 @@
 import type { AuditContext } from "../context.js";
-import { ActivityEntryResolvers, JSONScalar, activityLog } from "./activity-log.js";
+import type { GraphQLResolveInfo } from "graphql";
+import { ActivityEntryResolvers, JSONScalar, activityLog, writtenPaging } from "./activity-log.js";
 import { exportActivityLog, renewActivityLogExportLink } from "./export.js";
-import { activityStats } from "./stats.js";
+import { activityStats, membersOf } from "./stats.js";
 import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
 
 export const resolvers = {
   Query: {
-    activityLog: (_: unknown, args: unknown, ctx: AuditContext) => activityLog(args, ctx),
+    activityLog: (_: unknown, args: { first?: number | null }, ctx: AuditContext, info: GraphQLResolveInfo) =>
+      activityLog(writtenPaging(args, info), ctx),
     activityStats: (_: unknown, args: unknown, ctx: AuditContext) => activityStats(args, ctx),
     verifyActivityLog: (_: unknown, args: { workspaceId: string; full?: boolean | null }, ctx: AuditContext) =>
       verifyActivityLog(args, ctx),
@@ -18,6 +20,9 @@ export const resolvers = {
       checkpointActivityLog(args, ctx),
   },
   ActivityEntry: ActivityEntryResolvers,
+  ActivityStats: {
+    members: (stats: Parameters<typeof membersOf>[0], args: unknown) => membersOf(stats, args),
+  },
   // A scalar instance, passed to mercurius as is (the kit types resolver maps as objects of fields).
   JSON: JSONScalar as unknown as Record<string, unknown>,
 };

@@ -2,7 +2,16 @@ import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import type { AuditContext } from "../context.js";
 import { labelsOf } from "../db/labels.js";
-import { instantText } from "@support/validation";
+import {
+  connectionOf,
+  cursorCodec,
+  cursorKey,
+  instantText,
+  isPagingProblem,
+  pageWindow,
+  pagingArguments,
+  windowOf,
+} from "@support/validation";
 import { requireLogAccess } from "./access.js";
 
 const MAX_RANGE_DAYS = 400;
@@ -12,6 +21,14 @@ const args = z.object({
   from: instantText(),
   to: instantText(),
 });
+
+interface ActivityStats {
+  from: Date;
+  to: Date;
+  categories: string[];
+  /** Every actor of the range, in the chart's order; `ActivityStats.members` pages them. */
+  members: Member[];
+}
 
 interface Row {
   actor_type: string;
@@ -61,7 +78,7 @@ async function countsBetween(ctx: AuditContext, workspaceId: string, from: Date,
 }
 
 /** Per actor, per category counts over [from, to); labels (API key prefixes) from each key's newest entry. */
-export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
+export async function activityStats(rawArgs: unknown, ctx: AuditContext): Promise<ActivityStats> {
   const parsed = args.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { workspaceId } = parsed.data;
@@ -111,16 +128,50 @@ export async function activityStats(rawArgs: unknown, ctx: AuditContext) {
   const members = [...actors.values()]
     .map(({ actor, counts }) => ({
       actor,
+      key: `${actor.type}:${actor.id ?? ""}`,
       total: [...counts.values()].reduce((a, b) => a + b, 0),
       byCategory: [...counts.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([category, count]) => ({ category, count })),
     }))
-    .sort((a, b) => b.total - a.total || String(a.actor.id).localeCompare(String(b.actor.id)));
+    .sort((a, b) => compareMembers(keyOf(a), keyOf(b)));
   return {
-    from: from.toISOString(),
-    to: to.toISOString(),
+    from,
+    to,
     categories: [...new Set(rows.map((r) => r.category))].sort(),
     members,
   };
+}
+
+/** One bar of the chart; `key` (actor type and id) orders actors with the same total. */
+interface Member {
+  actor: { type: string; id: string | null; label: string | null };
+  key: string;
+  total: number;
+  byCategory: Array<{ category: string; count: number }>;
+}
+
+type MemberKey = { total: number; actor: string };
+const keyOf = (member: Member): MemberKey => ({ total: member.total, actor: member.key });
+/** The chart's order: most active first, then by actor type and id. */
+const compareMembers = (a: MemberKey, b: MemberKey): number =>
+  b.total - a.total || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0);
+
+/** A member's place in the chart's order (@support/validation's codec): a count and an actor's type and id. */
+const memberCursor = cursorCodec(z.object({ total: cursorKey.integer(), actor: z.string().min(1).max(300) }));
+const DEFAULT_MEMBERS_PAGE = 50;
+const membersArgs = z.object(pagingArguments);
+
+/**
+ * `ActivityStats.members`: the chart's bars as a connection. Every actor of the range is counted
+ * in one query anyway (their number follows the workspace's members and API keys), so the page is
+ * cut from the whole list in memory and `totalCount` is free.
+ */
+export function membersOf(stats: { members: Member[] }, rawArgs: unknown) {
+  const parsed = membersArgs.safeParse(rawArgs ?? {});
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const window = pageWindow(parsed.data, memberCursor, DEFAULT_MEMBERS_PAGE);
+  if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
+  const rows = windowOf(stats.members, window, keyOf, compareMembers);
+  return { ...connectionOf(rows, window, keyOf, memberCursor), totalCount: stats.members.length };
 }

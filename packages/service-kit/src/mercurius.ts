@@ -7,6 +7,24 @@ import { formatGraphQLError } from "./graphql-errors.js";
 import { guardResolverArguments } from "./argument-guard.js";
 import { scalarResolversFor } from "./scalars.js";
 
+/**
+ * Mercurius refuses variables before executing with one MER_ERR_GQL_VALIDATION error that holds
+ * GraphQL's own errors (a DateTime variable that is not an instant, an Int that is not a whole
+ * number): answered each as itself, as an Apollo subgraph does (BAD_USER_INPUT naming the
+ * variable), not as the wrapper, which would read as an unexpected error.
+ */
+function graphqlErrorsOf(error: GraphQLError): GraphQLError[] {
+  const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(inner)) return [error];
+  return inner.map((each: unknown) =>
+    each instanceof GraphQLError
+      ? each
+      : new GraphQLError(each instanceof Error ? each.message : String(each), {
+          originalError: each instanceof Error ? each : undefined,
+        }),
+  );
+}
+
 /** Mounts a mercurius federation (v1 metadata) subgraph at `/graphql` on a service runtime. */
 export async function mountMercuriusSubgraph<Context extends object>(
   runtime: ServiceRuntime,
@@ -28,8 +46,8 @@ export async function mountMercuriusSubgraph<Context extends object>(
     graphiql: false,
     context: (request: FastifyRequest) => options.context(request),
     errorFormatter: (execution, context) => {
-      const errors = (execution.errors ?? []).map((error) =>
-        formatGraphQLError(error.toJSON(), error instanceof GraphQLError ? error : error, runtime.logger),
+      const errors = (execution.errors ?? []).flatMap(graphqlErrorsOf).map((error) =>
+        formatGraphQLError(error.toJSON(), error, runtime.logger),
       );
       // Resolver errors answer 200 with `errors`, as Apollo subgraphs do, so the gateway merges them.
       const statusCode =

@@ -259,24 +259,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as {
-        data?: Record<string, { entries?: unknown[]; nextCursor?: string }>;
+        data?: Record<string, { nodes?: unknown[]; pageInfo?: { endCursor: string | null } }>;
         errors?: unknown;
       };
       if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors ?? body));
       return body.data;
     };
     const LOG = `query($w: ID!, $f: ActivityFilter, $a: String) { activityLog(workspaceId: $w, first: 50, filter: $f, after: $a) {
-      entries { id action actor { id } target { label } changes { field old new } occurredAt } nextCursor } }`;
+      nodes { id action actor { id } target { label } changes { field old new } occurredAt } pageInfo { endCursor } } }`;
     const page =
       (filter: Record<string, unknown> | null, after: string | null = null) =>
       async () => {
         const data = await atSubgraph(LOG, { w: workspaceId, f: filter, a: after });
-        if (data.activityLog?.entries?.length !== 50) throw new Error("expected a page of 50");
+        if (data.activityLog?.nodes?.length !== 50) throw new Error("expected a page of 50");
       };
     // A cursor 10,000 entries deep ("load older" far down).
     let deep: string | null = null;
     for (let i = 0; i < 200; i += 1)
-      deep = (await atSubgraph(LOG, { w: workspaceId, f: null, a: deep })).activityLog!.nextCursor!;
+      deep = (await atSubgraph(LOG, { w: workspaceId, f: null, a: deep })).activityLog!.pageInfo!.endCursor!;
     const day = new Date(Date.now() - 10 * 86_400_000);
     const measure = async (name: string, run: () => Promise<void>) => {
       for (let i = 0; i < 20; i += 1) await run(); // warm-up, not recorded
@@ -309,7 +309,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       out(
         `activityLog, the audit service's own time for the same requests (ms): ${JSON.stringify(inService, null, 2)}`,
       );
-    const STATS = `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) { members { total } } }`;
+    const STATS = `query($w: ID!, $from: DateTime!, $to: DateTime!) { activityStats(workspaceId: $w, from: $from, to: $to) { members(first: 100) { nodes { total } } } }`;
     const month = {
       w: workspaceId,
       from: new Date(Date.now() - 31 * 86_400_000).toISOString(),

@@ -12,7 +12,7 @@ import { graphqlOk, machine, signUp, summary, withBenchStack } from "./common.js
 
 const CREATE = `mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }`;
 const CREATED_ENTRIES = `query($id: ID!) {
-  activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { entries { action } }
+  activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { nodes { action } }
 }`;
 /** Pause between activityLog polls; small against the measured latency, so it barely quantises it. */
 const POLL_INTERVAL_MS = 5;
@@ -43,13 +43,13 @@ export async function measureOutboxLatency(gatewayUrl: string, runs: number): Pr
     let attempts = 0;
     for (;;) {
       attempts += 1;
-      const page = await graphqlOk<{ activityLog: { entries: unknown[] } }>(
+      const page = await graphqlOk<{ activityLog: { nodes: unknown[] } }>(
         gatewayUrl,
         CREATED_ENTRIES,
         { id: createWorkspace.id },
         token,
       );
-      if (page.activityLog.entries.length > 0) break;
+      if (page.activityLog.nodes.length > 0) break;
       if (performance.now() - startedAt > TIMEOUT_MS) {
         throw new Error(`workspace.created of ${createWorkspace.id} not in the activity log after ${TIMEOUT_MS} ms`);
       }

@@ -245,7 +245,7 @@ describe("one error contract", () => {
   test("the page limit: the same code, field and words in every list", async () => {
     const lists = [
       `query($w: ID!) { tickets(workspaceId: $w, first: 101) { nodes { id } } }`,
-      `query($w: ID!) { activityLog(workspaceId: $w, first: 101) { entries { id } } }`,
+      `query($w: ID!) { activityLog(workspaceId: $w, first: 101) { nodes { id } } }`,
       `{ users(first: 101) { nodes { id } } }`,
     ];
     for (const query of lists) {

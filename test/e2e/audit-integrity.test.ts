@@ -510,30 +510,30 @@ describe("reading the log", () => {
     const workspaceId = await workspaceWithTeams(["Alpha", "Beta"]);
     const chain = await chainOf(workspaceId, 3);
     const LOG = `query($w: ID!, $f: ActivityFilter, $n: Int, $a: String) {
-      activityLog(workspaceId: $w, filter: $f, first: $n, after: $a) { entries { id action target { type label } actor { id } } nextCursor } }`;
+      activityLog(workspaceId: $w, filter: $f, first: $n, after: $a) { nodes { id action target { type label } actor { id } } pageInfo { hasNextPage endCursor } } }`;
     type Page = {
       activityLog: {
-        entries: Array<{ id: string; action: string; target: { type: string; label: string } }>;
-        nextCursor: string | null;
+        nodes: Array<{ id: string; action: string; target: { type: string; label: string } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
       };
     };
     const teams = await graphqlOk<Page>(LOG, {
       token: owner.token,
       variables: { w: workspaceId, f: { targetType: "team" } },
     });
-    expect(teams.activityLog.entries.map((e) => e.target.label)).toEqual(["Beta", "Alpha"]);
+    expect(teams.activityLog.nodes.map((e) => e.target.label)).toEqual(["Beta", "Alpha"]);
     const byActor = await graphqlOk<Page>(LOG, {
       token: owner.token,
       variables: { w: workspaceId, f: { actorId: owner.userId, category: "team" } },
     });
-    expect(byActor.activityLog.entries).toHaveLength(2);
+    expect(byActor.activityLog.nodes).toHaveLength(2);
     // Load older: page by page, no entry twice, none lost.
     const first = await graphqlOk<Page>(LOG, { token: owner.token, variables: { w: workspaceId, n: 1 } });
     const second = await graphqlOk<Page>(LOG, {
       token: owner.token,
-      variables: { w: workspaceId, n: 100, a: first.activityLog.nextCursor },
+      variables: { w: workspaceId, n: 100, a: first.activityLog.pageInfo.endCursor },
     });
-    expect([...first.activityLog.entries, ...second.activityLog.entries].map((e) => e.id).sort()).toEqual(
+    expect([...first.activityLog.nodes, ...second.activityLog.nodes].map((e) => e.id).sort()).toEqual(
       chain.map((c) => c.event_id).sort(),
     );
 
@@ -555,22 +555,24 @@ describe("reading the log", () => {
     const stats = await graphqlOk<{
       activityStats: {
         categories: string[];
-        members: Array<{
-          actor: { type: string; id: string };
-          total: number;
-          byCategory: Array<{ category: string; count: number }>;
-        }>;
+        members: {
+          nodes: Array<{
+            actor: { type: string; id: string };
+            total: number;
+            byCategory: Array<{ category: string; count: number }>;
+          }>;
+        };
       };
     }>(
-      `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) {
-        categories members { actor { type id } total byCategory { category count } } } }`,
+      `query($w: ID!, $from: DateTime!, $to: DateTime!) { activityStats(workspaceId: $w, from: $from, to: $to) {
+        categories members(first: 100) { nodes { actor { type id } total byCategory { category count } } } } }`,
       { token: owner.token, variables: { w: workspaceId, from, to } },
     );
     const counted = await auditQuery<{ category: string; count: number }>(
       `SELECT category, count(*)::int AS count FROM activity_entry WHERE workspace_id = $1 AND actor_id = $2 GROUP BY category ORDER BY category`,
       [workspaceId, owner.userId],
     );
-    const mine = stats.activityStats.members.find((m) => m.actor.id === owner.userId);
+    const mine = stats.activityStats.members.nodes.find((m) => m.actor.id === owner.userId);
     expect(mine?.byCategory).toEqual(counted);
     expect(mine?.total).toBe(counted.reduce((sum, c) => sum + c.count, 0));
     expect(stats.activityStats.categories).toEqual(expect.arrayContaining(["team"]));
@@ -579,11 +581,11 @@ describe("reading the log", () => {
     const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     const days = await graphqlOk<{
       activityStats: {
-        members: Array<{ actor: { id: string }; byCategory: Array<{ category: string; count: number }> }>;
+        members: { nodes: Array<{ actor: { id: string }; byCategory: Array<{ category: string; count: number }> }> };
       };
     }>(
-      `query($w: ID!, $from: String!, $to: String!) { activityStats(workspaceId: $w, from: $from, to: $to) {
-        members { actor { id } byCategory { category count } } } }`,
+      `query($w: ID!, $from: DateTime!, $to: DateTime!) { activityStats(workspaceId: $w, from: $from, to: $to) {
+        members(first: 100) { nodes { actor { id } byCategory { category count } } } } }`,
       {
         token: owner.token,
         variables: {
@@ -593,7 +595,7 @@ describe("reading the log", () => {
         },
       },
     );
-    expect(days.activityStats.members.find((m) => m.actor.id === owner.userId)?.byCategory).toEqual(counted);
+    expect(days.activityStats.members.nodes.find((m) => m.actor.id === owner.userId)?.byCategory).toEqual(counted);
     const [daily] = await auditQuery<{ n: number }>(
       `SELECT coalesce(sum(count), 0)::int AS n FROM activity_daily_count WHERE workspace_id = $1`,
       [workspaceId],
@@ -622,6 +624,108 @@ describe("reading the log", () => {
     ).toEqual(["BAD_USER_INPUT"]);
   }, 60_000);
 
+  test("pages forward (load older) and backward (newer) over the log: every entry once, in order; entries recorded meanwhile shift nothing", async () => {
+    const workspaceId = await workspaceWithTeams(["One", "Two", "Three", "Four"]);
+    const PAGE = `query($w: ID!, $first: Int, $after: String, $last: Int, $before: String, $f: ActivityFilter) {
+      activityLog(workspaceId: $w, first: $first, after: $after, last: $last, before: $before, filter: $f) {
+        edges { cursor node { id occurredAt } } nodes { id occurredAt }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    type Connection = {
+      edges: Array<{ cursor: string; node: { id: string; occurredAt: string } }>;
+      nodes: Array<{ id: string; occurredAt: string }>;
+      pageInfo: {
+        hasNextPage: boolean;
+        hasPreviousPage: boolean;
+        startCursor: string | null;
+        endCursor: string | null;
+      };
+    };
+    const read = async (variables: Record<string, unknown>) => {
+      const page = (
+        await graphqlOk<{ activityLog: Connection }>(PAGE, {
+          token: owner.token,
+          variables: { w: workspaceId, ...variables },
+        })
+      ).activityLog;
+      // One page, two views of it: the edges' nodes are the nodes, their cursors the page's ends.
+      expect(page.edges.map((edge) => edge.node)).toEqual(page.nodes);
+      expect(page.pageInfo.startCursor).toBe(page.edges[0]?.cursor ?? null);
+      expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+      // Instants as ISO 8601 UTC with milliseconds.
+      for (const node of page.nodes) expect(node.occurredAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      return page;
+    };
+    /** The log's order, newest first, as the database holds it. */
+    const newestFirst = async () =>
+      (
+        await auditQuery<{ event_id: string }>(
+          `SELECT event_id FROM activity_entry WHERE workspace_id = $1 ORDER BY occurred_at DESC, seq DESC`,
+          [workspaceId],
+        )
+      ).map((row) => row.event_id);
+    const log = await newestFirst();
+    expect(log.length).toBeGreaterThanOrEqual(7);
+
+    // Load older, two at a time; a new entry recorded after the first page does not shift the rest.
+    const forward: string[] = [];
+    let page = await read({ first: 2 });
+    expect(page.pageInfo.hasPreviousPage).toBe(false);
+    forward.push(...page.nodes.map((node) => node.id));
+    await graphqlOk(`mutation($w: ID!) { createTeam(workspaceId: $w, input: { name: "Five" }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    await chainOf(workspaceId, log.length + 1);
+    while (page.pageInfo.hasNextPage) {
+      page = await read({ first: 2, after: page.pageInfo.endCursor });
+      expect(page.pageInfo.hasPreviousPage).toBe(true);
+      forward.push(...page.nodes.map((node) => node.id));
+    }
+    expect(forward).toEqual(log);
+
+    // Backward: from the oldest (last without before) back towards the newest, the new entry included.
+    const now = await newestFirst();
+    expect(now.slice(1)).toEqual(log);
+    const backward: string[] = [];
+    page = await read({ last: 3 });
+    expect(page.pageInfo.hasNextPage).toBe(false);
+    backward.unshift(...page.nodes.map((node) => node.id));
+    while (page.pageInfo.hasPreviousPage) {
+      page = await read({ last: 3, before: page.pageInfo.startCursor });
+      expect(page.pageInfo.hasNextPage).toBe(true);
+      backward.unshift(...page.nodes.map((node) => node.id));
+    }
+    expect(backward).toEqual(now);
+
+    // From the middle: newer than an entry (before its cursor) and older than it (after its cursor).
+    const whole = await read({ first: 100 });
+    const middle = whole.edges[4]!;
+    expect((await read({ last: 2, before: middle.cursor })).nodes.map((node) => node.id)).toEqual(now.slice(2, 4));
+    expect((await read({ first: 2, after: middle.cursor })).nodes.map((node) => node.id)).toEqual(now.slice(5, 7));
+    // A filter holds in both directions.
+    const teams = await read({ last: 100, f: { action: "team.created" } });
+    expect(teams.nodes).toHaveLength(5);
+    expect(teams.nodes.map((node) => node.id)).toEqual(
+      (await read({ f: { action: "team.created" } })).nodes.map((node) => node.id),
+    );
+
+    // Refused, naming the argument: first with last, a forged cursor either way, a malformed instant.
+    const refusal = async (variables: Record<string, unknown>) => {
+      const result = await graphql(PAGE, { token: owner.token, variables: { w: workspaceId, ...variables } });
+      return { codes: errorCodes(result), field: result.errors?.[0]?.extensions?.field };
+    };
+    expect(await refusal({ first: 2, last: 2 })).toEqual({ codes: ["BAD_USER_INPUT"], field: "last" });
+    expect(await refusal({ first: 2, before: middle.cursor })).toEqual({ codes: ["BAD_USER_INPUT"], field: "before" });
+    expect(await refusal({ last: 101 })).toEqual({ codes: ["BAD_USER_INPUT"], field: "last" });
+    const forged = cursor({ occurredAt: "2024-02-30T00:00:00.000Z", seq: "1" });
+    expect(await refusal({ after: forged })).toEqual({ codes: ["BAD_USER_INPUT"], field: "after" });
+    expect(await refusal({ last: 2, before: forged })).toEqual({ codes: ["BAD_USER_INPUT"], field: "before" });
+    expect(await refusal({ before: "not-a-cursor" })).toEqual({ codes: ["BAD_USER_INPUT"], field: "before" });
+    for (const from of ["yesterday", "2024-02-30T00:00:00Z", "2024-01-01T00:00:00"]) {
+      expect((await refusal({ f: { from } })).codes).toEqual(["BAD_USER_INPUT"]);
+    }
+  }, 90_000);
+
   test("a deleted workspace's log stays readable by its organisation's admins, and by nobody else", async () => {
     const deletedId = randomUUID();
     const before = createEvent(slaWarning(deletedId, owner.organisationId, "Before the deletion"));
@@ -637,13 +741,13 @@ describe("reading the log", () => {
     await send(before);
     await sendToTopic("workspace.events", [{ key: deletedId, value: JSON.stringify(deletion) }]);
     await chainOf(deletedId, 2);
-    const LOG = `query($w: ID!) { activityLog(workspaceId: $w) { entries { action } } }`;
-    const read = await graphqlOk<{ activityLog: { entries: Array<{ action: string }> } }>(LOG, {
+    const LOG = `query($w: ID!) { activityLog(workspaceId: $w) { nodes { action } } }`;
+    const read = await graphqlOk<{ activityLog: { nodes: Array<{ action: string }> } }>(LOG, {
       token: owner.token,
       variables: { w: deletedId },
     });
     // The services' purge reports (workspace_data.*) may already follow the deletion.
-    expect(read.activityLog.entries.map((e) => e.action).filter((a) => !a.startsWith("workspace_data."))).toEqual([
+    expect(read.activityLog.nodes.map((e) => e.action).filter((a) => !a.startsWith("workspace_data."))).toEqual([
       "workspace.deleted",
       "sla.warning",
     ]);

@@ -307,11 +307,11 @@ describe("coverage of the typed event registry", () => {
     expect(JSON.stringify([...entries.values()])).not.toContain(apiKeySecret.slice(-12));
 
     // Through the graph too: newest first, each with a summary naming its target.
-    const page = await ok<{ activityLog: { entries: Array<{ action: string; summary: string; changes: unknown[] }> } }>(
-      `query($w: ID!) { activityLog(workspaceId: $w, first: 100) { entries { action summary changes { field old new } } } }`,
+    const page = await ok<{ activityLog: { nodes: Array<{ action: string; summary: string; changes: unknown[] }> } }>(
+      `query($w: ID!) { activityLog(workspaceId: $w, first: 100) { nodes { action summary changes { field old new } } } }`,
       { w },
     );
-    const status = page.activityLog.entries.find((e) => e.action === "ticket.status_changed");
+    const status = page.activityLog.nodes.find((e) => e.action === "ticket.status_changed");
     expect(status).toEqual({
       action: "ticket.status_changed",
       summary: 'changed the status of ticket "#1 Printer still on fire"',

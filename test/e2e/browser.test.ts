@@ -165,13 +165,13 @@ describe("operation limits as a client sees them", () => {
       expect(answer.status).toBe(200);
       return (answer.body.extensions?.cost as { requestedQueryCost: number }).requestedQueryCost;
     };
-    const implicit = await costOf("query($w: ID!) { activityLog(workspaceId: $w) { entries { id summary } } }");
+    const implicit = await costOf("query($w: ID!) { activityLog(workspaceId: $w) { nodes { id summary } } }");
     const explicit = await costOf(
-      "query($w: ID!) { activityLog(workspaceId: $w, first: 50) { entries { id summary } } }",
+      "query($w: ID!) { activityLog(workspaceId: $w, first: 50) { nodes { id summary } } }",
     );
     expect(implicit).toBe(explicit);
     expect(implicit).toBeGreaterThan(
-      await costOf("query($w: ID!) { activityLog(workspaceId: $w, first: 1) { entries { id summary } } }"),
+      await costOf("query($w: ID!) { activityLog(workspaceId: $w, first: 1) { nodes { id summary } } }"),
     );
   });
 
@@ -271,7 +271,7 @@ describe("the gateway's front door", () => {
 
 describe("export links a browser can follow", () => {
   const EXPORT = "mutation($w: ID!) { exportActivityLog(workspaceId: $w) { exportId url expiresAt nextAllowedAt } }";
-  const RENEW = "mutation($e: ID!) { renewActivityLogExportLink(exportId: $e) { exportId url expiresAt } }";
+  const RENEW = "mutation($e: ID!) { renewActivityLogExportLink(id: $e) { exportId url expiresAt } }";
   let owner: SignedUpUser;
   let workspaceId: string;
 

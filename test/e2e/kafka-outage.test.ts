@@ -2,14 +2,14 @@ import { describe, expect, test } from "@jest/globals";
 import { KafkaBroker } from "@support/infra/kafka";
 import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../harness/stack.js";
 
-const CREATED = `query($id: ID!) { activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { entries { action target { id } } } }`;
+const CREATED = `query($id: ID!) { activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { nodes { action target { id } } } }`;
 
 async function createdEntries(token: string, workspaceId: string): Promise<number> {
-  const data = await graphqlOk<{ activityLog: { entries: unknown[] } }>(CREATED, {
+  const data = await graphqlOk<{ activityLog: { nodes: unknown[] } }>(CREATED, {
     token,
     variables: { id: workspaceId },
   });
-  return data.activityLog.entries.length;
+  return data.activityLog.nodes.length;
 }
 
 describe("nothing is lost while Kafka is down", () => {

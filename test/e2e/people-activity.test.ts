@@ -11,12 +11,12 @@ interface Entry {
 }
 
 async function activity(token: string, workspaceId: string): Promise<Entry[]> {
-  const data = await graphqlOk<{ activityLog: { entries: Entry[] } }>(
+  const data = await graphqlOk<{ activityLog: { nodes: Entry[] } }>(
     `query($w: ID!) { activityLog(workspaceId: $w, first: 100) {
-       entries { action actor { type id } target { type id } changes { field old new } } } }`,
+       nodes { action actor { type id } target { type id } changes { field old new } } } }`,
     { token, variables: { w: workspaceId } },
   );
-  return data.activityLog.entries;
+  return data.activityLog.nodes;
 }
 
 describe("people changes reach the activity log with old -> new values", () => {

@@ -24,7 +24,7 @@ import { setPlan, workspaceWithMembers } from "../harness/workspace.js";
 // request), so each check repeats its request until the change shows, within that 1 s.
 
 const TICKETS = `query($w: ID!) { tickets(workspaceId: $w, first: 5) { nodes { id } } }`;
-const LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id } } }`;
+const LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { nodes { id } } }`;
 const BILLING = `query($w: ID!) { workspace(id: $w) { billing { plan pending } } }`;
 
 async function warm(token: string, query: string, workspaceId: string) {

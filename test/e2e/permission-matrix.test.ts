@@ -946,7 +946,7 @@ async function activityExportFor(fx: MatrixFixture, caller: Caller): Promise<str
 const AUDIT_OPERATIONS: Record<string, Operation> = {
   activityLog: {
     call: async (fx, caller) => ({
-      query: "query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id action } } }",
+      query: "query($w: ID!) { activityLog(workspaceId: $w, first: 5) { nodes { id action } } }",
       variables: { w: fx.workspaceFor(caller) },
     }),
   },
@@ -980,7 +980,7 @@ const AUDIT_OPERATIONS: Record<string, Operation> = {
   renewActivityLogExportLink: {
     // Only the requester renews a link (and only while they may export): anyone else NOT_FOUND.
     call: async (fx, caller) => ({
-      query: "mutation($e: ID!) { renewActivityLogExportLink(exportId: $e) { url } }",
+      query: "mutation($e: ID!) { renewActivityLogExportLink(id: $e) { url } }",
       variables: { e: await activityExportFor(fx, caller) },
     }),
   },

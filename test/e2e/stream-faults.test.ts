@@ -189,7 +189,7 @@ async function workspaceWithLongLog(count: number): Promise<string> {
   return workspaceId;
 }
 
-const ACTIVITY_LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { entries { id } } }`;
+const ACTIVITY_LOG = `query($w: ID!) { activityLog(workspaceId: $w, first: 5) { nodes { id } } }`;
 
 describe("slow export readers", () => {
   test("ten readers that stop reading leave activityLog answering", async () => {

@@ -478,7 +478,9 @@ describe("a NUL in any string argument is BAD_USER_INPUT naming it, never an int
             `
               query ($w: ID!, $a: String) {
                 activityLog(workspaceId: $w, filter: { action: $a }) {
-                  nextCursor
+                  pageInfo {
+                    endCursor
+                  }
                 }
               }
             `,

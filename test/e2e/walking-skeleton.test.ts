@@ -3,7 +3,7 @@ import { createWorkspace, errorCodes, eventually, graphql, graphqlOk, signUp } f
 
 interface ActivityPage {
   activityLog: {
-    entries: Array<{
+    nodes: Array<{
       action: string;
       category: string;
       actor: { type: string; id: string | null };
@@ -13,7 +13,7 @@ interface ActivityPage {
   };
 }
 
-const ACTIVITY = `query($id: ID!) { activityLog(workspaceId: $id) { entries { action category actor { type id } target { type id label } changes { field old new } } } }`;
+const ACTIVITY = `query($id: ID!) { activityLog(workspaceId: $id) { nodes { action category actor { type id } target { type id label } changes { field old new } } } }`;
 
 describe("the walking skeleton through the gateway", () => {
   test("sign up, log in, create a workspace and find workspace.created in its activity log", async () => {
@@ -41,7 +41,7 @@ describe("the walking skeleton through the gateway", () => {
     const entry = await eventually(
       async () => {
         const page = await graphqlOk<ActivityPage>(ACTIVITY, { token: owner.token, variables: { id: workspaceId } });
-        return page.activityLog.entries.find((e) => e.action === "workspace.created");
+        return page.activityLog.nodes.find((e) => e.action === "workspace.created");
       },
       20_000,
       "workspace.created in the activity log",

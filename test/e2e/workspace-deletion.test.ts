@@ -199,11 +199,11 @@ describe("deleteWorkspace", () => {
     // deletion (it learns of it from the `workspace.deleted` event, like every other entry).
     const actions = await eventually(
       async () => {
-        const result = await graphql<{ activityLog: { entries: Array<{ action: string }> } | null }>(
+        const result = await graphql<{ activityLog: { nodes: Array<{ action: string }> } | null }>(
           `
             query ($w: ID!) {
               activityLog(workspaceId: $w, first: 100, filter: { category: "workspace" }) {
-                entries {
+                nodes {
                   action
                 }
               }
@@ -213,7 +213,7 @@ describe("deleteWorkspace", () => {
         );
         // Until then the log answers NOT_FOUND, never anything else.
         expect(errorCodes(result).filter((code) => code !== "NOT_FOUND")).toEqual([]);
-        const seen = result.data?.activityLog?.entries.map((e) => e.action) ?? [];
+        const seen = result.data?.activityLog?.nodes.map((e) => e.action) ?? [];
         return seen.includes("workspace.deleted") ? seen : undefined;
       },
       60_000,

@@ -342,11 +342,11 @@ describe("member invariants", () => {
     expect(listed.workspace.members.nodes[1]?.user.email).toBe(members[0]!.email);
 
     const entries = await eventually(async () => {
-      const page = await graphqlOk<{ activityLog: { entries: Array<{ action: string; target: { id: string } }> } }>(
-        `query($id: ID!) { activityLog(workspaceId: $id) { entries { action target { id } } } }`,
+      const page = await graphqlOk<{ activityLog: { nodes: Array<{ action: string; target: { id: string } }> } }>(
+        `query($id: ID!) { activityLog(workspaceId: $id) { nodes { action target { id } } } }`,
         { token: owner.token, variables: { id: workspaceId } },
       );
-      const added = page.activityLog.entries.filter((e) => e.action === "member.added");
+      const added = page.activityLog.nodes.filter((e) => e.action === "member.added");
       return added.length === 2 ? added : undefined;
     });
     expect(entries.map((e) => e.target.id).sort()).toEqual([owner.userId, members[0]!.userId].sort());

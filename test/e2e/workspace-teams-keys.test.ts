@@ -148,12 +148,12 @@ describe("API keys", () => {
     // Every use is logged by prefix, never the secret.
     const used = await eventually(async () => {
       const page = await graphqlOk<{
-        activityLog: { entries: Array<{ action: string; actor: { type: string; label: string | null } }> };
-      }>(`query($id: ID!) { activityLog(workspaceId: $id) { entries { action actor { type label } } } }`, {
+        activityLog: { nodes: Array<{ action: string; actor: { type: string; label: string | null } }> };
+      }>(`query($id: ID!) { activityLog(workspaceId: $id) { nodes { action actor { type label } } } }`, {
         token: owner.token,
         variables: { id: workspaceId },
       });
-      return page.activityLog.entries.find((e) => e.action === "api_key.used");
+      return page.activityLog.nodes.find((e) => e.action === "api_key.used");
     });
     expect(used.actor).toEqual({ type: "apiKey", label: apiKey.prefix });
 

@@ -229,12 +229,12 @@ export interface ActivityEntry {
 }
 
 export async function billingActivity(token: string, workspaceId: string): Promise<ActivityEntry[]> {
-  const data = await graphqlOk<{ activityLog: { entries: ActivityEntry[] } }>(
+  const data = await graphqlOk<{ activityLog: { nodes: ActivityEntry[] } }>(
     `query($w: ID!) { activityLog(workspaceId: $w, first: 100, filter: { category: "billing" }) {
-       entries { action actor { type label } changes { field old new } } } }`,
+       nodes { action actor { type label } changes { field old new } } } }`,
     { token, variables: { w: workspaceId } },
   );
-  return data.activityLog.entries;
+  return data.activityLog.nodes;
 }
 
 /** The price id of each plan, as the stack configured billing. */

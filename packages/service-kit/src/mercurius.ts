@@ -46,9 +46,9 @@ export async function mountMercuriusSubgraph<Context extends object>(
     graphiql: false,
     context: (request: FastifyRequest) => options.context(request),
     errorFormatter: (execution, context) => {
-      const errors = (execution.errors ?? []).flatMap(graphqlErrorsOf).map((error) =>
-        formatGraphQLError(error.toJSON(), error, runtime.logger),
-      );
+      const errors = (execution.errors ?? [])
+        .flatMap(graphqlErrorsOf)
+        .map((error) => formatGraphQLError(error.toJSON(), error, runtime.logger));
       // Resolver errors answer 200 with `errors`, as Apollo subgraphs do, so the gateway merges them.
       const statusCode =
         execution.data === undefined || execution.data === null

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { parse } from "yaml";
+import { loadConfig } from "../../packages/config/src/index.js";
 import { REPO_ROOT, SERVICES } from "../services.js";
+import { identityEnv } from "../../services/identity/src/config.js";
+import { workspaceEnv } from "../../services/workspace/src/config.js";
+import { ticketingEnv } from "../../services/ticketing/src/config.js";
+import { billingEnv } from "../../services/billing/src/config.js";
+import { auditEnv } from "../../services/audit/src/config.js";
+import { gatewayEnv } from "../../gateway/src/config.js";
 
 /**
  * docker-compose.yml's shape for `docker compose up --scale <service>=N` (Docker cannot run on
@@ -38,7 +45,8 @@ describe("docker-compose.yml scales every service and the gateway", () => {
     expect(service?.healthcheck).toBeDefined();
   });
 
-  const BROWSER_ORIGIN_VARIABLES = new Set(["CORS_ORIGINS", "CHECKOUT_RETURN_ORIGINS"]);
+  // Where browsers are: the app's origins (allowed, returned to) and the public origin of download links.
+  const BROWSER_ORIGIN_VARIABLES = new Set(["CORS_ORIGINS", "CHECKOUT_RETURN_ORIGINS", "DOWNLOAD_BASE_URL"]);
 
   test("no replica-specific setting: every address a replica is given is a service name, the same for all replicas", () => {
     const containerNames = Object.values(compose.services).flatMap((s) => (s.container_name ? [s.container_name] : []));
@@ -63,5 +71,30 @@ describe("docker-compose.yml scales every service and the gateway", () => {
     expect(published).toContain("edge 4000:4000");
     expect(compose.services.edge?.environment).toMatchObject({ BALANCE_TO: "gateway:4000" });
     expect(compose.services.edge?.command).toContain("infra/stack/balancer-cli.ts");
+  });
+});
+
+/** Each `${VARIABLE:-default}` as its default: what a replica gets when nothing is exported. */
+const withDefaults = (environment: Record<string, unknown>): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, (_, fallback: string) => fallback),
+    ]),
+  );
+
+const CONFIG_SCHEMAS = {
+  identity: identityEnv,
+  workspace: workspaceEnv,
+  ticketing: ticketingEnv,
+  billing: billingEnv,
+  audit: auditEnv,
+  gateway: gatewayEnv,
+} as const;
+
+describe("docker-compose.yml starts every service", () => {
+  test.each(SCALED)("%s: its configuration loads from the environment compose gives it", (name) => {
+    const environment = withDefaults(compose.services[name]?.environment ?? {});
+    expect(() => loadConfig(CONFIG_SCHEMAS[name as keyof typeof CONFIG_SCHEMAS], environment)).not.toThrow();
   });
 });

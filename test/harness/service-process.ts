@@ -64,8 +64,10 @@ export async function startService(service: Service, overrides: Record<string, s
       AUDIT_SERVICE_URL: stack.serviceUrls.audit,
       LOG_LEVEL: "info",
       ...(service === "billing" ? stack.stripe.env : {}),
-      ...(service === "audit"
-        ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys(), DOWNLOAD_BASE_URL: new URL(stack.gatewayUrl).origin }
+      ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
+      // Export links are absolute URLs at the gateway's origin.
+      ...(service === "audit" || service === "workspace"
+        ? { DOWNLOAD_BASE_URL: new URL(stack.gatewayUrl).origin }
         : {}),
       ...overrides,
     },

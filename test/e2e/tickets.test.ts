@@ -643,6 +643,7 @@ describe("the list", () => {
         codes: ["BAD_USER_INPUT"],
       });
       expect(result.errors?.[0]?.message).toContain("createdFrom");
+      expect(result.errors?.[0]?.extensions?.field).toBe("$f.createdFrom");
     }
     // An instant with an offset is fine, and the range still filters.
     const all = await list("first: 100");

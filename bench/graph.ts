@@ -234,10 +234,13 @@ function operations(seeded: Seeded): Operation[] {
   let flip = 0;
   const statusChange = () => {
     flip += 1;
-    return json("mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id status } }", {
-      id: ticketIds[flip % ticketIds.length],
-      s: Math.floor(flip / ticketIds.length) % 2 === 0 ? "PENDING" : "OPEN",
-    });
+    return json(
+      "mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, input: { status: $s }) { id status } }",
+      {
+        id: ticketIds[flip % ticketIds.length],
+        s: Math.floor(flip / ticketIds.length) % 2 === 0 ? "PENDING" : "OPEN",
+      },
+    );
   };
   const fixed = (body: string) => () => body;
   return [

@@ -110,24 +110,29 @@ async function seed(stack: BenchStack): Promise<{ token: string; workspaceId: st
   return { token, workspaceId, word: "refund" };
 }
 
-const PAGE = `query($w: ID!, $f: TicketFilter) { tickets(workspaceId: $w, first: 50, filter: $f) {
+const PAGE = `query($w: ID!, $f: TicketFilter, $first: Int, $last: Int) {
+  tickets(workspaceId: $w, first: $first, last: $last, filter: $f) {
   nodes { number title status priority assignee { firstName lastName } team { name } creator { firstName } }
-  pageInfo { hasNextPage endCursor } } }`;
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
 
 export async function measureTickets(stack: BenchStack) {
   const { token, workspaceId, word } = await seed(stack);
-  const page = (filter: Record<string, unknown> | null) => async () => {
-    const data = await graphqlOk<{ tickets: { nodes: Array<{ team: { name: string } | null }> } }>(
-      stack.gatewayUrl,
-      PAGE,
-      { w: workspaceId, f: filter },
-      token,
-    );
-    if (data.tickets.nodes.length !== 50) throw new Error(`expected a page of 50, got ${data.tickets.nodes.length}`);
-  };
+  const page =
+    (filter: Record<string, unknown> | null, backward = false) =>
+    async () => {
+      const data = await graphqlOk<{ tickets: { nodes: Array<{ team: { name: string } | null }> } }>(
+        stack.gatewayUrl,
+        PAGE,
+        { w: workspaceId, f: filter, ...(backward ? { last: 50 } : { first: 50 }) },
+        token,
+      );
+      if (data.tickets.nodes.length !== 50) throw new Error(`expected a page of 50, got ${data.tickets.nodes.length}`);
+    };
   const newest = summary(await timeEach(RUNS, page(null)));
   const fullText = summary(await timeEach(RUNS, page({ text: word })));
-  return { tickets: TICKETS, runs: RUNS, newest, fullText };
+  // The oldest page, read backward (last: 50): the same index, walked the other way.
+  const oldest = summary(await timeEach(RUNS, page(null, true)));
+  return { tickets: TICKETS, runs: RUNS, newest, fullText, oldest };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -18,6 +18,7 @@ import { registerCors } from "./cors.js";
 import { registerLanding, sendPage, wantsPage } from "./landing.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { subgraphFetcher } from "./subgraph-fetcher.js";
+import { checkGraphScalars } from "./scalars.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export { SCHEMA_QUERY } from "./landing.js";
@@ -93,6 +94,9 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         },
       }),
   });
+
+  // Before any request: the graph's scalars are checked here, not first in a subgraph.
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => checkGraphScalars(apiSchema));
 
   const protection = gatewayProtection();
   const apollo = new ApolloServer<GatewayContext>({

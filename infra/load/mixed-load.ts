@@ -123,7 +123,7 @@ const READS = [
   `query($w: ID!) { workspace(id: $w) { id name } }`,
 ];
 const CREATE_TICKET = `mutation($w: ID!, $i: CreateTicketInput!) { createTicket(workspaceId: $w, input: $i) { id } }`;
-const CHANGE_STATUS = `mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, status: $s) { id } }`;
+const CHANGE_STATUS = `mutation($id: ID!, $s: TicketStatus!) { changeTicketStatus(id: $id, input: { status: $s }) { id } }`;
 const ADD_REPLY = `mutation($t: ID!, $i: AddTicketReplyInput!) { addTicketReply(ticketId: $t, input: $i) { id } }`;
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`;
 const PENDING_INVITATIONS = `{ invitations(status: PENDING) { id } }`;

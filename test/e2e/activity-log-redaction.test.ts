@@ -145,7 +145,7 @@ beforeAll(async () => {
   // Created out of the narrow member's access, then handed to them: its whole history is theirs now.
   handedOver = await createTicket(owner.token, workspaceId, { title: "Handed over later" });
   await ok(
-    `mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { id } }`,
+    `mutation($id: ID!, $a: ID) { assignTicket(id: $id, input: { assigneeId: $a }) { id } }`,
     { id: handedOver.id, a: narrow.userId },
     owner.token,
   );

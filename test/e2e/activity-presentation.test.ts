@@ -27,7 +27,7 @@ describe("the activity log as a UI shows it", () => {
     const workspaceName = `Front desk ${Date.now()}`;
     const workspaceId = await createWorkspace(owner.token, workspaceName);
     const ticket = await createTicket(owner.token, workspaceId, { title: "Printer on fire" });
-    await graphqlOk(`mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { id } }`, {
+    await graphqlOk(`mutation($id: ID!, $a: ID) { assignTicket(id: $id, input: { assigneeId: $a }) { id } }`, {
       token: owner.token,
       variables: { id: ticket.id, a: owner.userId },
     });

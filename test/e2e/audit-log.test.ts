@@ -200,9 +200,12 @@ describe("coverage of the typed event registry", () => {
     await ok(`mutation($id: ID!) { updateTicket(id: $id, input: { title: "Printer still on fire" }) { id } }`, {
       id: t,
     });
-    await ok(`mutation($id: ID!) { changeTicketStatus(id: $id, status: PENDING) { id } }`, { id: t });
-    await ok(`mutation($id: ID!) { changeTicketPriority(id: $id, priority: URGENT) { id } }`, { id: t });
-    await ok(`mutation($id: ID!, $u: ID) { assignTicket(id: $id, assigneeId: $u) { id } }`, { id: t, u: agent.userId });
+    await ok(`mutation($id: ID!) { changeTicketStatus(id: $id, input: { status: PENDING }) { id } }`, { id: t });
+    await ok(`mutation($id: ID!) { changeTicketPriority(id: $id, input: { priority: URGENT }) { id } }`, { id: t });
+    await ok(`mutation($id: ID!, $u: ID) { assignTicket(id: $id, input: { assigneeId: $u }) { id } }`, {
+      id: t,
+      u: agent.userId,
+    });
     await ok(`mutation($id: ID!) { addTicketReply(ticketId: $id, input: { body: "On it" }) { id } }`, { id: t });
     const draft = await ok<{ addTicketReply: { id: string } }>(
       `mutation($id: ID!) { addTicketReply(ticketId: $id, input: { body: "Automated answer" }) { id } }`,
@@ -215,7 +218,7 @@ describe("coverage of the typed event registry", () => {
       { id: t },
       apiKeySecret,
     );
-    await ok(`mutation($id: ID!) { rejectReply(id: $id, reason: "Off topic") { id } }`, {
+    await ok(`mutation($id: ID!) { rejectReply(id: $id, input: { reason: "Off topic" }) { id } }`, {
       id: second.addTicketReply.id,
     });
     await ok(`mutation($id: ID!) { deleteTicketField(id: $id) }`, { id: field.createTicketField.id });

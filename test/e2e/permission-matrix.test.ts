@@ -730,7 +730,7 @@ const TICKET_OPERATIONS: Record<string, TicketOperation> = {
     variables: { w: t.workspaceFor(c) },
   }),
   ticketFields: async (t, c) => ({
-    query: "query($w: ID!) { ticketFields(workspaceId: $w) { id } }",
+    query: "query($w: ID!) { ticketFields(workspaceId: $w) { nodes { id } } }",
     variables: { w: t.workspaceFor(c) },
   }),
   importTickets: async (t, c) => ({
@@ -746,15 +746,15 @@ const TICKET_OPERATIONS: Record<string, TicketOperation> = {
     variables: { id: await t.ticketFor(c) },
   }),
   changeTicketStatus: async (t, c) => ({
-    query: "mutation($id: ID!) { changeTicketStatus(id: $id, status: SOLVED) { id } }",
+    query: "mutation($id: ID!) { changeTicketStatus(id: $id, input: { status: SOLVED }) { id } }",
     variables: { id: await t.ticketFor(c) },
   }),
   changeTicketPriority: async (t, c) => ({
-    query: "mutation($id: ID!) { changeTicketPriority(id: $id, priority: HIGH) { id } }",
+    query: "mutation($id: ID!) { changeTicketPriority(id: $id, input: { priority: HIGH }) { id } }",
     variables: { id: await t.ticketFor(c) },
   }),
   assignTicket: async (t, c, fx) => ({
-    query: "mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { id } }",
+    query: "mutation($id: ID!, $a: ID) { assignTicket(id: $id, input: { assigneeId: $a }) { id } }",
     variables: { id: await t.ticketFor(c), a: fx.owner.userId },
   }),
   deleteTicket: async (t, c) => ({
@@ -770,7 +770,7 @@ const TICKET_OPERATIONS: Record<string, TicketOperation> = {
     variables: { id: await t.pendingReplyFor(c) },
   }),
   rejectReply: async (t, c) => ({
-    query: 'mutation($id: ID!) { rejectReply(id: $id, reason: "Off topic") { id } }',
+    query: 'mutation($id: ID!) { rejectReply(id: $id, input: { reason: "Off topic" }) { id } }',
     variables: { id: await t.pendingReplyFor(c) },
   }),
   createTicketField: async (t, c) => ({

@@ -89,7 +89,7 @@ describe("SLA timers", () => {
     for (let i = 0; i < 10; i += 1) tickets.push(await createTicket(owner.token, workspaceId, { title: `Race ${i}` }));
     const solved = tickets.pop();
     if (!solved) throw new Error("no ticket");
-    await graphqlOk(`mutation($id: ID!) { changeTicketStatus(id: $id, status: SOLVED) { id } }`, {
+    await graphqlOk(`mutation($id: ID!) { changeTicketStatus(id: $id, input: { status: SOLVED }) { id } }`, {
       token: owner.token,
       variables: { id: solved.id },
     });

@@ -14,7 +14,8 @@ import { createTicket } from "../harness/ticketing.js";
  */
 const SERVICES = ["identity", "workspace", "ticketing"] as const;
 const PAGE = `query($w: ID!, $n: Int) { tickets(workspaceId: $w, first: $n) {
-  nodes { number title assignee { firstName lastName } team { name } creator { firstName email } } } }`;
+  nodes { number title assignee { firstName lastName } team { name } creator { firstName email }
+    replies(first: 2) { nodes { body } totalCount } } } }`;
 
 function statementsOf(requestId: string): Record<(typeof SERVICES)[number], { requests: number; statements: number }> {
   const stack = testStack();

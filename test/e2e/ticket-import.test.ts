@@ -90,17 +90,19 @@ describe("importTickets", () => {
           priority: string;
           assignee: { id: string } | null;
           team: { name: string } | null;
-          fieldValues: Array<{
-            field: { name: string };
-            text: string | null;
-            number: number | null;
-            option: string | null;
-          }>;
+          fieldValues: {
+            nodes: Array<{
+              field: { name: string };
+              text: string | null;
+              number: number | null;
+              option: string | null;
+            }>;
+          };
         }>;
       };
     }>(
       `query($w: ID!) { tickets(workspaceId: $w, first: 10, sort: CREATED_AT) { nodes { id number title description status priority
-         assignee { id } team { name } fieldValues { field { name } text number option } } } }`,
+         assignee { id } team { name } fieldValues { nodes { field { name } text number option } } } } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
     const byNumber = [...list.tickets.nodes].sort((a, b) => a.number - b.number);
@@ -112,7 +114,7 @@ describe("importTickets", () => {
       [3, "=1+1 in the title", "OPEN", "NORMAL", null, null],
     ]);
     expect(byNumber[1]!.description).toBe('She said "twice"');
-    expect(byNumber[0]!.fieldValues.map((v) => [v.field.name, v.number ?? v.option])).toEqual([
+    expect(byNumber[0]!.fieldValues.nodes.map((v) => [v.field.name, v.number ?? v.option])).toEqual([
       ["Order", 1017],
       ["Tier", "Gold"],
     ]);

@@ -27,8 +27,8 @@ let apiKey: string;
 let apiKeyPrefix: string;
 
 const TICKET = `id number title description status priority assignee { id firstName } team { id name }
-  creator { id email } fieldValues { field { id name } text number boolean date option }
-  replies { id body internal status author { id } } slaDueAt createdAt updatedAt`;
+  creator { id email } fieldValues { nodes { field { id name } text number boolean date option } }
+  replies { nodes { id body internal status author { id } } } slaDueAt createdAt updatedAt`;
 
 beforeAll(async () => {
   owner = await signUp();
@@ -82,20 +82,23 @@ describe("tickets", () => {
       token: agent.token,
       variables: { id },
     });
-    await graphqlOk(`mutation($id: ID!) { changeTicketStatus(id: $id, status: PENDING) { id } }`, {
+    await graphqlOk(`mutation($id: ID!) { changeTicketStatus(id: $id, input: { status: PENDING }) { id } }`, {
       token: agent.token,
       variables: { id },
     });
-    await graphqlOk(`mutation($id: ID!) { changeTicketPriority(id: $id, priority: URGENT) { id } }`, {
+    await graphqlOk(`mutation($id: ID!) { changeTicketPriority(id: $id, input: { priority: URGENT }) { id } }`, {
       token: owner.token,
       variables: { id },
     });
     const assigned = await graphqlOk<{
       assignTicket: { assignee: { id: string; firstName: string }; team: { id: string; name: string } };
-    }>(`mutation($id: ID!, $a: ID, $t: ID) { assignTicket(id: $id, assigneeId: $a, teamId: $t) { ${TICKET} } }`, {
-      token: owner.token,
-      variables: { id, a: agent.userId, t: teamId },
-    });
+    }>(
+      `mutation($id: ID!, $a: ID, $t: ID) { assignTicket(id: $id, input: { assigneeId: $a, teamId: $t }) { ${TICKET} } }`,
+      {
+        token: owner.token,
+        variables: { id, a: agent.userId, t: teamId },
+      },
+    );
     expect(assigned.assignTicket.assignee).toEqual({ id: agent.userId, firstName: "Ivy" });
     expect(assigned.assignTicket.team).toEqual({ id: teamId, name: "Tier 2" });
 
@@ -139,7 +142,7 @@ describe("tickets", () => {
     const closed = await graphql(
       `
         mutation ($id: ID!) {
-          changeTicketStatus(id: $id, status: SOLVED) {
+          changeTicketStatus(id: $id, input: { status: SOLVED }) {
             status
           }
         }
@@ -153,7 +156,7 @@ describe("tickets", () => {
     const assign = await graphql(
       `
         mutation ($id: ID!, $a: ID) {
-          assignTicket(id: $id, assigneeId: $a) {
+          assignTicket(id: $id, input: { assigneeId: $a }) {
             id
           }
         }
@@ -251,7 +254,7 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
     const status = await graphql(
       `
         mutation ($id: ID!, $s: TicketStatus!) {
-          changeTicketStatus(id: $id, status: $s) {
+          changeTicketStatus(id: $id, input: { status: $s }) {
             id
           }
         }
@@ -327,28 +330,60 @@ describe("custom fields", () => {
         variables: { id: text },
       },
     );
-    const fields = await graphqlOk<{ ticketFields: Array<{ name: string }> }>(
-      `query($w: ID!) { ticketFields(workspaceId: $w) { name } }`,
+    const fields = await graphqlOk<{ ticketFields: { nodes: Array<{ name: string }> } }>(
+      `query($w: ID!) { ticketFields(workspaceId: $w) { nodes { name } } }`,
       { token: agent.token, variables: { w } },
     ).catch(() => null);
     // the agent is not in this workspace: NOT_FOUND, checked below through the owner
     expect(fields).toBeNull();
-    const ordered = await graphqlOk<{ ticketFields: Array<{ name: string }> }>(
-      `query($w: ID!) { ticketFields(workspaceId: $w) { name } }`,
+    const ordered = await graphqlOk<{ ticketFields: { nodes: Array<{ name: string }>; totalCount: number } }>(
+      `query($w: ID!) { ticketFields(workspaceId: $w) { nodes { name } totalCount } }`,
       { token: owner.token, variables: { w } },
     );
-    expect(ordered.ticketFields.map((f) => f.name)).toEqual(["Renewal", "VIP", "Order no."]);
+    expect(ordered.ticketFields.nodes.map((f) => f.name)).toEqual(["Renewal", "VIP", "Order no."]);
+    expect(ordered.ticketFields.totalCount).toBe(3);
+    // Paged both ways, the same fields in the same order.
+    type FieldPage = {
+      ticketFields: { nodes: Array<{ name: string }>; pageInfo: { startCursor: string; endCursor: string } };
+    };
+    const FIELD_PAGE = `query($w: ID!, $f: Int, $a: String, $l: Int, $b: String) {
+      ticketFields(workspaceId: $w, first: $f, after: $a, last: $l, before: $b) {
+        nodes { name } pageInfo { startCursor endCursor } } }`;
+    const head = await graphqlOk<FieldPage>(FIELD_PAGE, { token: owner.token, variables: { w, f: 2 } });
+    const tail = await graphqlOk<FieldPage>(FIELD_PAGE, {
+      token: owner.token,
+      variables: { w, f: 2, a: head.ticketFields.pageInfo.endCursor },
+    });
+    expect([...head.ticketFields.nodes, ...tail.ticketFields.nodes].map((f) => f.name)).toEqual([
+      "Renewal",
+      "VIP",
+      "Order no.",
+    ]);
+    const back = await graphqlOk<FieldPage>(FIELD_PAGE, {
+      token: owner.token,
+      variables: { w, l: 2, b: tail.ticketFields.pageInfo.startCursor },
+    });
+    expect(back.ticketFields.nodes.map((f) => f.name)).toEqual(["Renewal", "VIP"]);
+    const { date } = (
+      await graphqlOk<{ ticket: { fieldValues: { nodes: Array<{ date: string | null }> } } }>(
+        `query($id: ID!) { ticket(id: $id) { fieldValues(first: 1) { nodes { date } } } }`,
+        { token: owner.token, variables: { id } },
+      )
+    ).ticket.fieldValues.nodes[0]!;
+    expect(date).toBe("2026-12-31");
     await graphqlOk(`mutation($id: ID!) { deleteTicketField(id: $id) }`, {
       token: owner.token,
       variables: { id: due },
     });
     const after = await graphqlOk<{
-      ticket: { fieldValues: Array<{ field: { name: string }; text: string | null; boolean: boolean | null }> };
-    }>(`query($id: ID!) { ticket(id: $id) { fieldValues { field { name } text boolean } } }`, {
+      ticket: {
+        fieldValues: { nodes: Array<{ field: { name: string }; text: string | null; boolean: boolean | null }> };
+      };
+    }>(`query($id: ID!) { ticket(id: $id) { fieldValues { nodes { field { name } text boolean } } } }`, {
       token: owner.token,
       variables: { id },
     });
-    expect(after.ticket.fieldValues).toEqual([
+    expect(after.ticket.fieldValues.nodes).toEqual([
       { field: { name: "VIP" }, text: null, boolean: true },
       { field: { name: "Order no." }, text: "A-17", boolean: null },
     ]);
@@ -394,7 +429,7 @@ describe("replies and approvals", () => {
     const noReason = await graphql(
       `
         mutation ($id: ID!) {
-          rejectReply(id: $id, reason: " ") {
+          rejectReply(id: $id, input: { reason: " " }) {
             id
           }
         }
@@ -406,10 +441,14 @@ describe("replies and approvals", () => {
     );
     expect(errorCodes(noReason)).toEqual(["BAD_USER_INPUT"]);
     expect(noReason.errors?.[0]?.message).toContain("reason");
-    await graphqlOk(`mutation($id: ID!) { rejectReply(id: $id, reason: "Wrong tone") { status rejectionReason } }`, {
-      token: owner.token,
-      variables: { id: draftB.addTicketReply.id },
-    });
+    expect(noReason.errors?.[0]?.extensions?.field).toBe("input.reason");
+    await graphqlOk(
+      `mutation($id: ID!) { rejectReply(id: $id, input: { reason: "Wrong tone" }) { status rejectionReason } }`,
+      {
+        token: owner.token,
+        variables: { id: draftB.addTicketReply.id },
+      },
+    );
     const again = await graphql(
       `
         mutation ($id: ID!) {
@@ -426,14 +465,16 @@ describe("replies and approvals", () => {
     expect(errorCodes(again)).toEqual(["CONFLICT"]);
     const ticket = await graphqlOk<{
       ticket: {
-        replies: Array<{ body: string; status: string; internal: boolean; authorApiKeyPrefix: string | null }>;
+        replies: {
+          nodes: Array<{ body: string; status: string; internal: boolean; authorApiKeyPrefix: string | null }>;
+        };
       };
-    }>(`query($id: ID!) { ticket(id: $id) { replies { body status internal authorApiKeyPrefix } } }`, {
+    }>(`query($id: ID!) { ticket(id: $id) { replies { nodes { body status internal authorApiKeyPrefix } } } }`, {
       token: owner.token,
       variables: { id },
     });
     // The key's drafts name it by prefix only: never its secret.
-    expect(ticket.ticket.replies).toEqual([
+    expect(ticket.ticket.replies.nodes).toEqual([
       { body: "Have you tried turning it off and on?", status: "PUBLISHED", internal: false, authorApiKeyPrefix: null },
       { body: "Customer is on the old plan", status: "PUBLISHED", internal: true, authorApiKeyPrefix: null },
       { body: "Automated: we are on it", status: "PUBLISHED", internal: false, authorApiKeyPrefix: apiKeyPrefix },
@@ -476,11 +517,14 @@ describe("the list", () => {
     (
       await graphqlOk<{
         tickets: {
+          edges: Array<{ cursor: string; node: { number: number } }>;
           nodes: Array<{ number: number; title: string }>;
-          pageInfo: { hasNextPage: boolean; endCursor: string };
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
         };
       }>(
-        `query($w: ID!, $after: String) { tickets(workspaceId: $w, after: $after, ${args}) { nodes { number title } pageInfo { hasNextPage endCursor } } }`,
+        `query($w: ID!, $after: String) { tickets(workspaceId: $w, after: $after, ${args}) {
+           edges { cursor node { number } } nodes { number title }
+           pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
         {
           token: owner.token,
           variables: { w, ...variables },
@@ -495,6 +539,14 @@ describe("the list", () => {
     const third = await list("first: 2", { after: second.pageInfo.endCursor });
     expect([...second.nodes, ...third.nodes].map((t) => t.number)).toEqual([3, 2, 1]);
     expect(third.pageInfo.hasNextPage).toBe(false);
+    // Edges carry the same tickets with their cursors; pageInfo's cursors are the page's ends.
+    expect(second.edges.map((e) => e.node.number)).toEqual([3, 2]);
+    expect(second.pageInfo).toMatchObject({
+      hasPreviousPage: true,
+      startCursor: second.edges[0]?.cursor,
+      endCursor: second.edges[1]?.cursor,
+    });
+    expect(first.pageInfo.hasPreviousPage).toBe(false);
   });
 
   test("by priority, with ties in a stable order, across pages", async () => {
@@ -532,6 +584,243 @@ describe("the list", () => {
       },
     );
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.errors?.[0]?.extensions?.field).toBe("after");
+    const backward = await graphql(
+      `
+        query ($w: ID!, $c: String) {
+          tickets(workspaceId: $w, sort: SLA_DUE_AT, last: 2, before: $c) {
+            nodes {
+              id
+            }
+          }
+        }
+      `,
+      { token: owner.token, variables: { w, c: a.pageInfo.endCursor } },
+    );
+    expect(errorCodes(backward)).toEqual(["BAD_USER_INPUT"]);
+    expect(backward.errors?.[0]?.extensions).toMatchObject({
+      field: "before",
+      problems: [{ field: "before", message: "must be a cursor this list answered" }],
+    });
+  });
+
+  test("first with last, or after with last, is refused naming the argument", async () => {
+    const a = await list("first: 1");
+    for (const [args, variables, field] of [
+      ["first: 2, last: 2", {}, "last"],
+      ["last: 2", { after: a.pageInfo.endCursor }, "after"],
+      ["last: 101", {}, "last"],
+    ] as const) {
+      const result = await graphql(
+        `query($w: ID!, $after: String) { tickets(workspaceId: $w, after: $after, ${args}) { nodes { id } } }`,
+        { token: owner.token, variables: { w, ...variables } },
+      );
+      expect({ args, codes: errorCodes(result), field: result.errors?.[0]?.extensions?.field }).toEqual({
+        args,
+        codes: ["BAD_USER_INPUT"],
+        field,
+      });
+    }
+  });
+
+  test("a malformed DateTime in a filter is refused before anything runs", async () => {
+    for (const value of ["yesterday", "2026-12-03", "2026-02-30T10:00:00Z", 1_700_000_000]) {
+      const result = await graphql(
+        `
+          query ($w: ID!, $f: TicketFilter) {
+            tickets(workspaceId: $w, filter: $f) {
+              nodes {
+                id
+              }
+            }
+          }
+        `,
+        { token: owner.token, variables: { w, f: { createdFrom: value } } },
+      );
+      expect({ value, status: result.status, codes: errorCodes(result) }).toEqual({
+        value,
+        status: 400,
+        codes: ["BAD_USER_INPUT"],
+      });
+      expect(result.errors?.[0]?.message).toContain("createdFrom");
+      expect(result.errors?.[0]?.extensions?.field).toBe("$f.createdFrom");
+    }
+    // An instant with an offset is fine, and the range still filters.
+    const all = await list("first: 100");
+    const since = await graphqlOk<{ tickets: { nodes: Array<{ number: number }> } }>(
+      `query($w: ID!, $f: TicketFilter) { tickets(workspaceId: $w, first: 100, filter: $f) { nodes { number } } }`,
+      {
+        token: owner.token,
+        variables: { w, f: { createdFrom: "2000-01-01T01:00:00+01:00", createdTo: "2999-01-01T00:00:00Z" } },
+      },
+    );
+    expect(since.tickets.nodes.map((t) => t.number)).toEqual(all.nodes.map((t) => t.number));
+  });
+});
+
+describe("paging backward (last/before)", () => {
+  let w: string;
+  type Page = {
+    tickets: {
+      edges: Array<{ cursor: string; node: { id: string } }>;
+      nodes: Array<{ id: string; slaDueAt: string | null }>;
+      pageInfo: {
+        hasNextPage: boolean;
+        hasPreviousPage: boolean;
+        startCursor: string | null;
+        endCursor: string | null;
+      };
+    };
+  };
+  const PAGE = `query($w: ID!, $s: TicketSort, $d: SortDirection, $f: Int, $a: String, $l: Int, $b: String) {
+    tickets(workspaceId: $w, sort: $s, direction: $d, first: $f, after: $a, last: $l, before: $b) {
+      edges { cursor node { id } } nodes { id slaDueAt }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+  const page = async (variables: Record<string, unknown>) =>
+    (await graphqlOk<Page>(PAGE, { token: owner.token, variables: { w, ...variables } })).tickets;
+
+  beforeAll(async () => {
+    w = await createWorkspace(owner.token, `Backward ${Date.now()}`);
+    // Three without a due time (null SLA_DUE_AT keys), then four with one; priorities tie in pairs.
+    const priorities = ["HIGH", "LOW", "HIGH", "LOW", "URGENT", "LOW", "HIGH"];
+    for (const [i, priority] of priorities.entries()) {
+      if (i === 3)
+        await graphqlOk(`mutation($w: ID!) { updateSlaPolicy(workspaceId: $w, input: { hours: 4 }) { hours } }`, {
+          token: owner.token,
+          variables: { w },
+        });
+      await createTicket(owner.token, w, { title: `Backward ${i}`, priority });
+    }
+  }, 60_000);
+
+  test.each([
+    ["CREATED_AT", null],
+    ["PRIORITY", null],
+    ["PRIORITY", "ASC"],
+    ["SLA_DUE_AT", null],
+    ["SLA_DUE_AT", "DESC"],
+  ])("sorted by %s %s: last/before pages cover the same tickets as first/after, in the same order", async (s, d) => {
+    const whole = await page({ s, d, f: 100 });
+    expect(whole.nodes).toHaveLength(7);
+    if (s === "SLA_DUE_AT") {
+      // The tickets without a due time come last ascending, first descending.
+      const nulls = whole.nodes.map((t) => t.slaDueAt === null);
+      expect(nulls).toEqual(
+        d === "DESC" ? [true, true, true, false, false, false, false] : [false, false, false, false, true, true, true],
+      );
+    }
+
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const p: Page["tickets"] = await page({ s, d, f: 2, a: after });
+      forward.push(...p.nodes.map((t) => t.id));
+      expect(p.edges.map((e) => e.node.id)).toEqual(p.nodes.map((t) => t.id));
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+
+    const backward: string[] = [];
+    let before: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const p: Page["tickets"] = await page({ s, d, l: 2, b: before });
+      pages += 1;
+      // Each backward page is in list order; its cursors are its ends.
+      expect(p.edges.map((e) => e.node.id)).toEqual(p.nodes.map((t) => t.id));
+      expect(p.pageInfo.startCursor).toBe(p.edges[0]?.cursor);
+      expect(p.pageInfo.endCursor).toBe(p.edges.at(-1)?.cursor);
+      expect(p.pageInfo.hasNextPage).toBe(before !== null);
+      backward.unshift(...p.nodes.map((t) => t.id));
+      if (!p.pageInfo.hasPreviousPage) break;
+      before = p.pageInfo.startCursor;
+    }
+    expect(pages).toBe(4);
+    expect(forward).toEqual(whole.nodes.map((t) => t.id));
+    expect(backward).toEqual(forward);
+
+    // From the middle: the two just before a ticket, and on forward from there, meet again.
+    const middle = whole.edges[4]!;
+    const two = await page({ s, d, l: 2, b: middle.cursor });
+    expect(two.nodes.map((t) => t.id)).toEqual(forward.slice(2, 4));
+    expect(two.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const on = await page({ s, d, f: 10, a: two.pageInfo.endCursor });
+    expect(on.nodes.map((t) => t.id)).toEqual(forward.slice(4));
+  });
+
+  test("last alone reads the end of the list; an empty page has null cursors", async () => {
+    const end = await page({ l: 3 });
+    const whole = await page({ f: 100 });
+    expect(end.nodes.map((t) => t.id)).toEqual(whole.nodes.slice(-3).map((t) => t.id));
+    expect(end.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const none = await page({ l: 2, b: whole.pageInfo.startCursor });
+    expect(none.nodes).toEqual([]);
+    expect(none.pageInfo).toEqual({ hasNextPage: true, hasPreviousPage: false, startCursor: null, endCursor: null });
+  });
+});
+
+describe("a ticket's replies are a connection", () => {
+  test("paged forward and backward over the same replies, oldest first, with totalCount", async () => {
+    const { id } = await createTicket(owner.token, workspaceId);
+    const bodies = ["one", "two", "three", "four", "five"];
+    for (const body of bodies)
+      await graphqlOk(`mutation($t: ID!, $b: String!) { addTicketReply(ticketId: $t, input: { body: $b }) { id } }`, {
+        token: owner.token,
+        variables: { t: id, b: body },
+      });
+    type Replies = {
+      ticket: {
+        replies: {
+          edges: Array<{ cursor: string; node: { body: string } }>;
+          nodes: Array<{ body: string; createdAt: string }>;
+          pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string };
+          totalCount: number;
+        };
+      };
+    };
+    const replies = async (variables: Record<string, unknown>) =>
+      (
+        await graphqlOk<Replies>(
+          `query($id: ID!, $f: Int, $a: String, $l: Int, $b: String) { ticket(id: $id) {
+             replies(first: $f, after: $a, last: $l, before: $b) { edges { cursor node { body } } nodes { body createdAt }
+               pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } }`,
+          { token: owner.token, variables: { id, ...variables } },
+        )
+      ).ticket.replies;
+    const all = await replies({});
+    expect(all.nodes.map((r) => r.body)).toEqual(bodies);
+    expect(all.totalCount).toBe(5);
+    expect(all.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+    expect(all.nodes[0]?.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+
+    const first = await replies({ f: 2 });
+    const second = await replies({ f: 2, a: first.pageInfo.endCursor });
+    const third = await replies({ f: 2, a: second.pageInfo.endCursor });
+    expect([first, second, third].flatMap((p) => p.nodes.map((r) => r.body))).toEqual(bodies);
+    expect([first, second, third].map((p) => p.pageInfo.hasNextPage)).toEqual([true, true, false]);
+
+    const last = await replies({ l: 2 });
+    const before = await replies({ l: 2, b: last.pageInfo.startCursor });
+    const start = await replies({ l: 2, b: before.pageInfo.startCursor });
+    expect([start, before, last].flatMap((p) => p.nodes.map((r) => r.body))).toEqual(bodies);
+    expect([last, before, start].map((p) => p.pageInfo.hasPreviousPage)).toEqual([true, true, false]);
+
+    const refused = await graphql(
+      `
+        query ($id: ID!, $b: String) {
+          ticket(id: $id) {
+            replies(first: 2, before: $b) {
+              nodes {
+                body
+              }
+            }
+          }
+        }
+      `,
+      { token: owner.token, variables: { id, b: last.pageInfo.startCursor } },
+    );
+    expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
+    expect(refused.errors?.[0]?.extensions?.field).toBe("before");
   });
 });
 

@@ -200,16 +200,16 @@ describe("exportWorkspaceData", () => {
               priority: string;
               assignee: { email: string } | null;
               team: { name: string } | null;
-              fieldValues: Array<{ field: { name: string }; number: number | null }>;
+              fieldValues: { nodes: Array<{ field: { name: string }; number: number | null }> };
             }>;
           };
         }>(
           `query($w: ID!) { tickets(workspaceId: $w, first: 10) { nodes { title status priority assignee { email } team { name }
-             fieldValues { field { name } number } } } }`,
+             fieldValues { nodes { field { name } number } } } } }`,
           { token: owner.token, variables: { w } },
         )
       ).tickets.nodes
-        .map((t) => ({ ...t, fieldValues: t.fieldValues.map((v) => [v.field.name, v.number]) }))
+        .map((t) => ({ ...t, fieldValues: t.fieldValues.nodes.map((v) => [v.field.name, v.number]) }))
         .sort((a, b) => a.title.localeCompare(b.title));
     expect(await view(target)).toEqual(await view(workspaceId));
   }, 90_000);

@@ -37,7 +37,10 @@ export interface TicketQuery {
   text?: string | null;
   sort: TicketSort;
   descending: boolean;
-  after: Cursor | null;
+  /** The cursor to read from (exclusive), or null for the list's start (or end, backward). */
+  from: Cursor | null;
+  /** Read towards the list's start: `last`/`before`. Rows come nearest the cursor first. */
+  backward: boolean;
   /** Rows to read: the page size plus one, to learn whether another page follows. */
   limit: number;
 }
@@ -55,7 +58,11 @@ function cursorKey(cursor: Cursor): Prisma.Sql {
   return cursor.key === null ? Prisma.sql`'infinity'::timestamptz` : Prisma.sql`${cursor.key}::timestamptz`;
 }
 
-/** One statement: the filtered, scoped page in a stable keyset order (sort key, then id). */
+/**
+ * One statement: the filtered, scoped page in a stable keyset order (sort key, then id). Backward,
+ * the comparison and the ORDER are reversed, so the rows nearest the cursor come first (the
+ * caller's `connectionOf` puts them back in list order).
+ */
 export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]> {
   const where: Prisma.Sql[] = [Prisma.sql`workspace_id = ${query.workspaceId}::uuid`];
   if (!query.scope.all) {
@@ -84,11 +91,13 @@ export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]>
     );
   if (query.text) where.push(Prisma.sql`search_vector @@ websearch_to_tsquery('english', ${query.text})`);
   const key = SORT_KEY[query.sort];
-  if (query.after) {
-    const comparison = query.descending ? Prisma.sql`<` : Prisma.sql`>`;
-    where.push(Prisma.sql`(${key}, id) ${comparison} (${cursorKey(query.after)}, ${query.after.id}::uuid)`);
+  // Reading order: the list's own, or its reverse when paging backward.
+  const descending = query.backward ? !query.descending : query.descending;
+  if (query.from) {
+    const comparison = descending ? Prisma.sql`<` : Prisma.sql`>`;
+    where.push(Prisma.sql`(${key}, id) ${comparison} (${cursorKey(query.from)}, ${query.from.id}::uuid)`);
   }
-  const direction = query.descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
+  const direction = descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
   return db.$queryRaw<Ticket[]>`
     SELECT ${TICKET_COLUMNS} FROM ticket
     WHERE ${Prisma.join(where, " AND ")}

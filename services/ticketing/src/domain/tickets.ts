@@ -118,5 +118,64 @@ export function decodeCursor(value: string, sort: TicketSort): Cursor | null {
   return decoded ? { sort, key: decoded[1], id: decoded[2] } : null;
 }
 
+/** The cursors of one sort, as the shared `pageWindow`/`connectionOf` take them. */
+export const ticketCursorCodec = (sort: TicketSort): CursorCodec<Cursor> => ({
+  encode: encodeCursor,
+  decode: (value) => decodeCursor(value, sort),
+});
+
+/** A ticket's place in a list sorted by `sort`: its sort key, then its id. */
+export function ticketCursorOf(
+  sort: TicketSort,
+  ticket: { id: string; createdAt: Date; updatedAt: Date; priorityRank: number; slaDueAt: Date | null },
+): Cursor {
+  switch (sort) {
+    case "CREATED_AT":
+      return { sort, key: ticket.createdAt.toISOString(), id: ticket.id };
+    case "UPDATED_AT":
+      return { sort, key: ticket.updatedAt.toISOString(), id: ticket.id };
+    case "PRIORITY":
+      return { sort, key: ticket.priorityRank, id: ticket.id };
+    case "SLA_DUE_AT":
+      return { sort, key: ticket.slaDueAt?.toISOString() ?? null, id: ticket.id };
+  }
+}
+
+/** A reply's place among a ticket's replies (oldest first): its time, then its id. */
+export type ReplyKey = [createdAt: string, id: string];
+export const replyCursorCodec: CursorCodec<ReplyKey> = cursorCodec(z.tuple([cursorKey.instant(), cursorKey.uuid()]));
+export const replyKeyOf = (reply: { createdAt: Date; id: string }): ReplyKey => [
+  reply.createdAt.toISOString(),
+  reply.id,
+];
+
+/**
+ * A custom field's place among the workspace's fields (and a ticket's values of them): its
+ * position, its creation time, then its id.
+ */
+export type FieldKey = [position: number, createdAt: string, id: string];
+export const fieldCursorCodec: CursorCodec<FieldKey> = cursorCodec(
+  z.tuple([cursorKey.integer(-2_147_483_648), cursorKey.instant(), cursorKey.uuid()]),
+);
+export const fieldKeyOf = (field: { position: number; createdAt: Date; id: string }): FieldKey => [
+  field.position,
+  field.createdAt.toISOString(),
+  field.id,
+];
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The list order of replies: ISO instants of one format compare as text; ids break ties. */
+export const compareReplyKeys = (a: ReplyKey, b: ReplyKey): number =>
+  compareText(a[0], b[0]) || compareText(a[1], b[1]);
+
+/** The list order of fields: position, then creation time, then id. */
+export const compareFieldKeys = (a: FieldKey, b: FieldKey): number =>
+  a[0] - b[0] || compareText(a[1], b[1]) || compareText(a[2], b[2]);
+
+/** Page sizes when neither `first` nor `last` is given. */
+export const DEFAULT_REPLY_PAGE_SIZE = 50;
+export const DEFAULT_FIELD_PAGE_SIZE = 100;
+
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);

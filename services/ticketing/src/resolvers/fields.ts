@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { diffFields } from "@support/events";
-import { entityNameText } from "@support/validation";
+import { entityNameText, type PagingArguments } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { TicketField } from "../db/generated/client.js";
 import { checkOptions } from "../domain/fields.js";
-import { isUuid } from "../domain/tickets.js";
+import { compareFieldKeys, DEFAULT_FIELD_PAGE_SIZE, fieldCursorCodec, fieldKeyOf, isUuid } from "../domain/tickets.js";
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
+import { pageOfList } from "./paging.js";
 
 const optionText = entityNameText();
 const createInput = z.object({
@@ -38,10 +39,16 @@ async function assertNameFree(ctx: TicketingContext, workspaceId: string, name: 
   if (same) throw conflict(`A ticket field named "${name}" already exists in this workspace`, "input.name");
 }
 
-export async function listTicketFields(workspaceId: string, ctx: TicketingContext): Promise<TicketField[]> {
-  const { access } = await workspaceAccess(ctx, workspaceId);
+/** A page of the workspace's fields in their order (position, creation, id), read in one batched query. */
+export async function listTicketFields(args: PagingArguments & { workspaceId: string }, ctx: TicketingContext) {
+  const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "ticket_fields:list");
-  return ctx.fields.load(workspaceId);
+  return pageOfList(await ctx.fields.load(args.workspaceId), args, {
+    codec: fieldCursorCodec,
+    keyOf: fieldKeyOf,
+    compare: compareFieldKeys,
+    defaultSize: DEFAULT_FIELD_PAGE_SIZE,
+  });
 }
 
 export async function createTicketField(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {

@@ -20,7 +20,7 @@ export function createLoaders(db: Db) {
     fields: new DataLoader<string, TicketField[]>(async (workspaceIds) => {
       const rows = await db.ticketField.findMany({
         where: { workspaceId: { in: [...workspaceIds] } },
-        orderBy: [{ position: "asc" }, { createdAt: "asc" }],
+        orderBy: [{ position: "asc" }, { createdAt: "asc" }, { id: "asc" }],
       });
       return workspaceIds.map((id) => rows.filter((row) => row.workspaceId === id));
     }),

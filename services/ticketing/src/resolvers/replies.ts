@@ -8,7 +8,7 @@ import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { visibleTicket } from "./access.js";
 
 const replyInput = z.object({ body: multiLineText({ min: 1, max: 20_000 }), internal: z.boolean().nullish() });
-const reason = singleLineText({ max: 500 });
+const rejectInput = z.object({ reason: singleLineText({ max: 500 }) });
 
 /** A reply by a person is published at once; one drafted by an API key waits for approval (SPEC section 4). */
 export async function addTicketReply(args: { ticketId: string; input: unknown }, ctx: TicketingContext) {
@@ -112,12 +112,12 @@ async function decide(
 export const approveReply = (args: { id: string }, ctx: TicketingContext) =>
   decide(ctx, args.id, { permission: "tickets:approve", status: "PUBLISHED" });
 
-export function rejectReply(args: { id: string; reason: string }, ctx: TicketingContext) {
+export function rejectReply(args: { id: string; input: unknown }, ctx: TicketingContext) {
   return (async () => {
     // Who may reject is checked before the reason, so an outsider learns nothing from validation.
     await pendingReply(ctx, args.id, "tickets:reject");
-    const parsed = reason.safeParse(args.reason);
-    if (!parsed.success) throw invalidInput(parsed.error.issues, ["reason"]);
-    return decide(ctx, args.id, { permission: "tickets:reject", status: "REJECTED", reason: parsed.data });
+    const parsed = rejectInput.safeParse(args.input);
+    if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
+    return decide(ctx, args.id, { permission: "tickets:reject", status: "REJECTED", reason: parsed.data.reason });
   })();
 }

@@ -1,28 +1,29 @@
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { diffFields, type FieldChange } from "@support/events";
-import { descriptionText, instantText, pageSize, singleLineText } from "@support/validation";
+import { connectionOf, descriptionText, instantText, singleLineText, type PagingArguments } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, Ticket } from "../db/generated/client.js";
 import { findTickets, nextTicketNumber, TICKET_COLUMNS } from "../db/tickets.js";
 import { applyFieldValues, type FieldDefinition, type FieldValueInput, type StoredValue } from "../domain/fields.js";
 import {
-  decodeCursor,
   DEFAULT_PAGE_SIZE,
-  encodeCursor,
   priorityRank,
   slaTimes,
   stopsSlaClock,
   TICKET_PRIORITIES,
   TICKET_SORTS,
   TICKET_STATUSES,
+  ticketCursorCodec,
+  ticketCursorOf,
   type TicketPriority,
   type TicketSort,
   type TicketStatus,
 } from "../domain/tickets.js";
 import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { actorUserId, requirePermission, visibleTicket, workspaceAccess } from "./access.js";
+import { windowFrom } from "./paging.js";
 
 export const ticketTitle = singleLineText({ max: 200 });
 const uuid = z.string().uuid("must be an id");
@@ -204,9 +205,12 @@ export async function updateTicket(args: { id: string; input: unknown }, ctx: Ti
   });
 }
 
-export async function changeTicketStatus(args: { id: string; status: string }, ctx: TicketingContext) {
-  const status = args.status as TicketStatus;
-  if (!TICKET_STATUSES.includes(status)) throw badUserInput(`status: unknown status ${args.status}`, "status");
+const statusInput = z.object({ status: z.enum(TICKET_STATUSES) });
+const priorityInput = z.object({ priority: z.enum(TICKET_PRIORITIES) });
+const assignInput = z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() });
+
+export async function changeTicketStatus(args: { id: string; input: unknown }, ctx: TicketingContext) {
+  const { status } = parse(statusInput, args.input, ["input"]);
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
   const permissionFor = (from: TicketStatus) =>
     stopsSlaClock(status) || stopsSlaClock(from) ? "tickets:close" : "tickets:edit";
@@ -231,10 +235,8 @@ export async function changeTicketStatus(args: { id: string; status: string }, c
   });
 }
 
-export async function changeTicketPriority(args: { id: string; priority: string }, ctx: TicketingContext) {
-  const priority = args.priority as TicketPriority;
-  if (!TICKET_PRIORITIES.includes(priority))
-    throw badUserInput(`priority: unknown priority ${args.priority}`, "priority");
+export async function changeTicketPriority(args: { id: string; input: unknown }, ctx: TicketingContext) {
+  const { priority } = parse(priorityInput, args.input, ["input"]);
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
@@ -258,18 +260,12 @@ export async function changeTicketPriority(args: { id: string; priority: string 
   });
 }
 
-export async function assignTicket(
-  args: { id: string; assigneeId?: string | null; teamId?: string | null },
-  ctx: TicketingContext,
-) {
+export async function assignTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
-  const ids = parse(z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() }), {
-    assigneeId: args.assigneeId,
-    teamId: args.teamId,
-  });
+  const ids = parse(assignInput, args.input, ["input"]);
   const assigneeId = ids.assigneeId ?? null;
   const teamId = ids.teamId ?? null;
-  await checkAssignment(ctx, loaded.workspaceId, assigneeId, teamId);
+  await checkAssignment(ctx, loaded.workspaceId, assigneeId, teamId, "input.");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     const changes = diffFields(before, { assigneeId, teamId }, ["assigneeId", "teamId"]);
@@ -316,7 +312,8 @@ export async function getTicket(args: { id: string }, ctx: TicketingContext): Pr
   return (await visibleTicket(ctx, args.id, "tickets:view")).ticket;
 }
 
-// Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
+// Within what timestamptz holds: year 0000 or 10000 is BAD_USER_INPUT, not a database error (the
+// DateTime scalar has refused what is not an instant at all, 2024-02-30 say).
 const isoTime = instantText();
 const listArgs = z.object({
   filter: z
@@ -337,21 +334,22 @@ const listArgs = z.object({
     .nullish(),
   sort: z.enum(TICKET_SORTS).nullish(),
   direction: z.enum(["ASC", "DESC"]).nullish(),
-  first: pageSize().nullish(),
-  after: z.string().max(500).nullish(),
 });
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
-export async function listTickets(args: Record<string, unknown> & { workspaceId: string }, ctx: TicketingContext) {
+export async function listTickets(
+  args: PagingArguments & Record<string, unknown> & { workspaceId: string },
+  ctx: TicketingContext,
+) {
   const { access, scope } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:list");
-  const { filter, ...page } = parse(listArgs, args);
-  const sort: TicketSort = page.sort ?? "CREATED_AT";
-  const descending = (page.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
-  const first = page.first ?? DEFAULT_PAGE_SIZE;
-  const after = page.after ? decodeCursor(page.after, sort) : null;
-  if (page.after && !after) throw badUserInput("after: not a cursor of this sort", "after");
+  const { filter, ...order } = parse(listArgs, { filter: args.filter, sort: args.sort, direction: args.direction });
+  const sort: TicketSort = order.sort ?? "CREATED_AT";
+  const descending = (order.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
+  // A cursor is a place in one sort's order: another sort's is refused naming its argument.
+  const codec = ticketCursorCodec(sort);
+  const window = windowFrom(args, codec, DEFAULT_PAGE_SIZE);
   const rows = await findTickets(ctx.db, {
     workspaceId: args.workspaceId,
     scope,
@@ -369,32 +367,11 @@ export async function listTickets(args: Record<string, unknown> & { workspaceId:
     text: filter?.text || null,
     sort,
     descending,
-    after,
-    limit: first + 1,
+    from: window.from,
+    backward: window.backward,
+    limit: window.size + 1,
   });
-  const nodes = rows.slice(0, first);
-  for (const ticket of nodes) ctx.tickets.prime(ticket.id, ticket);
-  const last = nodes.at(-1);
-  const key = (ticket: Ticket): string | number | null => {
-    switch (sort) {
-      case "CREATED_AT":
-        return ticket.createdAt.toISOString();
-      case "UPDATED_AT":
-        return ticket.updatedAt.toISOString();
-      case "PRIORITY":
-        return ticket.priorityRank;
-      case "SLA_DUE_AT":
-        return ticket.slaDueAt?.toISOString() ?? null;
-    }
-  };
-  return {
-    nodes,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      // The full PageInfo every subgraph declares (workspace pages backward); tickets pages forward only, for now.
-      hasPreviousPage: Boolean(args.after),
-      startCursor: nodes[0] ? encodeCursor({ sort, key: key(nodes[0]), id: nodes[0].id }) : null,
-      endCursor: last ? encodeCursor({ sort, key: key(last), id: last.id }) : null,
-    },
-  };
+  const page = connectionOf(rows, window, (ticket) => ticketCursorOf(sort, ticket), codec);
+  for (const ticket of page.nodes) ctx.tickets.prime(ticket.id, ticket);
+  return page;
 }

@@ -167,12 +167,12 @@ describe("coverage of the typed event registry", () => {
       refused.token,
     );
     await ok(`mutation($id: ID!) { rejectJoinRequest(id: $id) { id } }`, { id: refusedRequest.requestToJoin.id });
-    await ok(`mutation($u: ID!) { updateUser(userId: $u, input: { firstName: "Gracie" }) { id } }`, {
+    await ok(`mutation($u: ID!) { updateUser(id: $u, input: { firstName: "Gracie" }) { id } }`, {
       u: joiner.userId,
     });
-    await ok(`mutation($u: ID!) { setOrgRole(userId: $u, role: ORG_ADMIN) { id } }`, { u: refused.userId });
-    await ok(`mutation($u: ID!) { setUserStatus(userId: $u, status: DISABLED) { id } }`, { u: refused.userId });
-    await ok(`mutation($u: ID!) { deleteUser(userId: $u) }`, { u: refused.userId });
+    await ok(`mutation($u: ID!) { setOrgRole(id: $u, input: { role: ORG_ADMIN }) { id } }`, { u: refused.userId });
+    await ok(`mutation($u: ID!) { setUserStatus(id: $u, input: { status: DISABLED }) { id } }`, { u: refused.userId });
+    await ok(`mutation($u: ID!) { deleteUser(id: $u) }`, { u: refused.userId });
     await ok(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, { w, u: joiner.userId });
 
     const key = await ok<{ createApiKey: { key: string; apiKey: { id: string } } }>(

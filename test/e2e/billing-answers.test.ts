@@ -19,10 +19,10 @@ afterEach(async () => {
   await setAutoDelivery(true);
 });
 
-const CHECKOUT = `mutation($w: ID!, $s: Int!, $success: String, $cancel: String) {
+const CHECKOUT = `mutation($w: ID!, $s: Int!, $success: URL, $cancel: URL) {
   startCheckout(workspaceId: $w, plan: PRO, seats: $s, successUrl: $success, cancelUrl: $cancel) { id url status applied }
 }`;
-const PORTAL = `mutation($w: ID!, $r: String) { openBillingPortal(workspaceId: $w, returnUrl: $r) { url } }`;
+const PORTAL = `mutation($w: ID!, $r: URL) { openBillingPortal(workspaceId: $w, returnUrl: $r) { url } }`;
 const CHECKOUT_STATUS = `query($w: ID!, $id: ID!) { workspace(id: $w) { billing { checkout(id: $id) { id status applied } } } }`;
 
 interface Checkout {

@@ -87,7 +87,7 @@ describe("the gateway's credential cache", () => {
     const admin = await signUp();
     const member = await createOrgMember(admin.organisationId);
     await warm(member.token);
-    await graphqlOk(`mutation($u: ID!) { setUserStatus(userId: $u, status: DISABLED) { id } }`, {
+    await graphqlOk(`mutation($u: ID!) { setUserStatus(id: $u, input: { status: DISABLED }) { id } }`, {
       token: admin.token,
       variables: { u: member.userId },
     });
@@ -98,7 +98,7 @@ describe("the gateway's credential cache", () => {
     const admin = await signUp();
     const member = await createOrgMember(admin.organisationId);
     await warm(member.token);
-    await graphqlOk(`mutation($u: ID!) { deleteUser(userId: $u) }`, {
+    await graphqlOk(`mutation($u: ID!) { deleteUser(id: $u) }`, {
       token: admin.token,
       variables: { u: member.userId },
     });
@@ -113,7 +113,7 @@ describe("the gateway's credential cache", () => {
     expect(errorCodes(await graphql(create, { token: member.token, variables: { n: `No ${Date.now()}` } }))).toEqual([
       "FORBIDDEN",
     ]);
-    await graphqlOk(`mutation($u: ID!) { setOrgRole(userId: $u, role: ORG_ADMIN) { id } }`, {
+    await graphqlOk(`mutation($u: ID!) { setOrgRole(id: $u, input: { role: ORG_ADMIN }) { id } }`, {
       token: admin.token,
       variables: { u: member.userId },
     });

@@ -114,22 +114,43 @@ describe("audit: activityLog(after, filter) and activityStats(from, to)", () => 
   });
 });
 
-describe("identity: users(after)", () => {
-  const USERS = `query($a: String) { users(after: $a) { nodes { id } } }`;
+describe("identity: users(after, before) and invitations(after)", () => {
+  const USERS = `query($a: String, $b: String) { users(after: $a, before: $b) { nodes { id } } }`;
 
   test.each([
+    ["the old offset cursor", { offset: 1 }],
     ["an offset past any integer", { offset: 1e20 }],
-    ["a fractional offset", { offset: 1.5 }],
-    ["a negative offset", { offset: -1 }],
     ["the old text format with a huge offset", null],
-  ])("%s is BAD_USER_INPUT naming after", async (_, value) => {
+    ["a key whose id is not an id", ["Lovelace", "Ada", "1 OR 1=1"]],
+    ["a key of the wrong types", [1, 2, id]],
+    ["a key with a part missing", ["Lovelace", id]],
+  ])("%s is BAD_USER_INPUT naming after (and before)", async (_, value) => {
     const cursor = value ? forge(value) : Buffer.from(`offset:${"9".repeat(30)}`).toString("base64url");
     await expectRefused(USERS, { a: cursor }, "after");
+    await expectRefused(USERS, { b: cursor }, "before");
+  });
+
+  test("an invitations cursor with an impossible time is BAD_USER_INPUT naming after", async () => {
+    await expectRefused(
+      `query($a: String) { invitations(after: $a) { nodes { id } } }`,
+      { a: forge(["2024-02-30T00:00:00.000Z", id]) },
+      "after",
+    );
   });
 
   test("a real cursor still pages", async () => {
-    type Page = { users: { nodes: Array<{ id: string }>; endCursor: string | null } };
-    const page = await graphqlOk<Page>(`{ users(first: 1) { nodes { id } endCursor } }`, { token: owner.token });
+    type Page = { users: { nodes: Array<{ id: string }>; pageInfo: { endCursor: string | null } } };
+    const page = await graphqlOk<Page>(`{ users(first: 1) { nodes { id } pageInfo { endCursor } } }`, {
+      token: owner.token,
+    });
     expect(page.users.nodes).toHaveLength(1);
+    const next = await graphqlOk<Page>(
+      `query($a: String) { users(first: 1, after: $a) { nodes { id } pageInfo { endCursor } } }`,
+      {
+        token: owner.token,
+        variables: { a: page.users.pageInfo.endCursor },
+      },
+    );
+    expect(next.users.nodes).toEqual([]);
   });
 });

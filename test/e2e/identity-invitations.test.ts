@@ -8,7 +8,7 @@ import { identityEvents, seedInvitation, seedPerson } from "../harness/identity.
 // revocation and listing, on invitations seeded into identity's database.
 
 const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token invitation { id } } }`;
-const INVITATIONS = `query($status: InvitationStatus) { invitations(status: $status) { id email status orgRole workspaces { workspaceId role } invitedBy { id } } }`;
+const INVITATIONS = `query($status: InvitationStatus) { invitations(status: $status, first: 100) { nodes { id email status orgRole workspaces { workspaceId role } invitedBy { id } } } }`;
 const ACCEPT = `mutation($token: String!, $password: String!, $firstName: String) {
   acceptInvitation(token: $token, password: $password, firstName: $firstName) { token user { id firstName orgRole email organisation { id } } }
 }`;
@@ -24,7 +24,7 @@ interface InvitationRow {
 }
 
 const listInvitations = async (token: string) =>
-  (await graphqlOk<{ invitations: InvitationRow[] }>(INVITATIONS, { token })).invitations;
+  (await graphqlOk<{ invitations: { nodes: InvitationRow[] } }>(INVITATIONS, { token })).invitations.nodes;
 
 describe("inviteUser input validation writes nothing", () => {
   const base = () => ({
@@ -186,11 +186,11 @@ describe("acceptInvitation", () => {
     ]);
     expect(
       (
-        await graphqlOk<{ invitations: InvitationRow[] }>(INVITATIONS, {
+        await graphqlOk<{ invitations: { nodes: InvitationRow[] } }>(INVITATIONS, {
           token: admin.token,
           variables: { status: "PENDING" },
         })
-      ).invitations.map((i) => i.id),
+      ).invitations.nodes.map((i) => i.id),
     ).toEqual([pending.id]);
   });
 });

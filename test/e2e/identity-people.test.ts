@@ -3,20 +3,19 @@ import { errorCodes, graphql, graphqlOk, signUp } from "../harness/stack.js";
 import { SEEDED_PASSWORD, identityEvents, logIn, seedPerson } from "../harness/identity.js";
 
 const ME = `{ me { id status } }`;
-const SET_STATUS = `mutation($id: ID!, $status: UserStatus!) { setUserStatus(userId: $id, status: $status) { id status } }`;
-const SET_ROLE = `mutation($id: ID!, $role: OrgRole!) { setOrgRole(userId: $id, role: $role) { id orgRole } }`;
+const SET_STATUS = `mutation($id: ID!, $status: UserStatus!) { setUserStatus(id: $id, input: { status: $status }) { id status } }`;
+const SET_ROLE = `mutation($id: ID!, $role: OrgRole!) { setOrgRole(id: $id, input: { role: $role }) { id orgRole } }`;
 const LOG_IN = `mutation($input: LogInInput!) { logIn(input: $input) { token } }`;
 const USERS = `query($filter: UsersFilter, $first: Int, $after: String) {
   users(filter: $filter, first: $first, after: $after) {
-    totalCount hasNextPage endCursor nodes { id firstName lastName email orgRole status }
+    totalCount pageInfo { hasNextPage endCursor } nodes { id firstName lastName email orgRole status }
   }
 }`;
 
 interface UsersPage {
   users: {
     totalCount: number;
-    hasNextPage: boolean;
-    endCursor: string | null;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
     nodes: Array<{ id: string; firstName: string; lastName: string; email: string; orgRole: string; status: string }>;
   };
 }
@@ -194,13 +193,13 @@ describe("the Users page", () => {
 
     const first = await graphqlOk<UsersPage>(USERS, { token: admin.token, variables: { first: 2 } });
     expect(first.users.nodes).toHaveLength(2);
-    expect(first.users.hasNextPage).toBe(true);
+    expect(first.users.pageInfo.hasNextPage).toBe(true);
     const second = await graphqlOk<UsersPage>(USERS, {
       token: admin.token,
-      variables: { first: 2, after: first.users.endCursor },
+      variables: { first: 2, after: first.users.pageInfo.endCursor },
     });
     expect(second.users.nodes).toHaveLength(1);
-    expect(second.users.hasNextPage).toBe(false);
+    expect(second.users.pageInfo.hasNextPage).toBe(false);
     expect(new Set([...first.users.nodes, ...second.users.nodes].map((u) => u.id)).size).toBe(3);
   });
 
@@ -210,8 +209,8 @@ describe("the Users page", () => {
 });
 
 describe("updateUser (identity's part) and deleteUser's own rules", () => {
-  const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(userId: $id, input: $input) { id firstName lastName orgRole } }`;
-  const DELETE = `mutation($id: ID!) { deleteUser(userId: $id) }`;
+  const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id firstName lastName orgRole } }`;
+  const DELETE = `mutation($id: ID!) { deleteUser(id: $id) }`;
 
   test("a user renames themselves; an org admin renames and promotes; events list old -> new", async () => {
     const admin = await signUp();
@@ -272,6 +271,10 @@ describe("updateUser (identity's part) and deleteUser's own rules", () => {
     expect(errorCodes(await graphql(DELETE, { token: admin.token, variables: { id: stranger.userId } }))).toEqual([
       "NOT_FOUND",
     ]);
+    // A delete answers the deleted user's id.
+    expect(await graphqlOk(DELETE, { token: admin.token, variables: { id: member.userId } })).toEqual({
+      deleteUser: member.userId,
+    });
   });
 });
 

@@ -12,7 +12,7 @@ const INVITE = `mutation($input: InviteUserInput!) {
 }`;
 const ACCEPT = `mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { token user { id } } }`;
 const USERS = `{ users { totalCount nodes { id } } }`;
-const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(userId: $id, input: $input) { id } }`;
+const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) { id } }`;
 const PASSWORD = "a brand new password";
 
 interface Invited {
@@ -162,7 +162,9 @@ describe("inviteUser with the workspace service", () => {
       });
       expect(errorCodes(result)).toEqual(["NOT_FOUND"]);
     }
-    expect(await graphqlOk(`{ invitations { id } }`, { token: admin.token })).toEqual({ invitations: [] });
+    expect(await graphqlOk(`{ invitations { nodes { id } } }`, { token: admin.token })).toEqual({
+      invitations: { nodes: [] },
+    });
   });
 
   test("a plain member cannot invite (no members:invite)", async () => {
@@ -229,14 +231,14 @@ describe("updateUser and deleteUser with memberships", () => {
     const workspaceId = await workspaceWithSeats(admin.token, "Owned");
     const member = await inviteAndAccept(admin.token, workspaceId);
     const otherAdmin = await inviteAndAccept(admin.token, workspaceId);
-    await graphqlOk(`mutation($id: ID!) { setOrgRole(userId: $id, role: ORG_ADMIN) { id } }`, {
+    await graphqlOk(`mutation($id: ID!) { setOrgRole(id: $id, input: { role: ORG_ADMIN }) { id } }`, {
       token: admin.token,
       variables: { id: otherAdmin.userId },
     });
     const ownerDeletion = await graphql(
       `
         mutation ($id: ID!) {
-          deleteUser(userId: $id)
+          deleteUser(id: $id)
         }
       `,
       {
@@ -247,11 +249,11 @@ describe("updateUser and deleteUser with memberships", () => {
     expect(errorCodes(ownerDeletion)).toEqual(["CONFLICT"]);
 
     expect(
-      await graphqlOk(`mutation($id: ID!) { deleteUser(userId: $id) }`, {
+      await graphqlOk(`mutation($id: ID!) { deleteUser(id: $id) }`, {
         token: admin.token,
         variables: { id: member.userId },
       }),
-    ).toEqual({ deleteUser: true });
+    ).toEqual({ deleteUser: member.userId });
     expect(
       errorCodes(
         await graphql(

@@ -258,7 +258,7 @@ describe("deleting a workspace owner", () => {
     const owner = await createOrgMember(admin.organisationId, { orgRole: "ORG_ADMIN" });
     const first = await createWorkspace(owner.token, "Owned first");
     const second = await createWorkspace(owner.token, "Owned second");
-    const DELETE = `mutation($id: ID!) { deleteUser(userId: $id) }`;
+    const DELETE = `mutation($id: ID!) { deleteUser(id: $id) }`;
 
     const refused = await graphql(DELETE, { token: admin.token, variables: { id: owner.userId } });
     expect(errorCodes(refused)).toEqual(["CONFLICT"]);
@@ -278,7 +278,7 @@ describe("deleting a workspace owner", () => {
       });
     }
     expect(await graphqlOk(DELETE, { token: admin.token, variables: { id: owner.userId } })).toEqual({
-      deleteUser: true,
+      deleteUser: owner.userId,
     });
     // user.deleted removes the former owner's memberships; the workspaces keep their new owner.
     for (const workspaceId of [first, second]) {
@@ -311,7 +311,7 @@ describe("explainPermission reads org roles from identity", () => {
       ).explainPermission;
 
     expect(await explain(member.userId)).toMatchObject({ allowed: false });
-    await graphqlOk(`mutation($id: ID!) { setOrgRole(userId: $id, role: ORG_ADMIN) { id } }`, {
+    await graphqlOk(`mutation($id: ID!) { setOrgRole(id: $id, input: { role: ORG_ADMIN }) { id } }`, {
       token: admin.token,
       variables: { id: member.userId },
     });

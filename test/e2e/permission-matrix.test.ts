@@ -189,29 +189,29 @@ const OPERATIONS: Record<string, Operation> = {
     call: async () => ({ query: "mutation { logOut }" }),
   },
   users: { call: async () => ({ query: "{ users { totalCount nodes { id email } } }" }) },
-  invitations: { call: async () => ({ query: "{ invitations { id } }" }) },
+  invitations: { call: async () => ({ query: "{ invitations { nodes { id } } }" }) },
   updateUser: {
     call: async (fx) => ({
-      query: "mutation($u: ID!, $i: UpdateUserInput!) { updateUser(userId: $u, input: $i) { id } }",
+      query: "mutation($u: ID!, $i: UpdateUserInput!) { updateUser(id: $u, input: $i) { id } }",
       variables: { u: fx.target.userId, i: { lastName: "Renamed" } },
     }),
   },
   setOrgRole: {
     call: async (fx) => ({
-      query: "mutation($u: ID!) { setOrgRole(userId: $u, role: MEMBER) { id } }",
+      query: "mutation($u: ID!) { setOrgRole(id: $u, input: { role: MEMBER }) { id } }",
       variables: { u: fx.target.userId },
     }),
   },
   setUserStatus: {
     call: async (fx) => ({
-      query: "mutation($u: ID!) { setUserStatus(userId: $u, status: ACTIVE) { id } }",
+      query: "mutation($u: ID!) { setUserStatus(id: $u, input: { status: ACTIVE }) { id } }",
       variables: { u: fx.target.userId },
     }),
   },
   deleteUser: {
     call: async (fx) => {
       const person = await freshMember(fx, fx.workspaceId, "MEMBER");
-      return { query: "mutation($u: ID!) { deleteUser(userId: $u) }", variables: { u: person.userId } };
+      return { query: "mutation($u: ID!) { deleteUser(id: $u) }", variables: { u: person.userId } };
     },
   },
   inviteUser: {

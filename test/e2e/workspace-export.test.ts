@@ -158,7 +158,7 @@ describe("exportWorkspaceData", () => {
     const target = await createWorkspace(owner.token, `Imported ${Date.now()}`);
     await setPlan(owner, target, { plan: "PRO", seats: 10 });
     await graphqlOk(
-      `mutation($u: ID!, $a: ID!, $b: ID!) { updateUser(userId: $u, input: { setWorkspaces: [
+      `mutation($u: ID!, $a: ID!, $b: ID!) { updateUser(id: $u, input: { setWorkspaces: [
          { workspaceId: $a, role: MEMBER }, { workspaceId: $b, role: MEMBER }] }) { id } }`,
       { token: owner.token, variables: { u: agent.userId, a: workspaceId, b: target } },
     );

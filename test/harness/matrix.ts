@@ -149,7 +149,7 @@ export async function matrixFixture(): Promise<MatrixFixture> {
         if (!person) continue;
         const role = caller === "admin" && person === admin ? "ADMIN" : "MEMBER";
         await graphqlOk(
-          "mutation($u: ID!, $w: ID!, $r: InvitedWorkspaceRole!) { updateUser(userId: $u, input: { setWorkspaces: [{ workspaceId: $w, role: $r }] }) { id } }",
+          "mutation($u: ID!, $w: ID!, $r: InvitedWorkspaceRole!) { updateUser(id: $u, input: { setWorkspaces: [{ workspaceId: $w, role: $r }] }) { id } }",
           { token: owner.token, variables: { u: person.userId, w, r: role } },
         );
       }

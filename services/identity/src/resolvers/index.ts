@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from "graphql";
 import { notFound } from "@support/errors";
 import type { IdentityContext } from "../context.js";
 import type { User, Organisation } from "../db/generated/client.js";
@@ -13,6 +14,7 @@ import {
   resendInvitation,
   revokeInvitation,
 } from "./invitations.js";
+import { writtenPaging } from "./shared.js";
 
 type Args = Record<string, unknown>;
 
@@ -27,18 +29,19 @@ export const resolvers = {
   Query: {
     me: async (_: unknown, __: unknown, ctx: IdentityContext) =>
       ctx.actor.kind === "user" ? ctx.users.load(ctx.actor.userId) : null,
-    users: (_: unknown, args: Args, ctx: IdentityContext) => users(args, ctx),
-    invitations: (_: unknown, args: { status?: unknown }, ctx: IdentityContext) => invitations(args, ctx),
+    users: (_: unknown, args: Args, ctx: IdentityContext, info: GraphQLResolveInfo) =>
+      users(writtenPaging(args, info), ctx),
+    invitations: (_: unknown, args: Args, ctx: IdentityContext, info: GraphQLResolveInfo) =>
+      invitations(writtenPaging(args, info), ctx),
   },
   Mutation: {
     signUp: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => signUp(args, ctx),
     logIn: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => logIn(args, ctx),
     logOut: (_: unknown, __: unknown, ctx: IdentityContext) => logOut(ctx),
-    updateUser: (_: unknown, args: { userId: string; input: unknown }, ctx: IdentityContext) => updateUser(args, ctx),
-    setOrgRole: (_: unknown, args: { userId: string; role: unknown }, ctx: IdentityContext) => setOrgRole(args, ctx),
-    setUserStatus: (_: unknown, args: { userId: string; status: unknown }, ctx: IdentityContext) =>
-      setUserStatus(args, ctx),
-    deleteUser: (_: unknown, args: { userId: string }, ctx: IdentityContext) => deleteUser(args, ctx),
+    updateUser: (_: unknown, args: { id: string; input: unknown }, ctx: IdentityContext) => updateUser(args, ctx),
+    setOrgRole: (_: unknown, args: { id: string; input: unknown }, ctx: IdentityContext) => setOrgRole(args, ctx),
+    setUserStatus: (_: unknown, args: { id: string; input: unknown }, ctx: IdentityContext) => setUserStatus(args, ctx),
+    deleteUser: (_: unknown, args: { id: string }, ctx: IdentityContext) => deleteUser(args, ctx),
     inviteUser: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => inviteUser(args, ctx),
     acceptInvitation: (_: unknown, args: Args, ctx: IdentityContext) => acceptInvitation(args, ctx),
     revokeInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => revokeInvitation(args, ctx),
@@ -53,7 +56,7 @@ export const resolvers = {
       return user;
     },
     organisation: async (user: User, _: unknown, ctx: IdentityContext) => ctx.organisations.load(user.organisationId),
-    createdAt: (user: User) => user.createdAt.toISOString(),
+    createdAt: (user: User) => user.createdAt,
     acceptedInvitationIds: (user: User, _: unknown, ctx: IdentityContext) => acceptedInvitations(ctx).load(user.id),
   },
   Organisation: {

@@ -1,10 +1,27 @@
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
 import { z } from "zod";
-import { AppError, ErrorCode, conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
+import {
+  AppError,
+  ErrorCode,
+  conflict,
+  forbidden,
+  invalidInput,
+  isAppError,
+  notFound,
+  unauthenticated,
+} from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { personNameText } from "@support/validation";
+import {
+  connectionOf,
+  cursorCodec,
+  cursorKey,
+  isPagingProblem,
+  pageWindow,
+  pagingArguments,
+  personNameText,
+} from "@support/validation";
 import { normaliseEmail, passwordSchema } from "../domain/credentials.js";
 import {
   assertAcceptable,
@@ -440,9 +457,29 @@ function stateFilter(state: InvitationState | null | undefined, now: Date): Pris
 }
 
 /** Org admins see every invitation; workspace admins those touching a workspace they administer. */
-export async function invitations(args: { status?: unknown }, ctx: IdentityContext) {
+const invitationsArgs = z.object({ status: stateSchema, ...pagingArguments });
+
+/** Invitations per page when neither first nor last is given. */
+const INVITATIONS_PAGE_SIZE = 50;
+
+/** The page cursor: the key of the list's order, newest first (when it was sent), then id. */
+type InvitationKey = [createdAt: string, id: string];
+const invitationsCursor = cursorCodec(z.tuple([cursorKey.instant(), cursorKey.uuid()]));
+const invitationKey = (invitation: Invitation): InvitationKey => [invitation.createdAt.toISOString(), invitation.id];
+
+/** The invitations after (or, backward, before) `key` in the list's order: createdAt descending, id ascending. */
+function beyondInvitation([createdAt, id]: InvitationKey, backward: boolean): Prisma.InvitationWhereInput {
+  const at = new Date(createdAt);
+  return {
+    OR: [{ createdAt: backward ? { gt: at } : { lt: at } }, { createdAt: at, id: backward ? { lt: id } : { gt: id } }],
+  };
+}
+
+export async function invitations(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const state = parse(stateSchema, args.status, ["status"]);
+  const { status: state, ...paging } = parse(invitationsArgs, args);
+  const window = pageWindow(paging, invitationsCursor, INVITATIONS_PAGE_SIZE);
+  if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
   const where: Prisma.InvitationWhereInput = {
     organisationId: actor.organisationId,
     ...stateFilter(state, new Date()),
@@ -452,17 +489,18 @@ export async function invitations(args: { status?: unknown }, ctx: IdentityConte
     if (administered.length === 0) throw forbidden("Only organisation and workspace admins can list invitations");
     where.workspaces = { some: { workspaceId: { in: administered } } };
   }
-  return ctx.db.invitation.findMany({
-    where,
+  const rows = await ctx.db.invitation.findMany({
+    where: window.from ? { AND: [where, beyondInvitation(window.from, window.backward)] } : where,
     include: { workspaces: true },
-    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    // Backward pages read the order reversed; connectionOf puts them back.
+    orderBy: window.backward ? [{ createdAt: "asc" }, { id: "desc" }] : [{ createdAt: "desc" }, { id: "asc" }],
+    take: window.size + 1,
   });
+  return connectionOf(rows, window, invitationKey, invitationsCursor);
 }
 
 export const invitationFields = {
   status: (invitation: Invitation) => invitationState(invitation, new Date()),
-  expiresAt: (invitation: Invitation) => invitation.expiresAt.toISOString(),
-  createdAt: (invitation: Invitation) => invitation.createdAt.toISOString(),
   invitedBy: (invitation: Invitation, _: unknown, ctx: IdentityContext) =>
     invitation.invitedById ? ctx.users.load(invitation.invitedById) : null,
 };

@@ -1,8 +1,16 @@
 import { z } from "zod";
-import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
+import { badUserInput, conflict, forbidden, invalidInput, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { cursorCodec, cursorKey, pageSize, personNameText } from "@support/validation";
+import {
+  connectionOf,
+  cursorCodec,
+  cursorKey,
+  isPagingProblem,
+  pageWindow,
+  pagingArguments,
+  personNameText,
+} from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -53,12 +61,14 @@ async function changePerson<T>(
   return result;
 }
 
-export async function setOrgRole(args: { userId: string; role: unknown }, ctx: IdentityContext): Promise<User> {
+const setOrgRoleInput = z.object({ role: orgRoleSchema });
+
+export async function setOrgRole(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "set organisation roles");
-  const role = parse(orgRoleSchema, args.role, ["role"]);
-  assertNotSelf(actor.userId, args.userId, "change the organisation role of");
-  return changePerson(ctx, actor, { userId: args.userId, orgRole: role }, async (tx, target) => {
+  const { role } = parse(setOrgRoleInput, args.input, ["input"]);
+  assertNotSelf(actor.userId, args.id, "change the organisation role of");
+  return changePerson(ctx, actor, { userId: args.id, orgRole: role }, async (tx, target) => {
     if (target.orgRole === role) return target;
     const updated = await tx.user.update({
       where: { id: target.id },
@@ -77,12 +87,14 @@ export async function setOrgRole(args: { userId: string; role: unknown }, ctx: I
   });
 }
 
-export async function setUserStatus(args: { userId: string; status: unknown }, ctx: IdentityContext): Promise<User> {
+const setUserStatusInput = z.object({ status: statusSchema });
+
+export async function setUserStatus(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "change a user's status");
-  const status = parse(statusSchema, args.status, ["status"]);
-  assertNotSelf(actor.userId, args.userId, "change the status of");
-  return changePerson(ctx, actor, { userId: args.userId, status }, async (tx, target) => {
+  const { status } = parse(setUserStatusInput, args.input, ["input"]);
+  assertNotSelf(actor.userId, args.id, "change the status of");
+  return changePerson(ctx, actor, { userId: args.id, status }, async (tx, target) => {
     if (target.status === status) return target;
     const updated = await tx.user.update({ where: { id: target.id }, data: { status, version: { increment: 1 } } });
     // The session check already refuses non-ACTIVE users on their next request; revoking the
@@ -103,11 +115,12 @@ export async function setUserStatus(args: { userId: string; status: unknown }, c
   });
 }
 
-export async function deleteUser(args: { userId: string }, ctx: IdentityContext): Promise<boolean> {
+/** Answers the deleted user's id. */
+export async function deleteUser(args: { id: string }, ctx: IdentityContext): Promise<string> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "delete users");
-  assertNotSelf(actor.userId, args.userId, "delete");
-  const target = await loadOrgUser(ctx.db, actor, args.userId);
+  assertNotSelf(actor.userId, args.id, "delete");
+  const target = await loadOrgUser(ctx.db, actor, args.id);
   // The workspace service is the authority on ownership, and a workspace keeps exactly one
   // owner: an owner is deleted only once every workspace they own has another (docs/adr/0004).
   const owned = await ctx.workspaces.ownedWorkspaces(target.id);
@@ -134,7 +147,7 @@ export async function deleteUser(args: { userId: string }, ctx: IdentityContext)
       ),
       data: { userId: current.id, aggregateVersion: current.version + 1 },
     });
-    return true;
+    return current.id;
   });
 }
 
@@ -161,10 +174,10 @@ function withoutNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
-export async function updateUser(args: { userId: string; input: unknown }, ctx: IdentityContext): Promise<User> {
+export async function updateUser(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   const input = parse(updateUserInput, withoutNulls(args.input), ["input"]);
-  const target = await loadOrgUser(ctx.db, actor, args.userId);
+  const target = await loadOrgUser(ctx.db, actor, args.id);
   const self = actor.userId === target.id;
   const changesWorkspaces = input.setWorkspaces.length > 0 || input.removeWorkspaces.length > 0;
   const changesNames = input.firstName !== undefined || input.lastName !== undefined;
@@ -253,18 +266,30 @@ const usersArgs = z.object({
       status: statusSchema.nullish(),
     })
     .nullish(),
-  first: pageSize().nullish(),
-  after: z.string().nullish(),
+  ...pagingArguments,
 });
 
-/** The page cursor (@support/validation's codec): an offset within what Prisma's `skip` takes. */
-const usersCursor = cursorCodec(z.object({ offset: cursorKey.integer(0, 2_147_483_647) }));
-const encodeCursor = (offset: number) => usersCursor.encode({ offset });
-function decodeCursor(cursor: string | null | undefined): number {
-  if (!cursor) return 0;
-  const decoded = usersCursor.decode(cursor);
-  if (!decoded) throw badUserInput("after: not a cursor returned by users", "after");
-  return decoded.offset;
+/** Users per page when neither first nor last is given. */
+const USERS_PAGE_SIZE = 50;
+
+/**
+ * The page cursor (@support/validation's codec): the key of the list's order, last name, first
+ * name and id, so a user added or removed between pages shifts nothing (an offset would).
+ */
+type UserKey = [lastName: string, firstName: string, id: string];
+const usersCursor = cursorCodec(z.tuple([z.string().max(300), z.string().max(300), cursorKey.uuid()]));
+const userKey = (user: User): UserKey => [user.lastName, user.firstName, user.id];
+
+/** The users after (or, backward, before) `key` in the list's order: last name, first name, id. */
+function beyondUser([lastName, firstName, id]: UserKey, backward: boolean): Prisma.UserWhereInput {
+  const beyond = backward ? "lt" : "gt";
+  return {
+    OR: [
+      { lastName: { [beyond]: lastName } },
+      { lastName, firstName: { [beyond]: firstName } },
+      { lastName, firstName, id: { [beyond]: id } },
+    ],
+  };
 }
 
 /**
@@ -273,7 +298,9 @@ function decodeCursor(cursor: string | null | undefined): number {
  */
 export async function users(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const { filter, first, after } = parse(usersArgs, args);
+  const { filter, ...paging } = parse(usersArgs, args);
+  const window = pageWindow(paging, usersCursor, USERS_PAGE_SIZE);
+  if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
   const where: Prisma.UserWhereInput = { organisationId: actor.organisationId };
   if (actor.orgRole !== "ORG_ADMIN") {
     const memberships = await ctx.workspaces.memberships();
@@ -285,22 +312,14 @@ export async function users(args: unknown, ctx: IdentityContext) {
     const contains = { contains: filter.search, mode: "insensitive" as const };
     where.OR = [{ firstName: contains }, { lastName: contains }, { email: contains }];
   }
-  const offset = decodeCursor(after);
-  const take = first ?? 50;
+  const order = window.backward ? ("desc" as const) : ("asc" as const);
   const [rows, totalCount] = await Promise.all([
     ctx.db.user.findMany({
-      where,
-      orderBy: [{ lastName: "asc" }, { firstName: "asc" }, { id: "asc" }],
-      skip: offset,
-      take: take + 1,
+      where: window.from ? { AND: [where, beyondUser(window.from, window.backward)] } : where,
+      orderBy: [{ lastName: order }, { firstName: order }, { id: order }],
+      take: window.size + 1,
     }),
     ctx.db.user.count({ where }),
   ]);
-  const nodes = rows.slice(0, take);
-  return {
-    nodes,
-    totalCount,
-    hasNextPage: rows.length > take,
-    endCursor: nodes.length > 0 ? encodeCursor(offset + nodes.length) : null,
-  };
+  return { ...connectionOf(rows, window, userKey, usersCursor), totalCount };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { buildSchema, graphql, parse } from "graphql";
+import { GraphQLError, buildSchema, graphql, parse } from "graphql";
 import { DateTime, LocalDate, URL, scalarResolversFor } from "./scalars.js";
 
 describe("the graph's scalars", () => {
@@ -17,6 +17,9 @@ describe("the graph's scalars", () => {
     expect(() => DateTime.parseValue("yesterday")).toThrow();
     expect(() => DateTime.parseValue("2026-12-03")).toThrow();
     expect(() => URL.parseValue("not a url")).toThrow();
+    // As a GraphQLError, so that a subgraph answers BAD_USER_INPUT, not an unexpected error.
+    expect(() => URL.parseValue("not a url")).toThrow(GraphQLError);
+    expect(() => DateTime.parseValue("yesterday")).toThrow(GraphQLError);
     expect(() => LocalDate.parseValue("2026-02-30")).toThrow();
   });
 

@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind, parse, type DocumentNode, type ValueNode } from "graphql";
+import { GraphQLError, GraphQLScalarType, Kind, parse, type DocumentNode, type ValueNode } from "graphql";
 import { DateTimeResolver, LocalDateResolver, URLResolver } from "graphql-scalars";
 
 /**
@@ -23,9 +23,24 @@ function handingStrings(
     ...config,
     description,
     serialize: (value: unknown) => canonical(config.serialize(value)),
-    parseValue: (value: unknown) => canonical(config.parseValue?.(value) ?? value),
-    parseLiteral: (ast: ValueNode, variables) => canonical(config.parseLiteral?.(ast, variables) ?? null),
+    parseValue: (value: unknown) => refused(scalar.name, () => canonical(config.parseValue?.(value) ?? value)),
+    parseLiteral: (ast: ValueNode, variables) =>
+      refused(scalar.name, () => canonical(config.parseLiteral?.(ast, variables) ?? null)),
   });
+}
+
+/**
+ * An argument the scalar refuses is the caller's mistake, whichever way the parser says so:
+ * graphql-scalars' URL lets the WHATWG parser's TypeError out ("Invalid URL"), which a subgraph
+ * would otherwise report as an unexpected error rather than BAD_USER_INPUT naming the variable.
+ */
+function refused<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof GraphQLError) throw error;
+    throw new GraphQLError(`Expected type "${name}". ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export const DateTime = handingStrings(

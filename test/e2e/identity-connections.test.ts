@@ -235,7 +235,8 @@ describe("scalars", () => {
       `,
       { token: owner.token, variables: { w: workspaceId } },
     );
-    expect(literal.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    // Written into the operation, it makes the operation itself invalid: refused before anything runs.
+    expect(literal.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
 
     const started = await graphqlOk<{ startCheckout: { url: string; expiresAt: string } }>(CHECKOUT, {
       token: owner.token,

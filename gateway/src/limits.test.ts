@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { buildSchema, getOperationAST, parse, validate, type DocumentNode } from "graphql";
 import ts from "typescript";
 import { GATEWAY_LIMITS, gatewayProtection, operationCost } from "./limits.js";
+import { DEFAULT_PAGE_SIZE } from "@support/validation";
 import { SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -110,9 +111,17 @@ describe("an operation's cost", () => {
     expect(costOf(withDefault, { n: 1 })).toBe(costOf(query, { n: 1 }));
   });
 
-  test("an argument left out, or a variable not sent, counts at the schema's default (users: first = 50)", () => {
+  test("an argument left out, or a variable not sent, counts as the page a connection answers unsized (DEFAULT_PAGE_SIZE, 50)", () => {
+    expect(DEFAULT_PAGE_SIZE).toBe(50);
     const fifty = costOf(query, { n: 50 });
     expect(costOf("{ users { nodes { id email } } }")).toBe(fifty);
+    // Nested connections too: each unsized level multiplies by 50.
+    const nested = (inner: string) =>
+      costOf(`query($w: ID!) { tickets(workspaceId: $w, first: 2) { nodes { replies${inner} { nodes { id } } } } }`, {
+        w: "x",
+      });
+    expect(nested("")).toBe(nested("(first: 50)"));
+    expect(nested("")).toBeGreaterThan(nested("(first: 1)"));
     expect(costOf(query)).toBe(fifty);
     expect(costOf(query, { n: null })).toBe(fifty);
   });
@@ -120,7 +129,7 @@ describe("an operation's cost", () => {
   test("hostile values: a negative or zero count as 1 item, a huge number as itself", () => {
     const one = costOf(query, { n: 1 });
     for (const n of [-5, 0]) expect(costOf(query, { n })).toBe(one);
-    // Not a number: as if not sent, the schema's default.
+    // Not a number: as if not sent, the page a connection answers unsized.
     for (const n of ["100", null, Number.NaN]) expect(costOf(query, { n })).toBe(costOf(query, { n: 50 }));
     expect(costOf(query, { n: 1e9 })).toBeGreaterThan(GATEWAY_LIMITS.maxCost);
   });

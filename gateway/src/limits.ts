@@ -1,5 +1,6 @@
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import type { ApolloServerPlugin } from "@apollo/server";
+import { DEFAULT_PAGE_SIZE } from "@support/validation";
 import {
   GraphQLError,
   Kind,
@@ -87,7 +88,8 @@ const COST = { object: 2, scalar: 1, depthFactor: 1.5 } as const;
 /**
  * What an operation costs: 2 per object field and 1 per scalar field, each child weighted 1.5, a
  * field's subtree multiplied by its `first` or `last` argument, whether written in the query or
- * passed as a variable (or the variable's default, or with the schema the argument's default).
+ * passed as a variable (or the variable's default, or with the schema the argument's default; a
+ * connection left unsized counts as the page it answers, DEFAULT_PAGE_SIZE).
  * Introspection (`__schema`) is free. Fragments are costed
  * once each and counted at every spread. (graphql-armor's formula, which reads literals only.)
  */
@@ -127,12 +129,15 @@ export function operationCost(
     const argument = selection.arguments?.find((arg) => arg.name.value === "first" || arg.name.value === "last");
     const given = argument ? asCount(valueFromASTUntyped(argument.value, values)) : undefined;
     if (given !== undefined) return given;
-    // Left out (or a variable not sent): the schema's default, the larger of first's and last's.
-    const args = fieldOf(parent, selection.name.value)?.args ?? [];
+    // Left out (or a variable not sent): the schema's default, the larger of first's and last's;
+    // a connection without one answers DEFAULT_PAGE_SIZE items.
+    const field = fieldOf(parent, selection.name.value);
+    const args = field?.args ?? [];
     const fallback = args
       .filter((arg) => arg.name === "first" || arg.name === "last")
       .map((arg) => asCount(arg.defaultValue) ?? 1);
-    return Math.max(1, ...fallback);
+    const connection = field !== undefined && getNamedType(field.type).name.endsWith("Connection");
+    return Math.max(1, connection ? DEFAULT_PAGE_SIZE : 1, ...fallback);
   };
 
   const costOf = (selection: SelectionNode, parent: Parent): number => {

@@ -157,7 +157,7 @@ describe("operation limits as a client sees them", () => {
     expect(cost.requestedQueryCost).toBeLessThan(5000);
   });
 
-  test("a list's page size left out is costed as the page the service gives (the schema's default), not as one item", async () => {
+  test("a list's page size left out is costed as the page the service gives (50, every connection's), not as one item", async () => {
     const owner = await signUp();
     const w = await createWorkspace(owner.token, "Cost of defaults");
     const costOf = async (query: string) => {

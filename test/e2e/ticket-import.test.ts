@@ -102,7 +102,7 @@ describe("importTickets", () => {
       };
     }>(
       `query($w: ID!) { tickets(workspaceId: $w, first: 10, sort: CREATED_AT) { nodes { id number title description status priority
-         assignee { id } team { name } fieldValues { nodes { field { name } text number option } } } } }`,
+         assignee { id } team { name } fieldValues(first: 10) { nodes { field { name } text number option } } } } }`,
       { token: owner.token, variables: { w: workspaceId } },
     );
     const byNumber = [...list.tickets.nodes].sort((a, b) => a.number - b.number);

@@ -168,7 +168,7 @@ describe("the other connections of a workspace", () => {
         { token: fixture.owner.token, variables: { w: fixture.workspaceId, n: name } },
       );
     }
-    const ROLES = `query($id: ID!, $first: Int, $after: String) { workspace(id: $id) {
+    const ROLES = `query($id: ID!, $first: Int = 2, $after: String) { workspace(id: $id) {
       roles(first: $first, after: $after) {
         totalCount
         nodes { name createdAt members(first: 2) { totalCount nodes { user { id } } pageInfo { hasNextPage } } }
@@ -221,7 +221,7 @@ describe("the other connections of a workspace", () => {
       { token: fixture.owner.token, variables: { w: fixture.workspaceId, m: ids } },
     );
     expect(created.createTeam.createdAt).toMatch(ISO_UTC);
-    const TEAM_MEMBERS = `query($id: ID!, $last: Int, $before: String) { workspace(id: $id) { teams(first: 10) { nodes {
+    const TEAM_MEMBERS = `query($id: ID!, $last: Int = 3, $before: String) { workspace(id: $id) { teams(first: 10) { nodes {
       id members(last: $last, before: $before) { totalCount nodes { id } pageInfo { hasPreviousPage startCursor } } } } } }`;
     type TeamMembers = {
       workspace: {

@@ -205,7 +205,7 @@ describe("exportWorkspaceData", () => {
           };
         }>(
           `query($w: ID!) { tickets(workspaceId: $w, first: 10) { nodes { title status priority assignee { email } team { name }
-             fieldValues { nodes { field { name } number } } } } }`,
+             fieldValues(first: 10) { nodes { field { name } number } } } } }`,
           { token: owner.token, variables: { w } },
         )
       ).tickets.nodes

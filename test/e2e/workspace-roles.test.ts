@@ -7,7 +7,7 @@ const CREATE_ROLE = `mutation($w: ID!, $input: CreateRoleInput!) { createRole(wo
 const UPDATE_ROLE = `mutation($id: ID!, $input: UpdateRoleInput!) { updateRole(id: $id, input: $input) { id name permissions ticketAccess } }`;
 const DELETE_ROLE = `mutation($id: ID!) { deleteRole(id: $id) }`;
 const SET_ROLE = `mutation($w: ID!, $u: ID!, $r: WorkspaceRole, $c: ID) { setMemberRole(workspaceId: $w, userId: $u, input: { role: $r, customRoleId: $c }) { role customRole { name } } }`;
-const ROLES = `query($id: ID!) { workspace(id: $id) { roles { totalCount nodes { id name builtIn ticketAccess members { nodes { user { id } } } } } } }`;
+const ROLES = `query($id: ID!) { workspace(id: $id) { roles(first: 10) { totalCount nodes { id name builtIn ticketAccess members(first: 5) { nodes { user { id } } } } } } }`;
 const SETTINGS = `mutation($w: ID!, $input: WorkspaceSettingsInput!) { updateWorkspaceSettings(id: $w, input: $input) { ticketsEnabled membersCanDeleteTickets membersCanCreateTickets } }`;
 const EXPLAIN = `query($w: ID!, $u: ID!, $p: String!) { explainPermission(workspaceId: $w, userId: $u, permission: $p) { allowed steps { source effect reason } } }`;
 

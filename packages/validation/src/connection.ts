@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { CursorCodec } from "./cursor.js";
-import { pageSize } from "./page.js";
+import { DEFAULT_PAGE_SIZE, pageSize } from "./page.js";
 
 /**
  * The one connection of the graph (docs/api.md, Pagination): `edges { cursor node }`, `nodes`,
@@ -42,7 +42,7 @@ export interface PagingProblem {
 export function pageWindow<Key>(
   args: PagingArguments,
   codec: CursorCodec<Key>,
-  defaultSize: number,
+  defaultSize: number = DEFAULT_PAGE_SIZE,
 ): PageWindow<Key> | PagingProblem {
   // Absent and null mean the same: not given.
   const first = args.first ?? null;

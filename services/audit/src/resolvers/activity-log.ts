@@ -1,4 +1,4 @@
-import { GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLResolveInfo } from "graphql";
+import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
 import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import {
@@ -42,31 +42,12 @@ const activityLogArgs = z.object({
   filter: activityFilter,
 });
 
-/** The page size when neither first nor last is given: the schema's `first: Int = 50`. */
-export const DEFAULT_LOG_PAGE = 50;
-
 /**
  * The page cursor (@support/validation's codec): an entry's key in the log's order, a timestamptz
  * and a bigint, each in range, so a forged one is BAD_USER_INPUT and never reaches PostgreSQL.
  */
 const activityCursor = cursorCodec(z.object({ occurredAt: cursorKey.instant(), seq: cursorKey.bigint() }));
 const keyOf = (entry: EntryRow) => ({ occurredAt: entry.occurredAt.toISOString(), seq: entry.seq });
-
-/**
- * The arguments as the client wrote them: `first: Int = 50` is in the schema so that the
- * gateway's cost limit counts a page left unsized at 50, but a client paging backward (`last`,
- * `before`) never wrote `first`, and must not be told to give first or last, not both. A `first`
- * the operation did not write (or a variable it did not send) is left out here.
- */
-export function writtenPaging<Args extends { first?: number | null }>(args: Args, info?: GraphQLResolveInfo): Args {
-  const node = info?.fieldNodes[0];
-  if (!node) return args;
-  const argument = node.arguments?.find((arg) => arg.name.value === "first");
-  const written =
-    argument !== undefined &&
-    !(argument.value.kind === Kind.VARIABLE && !(argument.value.name.value in (info.variableValues ?? {})));
-  return written ? args : { ...args, first: null };
-}
 
 /**
  * The log, newest first, as a connection: forward (`first`/`after`) loads older entries, backward
@@ -77,7 +58,7 @@ export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   const parsed = activityLogArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const args = parsed.data;
-  const window = pageWindow(args, activityCursor, DEFAULT_LOG_PAGE);
+  const window = pageWindow(args, activityCursor);
   if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   const reader = await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
 

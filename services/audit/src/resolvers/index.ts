@@ -1,14 +1,12 @@
 import type { AuditContext } from "../context.js";
-import type { GraphQLResolveInfo } from "graphql";
-import { ActivityEntryResolvers, JSONScalar, activityLog, writtenPaging } from "./activity-log.js";
+import { ActivityEntryResolvers, JSONScalar, activityLog } from "./activity-log.js";
 import { exportActivityLog, renewActivityLogExportLink } from "./export.js";
 import { activityStats, membersOf } from "./stats.js";
 import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
 
 export const resolvers = {
   Query: {
-    activityLog: (_: unknown, args: { first?: number | null }, ctx: AuditContext, info: GraphQLResolveInfo) =>
-      activityLog(writtenPaging(args, info), ctx),
+    activityLog: (_: unknown, args: unknown, ctx: AuditContext) => activityLog(args, ctx),
     activityStats: (_: unknown, args: unknown, ctx: AuditContext) => activityStats(args, ctx),
     verifyActivityLog: (_: unknown, args: { workspaceId: string; full?: boolean | null }, ctx: AuditContext) =>
       verifyActivityLog(args, ctx),

@@ -159,7 +159,6 @@ const compareMembers = (a: MemberKey, b: MemberKey): number =>
 
 /** A member's place in the chart's order (@support/validation's codec): a count and an actor's type and id. */
 const memberCursor = cursorCodec(z.object({ total: cursorKey.integer(), actor: z.string().min(1).max(300) }));
-const DEFAULT_MEMBERS_PAGE = 50;
 const membersArgs = z.object(pagingArguments);
 
 /**
@@ -170,7 +169,7 @@ const membersArgs = z.object(pagingArguments);
 export function membersOf(stats: { members: Member[] }, rawArgs: unknown) {
   const parsed = membersArgs.safeParse(rawArgs ?? {});
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const window = pageWindow(parsed.data, memberCursor, DEFAULT_MEMBERS_PAGE);
+  const window = pageWindow(parsed.data, memberCursor);
   if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   const rows = windowOf(stats.members, window, keyOf, compareMembers);
   return { ...connectionOf(rows, window, keyOf, memberCursor), totalCount: stats.members.length };

@@ -1,4 +1,3 @@
-import type { GraphQLResolveInfo } from "graphql";
 import { notFound } from "@support/errors";
 import type { IdentityContext } from "../context.js";
 import type { User, Organisation } from "../db/generated/client.js";
@@ -14,7 +13,6 @@ import {
   resendInvitation,
   revokeInvitation,
 } from "./invitations.js";
-import { writtenPaging } from "./shared.js";
 
 type Args = Record<string, unknown>;
 
@@ -29,10 +27,8 @@ export const resolvers = {
   Query: {
     me: async (_: unknown, __: unknown, ctx: IdentityContext) =>
       ctx.actor.kind === "user" ? ctx.users.load(ctx.actor.userId) : null,
-    users: (_: unknown, args: Args, ctx: IdentityContext, info: GraphQLResolveInfo) =>
-      users(writtenPaging(args, info), ctx),
-    invitations: (_: unknown, args: Args, ctx: IdentityContext, info: GraphQLResolveInfo) =>
-      invitations(writtenPaging(args, info), ctx),
+    users: (_: unknown, args: Args, ctx: IdentityContext) => users(args, ctx),
+    invitations: (_: unknown, args: Args, ctx: IdentityContext) => invitations(args, ctx),
   },
   Mutation: {
     signUp: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => signUp(args, ctx),

@@ -459,9 +459,6 @@ function stateFilter(state: InvitationState | null | undefined, now: Date): Pris
 /** Org admins see every invitation; workspace admins those touching a workspace they administer. */
 const invitationsArgs = z.object({ status: stateSchema, ...pagingArguments });
 
-/** Invitations per page when neither first nor last is given. */
-const INVITATIONS_PAGE_SIZE = 50;
-
 /** The page cursor: the key of the list's order, newest first (when it was sent), then id. */
 type InvitationKey = [createdAt: string, id: string];
 const invitationsCursor = cursorCodec(z.tuple([cursorKey.instant(), cursorKey.uuid()]));
@@ -478,7 +475,7 @@ function beyondInvitation([createdAt, id]: InvitationKey, backward: boolean): Pr
 export async function invitations(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { status: state, ...paging } = parse(invitationsArgs, args);
-  const window = pageWindow(paging, invitationsCursor, INVITATIONS_PAGE_SIZE);
+  const window = pageWindow(paging, invitationsCursor);
   if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
   const where: Prisma.InvitationWhereInput = {
     organisationId: actor.organisationId,

@@ -269,9 +269,6 @@ const usersArgs = z.object({
   ...pagingArguments,
 });
 
-/** Users per page when neither first nor last is given. */
-const USERS_PAGE_SIZE = 50;
-
 /**
  * The page cursor (@support/validation's codec): the key of the list's order, last name, first
  * name and id, so a user added or removed between pages shifts nothing (an offset would).
@@ -299,7 +296,7 @@ function beyondUser([lastName, firstName, id]: UserKey, backward: boolean): Pris
 export async function users(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { filter, ...paging } = parse(usersArgs, args);
-  const window = pageWindow(paging, usersCursor, USERS_PAGE_SIZE);
+  const window = pageWindow(paging, usersCursor);
   if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
   const where: Prisma.UserWhereInput = { organisationId: actor.organisationId };
   if (actor.orgRole !== "ORG_ADMIN") {

@@ -1,4 +1,3 @@
-import { Kind, type GraphQLResolveInfo } from "graphql";
 import { z } from "zod";
 import { forbidden, invalidInput, notFound, unauthenticated } from "@support/errors";
 import type { UserActor } from "@support/actor-context";
@@ -70,20 +69,4 @@ export function isUniqueViolation(error: unknown): boolean {
   return (
     typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
   );
-}
-
-/**
- * The paging arguments as the client wrote them (as audit's activityLog reads them): `first: Int = 50`
- * is in the schema so that the gateway's cost limit counts a page left unsized at 50, but a client
- * paging backward (`last`, `before`) never wrote `first`, and must not be told to give first or
- * last, not both. A `first` the operation did not write (or a variable it did not send) is left out.
- */
-export function writtenPaging<Args extends { first?: unknown }>(args: Args, info?: GraphQLResolveInfo): Args {
-  const node = info?.fieldNodes[0];
-  if (!node) return args;
-  const argument = node.arguments?.find((arg) => arg.name.value === "first");
-  const written =
-    argument !== undefined &&
-    !(argument.value.kind === Kind.VARIABLE && !(argument.value.name.value in (info.variableValues ?? {})));
-  return written ? args : { ...args, first: null };
 }

@@ -77,7 +77,6 @@ export function slaWarningRecipient(
 export type SlaState = "DUE_SOON" | "BREACHED";
 
 export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 25;
 
 export const TICKET_SORTS = ["CREATED_AT", "UPDATED_AT", "PRIORITY", "SLA_DUE_AT"] as const;
 export type TicketSort = (typeof TICKET_SORTS)[number];
@@ -172,10 +171,6 @@ export const compareReplyKeys = (a: ReplyKey, b: ReplyKey): number =>
 /** The list order of fields: position, then creation time, then id. */
 export const compareFieldKeys = (a: FieldKey, b: FieldKey): number =>
   a[0] - b[0] || compareText(a[1], b[1]) || compareText(a[2], b[2]);
-
-/** Page sizes when neither `first` nor `last` is given. */
-export const DEFAULT_REPLY_PAGE_SIZE = 50;
-export const DEFAULT_FIELD_PAGE_SIZE = 100;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);

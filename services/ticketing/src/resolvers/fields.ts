@@ -5,7 +5,7 @@ import { entityNameText, type PagingArguments } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { TicketField } from "../db/generated/client.js";
 import { checkOptions } from "../domain/fields.js";
-import { compareFieldKeys, DEFAULT_FIELD_PAGE_SIZE, fieldCursorCodec, fieldKeyOf, isUuid } from "../domain/tickets.js";
+import { compareFieldKeys, fieldCursorCodec, fieldKeyOf, isUuid } from "../domain/tickets.js";
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
 import { pageOfList } from "./paging.js";
@@ -47,7 +47,6 @@ export async function listTicketFields(args: PagingArguments & { workspaceId: st
     codec: fieldCursorCodec,
     keyOf: fieldKeyOf,
     compare: compareFieldKeys,
-    defaultSize: DEFAULT_FIELD_PAGE_SIZE,
   });
 }
 

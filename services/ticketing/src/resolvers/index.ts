@@ -7,8 +7,6 @@ import type { StoredValue, TicketFieldType } from "../domain/fields.js";
 import {
   compareFieldKeys,
   compareReplyKeys,
-  DEFAULT_FIELD_PAGE_SIZE,
-  DEFAULT_REPLY_PAGE_SIZE,
   fieldCursorCodec,
   fieldKeyOf,
   replyCursorCodec,
@@ -87,7 +85,6 @@ export const resolvers = {
         codec: fieldCursorCodec,
         keyOf: (value) => fieldKeyOf(value.field),
         compare: compareFieldKeys,
-        defaultSize: DEFAULT_FIELD_PAGE_SIZE,
       });
     },
     /** Oldest first; every ticket of a page reads its replies in one batched query. */
@@ -96,7 +93,6 @@ export const resolvers = {
         codec: replyCursorCodec,
         keyOf: replyKeyOf,
         compare: compareReplyKeys,
-        defaultSize: DEFAULT_REPLY_PAGE_SIZE,
       }),
   },
   TicketReply: {

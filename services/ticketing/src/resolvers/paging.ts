@@ -19,10 +19,10 @@ const pagingSchema = z.object(pagingArguments);
  * 1..100, a foreign or forged cursor, or arguments that do not go together are BAD_USER_INPUT
  * naming the argument.
  */
-export function windowFrom<Key>(args: PagingArguments, codec: CursorCodec<Key>, defaultSize: number): PageWindow<Key> {
+export function windowFrom<Key>(args: PagingArguments, codec: CursorCodec<Key>): PageWindow<Key> {
   const parsed = pagingSchema.safeParse({ first: args.first, after: args.after, last: args.last, before: args.before });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const window = pageWindow(parsed.data, codec, defaultSize);
+  const window = pageWindow(parsed.data, codec);
   if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   return window;
 }
@@ -38,10 +38,9 @@ export function pageOfList<Row, Key>(
     codec: CursorCodec<Key>;
     keyOf: (row: Row) => Key;
     compare: (a: Key, b: Key) => number;
-    defaultSize: number;
   },
 ): Connection<Row> & { totalCount: number } {
-  const window = windowFrom(args, options.codec, options.defaultSize);
+  const window = windowFrom(args, options.codec);
   const sorted = [...rows].sort((a, b) => options.compare(options.keyOf(a), options.keyOf(b)));
   const read = windowOf(sorted, window, options.keyOf, options.compare);
   return { ...connectionOf(read, window, options.keyOf, options.codec), totalCount: rows.length };

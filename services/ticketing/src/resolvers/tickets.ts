@@ -8,7 +8,6 @@ import type { Prisma, Ticket } from "../db/generated/client.js";
 import { findTickets, nextTicketNumber, TICKET_COLUMNS } from "../db/tickets.js";
 import { applyFieldValues, type FieldDefinition, type FieldValueInput, type StoredValue } from "../domain/fields.js";
 import {
-  DEFAULT_PAGE_SIZE,
   priorityRank,
   slaTimes,
   stopsSlaClock,
@@ -349,7 +348,7 @@ export async function listTickets(
   const descending = (order.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
   // A cursor is a place in one sort's order: another sort's is refused naming its argument.
   const codec = ticketCursorCodec(sort);
-  const window = windowFrom(args, codec, DEFAULT_PAGE_SIZE);
+  const window = windowFrom(args, codec);
   const rows = await findTickets(ctx.db, {
     workspaceId: args.workspaceId,
     scope,

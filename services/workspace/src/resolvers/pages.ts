@@ -23,9 +23,6 @@ import type { Membership } from "../db/generated/client.js";
  * memory (`pageOf`).
  */
 
-/** The page size when neither first nor last is given. */
-export const DEFAULT_PAGE_SIZE = 20;
-
 /** A connection's answer: the page, and its totalCount, counted only when asked for. */
 export type Page<Node> = Connection<Node> & { totalCount: () => number | Promise<number> };
 
@@ -40,7 +37,7 @@ export function windowFor<Key>(args: PagingArguments, codec: CursorCodec<Key>): 
     before: args.before,
   });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const window = pageWindow(parsed.data, codec, DEFAULT_PAGE_SIZE);
+  const window = pageWindow(parsed.data, codec);
   if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   return window;
 }

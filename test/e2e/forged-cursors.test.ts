@@ -4,7 +4,8 @@ import { createWorkspace, errorCodes, graphql, graphqlOk, signUp, type SignedUpU
 
 /**
  * Issue 19 (4): input that reached PostgreSQL unchecked was INTERNAL_SERVER_ERROR. Page cursors
- * are base64url JSON, easy to forge; a forged one with a key of the wrong type or out of its
+ * were base64url JSON, easy to forge (since issue 20 they are signed, and an unsigned or altered
+ * one is refused before its payload is read); a forged one with a key of the wrong type or out of its
  * column's range (1.5 or 1e20 for an integer key, 2024-02-30, year 0000), and time-range filters
  * PostgreSQL cannot hold, are BAD_USER_INPUT naming the argument, in every subgraph that takes them.
  */
@@ -152,5 +153,29 @@ describe("identity: users(after, before) and invitations(after)", () => {
       },
     );
     expect(next.users.nodes).toEqual([]);
+  });
+});
+
+describe("cursors are signed", () => {
+  test("an answered cursor with its payload altered (still well-formed and in range) is refused; unaltered it pages", async () => {
+    await graphqlOk(`mutation($w: ID!) { createTicket(workspaceId: $w, input: { title: "Two" }) { id } }`, {
+      token: owner.token,
+      variables: { w: workspaceId },
+    });
+    const TICKETS = `query($w: ID!, $a: String) { tickets(workspaceId: $w, first: 1, after: $a) { nodes { id } pageInfo { endCursor } } }`;
+    type Page = { tickets: { nodes: Array<{ id: string }>; pageInfo: { endCursor: string } } };
+    const first = await graphqlOk<Page>(TICKETS, { token: owner.token, variables: { w: workspaceId } });
+    const cursor = first.tickets.pageInfo.endCursor;
+    const [payload, mac] = cursor.split(".");
+    expect(mac).toBeTruthy();
+    const second = await graphqlOk<Page>(TICKETS, { token: owner.token, variables: { w: workspaceId, a: cursor } });
+    expect(second.tickets.nodes).toHaveLength(1);
+    expect(second.tickets.nodes[0]?.id).not.toBe(first.tickets.nodes[0]?.id);
+
+    const decoded = JSON.parse(Buffer.from(payload!, "base64url").toString("utf8")) as unknown[];
+    const altered = forge(decoded.map((part) => (part === first.tickets.nodes[0]?.id ? randomUUID() : part)));
+    for (const a of [`${altered}.${mac}`, payload, forge(decoded)]) {
+      await expectRefused(TICKETS, { w: workspaceId, a }, "after");
+    }
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "@support/events";
 import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
+import { signCursorsWith } from "@support/validation";
 import type { ActorContextKey } from "@support/actor-context";
 import { createServiceApp, requireActorContext } from "./app.js";
 import { logSqlStatementsPerRequest } from "./sql-statements.js";
@@ -64,6 +65,8 @@ export function createServiceRuntime(options: {
   logger?: Logger;
 }): ServiceRuntime {
   const { service, config, database } = options;
+  // Page cursors are signed with a key every replica has (docs/api.md, Pagination).
+  signCursorsWith(config.ACTOR_CONTEXT_KEYS.map((key) => key.secret));
   const logger = options.logger ?? createLogger({ service, level: config.LOG_LEVEL });
   const kafka = createKafka(service, config.KAFKA_BROKERS, logger);
   const relay = new OutboxRelay({

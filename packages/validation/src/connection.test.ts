@@ -1,7 +1,7 @@
-import { describe, expect, test } from "@jest/globals";
+import { afterEach, describe, expect, test } from "@jest/globals";
 import { z } from "zod";
 import { connectionOf, isPagingProblem, pageWindow, windowOf, type PageWindow } from "./connection.js";
-import { cursorCodec } from "./cursor.js";
+import { cursorCodec, signCursorsWith } from "./cursor.js";
 
 const codec = cursorCodec(z.number().int());
 const rows = Array.from({ length: 10 }, (_, index) => index + 1);
@@ -61,5 +61,23 @@ describe("connections", () => {
     expect(pageWindow({ before: Buffer.from('"x"').toString("base64url") }, codec, 3)).toMatchObject({
       field: "before",
     });
+  });
+});
+
+describe("signed cursors", () => {
+  afterEach(() => signCursorsWith([]));
+
+  test("a cursor is signed; altered, unsigned or signed by another key it is refused; an older listed key still verifies", () => {
+    signCursorsWith(["first secret that is long enough 0123456789"]);
+    const cursor = codec.encode(7);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(codec.decode(cursor)).toBe(7);
+    const [, mac] = cursor.split(".");
+    expect(codec.decode(`${Buffer.from("8").toString("base64url")}.${mac}`)).toBeNull();
+    expect(codec.decode(Buffer.from("7").toString("base64url"))).toBeNull();
+    signCursorsWith(["another secret that is long enough 0123456789"]);
+    expect(codec.decode(cursor)).toBeNull();
+    signCursorsWith(["another secret that is long enough 0123456789", "first secret that is long enough 0123456789"]);
+    expect(codec.decode(cursor)).toBe(7);
   });
 });

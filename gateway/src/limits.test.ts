@@ -7,7 +7,7 @@ import { DEFAULT_PAGE_SIZE } from "@support/validation";
 import { SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 const ROOT = new URL("../../", import.meta.url);
-const SOURCES = ["test/e2e/", "test/harness/", "bench/"];
+const SOURCES = ["test/e2e/", "test/harness/", "bench/", "infra/load/"];
 /** Where the queries built to be refused live: each is asserted refused there. */
 const HOSTILE_SOURCES = new Set(["test/e2e/gateway-limits.test.ts", "test/e2e/browser.test.ts"]);
 

@@ -99,7 +99,7 @@ describe("the gateway's limits, against the running stack", () => {
     const owner = await signUp();
     await createWorkspace(owner.token, "Ordinary");
     const data = await graphqlOk<{ me: { id: string }; workspaces: { nodes: Array<{ id: string }> } }>(
-      "{ __typename me { id organisation { id name } } workspaces { nodes { id name myRole myPermissions members { nodes { user { id email } role } } } } }",
+      "{ __typename me { id organisation { id name } } workspaces(first: 10) { nodes { id name myRole myPermissions members(first: 10) { nodes { user { id email } role } } } } }",
       { token: owner.token },
     );
     expect(data.workspaces.nodes).toHaveLength(1);

@@ -269,14 +269,14 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
         // After an inviteUser whose answer was lost, the client cannot know whether it was sent:
         // it looks, as a person would, and revokes what is pending (those are not in the ledger).
         if (state.inviteUnanswered) {
-          const { invitations } = await graphql<{ invitations: Array<{ id: string }> | null }>(
+          const { invitations } = await graphql<{ invitations: { nodes: Array<{ id: string }> } | null }>(
             target,
             PENDING_INVITATIONS,
             {},
             client.token,
           );
           const known = new Set(state.unrevoked.map((invitation) => invitation.invitationId));
-          for (const { id } of invitations ?? []) {
+          for (const { id } of invitations?.nodes ?? []) {
             if (known.has(id)) continue;
             try {
               await graphql(target, REVOKE, { id }, client.token);

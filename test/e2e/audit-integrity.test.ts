@@ -737,6 +737,8 @@ describe("reading the log", () => {
       target: { type: "workspace", id: deletedId, label: "Closed desk" },
       changes: [],
       data: {},
+      // Strictly after the warning: two events of one millisecond would order by arrival instead.
+      occurredAt: new Date(Date.parse(before.occurredAt) + 1).toISOString(),
     } as NewEvent);
     await send(before);
     await sendToTopic("workspace.events", [{ key: deletedId, value: JSON.stringify(deletion) }]);

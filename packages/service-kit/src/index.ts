@@ -41,3 +41,4 @@ export {
 } from "./downloads.js";
 export { isDatabaseUnavailable, TRANSACTION_OPTIONS } from "./unavailable.js";
 export { DateTime, URL, LocalDate, GRAPH_SCALARS, scalarResolversFor } from "./scalars.js";
+export { pagingWindow } from "./paging.js";

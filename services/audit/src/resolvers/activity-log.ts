@@ -1,13 +1,12 @@
+import { pagingWindow } from "@support/service-kit";
 import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
 import { z } from "zod";
-import { badUserInput, invalidInput } from "@support/errors";
+import { invalidInput } from "@support/errors";
 import {
   connectionOf,
   cursorCodec,
   cursorKey,
   instantText,
-  isPagingProblem,
-  pageWindow,
   pagingArguments,
   singleLineText,
 } from "@support/validation";
@@ -58,8 +57,7 @@ export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
   const parsed = activityLogArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const args = parsed.data;
-  const window = pageWindow(args, activityCursor);
-  if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
+  const window = pagingWindow(args, activityCursor);
   const reader = await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
 
   const rows = await entriesPage(ctx.pool, args.workspaceId, args.filter, {

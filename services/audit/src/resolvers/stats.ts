@@ -1,17 +1,9 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import type { AuditContext } from "../context.js";
 import { labelsOf } from "../db/labels.js";
-import {
-  connectionOf,
-  cursorCodec,
-  cursorKey,
-  instantText,
-  isPagingProblem,
-  pageWindow,
-  pagingArguments,
-  windowOf,
-} from "@support/validation";
+import { connectionOf, cursorCodec, cursorKey, instantText, pagingArguments, windowOf } from "@support/validation";
 import { requireLogAccess } from "./access.js";
 
 const MAX_RANGE_DAYS = 400;
@@ -169,8 +161,7 @@ const membersArgs = z.object(pagingArguments);
 export function membersOf(stats: { members: Member[] }, rawArgs: unknown) {
   const parsed = membersArgs.safeParse(rawArgs ?? {});
   if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const window = pageWindow(parsed.data, memberCursor);
-  if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
+  const window = pagingWindow(parsed.data, memberCursor);
   const rows = windowOf(stats.members, window, keyOf, compareMembers);
   return { ...connectionOf(rows, window, keyOf, memberCursor), totalCount: stats.members.length };
 }

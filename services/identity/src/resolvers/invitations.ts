@@ -1,27 +1,11 @@
+import { pagingWindow } from "@support/service-kit";
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
 import { z } from "zod";
-import {
-  AppError,
-  ErrorCode,
-  conflict,
-  forbidden,
-  invalidInput,
-  isAppError,
-  notFound,
-  unauthenticated,
-} from "@support/errors";
+import { AppError, ErrorCode, conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import {
-  connectionOf,
-  cursorCodec,
-  cursorKey,
-  isPagingProblem,
-  pageWindow,
-  pagingArguments,
-  personNameText,
-} from "@support/validation";
+import { connectionOf, cursorCodec, cursorKey, pagingArguments, personNameText } from "@support/validation";
 import { normaliseEmail, passwordSchema } from "../domain/credentials.js";
 import {
   assertAcceptable,
@@ -475,8 +459,7 @@ function beyondInvitation([createdAt, id]: InvitationKey, backward: boolean): Pr
 export async function invitations(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { status: state, ...paging } = parse(invitationsArgs, args);
-  const window = pageWindow(paging, invitationsCursor);
-  if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
+  const window = pagingWindow(paging, invitationsCursor);
   const where: Prisma.InvitationWhereInput = {
     organisationId: actor.organisationId,
     ...stateFilter(state, new Date()),

@@ -1,16 +1,9 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
-import { badUserInput, conflict, forbidden, invalidInput, notFound } from "@support/errors";
+import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import {
-  connectionOf,
-  cursorCodec,
-  cursorKey,
-  isPagingProblem,
-  pageWindow,
-  pagingArguments,
-  personNameText,
-} from "@support/validation";
+import { connectionOf, cursorCodec, cursorKey, pagingArguments, personNameText } from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -296,8 +289,7 @@ function beyondUser([lastName, firstName, id]: UserKey, backward: boolean): Pris
 export async function users(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { filter, ...paging } = parse(usersArgs, args);
-  const window = pageWindow(paging, usersCursor);
-  if (isPagingProblem(window)) throw invalidInput([{ path: [window.field], message: window.message }]);
+  const window = pagingWindow(paging, usersCursor);
   const where: Prisma.UserWhereInput = { organisationId: actor.organisationId };
   if (actor.orgRole !== "ORG_ADMIN") {
     const memberships = await ctx.workspaces.memberships();

@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { diffFields, type FieldChange } from "@support/events";
@@ -22,7 +23,6 @@ import {
 } from "../domain/tickets.js";
 import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { actorUserId, requirePermission, visibleTicket, workspaceAccess } from "./access.js";
-import { windowFrom } from "./paging.js";
 
 export const ticketTitle = singleLineText({ max: 200 });
 const uuid = z.string().uuid("must be an id");
@@ -348,7 +348,7 @@ export async function listTickets(
   const descending = (order.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
   // A cursor is a place in one sort's order: another sort's is refused naming its argument.
   const codec = ticketCursorCodec(sort);
-  const window = windowFrom(args, codec);
+  const window = pagingWindow(args, codec);
   const rows = await findTickets(ctx.db, {
     workspaceId: args.workspaceId,
     scope,

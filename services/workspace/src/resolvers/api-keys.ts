@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
@@ -8,7 +9,7 @@ import { API_KEY_SCHEME, newApiKey, newKeyPrefix } from "../domain/api-keys.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, isUuid, requireUser } from "./access.js";
-import { instantOf, keyset, page, timeIdCursor, windowFor, type Page } from "./pages.js";
+import { instantOf, keyset, page, timeIdCursor, type Page } from "./pages.js";
 
 /**
  * API keys (SPEC section 8). The api_keys:* permissions are owner-only in the catalogue, so the
@@ -142,7 +143,7 @@ export async function listApiKeys(
 ): Promise<Page<ApiKey>> {
   const actor = requireUser(ctx.actor, "list API keys");
   await authorize(ctx.db, actor, args.workspaceId, "api_keys:list");
-  const window = windowFor(args, timeIdCursor);
+  const window = pagingWindow(args, timeIdCursor);
   const { where, orderBy, take } = keyset<Prisma.ApiKeyWhereInput, Prisma.ApiKeyOrderByWithRelationInput[]>(
     instantOf(window),
     ["createdAt", "id"],

@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
@@ -9,7 +10,7 @@ import { addMembership, memberTarget } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requireUser } from "./access.js";
 import { customRoleOf } from "./roles.js";
-import { instantOf, keyset, page, timeIdCursor, windowFor, type Page } from "./pages.js";
+import { instantOf, keyset, page, timeIdCursor, type Page } from "./pages.js";
 import type { Tx } from "../db/client.js";
 
 /**
@@ -180,7 +181,7 @@ export async function listJoinRequests(
   ctx: WorkspaceContext,
 ): Promise<Page<JoinRequest>> {
   await authorize(ctx.db, ctx.actor, args.workspaceId, "members:invite");
-  const window = windowFor(args, timeIdCursor);
+  const window = pagingWindow(args, timeIdCursor);
   const { where, orderBy, take } = keyset<Prisma.JoinRequestWhereInput, Prisma.JoinRequestOrderByWithRelationInput[]>(
     instantOf(window),
     ["createdAt", "id"],

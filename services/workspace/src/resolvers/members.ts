@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
@@ -16,7 +17,7 @@ import { parseOverrides } from "../domain/permission-input.js";
 import { changeMembershipRole, lockWorkspace, memberTarget, removeMembership } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requirePermission, requireUser } from "./access.js";
-import { instantOf, keyset, memberKey, page, timeIdCursor, windowFor, type Page } from "./pages.js";
+import { instantOf, keyset, memberKey, page, timeIdCursor, type Page } from "./pages.js";
 import { customRoleOf } from "./roles.js";
 import type { Tx } from "../db/client.js";
 
@@ -223,7 +224,7 @@ export async function listMembers(
   const access = await ctx.accesses.load(workspaceId);
   if (!access) throw notFound("Workspace");
   requirePermission(access, "members:list");
-  const window = windowFor(args, timeIdCursor);
+  const window = pagingWindow(args, timeIdCursor);
   const { where, orderBy, take } = keyset<Prisma.MembershipWhereInput, Prisma.MembershipOrderByWithRelationInput[]>(
     instantOf(window),
     ["createdAt", "userId"],

@@ -1,12 +1,9 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
-import { badUserInput, invalidInput } from "@support/errors";
 import {
   connectionOf,
   cursorCodec,
   cursorKey,
-  isPagingProblem,
-  pageWindow,
-  pagingArguments,
   windowOf,
   type Connection,
   type CursorCodec,
@@ -25,22 +22,6 @@ import type { Membership } from "../db/generated/client.js";
 
 /** A connection's answer: the page, and its totalCount, counted only when asked for. */
 export type Page<Node> = Connection<Node> & { totalCount: () => number | Promise<number> };
-
-const pagingSchema = z.object(pagingArguments);
-
-/** Checks the paging arguments; a bad size, a mix of directions or a foreign cursor is BAD_USER_INPUT naming it. */
-export function windowFor<Key>(args: PagingArguments, codec: CursorCodec<Key>): PageWindow<Key> {
-  const parsed = pagingSchema.safeParse({
-    first: args.first,
-    after: args.after,
-    last: args.last,
-    before: args.before,
-  });
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
-  const window = pageWindow(parsed.data, codec);
-  if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
-  return window;
-}
 
 /** Cursors of lists ordered by a time, then an id: `[createdAt ISO, uuid]`. */
 export const timeIdCursor = cursorCodec(z.tuple([cursorKey.instant(), cursorKey.uuid()]));
@@ -101,7 +82,7 @@ export function pageOf<Row, Key>(
   keyOf: (row: Row) => Key,
   compare: (a: Key, b: Key) => number,
 ): Page<Row> {
-  const window = windowFor(args, codec);
+  const window = pagingWindow(args, codec);
   const rows = windowOf(sorted, window, keyOf, compare);
   return { ...connectionOf(rows, window, keyOf, codec), totalCount: () => sorted.length };
 }

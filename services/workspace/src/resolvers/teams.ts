@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import DataLoader from "dataloader";
 import { z } from "zod";
 import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
@@ -8,7 +9,7 @@ import type { WorkspaceContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, isUuid, loadAccessMany, requirePermission } from "./access.js";
-import { compareText, idCursor, keyset, nameIdCursor, page, pageOf, windowFor, type Page } from "./pages.js";
+import { compareText, idCursor, keyset, nameIdCursor, page, pageOf, type Page } from "./pages.js";
 
 export type TeamView = Team & { memberIds: string[] };
 
@@ -195,7 +196,7 @@ export async function listTeams(
   const access = await ctx.accesses.load(workspaceId);
   if (!access) throw notFound("Workspace");
   requirePermission(access, "teams:list");
-  const window = windowFor(args, nameIdCursor);
+  const window = pagingWindow(args, nameIdCursor);
   const { where, orderBy, take } = keyset<Prisma.TeamWhereInput, Prisma.TeamOrderByWithRelationInput[]>(
     window,
     ["name", "id"],

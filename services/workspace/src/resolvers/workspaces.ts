@@ -1,3 +1,4 @@
+import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, forbidden, invalidInput, unauthenticated } from "@support/errors";
 import { eventActorFrom } from "@support/events";
@@ -8,7 +9,7 @@ import type { WorkspaceContext } from "../context.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { addMembership } from "../db/memberships.js";
 import { authorize, isUniqueViolation } from "./access.js";
-import { keyset, nameIdCursor, page, windowFor, type Page } from "./pages.js";
+import { keyset, nameIdCursor, page, type Page } from "./pages.js";
 
 const workspaceInput = z.object({ name: entityNameText() });
 
@@ -91,7 +92,7 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
 /** The caller's workspaces by name (all of the organisation's for org admins; an API key's own). */
 export async function listWorkspaces(args: PagingArguments, ctx: WorkspaceContext): Promise<Page<Workspace>> {
   const { actor } = ctx;
-  const window = windowFor(args, nameIdCursor);
+  const window = pagingWindow(args, nameIdCursor);
   let visible: Prisma.WorkspaceWhereInput;
   switch (actor.kind) {
     case "anonymous":

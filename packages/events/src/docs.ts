@@ -3,7 +3,8 @@ import { EVENT_REGISTRY, type EventDefinition } from "./registry/index.js";
 
 /** The part of JSON Schema that z.toJSONSchema produces for the registry's `data` schemas. */
 interface JsonSchema {
-  type?: string;
+  /** A list for a nullable plain type (`["string", "null"]`). */
+  type?: string | string[];
   format?: string;
   title?: string;
   description?: string;
@@ -28,6 +29,7 @@ function typeOf(schema: JsonSchema): string {
     const item = typeOf(schema.items);
     return item.includes(" ") ? `(${item})[]` : `${item}[]`;
   }
+  if (Array.isArray(schema.type)) return schema.type.join(" | ");
   if (schema.type === "string" && schema.format) return schema.format;
   if (schema.type === "integer" && schema.minimum !== undefined) return `integer ≥ ${schema.minimum}`;
   return schema.type ?? "unknown";

@@ -17,6 +17,7 @@ export type EventCategory =
   | "ticket"
   | "ticket_field"
   | "sla"
+  | "notification"
   | "billing"
   | "workspace_data";
 

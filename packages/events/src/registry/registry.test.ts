@@ -15,6 +15,7 @@ const CATEGORIES: Record<EventCategory, true> = {
   ticket: true,
   ticket_field: true,
   sla: true,
+  notification: true,
   billing: true,
   workspace_data: true,
 };

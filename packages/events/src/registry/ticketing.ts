@@ -132,6 +132,21 @@ export const ticketingEvents = defineEvents({
     description: "A ticket passed its SLA due time unsolved; recorded once.",
     data: ticketData.extend({ dueAt: z.string(), breachedAt: z.string() }),
   },
+  "notification.created": {
+    version: 1,
+    category: "notification",
+    targetType: "ticket",
+    producer: "ticketing",
+    description:
+      "Someone was told about a ticket (an SLA warning or breach, or an assignment to them): the in-app notification was stored; identity mails it once.",
+    data: ticketData.extend({
+      notificationId: uuid,
+      recipientUserId: uuid,
+      kind: z.enum(["SLA_WARNING", "SLA_BREACHED", "TICKET_ASSIGNED"]),
+      title: z.string(),
+      dueAt: z.string().nullable(),
+    }),
+  },
   "workspace_data.purged_by_ticketing": {
     version: 1,
     category: "workspace_data",

@@ -56,6 +56,7 @@ const VERBS: Record<EventType, string> = {
   "sla.policy_updated": "updated the SLA policy of {t}",
   "sla.warning": "warned that the SLA is due soon on {t}",
   "sla.breached": "recorded an SLA breach on {t}",
+  "notification.created": "sent a notification about {t}",
   "billing.trial_started": "started a trial for {t}",
   "billing.plan_changed": "changed the plan of {t}",
   "billing.seats_changed": "changed the seats of {t}",

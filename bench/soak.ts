@@ -13,6 +13,7 @@
  *
  *   npm run soak                                   # ports 4750-4800, Kafka 19796, databases *_soak
  *   SOAK_MINUTES=2 SOAK_REPLICAS=2 npm run soak
+ *   SOAK_MINUTES=30 SOAK_REPLICAS=2 SOAK_TREND_MINUTES=5 npm run soak   # settling or a leak?
  */
 import { readFileSync } from "node:fs";
 import {
@@ -33,6 +34,7 @@ const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 60);
 const PROBE_SECONDS = Number(process.env.SOAK_PROBE_SECONDS ?? 30);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 16);
 const REPLICAS = (process.env.SOAK_REPLICAS ?? "1,2").split(",").map(Number);
+const TREND_MINUTES = Number(process.env.SOAK_TREND_MINUTES ?? 2);
 /** Resident memory may end at most this much above its level after the warm-up. */
 const MEMORY_GROWTH_LIMIT = 0.1;
 const DRAIN_LIMIT_MS = 5_000;
@@ -128,6 +130,17 @@ async function soak(replicas: number): Promise<boolean> {
       `requests answered with success: ${made} (${(made / (MINUTES * 60)).toFixed(1)}/s); failures ${failed} ${JSON.stringify(failures)}`,
     );
     log(`per operation: ${JSON.stringify(run.stats.ok)}`);
+    // The trend tells settling from a leak: a heap still growing into its working size flattens,
+    // a leak keeps climbing at the load's pace. One level (median) per SOAK_TREND_MINUTES window.
+    const perWindow = Math.max(1, Math.round((TREND_MINUTES * 60) / 5));
+    const windows = Array.from({ length: Math.ceil(readings.length / perWindow) }, (_, i) =>
+      levelOf(readings.slice(i * perWindow, (i + 1) * perWindow)),
+    );
+    log(`resident memory trend (MiB), one median per ${TREND_MINUTES} min after the warm-up:`);
+    for (const instance of stack.instances) {
+      const levels = windows.map((window) => window.get(instance.name)?.rss?.toFixed(0) ?? "?");
+      log(`  ${instance.name.padEnd(12)} ${levels.join(" → ")}`);
+    }
     let memoryHeld = true;
     log("resident memory (MiB): after warm-up → peak → end");
     for (const instance of stack.instances) {

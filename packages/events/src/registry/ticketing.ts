@@ -129,8 +129,13 @@ export const ticketingEvents = defineEvents({
     category: "sla",
     targetType: "ticket",
     producer: "ticketing",
-    description: "A ticket passed its SLA due time unsolved; recorded once.",
-    data: ticketData.extend({ dueAt: z.string(), breachedAt: z.string() }),
+    description:
+      "A ticket passed its SLA due time unsolved; recorded once. `recipientUserId`: who is told, by the policy's recipient rule (absent in events before issue 22).",
+    data: ticketData.extend({
+      dueAt: z.string(),
+      breachedAt: z.string(),
+      recipientUserId: uuid.nullable().optional(),
+    }),
   },
   "notification.created": {
     version: 1,

@@ -7,6 +7,7 @@ import {
   type EventType,
   type FieldChange,
   type NewEvent,
+  type TypedEvent,
 } from "@support/events";
 import type { Actor } from "@support/actor-context";
 import type { Tx } from "../db/client.js";
@@ -15,11 +16,15 @@ const TOPIC = topicFor("ticketing");
 
 /** Ticketing's events go through its outbox, in the caller's transaction. */
 export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
-  await enqueueEvents(
+  await publishEvents(
     tx,
-    TOPIC,
     events.map((event) => createEvent(event)),
   );
+}
+
+/** Events already built with `createEvent`, for when another row names one's id (a notification its source). */
+export async function publishEvents(tx: Tx, events: readonly TypedEvent[]): Promise<void> {
+  await enqueueEvents(tx, TOPIC, events);
 }
 
 /** One ticketing event; `data` as the registry (packages/events/src/registry/ticketing.ts) declares for `type`. */

@@ -14,9 +14,10 @@ export const WORKSPACE_DELETION_EVENT_TYPES = ["workspace.deleted"] as const sat
 export const PURGE_CHUNK_TICKETS = 5_000;
 
 /**
- * `workspace.deleted`: removes every row of the workspace here — tickets with their replies,
- * field values and SLA timers (columns of the ticket), field definitions, the SLA policy, the
- * number counter — and says so with `workspace_data.purged_by_ticketing`.
+ * `workspace.deleted`: removes every row of the workspace here — tickets with their replies and
+ * notifications (both ON DELETE CASCADE), field values and SLA timers (columns of the ticket),
+ * field definitions, the SLA policy, the number counter — and says so with
+ * `workspace_data.purged_by_ticketing`.
  *
  * `prepare` (run by the consumer before the event's transaction) deletes tickets with their
  * replies, `PURGE_CHUNK_TICKETS` at a time, each chunk committed alone, until none is left. A restart halfway

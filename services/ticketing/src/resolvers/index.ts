@@ -26,6 +26,7 @@ import {
 import { createTicketField, deleteTicketField, listTicketFields, updateTicketField } from "./fields.js";
 import { addTicketReply, approveReply, rejectReply } from "./replies.js";
 import { slaPolicyOf, updateSlaPolicy } from "./sla.js";
+import { listNotifications, markNotificationsRead, NotificationResolvers } from "./notifications.js";
 import { pageOfList } from "./paging.js";
 
 type Ctx = TicketingContext;
@@ -46,6 +47,8 @@ export const resolvers = {
       listTickets(args, ctx),
     ticketFields: (_: unknown, args: PagingArguments & { workspaceId: string }, ctx: Ctx) =>
       listTicketFields(args, ctx),
+    notifications: (_: unknown, args: PagingArguments & { unreadOnly?: unknown }, ctx: Ctx) =>
+      listNotifications(args, ctx),
   },
   Mutation: {
     importTickets: (_: unknown, args: { workspaceId: string; csv: unknown; mapping: unknown }, ctx: TicketingContext) =>
@@ -66,7 +69,9 @@ export const resolvers = {
     deleteTicketField: (_: unknown, args: { id: string }, ctx: Ctx) => deleteTicketField(args, ctx),
     updateSlaPolicy: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>
       updateSlaPolicy(args, ctx),
+    markNotificationsRead: (_: unknown, args: { input: unknown }, ctx: Ctx) => markNotificationsRead(args, ctx),
   },
+  Notification: NotificationResolvers,
   Ticket: {
     /** Batched through the per-request loader; outside the caller's scope answers as missing. */
     __resolveReference: async (ref: { id: string }, ctx: Ctx) =>

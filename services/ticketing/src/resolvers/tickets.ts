@@ -1,7 +1,7 @@
 import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
-import { diffFields, type FieldChange } from "@support/events";
+import { createEvent, diffFields, type FieldChange, type TypedEvent } from "@support/events";
 import { connectionOf, descriptionText, instantText, singleLineText, type PagingArguments } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
@@ -21,7 +21,9 @@ import {
   type TicketSort,
   type TicketStatus,
 } from "../domain/tickets.js";
-import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
+import { assignmentRecipient } from "../domain/notifications.js";
+import { storeNotifications } from "../events/notifications.js";
+import { publish, publishEvents, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { actorUserId, requirePermission, visibleTicket, workspaceAccess } from "./access.js";
 
 export const ticketTitle = singleLineText({ max: 200 });
@@ -143,13 +145,17 @@ export async function createTicket(args: { workspaceId: string; input: unknown }
         ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const
       ).map((field) => ({ field, old: null, new: ticket[field] }));
       initial.push({ field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null });
-      await publish(
-        tx,
+      const created = createEvent(
         ticketingEvent("ticket.created", scopeOf(ticket), ctx.actor, ticketTarget(ticket), initial, {
           ticketId: ticket.id,
           number: ticket.number,
         }),
       );
+      // Opening a ticket for someone else assigns it to them: they are told, as by assignTicket.
+      await publishEvents(tx, [
+        created,
+        ...(await notifyAssignee(tx, null, ticket, actorUserId(ctx), created.id, openedAt)),
+      ]);
       return ticket;
     },
     // Waiting for a pooled connection or the counter's lock is queueing, not failure.
@@ -259,6 +265,39 @@ export async function changeTicketPriority(args: { id: string; input: unknown },
   });
 }
 
+/**
+ * The new assignee's in-app notification and its event, in the assignment's transaction
+ * (`sourceEventId`: the assignment's own event). Nobody is told of a self-assignment, of a
+ * team-only assignment or of an unchanged assignee (domain/notifications.ts).
+ */
+async function notifyAssignee(
+  tx: Tx,
+  before: Pick<Ticket, "assigneeId"> | null,
+  ticket: Ticket,
+  actor: string | null,
+  sourceEventId: string,
+  now: Date,
+): Promise<TypedEvent[]> {
+  const recipientUserId = assignmentRecipient(before, ticket, actor);
+  if (!recipientUserId) return [];
+  return storeNotifications(
+    tx,
+    [
+      {
+        ...scopeOf(ticket),
+        recipientUserId,
+        kind: "TICKET_ASSIGNED",
+        ticketId: ticket.id,
+        ticketNumber: ticket.number,
+        title: ticket.title,
+        dueAt: ticket.slaDueAt,
+        sourceEventId,
+      },
+    ],
+    now,
+  );
+}
+
 export async function assignTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
   const ids = parse(assignInput, args.input, ["input"]);
@@ -270,8 +309,7 @@ export async function assignTicket(args: { id: string; input: unknown }, ctx: Ti
     const changes = diffFields(before, { assigneeId, teamId }, ["assigneeId", "teamId"]);
     if (changes.length === 0) return before;
     const ticket = await tx.ticket.update({ where: { id: before.id }, data: { assigneeId, teamId } });
-    await publish(
-      tx,
+    const assigned = createEvent(
       ticketingEvent("ticket.assigned", scopeOf(ticket), ctx.actor, ticketTarget(ticket), changes, {
         ticketId: ticket.id,
         number: ticket.number,
@@ -279,6 +317,10 @@ export async function assignTicket(args: { id: string; input: unknown }, ctx: Ti
         teamId,
       }),
     );
+    await publishEvents(tx, [
+      assigned,
+      ...(await notifyAssignee(tx, before, ticket, actorUserId(ctx), assigned.id, ticket.updatedAt)),
+    ]);
     return ticket;
   });
 }

@@ -1,10 +1,12 @@
-import type { NewEvent } from "@support/events";
+import { createEvent, type TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
 import type { Db, Tx } from "../db/client.js";
 import type { Ticket } from "../db/generated/client.js";
+import type { NewNotification } from "../db/notifications.js";
 import { TICKET_COLUMNS } from "../db/tickets.js";
 import { slaWarningRecipient, type SlaRecipient } from "../domain/tickets.js";
-import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
+import { storeNotifications } from "../events/notifications.js";
+import { publishEvents, ticketingEvent, ticketTarget } from "../events/publish.js";
 
 /** How many due timers one claim takes; the rest wait for the next round. */
 const BATCH = 100;
@@ -13,8 +15,9 @@ const BATCH = 100;
  * Durable SLA timers (SPEC section 4). The timers are the tickets' own `sla_warn_at` / `sla_due_at`
  * columns: nothing to schedule, nothing lost on a restart. Any instance claims due rows with
  * `FOR UPDATE SKIP LOCKED` and, in the same transaction, marks them (`sla_warned_at`,
- * `sla_breached_at`) and writes the event to the outbox — so with two instances each warning
- * and breach still fires exactly once, and a crash before commit leaves the timer due.
+ * `sla_breached_at`), stores the recipient's in-app notification and writes the events to the
+ * outbox — so with two instances each warning and breach still fires, and tells its recipient,
+ * exactly once, and a crash before commit leaves the timer due.
  */
 export async function fireDueSlaTimers(db: Db, now = new Date()): Promise<{ warnings: number; breaches: number }> {
   const warnings = await db.$transaction((tx) => fire(tx, "warning", now));
@@ -44,17 +47,17 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
     where: { workspaceId: { in: [...new Set(due.map((t) => t.workspaceId))] } },
   });
   const recipientRule = new Map(policies.map((p) => [p.workspaceId, p.recipient as SlaRecipient]));
-  const events: NewEvent[] = [];
+  const events: TypedEvent[] = [];
+  const notifications: NewNotification[] = [];
   for (const ticket of due) {
     const scope = { workspaceId: ticket.workspaceId, organisationId: ticket.organisationId };
     const dueAt = ticket.slaDueAt?.toISOString() ?? now.toISOString();
+    // The policy's rule names who is told of the breach as well as of the warning (SPEC section 4).
+    const recipientUserId = slaWarningRecipient(recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR", ticket);
+    let event: TypedEvent;
     if (kind === "warning") {
       await tx.ticket.update({ where: { id: ticket.id }, data: { slaWarnedAt: now, updatedAt: ticket.updatedAt } });
-      const recipientUserId = slaWarningRecipient(
-        recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR",
-        ticket,
-      );
-      events.push(
+      event = createEvent(
         ticketingEvent(
           "sla.warning",
           scope,
@@ -70,21 +73,35 @@ async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<numb
         // A breach found before its warning was sent makes the warning moot.
         data: { slaBreachedAt: now, slaWarnedAt: ticket.slaWarnedAt ?? now, updatedAt: ticket.updatedAt },
       });
-      events.push(
+      event = createEvent(
         ticketingEvent(
           "sla.breached",
           scope,
           "system",
           ticketTarget(ticket),
           [{ field: "slaBreachedAt", old: null, new: now.toISOString() }],
-          { ticketId: ticket.id, number: ticket.number, dueAt, breachedAt: now.toISOString() },
+          { ticketId: ticket.id, number: ticket.number, dueAt, breachedAt: now.toISOString(), recipientUserId },
         ),
       );
     }
+    events.push(event);
+    // Nobody to tell: an API key's ticket with no assignee, or the rule's person is not set.
+    if (recipientUserId)
+      notifications.push({
+        ...scope,
+        recipientUserId,
+        kind: kind === "warning" ? "SLA_WARNING" : "SLA_BREACHED",
+        ticketId: ticket.id,
+        ticketNumber: ticket.number,
+        title: ticket.title,
+        dueAt: ticket.slaDueAt,
+        sourceEventId: event.id,
+      });
   }
+  events.push(...(await storeNotifications(tx, notifications, now)));
   // One call for the whole round: the outbox locks the round's workspaces in one sorted step, so
   // two instances' rounds over the same workspaces cannot deadlock on them (docs/adr/0002).
-  await publish(tx, ...events);
+  await publishEvents(tx, events);
   return due.length;
 }
 

@@ -588,24 +588,26 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
 // ---------------------------------------------------------------------------------------------
 
 const TICKET_EXPECTED = `
-operation            owner admin member memberOff custom apiKey ticketKey orgAdmin otherOrg anonymous ticketsOff scopeMe scopeMeOwn scopeTeams
-ticket               ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
-tickets              ok    ok    ok     ok        ok     F      ok        ok       NF       UA        F          ok      ok         ok
-ticketFields         ok    ok    ok     ok        F      F      F         ok       NF       UA        F          ok      ok         ok
-createTicket         ok    ok    ok     F         F      F      ok        ok       NF       UA        F          ok      ok         ok
-updateTicket         ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
-changeTicketStatus   ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
-changeTicketPriority ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-assignTicket         ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-deleteTicket         ok    ok    ok     F         F      F      F         ok       NF       UA        F          NF      ok         ok
-addTicketReply       ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
-approveReply         ok    ok    F      F         F      F      ok        ok       NF       UA        F          NF      ok         ok
-rejectReply          ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-createTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-updateTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-deleteTicketField    ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-updateSlaPolicy      ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
-importTickets        ok    F     F      F         F      F      F         F        NF       UA        F          F       F          F
+operation             owner admin member memberOff custom apiKey ticketKey orgAdmin otherOrg anonymous ticketsOff scopeMe scopeMeOwn scopeTeams
+ticket                ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
+tickets               ok    ok    ok     ok        ok     F      ok        ok       NF       UA        F          ok      ok         ok
+ticketFields          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          ok      ok         ok
+createTicket          ok    ok    ok     F         F      F      ok        ok       NF       UA        F          ok      ok         ok
+updateTicket          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
+changeTicketStatus    ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
+changeTicketPriority  ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
+assignTicket          ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
+deleteTicket          ok    ok    ok     F         F      F      F         ok       NF       UA        F          NF      ok         ok
+addTicketReply        ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
+approveReply          ok    ok    F      F         F      F      ok        ok       NF       UA        F          NF      ok         ok
+rejectReply           ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
+createTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
+updateTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
+deleteTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
+updateSlaPolicy       ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
+importTickets         ok    F     F      F         F      F      F         F        NF       UA        F          F       F          F
+notifications         ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok
+markNotificationsRead ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok
 `;
 
 type TicketCaller = Caller | "ticketKey" | "ticketsOff" | "scopeMe" | "scopeMeOwn" | "scopeTeams";
@@ -786,6 +788,9 @@ const TICKET_OPERATIONS: Record<string, TicketOperation> = {
     query: "mutation($id: ID!) { deleteTicketField(id: $id) }",
     variables: { id: await t.fieldFor(c) },
   }),
+  // People's own (issue 22): everyone signed in has a list, maybe empty; an API key has none.
+  notifications: async () => ({ query: "{ notifications(first: 5) { nodes { id } totalCount } }" }),
+  markNotificationsRead: async () => ({ query: "mutation { markNotificationsRead(input: { all: true }) { marked } }" }),
   updateSlaPolicy: async (t, c) => ({
     query: "mutation($w: ID!) { updateSlaPolicy(workspaceId: $w, input: { hours: 24 }) { hours } }",
     variables: { w: t.workspaceFor(c) },

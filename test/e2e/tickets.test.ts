@@ -109,6 +109,8 @@ describe("tickets", () => {
       "ticket.status_changed",
       "ticket.priority_changed",
       "ticket.assigned",
+      // Assigned by someone else: the agent is told (issue 22).
+      "notification.created",
     ]);
     expect(events[1]?.changes).toEqual([{ field: "title", old: "Cannot log in", new: "Cannot sign in" }]);
     expect(events[2]?.changes).toEqual([{ field: "status", old: "OPEN", new: "PENDING" }]);
@@ -117,6 +119,7 @@ describe("tickets", () => {
       { field: "assigneeId", old: null, new: agent.userId },
       { field: "teamId", old: null, new: teamId },
     ]);
+    expect(events[5]?.data).toMatchObject({ recipientUserId: agent.userId, kind: "TICKET_ASSIGNED", ticketId: id });
 
     const deleted = await graphqlOk<{ deleteTicket: string }>(`mutation($id: ID!) { deleteTicket(id: $id) }`, {
       token: agent.token,

@@ -41,7 +41,7 @@ export async function insertNotifications(
     INSERT INTO notification (id, organisation_id, workspace_id, recipient_user_id, kind, ticket_id,
                               ticket_number, title, due_at, source_event_id, created_at)
     SELECT id, organisation_id, workspace_id, recipient_user_id, kind::"NotificationKind", ticket_id,
-           ticket_number, title, due_at, source_event_id, ${now}
+           ticket_number, title, due_at, source_event_id, ${now}::timestamptz
       FROM unnest(${column("id")}::uuid[], ${column("organisationId")}::uuid[], ${column("workspaceId")}::uuid[],
                   ${column("recipientUserId")}::uuid[], ${column("kind")}::text[], ${column("ticketId")}::uuid[],
                   ${column("ticketNumber")}::int[], ${column("title")}::text[], ${dueAts}::timestamptz[],

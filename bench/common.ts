@@ -26,6 +26,8 @@ export interface BenchStack {
   actorContextKey: ActorContextKey;
   /** Where the stack's processes write their logs (`<service>.log`); null for a running stack. */
   logDir: string | null;
+  /** The mail catcher's HTTP side, where invitation tokens arrive (infra/mail-catcher). */
+  mailCatcherUrl: string;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,8 @@ export async function benchStack(): Promise<BenchStack> {
       databaseSuffix: process.env.BENCH_DATABASE_SUFFIX ?? "",
       actorContextKey: signingKey(localActorContextKeys()),
       logDir: null,
+      // `npm start`'s catcher, on the gateway's port + 8 (a stack sending through SMTP_URL has none).
+      mailCatcherUrl: process.env.BENCH_MAIL_CATCHER_URL ?? `http://127.0.0.1:${workspacePort + 6}`,
       stop: async () => undefined,
     };
   }
@@ -69,6 +73,8 @@ export async function benchStack(): Promise<BenchStack> {
     freshDatabases: true,
     logDir,
     kafka: { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${REPO_ROOT}/.local/kafka${databaseSuffix}` },
+    // Members join by invitation, whose token only the mail carries.
+    alwaysCatchMail: true,
     log: (message) => log(`[stack] ${message}`),
   });
   log(`[stack] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (gateway ${stack.gatewayUrl})`);
@@ -82,6 +88,7 @@ export async function benchStack(): Promise<BenchStack> {
     databaseSuffix,
     actorContextKey: signingKey(stack.actorContextKeys),
     logDir,
+    mailCatcherUrl: stack.mail.catcherUrl as string,
     stop: () => stack.stop(),
   };
 }

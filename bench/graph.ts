@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import autocannon from "autocannon";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { REPO_ROOT } from "@support/infra/services";
+import { invitationTokenFor } from "@support/infra/mail-catcher";
 import {
   graphqlOk,
   logIn,
@@ -121,14 +122,15 @@ async function seed(stack: BenchStack): Promise<Seeded> {
     Array.from({ length: 4 }, async () => {
       while (next < MEMBERS) {
         const n = next++;
-        const { inviteUser } = await graphqlOk<{ inviteUser: { token: string } }>(
+        const email = `graph.member.${n}.${stamp}@example.test`;
+        await graphqlOk(
           url,
-          "mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }",
+          "mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }",
           {
             input: {
               firstName: `Member${n}`,
               lastName: "Graph",
-              email: `graph.member.${n}.${stamp}@example.test`,
+              email,
               workspaces: [{ workspaceId, role: "MEMBER" }],
             },
           },
@@ -137,7 +139,7 @@ async function seed(stack: BenchStack): Promise<Seeded> {
         const { acceptInvitation } = await graphqlOk<{ acceptInvitation: { user: { id: string } } }>(
           url,
           'mutation($t: String!) { acceptInvitation(token: $t, password: "correct horse battery") { user { id } } }',
-          { t: inviteUser.token },
+          { t: await invitationTokenFor(stack.mailCatcherUrl, email) },
         );
         memberIds.push(acceptInvitation.user.id);
       }

@@ -16,6 +16,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { REPO_ROOT } from "@support/infra/services";
+import { invitationTokenFor } from "@support/infra/mail-catcher";
 import { runtimeDatabaseUrl } from "@support/infra/db/roles";
 import {
   BENCH_PASSWORD,
@@ -140,9 +141,9 @@ export async function measureInvalidation(stack: BenchStack, changes: number): P
     const owner = await ownerWithWorkspace(url, "invalidation");
     const w = owner.workspaceId;
     const memberEmail = `bench.invalidation.member.${Date.now()}@example.test`;
-    const { inviteUser } = await graphqlOk<{ inviteUser: { token: string } }>(
+    await graphqlOk(
       url,
-      "mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }",
+      "mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }",
       {
         input: {
           firstName: "Bench",
@@ -156,7 +157,7 @@ export async function measureInvalidation(stack: BenchStack, changes: number): P
     const { acceptInvitation } = await graphqlOk<{ acceptInvitation: { token: string; user: { id: string } } }>(
       url,
       "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token user { id } } }",
-      { t: inviteUser.token, p: BENCH_PASSWORD },
+      { t: await invitationTokenFor(stack.mailCatcherUrl, memberEmail), p: BENCH_PASSWORD },
     );
     const member = { token: acceptInvitation.token, userId: acceptInvitation.user.id };
     const join = async (role: "ADMIN" | "MEMBER") => {

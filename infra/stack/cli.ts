@@ -36,6 +36,11 @@ async function up(): Promise<void> {
       log(`    ${instance.name.padEnd(12)} ${instance.url} (pid ${instance.pid})`);
   }
   if (stack.stripe.standInUrl) log(`  Stripe stand-in: ${stack.stripe.standInUrl} (checkout pages, no real payments)`);
+  log(
+    stack.mail.catcherUrl
+      ? `  mail: ${stack.mail.catcherUrl} (every message the stack sends, e.g. invitations; none leaves this machine)`
+      : "  mail: sent through SMTP_URL",
+  );
   log("  press Ctrl-C to stop everything\n");
   let stopping = false;
   const shutdown = async () => {

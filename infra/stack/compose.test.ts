@@ -45,8 +45,13 @@ describe("docker-compose.yml scales every service and the gateway", () => {
     expect(service?.healthcheck).toBeDefined();
   });
 
-  // Where browsers are: the app's origins (allowed, returned to) and the public origin of download links.
-  const BROWSER_ORIGIN_VARIABLES = new Set(["CORS_ORIGINS", "CHECKOUT_RETURN_ORIGINS", "DOWNLOAD_BASE_URL"]);
+  // Where browsers are: the app's origins (allowed, returned to, linked to from mail) and the public origin of download links.
+  const BROWSER_ORIGIN_VARIABLES = new Set([
+    "CORS_ORIGINS",
+    "CHECKOUT_RETURN_ORIGINS",
+    "DOWNLOAD_BASE_URL",
+    "APP_BASE_URL",
+  ]);
 
   test("no replica-specific setting: every address a replica is given is a service name, the same for all replicas", () => {
     const containerNames = Object.values(compose.services).flatMap((s) => (s.container_name ? [s.container_name] : []));

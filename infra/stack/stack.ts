@@ -7,6 +7,7 @@ import { runtimeDatabaseUrl } from "../db/roles.js";
 import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
 import { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
+import { startMailCatcher, type RunningMailCatcher } from "../mail-catcher/catcher.js";
 
 export { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
 
@@ -33,6 +34,11 @@ export interface StackOptions {
    * set). Test and benchmark stacks leave them off, as in production.
    */
   development?: boolean;
+  /**
+   * Start the local mail catcher even when SMTP_URL is set: test and benchmark stacks read the
+   * mail they cause (invitation tokens) from it.
+   */
+  alwaysCatchMail?: boolean;
   log: (message: string) => void;
 }
 
@@ -46,6 +52,8 @@ export interface RunningStack {
   actorContextKeys: string;
   /** How billing reaches Stripe: the local stand-in unless STRIPE_SECRET_KEY is set. */
   stripe: StripeSettings;
+  /** Where identity sends mail: the local catcher unless SMTP_URL is set. */
+  mail: MailSettings;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
   /** Instances of every service and of the gateway (`replicas` each). */
@@ -66,8 +74,12 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** Where the instances of a fleet stack listen: past the gateway, the five services and the Stripe stand-in. */
+/** Where the instances of a fleet stack listen: past the gateway, the five services, the Stripe stand-in and the mail catcher. */
 export const INSTANCE_PORT_OFFSET = 10;
+
+/** The mail catcher's ports: SMTP at `basePort + 7`, its HTTP side (the caught mail) at `basePort + 8`. */
+export const MAIL_CATCHER_SMTP_OFFSET = 7;
+export const MAIL_CATCHER_HTTP_OFFSET = 8;
 
 /**
  * How long a process may take to answer /ready. Minutes, not seconds: on a machine shared by
@@ -145,6 +157,36 @@ async function stripeFor(
   };
 }
 
+export interface MailSettings {
+  /** The local catcher's HTTP side (its page and `GET /messages`), or null with SMTP_URL set. */
+  catcherUrl: string | null;
+  /** SMTP_URL, MAIL_FROM and APP_BASE_URL for identity. */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * With SMTP_URL set (and not `alwaysCatch`), identity sends through it. Otherwise the local
+ * catcher takes the mail on `smtpPort` and shows it on `httpPort`.
+ */
+async function mailFor(
+  ports: { smtpPort: number; httpPort: number },
+  alwaysCatch: boolean,
+  log: (message: string) => void,
+): Promise<{ settings: MailSettings; catcher: RunningMailCatcher | null }> {
+  const common = {
+    MAIL_FROM: process.env.MAIL_FROM ?? "Support <no-reply@support.localhost>",
+    // Where the links in mail point: the local app unless set (the first local dev origin).
+    APP_BASE_URL: process.env.APP_BASE_URL ?? "http://localhost:5173",
+  };
+  if (process.env.SMTP_URL && !alwaysCatch) {
+    log("mail: sent through SMTP_URL (no local catcher)");
+    return { catcher: null, settings: { catcherUrl: null, env: { ...common, SMTP_URL: process.env.SMTP_URL } } };
+  }
+  const catcher = await startMailCatcher({ ...ports, log });
+  log(`mail: local catcher, SMTP on ${catcher.smtpUrl}, read at ${catcher.url} (no SMTP_URL)`);
+  return { catcher, settings: { catcherUrl: catcher.url, env: { ...common, SMTP_URL: catcher.smtpUrl } } };
+}
+
 const SECRET_FILE = `${REPO_ROOT}/.local/actor-context-secret`;
 
 /** ACTOR_CONTEXT_KEYS when set; otherwise one per-machine development key, `local:<secret>`. */
@@ -196,12 +238,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);
   let kafkaBroker: KafkaBroker | null = null;
   let standIn: RunningStandIn | null = null;
+  let mailCatcher: RunningMailCatcher | null = null;
 
   const stop = async () => {
     // The gateway first (no new requests), then the services.
     await fleets.get("gateway")?.stop();
     await Promise.all([...fleets].filter(([service]) => service !== "gateway").map(([, fleet]) => fleet.stop()));
     if (standIn) await standIn.close();
+    if (mailCatcher) await mailCatcher.close();
     if (kafkaBroker) await kafkaBroker.stop();
     await postgres.stop();
   };
@@ -237,6 +281,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // The stand-in takes the port after the five services.
     const stripe = await stripeFor(options.basePort + 1 + SERVICES.length, serviceUrls.billing, log);
     standIn = stripe.standIn;
+    const mail = await mailFor(
+      {
+        smtpPort: options.basePort + MAIL_CATCHER_SMTP_OFFSET,
+        httpPort: options.basePort + MAIL_CATCHER_HTTP_OFFSET,
+      },
+      options.alwaysCatchMail ?? false,
+      log,
+    );
+    mailCatcher = mail.catcher;
     const serviceEnv = (service: ServiceName): NodeJS.ProcessEnv => ({
       ...process.env,
       // The service's one address; an instance behind a balancer is given its own (fleetOf).
@@ -259,6 +312,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           }
         : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
+      ...(service === "identity" ? mail.settings.env : {}),
       DOWNLOAD_BASE_URL: `http://127.0.0.1:${options.basePort}`,
     });
 
@@ -333,6 +387,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       kafkaBroker,
       actorContextKeys,
       stripe: stripe.settings,
+      mail: mail.settings,
       serviceEnv,
       replicas,
       instances: fleetOrder.flatMap((service) => fleets.get(service)?.instances ?? []),

@@ -7,7 +7,7 @@ import { identityEvents, seedInvitation, seedPerson } from "../harness/identity.
 // that path is in identity-workspace-integration.test.ts. Here: validation, acceptance,
 // revocation and listing, on invitations seeded into identity's database.
 
-const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token invitation { id } } }`;
+const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`;
 const INVITATIONS = `query($status: InvitationStatus) { invitations(status: $status, first: 100) { nodes { id email status orgRole workspaces { workspaceId role } invitedBy { id } } } }`;
 const ACCEPT = `mutation($token: String!, $password: String!, $firstName: String) {
   acceptInvitation(token: $token, password: $password, firstName: $firstName) { token user { id firstName orgRole email organisation { id } } }

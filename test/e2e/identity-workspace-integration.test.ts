@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
-import { createWorkspace, errorCodes, eventually, graphql, graphqlOk, signUp, uniqueEmail } from "../harness/stack.js";
+import { invitationTokenFor } from "@support/infra/mail-catcher";
+import {
+  createWorkspace,
+  errorCodes,
+  eventually,
+  graphql,
+  graphqlOk,
+  mailCatcherUrl,
+  signUp,
+  uniqueEmail,
+} from "../harness/stack.js";
 import { identityEvents } from "../harness/identity.js";
 
 // Identity's flows that call the workspace service's internal endpoints (docs/adr/0004):
@@ -8,7 +18,7 @@ import { identityEvents } from "../harness/identity.js";
 // They pass once the workspace side of ADR 0004 is merged.
 
 const INVITE = `mutation($input: InviteUserInput!) {
-  inviteUser(input: $input) { token invitation { id email status orgRole workspaces { workspaceId role } } }
+  inviteUser(input: $input) { invitation { id email status orgRole workspaces { workspaceId role } } }
 }`;
 const ACCEPT = `mutation($token: String!, $password: String!) { acceptInvitation(token: $token, password: $password) { token user { id } } }`;
 const USERS = `{ users { totalCount nodes { id } } }`;
@@ -16,7 +26,7 @@ const UPDATE = `mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $i
 const PASSWORD = "a brand new password";
 
 interface Invited {
-  inviteUser: { token: string; invitation: { id: string; email: string; status: string; orgRole: string } };
+  inviteUser: { invitation: { id: string; email: string; status: string; orgRole: string } };
 }
 
 async function workspaceWithSeats(token: string, name: string): Promise<string> {
@@ -38,12 +48,12 @@ async function inviteAndAccept(
   role: "ADMIN" | "MEMBER" = "MEMBER",
 ): Promise<{ userId: string; token: string; email: string }> {
   const email = uniqueEmail("invitee");
-  const invited = await graphqlOk<Invited>(INVITE, {
+  await graphqlOk<Invited>(INVITE, {
     token,
     variables: { input: { firstName: "In", lastName: "Vited", email, workspaces: [{ workspaceId, role }] } },
   });
   const accepted = await graphqlOk<{ acceptInvitation: { token: string; user: { id: string } } }>(ACCEPT, {
-    variables: { token: invited.inviteUser.token, password: PASSWORD },
+    variables: { token: await invitationTokenFor(mailCatcherUrl(), email), password: PASSWORD },
   });
   // The membership is created by workspace from invitation.accepted.
   await eventually(async () => {
@@ -69,7 +79,8 @@ describe("inviteUser with the workspace service", () => {
         input: { firstName: "Grace", lastName: "Hopper", email, workspaces: [{ workspaceId, role: "ADMIN" }] },
       },
     });
-    expect(invited.inviteUser.token).toMatch(/^inv_/);
+    const invitationToken = await invitationTokenFor(mailCatcherUrl(), email);
+    expect(invitationToken).toMatch(/^inv_/);
     expect(invited.inviteUser.invitation).toMatchObject({ email, status: "PENDING", orgRole: "MEMBER" });
     const [sent] = (await identityEvents(invited.inviteUser.invitation.id)).filter((e) => e.type === "invitation.sent");
     expect(sent?.workspaceId).toBe(workspaceId);
@@ -95,7 +106,7 @@ describe("inviteUser with the workspace service", () => {
     expect(errorCodes(duplicate)).toEqual(["CONFLICT"]);
 
     const accepted = await graphqlOk<{ acceptInvitation: { token: string } }>(ACCEPT, {
-      variables: { token: invited.inviteUser.token, password: PASSWORD },
+      variables: { token: invitationToken, password: PASSWORD },
     });
     await eventually(async () => {
       const data = await graphqlOk<{ workspaces: { nodes: Array<{ id: string }> } }>(

@@ -245,7 +245,10 @@ const OPERATIONS: Record<string, Operation> = {
   resendInvitation: {
     call: async (fx) => {
       const invitation = await fx.invite(fx.workspaceId, "MEMBER");
-      return { query: "mutation($id: ID!) { resendInvitation(id: $id) { token } }", variables: { id: invitation.id } };
+      return {
+        query: "mutation($id: ID!) { resendInvitation(id: $id) { invitation { id } } }",
+        variables: { id: invitation.id },
+      };
     },
   },
   workspace: {

@@ -62,7 +62,7 @@ describe("identity: names refuse control and bidi characters", () => {
     });
 
     test.each(["firstName", "lastName"])("inviteUser %s", async (field) => {
-      const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`;
+      const INVITE = `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`;
       await expectTextRefused({
         field,
         send: (value) =>

@@ -55,6 +55,7 @@ export async function startFleetBeside(options: {
     DOWNLOAD_BASE_URL: gatewayUrl,
     SLA_TIMERS_ENABLED: "false",
     ...(service === "billing" ? stack.stripe.env : {}),
+    ...(service === "identity" ? stack.mail.env : {}),
     ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
   });
   const gatewayEnv: NodeJS.ProcessEnv = {

@@ -28,6 +28,9 @@ const env: NodeJS.ProcessEnv = {
   STRIPE_PRICE_UNLIMITED: "price_unlimited",
   AUDIT_SIGNING_KEYS: `routes:${"c".repeat(32)}`,
   DOWNLOAD_BASE_URL: "http://127.0.0.1:1",
+  SMTP_URL: "smtp://127.0.0.1:1",
+  MAIL_FROM: "Support <no-reply@routes.test>",
+  APP_BASE_URL: "http://127.0.0.1:1",
   LOG_LEVEL: "silent",
 };
 

@@ -1,4 +1,5 @@
-import { createWorkspace, graphqlOk, signUp, uniqueEmail, type SignedUpUser } from "./stack.js";
+import { invitationTokenFor } from "@support/infra/mail-catcher";
+import { createWorkspace, graphqlOk, mailCatcherUrl, signUp, uniqueEmail, type SignedUpUser } from "./stack.js";
 import { logIn } from "./identity.js";
 import { invitePerson, type Person } from "./people.js";
 import { setPlan } from "./workspace.js";
@@ -102,21 +103,18 @@ export async function matrixFixture(): Promise<MatrixFixture> {
     },
     workspaceFor: (caller) => (caller === "memberOff" ? toggledWorkspaceId : workspaceId),
     invite: async (w, r) => {
-      const data = await graphqlOk<{ inviteUser: { invitation: { id: string }; token: string } }>(
-        "mutation($i: InviteUserInput!) { inviteUser(input: $i) { invitation { id } token } }",
+      const email = uniqueEmail("inv");
+      const data = await graphqlOk<{ inviteUser: { invitation: { id: string } } }>(
+        "mutation($i: InviteUserInput!) { inviteUser(input: $i) { invitation { id } } }",
         {
           token: owner.token,
           variables: {
-            i: {
-              firstName: "In",
-              lastName: "Vitee",
-              email: uniqueEmail("inv"),
-              workspaces: [{ workspaceId: w, role: r }],
-            },
+            i: { firstName: "In", lastName: "Vitee", email, workspaces: [{ workspaceId: w, role: r }] },
           },
         },
       );
-      return { id: data.inviteUser.invitation.id, token: data.inviteUser.token };
+      // The token is in the invitee's mailbox only.
+      return { id: data.inviteUser.invitation.id, token: await invitationTokenFor(mailCatcherUrl(), email) };
     },
     createRole: async () => {
       const data = await graphqlOk<{ createRole: { id: string } }>(

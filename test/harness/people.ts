@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createEvent, type NewEvent } from "@support/events";
 import { hash } from "@node-rs/argon2";
-import { eventually, graphqlOk, testStack, uniqueEmail } from "./stack.js";
+import { invitationTokenFor } from "@support/infra/mail-catcher";
+import { eventually, graphqlOk, mailCatcherUrl, testStack, uniqueEmail } from "./stack.js";
 
 /**
  * Test-only shortcuts into other services' databases, for facts no API on this branch can
@@ -163,16 +164,18 @@ export async function invitePerson(
 ): Promise<Person> {
   const email = uniqueEmail("invitee");
   const password = "invited person password";
-  const invited = await graphqlOk<{ inviteUser: { token: string } }>(
-    `mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`,
+  await graphqlOk<{ inviteUser: { invitation: { id: string } } }>(
+    `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`,
     {
       token: inviter.token,
       variables: { input: { firstName: "Ivy", lastName: "Invitee", email, workspaces, ...options } },
     },
   );
+  // As the invitee would: with the token from the invitation mail in their mailbox.
+  const invitationToken = await invitationTokenFor(mailCatcherUrl(), email);
   const accepted = await graphqlOk<{ acceptInvitation: { token: string; user: { id: string } } }>(
     `mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token user { id } } }`,
-    { variables: { t: invited.inviteUser.token, p: password } },
+    { variables: { t: invitationToken, p: password } },
   );
   const token = accepted.acceptInvitation.token;
   await eventually(

@@ -64,6 +64,7 @@ export async function startService(service: Service, overrides: Record<string, s
       AUDIT_SERVICE_URL: stack.serviceUrls.audit,
       LOG_LEVEL: "info",
       ...(service === "billing" ? stack.stripe.env : {}),
+      ...(service === "identity" ? stack.mail.env : {}),
       ...(service === "audit" ? { AUDIT_SIGNING_KEYS: localAuditSigningKeys() } : {}),
       // Export links are absolute URLs at the gateway's origin.
       ...(service === "audit" || service === "workspace"

@@ -13,6 +13,8 @@ export interface TestStack {
   actorContextKeys: ActorContextKey[];
   /** Billing's Stripe: the stand-in's URL and the webhook signing secret (tests sign their own). */
   stripe: { standInUrl: string | null; webhookSecret: string; env: Record<string, string> };
+  /** The mail catcher (the harness always starts it) and identity's mail settings (SMTP_URL, MAIL_FROM, APP_BASE_URL). */
+  mail: { catcherUrl: string; env: Record<string, string> };
 }
 
 export const STACK_FILE = new URL(
@@ -23,6 +25,9 @@ export const STACK_FILE = new URL(
 export function testStack(): TestStack {
   return JSON.parse(readFileSync(STACK_FILE, "utf8")) as TestStack;
 }
+
+/** The harness's mail catcher: where every mail the stack sends arrives (infra/mail-catcher). */
+export const mailCatcherUrl = (): string => testStack().mail.catcherUrl;
 
 /**
  * An actor context as the gateway would sign it, for tests that call a subgraph directly; signed

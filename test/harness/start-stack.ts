@@ -30,6 +30,8 @@ export async function startTestStack(): Promise<RunningStack> {
     freshDatabases: true,
     logDir: `${root}.local/logs${databaseSuffix}`,
     kafka,
+    // Tests read the mail they cause (invitation tokens), whatever SMTP_URL a developer has set.
+    alwaysCatchMail: true,
     log: (message) => process.stdout.write(`[harness] ${message}\n`),
   });
   process.stdout.write(`[harness] stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s\n`);
@@ -46,6 +48,12 @@ export async function startTestStack(): Promise<RunningStack> {
       webhookSecret: stack.stripe.webhookSecret,
       env: Object.fromEntries(
         Object.entries(stack.stripe.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      ),
+    },
+    mail: {
+      catcherUrl: stack.mail.catcherUrl as string,
+      env: Object.fromEntries(
+        Object.entries(stack.mail.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
       ),
     },
   };

@@ -42,3 +42,4 @@ export {
 export { isDatabaseUnavailable, TRANSACTION_OPTIONS } from "./unavailable.js";
 export { DateTime, URL, LocalDate, GRAPH_SCALARS, scalarResolversFor } from "./scalars.js";
 export { pagingWindow } from "./paging.js";
+export { LeaseWorker, backoffSeconds } from "./lease-worker.js";

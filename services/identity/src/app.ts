@@ -9,10 +9,12 @@ import {
 } from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
-import type { IdentityConfig } from "./config.js";
+import { mailFromDomain, type IdentityConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
 import { workspaceDeletions } from "./events/workspace-deletions.js";
+import { ticketNotifications } from "./events/ticket-notifications.js";
+import { createMailSender } from "./mail/sender.js";
 import { LoginThrottle } from "./db/login-throttle.js";
 import { recordedOrInFlight } from "./db/invitation-locks.js";
 import { createLoaders, type IdentityContext } from "./context.js";
@@ -32,6 +34,19 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   });
 
   const throttle = new LoginThrottle(db, config);
+  // Every instance sends the mail outbox; the rows are shared through leases (docs/adr/0016).
+  const mail = createMailSender({
+    db,
+    logger: runtime.logger,
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    messageIdDomain: mailFromDomain(config.MAIL_FROM),
+    retryHours: config.MAIL_RETRY_HOURS,
+    retentionDays: config.PROCESSED_EVENT_RETENTION_DAYS,
+  });
+  runtime.app.addHook("onReady", async () => mail.start());
+  // Before the database closes: the mail in hand is sent or left leased, never half-recorded.
+  runtime.app.addHook("preClose", async () => mail.stop());
   // Ended sessions and changed users reach every gateway through Kafka (docs/adr/0011).
   const invalidations = cacheInvalidationsFor(runtime.app, {
     kafka: runtime.kafka,
@@ -51,6 +66,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       throttle,
       invalidations,
+      mail,
       // Signed by the gateway inside the actor context (docs/adr/0005). A context minted without
       // one (a test calling identity directly) falls back to the peer address, never to a header.
       clientAddress: request.actorContext?.clientAddress ?? request.ip,
@@ -117,6 +133,14 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     transaction: (work) => db.$transaction(work),
     // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
     ...workspaceDeletions(db),
+  });
+
+  // Ticketing's in-app notifications, mailed to their recipients once each (docs/adr/0016).
+  runtime.consume<Tx>({
+    groupId: "identity.ticket-notifications",
+    topics: [topicFor("ticketing")],
+    transaction: (work) => db.$transaction(work),
+    ...ticketNotifications({ appBaseUrl: config.APP_BASE_URL }),
   });
 
   return runtime;

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { IdentityConfig } from "./config.js";
 import type { Db } from "./db/client.js";
 import type { LoginThrottle } from "./db/login-throttle.js";
+import type { MailSender } from "./mail/sender.js";
 import type { User, Organisation } from "./db/generated/client.js";
 
 export interface IdentityContext {
@@ -22,6 +23,8 @@ export interface IdentityContext {
   invalidations: CacheInvalidations;
   /** The end client's address as the gateway saw it, from the signed actor context. */
   clientAddress: string;
+  /** This instance's mail sender: `kick()` after a commit that enqueued mail sends it now, not at the next poll. */
+  mail: Pick<MailSender, "kick">;
 }
 
 /** Per-request loaders batch entity look-ups (e.g. `_entities` for many users) into one query. */

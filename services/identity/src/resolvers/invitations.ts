@@ -25,6 +25,8 @@ import type { Db, Tx } from "../db/client.js";
 import type { Invitation, InvitationWorkspace, Prisma, User } from "../db/generated/client.js";
 import { lockInvitation } from "../db/invitation-locks.js";
 import { openSession } from "./auth.js";
+import { invitationMail } from "../domain/mail.js";
+import { enqueueMail } from "../mail/outbox.js";
 import {
   creationChanges,
   isUniqueViolation,
@@ -125,6 +127,7 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
         },
         include: { workspaces: true },
       });
+      await enqueueInvitationMail(tx, ctx, created, token, actor.userId);
       await publish(
         tx,
         ...perWorkspace(created, eventActorFrom(actor), "invitation.sent", (workspace) => ({
@@ -144,8 +147,9 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
       );
       return created;
     });
-    // No email delivery in this system: the inviter gets the token once, to pass on.
-    return { invitation, token };
+    // The token goes to the invitee's mailbox only (docs/adr/0016); the inviter never sees it.
+    ctx.mail.kick();
+    return { invitation };
   } catch (error) {
     // Not recorded: the seats go back (none when the reservation was refused; releasing is
     // idempotent). Should this fail too, the next reservation in the workspace gives them back.
@@ -159,6 +163,39 @@ export async function inviteUser(args: { input: unknown }, ctx: IdentityContext)
       );
     throw error;
   }
+}
+
+/**
+ * The invitation's mail, with its token, in the transaction that stores the token's hash: the
+ * invitee's mailbox is the only place the token goes (docs/adr/0016). One mail per token: the
+ * dedupe key names the invitation and its token's hash.
+ */
+async function enqueueInvitationMail(
+  tx: Tx,
+  ctx: IdentityContext,
+  invitation: Invitation,
+  token: string,
+  inviterId: string,
+): Promise<void> {
+  const inviter = await tx.user.findUnique({
+    where: { id: inviterId },
+    select: { firstName: true, lastName: true, organisation: { select: { name: true } } },
+  });
+  const organisation =
+    inviter?.organisation ??
+    (await tx.organisation.findUniqueOrThrow({ where: { id: invitation.organisationId }, select: { name: true } }));
+  await enqueueMail(tx, {
+    dedupeKey: `invitation:${invitation.id}:${invitation.tokenHash}`,
+    to: invitation.email,
+    ...invitationMail({
+      appBaseUrl: ctx.config.APP_BASE_URL,
+      token,
+      inviteeFirstName: invitation.firstName,
+      inviterName: inviter ? `${inviter.firstName} ${inviter.lastName}` : null,
+      organisationName: organisation.name,
+      expiresAt: invitation.expiresAt,
+    }),
+  });
 }
 
 async function refuseDuplicate(db: Db | Tx, organisationId: string, emailNormalized: string, now: Date) {
@@ -328,8 +365,8 @@ async function requireInviterRights(
 }
 
 /**
- * Sends a pending invitation again (expired ones too): a new token (the old one stops working)
- * and a new expiry, same invitation id, people and workspaces. Its seats are reserved again with
+ * Sends a pending invitation again (expired ones too): a new mail with a new token (the old one
+ * stops working) and a new expiry, same invitation id, people and workspaces. Its seats are reserved again with
  * the workspace service (an expired invitation had given them back, so seats may have run out
  * since: PLAN_LIMIT). An accepted or revoked invitation is CONFLICT.
  */
@@ -380,6 +417,7 @@ export async function resendInvitation(args: { id: string }, ctx: IdentityContex
       where: { id: invitation.id },
       include: { workspaces: true },
     });
+    await enqueueInvitationMail(tx, ctx, updated, token, actor.userId);
     await publish(
       tx,
       ...perWorkspace(updated, eventActorFrom(actor), "invitation.sent", (workspace) => ({
@@ -395,7 +433,8 @@ export async function resendInvitation(args: { id: string }, ctx: IdentityContex
     );
     return updated;
   });
-  return { invitation: resent, token };
+  ctx.mail.kick();
+  return { invitation: resent };
 }
 
 export async function revokeInvitation(args: { id: string }, ctx: IdentityContext) {

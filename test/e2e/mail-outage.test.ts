@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, test } from "@jest/globals";
+import { invitationTokenFor, mailTo } from "@support/infra/mail-catcher";
+import { createWorkspace, eventually, graphqlOk, mailCatcherUrl, signUp, uniqueEmail } from "../harness/stack.js";
+import { identityQuery } from "../harness/identity.js";
+
+// Issue 22: sending never blocks or fails the mutation that causes it; mail enqueued while the
+// mail server is down goes out once it is back (docs/adr/0015). Exclusive: it stops the
+// harness's SMTP listener, which every other suite's invitations go through.
+
+const smtp = async (action: "stop" | "start") => {
+  const response = await fetch(`${mailCatcherUrl()}/_catcher/smtp/${action}`, { method: "POST" });
+  expect(response.status).toBe(200);
+};
+
+afterAll(async () => {
+  await smtp("start");
+});
+
+describe("with the mail server down", () => {
+  test("inviteUser still answers at once; the mail arrives after the server is back, and its token accepts", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "Outage");
+    const email = uniqueEmail("patient");
+    await smtp("stop");
+
+    const startedAt = Date.now();
+    const invited = await graphqlOk<{ inviteUser: { invitation: { id: string; status: string } } }>(
+      `mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id status } } }`,
+      {
+        token: owner.token,
+        variables: {
+          input: { firstName: "Pat", lastName: "Ience", email, workspaces: [{ workspaceId, role: "MEMBER" }] },
+        },
+      },
+    );
+    // Not held up by SMTP's timeouts (10 s to connect): the send happens after the answer.
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(invited.inviteUser.invitation.status).toBe("PENDING");
+
+    // The sender tried, failed, and keeps the mail for later (with its body: it is not sent yet).
+    const failing = await eventually(
+      async () => {
+        const rows = await identityQuery<{ attempts: number; last_error: string | null; has_text: boolean }>(
+          `SELECT attempts, last_error, text IS NOT NULL AS has_text FROM mail_outbox WHERE recipient = $1 AND sent_at IS NULL`,
+          [email],
+        );
+        return rows[0]?.last_error ? rows[0] : undefined;
+      },
+      20_000,
+      "a failed send attempt",
+    );
+    expect(failing.attempts).toBeGreaterThanOrEqual(1);
+    expect(failing.has_text).toBe(true);
+    expect(await mailTo(mailCatcherUrl(), email)).toEqual([]);
+
+    await smtp("start");
+    // Back-off after a short outage is a few seconds (1, 2, 4, … s, at most 5 minutes).
+    const token = await invitationTokenFor(mailCatcherUrl(), email, { timeoutMs: 45_000 });
+    expect(await mailTo(mailCatcherUrl(), email)).toHaveLength(1);
+    const accepted = await graphqlOk<{ acceptInvitation: { user: { email: string } } }>(
+      `mutation($t: String!) { acceptInvitation(token: $t, password: "a brand new password") { user { email } } }`,
+      { variables: { t: token } },
+    );
+    expect(accepted.acceptInvitation.user.email).toBe(email);
+  });
+});

@@ -32,63 +32,70 @@ import { auditQuery } from "../harness/audit.js";
  * otherOrg   the org admin of another organisation
  * apiKey     an API key of the workspace with members:list and teams:create
  * anonymous  no Authorization header
+ * supervisor a SUPERVISOR, agent an AGENT, support a SUPPORT (the preset roles, issue 22): their
+ *            operations act on a MEMBER (the role given is MEMBER), so a supervisor may; what a
+ *            supervisor may not do to administrators is in preset-roles.test.ts
  *
  * Rows named `permission <p>` probe `myPermissions` instead of an operation: ok = has it.
  */
 const EXPECTED = `
-operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
-me                             ok    ok    ok     ok        ok     ok       ok       ok     ok
-signUp                         ok    ok    ok     ok        ok     ok       ok       ok     ok
-logIn                          ok    ok    ok     ok        ok     ok       ok       ok     ok
-logOut                         ok    ok    ok     ok        ok     ok       ok       F      UA
-users                          ok    ok    F      F         F      ok       ok       F      UA
-invitations                    ok    ok    F      F         F      ok       ok       F      UA
-updateUser                     ok    ok    F      F         F      ok       NF       F      UA
-setOrgRole                     ok    F     F      F         F      ok       NF       F      UA
-setUserStatus                  ok    F     F      F         F      ok       NF       F      UA
-deleteUser                     ok    F     F      F         F      ok       NF       F      UA
-inviteUser                     ok    ok    F      F         F      ok       NF       F      UA
-acceptInvitation               ok    ok    ok     ok        ok     ok       ok       ok     ok
-revokeInvitation               ok    ok    F      F         F      ok       NF       F      UA
-resendInvitation               ok    ok    F      F         F      ok       NF       F      UA
-workspace                      ok    ok    ok     ok        ok     ok       NF       ok     UA
-workspaces                     ok    ok    ok     ok        ok     ok       ok       ok     UA
-myPermissions                  ok    ok    ok     ok        ok     ok       NF       ok     UA
-permissionCatalogue            ok    ok    ok     ok        ok     ok       ok       ok     UA
-explainPermission              ok    ok    F      F         F      ok       NF       F      UA
-joinRequests                   ok    ok    F      F         F      ok       NF       F      UA
-apiKeys                        ok    F     F      F         F      F        NF       F      UA
-createWorkspace                ok    F     F      F         F      ok       ok       F      UA
-updateWorkspace                ok    ok    F      F         F      ok       NF       F      UA
-updateWorkspaceSettings        ok    ok    F      F         F      ok       NF       F      UA
-createRole                     ok    ok    F      F         F      ok       NF       F      UA
-updateRole                     ok    ok    F      F         F      ok       NF       F      UA
-deleteRole                     ok    ok    F      F         F      ok       NF       F      UA
-setMemberRole                  ok    ok    F      F         F      ok       NF       F      UA
-removeMember                   ok    ok    F      F         F      ok       NF       F      UA
-setMemberPermissions           ok    ok    F      F         F      ok       NF       F      UA
-transferOwnership              ok    F     F      F         F      F        NF       F      UA
-requestToJoin                  C     C     C      C         C      ok       NF       F      UA
-approveJoinRequest             ok    ok    F      F         F      ok       NF       F      UA
-rejectJoinRequest              ok    ok    F      F         F      ok       NF       F      UA
-createTeam                     ok    ok    F      F         ok     ok       NF       ok     UA
-updateTeam                     ok    ok    F      F         F      ok       NF       F      UA
-deleteTeam                     ok    ok    F      F         F      ok       NF       F      UA
-createApiKey                   ok    F     F      F         F      F        NF       F      UA
-revokeApiKey                   ok    F     F      F         F      F        NF       F      UA
-rotateApiKey                   ok    F     F      F         F      F        NF       F      UA
-deleteWorkspace                ok    F     F      F         F      F        NF       F      UA
-exportWorkspaceData            ok    F     F      ok        F      F        NF       F      UA
-renewWorkspaceDataExportLink   ok    NF    NF     ok        NF     NF       NF       NF     UA
-workspaceDeletion              ok    NF    NF     NF        NF     ok       NF       F      UA
-permission tickets:create      ok    ok    ok     F         F      ok       NF       F      UA
-permission tickets:delete      ok    ok    ok     F         F      ok       NF       F      UA
-permission members:list        ok    ok    ok     ok        ok     ok       NF       ok     UA
-permission members:invite      ok    ok    F      F         F      ok       NF       F      UA
-permission analytics:view_all  ok    ok    F      ok        F      ok       NF       F      UA
-permission workspace_data:export ok  F     F      ok        F      F        NF       F      UA
-permission billing:manage      ok    F     F      F         F      F        NF       F      UA
-permission api_keys:create     ok    F     F      F         F      F        NF       F      UA
+operation                        owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous supervisor agent support
+me                               ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
+signUp                           ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
+logIn                            ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
+logOut                           ok    ok    ok     ok        ok     ok       ok       F      UA        ok         ok    ok
+users                            ok    ok    F      F         F      ok       ok       F      UA        ok         F     F
+invitations                      ok    ok    F      F         F      ok       ok       F      UA        ok         F     F
+updateUser                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+setOrgRole                       ok    F     F      F         F      ok       NF       F      UA        F          F     F
+setUserStatus                    ok    F     F      F         F      ok       NF       F      UA        F          F     F
+deleteUser                       ok    F     F      F         F      ok       NF       F      UA        F          F     F
+inviteUser                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+acceptInvitation                 ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
+revokeInvitation                 ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+resendInvitation                 ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+workspace                        ok    ok    ok     ok        ok     ok       NF       ok     UA        ok         ok    ok
+workspaces                       ok    ok    ok     ok        ok     ok       ok       ok     UA        ok         ok    ok
+myPermissions                    ok    ok    ok     ok        ok     ok       NF       ok     UA        ok         ok    ok
+permissionCatalogue              ok    ok    ok     ok        ok     ok       ok       ok     UA        ok         ok    ok
+explainPermission                ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+joinRequests                     ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+apiKeys                          ok    F     F      F         F      F        NF       F      UA        F          F     F
+createWorkspace                  ok    F     F      F         F      ok       ok       F      UA        F          F     F
+updateWorkspace                  ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+updateWorkspaceSettings          ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+createRole                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+updateRole                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+deleteRole                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+setMemberRole                    ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+removeMember                     ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+setMemberPermissions             ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+transferOwnership                ok    F     F      F         F      F        NF       F      UA        F          F     F
+requestToJoin                    C     C     C      C         C      ok       NF       F      UA        C          C     C
+approveJoinRequest               ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+rejectJoinRequest                ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+createTeam                       ok    ok    F      F         ok     ok       NF       ok     UA        ok         F     F
+updateTeam                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+deleteTeam                       ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+createApiKey                     ok    F     F      F         F      F        NF       F      UA        F          F     F
+revokeApiKey                     ok    F     F      F         F      F        NF       F      UA        F          F     F
+rotateApiKey                     ok    F     F      F         F      F        NF       F      UA        F          F     F
+deleteWorkspace                  ok    F     F      F         F      F        NF       F      UA        F          F     F
+exportWorkspaceData              ok    F     F      ok        F      F        NF       F      UA        F          F     F
+renewWorkspaceDataExportLink     ok    NF    NF     ok        NF     NF       NF       NF     UA        NF         NF    NF
+workspaceDeletion                ok    NF    NF     NF        NF     ok       NF       F      UA        NF         NF    NF
+permission tickets:create        ok    ok    ok     F         F      ok       NF       F      UA        ok         ok    ok
+permission tickets:delete        ok    ok    ok     F         F      ok       NF       F      UA        ok         ok    F
+permission members:list          ok    ok    ok     ok        ok     ok       NF       ok     UA        ok         ok    ok
+permission members:invite        ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+permission analytics:view_all    ok    ok    F      ok        F      ok       NF       F      UA        ok         F     F
+permission workspace_data:export ok    F     F      ok        F      F        NF       F      UA        F          F     F
+permission billing:manage        ok    F     F      F         F      F        NF       F      UA        F          F     F
+permission api_keys:create       ok    F     F      F         F      F        NF       F      UA        F          F     F
+permission billing:view          ok    ok    F      F         F      ok       NF       F      UA        F          F     F
+permission tickets:assign        ok    ok    F      F         F      ok       NF       F      UA        ok         ok    F
+permission activity_log:view     ok    ok    ok     ok        F      ok       NF       F      UA        ok         ok    F
+permission roles:update          ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
 `;
 
 const CODES: Record<string, string> = {
@@ -587,33 +594,37 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
 //             acting on a ticket assigned to nobody
 // scopeMeOwn  the same person, on a ticket assigned to them
 // scopeTeams  a custom role ASSIGNED_TO_ME_OR_MY_TEAMS, on a ticket assigned to their team
+// supervisor, agent  the preset roles (ticket access ALL), on a ticket assigned to nobody
+// support     a SUPPORT (ASSIGNED_TO_ME_OR_MY_TEAMS), on a ticket assigned to nobody: not found
+// supportTeam the same person, on a ticket assigned to their team: seen, but no priority,
+//             assignment, deletion or approval
 // Every call acts on a fresh ticket (and field, and pending reply) of the caller's workspace.
 // ---------------------------------------------------------------------------------------------
 
 const TICKET_EXPECTED = `
-operation             owner admin member memberOff custom apiKey ticketKey orgAdmin otherOrg anonymous ticketsOff scopeMe scopeMeOwn scopeTeams
-ticket                ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
-tickets               ok    ok    ok     ok        ok     F      ok        ok       NF       UA        F          ok      ok         ok
-ticketFields          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          ok      ok         ok
-createTicket          ok    ok    ok     F         F      F      ok        ok       NF       UA        F          ok      ok         ok
-updateTicket          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
-changeTicketStatus    ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok
-changeTicketPriority  ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-assignTicket          ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-deleteTicket          ok    ok    ok     F         F      F      F         ok       NF       UA        F          NF      ok         ok
-addTicketReply        ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok
-approveReply          ok    ok    F      F         F      F      ok        ok       NF       UA        F          NF      ok         ok
-rejectReply           ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok
-createTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-updateTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-deleteTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F
-updateSlaPolicy       ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F
-importTickets         ok    F     F      F         F      F      F         F        NF       UA        F          F       F          F
-notifications         ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok
-markNotificationsRead ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok
+operation             owner admin member memberOff custom apiKey ticketKey orgAdmin otherOrg anonymous ticketsOff scopeMe scopeMeOwn scopeTeams supervisor agent support supportTeam
+ticket                ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok         ok         ok    NF      ok
+tickets               ok    ok    ok     ok        ok     F      ok        ok       NF       UA        F          ok      ok         ok         ok         ok    ok      ok
+ticketFields          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          ok      ok         ok         ok         ok    ok      ok
+createTicket          ok    ok    ok     F         F      F      ok        ok       NF       UA        F          ok      ok         ok         ok         ok    ok      ok
+updateTicket          ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      ok
+changeTicketStatus    ok    ok    ok     ok        F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      ok
+changeTicketPriority  ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      F
+assignTicket          ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      F
+deleteTicket          ok    ok    ok     F         F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      F
+addTicketReply        ok    ok    ok     ok        F      F      ok        ok       NF       UA        F          NF      ok         ok         ok         ok    NF      ok
+approveReply          ok    ok    F      F         F      F      ok        ok       NF       UA        F          NF      ok         ok         ok         ok    NF      F
+rejectReply           ok    ok    F      F         F      F      F         ok       NF       UA        F          NF      ok         ok         ok         ok    NF      F
+createTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F          ok         F     F       F
+updateTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F          ok         F     F       F
+deleteTicketField     ok    ok    F      F         F      F      F         ok       NF       UA        F          F       F          F          ok         F     F       F
+updateSlaPolicy       ok    ok    F      F         F      F      F         ok       NF       UA        ok         F       F          F          ok         F     F       F
+importTickets         ok    F     F      F         F      F      F         F        NF       UA        F          F       F          F          F          F     F       F
+notifications         ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok         ok         ok    ok      ok
+markNotificationsRead ok    ok    ok     ok        ok     F      F         ok       ok       UA        ok         ok      ok         ok         ok         ok    ok      ok
 `;
 
-type TicketCaller = Caller | "ticketKey" | "ticketsOff" | "scopeMe" | "scopeMeOwn" | "scopeTeams";
+type TicketCaller = Caller | "ticketKey" | "ticketsOff" | "scopeMe" | "scopeMeOwn" | "scopeTeams" | "supportTeam";
 
 interface TicketMatrixFixture {
   tokenFor(caller: TicketCaller): string | undefined;
@@ -660,6 +671,10 @@ async function ticketMatrixFixture(fx: MatrixFixture): Promise<TicketMatrixFixtu
     `mutation($w: ID!, $m: [ID!]) { createTeam(workspaceId: $w, input: { name: "Scoped team", memberIds: $m }) { id } }`,
     { token: owner.token, variables: { w: fx.workspaceId, m: [scopeTeams.userId] } },
   );
+  const supportTeam = await graphqlOk<{ createTeam: { id: string } }>(
+    `mutation($w: ID!, $m: [ID!]) { createTeam(workspaceId: $w, input: { name: "Support team", memberIds: $m }) { id } }`,
+    { token: owner.token, variables: { w: fx.workspaceId, m: [fx.people.support!.userId] } },
+  );
   const key = await graphqlOk<{ createApiKey: { key: string } }>(
     `mutation($w: ID!) { createApiKey(workspaceId: $w, name: "tickets", permissions:
        ["tickets:list", "tickets:view", "tickets:create", "tickets:respond", "tickets:approve"]) { key } }`,
@@ -685,7 +700,7 @@ async function ticketMatrixFixture(fx: MatrixFixture): Promise<TicketMatrixFixtu
         owner.organisationId,
         number,
         caller === "scopeMeOwn" ? scopeMe.userId : null,
-        caller === "scopeTeams" ? team.createTeam.id : null,
+        caller === "scopeTeams" ? team.createTeam.id : caller === "supportTeam" ? supportTeam.createTeam.id : null,
       ],
     );
     if (!row) throw new Error("no ticket seeded");
@@ -697,6 +712,7 @@ async function ticketMatrixFixture(fx: MatrixFixture): Promise<TicketMatrixFixtu
       if (caller === "ticketsOff") return owner.token;
       if (caller === "scopeMe" || caller === "scopeMeOwn") return scopeMe.token;
       if (caller === "scopeTeams") return scopeTeams.token;
+      if (caller === "supportTeam") return fx.tokenFor("support");
       return fx.tokenFor(caller);
     },
     workspaceFor,
@@ -878,12 +894,12 @@ describe("permission matrix (ticketing, through the gateway)", () => {
 // checkout, which is CONFLICT while a subscription is live).
 
 const EXPECTED_BILLING = `
-operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
-workspace.billing              ok    ok    F      F         F      ok       NF       F      UA
-startCheckout                  C     F     F      F         F      F        NF       F      UA
-openBillingPortal              ok    F     F      F         F      F        NF       F      UA
-changeSeats                    ok    F     F      F         F      F        NF       F      UA
-cancelSubscription             ok    F     F      F         F      F        NF       F      UA
+operation          owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous supervisor agent support
+workspace.billing  ok    ok    F      F         F      ok       NF       F      UA        F          F     F
+startCheckout      C     F     F      F         F      F        NF       F      UA        F          F     F
+openBillingPortal  ok    F     F      F         F      F        NF       F      UA        F          F     F
+changeSeats        ok    F     F      F         F      F        NF       F      UA        F          F     F
+cancelSubscription ok    F     F      F         F      F        NF       F      UA        F          F     F
 `;
 
 const BILLING_OPERATIONS: Record<string, Operation> = {
@@ -926,13 +942,13 @@ const BILLING_OPERATIONS: Record<string, Operation> = {
 // clears the workspace's allowance row (the limit itself is tested in audit-integrity.test.ts).
 
 const EXPECTED_AUDIT = `
-operation                      owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous
-activityLog                    ok    ok    ok     ok        F      ok       NF       F      UA
-activityStats                  ok    ok    ok     ok        F      ok       NF       F      UA
-verifyActivityLog              ok    ok    ok     ok        F      ok       NF       F      UA
-checkpointActivityLog          ok    ok    F      F         F      ok       NF       F      UA
-exportActivityLog              ok    ok    F      F         F      ok       NF       F      UA
-renewActivityLogExportLink     ok    ok    NF     NF        NF     ok       NF       NF     UA
+operation                  owner admin member memberOff custom orgAdmin otherOrg apiKey anonymous supervisor agent support
+activityLog                ok    ok    ok     ok        F      ok       NF       F      UA        ok         ok    F
+activityStats              ok    ok    ok     ok        F      ok       NF       F      UA        ok         ok    F
+verifyActivityLog          ok    ok    ok     ok        F      ok       NF       F      UA        ok         ok    F
+checkpointActivityLog      ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+exportActivityLog          ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+renewActivityLogExportLink ok    ok    NF     NF        NF     ok       NF       NF     UA        ok         NF    NF
 `;
 
 /** The caller's own activity-log export where they may export, otherwise the owner's (allowance cleared first). */

@@ -195,7 +195,7 @@ describe("the other connections of a workspace", () => {
         token: fixture.owner.token,
         variables: { id: fixture.workspaceId, first: 2, after },
       });
-      expect(data.workspace.roles.totalCount).toBe(5);
+      expect(data.workspace.roles.totalCount).toBe(8);
       names.push(...data.workspace.roles.nodes.map((r) => r.name));
       member ??= data.workspace.roles.nodes.find((r) => r.name === "MEMBER");
       for (const role of data.workspace.roles.nodes) {
@@ -205,7 +205,7 @@ describe("the other connections of a workspace", () => {
       if (!data.workspace.roles.pageInfo.hasNextPage) break;
       after = data.workspace.roles.pageInfo.endCursor;
     }
-    expect(names).toEqual(["OWNER", "ADMIN", "MEMBER", "Agents", "Billing desk"]);
+    expect(names).toEqual(["OWNER", "ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER", "Agents", "Billing desk"]);
     // The four MEMBERs, two on the first page of the role's members.
     expect(member?.members).toEqual({
       totalCount: 4,

@@ -146,7 +146,14 @@ describe("exportWorkspaceData", () => {
     expect(rowsOf(files.get("teams.csv")!)).toEqual([
       { name: "Tier 2", description: "", active: "true", member_emails: agent.email },
     ]);
-    expect(rowsOf(files.get("roles.csv")!).map((r) => r.name)).toEqual(["OWNER", "ADMIN", "MEMBER"]);
+    expect(rowsOf(files.get("roles.csv")!).map((r) => [r.name, r.kind, r.ticket_access])).toEqual([
+      ["OWNER", "BUILT_IN", "ALL"],
+      ["ADMIN", "BUILT_IN", "ALL"],
+      ["SUPERVISOR", "BUILT_IN", "ALL"],
+      ["AGENT", "BUILT_IN", "ALL"],
+      ["SUPPORT", "BUILT_IN", "ASSIGNED_TO_ME_OR_MY_TEAMS"],
+      ["MEMBER", "BUILT_IN", "ALL"],
+    ]);
     expect(rowsOf(files.get("ticket-fields.csv")!).map((f) => [f.name, f.type])).toEqual([["Order", "NUMBER"]]);
     expect(rowsOf(files.get("activity-log.csv")!).some((e) => e.action === "ticket.created")).toBe(true);
     expect((await download(url)).status).toBe(404);

@@ -58,7 +58,7 @@ describe("custom roles", () => {
       variables: { id: workspaceId },
     });
     expect(none.workspace.roles.nodes.filter((r) => !r.builtIn)).toEqual([]);
-    expect(none.workspace.roles.totalCount).toBe(3);
+    expect(none.workspace.roles.totalCount).toBe(6); // OWNER, ADMIN, the three preset roles, MEMBER
 
     const created = await graphqlOk<{ createRole: Role }>(CREATE_ROLE, {
       token: owner.token,
@@ -129,6 +129,9 @@ describe("custom roles", () => {
     ).toEqual([
       ["OWNER", true, "ALL", [owner.userId]],
       ["ADMIN", true, "ALL", []],
+      ["SUPERVISOR", true, "ALL", []],
+      ["AGENT", true, "ALL", []],
+      ["SUPPORT", true, "ASSIGNED_TO_ME_OR_MY_TEAMS", []],
       ["MEMBER", true, "ALL", []],
       ["Triage", false, "ASSIGNED_TO_ME", [member.userId]],
     ]);

@@ -1,11 +1,33 @@
 import { invitationTokenFor } from "@support/infra/mail-catcher";
 import { createWorkspace, graphqlOk, mailCatcherUrl, signUp, uniqueEmail, type SignedUpUser } from "./stack.js";
 import { logIn } from "./identity.js";
-import { invitePerson, type Person } from "./people.js";
+import { invitePerson, type Person, type WorkspaceRoleName } from "./people.js";
 import { setPlan } from "./workspace.js";
 
 export type Caller =
-  "owner" | "admin" | "member" | "memberOff" | "custom" | "orgAdmin" | "otherOrg" | "apiKey" | "anonymous";
+  | "owner"
+  | "admin"
+  | "member"
+  | "memberOff"
+  | "custom"
+  | "orgAdmin"
+  | "otherOrg"
+  | "apiKey"
+  | "anonymous"
+  | "supervisor"
+  | "agent"
+  | "support";
+
+/** The built-in role each member caller holds in the main workspace (the preset ones included). */
+const ROLE_OF: Partial<Record<Caller, WorkspaceRoleName>> = {
+  admin: "ADMIN",
+  member: "MEMBER",
+  memberOff: "MEMBER",
+  custom: "MEMBER",
+  supervisor: "SUPERVISOR",
+  agent: "AGENT",
+  support: "SUPPORT",
+};
 
 /** The cast of the permission matrix: one organisation with every kind of caller, and an outsider. */
 export interface MatrixFixture {
@@ -27,7 +49,7 @@ export interface MatrixFixture {
   /** A second session (or the key) of the caller, for operations that end a session. */
   freshTokenFor(caller: Caller): Promise<string | undefined>;
   workspaceFor(caller: Caller): string;
-  invite(workspaceId: string, role: "ADMIN" | "MEMBER"): Promise<{ id: string; token: string }>;
+  invite(workspaceId: string, role: WorkspaceRoleName): Promise<{ id: string; token: string }>;
   createRole(): Promise<string>;
   createTeam(): Promise<string>;
   createApiKey(): Promise<string>;
@@ -64,6 +86,9 @@ export async function matrixFixture(): Promise<MatrixFixture> {
   ]);
   const custom = await invitePerson(owner, [{ workspaceId, role: "MEMBER", customRoleId }]);
   const target = await invitePerson(owner, [{ workspaceId, role: "MEMBER" }]);
+  const supervisor = await invitePerson(owner, [{ workspaceId, role: "SUPERVISOR" }]);
+  const agent = await invitePerson(owner, [{ workspaceId, role: "AGENT" }]);
+  const support = await invitePerson(owner, [{ workspaceId, role: "SUPPORT" }]);
   const orgAdmin = await invitePerson(owner, [{ workspaceId: elsewhereWorkspaceId, role: "MEMBER" }], {
     orgRole: "ORG_ADMIN",
   });
@@ -82,6 +107,9 @@ export async function matrixFixture(): Promise<MatrixFixture> {
     custom,
     orgAdmin,
     otherOrg: { userId: otherOrg.userId, email: otherOrg.email, token: otherOrg.token, password: ownerPassword },
+    supervisor,
+    agent,
+    support,
   };
 
   const fx: MatrixFixture = {
@@ -139,13 +167,12 @@ export async function matrixFixture(): Promise<MatrixFixture> {
     },
     workspaceForTransfer: async (caller) => {
       const w = await createWorkspace(owner.token, `Transfer ${uniqueEmail("w")}`);
-      const members = [
-        target,
-        ...(["admin", "member", "memberOff", "custom"].includes(caller) ? [people[caller]] : []),
-      ];
+      const callerRole = ROLE_OF[caller];
+      const members = [target, ...(callerRole ? [people[caller]] : [])];
       for (const person of members) {
         if (!person) continue;
-        const role = caller === "admin" && person === admin ? "ADMIN" : "MEMBER";
+        // The caller holds their own built-in role there (a custom role's holder: MEMBER).
+        const role = person === target ? "MEMBER" : (callerRole ?? "MEMBER");
         await graphqlOk(
           "mutation($u: ID!, $w: ID!, $r: InvitedWorkspaceRole!) { updateUser(id: $u, input: { setWorkspaces: [{ workspaceId: $w, role: $r }] }) { id } }",
           { token: owner.token, variables: { u: person.userId, w, r: role } },
@@ -158,7 +185,7 @@ export async function matrixFixture(): Promise<MatrixFixture> {
 }
 
 /** A new member of the workspace, through an invitation the owner sends and the person accepts. */
-export async function freshMember(fx: MatrixFixture, workspaceId: string, role: "ADMIN" | "MEMBER"): Promise<Person> {
+export async function freshMember(fx: MatrixFixture, workspaceId: string, role: WorkspaceRoleName): Promise<Person> {
   return invitePerson(fx.owner, [{ workspaceId, role }]);
 }
 

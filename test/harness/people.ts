@@ -145,6 +145,9 @@ export async function publishBillingChange(
   });
 }
 
+/** The built-in roles an invitation or a membership edit can give (InvitedWorkspaceRole). */
+export type WorkspaceRoleName = "ADMIN" | "SUPERVISOR" | "AGENT" | "SUPPORT" | "MEMBER";
+
 /** Someone who joined through the product's own invitation flow, signed in. */
 export interface Person {
   userId: string;
@@ -159,7 +162,7 @@ export interface Person {
  */
 export async function invitePerson(
   inviter: { token: string },
-  workspaces: Array<{ workspaceId: string; role: "ADMIN" | "MEMBER"; customRoleId?: string }>,
+  workspaces: Array<{ workspaceId: string; role: WorkspaceRoleName; customRoleId?: string }>,
   options: { orgRole?: "ORG_ADMIN" | "MEMBER" } = {},
 ): Promise<Person> {
   const email = uniqueEmail("invitee");

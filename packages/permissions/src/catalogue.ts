@@ -210,8 +210,46 @@ export const MEMBER_ROLE_PERMISSIONS: readonly Permission[] = [
   "analytics:view_own",
 ];
 
+/**
+ * The preset roles of SPEC section 2 (seed 004): built in like the three above, on every plan.
+ * SUPERVISOR's set is derived from ADMIN's in effective.ts; AGENT and SUPPORT are listed here.
+ */
+export const AGENT_ROLE_PERMISSIONS: readonly Permission[] = [
+  "tickets:list",
+  "tickets:view",
+  "tickets:create",
+  "tickets:edit",
+  "tickets:respond",
+  "tickets:approve",
+  "tickets:reject",
+  "tickets:close",
+  "tickets:assign",
+  "tickets:change_priority",
+  "tickets:delete",
+  "ticket_fields:list",
+  "ticket_fields:edit_values",
+  "members:list",
+  "teams:list",
+  "activity_log:view",
+  "analytics:view_own",
+];
+
+export const SUPPORT_ROLE_PERMISSIONS: readonly Permission[] = [
+  "tickets:list",
+  "tickets:view",
+  "tickets:create",
+  "tickets:edit",
+  "tickets:respond",
+  "tickets:close",
+  "ticket_fields:list",
+  "ticket_fields:edit_values",
+  "members:list",
+  "teams:list",
+  "analytics:view_own",
+];
+
 // A start-up check in the spirit of the catalogue being data: every listed set names real permissions.
-for (const p of [...OWNER_ONLY, ...MEMBER_ROLE_PERMISSIONS]) {
+for (const p of [...OWNER_ONLY, ...MEMBER_ROLE_PERMISSIONS, ...AGENT_ROLE_PERMISSIONS, ...SUPPORT_ROLE_PERMISSIONS]) {
   if (!PERMISSION_SET.has(p)) throw new Error(`permission ${p} is not in the catalogue`);
 }
 

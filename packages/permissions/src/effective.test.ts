@@ -11,15 +11,19 @@ import {
   type Permission,
 } from "./catalogue.js";
 import {
+  BUILT_IN_ROLES,
   DEFAULT_TOGGLES,
+  PRESET_ROLES,
   apiKeyPermissions,
   builtInRolePermissions,
+  builtInRoleTicketAccess,
   canCreateCustomRole,
   decide,
   effectivePermissions,
   type MemberToggles,
   type PermissionSubject,
   type Plan,
+  type BuiltInRole,
   type WorkspaceRole,
 } from "./effective.js";
 
@@ -31,7 +35,7 @@ const subject = (overrides: Partial<PermissionSubject> = {}): PermissionSubject 
   plan: "UNLIMITED",
   ...overrides,
 });
-const builtIn = (role: "OWNER" | "ADMIN" | "MEMBER"): WorkspaceRole => ({ kind: "BUILT_IN", role });
+const builtIn = (role: BuiltInRole): WorkspaceRole => ({ kind: "BUILT_IN", role });
 const custom = (permissions: Permission[]): WorkspaceRole => ({ kind: "CUSTOM", name: "Custom", permissions });
 const allOn: MemberToggles = Object.fromEntries(Object.keys(DEFAULT_TOGGLES).map((k) => [k, true])) as never;
 const ownerOnly = (p: Permission) => OWNER_ONLY.has(p);
@@ -236,5 +240,87 @@ describe("explanations and API keys", () => {
       apiKeyPermissions(["ticket_fields:create", "members:list"], { ...DEFAULT_TOGGLES, ticketsEnabled: false }, "PRO"),
     ).toEqual(["members:list"]);
     expect(apiKeyPermissions(["analytics:view_all"], DEFAULT_TOGGLES, "BASIC")).toEqual(["analytics:view_own"]);
+  });
+});
+
+describe("preset roles (SPEC section 2, seed 004)", () => {
+  const holder = (role: BuiltInRole, more: Partial<PermissionSubject> = {}) =>
+    effectivePermissions(subject({ workspaceRole: builtIn(role), ...more }));
+
+  test("SUPERVISOR has what ADMIN has except billing", () => {
+    const admin = holder("ADMIN");
+    expect(holder("SUPERVISOR")).toEqual(admin.filter((p) => !p.startsWith("billing:")));
+    expect(holder("SUPERVISOR")).toEqual(
+      expect.arrayContaining(["members:update", "roles:create", "activity_log:export"]),
+    );
+    expect(holder("SUPERVISOR").some(ownerOnly)).toBe(false);
+  });
+
+  test("AGENT has the whole tickets group and the listed reads, nothing else", () => {
+    const tickets = PERMISSION_GROUPS.find((g) => g.group === "tickets")!.actions.map((a) => `tickets:${a.action}`);
+    expect(holder("AGENT")).toEqual([
+      ...tickets,
+      "ticket_fields:list",
+      "ticket_fields:edit_values",
+      "members:list",
+      "teams:list",
+      "activity_log:view",
+      "analytics:view_own",
+    ]);
+  });
+
+  test("SUPPORT has the restricted list (no delete, assign or approval) and sees its own and its teams' tickets", () => {
+    expect(holder("SUPPORT")).toEqual([
+      "tickets:list",
+      "tickets:view",
+      "tickets:create",
+      "tickets:edit",
+      "tickets:respond",
+      "tickets:close",
+      "ticket_fields:list",
+      "ticket_fields:edit_values",
+      "members:list",
+      "teams:list",
+      "analytics:view_own",
+    ]);
+    expect(builtInRoleTicketAccess("SUPPORT")).toBe("ASSIGNED_TO_ME_OR_MY_TEAMS");
+    expect(BUILT_IN_ROLES.filter((r) => r !== "SUPPORT").map(builtInRoleTicketAccess)).toEqual(
+      BUILT_IN_ROLES.filter((r) => r !== "SUPPORT").map(() => "ALL"),
+    );
+  });
+
+  test.each(PRESET_ROLES)("member toggles do not bind a %s (the tickets master switch does)", (role) => {
+    const off: MemberToggles = {
+      ...DEFAULT_TOGGLES,
+      membersCanCreateTickets: false,
+      membersCanEditTickets: false,
+      membersCanDeleteTickets: false,
+    };
+    expect(holder(role, { toggles: off })).toEqual(holder(role));
+    const grants = { ...DEFAULT_TOGGLES, membersCanSeeAllAnalytics: true, membersCanExportData: true };
+    expect(holder(role, { toggles: grants })).toEqual(holder(role));
+    const ticketsOff = holder(role, { toggles: { ...DEFAULT_TOGGLES, ticketsEnabled: false } });
+    expect(ticketsOff.filter((p) => p.startsWith("tickets:"))).toEqual([]);
+  });
+
+  test("overrides apply to preset roles as to the others; owner-only stays out of reach", () => {
+    const granted = holder("SUPPORT", { overrides: { granted: ["tickets:assign"], denied: ["tickets:close"] } });
+    expect(granted).toContain("tickets:assign");
+    expect(granted).not.toContain("tickets:close");
+    expect(holder("SUPERVISOR", { overrides: { granted: ["api_keys:create"], denied: [] } })).not.toContain(
+      "api_keys:create",
+    );
+  });
+
+  test("an explanation names the preset role", () => {
+    const decision = decide(subject({ workspaceRole: builtIn("AGENT") }), "tickets:assign");
+    expect(decision.steps[1]).toMatchObject({
+      source: "WORKSPACE_ROLE",
+      effect: "GRANT",
+      reason: "AGENT includes tickets:assign",
+    });
+    const denied = decide(subject({ workspaceRole: builtIn("SUPERVISOR") }), "billing:view");
+    expect(denied).toMatchObject({ allowed: false });
+    expect(denied.steps[1]?.reason).toBe("SUPERVISOR does not include billing:view");
   });
 });

@@ -1,6 +1,8 @@
 import {
+  AGENT_ROLE_PERMISSIONS,
   ALL_PERMISSIONS,
   MEMBER_ROLE_PERMISSIONS,
+  SUPPORT_ROLE_PERMISSIONS,
   OWNER_ONLY,
   baseOf,
   groupOf,
@@ -9,7 +11,16 @@ import {
 } from "./catalogue.js";
 
 export type OrgRole = "ORG_ADMIN" | "MEMBER";
-export type BuiltInRole = "OWNER" | "ADMIN" | "MEMBER";
+/** OWNER, ADMIN and MEMBER, then the preset roles (seed 004); all built in, none editable. */
+export type BuiltInRole = "OWNER" | "ADMIN" | "SUPERVISOR" | "AGENT" | "SUPPORT" | "MEMBER";
+/** Every built-in role, in the order lists show them. */
+export const BUILT_IN_ROLES: readonly BuiltInRole[] = ["OWNER", "ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER"];
+export const PRESET_ROLES: readonly BuiltInRole[] = ["SUPERVISOR", "AGENT", "SUPPORT"];
+/**
+ * Roles only an administrator (the owner, an ADMIN, an org admin) may give, or edit and remove the
+ * holders of: a SUPERVISOR manages agents and support staff, not administrators (SPEC section 2).
+ */
+export const MANAGING_ROLES: ReadonlySet<string> = new Set(["OWNER", "ADMIN", "SUPERVISOR"]);
 export type Plan = "BASIC" | "PRO" | "UNLIMITED";
 export type TicketAccess = "ALL" | "ASSIGNED_TO_ME_OR_MY_TEAMS" | "ASSIGNED_TO_ME";
 
@@ -139,9 +150,7 @@ function decideAlone(subject: PermissionSubject, permission: Permission): Permis
     const roleGrants =
       role.kind === "CUSTOM"
         ? withPrerequisites(role.permissions).includes(permission)
-        : role.role === "ADMIN"
-          ? !ownerOnly
-          : MEMBER_ROLE_PERMISSIONS.includes(permission);
+        : builtInRolePermissions(role.role).includes(permission);
     allowed = roleGrants && !ownerOnly;
     steps.push({
       source: "WORKSPACE_ROLE",
@@ -243,9 +252,25 @@ export function builtInRolePermissions(role: BuiltInRole): Permission[] {
       return [...ALL_PERMISSIONS];
     case "ADMIN":
       return ALL_PERMISSIONS.filter((p) => !OWNER_ONLY.has(p));
+    case "SUPERVISOR":
+      // What ADMIN has but billing (no card, plan, seats or cancellation).
+      return ALL_PERMISSIONS.filter((p) => !OWNER_ONLY.has(p) && groupOf(p) !== "billing");
+    case "AGENT":
+      return [...AGENT_ROLE_PERMISSIONS];
+    case "SUPPORT":
+      return [...SUPPORT_ROLE_PERMISSIONS];
     case "MEMBER":
       return [...MEMBER_ROLE_PERMISSIONS];
   }
+}
+
+/** Which tickets a built-in role's holders see: SUPPORT only theirs and their teams', the rest all. */
+export function builtInRoleTicketAccess(role: BuiltInRole): TicketAccess {
+  return role === "SUPPORT" ? "ASSIGNED_TO_ME_OR_MY_TEAMS" : "ALL";
+}
+
+export function isBuiltInRole(value: string): value is BuiltInRole {
+  return (BUILT_IN_ROLES as readonly string[]).includes(value);
 }
 
 /** Whether a workspace on `plan` holding `existing` custom roles may create one more. */

@@ -20,7 +20,8 @@ export const aggregateVersion = z
 
 export const orgRole = z.enum(["ORG_ADMIN", "MEMBER"]);
 export const userStatus = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
-export const memberRole = z.enum(["OWNER", "ADMIN", "MEMBER", "CUSTOM"]);
+/** A member's role: the built-in ones (with the preset SUPERVISOR, AGENT, SUPPORT), or CUSTOM. */
+export const memberRole = z.enum(["OWNER", "ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER", "CUSTOM"]);
 export const plan = z.enum(["BASIC", "PRO", "UNLIMITED"]);
 export const billingStatus = z.enum(["TRIALING", "ACTIVE", "PAST_DUE", "CANCELED"]);
 

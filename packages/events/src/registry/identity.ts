@@ -18,7 +18,9 @@ const userState = z.object({
 
 /** The role an invitation gives in one workspace; CUSTOM comes with `customRoleId`. */
 const invitationRole = {
-  role: z.enum(["ADMIN", "MEMBER"]).describe("the built-in role invited with; a customRoleId takes precedence"),
+  role: z
+    .enum(["ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER"])
+    .describe("the built-in role invited with; a customRoleId takes precedence"),
   customRoleId: id("custom role").nullable(),
 };
 

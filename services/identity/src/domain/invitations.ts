@@ -9,7 +9,7 @@ export const INVITATION_TOKEN_PREFIX = "inv_";
 
 export const invitationWorkspaceSchema = z.object({
   workspaceId: z.string().uuid("must be a workspace id"),
-  role: z.enum(["ADMIN", "MEMBER"]),
+  role: z.enum(["ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER"]),
   customRoleId: z.string().uuid("must be a role id").nullish(),
 });
 

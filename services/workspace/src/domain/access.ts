@@ -1,6 +1,7 @@
 import type { Actor } from "@support/actor-context";
 import {
   apiKeyPermissions,
+  builtInRoleTicketAccess,
   decide,
   effectivePermissions,
   partitionPermissions,
@@ -10,13 +11,14 @@ import {
   type PermissionDecision,
   type PermissionSubject,
   type Plan,
+  type BuiltInRole,
   type TicketAccess,
   type WorkspaceRole,
 } from "@support/permissions";
 
 /** A member's standing as stored: a built-in role, or CUSTOM with its role's permissions. */
 export interface MembershipFacts {
-  role: "OWNER" | "ADMIN" | "MEMBER" | "CUSTOM";
+  role: BuiltInRole | "CUSTOM";
   customRole: { id: string; name: string; permissions: readonly string[]; ticketAccess: TicketAccess } | null;
   granted: readonly string[];
   denied: readonly string[];
@@ -89,11 +91,13 @@ export function explain(
 }
 
 /**
- * Which tickets a member sees (SPEC section 2, ticket access): built-in roles and org admins
- * see all; a custom role says. API keys act workspace-wide.
+ * Which tickets a member sees (SPEC section 2, ticket access): org admins see all; a custom role
+ * says; a built-in role has its fixed access (SUPPORT: assigned to them or their teams, the others
+ * all). API keys act workspace-wide.
  */
 export function ticketAccessOf(actor: Actor, membership: MembershipFacts | null): TicketAccess {
   if (actor.kind === "user" && actor.orgRole === "ORG_ADMIN") return "ALL";
-  if (membership?.role === "CUSTOM" && membership.customRole) return membership.customRole.ticketAccess;
+  if (membership?.role === "CUSTOM") return membership.customRole?.ticketAccess ?? "ALL";
+  if (membership) return builtInRoleTicketAccess(membership.role);
   return "ALL";
 }

@@ -6,9 +6,15 @@ import {
   assertCanRemove,
   assertCanTransfer,
   assertExactlyOneOwner,
+  assertMayGive,
+  assertMayManage,
   assertSeatsFor,
+  assertWithinOwn,
   assignableRole,
+  managerOf,
 } from "./members.js";
+import { builtInRolePermissions } from "@support/permissions";
+import type { Actor } from "@support/actor-context";
 import { grantablePermissions, knownPermissions, parseOverrides } from "./permission-input.js";
 import { apiKeyMatches, hashApiKey, newApiKey, newKeyPrefix, parseApiKey } from "./api-keys.js";
 
@@ -61,8 +67,12 @@ describe("member invariants", () => {
     expect(codeOf(() => assertExactlyOneOwner([owner, { ...admin, role: "OWNER" }]))).toBe("THROWN");
   });
 
-  test("assignable roles: ADMIN, MEMBER or a custom role, never OWNER", () => {
+  test("assignable roles: every built-in role but OWNER, or a custom role", () => {
     expect(assignableRole("ADMIN", null)).toEqual({ role: "ADMIN", customRoleId: null });
+    for (const role of ["SUPERVISOR", "AGENT", "SUPPORT", "MEMBER"]) {
+      expect(assignableRole(role, null)).toEqual({ role, customRoleId: null });
+    }
+    expect(codeOf(() => assignableRole("CUSTOM", null))).toBe("BAD_USER_INPUT");
     expect(assignableRole(null, "r1")).toEqual({ role: "CUSTOM", customRoleId: "r1" });
     expect(codeOf(() => assignableRole("OWNER", null))).toBe("BAD_USER_INPUT");
     expect(codeOf(() => assignableRole("ADMIN", "r1"))).toBe("BAD_USER_INPUT");
@@ -82,6 +92,73 @@ describe("member invariants", () => {
     expect(() => assertSeatsFor(1, { seats: 3, members: 2, pendingInvitations: 1 }, "Support")).toThrow(
       /workspace "Support" has 3 seats, used by 2 members and 1 pending invitations/,
     );
+  });
+});
+
+describe("who manages whom (preset roles)", () => {
+  const person = (orgRole: "ORG_ADMIN" | "MEMBER"): Actor => ({
+    kind: "user",
+    userId: "actor",
+    organisationId: "org",
+    orgRole,
+    sessionId: "session",
+  });
+  const supervisor = managerOf(person("MEMBER"), {
+    membership: { role: "SUPERVISOR" },
+    permissions: builtInRolePermissions("SUPERVISOR"),
+  });
+  const admin = managerOf(person("MEMBER"), { membership: { role: "ADMIN" }, permissions: [] });
+  const orgAdminSupervisor = managerOf(person("ORG_ADMIN"), { membership: { role: "SUPERVISOR" }, permissions: [] });
+  const target = (role: "OWNER" | "ADMIN" | "SUPERVISOR" | "AGENT" | "SUPPORT" | "MEMBER" | "CUSTOM") => ({
+    userId: "t",
+    role,
+  });
+
+  test("owners, admins, org admins and API keys are administrators; a supervisor is not", () => {
+    expect(admin.administrator).toBe(true);
+    expect(orgAdminSupervisor.administrator).toBe(true);
+    expect(
+      managerOf(
+        { kind: "apiKey", apiKeyId: "k", prefix: "p", workspaceId: "w", organisationId: "o", permissions: [] },
+        {
+          membership: null,
+          permissions: [],
+        },
+      ).administrator,
+    ).toBe(true);
+    expect(supervisor.administrator).toBe(false);
+  });
+
+  test.each([
+    ["OWNER", "FORBIDDEN"],
+    ["ADMIN", "FORBIDDEN"],
+    ["SUPERVISOR", "FORBIDDEN"],
+    ["AGENT", null],
+    ["SUPPORT", null],
+    ["MEMBER", null],
+    ["CUSTOM", null],
+  ] as const)("a supervisor changing or removing a %s: %s", (role, code) => {
+    expect(codeOf(() => assertMayManage(supervisor, [target("MEMBER"), target(role)]))).toBe(code);
+    expect(codeOf(() => assertMayManage(admin, [target(role)]))).toBeNull();
+  });
+
+  test.each([
+    ["ADMIN", "FORBIDDEN"],
+    ["SUPERVISOR", "FORBIDDEN"],
+    ["AGENT", null],
+    ["SUPPORT", null],
+    ["MEMBER", null],
+  ] as const)("a supervisor giving %s: %s", (role, code) => {
+    expect(codeOf(() => assertMayGive(supervisor, { role, customRoleId: null }, null))).toBe(code);
+    expect(codeOf(() => assertMayGive(orgAdminSupervisor, { role, customRoleId: null }, null))).toBeNull();
+  });
+
+  test("a supervisor gives only custom roles and grants within their own permissions (no billing)", () => {
+    const custom = { role: "CUSTOM" as const, customRoleId: "r" };
+    expect(codeOf(() => assertMayGive(supervisor, custom, ["tickets:list", "members:update"]))).toBeNull();
+    expect(codeOf(() => assertMayGive(supervisor, custom, ["billing:view"]))).toBe("FORBIDDEN");
+    expect(() => assertWithinOwn(supervisor, ["teams:list", "billing:view"], "grant")).toThrow(/billing:view/);
+    expect(codeOf(() => assertWithinOwn(admin, ["billing:view"], "grant"))).toBeNull();
   });
 });
 

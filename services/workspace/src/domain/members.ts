@@ -1,20 +1,31 @@
 import { badUserInput, forbidden, planLimit } from "@support/errors";
+import type { Actor } from "@support/actor-context";
+import { MANAGING_ROLES, type BuiltInRole, type Permission } from "@support/permissions";
 
 /**
  * The invariants of SPEC section 1 as pure checks: a workspace keeps exactly one owner, whose
  * role changes only by an explicit transfer; nobody changes their own role or permissions, and
  * nobody removes themselves. Each throws the client-facing error; resolvers call them before writing.
  */
-export type StoredRole = "OWNER" | "ADMIN" | "MEMBER" | "CUSTOM";
+export type StoredRole = BuiltInRole | "CUSTOM";
 
 export interface MemberRef {
   userId: string;
   role: StoredRole;
 }
 
-/** The role a member may be given: built-in ADMIN or MEMBER, or a custom role. Never OWNER. */
+/** The role a member may be given: a built-in role but OWNER, or a custom role. */
 export type AssignableRole =
-  { role: "ADMIN" | "MEMBER"; customRoleId: null } | { role: "CUSTOM"; customRoleId: string };
+  { role: Exclude<BuiltInRole, "OWNER">; customRoleId: null } | { role: "CUSTOM"; customRoleId: string };
+
+const GIVABLE: ReadonlySet<string> = new Set<Exclude<BuiltInRole, "OWNER">>([
+  "ADMIN",
+  "SUPERVISOR",
+  "AGENT",
+  "SUPPORT",
+  "MEMBER",
+]);
+const isGivable = (role: string): role is Exclude<BuiltInRole, "OWNER"> => GIVABLE.has(role);
 
 /** `at` is where role and customRoleId sit among the arguments (`input` for the graph's mutations). */
 export function assignableRole(
@@ -28,8 +39,72 @@ export function assignableRole(
     return { role: "CUSTOM", customRoleId };
   }
   if (role === "OWNER") throw badUserInput("OWNER cannot be given: ownership moves only by transferOwnership", field);
-  if (role === "ADMIN" || role === "MEMBER") return { role, customRoleId: null };
-  throw badUserInput("A role is required: ADMIN, MEMBER or a customRoleId", field);
+  if (role && isGivable(role)) return { role, customRoleId: null };
+  throw badUserInput("A role is required: ADMIN, SUPERVISOR, AGENT, SUPPORT, MEMBER or a customRoleId", field);
+}
+
+/**
+ * Who acts on members, as the rule below reads them (SPEC section 2, preset roles). The owner,
+ * ADMINs and org admins administer the workspace; so does an API key, which only the owner makes.
+ * Anyone else with a members:* or roles:* permission — a SUPERVISOR, or a custom role or override
+ * that grants it — manages the people below them: they cannot give OWNER, ADMIN or SUPERVISOR,
+ * nor change or remove (role, overrides) a holder of those roles, nor give permissions they do
+ * not hold themselves (through overrides, or a custom role they give, create or edit). Without the
+ * last two, a supervisor could make an agent an administrator in all but name.
+ */
+export interface Manager {
+  administrator: boolean;
+  /** The manager's own effective permissions in the workspace. */
+  permissions: readonly Permission[];
+}
+
+export function managerOf(
+  actor: Actor,
+  access: { membership: { role: StoredRole } | null; permissions: readonly Permission[] },
+): Manager {
+  const administrator =
+    actor.kind === "apiKey" ||
+    (actor.kind === "user" && actor.orgRole === "ORG_ADMIN") ||
+    access.membership?.role === "OWNER" ||
+    access.membership?.role === "ADMIN";
+  return { administrator, permissions: access.permissions };
+}
+
+/** A holder of OWNER, ADMIN or SUPERVISOR is changed or removed only by an administrator. */
+export function assertMayManage(manager: Manager, targets: readonly MemberRef[]): void {
+  if (manager.administrator) return;
+  const high = targets.find((t) => MANAGING_ROLES.has(t.role));
+  if (high) {
+    throw forbidden(
+      `Only the owner, admins and org admins can change or remove a member holding ${high.role}; ` +
+        "supervisors manage agents, support staff and members",
+    );
+  }
+}
+
+/**
+ * OWNER, ADMIN and SUPERVISOR are given only by an administrator; a custom role only by someone
+ * who holds every permission it carries.
+ */
+export function assertMayGive(
+  manager: Manager,
+  role: AssignableRole,
+  customRolePermissions: readonly string[] | null,
+): void {
+  if (manager.administrator) return;
+  if (MANAGING_ROLES.has(role.role)) {
+    throw forbidden(`Only the owner, admins and org admins can give the role ${role.role}`);
+  }
+  if (customRolePermissions) assertWithinOwn(manager, customRolePermissions, "give a role with");
+}
+
+/** A non-administrator gives (overrides, custom roles) only permissions they hold themselves. */
+export function assertWithinOwn(manager: Manager, permissions: readonly string[], what: string): void {
+  if (manager.administrator) return;
+  const beyond = permissions.filter((p) => !(manager.permissions as readonly string[]).includes(p));
+  if (beyond.length > 0) {
+    throw forbidden(`You cannot ${what} permissions you do not hold: ${beyond.join(", ")}`);
+  }
 }
 
 export function assertCanChangeRole(actorUserId: string | null, target: MemberRef): void {

@@ -51,7 +51,7 @@ async function upsertPerson(event: UserStateEvent, tx: Tx, logger: Logger): Prom
  * A deleted user leaves every workspace. Identity refuses to delete an owner (it asks
  * /internal/memberships/owned first), so an owner arrives here only if ownership was handed to
  * them in the moment between that check and the deletion: the workspace then passes to its
- * longest-standing admin, or failing that its longest-standing member, so it keeps an owner.
+ * longest-standing admin, or failing that supervisor, or failing that member, so it keeps an owner.
  */
 async function removeUser(event: TypedEvent<"user.deleted">, tx: Tx, logger: Logger): Promise<void> {
   const { userId } = event.data;
@@ -62,6 +62,10 @@ async function removeUser(event: TypedEvent<"user.deleted">, tx: Tx, logger: Log
       const heir =
         (await tx.membership.findFirst({
           where: { workspaceId: workspace.id, role: "ADMIN" },
+          orderBy: { createdAt: "asc" },
+        })) ??
+        (await tx.membership.findFirst({
+          where: { workspaceId: workspace.id, role: "SUPERVISOR" },
           orderBy: { createdAt: "asc" },
         })) ??
         (await tx.membership.findFirst({

@@ -4,7 +4,7 @@ import { ZipArchive } from "archiver";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
-import { builtInRolePermissions } from "@support/permissions";
+import { BUILT_IN_ROLES, builtInRolePermissions, builtInRoleTicketAccess } from "@support/permissions";
 import { csvWriter, downloadFor, registerDownloadRequester, type Signer } from "@support/service-kit";
 import { isAppError } from "@support/errors";
 import type { Db } from "../db/client.js";
@@ -113,11 +113,11 @@ export function registerDownloadRoutes(
       ),
       { name: "members.csv" },
     );
-    const builtIn = (["OWNER", "ADMIN", "MEMBER"] as const).map((role) => ({
+    const builtIn = BUILT_IN_ROLES.map((role) => ({
       name: role,
       kind: "BUILT_IN",
       permissions: builtInRolePermissions(role).join(" "),
-      ticket_access: "ALL",
+      ticket_access: builtInRoleTicketAccess(role),
       members: memberships.filter((m) => m.role === role).length,
     }));
     archive.append(

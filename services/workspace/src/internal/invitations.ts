@@ -5,7 +5,7 @@ import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
 import type { IdentityPeopleClient } from "../clients/identity-people.js";
 import { lockWorkspace, seatUse } from "../db/memberships.js";
-import { assertSeatsFor } from "../domain/members.js";
+import { assertMayGive, assertSeatsFor, managerOf } from "../domain/members.js";
 import { loadAccess } from "../resolvers/access.js";
 import { customRoleOf } from "../resolvers/roles.js";
 
@@ -20,7 +20,7 @@ const reserveSchema = z
       .array(
         z.object({
           workspaceId: z.string().uuid(),
-          role: z.enum(["ADMIN", "MEMBER"]),
+          role: z.enum(["ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER"]),
           customRoleId: z.string().uuid().nullish(),
         }),
       )
@@ -45,7 +45,7 @@ export function registerInvitationRoutes(
   identityFor: (request: FastifyRequest) => Pick<IdentityPeopleClient, "knownInvitations">,
 ): void {
   /**
-   * Checks the inviter's `members:invite`, the custom roles and the seats of every workspace of
+   * Checks the inviter's `members:invite`, the roles they may give, the custom roles and the seats of every workspace of
    * the invitation and writes its pending-invitation rows, all or nothing. Idempotent per
    * invitation id (a retry neither double-counts nor fails on its own rows).
    */
@@ -67,11 +67,17 @@ export function registerInvitationRoutes(
             if (!access.permissions.includes(INVITE_PERMISSION)) {
               throw forbidden(`You cannot invite into workspace ${access.workspace.name}`);
             }
-            if (entry.customRoleId) {
-              await customRoleOf(tx, entry.workspaceId, entry.customRoleId).catch((error: unknown) => {
-                throw isAppError(error) && error.code === "NOT_FOUND" ? notFound("Custom role") : error;
-              });
-            }
+            const custom = entry.customRoleId
+              ? await customRoleOf(tx, entry.workspaceId, entry.customRoleId).catch((error: unknown) => {
+                  throw isAppError(error) && error.code === "NOT_FOUND" ? notFound("Custom role") : error;
+                })
+              : null;
+            // A supervisor invites agents, support staff and members, not administrators (SPEC section 2).
+            assertMayGive(
+              managerOf(actor, access),
+              custom ? { role: "CUSTOM", customRoleId: custom.id } : { role: entry.role, customRoleId: null },
+              custom?.permissions ?? null,
+            );
             const locked = await lockWorkspace(tx, entry.workspaceId);
             // Someone already in the workspace needs no invitation into it, and must not hold a seat twice.
             if (userId) {

@@ -4,7 +4,14 @@ import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
 import type { Actor } from "@support/actor-context";
 import { permissionsOf } from "../domain/access.js";
-import { assertCanChangeRole, assertCanRemove, assignableRole } from "../domain/members.js";
+import {
+  assertCanChangeRole,
+  assertCanRemove,
+  assertMayGive,
+  assertMayManage,
+  assignableRole,
+  managerOf,
+} from "../domain/members.js";
 import { togglesOf } from "../domain/settings.js";
 import type { Db } from "../db/client.js";
 import { addMembership, changeMembershipRole, lockWorkspace, removeMembership } from "../db/memberships.js";
@@ -45,7 +52,7 @@ const applySchema = z
       .array(
         z.object({
           workspaceId: z.string().uuid(),
-          role: z.enum(["OWNER", "ADMIN", "MEMBER", "CUSTOM"]).nullish(),
+          role: z.enum(["OWNER", "ADMIN", "SUPERVISOR", "AGENT", "SUPPORT", "MEMBER", "CUSTOM"]).nullish(),
           customRoleId: z.string().uuid().nullish(),
         }),
       )
@@ -121,13 +128,16 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
           // The same lock transferOwnership takes, so the role read below cannot be stale.
           await lockWorkspace(tx, entry.workspaceId);
           const role = assignableRole(entry.role === "CUSTOM" ? null : entry.role, entry.customRoleId);
-          if (role.customRoleId) await customRoleOf(tx, entry.workspaceId, role.customRoleId);
+          const custom = role.customRoleId ? await customRoleOf(tx, entry.workspaceId, role.customRoleId) : null;
+          const manager = managerOf(actor, access);
           const existing = await tx.membership.findUnique({
             where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
           });
           if (existing) {
             if (existing.role === role.role && existing.customRoleId === role.customRoleId) continue;
             assertCanChangeRole(actor.userId, existing);
+            assertMayManage(manager, [existing]);
+            assertMayGive(manager, role, custom?.permissions ?? null);
             await changeMembershipRole(tx, {
               workspace: access.workspace,
               membership: existing,
@@ -136,6 +146,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
               actor: eventActor,
             });
           } else {
+            assertMayGive(manager, role, custom?.permissions ?? null);
             await addMembership(tx, {
               workspace: access.workspace,
               userId,
@@ -153,6 +164,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
           const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
           if (!existing) continue;
           assertCanRemove(actor.userId, existing);
+          assertMayManage(managerOf(actor, access), [existing]);
           await removeMembership(tx, {
             workspace: access.workspace,
             membership: existing,

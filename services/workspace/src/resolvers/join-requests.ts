@@ -5,7 +5,7 @@ import { eventActorFrom } from "@support/events";
 import { multiLineText, type PagingArguments } from "@support/validation";
 import type { JoinRequest, JoinRequestStatus, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
-import { assignableRole } from "../domain/members.js";
+import { assertMayGive, assignableRole, managerOf } from "../domain/members.js";
 import { addMembership, memberTarget } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUuid, requireUser } from "./access.js";
@@ -15,8 +15,9 @@ import type { Tx } from "../db/client.js";
 
 /**
  * Join requests (seed 001). Deciding them needs `members:invite` — the catalogue's "invite people
- * and approve join requests" — which org admins and the workspace's owner and admins have
- * (and any custom role or override that grants it).
+ * and approve join requests" — which org admins and the workspace's owner, admins and supervisors
+ * have (and any custom role or override that grants it); only administrators approve with
+ * ADMIN or SUPERVISOR (domain/members.ts, `assertMayGive`).
  */
 const requestTarget = (request: JoinRequest, label: string | null) => ({
   type: "join_request" as const,
@@ -103,7 +104,9 @@ export async function approveJoinRequest(
   const eventActor = eventActorFrom(ctx.actor);
   return ctx.db.$transaction(async (tx) => {
     refuseDecided(await lockRequest(tx, request.id));
-    if (role.customRoleId) await customRoleOf(tx, access.workspace.id, role.customRoleId);
+    const custom = role.customRoleId ? await customRoleOf(tx, access.workspace.id, role.customRoleId) : null;
+    // A supervisor approves people as agents, support staff, members or custom roles within their own reach.
+    assertMayGive(managerOf(ctx.actor, access), role, custom?.permissions ?? null);
     const existing = await tx.membership.findUnique({
       where: { workspaceId_userId: { workspaceId: access.workspace.id, userId: request.userId } },
     });

@@ -11,7 +11,11 @@ import {
   assertCanRemove,
   assertCanTransfer,
   assertExactlyOneOwner,
+  assertMayGive,
+  assertMayManage,
+  assertWithinOwn,
   assignableRole,
+  managerOf,
 } from "../domain/members.js";
 import { parseOverrides } from "../domain/permission-input.js";
 import { changeMembershipRole, lockWorkspace, memberTarget, removeMembership } from "../db/memberships.js";
@@ -43,7 +47,10 @@ export async function setMemberRole(
     await lockWorkspace(tx, access.workspace.id);
     const target = await memberOf(tx, access.workspace.id, args.userId);
     assertCanChangeRole(actorUserId(ctx), target);
-    if (next.customRoleId) await customRoleOf(tx, access.workspace.id, next.customRoleId);
+    const manager = managerOf(ctx.actor, access);
+    assertMayManage(manager, [target]);
+    const custom = next.customRoleId ? await customRoleOf(tx, access.workspace.id, next.customRoleId) : null;
+    assertMayGive(manager, next, custom?.permissions ?? null);
     return changeMembershipRole(tx, {
       workspace: access.workspace,
       membership: target,
@@ -61,6 +68,7 @@ export async function removeMember(args: { workspaceId: string; userId: string }
     await lockWorkspace(tx, access.workspace.id);
     const target = await memberOf(tx, access.workspace.id, args.userId);
     assertCanRemove(actorUserId(ctx), target);
+    assertMayManage(managerOf(ctx.actor, access), [target]);
     await removeMembership(tx, {
       workspace: access.workspace,
       membership: target,
@@ -111,6 +119,9 @@ export async function setMemberPermissions(
     const missing = userIds.filter((id) => !targets.some((t) => t.userId === id));
     if (missing.length > 0) throw notFound(`Member ${missing.join(", ")}`);
     assertCanEditOverrides(actorUserId(ctx), targets);
+    const manager = managerOf(ctx.actor, access);
+    assertMayManage(manager, targets);
+    if (grant) assertWithinOwn(manager, parseOverrides(grant, []).granted, "grant");
     const updated: Membership[] = [];
     for (const target of targets) {
       // A list that is not given keeps the member's current one; the pair is validated together.

@@ -4,14 +4,17 @@ import { conflict, invalidInput, isAppError, notFound, planLimit } from "@suppor
 import { eventActorFrom } from "@support/events";
 import { cursorCodec, cursorKey, entityNameText, type PagingArguments } from "@support/validation";
 import {
+  BUILT_IN_ROLES,
   CUSTOM_ROLE_ALLOWANCE,
   builtInRolePermissions,
+  builtInRoleTicketAccess,
   canCreateCustomRole,
   type BuiltInRole,
   type TicketAccess,
 } from "@support/permissions";
 import type { CustomRole, Membership } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
+import { assertWithinOwn, managerOf } from "../domain/members.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, isUuid, requirePermission } from "./access.js";
@@ -30,15 +33,13 @@ export interface RoleView {
   updatedAt: Date | null;
 }
 
-const BUILT_IN_ROLES: BuiltInRole[] = ["OWNER", "ADMIN", "MEMBER"];
-
 export const builtInRoleView = (workspaceId: string, role: BuiltInRole): RoleView => ({
   id: role,
   workspaceId,
   name: role,
   builtIn: true,
   permissions: builtInRolePermissions(role),
-  ticketAccess: "ALL",
+  ticketAccess: builtInRoleTicketAccess(role),
   createdAt: null,
   updatedAt: null,
 });
@@ -76,7 +77,10 @@ async function sameNameExists(db: Db | Tx, workspaceId: string, name: string, ex
   return found !== null;
 }
 
-/** A role's place in the list: built-in roles first (OWNER, ADMIN, MEMBER), then custom ones by name. */
+/**
+ * A role's place in the list: built-in roles first (OWNER, ADMIN, SUPERVISOR, AGENT, SUPPORT,
+ * MEMBER), then custom ones by name.
+ */
 type RoleKey = [number, string, string];
 const roleKey = (role: RoleView): RoleKey => [
   role.builtIn ? BUILT_IN_ROLES.indexOf(role.id as BuiltInRole) : BUILT_IN_ROLES.length,
@@ -92,13 +96,13 @@ const roleCursor = cursorCodec(
   z.tuple([
     cursorKey.integer(0, BUILT_IN_ROLES.length),
     z.string().max(500),
-    z.union([z.enum(["OWNER", "ADMIN", "MEMBER"]), cursorKey.uuid()]),
+    z.union([z.enum(BUILT_IN_ROLES as [BuiltInRole, ...BuiltInRole[]]), cursorKey.uuid()]),
   ]),
 );
 
 /**
  * A page of the workspace's roles. The roles are few enough to read whole (custom roles are
- * bounded by the plan's allowance, built-in ones are three) and page in memory; their members
+ * bounded by the plan's allowance, built-in ones are six) and page in memory; their members
  * come from the request's loader of workspace memberships, one query for every role listed.
  */
 export async function listRoles(workspaceId: string, args: PagingArguments, ctx: WorkspaceContext) {
@@ -145,6 +149,8 @@ export async function createRole(
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
   const { name } = parsed.data;
   const permissions = grantablePermissions(parsed.data.permissions, "input.permissions", "a role");
+  // A supervisor (or a custom role with roles:create) makes roles within their own reach.
+  assertWithinOwn(managerOf(ctx.actor, access), permissions, "create a role with");
   refuseBuiltInName(name);
   try {
     const role = await ctx.db.$transaction(async (tx) => {
@@ -214,6 +220,7 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
   const givenPermissions = parsed.data.permissions
     ? grantablePermissions(parsed.data.permissions, "input.permissions", "a role")
     : null;
+  if (givenPermissions) assertWithinOwn(managerOf(ctx.actor, access), givenPermissions, "give a role");
   if (parsed.data.name && parsed.data.name !== loaded.name) refuseBuiltInName(parsed.data.name);
   try {
     const role = await ctx.db.$transaction(async (tx) => {

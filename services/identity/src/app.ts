@@ -15,7 +15,7 @@ import { topicFor } from "@support/events";
 import { workspaceDeletions } from "./events/workspace-deletions.js";
 import { ticketNotifications } from "./events/ticket-notifications.js";
 import { createMailSender } from "./mail/sender.js";
-import { LoginThrottle } from "./db/login-throttle.js";
+import { loginThrottle, passwordResetThrottle } from "./db/login-throttle.js";
 import { recordedOrInFlight } from "./db/invitation-locks.js";
 import { createLoaders, type IdentityContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
@@ -33,7 +33,8 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
 
-  const throttle = new LoginThrottle(db, config);
+  const throttle = loginThrottle(db, config);
+  const resetThrottle = passwordResetThrottle(db, config);
   // Every instance sends the mail outbox; the rows are shared through leases (docs/adr/0016).
   const mail = createMailSender({
     db,
@@ -65,6 +66,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       ...createLoaders(db),
       workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       throttle,
+      resetThrottle,
       invalidations,
       mail,
       // Signed by the gateway inside the actor context (docs/adr/0005). A context minted without

@@ -39,6 +39,13 @@ export const identityEnv = {
   APP_BASE_URL: httpUrl.transform((v) => v.replace(/\/+$/, "")),
   /** How long a mail that cannot be sent is retried (back-off up to 5 minutes) before it is given up. */
   MAIL_RETRY_HOURS: positiveInt.default(72),
+  /** How long a password reset link works (single use; a newer link replaces it). */
+  PASSWORD_RESET_TTL_MINUTES: positiveInt.default(30),
+  /** Reset links requested per email within the window (mail bombing one mailbox). */
+  PASSWORD_RESET_MAX_PER_EMAIL: positiveInt.default(3),
+  /** Reset links requested per client address within the window (sweeping many addresses). */
+  PASSWORD_RESET_MAX_PER_ADDRESS: positiveInt.default(20),
+  PASSWORD_RESET_THROTTLE_WINDOW_SECONDS: positiveInt.default(60 * 60),
 };
 
 export type IdentityConfig = z.infer<z.ZodObject<typeof identityEnv>>;

@@ -19,6 +19,8 @@ export interface IdentityContext {
   /** The workspace service's internal endpoints, called on behalf of this request's actor. */
   workspaces: WorkspacePeopleClient;
   throttle: LoginThrottle;
+  /** Password reset requests per email and per client address. */
+  resetThrottle: LoginThrottle;
   /** Tells every gateway, through cache.invalidations, about ended sessions and changed users (docs/adr/0011). */
   invalidations: CacheInvalidations;
   /** The end client's address as the gateway saw it, from the signed actor context. */

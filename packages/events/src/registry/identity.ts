@@ -74,6 +74,23 @@ export const identityEvents = defineEvents({
     description: "A user was enabled, disabled or suspended.",
     data: userState,
   },
+  "user.password_reset_requested": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description:
+      "A password reset link was mailed to an active user (the link's token never leaves identity's database and the mail).",
+    data: z.object({ userId: id("user"), expiresAt: timestamp("when the link stops working") }),
+  },
+  "user.password_reset": {
+    version: 1,
+    category: "user",
+    targetType: "user",
+    producer: "identity",
+    description: "A user set a new password with a reset link; every session they had was ended.",
+    data: z.object({ userId: id("user") }),
+  },
   "user.deleted": {
     version: 1,
     category: "user",

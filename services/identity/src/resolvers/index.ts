@@ -2,6 +2,7 @@ import { notFound } from "@support/errors";
 import type { IdentityContext } from "../context.js";
 import type { User, Organisation } from "../db/generated/client.js";
 import { logIn, logOut, signUp } from "./auth.js";
+import { requestPasswordReset, resetPassword } from "./password-reset.js";
 import { deleteUser, setOrgRole, setUserStatus, updateUser, users } from "./people.js";
 import {
   acceptedInvitations,
@@ -42,6 +43,9 @@ export const resolvers = {
     acceptInvitation: (_: unknown, args: Args, ctx: IdentityContext) => acceptInvitation(args, ctx),
     revokeInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => revokeInvitation(args, ctx),
     resendInvitation: (_: unknown, args: { id: string }, ctx: IdentityContext) => resendInvitation(args, ctx),
+    requestPasswordReset: (_: unknown, args: { input: unknown }, ctx: IdentityContext) =>
+      requestPasswordReset(args, ctx),
+    resetPassword: (_: unknown, args: { input: unknown }, ctx: IdentityContext) => resetPassword(args, ctx),
   },
   Invitation: invitationFields,
   InvitationWorkspace: invitationWorkspaceFields,

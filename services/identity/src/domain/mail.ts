@@ -52,6 +52,34 @@ export function invitationMail(input: {
   };
 }
 
+/** `${appBaseUrl}/reset-password?token=…`: the app's page that calls resetPassword. */
+export function resetPasswordLink(appBaseUrl: string, token: string): string {
+  return `${appBaseUrl}/reset-password?token=${encodeURIComponent(token)}`;
+}
+
+export function passwordResetMail(input: {
+  appBaseUrl: string;
+  token: string;
+  firstName: string;
+  expiresAt: Date;
+}): MailContent {
+  return {
+    subject: "Reset your password",
+    text: [
+      `Hello ${input.firstName},`,
+      "",
+      `Someone asked to reset the password of your account. Choose a new one here (the link works once, until ${when(input.expiresAt)}):`,
+      resetPasswordLink(input.appBaseUrl, input.token),
+      "",
+      "Or enter this reset token in the app:",
+      input.token,
+      "",
+      "Setting a new password signs you out everywhere. If you did not ask for this, ignore this mail: your password stays as it is.",
+      "",
+    ].join("\n"),
+  };
+}
+
 export type TicketNotificationKind = "SLA_WARNING" | "SLA_BREACHED" | "TICKET_ASSIGNED";
 
 export function ticketNotificationMail(input: {

@@ -6,7 +6,7 @@ import { hashPassword } from "../domain/passwords.js";
 import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
 import { enqueueMail } from "../mail/outbox.js";
-import { passwordResetMail } from "../mail/messages.js";
+import { passwordResetMail } from "../domain/mail.js";
 import { parse, userTarget } from "./shared.js";
 import type { IdentityContext } from "../context.js";
 
@@ -40,7 +40,7 @@ export async function requestPasswordReset(args: { input: unknown }, ctx: Identi
     await enqueueMail(tx, {
       dedupeKey: `password-reset:${reset.id}`,
       to: user.email,
-      ...passwordResetMail(ctx.config, { firstName: user.firstName, token, expiresAt }),
+      ...passwordResetMail({ appBaseUrl: ctx.config.APP_BASE_URL, firstName: user.firstName, token, expiresAt }),
     });
     await publish(tx, {
       type: "user.password_reset_requested",

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { createWorkspace, eventually, graphqlOk, signUp, type SignedUpUser } from "../harness/stack.js";
+import { createWorkspace, eventually, graphqlOk, mailCatcherUrl, signUp, type SignedUpUser } from "../harness/stack.js";
 import { invitePerson, type Person } from "../harness/people.js";
 import { startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket, ticketingEvents, ticketingQuery } from "../harness/ticketing.js";
 import { disconnectProducer, readTopic } from "../harness/audit.js";
+import { mailTo, waitForMail } from "@support/infra/mail-catcher";
 
 /**
  * Issue 22: an SLA warning and an SLA breach reach their recipient in-app exactly once, with two
  * ticketing instances claiming the same timers (the stack's own ticketing fires none:
  * SLA_TIMERS_ENABLED=false). The recipient is the policy's: the assignee, falling back to the
- * creator (SPEC section 4). Exclusive (test/harness/exclusive-suites.json): it starts instances.
+ * creator (SPEC section 4), and by mail exactly once (identity mails each notification.created).
+ * Exclusive (test/harness/exclusive-suites.json): it starts instances.
  */
 afterAll(async () => {
   await stopStartedServices();
@@ -116,5 +118,28 @@ describe("SLA notifications with two instances firing timers", () => {
         .find((e) => e.type === "notification.created" && e.data.notificationId === warningId),
     );
     expect(onTopic.data).toMatchObject({ recipientUserId: agent.userId, kind: "SLA_WARNING", ticketId: assigned.id });
+
+    // By mail too, once each: the warning and the breach to the assignee, the breach of the
+    // unassigned ticket to its creator. The probe's breach mail arriving last proves the mail of
+    // every earlier notification had its chance to be sent twice.
+    const subjectOf = (number: number, title: string, what: string) => `Ticket #${number} ${title} ${what}`;
+    await waitForMail(mailCatcherUrl(), owner.email, {
+      matches: (m) => m.subject === subjectOf(probe.number, "Probe", "breached its SLA"),
+      what: "the probe's breach mail",
+    });
+    const agentMail = (await mailTo(mailCatcherUrl(), agent.email)).map((m) => m.subject);
+    expect(agentMail.filter((s) => s === subjectOf(assigned.number, "Due soon", "is close to its SLA"))).toHaveLength(
+      1,
+    );
+    expect(agentMail.filter((s) => s === subjectOf(assigned.number, "Due soon", "breached its SLA"))).toHaveLength(1);
+    expect(agentMail.filter((s) => s === subjectOf(assigned.number, "Due soon", "was assigned to you"))).toHaveLength(
+      1,
+    );
+    const ownerMail = (await mailTo(mailCatcherUrl(), owner.email)).map((m) => m.subject);
+    expect(ownerMail.filter((s) => s.startsWith(`Ticket #${assigned.number} `))).toEqual([]);
+    expect(ownerMail.filter((s) => s === subjectOf(unassigned.number, "Nobody's", "breached its SLA"))).toHaveLength(1);
+    expect(ownerMail.filter((s) => s === subjectOf(unassigned.number, "Nobody's", "is close to its SLA"))).toHaveLength(
+      1,
+    );
   }, 180_000);
 });

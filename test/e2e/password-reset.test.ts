@@ -30,7 +30,8 @@ async function resetTokenFor(email: string, except: string[] = []): Promise<stri
   return tokenIn(mail) as string;
 }
 
-const reset = (token: string, password = NEW_PASSWORD) => graphql<{ resetPassword: boolean }>(RESET, { variables: { input: { token, password } } });
+const reset = (token: string, password = NEW_PASSWORD) =>
+  graphql<{ resetPassword: boolean }>(RESET, { variables: { input: { token, password } } });
 
 const logIn = (email: string, password: string) =>
   graphqlFrom<{ logIn: { token: string } }>(randomLoopback(), LOG_IN, { input: { email, password } });
@@ -57,9 +58,18 @@ describe("password reset by email", () => {
     await changedWithin(
       answeredAt,
       async () => {
-        const me = await graphql<{ me: { id: string } | null }>(`{ me { id } }`, { token: user.token });
+        const me = await graphql<{ me: { id: string } | null }>(
+          `
+            {
+              me {
+                id
+              }
+            }
+          `,
+          { token: user.token },
+        );
         // Refused as a stale credential: anonymous (me null) or UNAUTHENTICATED, never the user.
-        return me.data?.me == null && (me.errors === undefined || code(me)?.code === "UNAUTHENTICATED");
+        return (me.data?.me ?? null) === null && (me.errors === undefined || code(me)?.code === "UNAUTHENTICATED");
       },
       "the session from before the reset",
     );

@@ -8,11 +8,14 @@ import {
   graphql,
   graphqlOk,
   signedContext,
+  signUp,
   testStack,
   uniqueEmail,
   type GraphQLResponse,
 } from "../harness/stack.js";
 import { invitePerson, workspaceQuery } from "../harness/people.js";
+import { identityQuery } from "../harness/identity.js";
+import { createHash, randomBytes } from "node:crypto";
 import { ticketingQuery } from "../harness/ticketing.js";
 import { subscribe } from "../harness/billing.js";
 import { auditQuery } from "../harness/audit.js";
@@ -54,6 +57,8 @@ inviteUser                       ok    ok    F      F         F      ok       NF
 acceptInvitation                 ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
 revokeInvitation                 ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
 resendInvitation                 ok    ok    F      F         F      ok       NF       F      UA        ok         F     F
+requestPasswordReset             ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
+resetPassword                    ok    ok    ok     ok        ok     ok       ok       ok     ok        ok         ok    ok
 workspace                        ok    ok    ok     ok        ok     ok       NF       ok     UA        ok         ok    ok
 workspaces                       ok    ok    ok     ok        ok     ok       ok       ok     UA        ok         ok    ok
 myPermissions                    ok    ok    ok     ok        ok     ok       NF       ok     UA        ok         ok    ok
@@ -240,6 +245,28 @@ const OPERATIONS: Record<string, Operation> = {
       return {
         query: "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) { token } }",
         variables: { t: token.token, p: PASSWORD },
+      };
+    },
+  },
+  requestPasswordReset: {
+    // Anyone may ask, for any address: the answer never tells whether it has an account.
+    call: async () => ({
+      query: "mutation($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) }",
+      variables: { i: { email: uniqueEmail("reset") } },
+    }),
+  },
+  resetPassword: {
+    // The token is what authorises (it reaches only the mailbox): a fresh person's link, seeded.
+    call: async () => {
+      const person = await signUp();
+      const token = `pwr_${randomBytes(32).toString("base64url")}`;
+      await identityQuery(
+        `INSERT INTO password_reset (id, user_id, token_hash, expires_at) VALUES (gen_random_uuid(), $1, $2, now() + interval '30 minutes')`,
+        [person.userId, createHash("sha256").update(token).digest("hex")],
+      );
+      return {
+        query: "mutation($i: ResetPasswordInput!) { resetPassword(input: $i) }",
+        variables: { i: { token, password: "matrix reset password" } },
       };
     },
   },

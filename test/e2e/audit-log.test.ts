@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { EVENT_REGISTRY, createEvent, type EventEnvelope, type EventType, type NewEvent } from "@support/events";
 import { auditQuery, disconnectProducer, outboxEventsOfOrganisation, sendToTopic } from "../harness/audit.js";
 import { createOrgMember, invitePerson, type Person } from "../harness/people.js";
-import { createWorkspace, eventually, graphql, graphqlOk, signUp, type SignedUpUser } from "../harness/stack.js";
+import {
+  createWorkspace,
+  eventually,
+  graphql,
+  graphqlOk,
+  mailCatcherUrl,
+  signUp,
+  type SignedUpUser,
+} from "../harness/stack.js";
+import { waitForMail } from "@support/infra/mail-catcher";
 import { billingEventually, subscribe } from "../harness/billing.js";
 
 /**
@@ -255,6 +264,19 @@ describe("coverage of the typed event registry", () => {
       60_000,
       "the deleted workspace to be purged everywhere",
     );
+
+    // A password reset of the agent (asked anonymously, the token read from their mailbox).
+    await graphqlOk(`mutation($i: RequestPasswordResetInput!) { requestPasswordReset(input: $i) }`, {
+      variables: { i: { email: agent.email } },
+    });
+    const resetMail = await waitForMail(mailCatcherUrl(), agent.email, {
+      matches: (m) => m.text.includes("reset-password?token="),
+      what: "the reset mail",
+    });
+    const resetToken = /reset-password\?token=(pwr_[A-Za-z0-9_-]+)/.exec(resetMail.text)?.[1];
+    await graphqlOk(`mutation($i: ResetPasswordInput!) { resetPassword(input: $i) }`, {
+      variables: { i: { token: resetToken, password: "audit reset password" } },
+    });
 
     // Everything the services published for this organisation so far.
     const published = await outboxEventsOfOrganisation(owner.organisationId);

@@ -3,7 +3,7 @@ import { createWorkspace, eventually, graphqlOk, mailCatcherUrl, signUp, type Si
 import { invitePerson, type Person } from "../harness/people.js";
 import { startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket, ticketingEvents, ticketingQuery } from "../harness/ticketing.js";
-import { disconnectProducer, readTopic } from "../harness/audit.js";
+import { disconnectProducer, eventsIn, readTopic } from "../harness/audit.js";
 import { mailTo, waitForMail } from "@support/infra/mail-catcher";
 
 /**
@@ -113,9 +113,7 @@ describe("SLA notifications with two instances firing timers", () => {
 
     const warningId = (await notificationsOf(agent.token, assigned.id)).find((n) => n.kind === "SLA_WARNING")?.id;
     const onTopic = await readTopic("ticketing.events", (messages) =>
-      messages
-        .map((m) => JSON.parse(m.value) as { type: string; data: Record<string, unknown> })
-        .find((e) => e.type === "notification.created" && e.data.notificationId === warningId),
+      eventsIn(messages).find((e) => e.type === "notification.created" && e.data.notificationId === warningId),
     );
     expect(onTopic.data).toMatchObject({ recipientUserId: agent.userId, kind: "SLA_WARNING", ticketId: assigned.id });
 

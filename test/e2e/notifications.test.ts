@@ -13,7 +13,7 @@ import {
 import { invitePerson, type Person } from "../harness/people.js";
 import { setPlan } from "../harness/workspace.js";
 import { createTicket, ticketingEvents, ticketingQuery } from "../harness/ticketing.js";
-import { disconnectProducer, readTopic } from "../harness/audit.js";
+import { disconnectProducer, eventsIn, readTopic } from "../harness/audit.js";
 
 /**
  * Issue 22: in-app notifications. A ticket assigned to someone by someone else tells them once;
@@ -117,9 +117,7 @@ describe("assignment notifications", () => {
 
     // And on Kafka for identity to mail it.
     const onTopic = await readTopic("ticketing.events", (messages) =>
-      messages
-        .map((m) => JSON.parse(m.value) as { type: string; data: Record<string, unknown> })
-        .find((e) => e.type === "notification.created" && e.data.notificationId === told[0]?.id),
+      eventsIn(messages).find((e) => e.type === "notification.created" && e.data.notificationId === told[0]?.id),
     );
     expect(onTopic.data).toMatchObject({ recipientUserId: agent.userId, kind: "TICKET_ASSIGNED" });
   }, 60_000);

@@ -80,6 +80,25 @@ export async function disconnectProducer(): Promise<void> {
 }
 
 /** Messages of a topic from its beginning, read by a throwaway consumer group until `done` says enough. */
+/**
+ * The events among a topic's messages. Hostile suites write malformed messages to the same
+ * topics on purpose (consumers must survive them), so a reader skips what is not JSON.
+ */
+export function eventsIn(
+  messages: ReadonlyArray<{ value: string }>,
+): Array<{ type: string; data: Record<string, unknown> }> {
+  return messages.flatMap((m) => {
+    try {
+      const event = JSON.parse(m.value) as { type?: unknown; data?: unknown } | null;
+      return event && typeof event.type === "string" && typeof event.data === "object" && event.data !== null
+        ? [event as { type: string; data: Record<string, unknown> }]
+        : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 export async function readTopic<T>(
   topic: string,
   done: (messages: Array<{ value: string; headers: Record<string, string> }>) => T | undefined,

@@ -14,6 +14,8 @@ const VERBS: Record<EventType, string> = {
   "user.updated": "updated the {t}",
   "user.org_role_changed": "changed the organisation role of {l}",
   "user.status_changed": "changed the status of {l}",
+  "user.password_reset_requested": "mailed a password reset link to {l}",
+  "user.password_reset": "set a new password with a reset link",
   "user.deleted": "deleted the {t}",
   "user.logged_in": "logged in",
   "invitation.sent": "invited {l}",

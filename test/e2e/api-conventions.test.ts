@@ -303,7 +303,9 @@ describe("one error contract", () => {
         `
           mutation ($input: InviteUserInput!) {
             inviteUser(input: $input) {
-              token
+              invitation {
+                id
+              }
             }
           }
         `,

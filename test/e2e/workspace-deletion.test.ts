@@ -74,7 +74,7 @@ beforeAll(async () => {
   );
   admin = await invitePerson(owner, [{ workspaceId, role: "ADMIN" }]);
   await invitePerson(owner, [{ workspaceId, role: "MEMBER", customRoleId: role.createRole.id }]);
-  await graphqlOk(`mutation($input: InviteUserInput!) { inviteUser(input: $input) { token } }`, {
+  await graphqlOk(`mutation($input: InviteUserInput!) { inviteUser(input: $input) { invitation { id } } }`, {
     token: owner.token,
     variables: {
       input: {

@@ -24,6 +24,9 @@ const RECORD_OVERHEAD_BYTES = 100;
 /** Rows deleted per statement when pruning, so no statement holds locks or bloats WAL for long. */
 const PRUNE_BATCH_ROWS = 1_000;
 
+/** Retries of one send (about 20 s with the cluster's back-off, packages/events/src/kafka.ts) before the relay starts over with a new producer. */
+const SEND_RETRIES = 8;
+
 const DAY_MS = 24 * 60 * 60 * 1_000;
 
 export interface OutboxRetention {
@@ -91,8 +94,8 @@ interface Outgoing {
  * resends a batch, which consumers absorb by event id. It also prunes old rows on a schedule.
  */
 export class OutboxRelay {
-  private readonly producer: Producer;
-  private producerConnected = false;
+  /** Connected on first use; replaced after a failed send (see resetProducer). */
+  private producer: Producer | null = null;
   /** The database session: holds the leader lock, LISTENs, and runs every statement of the relay. */
   private session: pg.Client | null = null;
   private leading = false;
@@ -115,12 +118,6 @@ export class OutboxRelay {
   private readonly retention: OutboxRetention;
 
   constructor(private readonly options: OutboxRelayOptions) {
-    this.producer = options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
     this.batchSize = options.batchSize ?? 500;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 5_000;
@@ -168,7 +165,7 @@ export class OutboxRelay {
     await Promise.allSettled([this.draining, this.pruning]);
     this.leading = false;
     await this.endSession();
-    if (this.producerConnected) await this.producer.disconnect();
+    await this.resetProducer();
   }
 
   /** One attempt to lead: connect the session if needed and try the lock; on failure, try again later. */
@@ -285,7 +282,8 @@ export class OutboxRelay {
       }
     } catch (error) {
       this.failedDrains += 1;
-      this.options.logger.warn({ err: error }, "outbox relay could not publish; will retry");
+      this.options.logger.warn({ err: error }, "outbox relay could not publish; will retry with a new producer");
+      await this.resetProducer();
       await new Promise((resolve) => setTimeout(resolve, this.failureBackoffMs));
       this.wakeAgain = true;
     }
@@ -336,10 +334,6 @@ export class OutboxRelay {
   }
 
   private async send(batch: Outgoing[], batchBytes: number): Promise<void> {
-    if (!this.producerConnected) {
-      await this.producer.connect();
-      this.producerConnected = true;
-    }
     try {
       await this.sendMessages(batch);
     } catch (error) {
@@ -372,10 +366,38 @@ export class OutboxRelay {
   private async sendMessages(batch: Outgoing[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const { row, message } of batch) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), message]);
-    await this.producer.sendBatch({
+    const producer = await this.connectedProducer();
+    await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
+  }
+
+  /**
+   * Idempotent (one producer id, per-partition sequence numbers, one request in flight) but with
+   * bounded retries: kafkajs retries an idempotent send forever by default, and a producer whose
+   * sequence numbers fell out of step with a restarted broker stays wedged, holding the drain, and
+   * with it the lead, for good. A failed send is answered with a new producer instead: unmarked
+   * rows are resent from the first one, in order, and consumers skip what arrives twice by id.
+   */
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    const producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: SEND_RETRIES },
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private async resetProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    await producer?.disconnect().catch(() => undefined);
   }
 
   private async markPublished(batch: Outgoing[]): Promise<void> {

@@ -25,7 +25,10 @@ export { SCHEMA_QUERY } from "./landing.js";
 
 export interface GatewayContext {
   actor: Actor;
-  /** Signed once per request (with the client's address) and sent to every subgraph the plan touches. */
+  /**
+   * Signed for this actor and client address (reused for up to 10 s, `ActorContextSigner`) and sent
+   * to every subgraph the plan touches.
+   */
   actorContext: string;
   requestId: string;
 }

@@ -306,6 +306,22 @@ describe("bad input is BAD_USER_INPUT naming the field, and writes nothing", () 
   });
 });
 
+describe("SLA policy", () => {
+  test("offers SPEC's preset hours and keeps a custom value", async () => {
+    const w = await createWorkspace(owner.token, `SLA presets ${Date.now()}`);
+    const POLICY = `query($w: ID!) { workspace(id: $w) { slaPolicy { hours presetHours } } }`;
+    type Policy = { workspace: { slaPolicy: { hours: number | null; presetHours: number[] } } };
+    const before = await graphqlOk<Policy>(POLICY, { token: owner.token, variables: { w } });
+    expect(before.workspace.slaPolicy).toEqual({ hours: null, presetHours: [1, 2, 4, 8, 12, 24, 48, 72, 168] });
+    await graphqlOk(`mutation($w: ID!) { updateSlaPolicy(workspaceId: $w, input: { hours: 5.5 }) { hours } }`, {
+      token: owner.token,
+      variables: { w },
+    });
+    const after = await graphqlOk<Policy>(POLICY, { token: owner.token, variables: { w } });
+    expect(after.workspace.slaPolicy.hours).toBe(5.5);
+  });
+});
+
 describe("custom fields", () => {
   test("values typed per field; renaming and reordering; a field that holds values is removed, the tickets stay", async () => {
     const w = await createWorkspace(owner.token, `Fields ${Date.now()}`);
@@ -333,12 +349,21 @@ describe("custom fields", () => {
         variables: { id: text },
       },
     );
-    const fields = await graphqlOk<{ ticketFields: { nodes: Array<{ name: string }> } }>(
-      `query($w: ID!) { ticketFields(workspaceId: $w) { nodes { name } } }`,
+    // The agent is not in this workspace: its fields are NOT_FOUND to them, with no names leaked.
+    const outsider = await graphql<{ ticketFields: { nodes: Array<{ name: string }> } | null }>(
+      `
+        query ($w: ID!) {
+          ticketFields(workspaceId: $w) {
+            nodes {
+              name
+            }
+          }
+        }
+      `,
       { token: agent.token, variables: { w } },
-    ).catch(() => null);
-    // the agent is not in this workspace: NOT_FOUND, checked below through the owner
-    expect(fields).toBeNull();
+    );
+    expect(errorCodes(outsider)).toEqual(["NOT_FOUND"]);
+    expect(outsider.data?.ticketFields ?? null).toBeNull();
     const ordered = await graphqlOk<{ ticketFields: { nodes: Array<{ name: string }>; totalCount: number } }>(
       `query($w: ID!) { ticketFields(workspaceId: $w) { nodes { name } totalCount } }`,
       { token: owner.token, variables: { w } },

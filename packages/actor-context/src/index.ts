@@ -21,7 +21,10 @@ const AUDIENCES: Record<ActorContextAudience, string> = {
   gateway: "support-subgraphs",
   internal: "support-internal",
 };
-/** Short: a context is minted per request, so a leaked one is useless within seconds. */
+/**
+ * Short: the gateway signs a context per actor and client address and reuses it for at most 10 s
+ * (`ActorContextSigner`), so a leaked one is useless within about a minute.
+ */
 const DEFAULT_TTL_SECONDS = 60;
 
 export const orgRoleSchema = z.enum(["ORG_ADMIN", "MEMBER"]);

@@ -161,15 +161,6 @@ export function baseOf(permission: Permission): Permission {
   return base;
 }
 
-export function describePermission(
-  permission: Permission,
-): PermissionAction & { group: string; permission: Permission } {
-  const group = PERMISSION_GROUPS.find((g) => g.group === groupOf(permission));
-  const action = group?.actions.find((x) => `${group.group}:${x.action}` === permission);
-  if (!group || !action) throw new Error(`unknown permission ${permission}`);
-  return { ...action, group: group.group, permission };
-}
-
 /**
  * Closes a set under the prerequisite rule: any action brings its base; a set without a
  * group's base keeps nothing of that group.

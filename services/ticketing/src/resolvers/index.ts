@@ -11,6 +11,7 @@ import {
   fieldKeyOf,
   replyCursorCodec,
   replyKeyOf,
+  SLA_PRESET_HOURS,
 } from "../domain/tickets.js";
 import { visibleTicket, workspaceAccess } from "./access.js";
 import {
@@ -99,6 +100,9 @@ export const resolvers = {
         keyOf: replyKeyOf,
         compare: compareReplyKeys,
       }),
+  },
+  SlaPolicy: {
+    presetHours: () => SLA_PRESET_HOURS,
   },
   TicketReply: {
     author: (reply: TicketReply) => user(reply.authorUserId),

@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from "./ids.js";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { isInstant } from "./time.js";
@@ -85,5 +86,5 @@ export const cursorKey = {
       .string()
       .regex(/^\d{1,19}$/)
       .refine((value) => BigInt(value) <= 9_223_372_036_854_775_807n),
-  uuid: () => z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+  uuid: () => z.string().regex(UUID_PATTERN),
 };

@@ -3,3 +3,4 @@ export * from "./time.js";
 export * from "./cursor.js";
 export * from "./page.js";
 export * from "./connection.js";
+export * from "./ids.js";

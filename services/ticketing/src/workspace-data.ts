@@ -6,8 +6,8 @@ import type { Db } from "./db/client.js";
 import type { Prisma } from "./db/generated/client.js";
 import { ticketScope } from "./domain/tickets.js";
 import { AssigneeChecker } from "./resolvers/assignees.js";
+import { isUuid } from "@support/validation";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE = 1_000;
 
 /** The column of a custom field in tickets.csv (what importTickets maps back). */
@@ -27,7 +27,7 @@ export function registerWorkspaceDataRoutes(
     "/internal/workspace-data/:workspaceId/:file",
     async (request, reply) => {
       const { workspaceId, file } = request.params;
-      if (!UUID.test(workspaceId) || !["tickets.csv", "ticket-fields.csv"].includes(file))
+      if (!isUuid(workspaceId) || !["tickets.csv", "ticket-fields.csv"].includes(file))
         return reply.code(404).send({ error: "not found" });
       let access;
       try {

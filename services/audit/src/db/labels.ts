@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { isUuid } from "@support/validation";
 
 /**
  * Names to show for ids the log holds bare: a user acting (entries store a user actor without a
@@ -13,9 +14,6 @@ import type pg from "pg";
  * its organisation's entries about users.
  */
 const WORKSPACE_LABELLED = ["member", "workspace", "team", "role", "api_key", "join_request"];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: unknown): value is string => typeof value === "string" && UUID.test(value);
 
 export async function labelsOf(
   pool: pg.Pool,

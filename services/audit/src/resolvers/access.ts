@@ -4,8 +4,7 @@ import type { PermissionsClient } from "@support/service-kit";
 import type { AuditContext } from "../context.js";
 import type { Db } from "../db/client.js";
 import { SEES_EVERYTHING, logReaderOf, type LogReader } from "../domain/redaction.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "@support/validation";
 
 /**
  * The caller may use `permission` on the workspace's log (docs/adr/0003). Once the workspace is
@@ -21,7 +20,7 @@ export async function logAccess(
 ): Promise<LogReader> {
   const actor = deps.actor;
   if (actor.kind === "anonymous") throw unauthenticated();
-  if (!UUID.test(workspaceId)) throw notFound("Workspace");
+  if (!isUuid(workspaceId)) throw notFound("Workspace");
   try {
     return logReaderOf(await deps.permissions.require(workspaceId, permission));
   } catch (error) {

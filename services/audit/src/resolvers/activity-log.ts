@@ -7,12 +7,13 @@ import {
   cursorCodec,
   cursorKey,
   instantText,
+  isUuid,
   pagingArguments,
   singleLineText,
 } from "@support/validation";
 import type { AuditContext } from "../context.js";
 import { entriesPage, type EntryRow } from "../db/entries.js";
-import { isUuid, labelsOf } from "../db/labels.js";
+import { labelsOf } from "../db/labels.js";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 import { requireLogAccess } from "./access.js";

@@ -5,7 +5,6 @@ import {
   badUserInput,
   conflict,
   forbidden,
-  invalidInput,
   notFound,
   planLimit,
   unauthenticated,
@@ -16,6 +15,7 @@ import { MAX_SEATS, PLANS, minimumSeats, type Plan } from "../domain/subscriptio
 import { TRIAL } from "../domain/trial.js";
 import { idempotencyKey } from "../stripe/billing-stripe.js";
 import { openCheckout } from "../stripe/checkouts.js";
+import { parseInput } from "@support/validation";
 
 const workspaceId = z.string().uuid();
 const seats = z.number().int().min(1).max(MAX_SEATS);
@@ -68,12 +68,6 @@ function workspaceIdOf(args: unknown): string {
   const parsed = z.object({ workspaceId }).safeParse(args);
   if (!parsed.success) throw notFound("Workspace");
   return parsed.data.workspaceId;
-}
-
-function parse<T>(schema: z.ZodType<T>, args: unknown): T {
-  const parsed = schema.safeParse(args);
-  if (parsed.success) return parsed.data;
-  throw invalidInput(parsed.error.issues);
 }
 
 /**
@@ -212,7 +206,7 @@ export const billingResolvers = {
      */
     startCheckout: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);
-      const input = parse(checkoutInput, args);
+      const input = parseInput(checkoutInput, args);
       if (account.stripeSubscriptionId && account.status !== "CANCELED") {
         throw conflict("The workspace already has a subscription; change its seats or use the billing portal");
       }
@@ -239,7 +233,7 @@ export const billingResolvers = {
     },
     openBillingPortal: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);
-      const input = parse(portalInput, args);
+      const input = parseInput(portalInput, args);
       requireAppOrigin(ctx, "returnUrl", input.returnUrl);
       if (!account.stripeCustomerId) throw conflict("The workspace has no subscription yet; start a checkout first");
       const url = await ctx.stripe.createPortalSession({
@@ -257,7 +251,7 @@ export const billingResolvers = {
     },
     changeSeats: async (_: unknown, args: unknown, ctx: BillingContext) => {
       const account = await requireOwner(ctx, args);
-      const input = parse(seatsInput, args);
+      const input = parseInput(seatsInput, args);
       if (!account.stripeSubscriptionId || account.status === "CANCELED") {
         throw conflict("The workspace has no active subscription; start a checkout first");
       }

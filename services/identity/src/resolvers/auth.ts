@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { conflict, forbidden, unauthenticated } from "@support/errors";
-import { entityNameText, personNameText } from "@support/validation";
+import { entityNameText, parseInput, personNameText } from "@support/validation";
 import {
   emailSchema,
   hashToken,
@@ -12,7 +12,7 @@ import {
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
-import { creationChanges, isUniqueViolation, parse, userStateData, userTarget } from "./shared.js";
+import { creationChanges, isUniqueViolation, userStateData, userTarget } from "./shared.js";
 import type { Tx } from "../db/client.js";
 import type { IdentityContext } from "../context.js";
 import type { User } from "../db/generated/client.js";
@@ -36,7 +36,7 @@ export async function openSession(tx: Tx, user: User, ttlHours: number): Promise
 }
 
 export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
-  const input = parse(signUpInput, args.input, ["input"]);
+  const input = parseInput(signUpInput, args.input, ["input"]);
   const passwordHash = await hashPassword(input.password);
   try {
     return await ctx.db.$transaction(async (tx) => {
@@ -84,7 +84,7 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
 }
 
 export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
-  const input = parse(logInInput, args.input, ["input"]);
+  const input = parseInput(logInInput, args.input, ["input"]);
   const keys = throttleKeys(input.email, ctx.clientAddress);
   // Counted before the password is checked: while blocked, even the right password is refused.
   await ctx.throttle.reserve(keys);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AppError, ErrorCode, conflict, forbidden, isAppError, notFound, unauthenticated } from "@support/errors";
 import { eventActorFrom, type EventActor, type EventDataOf, type FieldChange, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { connectionOf, cursorCodec, cursorKey, pagingArguments, personNameText } from "@support/validation";
+import { connectionOf, cursorCodec, cursorKey, pagingArguments, parseInput, personNameText } from "@support/validation";
 import { normaliseEmail, passwordSchema } from "../domain/credentials.js";
 import {
   assertAcceptable,
@@ -31,7 +31,6 @@ import {
   creationChanges,
   isUniqueViolation,
   lockOrganisation,
-  parse,
   requireUser,
   userStateData,
   userTarget,
@@ -69,7 +68,7 @@ function perWorkspace<T extends "invitation.sent" | "invitation.accepted" | "inv
 
 export async function inviteUser(args: { input: unknown }, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const input = parse(inviteInputSchema, args.input, ["input"]);
+  const input = parseInput(inviteInputSchema, args.input, ["input"]);
   const orgRole = invitedOrgRole(actor, input.orgRole);
   const emailNormalized = normaliseEmail(input.email);
 
@@ -220,7 +219,7 @@ const acceptInput = z.object({
 });
 
 export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
-  const input = parse(acceptInput, args);
+  const input = parseInput(acceptInput, args);
   const tokenHash = hashInvitationToken(input.token);
   const found = await ctx.db.invitation.findUnique({ where: { tokenHash } });
   assertAcceptable(found, new Date());
@@ -241,7 +240,7 @@ export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
     if (!ok || existing.status !== "ACTIVE") throw unauthenticated("Invalid email or password");
     await ctx.throttle.recordSuccess(keys);
   } else {
-    passwordHash = await hashPassword(parse(passwordSchema, input.password, ["password"]));
+    passwordHash = await hashPassword(parseInput(passwordSchema, input.password, ["password"]));
   }
 
   try {
@@ -497,7 +496,7 @@ function beyondInvitation([createdAt, id]: InvitationKey, backward: boolean): Pr
 
 export async function invitations(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const { status: state, ...paging } = parse(invitationsArgs, args);
+  const { status: state, ...paging } = parseInput(invitationsArgs, args);
   const window = pagingWindow(paging, invitationsCursor);
   const where: Prisma.InvitationWhereInput = {
     organisationId: actor.organisationId,

@@ -7,8 +7,9 @@ import { throttleKeys } from "../domain/throttle.js";
 import { publish } from "../events/publish.js";
 import { enqueueMail } from "../mail/outbox.js";
 import { passwordResetMail } from "../domain/mail.js";
-import { parse, userTarget } from "./shared.js";
+import { userTarget } from "./shared.js";
 import type { IdentityContext } from "../context.js";
+import { parseInput } from "@support/validation";
 
 /** Reset tokens are told apart from session and invitation tokens by prefix (and never logged). */
 const RESET_TOKEN_PREFIX = "pwr_";
@@ -23,7 +24,7 @@ const resetPasswordInput = z.object({ token: z.string().min(1).max(200), passwor
  * throttle's answer tells nothing either. A new link replaces the user's earlier ones.
  */
 export async function requestPasswordReset(args: { input: unknown }, ctx: IdentityContext): Promise<boolean> {
-  const { email } = parse(requestPasswordResetInput, args.input, ["input"]);
+  const { email } = parseInput(requestPasswordResetInput, args.input, ["input"]);
   await ctx.resetThrottle.reserve(throttleKeys(email, ctx.clientAddress));
   const user = await ctx.db.user.findUnique({ where: { emailNormalized: normaliseEmail(email) } });
   if (!user || user.status !== "ACTIVE") return true;
@@ -61,7 +62,7 @@ export async function requestPasswordReset(args: { input: unknown }, ctx: Identi
  * get one answer. Every session of the user ends, and every gateway hears of it.
  */
 export async function resetPassword(args: { input: unknown }, ctx: IdentityContext): Promise<boolean> {
-  const input = parse(resetPasswordInput, args.input, ["input"]);
+  const input = parseInput(resetPasswordInput, args.input, ["input"]);
   const passwordHash = await hashPassword(input.password);
   const userId = await ctx.db.$transaction(async (tx) => {
     const [reset] = await tx.$queryRaw<Array<{ user_id: string }>>`

@@ -3,7 +3,15 @@ import { z } from "zod";
 import { badUserInput, conflict, forbidden, notFound } from "@support/errors";
 import { diffFields, eventActorFrom, type NewEvent } from "@support/events";
 import type { UserActor } from "@support/actor-context";
-import { connectionOf, cursorCodec, cursorKey, pagingArguments, personNameText } from "@support/validation";
+import {
+  connectionOf,
+  cursorCodec,
+  cursorKey,
+  isUuid,
+  pagingArguments,
+  parseInput,
+  personNameText,
+} from "@support/validation";
 import { invitationWorkspaceSchema } from "../domain/invitations.js";
 import {
   assertKeepsAnAdmin,
@@ -17,7 +25,7 @@ import { publish } from "../events/publish.js";
 import type { IdentityContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, User } from "../db/generated/client.js";
-import { isUuid, loadOrgUser, lockOrganisation, parse, requireUser, userStateData, userTarget } from "./shared.js";
+import { loadOrgUser, lockOrganisation, requireUser, userStateData, userTarget } from "./shared.js";
 
 const orgRoleSchema = z.enum(["ORG_ADMIN", "MEMBER"]);
 const statusSchema = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
@@ -59,7 +67,7 @@ const setOrgRoleInput = z.object({ role: orgRoleSchema });
 export async function setOrgRole(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "set organisation roles");
-  const { role } = parse(setOrgRoleInput, args.input, ["input"]);
+  const { role } = parseInput(setOrgRoleInput, args.input, ["input"]);
   assertNotSelf(actor.userId, args.id, "change the organisation role of");
   return changePerson(ctx, actor, { userId: args.id, orgRole: role }, async (tx, target) => {
     if (target.orgRole === role) return target;
@@ -85,7 +93,7 @@ const setUserStatusInput = z.object({ status: statusSchema });
 export async function setUserStatus(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "change a user's status");
-  const { status } = parse(setUserStatusInput, args.input, ["input"]);
+  const { status } = parseInput(setUserStatusInput, args.input, ["input"]);
   assertNotSelf(actor.userId, args.id, "change the status of");
   return changePerson(ctx, actor, { userId: args.id, status }, async (tx, target) => {
     if (target.status === status) return target;
@@ -169,7 +177,7 @@ function withoutNulls(value: unknown): unknown {
 
 export async function updateUser(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
-  const input = parse(updateUserInput, withoutNulls(args.input), ["input"]);
+  const input = parseInput(updateUserInput, withoutNulls(args.input), ["input"]);
   const target = await loadOrgUser(ctx.db, actor, args.id);
   const self = actor.userId === target.id;
   const changesWorkspaces = input.setWorkspaces.length > 0 || input.removeWorkspaces.length > 0;
@@ -288,7 +296,7 @@ function beyondUser([lastName, firstName, id]: UserKey, backward: boolean): Pris
  */
 export async function users(args: unknown, ctx: IdentityContext) {
   const actor = requireUser(ctx);
-  const { filter, ...paging } = parse(usersArgs, args);
+  const { filter, ...paging } = parseInput(usersArgs, args);
   const window = pagingWindow(paging, usersCursor);
   const where: Prisma.UserWhereInput = { organisationId: actor.organisationId };
   if (actor.orgRole !== "ORG_ADMIN") {

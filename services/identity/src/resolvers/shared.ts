@@ -1,17 +1,10 @@
-import { z } from "zod";
-import { forbidden, invalidInput, notFound, unauthenticated } from "@support/errors";
+import { forbidden, notFound, unauthenticated } from "@support/errors";
 import type { UserActor } from "@support/actor-context";
 import type { EventDataOf, FieldChange } from "@support/events";
 import type { IdentityContext } from "../context.js";
 import type { Db, Tx } from "../db/client.js";
 import type { User } from "../db/generated/client.js";
-
-/** `at`: the argument `value` is (`["input"]` for `args.input`), so problems name the client's path. */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, at: ReadonlyArray<string> = []): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw invalidInput(result.error.issues, at);
-  return result.data;
-}
+import { isUuid } from "@support/validation";
 
 /** People operations are for signed-in users; API keys are workspace-scoped and never manage people. */
 export function requireUser(ctx: IdentityContext): UserActor {
@@ -19,9 +12,6 @@ export function requireUser(ctx: IdentityContext): UserActor {
   if (ctx.actor.kind !== "user") throw forbidden("API keys cannot manage people");
   return ctx.actor;
 }
-
-const uuid = z.string().uuid();
-export const isUuid = (value: string): boolean => uuid.safeParse(value).success;
 
 /** A user of the actor's organisation; missing, malformed and foreign ids all answer NOT_FOUND. */
 export async function loadOrgUser(db: Db | Tx, actor: UserActor, userId: string): Promise<User> {

@@ -171,6 +171,3 @@ export const compareReplyKeys = (a: ReplyKey, b: ReplyKey): number =>
 /** The list order of fields: position, then creation time, then id. */
 export const compareFieldKeys = (a: FieldKey, b: FieldKey): number =>
   a[0] - b[0] || compareText(a[1], b[1]) || compareText(a[2], b[2]);
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string): boolean => UUID.test(value);

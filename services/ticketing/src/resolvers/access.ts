@@ -2,7 +2,8 @@ import { forbidden, isAppError, notFound, unauthenticated } from "@support/error
 import type { WorkspacePermissions } from "@support/service-kit";
 import type { TicketingContext } from "../context.js";
 import type { Ticket } from "../db/generated/client.js";
-import { isInScope, isUuid, ticketScope, type TicketScope } from "../domain/tickets.js";
+import { isInScope, ticketScope, type TicketScope } from "../domain/tickets.js";
+import { isUuid } from "@support/validation";
 
 export interface TicketAccess {
   access: WorkspacePermissions;

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
+import { badUserInput, conflict, isAppError, notFound } from "@support/errors";
 import { diffFields } from "@support/events";
-import { entityNameText, type PagingArguments } from "@support/validation";
+import { entityNameText, isUuid, type PagingArguments, parseInput } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { TicketField } from "../db/generated/client.js";
 import { checkOptions } from "../domain/fields.js";
-import { compareFieldKeys, fieldCursorCodec, fieldKeyOf, isUuid } from "../domain/tickets.js";
+import { compareFieldKeys, fieldCursorCodec, fieldKeyOf } from "../domain/tickets.js";
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
 import { pageOfList } from "./paging.js";
@@ -24,13 +24,6 @@ const updateInput = z.object({
 });
 
 const fieldTarget = (field: TicketField) => ({ type: "ticket_field" as const, id: field.id, label: field.name });
-
-/** `at`: the argument `input` is (`["input"]` for `args.input`), so problems name the client's path. */
-function parse<T>(schema: z.ZodType<T>, input: unknown, at: ReadonlyArray<string> = []): T {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues, at);
-  return parsed.data;
-}
 
 async function assertNameFree(ctx: TicketingContext, workspaceId: string, name: string, exceptId?: string) {
   const same = await ctx.db.ticketField.findFirst({
@@ -53,7 +46,7 @@ export async function listTicketFields(args: PagingArguments & { workspaceId: st
 export async function createTicketField(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "ticket_fields:create");
-  const input = parse(createInput, args.input, ["input"]);
+  const input = parseInput(createInput, args.input, ["input"]);
   const options = input.options ?? [];
   const problem = checkOptions(input.type, options);
   if (problem) throw badUserInput(`options: ${problem}`, "input.options");
@@ -99,7 +92,7 @@ async function loadField(ctx: TicketingContext, id: string, permission: string) 
 
 export async function updateTicketField(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { field: before, access } = await loadField(ctx, args.id, "ticket_fields:update");
-  const input = parse(updateInput, args.input, ["input"]);
+  const input = parseInput(updateInput, args.input, ["input"]);
   if (input.options) {
     const problem = checkOptions(before.type, input.options);
     if (problem) throw badUserInput(`options: ${problem}`, "input.options");

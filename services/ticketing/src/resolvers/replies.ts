@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
-import { multiLineText, singleLineText } from "@support/validation";
+import { isUuid, multiLineText, singleLineText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Ticket, TicketReply } from "../db/generated/client.js";
-import { isUuid } from "../domain/tickets.js";
+
 import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { visibleTicket } from "./access.js";
 

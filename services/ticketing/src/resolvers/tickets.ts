@@ -2,7 +2,14 @@ import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { createEvent, diffFields, type FieldChange, type TypedEvent } from "@support/events";
-import { connectionOf, descriptionText, instantText, singleLineText, type PagingArguments } from "@support/validation";
+import {
+  connectionOf,
+  descriptionText,
+  instantText,
+  type PagingArguments,
+  parseInput,
+  singleLineText,
+} from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, Ticket } from "../db/generated/client.js";
@@ -52,13 +59,6 @@ const updateInput = z.object({
   fieldValues: fieldValues.nullish(),
 });
 
-/** `at`: the argument `input` is (`["input"]` for `args.input`), so problems name the client's path. */
-function parse<T>(schema: z.ZodType<T>, input: unknown, at: ReadonlyArray<string> = []): T {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw invalidInput(parsed.error.issues, at);
-  return parsed.data;
-}
-
 const storedValues = (ticket: Pick<Ticket, "fieldValues">): Record<string, StoredValue> =>
   (ticket.fieldValues ?? {}) as Record<string, StoredValue>;
 
@@ -105,7 +105,7 @@ async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
 export async function createTicket(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:create");
-  const input = parse(createInput, args.input, ["input"]);
+  const input = parseInput(createInput, args.input, ["input"]);
   const assigneeId = input.assigneeId ?? null;
   const teamId = input.teamId ?? null;
   if (assigneeId || teamId) requirePermission(access, "tickets:assign");
@@ -170,7 +170,7 @@ const scopeOf = (ticket: Ticket) => ({
 
 export async function updateTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
-  const input = parse(updateInput, args.input, ["input"]);
+  const input = parseInput(updateInput, args.input, ["input"]);
   const editsText = Boolean(input.title) || typeof input.description === "string";
   const editsValues = Array.isArray(input.fieldValues);
   if (editsText || !editsValues) requirePermission(access, "tickets:edit");
@@ -215,7 +215,7 @@ const priorityInput = z.object({ priority: z.enum(TICKET_PRIORITIES) });
 const assignInput = z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() });
 
 export async function changeTicketStatus(args: { id: string; input: unknown }, ctx: TicketingContext) {
-  const { status } = parse(statusInput, args.input, ["input"]);
+  const { status } = parseInput(statusInput, args.input, ["input"]);
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
   const permissionFor = (from: TicketStatus) =>
     stopsSlaClock(status) || stopsSlaClock(from) ? "tickets:close" : "tickets:edit";
@@ -241,7 +241,7 @@ export async function changeTicketStatus(args: { id: string; input: unknown }, c
 }
 
 export async function changeTicketPriority(args: { id: string; input: unknown }, ctx: TicketingContext) {
-  const { priority } = parse(priorityInput, args.input, ["input"]);
+  const { priority } = parseInput(priorityInput, args.input, ["input"]);
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
@@ -300,7 +300,7 @@ async function notifyAssignee(
 
 export async function assignTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
-  const ids = parse(assignInput, args.input, ["input"]);
+  const ids = parseInput(assignInput, args.input, ["input"]);
   const assigneeId = ids.assigneeId ?? null;
   const teamId = ids.teamId ?? null;
   await checkAssignment(ctx, loaded.workspaceId, assigneeId, teamId, "input.");
@@ -385,7 +385,11 @@ export async function listTickets(
 ) {
   const { access, scope } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:list");
-  const { filter, ...order } = parse(listArgs, { filter: args.filter, sort: args.sort, direction: args.direction });
+  const { filter, ...order } = parseInput(listArgs, {
+    filter: args.filter,
+    sort: args.sort,
+    direction: args.direction,
+  });
   const sort: TicketSort = order.sort ?? "CREATED_AT";
   const descending = (order.direction ?? (sort === "SLA_DUE_AT" ? "ASC" : "DESC")) === "DESC";
   // A cursor is a place in one sort's order: another sort's is refused naming its argument.

@@ -4,7 +4,8 @@ import type { Actor } from "@support/actor-context";
 import { ticketAccessOf } from "../domain/access.js";
 import type { Db } from "../db/client.js";
 import { seatUse } from "../db/memberships.js";
-import { isUuid, loadAccessMany, type WorkspaceAccess } from "../resolvers/access.js";
+import { loadAccessMany, type WorkspaceAccess } from "../resolvers/access.js";
+import { isUuid } from "@support/validation";
 
 /** The most workspaces one lookup may ask about (a page of entities is at most this). */
 export const MAX_WORKSPACES_PER_LOOKUP = 100;

@@ -6,15 +6,12 @@ import { canSeeWorkspace, permissionsOf, type MembershipFacts, type WorkspaceFac
 import { togglesOf } from "../domain/settings.js";
 import type { Db, Tx } from "../db/client.js";
 import type { Workspace } from "../db/generated/client.js";
+import { isUuid } from "@support/validation";
 
 export interface WorkspaceAccess extends WorkspaceFacts {
   workspace: Workspace;
   permissions: Permission[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: string): boolean => UUID.test(value);
 
 /** A member's stored standing, in the shape the permission rules read. */
 export async function membershipFacts(

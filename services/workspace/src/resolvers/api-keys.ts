@@ -2,13 +2,13 @@ import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { entityNameText, type PagingArguments } from "@support/validation";
+import { entityNameText, isUuid, type PagingArguments } from "@support/validation";
 import type { ApiKey, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME, newApiKey, newKeyPrefix } from "../domain/api-keys.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid, requireUser } from "./access.js";
+import { authorize, isUniqueViolation, requireUser } from "./access.js";
 import { instantOf, keyset, page, timeIdCursor, type Page } from "./pages.js";
 
 /**

@@ -3,7 +3,8 @@ import { eventActorFrom } from "@support/events";
 import type { WorkspaceContext } from "../context.js";
 import type { WorkspaceDeletion } from "../db/generated/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { isUuid, loadAccess, requireUser } from "./access.js";
+import { loadAccess, requireUser } from "./access.js";
+import { isUuid } from "@support/validation";
 
 /** The services that purge their data of a deleted workspace, and the record column of each. */
 export const PURGING_SERVICES = ["identity", "ticketing", "billing"] as const;

@@ -20,10 +20,11 @@ import {
 import { parseOverrides } from "../domain/permission-input.js";
 import { changeMembershipRole, lockWorkspace, memberTarget, removeMembership } from "../db/memberships.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUuid, requirePermission, requireUser } from "./access.js";
+import { authorize, requirePermission, requireUser } from "./access.js";
 import { instantOf, keyset, memberKey, page, timeIdCursor, type Page } from "./pages.js";
 import { customRoleOf } from "./roles.js";
 import type { Tx } from "../db/client.js";
+import { isUuid } from "@support/validation";
 
 const actorUserId = (ctx: WorkspaceContext): string | null => (ctx.actor.kind === "user" ? ctx.actor.userId : null);
 

@@ -3,7 +3,8 @@ import { PERMISSION_CATALOGUE, type OrgRole, type PermissionDecision } from "@su
 import type { WorkspaceContext } from "../context.js";
 import { explain } from "../domain/access.js";
 import { knownPermissions } from "../domain/permission-input.js";
-import { authorize, isUuid, membershipFacts } from "./access.js";
+import { authorize, membershipFacts } from "./access.js";
+import { isUuid } from "@support/validation";
 
 /** Batched: `workspaces { myPermissions }` reads every workspace's standing in one go. */
 export async function myPermissions(workspaceId: string, ctx: WorkspaceContext): Promise<string[]> {

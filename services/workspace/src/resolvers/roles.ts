@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound, planLimit } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { cursorCodec, cursorKey, entityNameText, type PagingArguments } from "@support/validation";
+import { cursorCodec, cursorKey, entityNameText, isUuid, type PagingArguments } from "@support/validation";
 import {
   BUILT_IN_ROLES,
   CUSTOM_ROLE_ALLOWANCE,
@@ -17,7 +17,7 @@ import type { WorkspaceContext } from "../context.js";
 import { assertWithinOwn, managerOf } from "../domain/members.js";
 import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid, requirePermission } from "./access.js";
+import { authorize, isUniqueViolation, requirePermission } from "./access.js";
 import { compareText, memberKey, pageOf, timeIdCursor } from "./pages.js";
 import type { Db, Tx } from "../db/client.js";
 

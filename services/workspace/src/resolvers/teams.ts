@@ -3,12 +3,12 @@ import DataLoader from "dataloader";
 import { z } from "zod";
 import { badUserInput, conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom, type FieldChange } from "@support/events";
-import { descriptionText, entityNameText, type PagingArguments } from "@support/validation";
+import { descriptionText, entityNameText, isUuid, type PagingArguments } from "@support/validation";
 import type { Prisma, Team } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
-import { authorize, isUniqueViolation, isUuid, loadAccessMany, requirePermission } from "./access.js";
+import { authorize, isUniqueViolation, loadAccessMany, requirePermission } from "./access.js";
 import { compareText, idCursor, keyset, nameIdCursor, page, pageOf, type Page } from "./pages.js";
 
 export type TeamView = Team & { memberIds: string[] };

@@ -1,14 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import {
-  type DocumentNode,
-  type GraphQLError,
-  type GraphQLSchema,
-  Kind,
-  type SourceLocation,
-  parse,
-  validate,
-} from "graphql";
+import { type DocumentNode, type GraphQLError, type GraphQLSchema, Kind, parse, validate } from "graphql";
 import ts from "typescript";
 
 /**
@@ -30,6 +22,8 @@ export interface FoundOperation {
   source: string;
   /** Marked `// schema-check: invalid on purpose`: it must fail validation. */
   invalidOnPurpose: boolean;
+  /** Where a character of `source` is in the file (or, inside an interpolated constant, where it is interpolated). */
+  place: (offset: number) => { line: number; column: number; note: string };
 }
 
 export interface UncheckedOperation {
@@ -54,7 +48,11 @@ const SHORTHAND = /^\s*\{\s*[_A-Za-z]/;
 const STRING_PLACEHOLDER = "x";
 const UNKNOWN_PLACEHOLDER = "__built_at_run_time";
 
-type Piece = { text: string } | { unknown: string; inString: boolean };
+/**
+ * Known text — written in the literal itself (`at`: its file offset) or interpolated (`via`: the
+ * constant's name and where it is interpolated) — or an interpolation the check cannot know.
+ */
+type Piece = { text: string; at?: number; via?: { name: string; at: number } } | { unknown: string; inString: boolean };
 
 /** The string constants a module declares (once: a name declared twice is ambiguous), and what it imports. */
 interface ModuleConstants {
@@ -126,25 +124,49 @@ export class OperationFinder {
       unchecked.push({ ...position, why: `built at run time from ${expressions}` });
       return;
     }
-    operations.push({ ...position, source, invalidOnPurpose: markedInvalid(sourceFile, node) });
+    const segments: Array<{ start: number; piece: Piece }> = [];
+    let offset = 0;
+    for (const [index, piece] of pieces.entries()) {
+      segments.push({ start: offset, piece });
+      offset += known[index]?.length ?? 0;
+    }
+    const place = (at: number) => {
+      const segment = segments.findLast((s) => s.start <= at);
+      const piece = segment?.piece;
+      const fileOffset =
+        piece && "text" in piece
+          ? piece.at !== undefined
+            ? piece.at + (at - segment.start)
+            : piece.via?.at
+          : undefined;
+      if (fileOffset === undefined) return { line: position.line, column: position.column, note: "" };
+      const { line, character } = sourceFile.getLineAndCharacterOfPosition(fileOffset);
+      const note = piece && "text" in piece && piece.via ? ` (in \${${piece.via.name}})` : "";
+      return { line: line + 1, column: character + 1, note };
+    };
+    operations.push({ ...position, source, invalidOnPurpose: markedInvalid(sourceFile, node), place });
   }
 
   /** A literal as pieces of known text and interpolations it could not resolve; undefined if not a string. */
   private pieces(modulePath: string, node: ts.Node, seen: Set<string>): Piece[] | undefined {
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return [{ text: node.text }];
+    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node))
+      return [{ text: node.text, at: node.getStart() + 1 }];
     if (!ts.isTemplateExpression(node)) return undefined;
-    const pieces: Piece[] = [{ text: node.head.text }];
+    const pieces: Piece[] = [{ text: node.head.text, at: node.head.getStart() + 1 }];
     let soFar = node.head.text;
     for (const span of node.templateSpans) {
       const resolved = this.resolveExpression(modulePath, span.expression, seen);
       if (resolved !== undefined) {
-        pieces.push({ text: resolved });
+        pieces.push({
+          text: resolved,
+          via: { name: shorten(span.expression.getText()), at: span.expression.getStart() - 2 },
+        });
         soFar += resolved;
       } else {
         pieces.push({ unknown: span.expression.getText(), inString: insideGraphQLString(soFar) });
         soFar += STRING_PLACEHOLDER;
       }
-      pieces.push({ text: span.literal.text });
+      pieces.push({ text: span.literal.text, at: span.literal.getStart() + 1 });
       soFar += span.literal.text;
     }
     return pieces;
@@ -283,14 +305,16 @@ function sentToSubgraph(document: DocumentNode): boolean {
   );
 }
 
-/** A position inside an operation as a position in its file. */
-function locate(operation: FoundOperation, location: SourceLocation | undefined) {
-  if (!location) return { file: operation.file, line: operation.line, column: operation.column };
-  return {
-    file: operation.file,
-    line: operation.line + location.line - 1,
-    column: location.line === 1 ? operation.column + location.column - 1 : location.column,
-  };
+/** Where a GraphQL error is in the operation's file, and a note when it is in an interpolated constant. */
+function locate(operation: FoundOperation, error: GraphQLError | undefined) {
+  const offset = error?.positions?.[0];
+  if (offset === undefined) return { file: operation.file, line: operation.line, column: operation.column, note: "" };
+  return { file: operation.file, ...operation.place(offset) };
+}
+
+function problemAt(operation: FoundOperation, error: GraphQLError | undefined, message: string): OperationProblem {
+  const { note, ...where } = locate(operation, error);
+  return { ...where, message: `${message}${note}` };
 }
 
 /**
@@ -310,8 +334,7 @@ export function validateOperations(
       document = parse(operation.source);
     } catch (error) {
       const syntax = error as GraphQLError;
-      if (!operation.invalidOnPurpose)
-        problems.push({ ...locate(operation, syntax.locations?.[0]), message: syntax.message });
+      if (!operation.invalidOnPurpose) problems.push(problemAt(operation, syntax, syntax.message));
       continue;
     }
     let errors: readonly GraphQLError[];
@@ -326,14 +349,16 @@ export function validateOperations(
     }
     if (operation.invalidOnPurpose) {
       if (errors.length === 0)
-        problems.push({
-          ...locate(operation, undefined),
-          message: "marked `schema-check: invalid on purpose` but it validates: remove the mark",
-        });
+        problems.push(
+          problemAt(
+            operation,
+            undefined,
+            "marked `schema-check: invalid on purpose` but it validates: remove the mark",
+          ),
+        );
       continue;
     }
-    for (const error of errors)
-      problems.push({ ...locate(operation, error.locations?.[0]), message: `${error.message}${against}` });
+    for (const error of errors) problems.push(problemAt(operation, error, `${error.message}${against}`));
   }
   return problems;
 }

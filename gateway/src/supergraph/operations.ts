@@ -40,8 +40,12 @@ export interface OperationProblem {
   message: string;
 }
 
-/** `query …{`, `mutation …{`, `subscription …{`, `fragment X on Y`: an operation even when it does not parse. */
-const KEYWORD_LED = /^\s*(?:(?:query|mutation|subscription)\b[^{}"]*\{|fragment\s+\w+\s+on\s+\w)/;
+/**
+ * `query Name($v: T) @d {`, `mutation {`, `subscription {`, `fragment X on Y`: an operation even when
+ * it does not parse (so a syntax error is reported); `query failed: {…}` is not one.
+ */
+const KEYWORD_LED =
+  /^\s*(?:(?:query|mutation|subscription)(?:\s+[_A-Za-z]\w*)?\s*(?:\([^)]*\))?\s*(?:@[^{]*)?\{|fragment\s+[_A-Za-z]\w*\s+on\s+[_A-Za-z])/;
 /** `{ field …`: an operation only if it parses (`{ name: "x" }` input text and JSON do not). */
 const SHORTHAND = /^\s*\{\s*[_A-Za-z]/;
 /** What an interpolation the check cannot know stands for when it sits inside a GraphQL string. */

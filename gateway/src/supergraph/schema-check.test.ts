@@ -199,6 +199,13 @@ describe("operations", () => {
   const { operations, unchecked } = finder.find("fixtures/operations.ts");
   const supergraph = composeSubgraphs(graph(WITHOUT_COLOUR));
   const subgraphs = new Map(graph(WITHOUT_COLOUR).map((s) => [s.name, subgraphSchema(s)]));
+  /** A syntax error is reported where the parser stopped. */
+  const UNBALANCED = {
+    file: "fixtures/operations.ts",
+    line: 32,
+    column: 49,
+    message: "Syntax Error: Expected Name, found <EOF>.",
+  };
 
   test("string and template literals that read as operations are found, with interpolated constants filled in", () => {
     expect(operations.map((o) => [o.line, o.source.trim().split(/\s+/).slice(0, 3).join(" ")])).toEqual([
@@ -207,10 +214,12 @@ describe("operations", () => {
       [20, "{ thnig {"],
       [26, "query ($r: [_Any!]!)"],
       [28, "{ things {"],
+      [32, "query { things"],
     ]);
     expect(operations[0]?.source).toBe("query ($id: ID!) { thing(id: $id) { id name price } }");
     expect(operations.filter((o) => o.invalidOnPurpose).map((o) => o.line)).toEqual([20]);
-    // Built from a parameter: not guessed at, but counted; "{ this is not json" is no operation.
+    // Built from a parameter: not guessed at, but counted; "{ this is not json" and
+    // "query failed: { reason }" are no operations.
     expect(unchecked).toEqual([
       { file: "fixtures/operations.ts", line: 22, column: 51, why: "built at run time from ${field}" },
     ]);
@@ -226,15 +235,17 @@ describe("operations", () => {
         column: 44,
         message: 'Cannot query field "colour" on type "Thing". (in ${OLD_THING})',
       },
+      UNBALANCED,
     ]);
   });
 
   test("against the graph they were written for, they pass, and a mark on a valid operation is reported", () => {
     const current = apiSchemaFromSupergraph(BASE);
-    expect(validateOperations(operations, current, subgraphs)).toEqual([]);
+    expect(validateOperations(operations, current, subgraphs)).toEqual([UNBALANCED]);
     const unmarked = operations.map((o) => ({ ...o, invalidOnPurpose: o.line === 8 || o.invalidOnPurpose }));
     expect(validateOperations(unmarked, current, subgraphs)).toEqual([
       expect.objectContaining({ line: 8, message: expect.stringMatching(/marked .* but it validates/) }),
+      UNBALANCED,
     ]);
   });
 

@@ -97,7 +97,9 @@ export class OperationFinder {
       if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
         const pieces = this.pieces(absolute, node, new Set());
         if (pieces) this.classify(sourceFile, file, node, pieces, operations, unchecked);
-        return; // a literal's spans are the pieces already looked at
+        // Literals inside an interpolation (`${items.map((i) => `mutation …`)}`) are operations of their own.
+        if (ts.isTemplateExpression(node)) for (const span of node.templateSpans) visit(span.expression);
+        return;
       }
       ts.forEachChild(node, visit);
     };

@@ -63,6 +63,8 @@ const STATIC_CHECKS: ReadonlyArray<{ name: string; command: string[] }> = [
   },
   { name: "lint", command: ["-y", "pnpm@10.20.0", "exec", "eslint", "."] },
   { name: "format", command: ["-y", "pnpm@10.20.0", "exec", "prettier", "--check", "--log-level=warn", "."] },
+  // Unannounced breaking API changes, a stale supergraph, operations the graph no longer accepts.
+  { name: "schema", command: ["-y", "pnpm@10.20.0", "exec", "tsx", "gateway/src/supergraph/schema-check.ts"] },
 ];
 
 /** Runs a command, its output collected: printed after it ends, so it never interleaves with jest's. */
@@ -78,7 +80,7 @@ function runCollected(command: string[]): Promise<{ status: number | null; outpu
 }
 
 /**
- * Type-checks, lints and format-checks every package while every jest suite runs against a stack
+ * Type-checks, lints, format-checks and schema-checks every package while every jest suite runs against a stack
  * the harness starts: the checks, one after another, beside the suites (they need no stack, and
  * the machine is otherwise waiting on the stack's start and on Kafka), reported after jest.
  */

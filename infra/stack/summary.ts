@@ -8,7 +8,7 @@ interface JestResults {
 }
 
 /**
- * The closing line CI reads: every test of every suite, plus each static check (type-check,
+ * The closing line CI reads: every test of every suite, plus each static check (type-check, schema check,
  * lint, format) as one more, as `N passed, N failed`. A suite that could not run counts as a failure.
  */
 export function summarise(

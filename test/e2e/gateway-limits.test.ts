@@ -87,6 +87,7 @@ describe("the gateway's limits, against the running stack", () => {
   );
 
   test("validation errors suggest no field names", async () => {
+    // schema-check: invalid on purpose (misspelt fields, to see what the refusal says)
     for (const query of ["{ mee { id } }", "{ me { idd emial } }", "mutation { logout }"]) {
       const answer = await post(gateway(), query);
       expect(codes(answer)?.every((code) => code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);

@@ -88,6 +88,7 @@ describe("invitations arrive by mail", () => {
     const workspaceId = await createWorkspace(owner.token, "No token");
     const email = uniqueEmail("asked");
     const asked = await graphql(
+      // schema-check: invalid on purpose (the token left the answer; asking for it is refused)
       `
         mutation ($input: InviteUserInput!) {
           inviteUser(input: $input) {
@@ -112,6 +113,7 @@ describe("invitations arrive by mail", () => {
 
     const { id } = await invite(owner, workspaceId);
     const resent = await graphql(
+      // schema-check: invalid on purpose (the token left the answer; asking for it is refused)
       `
         mutation ($id: ID!) {
           resendInvitation(id: $id) {

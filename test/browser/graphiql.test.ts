@@ -66,6 +66,7 @@ describe("GraphiQL served by the development gateway, offline", () => {
   });
 
   afterAll(async () => {
+    await context?.close();
     await browser?.close();
     await gateway?.close();
   });

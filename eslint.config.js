@@ -29,4 +29,9 @@ export default tseslint.config(
     files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The IDE's bootstrap: a classic script in the browser, beside the UMD globals it uses.
+    files: ["gateway/ide/**/*.js"],
+    languageOptions: { sourceType: "script", globals: globals.browser },
+  },
 );

@@ -10,7 +10,8 @@ export default {
   },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/{infra,packages,services,gateway,test}/**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/"],
+  // test/browser drives Chromium: `npm run test:browser` only (jest.browser.config.js); CI has no browser.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/browser/"],
   // Local state: Kafka data, logs, and bench:graph's worktrees of other commits (whole checkouts).
   modulePathIgnorePatterns: ["<rootDir>/.local/"],
   globalSetup: "<rootDir>/test/harness/global-setup.mjs",

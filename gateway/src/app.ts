@@ -148,7 +148,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     { url: "/graphql", methods: ["GET", "POST"] },
     { url: DOWNLOAD_ROUTE, methods: ["GET"] },
   ]);
-  // The query page (development) or a pointer to POST /graphql (production) at GET /.
+  // GraphiQL (development) or a pointer to POST /graphql (production) at GET /.
   registerLanding(app, { page: config.GATEWAY_INTROSPECTION });
 
   const graphqlHandler = fastifyApolloHandler(apollo, {
@@ -169,7 +169,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   app.route({
     url: "/graphql",
     method: ["GET", "POST"],
-    // A browser opening /graphql gets the query page in development; GraphQL GETs go to Apollo.
+    // A browser opening /graphql gets GraphiQL in development; GraphQL GETs go to Apollo.
     preHandler: async (request, reply) => {
       if (config.GATEWAY_INTROSPECTION && wantsPage(request)) return sendPage(reply);
     },

@@ -1,11 +1,17 @@
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { getIntrospectionQuery } from "graphql";
 
 /**
  * What a browser finds at the gateway. With GATEWAY_INTROSPECTION on (development, `npm start`),
- * `GET /` and a browser's `GET /graphql` (an HTML request without a `query`) get a small
- * self-contained query page: no CDN, no bundle, it runs offline. Otherwise `GET /` answers a short
- * JSON naming the endpoint, and `GET /graphql` is left to Apollo (a GET query, or its CSRF refusal).
+ * `GET /` and a browser's `GET /graphql` (an HTML request without a `query`) get GraphiQL, served
+ * from the gateway's own node_modules (docs/adr/0019): no CDN, it runs offline. Otherwise `GET /`
+ * answers a short JSON naming the endpoint, `GET /graphql` is left to Apollo (a GET query, or its
+ * CSRF refusal), and no IDE file is served.
  */
 
 /** The answer to `GET /` when the page is off (production). */
@@ -13,6 +19,95 @@ export const ENDPOINT_POINTER = {
   graphql: { method: "POST", path: "/graphql", contentType: "application/json" },
   documentation: "docs/api.md in the repository",
 } as const;
+
+/** Where the IDE's files are served; each name below is the only thing served under it. */
+export const IDE_ASSET_PREFIX = "/graphiql/";
+
+/**
+ * The IDE's files: a fixed allow-list, each name mapped to one file of a package (or of
+ * gateway/ide/, the page's own script and styles). A request names an entry, never a path, so
+ * nothing else under node_modules can be reached and there is no listing.
+ */
+const ASSETS: Readonly<Record<string, { from: string; file: string; type: string }>> = {
+  "react.production.min.js": { from: "react", file: "umd/react.production.min.js", type: "text/javascript" },
+  "react-dom.production.min.js": {
+    from: "react-dom",
+    file: "umd/react-dom.production.min.js",
+    type: "text/javascript",
+  },
+  "graphiql.min.js": { from: "graphiql", file: "graphiql.min.js", type: "text/javascript" },
+  "graphiql.min.js.map": { from: "graphiql", file: "graphiql.min.js.map", type: "application/json" },
+  "graphiql.min.css": { from: "graphiql", file: "graphiql.min.css", type: "text/css" },
+  "ide.js": { from: "gateway", file: "ide/ide.js", type: "text/javascript" },
+  "ide.css": { from: "gateway", file: "ide/ide.css", type: "text/css" },
+};
+
+const GATEWAY_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+const requireFromGateway = createRequire(import.meta.url);
+const packageDir = (name: string) =>
+  name === "gateway" ? GATEWAY_DIR : dirname(requireFromGateway.resolve(`${name}/package.json`));
+
+interface LoadedAsset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/** Read once, when the page is on: about 2 MB, and a missing package fails the start, not a browser. */
+function loadAssets(): Map<string, LoadedAsset> {
+  const loaded = new Map<string, LoadedAsset>();
+  for (const [name, { from, file, type }] of Object.entries(ASSETS)) {
+    const body = readFileSync(join(packageDir(from), file));
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+    loaded.set(name, { body, type: `${type}; charset=utf-8`, etag });
+  }
+  return loaded;
+}
+
+const asset = (name: string) => `${IDE_ASSET_PREFIX}${name}`;
+
+/**
+ * No inline script or style anywhere: the bootstrap is ide.js. Fonts and icons come from the
+ * stylesheet as data: URLs. connect-src 'self': the page talks to this gateway only.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Support graph: GraphiQL (development)</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${asset("graphiql.min.css")}">
+<link rel="stylesheet" href="${asset("ide.css")}">
+</head>
+<body>
+<header class="ide-bar">
+  <strong>Support graph</strong> <span class="ide-note">development only: POST /graphql</span>
+  <label for="ide-token">Session token or API key</label>
+  <input id="ide-token" type="password" autocomplete="off" spellcheck="false" placeholder="sess_… or sk_… (sent as Authorization: Bearer …)">
+  <output id="ide-status" aria-live="polite"></output>
+</header>
+<main id="graphiql">Loading GraphiQL…</main>
+<noscript>GraphiQL needs JavaScript. Without it, POST GraphQL to /graphql (docs/api.md).</noscript>
+<script src="${asset("react.production.min.js")}"></script>
+<script src="${asset("react-dom.production.min.js")}"></script>
+<script src="${asset("graphiql.min.js")}"></script>
+<script src="${asset("ide.js")}"></script>
+</body>
+</html>
+`;
 
 /** Whether a GET is a browser navigating to the page, not a GraphQL GET request. */
 export function wantsPage(request: FastifyRequest): boolean {
@@ -22,104 +117,37 @@ export function wantsPage(request: FastifyRequest): boolean {
 }
 
 export function sendPage(reply: FastifyReply): FastifyReply {
-  const nonce = randomBytes(16).toString("base64");
   return reply
     .code(200)
     .header("content-type", "text/html; charset=utf-8")
     .header("cache-control", "no-store")
-    .header(
-      "content-security-policy",
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-    )
+    .header("content-security-policy", PAGE_CSP)
     .header("x-content-type-options", "nosniff")
-    .send(page(nonce));
+    .header("referrer-policy", "no-referrer")
+    .send(PAGE);
 }
 
-/** `GET /`: the page in development, the pointer otherwise. */
+/** `GET /`: the IDE in development (and its files under /graphiql/), the pointer otherwise. */
 export function registerLanding(app: FastifyInstance, options: { page: boolean }): void {
-  app.get("/", async (_request, reply) => (options.page ? sendPage(reply) : reply.code(200).send(ENDPOINT_POINTER)));
+  if (!options.page) {
+    app.get("/", async (_request, reply) => reply.code(200).send(ENDPOINT_POINTER));
+    return;
+  }
+  app.get("/", async (_request, reply) => sendPage(reply));
+  const assets = loadAssets();
+  app.get<{ Params: { name: string } }>(`${IDE_ASSET_PREFIX}:name`, async (request, reply) => {
+    const found = assets.get(request.params.name);
+    if (!found) return reply.code(404).send({ error: "not found" });
+    // Revalidated each time (an upgraded package is picked up at once), answered 304 when unchanged.
+    reply.header("cache-control", "no-cache").header("etag", found.etag).header("x-content-type-options", "nosniff");
+    if (request.headers["if-none-match"] === found.etag) return reply.code(304).send();
+    return reply.code(200).header("content-type", found.type).send(found.body);
+  });
 }
 
-export const SCHEMA_QUERY = `query Schema {
-  __schema {
-    queryType { name }
-    mutationType { name }
-    types { kind name description fields { name description args { name type { ...T } } type { ...T } } inputFields { name type { ...T } } enumValues { name } }
-  }
-}
-fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }`;
-
-function page(nonce: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Support graph: query page (development)</title>
-<style nonce="${nonce}">
-  body { font: 14px system-ui, sans-serif; margin: 0; display: grid; grid-template-columns: 1fr 1fr 320px; height: 100vh; }
-  section { display: flex; flex-direction: column; padding: 8px; gap: 6px; min-height: 0; border-right: 1px solid #ddd; }
-  textarea, pre { font: 13px ui-monospace, monospace; flex: 1; margin: 0; padding: 6px; border: 1px solid #ccc; overflow: auto; }
-  textarea.small { flex: 0 0 70px; }
-  pre { background: #f7f7f7; white-space: pre-wrap; }
-  #schema { flex: 1; overflow: auto; font: 12px ui-monospace, monospace; }
-  button { padding: 4px 12px; }
-  h1 { font-size: 15px; margin: 0; }
-</style>
-</head>
-<body>
-<section>
-  <h1>Operation</h1>
-  <textarea id="query" spellcheck="false">{ me { id email } }</textarea>
-  <label>Variables (JSON)</label><textarea id="variables" class="small" spellcheck="false">{}</textarea>
-  <label>Authorization header</label><input id="auth" placeholder="Bearer sess_… or Bearer sk_…">
-  <div><button id="run">Run (Ctrl-Enter)</button> <small>POST /graphql</small></div>
-</section>
-<section><h1>Answer</h1><pre id="answer"></pre></section>
-<section><h1>Schema</h1><input id="filter" placeholder="filter types"><div id="schema">loading…</div></section>
-<script nonce="${nonce}">
-const $ = (id) => document.getElementById(id);
-async function call(query, variables) {
-  const headers = { "content-type": "application/json" };
-  if ($("auth").value.trim()) headers.authorization = $("auth").value.trim();
-  const response = await fetch("/graphql", { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-  return { status: response.status, body: await response.json() };
-}
-async function run() {
-  let variables = {};
-  try { variables = JSON.parse($("variables").value || "{}"); } catch (e) { $("answer").textContent = "Variables: " + e.message; return; }
-  const started = performance.now();
-  const { status, body } = await call($("query").value, variables);
-  $("answer").textContent = "HTTP " + status + " in " + Math.round(performance.now() - started) + " ms\\n" + JSON.stringify(body, null, 2);
-}
-const typeName = (t) => t.kind === "NON_NULL" ? typeName(t.ofType) + "!" : t.kind === "LIST" ? "[" + typeName(t.ofType) + "]" : t.name;
-let types = [];
-function renderSchema() {
-  const filter = $("filter").value.toLowerCase();
-  const box = $("schema");
-  box.textContent = "";
-  for (const type of types.filter((t) => !t.name.startsWith("__") && t.name.toLowerCase().includes(filter))) {
-    const details = document.createElement("details");
-    const summary = document.createElement("summary");
-    summary.textContent = type.kind.toLowerCase() + " " + type.name;
-    details.append(summary);
-    const lines = (type.fields || type.inputFields || []).map((f) => "  " + f.name + (f.args && f.args.length ? "(" + f.args.map((a) => a.name + ": " + typeName(a.type)).join(", ") + ")" : "") + ": " + typeName(f.type));
-    for (const value of type.enumValues || []) lines.push("  " + value.name);
-    const pre = document.createElement("pre");
-    pre.textContent = (type.description ? type.description + "\\n" : "") + lines.join("\\n");
-    details.append(pre);
-    box.append(details);
-  }
-}
-$("run").addEventListener("click", run);
-$("query").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run(); });
-$("filter").addEventListener("input", renderSchema);
-call(${JSON.stringify(SCHEMA_QUERY)}, {}).then(({ body }) => {
-  if (!body.data) { $("schema").textContent = JSON.stringify(body.errors); return; }
-  types = body.data.__schema.types.sort((a, b) => a.name.localeCompare(b.name));
-  renderSchema();
-});
-</script>
-</body>
-</html>
-`;
-}
+/**
+ * The introspection query GraphiQL sends to read the schema (graphql-js's, with GraphiQL's
+ * default options): introspection is not counted against the depth or cost limits, and it stays
+ * under the token limit. browser.test.ts checks it passes.
+ */
+export const SCHEMA_QUERY = getIntrospectionQuery();

@@ -29,7 +29,7 @@ async function up(): Promise<void> {
     log,
   });
   log(`\n✓ stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s — logs in .local/logs/`);
-  log(`  gateway: ${stack.gatewayUrl} (query page: ${new URL(stack.gatewayUrl).origin}/)`);
+  log(`  gateway: ${stack.gatewayUrl} (GraphiQL: ${new URL(stack.gatewayUrl).origin}/)`);
   if (replicas > 1) {
     log(`  ${replicas} instances each, behind the usual ports (gateway and every service):`);
     for (const instance of stack.instances)

@@ -30,7 +30,7 @@ export interface StackOptions {
   /** ACTOR_CONTEXT_KEYS for every process; by default `localActorContextKeys()`. */
   actorContextKeys?: string;
   /**
-   * `npm start`: the gateway's query page and introspection on (GATEWAY_INTROSPECTION=true unless
+   * `npm start`: the gateway's GraphiQL and introspection on (GATEWAY_INTROSPECTION=true unless
    * set). Test and benchmark stacks leave them off, as in production.
    */
   development?: boolean;

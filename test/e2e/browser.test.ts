@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { createServer as createGateway, SCHEMA_QUERY } from "@support/gateway";
-import { loadGatewayConfig } from "@support/gateway/config";
+import { SCHEMA_QUERY } from "@support/gateway";
 import { createWorkspace, graphqlOk, signUp, testStack, type SignedUpUser } from "../harness/stack.js";
-import { freePort } from "../harness/service-process.js";
+import { startDevGateway } from "../harness/dev-gateway.js";
 
 /**
  * The gateway as a browser app meets it (issue 20): CORS from CORS_ORIGINS (the test stack, like
  * `npm start`, allows the usual local dev origins), Apollo's CSRF refusal kept for simple
  * requests, the cost limit with variables and `extensions.cost`, subscriptions refused with 400,
- * the query page in development, and export links followed as plain links (no header), once.
+ * GraphiQL in development (its files an allow-list; test/browser drives it in Chromium), and export links followed as plain links (no header), once.
  */
 
 const APP = "http://localhost:5173";
@@ -212,41 +211,46 @@ describe("operation limits as a client sees them", () => {
 });
 
 describe("the gateway's front door", () => {
-  let devGateway: Awaited<ReturnType<typeof createGateway>>;
+  let devGateway: Awaited<ReturnType<typeof startDevGateway>>;
   let devOrigin: string;
 
   beforeAll(async () => {
-    const stack = testStack();
-    const port = await freePort();
-    devGateway = await createGateway(
-      loadGatewayConfig({
-        PORT: String(port),
-        ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
-        KAFKA_BROKERS: stack.kafkaBrokers.join(","),
-        LOG_LEVEL: "silent",
-        IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
-        WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
-        TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
-        BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
-        AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
-        GATEWAY_INTROSPECTION: "true",
-      }),
-    );
-    await devGateway.listen({ port, host: "127.0.0.1" });
-    devOrigin = `http://127.0.0.1:${port}`;
+    devGateway = await startDevGateway();
+    devOrigin = devGateway.origin;
   });
 
   afterAll(async () => {
     await devGateway.close();
   });
 
-  test("development: GET / and a browser's GET /graphql give the query page; its schema query passes the limits", async () => {
+  test("development: GET / and a browser's GET /graphql give GraphiQL; its schema query passes the limits", async () => {
     for (const path of ["/", "/graphql"]) {
       const response = await fetch(`${devOrigin}${path}`, { headers: { accept: "text/html,*/*" } });
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/text\/html/);
-      expect(response.headers.get("content-security-policy")).toMatch(/script-src 'nonce-/);
-      expect(await response.text()).toMatch(/query page/);
+      // No inline script or style at all: scripts and styles from this origin only.
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp).toMatch(/script-src 'self'(;|$)/);
+      expect(csp).toMatch(/style-src 'self'(;|$)/);
+      expect(csp).toMatch(/connect-src 'self'(;|$)/);
+      expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|nonce-|https?:/);
+      const html = await response.text();
+      expect(html).toMatch(/GraphiQL/);
+      expect(html).not.toMatch(/<script>|<style|style=/);
+      // Every script and stylesheet is a file of this gateway, and each is served (the icon is
+      // an empty data: URL, so the browser asks for no /favicon.ico).
+      const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+        .map((match) => match[1] ?? "")
+        .filter((source) => source !== "data:,");
+      expect(sources.length).toBeGreaterThanOrEqual(5);
+      for (const source of sources) {
+        expect(source).toMatch(/^\/graphiql\/[\w.-]+$/);
+        const file = await fetch(`${devOrigin}${source}`);
+        expect([source, file.status]).toEqual([source, 200]);
+        expect(file.headers.get("content-type")).toMatch(source.endsWith(".css") ? /text\/css/ : /text\/javascript/);
+        expect(file.headers.get("x-content-type-options")).toBe("nosniff");
+        await file.arrayBuffer();
+      }
     }
     const schema = await post(SCHEMA_QUERY, { url: `${devOrigin}/graphql` });
     expect(schema.status).toBe(200);
@@ -259,6 +263,33 @@ describe("the gateway's front door", () => {
     expect(await get.json()).toEqual({ data: { __typename: "Query" }, extensions: expect.anything() });
   });
 
+  test("development: the IDE's files are an allow-list: no listing, no other file of node_modules, no traversal", async () => {
+    const unchanged = await fetch(`${devOrigin}/graphiql/graphiql.min.js`);
+    const etag = unchanged.headers.get("etag");
+    await unchanged.arrayBuffer();
+    expect(etag).toBeTruthy();
+    const revalidated = await fetch(`${devOrigin}/graphiql/graphiql.min.js`, { headers: { "if-none-match": etag! } });
+    expect(revalidated.status).toBe(304);
+    for (const path of [
+      "/graphiql/",
+      "/graphiql",
+      "/graphiql/package.json",
+      "/graphiql/graphiql.js",
+      "/graphiql/react.development.js",
+      "/graphiql/..%2Fpackage.json",
+      "/graphiql/..%2F..%2Fpackage.json",
+      "/graphiql/%2E%2E%2Fsrc%2Fapp.ts",
+      "/graphiql/../package.json",
+      "/graphiql/react/package.json",
+      "/graphiql/constructor",
+      "/graphiql/__proto__",
+    ]) {
+      const response = await fetch(`${devOrigin}${path}`);
+      expect([path, response.status]).toEqual([path, 404]);
+      expect(await response.text()).not.toMatch(/"name"|import |function/);
+    }
+  });
+
   test("production: GET / is a short JSON pointing to POST /graphql; no page at GET /graphql", async () => {
     const root = await fetch(`${gatewayOrigin()}/`, { headers: { accept: "text/html" } });
     expect(root.status).toBe(200);
@@ -266,6 +297,12 @@ describe("the gateway's front door", () => {
     const page = await fetch(graphqlUrl(), { headers: { accept: "text/html" } });
     expect(page.headers.get("content-type")).not.toMatch(/text\/html/);
     expect(page.status).toBe(400);
+    // None of the IDE's files either.
+    for (const name of ["graphiql.min.js", "react.production.min.js", "ide.js", "graphiql.min.css"]) {
+      const file = await fetch(`${gatewayOrigin()}/graphiql/${name}`);
+      expect([name, file.status]).toEqual([name, 404]);
+      await file.arrayBuffer();
+    }
   });
 });
 

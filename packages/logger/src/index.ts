@@ -67,10 +67,10 @@ function serializeRequest(request: LoggedRequest) {
  */
 const requestLoggers = new WeakMap<Logger, Logger>();
 
-const NO_FIELDS = {};
+/** A new object each time: pino merges the line's fields into what the mixin returns. */
 function traceFields(): { traceId?: string } {
   const traceId = activeTraceId();
-  return traceId ? { traceId } : NO_FIELDS;
+  return traceId ? { traceId } : {};
 }
 
 /** `destination` defaults to stdout; tests pass a stream to read what would be written. */

@@ -1,5 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { REPO_ROOT } from "../services.js";
+
+/**
+ * Loaded before the entry point: starts OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
+ * (its ESM hook must be in place before pg, kafkajs and http are imported), nothing otherwise.
+ */
+export const TRACING_REGISTER = `${REPO_ROOT}/packages/tracing/src/register.ts`;
 
 export interface ManagedProcess {
   name: string;
@@ -27,7 +34,7 @@ const EX_CONFIG = 78;
 /** Restart delays double from the first to the last; a process that stayed up this long starts over at the first. */
 export const RESTART_BACKOFF = { firstMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
 
-/** Starts a TypeScript entry point under tsx, its output appended to `<logDir>/<name>.log`. */
+/** Starts a TypeScript entry point under tsx (with tracing, when configured), its output appended to `<logDir>/<name>.log`. */
 export function startProcess(options: {
   name: string;
   entry: string;
@@ -135,7 +142,7 @@ export function startProcess(options: {
 function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, logFile: string): ChildProcess {
   const output = openSync(logFile, "a");
   try {
-    return spawn(process.execPath, ["--import", "tsx", options.entry], {
+    return spawn(process.execPath, ["--import", "tsx", "--import", TRACING_REGISTER, options.entry], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", output, output],

@@ -81,6 +81,8 @@ interface Received {
   bytes: number;
   /** First offset of the record batch the message came in: messages sent together share it. */
   recordBatch: string;
+  /** The W3C trace context header, if the message has one. */
+  traceparent: string | undefined;
 }
 
 async function readTopic(topic: string): Promise<Received[]> {
@@ -97,6 +99,7 @@ async function readTopic(topic: string): Promise<Received[]> {
         id: (JSON.parse(message.value?.toString() ?? "null") as EventEnvelope).id,
         bytes: (message.key?.length ?? 0) + (message.value?.length ?? 0),
         recordBatch: batchContext.firstOffset,
+        traceparent: message.headers?.traceparent?.toString(),
       });
     },
   });
@@ -172,6 +175,38 @@ describe("the relay's batches", () => {
       reason: expect.stringContaining("Kafka refused the event"),
     });
     await relay.stop();
+  });
+});
+
+describe("the relay's trace context (docs/adr/0021)", () => {
+  test("each row's stored trace context travels in its message's headers; rows without one are still sent together", async () => {
+    const topic = await newTopic("trace-context");
+    const events = Array.from({ length: 6 }, (_, index) => eventOfSize(300, `traced ${index}`));
+    await database.transaction((tx) => enqueueEvents(tx, topic, events));
+    // As enqueueEvents stores it inside a sampled request (this process runs no SDK, so it stored none).
+    const first = `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+    const second = `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+    const stored = [null, null, null, first, first, second];
+    for (const [index, traceparent] of stored.entries()) {
+      if (!traceparent) continue;
+      await database.pool.query(`UPDATE outbox_event SET trace_context = $2::jsonb WHERE id = $1`, [
+        events[index]!.id,
+        JSON.stringify({ traceparent }),
+      ]);
+    }
+    const received = await readTopic(topic);
+    const relay = await startRelay();
+    await eventually(async () => (received.length >= 6 ? true : undefined), 20_000, "the six events");
+    await relay.stop();
+
+    expect(received.map(({ id, traceparent }) => ({ id, traceparent }))).toEqual(
+      events.map((event, index) => ({ id: event.id, traceparent: stored[index] ?? undefined })),
+    );
+    // One request per run of rows with the same context: the three without one went together.
+    const batchOf = received.map((message) => message.recordBatch);
+    expect(new Set(batchOf.slice(0, 3)).size).toBe(1);
+    expect(batchOf[3]).toBe(batchOf[4]);
+    expect(new Set([batchOf[0], batchOf[3], batchOf[5]]).size).toBe(3);
   });
 });
 

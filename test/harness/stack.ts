@@ -9,6 +9,8 @@ export interface TestStack {
   kafka: { port: number; controllerPort: number; dataDir: string } | null;
   postgresServerUrl: string;
   databaseSuffix: string;
+  /** Where the stack's processes send their spans (OTLP/HTTP, JSON): test/e2e/tracing.test.ts listens there. */
+  otlpReceiverPort: number;
   /** The services' ACTOR_CONTEXT_KEYS: the gateway signs with the first; all are accepted. */
   actorContextKeys: ActorContextKey[];
   /** Billing's Stripe: the stand-in's URL and the webhook signing secret (tests sign their own). */

@@ -4,6 +4,9 @@ import { actorContextKeysSchema } from "@support/actor-context";
 import { startStack, type RunningStack } from "@support/infra/stack";
 import { STACK_FILE, type TestStack } from "./stack.js";
 
+/** The stack exports its spans to `basePort + 9` (the ports below it are the stack's, above it the instances'). */
+const OTLP_RECEIVER_PORT_OFFSET = 9;
+
 /** The one test harness: starts the whole stack once per test run, on its own ports and databases. */
 export async function startTestStack(): Promise<RunningStack> {
   const root = new URL("../../", import.meta.url).pathname;
@@ -22,6 +25,14 @@ export async function startTestStack(): Promise<RunningStack> {
   process.env.LOG_SQL_STATEMENTS = "true";
   // The stack's ticketing fires no SLA timers: test/e2e/sla-timers.test.ts starts the instances that do.
   process.env.SLA_TIMERS_ENABLED = "false";
+  // Tracing on, recording only the requests that arrive with a sampled W3C traceparent (no test but
+  // test/e2e/tracing.test.ts sends one, so the others record nothing), exported as OTLP/JSON to
+  // the receiver that suite runs on this port while it runs (docs/adr/0021).
+  const otlpReceiverPort = basePort + OTLP_RECEIVER_PORT_OFFSET;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${otlpReceiverPort}`;
+  process.env.OTEL_EXPORTER_OTLP_PROTOCOL = "http/json";
+  process.env.OTEL_TRACES_SAMPLER = "parentbased_always_off";
+  process.env.OTEL_BSP_SCHEDULE_DELAY = "200";
   const startedAt = Date.now();
   const stack = await startStack({
     actorContextKeys,
@@ -42,6 +53,7 @@ export async function startTestStack(): Promise<RunningStack> {
     kafka: stack.kafkaBroker ? kafka : null,
     postgresServerUrl: stack.postgres.serverUrl,
     databaseSuffix,
+    otlpReceiverPort,
     actorContextKeys: actorContextKeysSchema.parse(stack.actorContextKeys),
     stripe: {
       standInUrl: stack.stripe.standInUrl,

@@ -9,6 +9,7 @@ import {
 } from "kafkajs";
 import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
+import { withTraceContext } from "@support/tracing";
 import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
 import type { EventType, TypedEvent } from "./registry/index.js";
@@ -99,6 +100,33 @@ export const DEAD_LETTER_HEADERS = {
 /** A message's headers without those of an earlier dead-lettering (a replayed event that failed again). */
 export function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
   return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !name.startsWith("dead-letter-")));
+}
+
+/** A header's text (kafkajs hands headers over as Buffers). */
+function headerText(value: IHeaders[string]): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return Buffer.isBuffer(first) ? first.toString("latin1") : first;
+}
+
+/**
+ * Runs `work` in the trace carried by the messages whose headers are given, when those that carry
+ * one all carry the same (one request's events, the usual case): the handler's statements and the
+ * events it publishes continue the request's trace (docs/adr/0021). Messages of several traces
+ * applied in one transaction stay in the kafkajs instrumentation's batch span, which links to each
+ * of them. The headers are read as trace context and nothing else.
+ */
+function inTraceOf<T>(headers: ReadonlyArray<IHeaders | undefined>, work: () => Promise<T>): Promise<T> {
+  let carrier: { traceparent: string; tracestate?: string } | null = null;
+  for (const each of headers) {
+    const traceparent = headerText(each?.traceparent);
+    if (traceparent === undefined) continue;
+    if (carrier && carrier.traceparent !== traceparent) return work();
+    if (!carrier) {
+      const tracestate = headerText(each?.tracestate);
+      carrier = tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+    }
+  }
+  return carrier ? withTraceContext(carrier, work) : work();
 }
 
 /** A running consumer: kafkajs' consumer (for its events) and how to stop it with its retry worker and dead-letter producer. */
@@ -290,11 +318,13 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       await transaction((tx) => parked.remove(tx, claimed.seq));
       return;
     }
-    if (event && prepare) await prepare(event);
-    await transaction(async (tx) => {
-      // A type this consumer no longer handles has nothing to apply; a duplicate was applied before.
-      if (event && (await firstDeliveries(tx, [event])).length > 0) await handle(event, tx);
-      await parked.remove(tx, claimed.seq);
+    await inTraceOf([claimed.original.headers], async () => {
+      if (event && prepare) await prepare(event);
+      await transaction(async (tx) => {
+        // A type this consumer no longer handles has nothing to apply; a duplicate was applied before.
+        if (event && (await firstDeliveries(tx, [event])).length > 0) await handle(event, tx);
+        await parked.remove(tx, claimed.seq);
+      });
     });
   }
 
@@ -352,6 +382,16 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
      * first, for the events that are not parked: a purge must not run ahead of its key's parked events.
      */
     async function applyInTransaction(
+      events: Handled[],
+      apply: (fresh: TypedEvent[], tx: Tx) => Promise<void>,
+    ): Promise<{ applied: number; parked: number }> {
+      return inTraceOf(
+        events.map(({ message }) => message.headers),
+        () => applyInTransactionUntraced(events, apply),
+      );
+    }
+
+    async function applyInTransactionUntraced(
       events: Handled[],
       apply: (fresh: TypedEvent[], tx: Tx) => Promise<void>,
     ): Promise<{ applied: number; parked: number }> {

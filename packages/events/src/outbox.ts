@@ -1,3 +1,4 @@
+import { activeTraceCarrier } from "@support/tracing";
 import type { TypedEvent } from "./registry/index.js";
 
 /**
@@ -36,6 +37,9 @@ export const OUTBOX_KEY_LOCK_CLASS = 2003;
  * it commits or rolls back. A second transaction writing events of the same key waits there, so
  * its rows get the higher `seq` and commit after the first's; the relay's `ORDER BY seq` is then
  * commit order for every key. Other keys do not wait.
+ *
+ * The trace context active here (the request's, or the consumed event's) is stored with each row,
+ * and the relay carries it in the Kafka message's headers (docs/adr/0021); null with tracing off.
  */
 export async function enqueueEvents(tx: SqlTransaction, topic: string, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -47,13 +51,17 @@ export async function enqueueEvents(tx: SqlTransaction, topic: string, events: r
     OUTBOX_KEY_LOCK_CLASS,
     [...new Set(events.map(partitionKeyOf))],
   );
+  const traceContext = activeTraceCarrier();
+  const traceContextJson = traceContext ? JSON.stringify(traceContext) : null;
   for (const event of events) {
     await tx.$executeRawUnsafe(
-      `INSERT INTO outbox_event (id, topic, partition_key, payload) VALUES ($1::uuid, $2, $3, $4::jsonb)`,
+      `INSERT INTO outbox_event (id, topic, partition_key, payload, trace_context)
+       VALUES ($1::uuid, $2, $3, $4::jsonb, $5::jsonb)`,
       event.id,
       topic,
       partitionKeyOf(event),
       JSON.stringify(event),
+      traceContextJson,
     );
   }
   await tx.$executeRawUnsafe(`SELECT pg_notify($1, $2)`, OUTBOX_CHANNEL, topic);

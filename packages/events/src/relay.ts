@@ -1,6 +1,7 @@
 import pg from "pg";
 import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 import type { Logger } from "@support/logger";
+import { withTraceContext, type TraceCarrier } from "@support/tracing";
 import { OUTBOX_CHANNEL } from "./outbox.js";
 
 /**
@@ -74,12 +75,16 @@ interface OutboxRow {
   topic: string;
   partition_key: string;
   payload: unknown;
+  /** What enqueueEvents stored: the writing transaction's trace context, or null. */
+  trace_context: unknown;
 }
 
 interface Outgoing {
   row: OutboxRow;
   message: Message & { key: string; value: string };
   bytes: number;
+  /** The row's trace context, carried in the message's headers (docs/adr/0021). */
+  trace: TraceCarrier | null;
 }
 
 /**
@@ -301,7 +306,7 @@ export class OutboxRelay {
    */
   private async relayBatch(): Promise<boolean> {
     const { rows } = await this.leaderSession().query<OutboxRow>(
-      `SELECT seq, id, topic, partition_key, payload FROM outbox_event
+      `SELECT seq, id, topic, partition_key, payload, trace_context FROM outbox_event
         WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1`,
       [this.batchSize],
     );
@@ -311,7 +316,12 @@ export class OutboxRelay {
     let batchBytes = 0;
     let cut = false;
     for (const row of rows) {
-      const message = { key: row.partition_key, value: JSON.stringify(row.payload) };
+      const trace = traceCarrierOf(row.trace_context);
+      const message = {
+        key: row.partition_key,
+        value: JSON.stringify(row.payload),
+        ...(trace ? { headers: { ...trace } } : {}),
+      };
       const bytes = Buffer.byteLength(message.key) + Buffer.byteLength(message.value) + RECORD_OVERHEAD_BYTES;
       if (bytes > this.maxBatchBytes) {
         // Alone over the limit: it can never be sent. Park it once what precedes it is out.
@@ -326,7 +336,7 @@ export class OutboxRelay {
         cut = true;
         break;
       }
-      batch.push({ row, message, bytes });
+      batch.push({ row, message, bytes, trace });
       batchBytes += bytes;
     }
     if (batch.length > 0) await this.send(batch, batchBytes);
@@ -363,14 +373,29 @@ export class OutboxRelay {
     this.options.logger.debug({ count: batch.length, bytes: batchBytes }, "outbox batch published");
   }
 
+  /**
+   * Sends a batch in one request per run of consecutive rows written under the same trace context
+   * (one request's events), each in that context: the kafkajs instrumentation makes its send spans
+   * children of the request that wrote the rows, and carries them in the headers (docs/adr/0021).
+   * With tracing off no row has a context, so a batch is one request, as before.
+   */
   private async sendMessages(batch: Outgoing[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const { row, message } of batch) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), message]);
     const producer = await this.connectedProducer();
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    for (let start = 0; start < batch.length;) {
+      const traceKey = JSON.stringify(batch[start]!.trace);
+      let end = start + 1;
+      while (end < batch.length && JSON.stringify(batch[end]!.trace) === traceKey) end += 1;
+      const run = batch.slice(start, end);
+      start = end;
+      const byTopic = new Map<string, Message[]>();
+      for (const { row, message } of run) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), message]);
+      await withTraceContext(run[0]!.trace, () =>
+        producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      );
+    }
   }
 
   /**
@@ -466,6 +491,14 @@ export class OutboxRelay {
       if ((rowCount ?? 0) < PRUNE_BATCH_ROWS) return total;
     }
   }
+}
+
+/** The W3C fields of a stored trace context (a JSON object of strings), or null. */
+function traceCarrierOf(stored: unknown): TraceCarrier | null {
+  if (typeof stored !== "object" || stored === null) return null;
+  const { traceparent, tracestate } = stored as Record<string, unknown>;
+  if (typeof traceparent !== "string") return null;
+  return typeof tracestate === "string" ? { traceparent, tracestate } : { traceparent };
 }
 
 /** Whether Kafka refused a send because a record or batch is over its size limit. */

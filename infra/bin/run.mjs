@@ -82,9 +82,11 @@ const kafkaJars = command === "up" ? prefetchKafkaJars() : Promise.resolve();
 run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], {
   npm_config_update_notifier: "false",
 });
-// 2. Prisma clients (the CLI needs no schema engine for `generate`) and the supergraph, side by side.
+// 2. Prisma clients (the CLI needs no schema engine for `generate`) and the supergraph, side by side;
+// with SUPPORT_RUN_BUILT=1 the builds too (`build` runs `generate` first), which the stack then runs.
+const task = process.env.SUPPORT_RUN_BUILT === "1" ? "build" : "generate";
 await Promise.all([
-  runAsync("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-only"]),
+  runAsync("npx", [...PNPM, "exec", "turbo", "run", task, "--output-logs=errors-only"]),
   command === "up" ? runAsync("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]) : undefined,
 ]);
 console.log(`✓ installed and generated in ${((Date.now() - started) / 1000).toFixed(1)}s`);

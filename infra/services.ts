@@ -2,7 +2,11 @@
 export const SERVICES = ["identity", "workspace", "ticketing", "billing", "audit"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-export const REPO_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+/** The checkout: the folder holding infra/, from infra/services.ts or from its build, infra/dist/services.js. */
+export const REPO_ROOT = new URL(
+  import.meta.url.endsWith("/infra/dist/services.js") ? "../.." : "..",
+  import.meta.url,
+).pathname.replace(/\/$/, "");
 
 export function isServiceName(value: string): value is ServiceName {
   return (SERVICES as readonly string[]).includes(value);

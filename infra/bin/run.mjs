@@ -2,7 +2,8 @@
 // The commands of the README (`up`, `test`, and `browser` for `npm run test:browser`). Plain JavaScript on purpose: it runs before any dependency
 // (pnpm itself included) is installed, on a machine that only has Node.js and npm.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -26,6 +27,55 @@ if (command !== "up" && command !== "test" && command !== "browser") {
   process.exit(2);
 }
 
+/** Like `run`, without waiting: resolves when the command succeeded, ends this process when it failed. */
+function runAsync(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit" });
+    child.on("exit", (code, signal) => {
+      if (code === 0) return resolve();
+      console.error(`\n✗ ${cmd} ${args.join(" ")} failed (exit ${code ?? signal})`);
+      if (command === "test") console.log("0 passed, 1 failed");
+      process.exit(code ?? 1);
+    });
+  });
+}
+
+/**
+ * Kafka's jars (infra/kafka/pom.xml), fetched by Maven into .cache/kafka/libs while pnpm installs
+ * (a first start spent 12 s on them after the install): the same marker and swap as
+ * infra/kafka/kafka.ts, which then finds them there. Nothing when KAFKA_BROKERS names a broker,
+ * the jars are there already, or Maven is missing (kafka.ts then says what to install).
+ */
+function prefetchKafkaJars() {
+  if (process.env.KAFKA_BROKERS) return Promise.resolve();
+  const pom = `${ROOT}infra/kafka/pom.xml`;
+  const cacheDir = `${ROOT}.cache/kafka`;
+  const libsDir = `${cacheDir}/libs`;
+  const pomHash = createHash("sha256").update(readFileSync(pom)).digest("hex");
+  const marker = `${libsDir}/.fetched-pom-sha256`;
+  if (existsSync(marker) && readFileSync(marker, "utf8").trim() === pomHash) return Promise.resolve();
+  mkdirSync(cacheDir, { recursive: true });
+  const staging = `${cacheDir}/libs.${process.pid}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  const fetchStarted = Date.now();
+  return new Promise((resolve) => {
+    const args = ["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${staging}`];
+    const mvn = spawn("mvn", args, { cwd: cacheDir, stdio: "ignore" });
+    mvn.on("error", () => resolve()); // no Maven: kafka.ts reports it
+    mvn.on("exit", (code) => {
+      if (code === 0) {
+        writeFileSync(`${staging}/.fetched-pom-sha256`, `${pomHash}\n`);
+        rmSync(libsDir, { recursive: true, force: true });
+        renameSync(staging, libsDir);
+        console.log(
+          `✓ Kafka's jars fetched in ${((Date.now() - fetchStarted) / 1000).toFixed(1)}s (beside the install)`,
+        );
+      } else rmSync(staging, { recursive: true, force: true }); // kafka.ts tries again and shows Maven's output
+      resolve();
+    });
+  });
+}
+
 // `browser`: the suites in test/browser drive a Chromium installed on the machine (playwright-core
 // downloads none). Checked first, so a missing browser is told before minutes of installing.
 if (command === "browser") {
@@ -46,14 +96,20 @@ if (command === "browser") {
 }
 
 const started = Date.now();
+const kafkaJars = command === "up" ? prefetchKafkaJars() : Promise.resolve();
 // 1. Dependencies, through a pinned pnpm fetched by npx (corepack's signature check fails on some mirrors).
 run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], {
   npm_config_update_notifier: "false",
 });
-// 2. Prisma clients (the CLI needs no schema engine for `generate`), then the supergraph.
-run("npx", [...PNPM, "exec", "turbo", "run", "generate", "--output-logs=errors-only"]);
-if (command === "up") run("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]);
+// 2. Prisma clients (the CLI needs no schema engine for `generate`) and the supergraph, side by side;
+// with SUPPORT_RUN_BUILT=1 the builds too (`build` runs `generate` first), which the stack then runs.
+const task = process.env.SUPPORT_RUN_BUILT === "1" ? "build" : "generate";
+await Promise.all([
+  runAsync("npx", [...PNPM, "exec", "turbo", "run", task, "--output-logs=errors-only"]),
+  command === "up" ? runAsync("npx", [...PNPM, "--filter", "@support/gateway", "run", "compose"]) : undefined,
+]);
 console.log(`✓ installed and generated in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+await kafkaJars;
 // 3. The stack (and, for `test`, every suite against it; its last line is the tally). For `browser`,
 // jest with the browser suites' config, whose global setup starts the test stack.
 // Spawned, not spawnSync: a SIGINT or SIGTERM sent to this process alone (not to the terminal's

@@ -19,10 +19,15 @@ function replicasFromEnv(): number {
 async function up(): Promise<void> {
   const startedAt = Date.now();
   const replicas = replicasFromEnv();
+  // KAFKA_PORT and DATABASE_SUFFIX let a second checkout run beside the usual one (its broker, its databases and roles).
+  const kafkaPort = process.env.KAFKA_PORT ? Number(process.env.KAFKA_PORT) : undefined;
   const stack = await startStack({
     basePort: Number(process.env.GATEWAY_PORT ?? 4000),
     replicas,
-    databaseSuffix: "",
+    databaseSuffix: process.env.DATABASE_SUFFIX ?? "",
+    ...(kafkaPort
+      ? { kafka: { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${REPO_ROOT}/.local/kafka` } }
+      : {}),
     freshDatabases: false,
     development: true,
     logDir: `${REPO_ROOT}/.local/logs`,

@@ -75,7 +75,7 @@ describe("docker-compose.yml scales every service and the gateway", () => {
     );
     expect(published).toContain("edge 4000:4000");
     expect(compose.services.edge?.environment).toMatchObject({ BALANCE_TO: "gateway:4000" });
-    expect(compose.services.edge?.command).toContain("infra/stack/balancer-cli.ts");
+    expect(compose.services.edge?.command).toContain("infra/dist/stack/balancer-cli.js");
   });
 });
 

@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { REPO_ROOT } from "../services.js";
 
 /**
  * Loaded before the entry point: starts OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
  * (its ESM hook must be in place before pg, kafkajs and http are imported), nothing otherwise.
+ * A build loads the build of it.
  */
-export const TRACING_REGISTER = `${REPO_ROOT}/packages/tracing/src/register.ts`;
+const TRACING_REGISTER = `${REPO_ROOT}/packages/tracing/src/register.ts`;
+const TRACING_REGISTER_BUILT = `${REPO_ROOT}/packages/tracing/dist/register.js`;
 
 export interface ManagedProcess {
   name: string;
@@ -34,7 +36,33 @@ const EX_CONFIG = 78;
 /** Restart delays double from the first to the last; a process that stayed up this long starts over at the first. */
 export const RESTART_BACKOFF = { firstMs: 1_000, maxMs: 30_000, resetAfterMs: 60_000 };
 
-/** Starts a TypeScript entry point under tsx (with tracing, when configured), its output appended to `<logDir>/<name>.log`. */
+/**
+ * SUPPORT_RUN_BUILT=1: stacks run each service's and the gateway's build (`npm run build`,
+ * dist/server.js under plain node), as production does, instead of their TypeScript under tsx.
+ */
+export function runsBuilt(): boolean {
+  return process.env.SUPPORT_RUN_BUILT === "1";
+}
+
+/** The entry point of the service or gateway in `packageDir`: its source, or its build (`runsBuilt`). */
+export function serverEntry(packageDir: string): string {
+  if (!runsBuilt()) return "src/server.ts";
+  if (!existsSync(`${packageDir}/dist/server.js`))
+    throw new Error(`SUPPORT_RUN_BUILT=1 but ${packageDir}/dist/server.js is missing: run \`npm run build\` first`);
+  return "dist/server.js";
+}
+
+/**
+ * A TypeScript entry runs under tsx; a JavaScript one under plain node, reading the workspace
+ * packages' builds (their `built` export condition, dist/) rather than their sources.
+ */
+export function nodeArgsFor(entry: string): string[] {
+  return entry.endsWith(".ts")
+    ? ["--import", "tsx", "--import", TRACING_REGISTER]
+    : ["--conditions=built", "--import", TRACING_REGISTER_BUILT];
+}
+
+/** Starts an entry point (TypeScript under tsx, or a build; with tracing when configured), its output appended to `<logDir>/<name>.log`. */
 export function startProcess(options: {
   name: string;
   entry: string;
@@ -142,7 +170,7 @@ export function startProcess(options: {
 function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, logFile: string): ChildProcess {
   const output = openSync(logFile, "a");
   try {
-    return spawn(process.execPath, ["--import", "tsx", "--import", TRACING_REGISTER, options.entry], {
+    return spawn(process.execPath, [...nodeArgsFor(options.entry), options.entry], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", output, output],

@@ -6,10 +6,12 @@ import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgre
 import { runtimeDatabaseUrl } from "../db/roles.js";
 import { ensureKafka, ensureTopics, type KafkaBroker } from "../kafka/kafka.js";
 import { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
+import { nodeArgsFor, runsBuilt, serverEntry } from "./processes.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
 import { startMailCatcher, type RunningMailCatcher } from "../mail-catcher/catcher.js";
 
 export { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
+export { nodeArgsFor, runsBuilt, serverEntry } from "./processes.js";
 
 export interface StackOptions {
   /** Gateway port; services take the next five (identity, workspace, ticketing, billing, audit). */
@@ -216,7 +218,8 @@ export function localAuditSigningKeys(): string {
  * the runtime role its rights (infra/db/cli.ts deploy; the wasm schema engine needs its own node flags).
  */
 function applyMigrations(serverUrl: string, databaseSuffix: string): void {
-  const result = spawnSync(process.execPath, ["--import", "tsx", `${REPO_ROOT}/infra/db/cli.ts`, "deploy"], {
+  const cli = runsBuilt() ? `${REPO_ROOT}/infra/dist/db/cli.js` : `${REPO_ROOT}/infra/db/cli.ts`;
+  const result = spawnSync(process.execPath, [...nodeArgsFor(cli), cli, "deploy"], {
     cwd: REPO_ROOT,
     env: { ...process.env, POSTGRES_URL: serverUrl, DATABASE_SUFFIX: databaseSuffix },
     encoding: "utf8",
@@ -332,11 +335,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         host: "127.0.0.1",
         port,
         instancePorts: instancePorts(slot, port),
-        program: (instancePort) => ({
-          entry: "src/server.ts",
-          cwd: service === "gateway" ? `${REPO_ROOT}/gateway` : `${REPO_ROOT}/services/${service}`,
-          env: { ...env, PORT: String(instancePort) },
-        }),
+        program: (instancePort) => {
+          const cwd = service === "gateway" ? `${REPO_ROOT}/gateway` : `${REPO_ROOT}/services/${service}`;
+          return { entry: serverEntry(cwd), cwd, env: { ...env, PORT: String(instancePort) } };
+        },
         logDir: options.logDir,
         log,
         readyTimeoutMs: READY_TIMEOUT_MS,

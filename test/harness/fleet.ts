@@ -1,4 +1,4 @@
-import { localAuditSigningKeys, startFleet, type Fleet, type FleetInstance } from "@support/infra/stack";
+import { localAuditSigningKeys, serverEntry, startFleet, type Fleet, type FleetInstance } from "@support/infra/stack";
 import { runtimeDatabaseUrl } from "@support/infra/db/roles";
 import { SERVICES, type ServiceName } from "@support/infra/services";
 import { freePort } from "./service-process.js";
@@ -72,11 +72,10 @@ export async function startFleetBeside(options: {
       host: "127.0.0.1",
       port: ports[name],
       instancePorts: await Promise.all(Array.from({ length: options.replicas }, () => freePort())),
-      program: (port) => ({
-        entry: "src/server.ts",
-        cwd: name === "gateway" ? `${ROOT}gateway` : `${ROOT}services/${name}`,
-        env: { ...env, PORT: String(port) },
-      }),
+      program: (port) => {
+        const cwd = name === "gateway" ? `${ROOT}gateway` : `${ROOT}services/${name}`;
+        return { entry: serverEntry(cwd), cwd, env: { ...env, PORT: String(port) } };
+      },
       logDir: options.logDir,
       log: options.log,
       readyTimeoutMs: 300_000,

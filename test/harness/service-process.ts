@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { localAuditSigningKeys } from "@support/infra/stack";
+import { localAuditSigningKeys, nodeArgsFor, serverEntry } from "@support/infra/stack";
 import { runtimeDatabaseUrl } from "@support/infra/db/roles";
 import { eventually, testStack } from "./stack.js";
 
@@ -48,8 +48,10 @@ export async function startService(service: Service, overrides: Record<string, s
   const port = await freePort();
   // The service's own login, as the stack starts it (docs/adr/0014).
   const databaseUrl = runtimeDatabaseUrl(service, stack.postgresServerUrl, stack.databaseSuffix);
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    cwd: `${ROOT}services/${service}`,
+  const cwd = `${ROOT}services/${service}`;
+  const entry = serverEntry(cwd);
+  const child = spawn(process.execPath, [...nodeArgsFor(entry), entry], {
+    cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
@@ -106,7 +108,8 @@ async function watchStarted(name: string, child: ChildProcess, port: number): Pr
 export async function startGateway(overrides: Record<string, string> = {}): Promise<StartedService> {
   const stack = testStack();
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+  const entry = serverEntry(`${ROOT}gateway`);
+  const child = spawn(process.execPath, [...nodeArgsFor(entry), entry], {
     cwd: `${ROOT}gateway`,
     env: {
       PATH: process.env.PATH ?? "",

@@ -111,6 +111,7 @@ describe("GraphiQL served by the development gateway, offline", () => {
   }, 60_000);
 
   test("a bad query shows the gateway's validation error in the result pane", async () => {
+    // schema-check: invalid on purpose (the result pane must show the refusal)
     await run("query Bad { me { id nosuchField } }");
     const shown = await resultShows("GRAPHQL_VALIDATION_FAILED", "nosuchField");
     expect(shown).toMatch(/Cannot query field/);

@@ -10,6 +10,7 @@ import {
   testStack,
   type SignedUpUser,
 } from "../harness/stack.js";
+import { setPlan } from "../harness/workspace.js";
 
 /**
  * Issue 23, metrics (docs/adr/0020): every process serves Prometheus' text format on its own
@@ -90,6 +91,8 @@ beforeAll(async () => {
   // A few requests of every kind, so that each family has something to show.
   owner = await signUp();
   workspaceId = await createWorkspace(owner.token, `Metrics ${Date.now()}`);
+  // Imports and exports are features of paid plans.
+  await setPlan(owner, workspaceId, { plan: "PRO", seats: 10 });
   for (let i = 0; i < 3; i += 1) {
     await graphqlOk(`query MetricsProbe { me { id } }`, { token: owner.token });
   }

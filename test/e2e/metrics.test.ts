@@ -106,8 +106,24 @@ beforeAll(async () => {
     },
   );
   // Errors: a validation failure, and a refused credential (before any operation runs).
-  await graphql(`query MetricsBroken { noSuchField }`, { token: owner.token });
-  await graphql(`query MetricsProbe { me { id } }`, { token: "sess_not_a_session" });
+  await graphql(
+    `
+      query MetricsBroken {
+        noSuchField
+      }
+    `,
+    { token: owner.token },
+  );
+  await graphql(
+    `
+      query MetricsProbe {
+        me {
+          id
+        }
+      }
+    `,
+    { token: "sess_not_a_session" },
+  );
   // Billing: a webhook without a signature is refused.
   expect(await postWebhook(JSON.stringify({ id: "evt_metrics", type: "invoice.paid" }), null)).toBe(400);
   // Both exports, downloaded to their last byte.
@@ -172,9 +188,9 @@ describe("GET /metrics on every process's metrics port", () => {
     expect(
       sampleOf(scraped, "support_gateway_errors_total", { code: "GRAPHQL_VALIDATION_FAILED" })?.value,
     ).toBeGreaterThanOrEqual(1);
-    expect(sampleOf(scraped, "support_gateway_errors_total", { code: "UNAUTHENTICATED" })?.value).toBeGreaterThanOrEqual(
-      1,
-    );
+    expect(
+      sampleOf(scraped, "support_gateway_errors_total", { code: "UNAUTHENTICATED" })?.value,
+    ).toBeGreaterThanOrEqual(1);
     expect(scraped.families.get("support_gateway_subgraph_fetch_duration_seconds")).toBe("histogram");
     for (const subgraph of ["identity", "workspace", "ticketing"]) {
       expect(
@@ -218,11 +234,14 @@ describe("GET /metrics on every process's metrics port", () => {
     }
   });
 
-  test.each(["ticketing", "billing", "audit"] as const)("%s: its permission cache's hits and misses", async (service) => {
-    const scraped = await scrapeOne(service);
-    expect(sampleOf(scraped, "support_cache_lookups_total", { cache: "permissions", result: "hit" })).toBeDefined();
-    expect(sampleOf(scraped, "support_cache_lookups_total", { cache: "permissions", result: "miss" })).toBeDefined();
-  });
+  test.each(["ticketing", "billing", "audit"] as const)(
+    "%s: its permission cache's hits and misses",
+    async (service) => {
+      const scraped = await scrapeOne(service);
+      expect(sampleOf(scraped, "support_cache_lookups_total", { cache: "permissions", result: "hit" })).toBeDefined();
+      expect(sampleOf(scraped, "support_cache_lookups_total", { cache: "permissions", result: "miss" })).toBeDefined();
+    },
+  );
 
   test("ticketing: its permission cache was asked, SLA timers due, and the import's duration", async () => {
     const scraped = await scrapeOne("ticketing");

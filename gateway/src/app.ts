@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER, ActorContextSigner, type Actor } from "@support/actor-context";
 import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
-import { createServiceApp } from "@support/service-kit";
+import { createServiceApp, exposeMetrics } from "@support/service-kit";
 import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
 import { Authenticator } from "./authenticate.js";
@@ -19,6 +19,7 @@ import { registerLanding, sendPage, wantsPage } from "./landing.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { subgraphFetcher } from "./subgraph-fetcher.js";
 import { checkGraphScalars } from "./scalars.js";
+import { gatewayMetricsPlugin, timedFetcher } from "./metrics.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
 
 export { SCHEMA_QUERY } from "./landing.js";
@@ -68,6 +69,8 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   });
 
   answerOversizedBodies(app);
+  // GET /metrics on METRICS_PORT only: PORT is the public entry and has no such route (docs/adr/0020).
+  exposeMetrics(app, config, logger);
 
   const subgraphs = subgraphFetcher(config.SUBGRAPH_TIMEOUT_MS);
   app.addHook("onClose", () => subgraphs.close());
@@ -80,7 +83,7 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
         // A hung subgraph must not hang the client: each fetch fails after the timeout. (The cast:
         // the data source's fetcher type is a whole WHATWG fetch; it reads only what
         // SubgraphResponse has.)
-        fetcher: subgraphs.fetcher as unknown as RemoteGraphQLDataSource["fetcher"],
+        fetcher: timedFetcher(name, subgraphs.fetcher) as unknown as RemoteGraphQLDataSource["fetcher"],
         willSendRequest({ request, context }) {
           request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
           request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
@@ -111,7 +114,13 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
     allowBatchedHttpRequests: false,
     validationRules: [...protection.validationRules, ...(config.GATEWAY_INTROSPECTION ? [] : [noIntrospection])],
     parseOptions: protection.parseOptions,
-    plugins: [...protection.plugins, serviceUnavailableStatus, rateLimitHeaders, ...APOLLO_FEATURES_WE_DO_NOT_USE],
+    plugins: [
+      ...protection.plugins,
+      serviceUnavailableStatus,
+      rateLimitHeaders,
+      gatewayMetricsPlugin(),
+      ...APOLLO_FEATURES_WE_DO_NOT_USE,
+    ],
     formatError: (formatted, error) => formatGatewayError(formatted, error, logger),
     // listenUntilSignalled owns SIGTERM. Apollo's own handler would stop, then re-send the signal
     // to the process, killing it before in-flight requests are answered.

@@ -1,5 +1,5 @@
 import { actorContextKeysSchema } from "@support/actor-context";
-import { brokerList, httpUrl, loadConfigOrExit, port, z } from "@support/config";
+import { brokerList, httpUrl, loadConfigOrExit, metricsEnv, port, z } from "@support/config";
 
 /**
  * `CORS_ORIGINS`: the browser origins allowed to call the gateway, comma-separated, each an exact
@@ -33,6 +33,8 @@ export const corsOrigins = z
   });
 
 export const gatewayEnv = {
+  /** `GET /metrics` on its own port, never on PORT, the public entry (docs/adr/0020). */
+  ...metricsEnv,
   PORT: port,
   HOST: z.string().default("127.0.0.1"),
   /** `kid:secret[,kid:secret…]`; the gateway signs with the first (docs/adr/0005). */

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Actor } from "@support/actor-context";
 import type { Logger } from "@support/logger";
+import { metrics } from "@support/metrics";
 import { CacheGuard, FreshnessFence, InvalidationFeed, type CredentialRevocation } from "@support/service-kit";
+
+const lookups = () => metrics.cacheLookups();
 
 /** What the authenticating service answered for a credential. */
 export interface Authenticated {
@@ -31,16 +34,31 @@ export class CredentialCache {
   constructor(private readonly options: { ttlMs: number; maxEntries: number; fence: FreshnessFence }) {
     this.entries = new LRUCache<string, Actor>({ max: options.maxEntries, ttl: Math.max(options.ttlMs, 1) });
     this.guard = new CacheGuard(options.fence, () => this.entries.clear());
+    // Both results at 0 from the start, so the hit ratio's terms exist before the first request.
+    lookups().inc({ cache: "credentials", result: "hit" }, 0);
+    lookups().inc({ cache: "credentials", result: "miss" }, 0);
   }
 
   async resolve(token: string, authenticate: () => Promise<Authenticated>): Promise<Actor> {
-    if (this.options.ttlMs <= 0) return (await authenticate()).actor;
+    // A disabled or unusable cache counts as a miss: the ratio is what the cache saved.
+    const miss = () => lookups().inc({ cache: "credentials", result: "miss" });
+    if (this.options.ttlMs <= 0) {
+      miss();
+      return (await authenticate()).actor;
+    }
     // Null while the feed is not live: ask the owner, remember nothing.
     const lookup = this.guard.startLookup();
-    if (lookup === null) return (await authenticate()).actor;
+    if (lookup === null) {
+      miss();
+      return (await authenticate()).actor;
+    }
     const key = createHash("sha256").update(token).digest("base64url");
     const cached = this.entries.get(key);
-    if (cached) return cached;
+    if (cached) {
+      lookups().inc({ cache: "credentials", result: "hit" });
+      return cached;
+    }
+    miss();
     const { actor, expiresAt } = await authenticate();
     const ttl = Math.min(this.options.ttlMs, expiresAt ? expiresAt.getTime() - Date.now() : Infinity);
     if (this.guard.mayRemember(lookup) && ttl >= 1) this.entries.set(key, actor, { ttl: Math.floor(ttl) });

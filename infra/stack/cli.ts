@@ -40,6 +40,12 @@ async function up(): Promise<void> {
     for (const instance of stack.instances)
       log(`    ${instance.name.padEnd(12)} ${instance.url} (pid ${instance.pid})`);
   }
+  const metricsPorts = Object.values(stack.metricsUrls)
+    .flat()
+    .map((url) => Number(new URL(url).port));
+  log(
+    `  metrics: GET /metrics on ports ${Math.min(...metricsPorts)}–${Math.max(...metricsPorts)}, one per process (gateway first; docs/adr/0020)`,
+  );
   if (stack.stripe.standInUrl) log(`  Stripe stand-in: ${stack.stripe.standInUrl} (checkout pages, no real payments)`);
   log(
     stack.mail.catcherUrl

@@ -58,6 +58,11 @@ export interface RunningStack {
   mail: MailSettings;
   /** The environment the services were started with (for tests that start one more). */
   serviceEnv(service: ServiceName): NodeJS.ProcessEnv;
+  /**
+   * Each instance's `GET /metrics` (its METRICS_PORT, docs/adr/0020), by service and gateway, in
+   * the order of `instancesOf`: not behind the balancers, a scraper wants every instance.
+   */
+  metricsUrls: Record<ServiceName | "gateway", string[]>;
   /** Instances of every service and of the gateway (`replicas` each). */
   replicas: number;
   /** Every running instance: the gateway's first, then each service's in SERVICES order. */
@@ -78,6 +83,16 @@ export interface RunningStack {
 
 /** Where the instances of a fleet stack listen: past the gateway, the five services, the Stripe stand-in and the mail catcher. */
 export const INSTANCE_PORT_OFFSET = 10;
+
+/**
+ * Where the metrics listeners are (METRICS_PORT, docs/adr/0020): from `basePort + 10` with one
+ * instance each (the instance ports are unused then), after the instance ports with more. The
+ * gateway's first, then the services' in SERVICES order, each name's instances together.
+ */
+export function metricsPortOf(basePort: number, replicas: number, slot: number, index: number): number {
+  const fleets = 1 + SERVICES.length;
+  return basePort + INSTANCE_PORT_OFFSET + (replicas === 1 ? 0 : fleets * replicas) + slot * replicas + index;
+}
 
 /** The mail catcher's ports: SMTP at `basePort + 7`, its HTTP side (the caught mail) at `basePort + 8`. */
 export const MAIL_CATCHER_SMTP_OFFSET = 7;
@@ -324,20 +339,32 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       replicas === 1
         ? [port]
         : Array.from({ length: replicas }, (_, i) => options.basePort + INSTANCE_PORT_OFFSET + slot * replicas + i);
+    const metricsUrls = {} as Record<ServiceName | "gateway", string[]>;
     const fleetOf = async (
       service: ServiceName | "gateway",
       slot: number,
       port: number,
       env: NodeJS.ProcessEnv,
     ): Promise<Fleet> => {
+      const ports = instancePorts(slot, port);
+      const metricsPorts = ports.map((_, index) => metricsPortOf(options.basePort, replicas, slot, index));
+      metricsUrls[service] = metricsPorts.map((metricsPort) => `http://127.0.0.1:${metricsPort}/metrics`);
       const fleet = await startFleet({
         service,
         host: "127.0.0.1",
         port,
-        instancePorts: instancePorts(slot, port),
+        instancePorts: ports,
         program: (instancePort) => {
           const cwd = service === "gateway" ? `${REPO_ROOT}/gateway` : `${REPO_ROOT}/services/${service}`;
-          return { entry: serverEntry(cwd), cwd, env: { ...env, PORT: String(instancePort) } };
+          return {
+            entry: serverEntry(cwd),
+            cwd,
+            env: {
+              ...env,
+              PORT: String(instancePort),
+              METRICS_PORT: String(metricsPorts[ports.indexOf(instancePort)]),
+            },
+          };
         },
         logDir: options.logDir,
         log,
@@ -391,6 +418,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stripe: stripe.settings,
       mail: mail.settings,
       serviceEnv,
+      metricsUrls,
       replicas,
       instances: fleetOrder.flatMap((service) => fleets.get(service)?.instances ?? []),
       instancesOf: (service) => fleets.get(service)?.instances ?? [],

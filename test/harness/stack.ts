@@ -5,6 +5,8 @@ import { signActorContext, type Actor, type ActorContextAudience, type ActorCont
 export interface TestStack {
   gatewayUrl: string;
   serviceUrls: Record<"identity" | "workspace" | "ticketing" | "billing" | "audit", string>;
+  /** Each process's `GET /metrics`, on its own port (METRICS_PORT, docs/adr/0020): never through the gateway. */
+  metricsUrls: Record<"gateway" | "identity" | "workspace" | "ticketing" | "billing" | "audit", string[]>;
   kafkaBrokers: string[];
   kafka: { port: number; controllerPort: number; dataDir: string } | null;
   postgresServerUrl: string;

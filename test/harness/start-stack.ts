@@ -49,6 +49,7 @@ export async function startTestStack(): Promise<RunningStack> {
   const info: TestStack = {
     gatewayUrl: stack.gatewayUrl,
     serviceUrls: stack.serviceUrls,
+    metricsUrls: stack.metricsUrls,
     kafkaBrokers: stack.kafkaBrokers,
     kafka: stack.kafkaBroker ? kafka : null,
     postgresServerUrl: stack.postgres.serverUrl,

@@ -64,8 +64,19 @@ export const port = z
   .transform(Number)
   .pipe(z.number().int().min(0).max(65535));
 
+/**
+ * The metrics listener of every service and of the gateway (docs/adr/0020): `GET /metrics` on its
+ * own port, never on the port that serves clients. Unset: no metrics listener. `METRICS_TOKEN`,
+ * when set, is required as `Authorization: Bearer <token>` from the scraper.
+ */
+export const metricsEnv = {
+  METRICS_PORT: port.optional(),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+};
+
 /** Variables every subgraph service reads. */
 export const serviceEnv = {
+  ...metricsEnv,
   PORT: port,
   HOST: z.string().default("127.0.0.1"),
   DATABASE_URL: postgresUrl,

@@ -9,6 +9,7 @@ import {
 } from "kafkajs";
 import pRetry from "p-retry";
 import type { Logger } from "@support/logger";
+import { metrics } from "@support/metrics";
 import { withTraceContext } from "@support/tracing";
 import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
@@ -184,6 +185,9 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   const parked = new ParkedEvents(groupId, delayedRetry);
   const maxPerTransaction = options.maxEventsPerTransaction ?? DEFAULT_MAX_EVENTS_PER_TRANSACTION;
   const deadLetterTopic = deadLetterTopicFor(groupId);
+  // At 0 from the start, so a scrape shows the group before its first dead letter (docs/adr/0020).
+  const deadLetters = metrics.deadLetters();
+  deadLetters.inc({ group: groupId }, 0);
 
   const admin = kafka.admin();
   await admin.connect();
@@ -284,6 +288,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
         },
       ],
     });
+    deadLetters.inc({ group: groupId });
     logger.error(
       {
         groupId,

@@ -5,6 +5,7 @@ export * from "./permissions-client.js";
 export * from "./people-client.js";
 export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./workspace-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
+export { exposeMetrics, type MetricsConfig } from "./metrics.js";
 export { Signer, type SigningPurpose } from "./signing.js";
 export {
   CacheInvalidations,

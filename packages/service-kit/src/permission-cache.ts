@@ -1,7 +1,10 @@
 import { LRUCache } from "lru-cache";
+import { metrics } from "@support/metrics";
 import type { Actor } from "@support/actor-context";
 import type { WorkspacePermissions } from "./permissions-client.js";
 import { CacheGuard, type FreshnessFence, type LookupToken } from "./invalidation-fence.js";
+
+const lookups = () => metrics.cacheLookups();
 
 /** A cached answer: null is "the caller may not see this workspace", remembered like any other. */
 interface Entry {
@@ -39,6 +42,9 @@ export class PermissionCache {
       },
     });
     this.guard = new CacheGuard(options.fence, () => this.entries.clear());
+    // Both results at 0 from the start, so the ratio's terms exist before the first look-up.
+    lookups().inc({ cache: "permissions", result: "hit" }, 0);
+    lookups().inc({ cache: "permissions", result: "miss" }, 0);
   }
 
   get enabled(): boolean {
@@ -47,6 +53,13 @@ export class PermissionCache {
 
   /** The remembered answer; undefined when there is none (or it expired). */
   get(workspaceId: string, actor: Actor): WorkspacePermissions | null | undefined {
+    const answer = this.lookUp(workspaceId, actor);
+    // Every look-up counts, a disabled or unusable cache's as a miss: the ratio is what it saved.
+    lookups().inc({ cache: "permissions", result: answer === undefined ? "miss" : "hit" });
+    return answer;
+  }
+
+  private lookUp(workspaceId: string, actor: Actor): WorkspacePermissions | null | undefined {
     if (!this.enabled || !this.guard.usable()) return undefined;
     const entry = this.entries.get(keyOf(workspaceId, actor));
     if (!entry || entry.expiresAt <= Date.now()) return undefined;

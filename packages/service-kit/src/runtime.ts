@@ -1,8 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Admin, Kafka } from "kafkajs";
+import type pg from "pg";
 import {
   OutboxRelay,
   createKafka,
+  retryTopicFor,
   topicFor,
   startIdempotentConsumer,
   type IdempotentConsumer,
@@ -15,8 +17,9 @@ import { signCursorsWith } from "@support/validation";
 import type { ActorContextKey } from "@support/actor-context";
 import { createServiceApp, requireActorContext } from "./app.js";
 import { logSqlStatementsPerRequest } from "./sql-statements.js";
+import { exposeMetrics, serviceScrapeMetrics, type ConsumedGroup, type MetricsConfig } from "./metrics.js";
 
-export interface ServiceRuntimeConfig {
+export interface ServiceRuntimeConfig extends MetricsConfig {
   DATABASE_URL: string;
   KAFKA_BROKERS: string[];
   ACTOR_CONTEXT_KEYS: ActorContextKey[];
@@ -48,6 +51,11 @@ export interface ServiceRuntime {
   topic: string;
   /** Registers a consumer started when the app is ready and stopped when it closes. */
   consume<Tx extends SqlTransaction>(options: Omit<IdempotentConsumerOptions<Tx>, "kafka" | "logger">): void;
+  /**
+   * Sets gauges of this service's own right before each scrape of `/metrics` (docs/adr/0020), with
+   * the metrics' one database connection; does nothing when METRICS_PORT is unset.
+   */
+  measureOnScrape(hook: (sql: pg.Pool) => Promise<void>): void;
 }
 
 const HOUR_MS = 60 * 60 * 1_000;
@@ -100,6 +108,13 @@ export function createServiceRuntime(options: {
   if (config.LOG_SQL_STATEMENTS) logSqlStatementsPerRequest(app);
 
   requireActorContext(app, config.ACTOR_CONTEXT_KEYS);
+
+  // Metrics on their own port (docs/adr/0020): the outbox, the consumer groups, and the service's own.
+  const consumedGroups: ConsumedGroup[] = [];
+  const scrape = exposeMetrics(app, config, logger)
+    ? serviceScrapeMetrics({ service, databaseUrl: config.DATABASE_URL, kafka, groups: () => consumedGroups, logger })
+    : null;
+  if (scrape) app.addHook("onClose", () => scrape.close());
 
   const consumerStarters: Array<() => Promise<IdempotentConsumer>> = [];
   const consumers: IdempotentConsumer[] = [];
@@ -184,11 +199,16 @@ export function createServiceRuntime(options: {
     kafka,
     relay,
     topic: topicFor(service),
+    measureOnScrape(hook) {
+      scrape?.extra(hook);
+    },
     consume(consumerOptions) {
+      const groupId = `${config.KAFKA_CONSUMER_GROUP_PREFIX}${consumerOptions.groupId}`;
+      consumedGroups.push({ groupId, topics: [...consumerOptions.topics, retryTopicFor(groupId)] });
       consumerStarters.push(() =>
         startIdempotentConsumer({
           ...consumerOptions,
-          groupId: `${config.KAFKA_CONSUMER_GROUP_PREFIX}${consumerOptions.groupId}`,
+          groupId,
           kafka,
           logger,
           delayedRetry: { budgetMs: config.PARKED_EVENT_RETRY_HOURS * HOUR_MS, ...consumerOptions.delayedRetry },

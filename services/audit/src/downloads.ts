@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { isAppError } from "@support/errors";
 import { downloadFor, registerDownloadRequester, type PermissionsClient } from "@support/service-kit";
+import { metrics, observeStream } from "@support/metrics";
 import type pg from "pg";
 import type { Db } from "./db/client.js";
 import { ExportsBusy, streamActivityCsv, type ExportLimits } from "./db/export-stream.js";
@@ -112,6 +113,8 @@ export function registerDownloads(app: FastifyInstance, deps: DownloadDeps): voi
       csv.destroy();
       return gone();
     }
+    // From the first row to the last byte, or the stream's failure (docs/adr/0020).
+    observeStream(csv, metrics.exportDuration(), { export: "activity_log" });
     return reply
       .header("content-type", "text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="activity-log-${row.workspaceId}-${stamp}.csv"`)

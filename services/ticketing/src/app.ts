@@ -13,7 +13,7 @@ import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
 import { createLoaders } from "./resolvers/loaders.js";
 import { AssigneeChecker } from "./resolvers/assignees.js";
-import { startSlaTimers } from "./sla/timers.js";
+import { measureDueTimers, startSlaTimers } from "./sla/timers.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/ticketing.graphql", import.meta.url), "utf8"));
 
@@ -60,6 +60,9 @@ export async function createServer(
     // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
     ...workspaceDeletions(db),
   });
+
+  // Timers due and not yet fired, measured on each scrape of /metrics (docs/adr/0020).
+  runtime.measureOnScrape(measureDueTimers);
 
   // SLA timers run in every instance; row locks make each fire once (see sla/timers.ts).
   let timers: ReturnType<typeof startSlaTimers> | null = null;

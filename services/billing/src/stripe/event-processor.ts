@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import type { Logger } from "@support/logger";
+import { metrics } from "@support/metrics";
 import type { Db, Tx } from "../db/client.js";
 import { AccountMovedOn, applySubscription, publishDuplicateCanceled } from "../db/apply-subscription.js";
 import { tieSubscription } from "../db/tie-subscription.js";
@@ -16,6 +17,9 @@ export const APPLIED_EVENT_TYPES = new Set([
   "invoice.paid",
   "invoice.payment_failed",
 ]);
+
+/** An event type as a metric label: the types billing applies by name, every other one `other` (bounded). */
+export const webhookTypeLabel = (type: string): string => (APPLIED_EVENT_TYPES.has(type) ? type : "other");
 
 /**
  * How processing an event ended; each is final (the event is never tried again) and stored in
@@ -115,6 +119,7 @@ export function createStripeEventProcessor(options: { db: Db; stripe: BillingStr
       where: { id: claimed.id },
       data: { processedAt: new Date(), lockedUntil: null, claimedUntil: null, outcome, lastError: reason },
     });
+    metrics.stripeWebhooks().inc({ outcome, event_type: webhookTypeLabel(claimed.type) });
     const line = { stripeEvent: claimed.id, type: claimed.type, outcome, reason };
     if (outcome === "applied" || outcome === "unchanged" || outcome === "stale" || outcome === "ended-elsewhere") {
       logger.info(line, "Stripe event applied");

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import Stripe from "stripe";
 import { PUBLIC_ROUTE } from "@support/service-kit";
+import { metrics } from "@support/metrics";
 import type { Db } from "../db/client.js";
 import { z } from "zod";
-import { APPLIED_EVENT_TYPES, subjectOf } from "./event-processor.js";
+import { APPLIED_EVENT_TYPES, subjectOf, webhookTypeLabel } from "./event-processor.js";
 
 /** Stripe's default: a signature older than this many seconds is refused (replays). */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -21,6 +22,11 @@ export async function registerStripeWebhook(
   options: { db: Db; webhookSecret: string; onStored: () => void },
 ): Promise<void> {
   const verifier = new Stripe("sk_unused_for_verification");
+  const outcomes = metrics.stripeWebhooks();
+  // Only verified events name a type, and only the types billing applies get their own label.
+  const refused = () => outcomes.inc({ outcome: "refused", event_type: "unknown" });
+  // At 0 from the start: a scrape shows the family before the first webhook.
+  outcomes.inc({ outcome: "refused", event_type: "unknown" }, 0);
   await app.register(async (scope) => {
     // Raw bytes for this route only: the signature covers the body exactly as sent.
     scope.removeAllContentTypeParsers();
@@ -31,6 +37,7 @@ export async function registerStripeWebhook(
     scope.post("/webhooks/stripe", PUBLIC_ROUTE, async (request, reply) => {
       const signature = request.headers["stripe-signature"];
       if (typeof signature !== "string" || !Buffer.isBuffer(request.body)) {
+        refused();
         return reply.code(400).send({ error: "missing Stripe-Signature header or body" });
       }
       let body: unknown;
@@ -48,15 +55,18 @@ export async function registerStripeWebhook(
         if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
           const reason = (error.message.split("\n")[0] ?? "").slice(0, 200);
           request.log.warn({ reason }, "Stripe webhook refused: bad signature");
+          refused();
           return reply.code(400).send({ error: "invalid signature" });
         }
         request.log.warn({ reason: "the signed body is not JSON" }, "Stripe webhook refused");
+        refused();
         return reply.code(400).send({ error: "not a Stripe event" });
       }
       // Signed, so from Stripe (or whoever holds the secret): still only an event of Stripe's shape is stored.
       const parsed = eventShape.safeParse(body);
       if (!parsed.success) {
         request.log.warn({ reason: "the signed body is not a Stripe event" }, "Stripe webhook refused");
+        refused();
         return reply.code(400).send({ error: "not a Stripe event" });
       }
       const event = parsed.data;
@@ -68,6 +78,10 @@ export async function registerStripeWebhook(
                 ${applied ? null : "ignored"}, ${applied ? (subjectOf(event)?.subscriptionId ?? null) : null})
         ON CONFLICT (id) DO NOTHING`;
       if (inserted > 0 && applied) options.onStored();
+      outcomes.inc({
+        outcome: inserted === 0 ? "duplicate" : applied ? "accepted" : "ignored",
+        event_type: webhookTypeLabel(event.type),
+      });
       return reply.code(200).send({ received: true, duplicate: inserted === 0 });
     });
   });

@@ -1,6 +1,7 @@
 import { parse as parseCsv, CsvError } from "csv-parse/sync";
 import { z } from "zod";
-import { badUserInput, forbidden, invalidArguments, invalidInput } from "@support/errors";
+import { badUserInput, forbidden, invalidArguments, invalidInput, isAppError } from "@support/errors";
+import { metrics } from "@support/metrics";
 import type { FieldChange } from "@support/events";
 import { descriptionText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
@@ -72,6 +73,22 @@ function readCsv(csv: string): { header: string[]; rows: string[][] } {
  * then all rows are written in one transaction with their `ticket.created` events, or none.
  */
 export async function importTickets(
+  args: { workspaceId: string; csv: unknown; mapping: unknown },
+  ctx: TicketingContext,
+): Promise<{ imported: number; firstNumber: number | null; lastNumber: number | null }> {
+  // Timed whole (docs/adr/0020): refused is a client error (a bad row, a missing permission), failed anything else.
+  const end = metrics.ticketImportDuration().startTimer();
+  try {
+    const result = await checkAndImport(args, ctx);
+    end({ outcome: "imported" });
+    return result;
+  } catch (error) {
+    end({ outcome: isAppError(error) ? "refused" : "failed" });
+    throw error;
+  }
+}
+
+async function checkAndImport(
   args: { workspaceId: string; csv: unknown; mapping: unknown },
   ctx: TicketingContext,
 ): Promise<{ imported: number; firstNumber: number | null; lastNumber: number | null }> {

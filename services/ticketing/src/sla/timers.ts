@@ -1,5 +1,6 @@
 import { createEvent, type TypedEvent } from "@support/events";
 import type { Logger } from "@support/logger";
+import { metrics } from "@support/metrics";
 import type { Db, Tx } from "../db/client.js";
 import type { Ticket } from "../db/generated/client.js";
 import type { NewNotification } from "../db/notifications.js";
@@ -7,6 +8,36 @@ import { TICKET_COLUMNS } from "../db/tickets.js";
 import { slaWarningRecipient, type SlaRecipient } from "../domain/tickets.js";
 import { storeNotifications } from "../events/notifications.js";
 import { publishEvents, ticketingEvent, ticketTarget } from "../events/publish.js";
+
+/**
+ * The SLA timers due and not yet fired, and how long the longest-waiting one has been due, for the
+ * metrics (docs/adr/0020). The same predicates as `fire`'s claims, so each count reads only its
+ * partial index.
+ */
+export async function measureDueTimers(sql: {
+  query<Row extends object>(text: string): Promise<{ rows: Row[] }>;
+}): Promise<void> {
+  const due = metrics.slaTimersDue();
+  const oldest = metrics.slaTimersOldestDueAge();
+  try {
+    const { rows } = await sql.query<{ kind: "warning" | "breach"; due: string; oldest_age: number | null }>(
+      `SELECT 'warning' AS kind, count(*) AS due, extract(epoch FROM now() - min(sla_warn_at))::float8 AS oldest_age
+         FROM ticket WHERE sla_warn_at <= now() AND sla_warned_at IS NULL AND sla_breached_at IS NULL
+          AND status NOT IN ('SOLVED', 'CLOSED')
+       UNION ALL
+       SELECT 'breach', count(*), extract(epoch FROM now() - min(sla_due_at))::float8
+         FROM ticket WHERE sla_due_at <= now() AND sla_breached_at IS NULL AND status NOT IN ('SOLVED', 'CLOSED')`,
+    );
+    for (const row of rows) {
+      due.set({ kind: row.kind }, Number(row.due));
+      oldest.set({ kind: row.kind }, Math.max(0, row.oldest_age ?? 0));
+    }
+  } catch (error) {
+    due.reset();
+    oldest.reset();
+    throw error;
+  }
+}
 
 /** How many due timers one claim takes; the rest wait for the next round. */
 const BATCH = 100;

@@ -4,6 +4,7 @@ import { ZipArchive } from "archiver";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
+import { metrics, observeStream } from "@support/metrics";
 import { BUILT_IN_ROLES, builtInRolePermissions, builtInRoleTicketAccess } from "@support/permissions";
 import { csvWriter, downloadFor, registerDownloadRequester, type Signer } from "@support/service-kit";
 import { isAppError } from "@support/errors";
@@ -93,6 +94,8 @@ export function registerDownloadRoutes(
     const emailOf = (userId: string) => people.get(userId)?.email ?? "";
 
     const archive = new ZipArchive({ zlib: { level: 6 } });
+    // From here to the zip's last byte, or its failure (docs/adr/0020).
+    const timing = observeStream(archive, metrics.exportDuration(), { export: "workspace_data" });
     archive.on("warning", (error: Error) => request.log.warn({ err: error }, "workspace export warning"));
     // Heard even before the zip is sent (fastify listens once it is): a failed zip is logged, never fatal.
     archive.on("error", (error: Error) => request.log.warn({ err: error }, "workspace export failed"));
@@ -204,6 +207,7 @@ export function registerDownloadRoutes(
       clearTimeout(total);
       cutOff.abort(error);
       archive.abort();
+      timing.finish("failed");
       // Rights lost between the check above and a service's own check: refused, not unavailable.
       if (error instanceof Refused)
         return reply.code(error.status).send({ error: "This export is no longer yours to download" });

@@ -106,6 +106,7 @@ beforeAll(async () => {
     },
   );
   // Errors: a validation failure, and a refused credential (before any operation runs).
+  // schema-check: invalid on purpose (counted as GRAPHQL_VALIDATION_FAILED)
   await graphql(
     `
       query MetricsBroken {

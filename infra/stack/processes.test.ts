@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { REPO_ROOT } from "../services.js";
-import { startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
+import { nodeArgsFor, startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
 
 /** A stand-in service: answers /health with its pid; /exit?code=N exits with N; SIGTERM exits 0. */
 const SERVER = `
@@ -108,5 +108,26 @@ describe("npm start's process runner", () => {
       expect(printed).toEqual([]);
       await expect(fetch(`${url}/health`)).rejects.toThrow();
     }
+  });
+});
+
+describe("nodeArgsFor", () => {
+  test("sources run under tsx with the tracing register; builds with the built one; other scripts with neither", () => {
+    expect(nodeArgsFor("src/server.ts")).toEqual([
+      "--import",
+      "tsx",
+      "--import",
+      `${REPO_ROOT}/packages/tracing/src/register.ts`,
+    ]);
+    expect(nodeArgsFor("dist/server.js")).toEqual([
+      "--conditions=built",
+      "--import",
+      `${REPO_ROOT}/packages/tracing/dist/register.js`,
+    ]);
+    expect(nodeArgsFor(`${REPO_ROOT}/infra/dist/db/cli.js`)).toContain(
+      `${REPO_ROOT}/packages/tracing/dist/register.js`,
+    );
+    // A stand-in script needs no build of anything (CI builds nothing before the tests).
+    expect(nodeArgsFor("/tmp/fleet-x/server.mjs")).toEqual(["--conditions=built"]);
   });
 });

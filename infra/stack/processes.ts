@@ -57,9 +57,10 @@ export function serverEntry(packageDir: string): string {
  * packages' builds (their `built` export condition, dist/) rather than their sources.
  */
 export function nodeArgsFor(entry: string): string[] {
-  return entry.endsWith(".ts")
-    ? ["--import", "tsx", "--import", TRACING_REGISTER]
-    : ["--conditions=built", "--import", TRACING_REGISTER_BUILT];
+  if (entry.endsWith(".ts")) return ["--import", "tsx", "--import", TRACING_REGISTER];
+  // A package's build (…/dist/…) traces like its source; any other script (a stand-in) runs as is.
+  if (/(^|\/)dist\//.test(entry)) return ["--conditions=built", "--import", TRACING_REGISTER_BUILT];
+  return ["--conditions=built"];
 }
 
 /** Starts an entry point (TypeScript under tsx, or a build; with tracing when configured), its output appended to `<logDir>/<name>.log`. */

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import pg from "pg";
 import { REPO_ROOT, SERVICES, databaseNameFor, type ServiceName } from "../services.js";
 import { ensureDatabases, ensurePostgres, type PostgresServer } from "../postgres/postgres.js";
 import { runtimeDatabaseUrl } from "../db/roles.js";
@@ -24,7 +26,7 @@ export interface StackOptions {
   replicas?: number;
   /** Appended to every database name, so a test run never touches dev data. */
   databaseSuffix: string;
-  /** Drop and recreate the databases first. */
+  /** Drop and recreate the databases first (and the local broker's data, when `kafka` is given). */
   freshDatabases: boolean;
   logDir: string;
   /** Where the local broker listens and keeps its data, when KAFKA_BROKERS is not set. */
@@ -242,6 +244,31 @@ function applyMigrations(serverUrl: string, databaseSuffix: string): void {
   if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
 }
 
+/** Advisory lock class of a running stack's databases, apart from the services' and the suites' (2099). */
+const STACK_LOCK_CLASS = 2098;
+
+/**
+ * One running stack per database suffix on a PostgreSQL server: a second `npm test` (or
+ * `npm start`) with the same suffix, from any checkout, would drop or migrate the databases
+ * under the first. The lock is held by a session of its own for the stack's life (a killed
+ * stack's session ends with it, and the lock with the session).
+ */
+async function ownDatabaseSuffix(postgres: PostgresServer, suffix: string): Promise<pg.Client> {
+  const session = new pg.Client({ connectionString: postgres.serverUrl, application_name: `stack${suffix}` });
+  await session.connect();
+  const { rows } = await session.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
+    STACK_LOCK_CLASS,
+    suffix,
+  ]);
+  if (rows[0]?.locked) return session;
+  await session.end();
+  await postgres.stop();
+  throw new Error(
+    `another stack is running on the databases support_<service>${suffix} of this PostgreSQL server; ` +
+      "stop it, or give this run its own TEST_DATABASE_SUFFIX (npm test) or DATABASE_SUFFIX (npm start) and ports",
+  );
+}
+
 /**
  * Brings the whole product up: PostgreSQL and its five databases, migrations, Kafka and its
  * topics, the five services (each with its outbox relay) and the gateway.
@@ -254,6 +281,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const fleets = new Map<ServiceName | "gateway", Fleet>();
   const postgres = await ensurePostgres(log);
   log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);
+  const owner = await ownDatabaseSuffix(postgres, options.databaseSuffix);
+  if (options.freshDatabases && options.kafka && !process.env.KAFKA_BROKERS)
+    rmSync(options.kafka.dataDir, { recursive: true, force: true }); // no offsets or messages of an earlier run
   let kafkaBroker: KafkaBroker | null = null;
   let standIn: RunningStandIn | null = null;
   let mailCatcher: RunningMailCatcher | null = null;
@@ -265,6 +295,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (standIn) await standIn.close();
     if (mailCatcher) await mailCatcher.close();
     if (kafkaBroker) await kafkaBroker.stop();
+    await owner.end();
     await postgres.stop();
   };
 

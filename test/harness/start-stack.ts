@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { actorContextKeysSchema } from "@support/actor-context";
 import { startStack, type RunningStack } from "@support/infra/stack";
 import { STACK_FILE, type TestStack } from "./stack.js";
@@ -15,8 +15,7 @@ export async function startTestStack(): Promise<RunningStack> {
   const kafkaPort = Number(process.env.TEST_KAFKA_PORT ?? 19192);
   const databaseSuffix = process.env.TEST_DATABASE_SUFFIX ?? "_test";
   const kafka = { port: kafkaPort, controllerPort: kafkaPort + 1, dataDir: `${root}.local/kafka${databaseSuffix}` };
-  // A clean broker per run: no offsets or messages left over from an earlier run.
-  rmSync(kafka.dataDir, { recursive: true, force: true });
+  // A clean broker per run (freshDatabases: startStack empties its data folder once it owns the suffix).
   // Two keys, as in the middle of a rotation: the gateway signs with `current`, and every service
   // also accepts `previous` (test/e2e/edge-trust.test.ts signs with it).
   const secret = () => randomBytes(32).toString("base64url");

@@ -24,6 +24,7 @@ const BOUNDED_LISTS: Record<string, string> = {
   "Invitation.workspaces": "the workspaces one invitation names (at most 100)",
   "Mutation.setMemberPermissions": "the members the request names",
   "WorkspaceDeletion.services": "one per service of the graph",
+  "SlaPolicy.presetHours": "SPEC's nine preset SLA hours, fixed by the code",
   "TicketField.options": "the choices of one select field",
 };
 

@@ -14,7 +14,7 @@ const args = z.object({
   to: instantText(),
 });
 
-interface ActivityStats {
+export interface ActivityStats {
   from: Date;
   to: Date;
   categories: string[];

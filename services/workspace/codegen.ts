@@ -5,7 +5,7 @@ export default subgraphCodegen({
   context: "../context.js#WorkspaceContext",
   mappers: {
     Workspace: "../db/generated/client.js#Workspace",
-    WorkspaceMember: "../db/generated/client.js#Membership",
+    WorkspaceMember: "../resolvers/members.js#MemberView",
     JoinRequest: "../db/generated/client.js#JoinRequest",
     ApiKey: "../db/generated/client.js#ApiKey",
     Role: "../resolvers/roles.js#RoleView",

@@ -4,7 +4,16 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/src/db/generated/**", ".cache/**", ".local/**", "**/dist/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/src/db/generated/**",
+      "**/src/generated/**",
+      ".cache/**",
+      ".local/**",
+      "**/dist/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -101,7 +101,8 @@ const kafkaJars = command === "up" ? prefetchKafkaJars() : Promise.resolve();
 run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], {
   npm_config_update_notifier: "false",
 });
-// 2. Prisma clients (the CLI needs no schema engine for `generate`) and the supergraph, side by side;
+// 2. Prisma clients (the CLI needs no schema engine for `generate`) and the resolver types from the
+// SDL (docs/adr/0023), and the supergraph, side by side;
 // with SUPPORT_RUN_BUILT=1 the builds too (`build` runs `generate` first), which the stack then runs.
 const task = process.env.SUPPORT_RUN_BUILT === "1" ? "build" : "generate";
 await Promise.all([

@@ -33,12 +33,14 @@ export async function mountApolloSubgraph<Context extends object>(
   runtime: ServiceRuntime,
   options: {
     typeDefs: DocumentNode;
-    resolvers: GraphQLResolverMap<Context>;
+    /** The service's generated `Resolvers` (src/generated/graphql.ts), which types it against the SDL. */
+    resolvers: Readonly<Record<string, unknown>>;
     context: (request: FastifyRequest) => Promise<Context> | Context;
   },
 ): Promise<void> {
   const apollo = new ApolloServer<Context>({
-    // apollo-subgraph types resolver maps with `any` context; ours is checked where it is written.
+    // Checked against the SDL where it is written (the generated `Resolvers`); apollo-subgraph's
+    // own map type cannot express federation's `__resolveReference` beside typed fields.
     schema: buildSubgraphSchema([
       {
         typeDefs: options.typeDefs,

@@ -31,10 +31,10 @@ export async function mountMercuriusSubgraph<Context extends object>(
   options: {
     schema: string;
     /**
-     * Type → field → resolver. Resolvers receive the service's own context type; mercurius's
-     * `IResolvers` cannot express that without each service importing mercurius's types.
+     * The service's generated `Resolvers` (src/generated/graphql.ts), which types it against the
+     * SDL and the service's own context; mercurius's `IResolvers` cannot express that.
      */
-    resolvers: Record<string, Record<string, unknown>>;
+    resolvers: Readonly<Record<string, unknown>>;
     context: (request: FastifyRequest) => Promise<Context> | Context;
   },
 ): Promise<void> {

@@ -82,7 +82,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
 
   await mountMercuriusSubgraph<AuditContext>(runtime, {
     schema,
-    // mercurius types resolvers loosely; each resolver's own signature is checked in resolvers/.
+    // typed against the SDL in resolvers/ by the generated `Resolvers` (src/generated/graphql.ts)
     resolvers,
     context: (request) => ({
       actor: request.actor,

@@ -18,6 +18,7 @@ import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";
 import { requireLogAccess } from "./access.js";
 import { isRedacted, ticketsToAsk, type LogReader } from "../domain/redaction.js";
+import type { ActivityEntryResolvers as ActivityEntryFields, QueryActivityLogArgs } from "../generated/graphql.js";
 
 // Within what timestamptz holds: 2024-02-30 or year 0000 is BAD_USER_INPUT, not a database error.
 const instant = instantText();
@@ -54,7 +55,7 @@ const keyOf = (entry: EntryRow) => ({ occurredAt: entry.occurredAt.toISOString()
  * (`last`/`before`) reads newer ones back towards the newest; keyset on (occurredAt, seq), so
  * entries arriving meanwhile never shift a page.
  */
-export async function activityLog(rawArgs: unknown, ctx: AuditContext) {
+export async function activityLog(rawArgs: QueryActivityLogArgs, ctx: AuditContext) {
   const parsed = activityLogArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const args = parsed.data;
@@ -133,20 +134,20 @@ async function redacted(
   );
 }
 
-export const ActivityEntryResolvers = {
-  id: (entry: EntryRow) => entry.eventId,
-  summary: (entry: EntryRow) =>
+export const ActivityEntryResolvers: ActivityEntryFields = {
+  id: (entry) => entry.eventId,
+  summary: (entry) =>
     summaryOf({
       type: entry.action as EventType,
       target: { type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) },
     }),
-  actor: (entry: EntryRow) => ({
+  actor: (entry) => ({
     type: entry.actorType,
     id: entry.actorId,
     label: entry.actorLabel ?? (entry.actorId ? (entry.labels?.get(entry.actorId) ?? null) : null),
   }),
-  target: (entry: EntryRow) => ({ type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) }),
-  changes: (entry: EntryRow) =>
+  target: (entry) => ({ type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) }),
+  changes: (entry) =>
     changesOf(entry).map((change) => ({
       field: change.field,
       old: valueOf(change.old),
@@ -154,8 +155,8 @@ export const ActivityEntryResolvers = {
       oldLabel: labelOf(entry, change.old),
       newLabel: labelOf(entry, change.new),
     })),
-  occurredAt: (entry: EntryRow) => entry.occurredAt,
-  redacted: (entry: EntryRow) => entry.redacted === true,
+  occurredAt: (entry) => entry.occurredAt,
+  redacted: (entry) => entry.redacted === true,
 };
 
 /** The stored label, else (workspace and billing entries written without one) the workspace's name. */

@@ -12,6 +12,7 @@ import {
 import type { AuditContext } from "../context.js";
 import { activityFilter } from "./activity-log.js";
 import { requireLogAccess } from "./access.js";
+import type { MutationExportActivityLogArgs, MutationRenewActivityLogExportLinkArgs } from "../generated/graphql.js";
 
 /** SPEC section 6: at most one export per 60 seconds per workspace. */
 export const EXPORT_INTERVAL_SECONDS = 60;
@@ -22,7 +23,7 @@ const args = z.object({ workspaceId: z.string(), filter: activityFilter });
  * Starts a CSV export (docs/adr/0009): one per 60 seconds per workspace (`takeExportAllowance`).
  * Nothing is produced here: the link streams the CSV from the database when it is fetched.
  */
-export async function exportActivityLog(rawArgs: unknown, ctx: AuditContext) {
+export async function exportActivityLog(rawArgs: MutationExportActivityLogArgs, ctx: AuditContext) {
   const parsed = args.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { workspaceId, filter } = parsed.data;
@@ -71,7 +72,7 @@ const renewArgs = z.object({ id: z.string() });
  * caller must still hold activity_log:export; the previous link stops working. An export that is
  * not the caller's, too old, or out of links is NOT_FOUND.
  */
-export async function renewActivityLogExportLink(rawArgs: unknown, ctx: AuditContext) {
+export async function renewActivityLogExportLink(rawArgs: MutationRenewActivityLogExportLinkArgs, ctx: AuditContext) {
   const parsed = renewArgs.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { id: exportId } = parsed.data;

@@ -5,6 +5,7 @@ import type { AuditContext } from "../context.js";
 import { labelsOf } from "../db/labels.js";
 import { connectionOf, cursorCodec, cursorKey, instantText, pagingArguments, windowOf } from "@support/validation";
 import { requireLogAccess } from "./access.js";
+import type { ActivityStatsMembersArgs, QueryActivityStatsArgs } from "../generated/graphql.js";
 
 const MAX_RANGE_DAYS = 400;
 const args = z.object({
@@ -14,7 +15,7 @@ const args = z.object({
   to: instantText(),
 });
 
-interface ActivityStats {
+export interface ActivityStats {
   from: Date;
   to: Date;
   categories: string[];
@@ -70,7 +71,7 @@ async function countsBetween(ctx: AuditContext, workspaceId: string, from: Date,
 }
 
 /** Per actor, per category counts over [from, to); labels (API key prefixes) from each key's newest entry. */
-export async function activityStats(rawArgs: unknown, ctx: AuditContext): Promise<ActivityStats> {
+export async function activityStats(rawArgs: QueryActivityStatsArgs, ctx: AuditContext): Promise<ActivityStats> {
   const parsed = args.safeParse(rawArgs);
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const { workspaceId } = parsed.data;
@@ -158,7 +159,7 @@ const membersArgs = z.object(pagingArguments);
  * in one query anyway (their number follows the workspace's members and API keys), so the page is
  * cut from the whole list in memory and `totalCount` is free.
  */
-export function membersOf(stats: { members: Member[] }, rawArgs: unknown) {
+export function membersOf(stats: { members: Member[] }, rawArgs: ActivityStatsMembersArgs) {
   const parsed = membersArgs.safeParse(rawArgs ?? {});
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   const window = pagingWindow(parsed.data, memberCursor);

@@ -2,6 +2,7 @@ import { conflict } from "@support/errors";
 import type { AuditContext } from "../context.js";
 import { CheckpointRefused, verifyChain, writeCheckpoint, type SignedCheckpoint } from "../db/checkpoints.js";
 import { requireLogAccess } from "./access.js";
+import type { MutationCheckpointActivityLogArgs, QueryVerifyActivityLogArgs } from "../generated/graphql.js";
 
 const checkpointView = (checkpoint: SignedCheckpoint | null) =>
   checkpoint && {
@@ -16,7 +17,7 @@ const checkpointView = (checkpoint: SignedCheckpoint | null) =>
  * incrementally from the newest checkpoint an earlier verification found intact, or from the
  * first entry with `full`. Rate-limited per workspace across every instance.
  */
-export async function verifyActivityLog(args: { workspaceId: string; full?: boolean | null }, ctx: AuditContext) {
+export async function verifyActivityLog(args: QueryVerifyActivityLogArgs, ctx: AuditContext) {
   await requireLogAccess(ctx, args.workspaceId, "activity_log:view");
   const full = args.full === true;
   await ctx.verifyThrottle.take(args.workspaceId, full);
@@ -41,7 +42,7 @@ export async function verifyActivityLog(args: { workspaceId: string; full?: bool
  * (owners and admins). Refused (CONFLICT, logged at error) when the chain is behind or no longer
  * holds its newest signed checkpoint.
  */
-export async function checkpointActivityLog(args: { workspaceId: string }, ctx: AuditContext) {
+export async function checkpointActivityLog(args: MutationCheckpointActivityLogArgs, ctx: AuditContext) {
   await requireLogAccess(ctx, args.workspaceId, "activity_log:checkpoint");
   try {
     return checkpointView(await writeCheckpoint(ctx.db, ctx.signer, args.workspaceId));

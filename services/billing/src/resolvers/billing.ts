@@ -16,6 +16,7 @@ import { TRIAL } from "../domain/trial.js";
 import { idempotencyKey } from "../stripe/billing-stripe.js";
 import { openCheckout } from "../stripe/checkouts.js";
 import { parseInput } from "@support/validation";
+import type { Resolvers } from "../generated/graphql.js";
 
 const workspaceId = z.string().uuid();
 const seats = z.number().int().min(1).max(MAX_SEATS);
@@ -149,26 +150,26 @@ const checkoutStatus = (status: string | null, expiresAt: Date): "OPEN" | "COMPL
   return "OPEN";
 };
 
-export const billingResolvers = {
+export const billingResolvers: Resolvers = {
   Workspace: {
-    billing: async (workspace: { id: string }, _: unknown, ctx: BillingContext) => {
+    billing: async (workspace, _, ctx) => {
       if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await ctx.permissions.require(workspace.id, "billing:view");
       return (await ctx.accounts.load(workspace.id)) ?? pendingTrial(workspace.id);
     },
   },
   BillingAccount: {
-    periodEnd: (account: AccountView) => account.periodEnd?.toISOString() ?? null,
-    trialEnd: (account: AccountView) => account.trialEnd?.toISOString() ?? null,
-    pending: (account: AccountView) => account.pending === true,
-    pendingSeats: (account: AccountView) =>
+    periodEnd: (account) => account.periodEnd?.toISOString() ?? null,
+    trialEnd: (account) => account.trialEnd?.toISOString() ?? null,
+    pending: (account) => account.pending === true,
+    pendingSeats: (account) =>
       account.requestedSeats !== null && account.requestedSeats !== account.seats ? account.requestedSeats : null,
     /**
      * A Checkout of this workspace by its session id (the `{CHECKOUT_SESSION_ID}` of the return
      * URL); null for an id this workspace never started. While the record says open, Stripe is
      * asked (the payment may be done before its webhook arrived).
      */
-    checkout: async (account: AccountView, args: { id: string }, ctx: BillingContext) => {
+    checkout: async (account, args, ctx) => {
       if (typeof args.id !== "string" || args.id.length > 255) return null;
       const session = await ctx.db.checkoutSession.findFirst({
         where: { id: args.id, workspaceId: account.workspaceId },
@@ -204,7 +205,7 @@ export const billingResolvers = {
      * once the account has changed) expires the open session and opens a new one
      * (stripe/checkouts.ts).
      */
-    startCheckout: async (_: unknown, args: unknown, ctx: BillingContext) => {
+    startCheckout: async (_, args, ctx) => {
       const account = await requireOwner(ctx, args);
       const input = parseInput(checkoutInput, args);
       if (account.stripeSubscriptionId && account.status !== "CANCELED") {
@@ -231,7 +232,7 @@ export const billingResolvers = {
         applied: false,
       };
     },
-    openBillingPortal: async (_: unknown, args: unknown, ctx: BillingContext) => {
+    openBillingPortal: async (_, args, ctx) => {
       const account = await requireOwner(ctx, args);
       const input = parseInput(portalInput, args);
       requireAppOrigin(ctx, "returnUrl", input.returnUrl);
@@ -249,7 +250,7 @@ export const billingResolvers = {
       });
       return { url };
     },
-    changeSeats: async (_: unknown, args: unknown, ctx: BillingContext) => {
+    changeSeats: async (_, args, ctx) => {
       const account = await requireOwner(ctx, args);
       const input = parseInput(seatsInput, args);
       if (!account.stripeSubscriptionId || account.status === "CANCELED") {
@@ -274,7 +275,7 @@ export const billingResolvers = {
       });
       return (await ctx.db.billingAccount.findUnique({ where: { workspaceId: account.workspaceId } })) ?? account;
     },
-    cancelSubscription: async (_: unknown, args: unknown, ctx: BillingContext) => {
+    cancelSubscription: async (_, args, ctx) => {
       const account = await requireOwner(ctx, args);
       if (!account.stripeSubscriptionId || account.status === "CANCELED") {
         throw conflict("The workspace has no active subscription to cancel");

@@ -16,6 +16,7 @@ import { creationChanges, isUniqueViolation, userStateData, userTarget } from ".
 import type { Tx } from "../db/client.js";
 import type { IdentityContext } from "../context.js";
 import type { User } from "../db/generated/client.js";
+import type { MutationLogInArgs, MutationSignUpArgs } from "../generated/graphql.js";
 
 export const signUpInput = z.object({
   organisationName: entityNameText(),
@@ -35,7 +36,7 @@ export async function openSession(tx: Tx, user: User, ttlHours: number): Promise
   return token;
 }
 
-export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
+export async function signUp(args: MutationSignUpArgs, ctx: IdentityContext) {
   const input = parseInput(signUpInput, args.input, ["input"]);
   const passwordHash = await hashPassword(input.password);
   try {
@@ -83,7 +84,7 @@ export async function signUp(args: { input: unknown }, ctx: IdentityContext) {
   }
 }
 
-export async function logIn(args: { input: unknown }, ctx: IdentityContext) {
+export async function logIn(args: MutationLogInArgs, ctx: IdentityContext) {
   const input = parseInput(logInInput, args.input, ["input"]);
   const keys = throttleKeys(input.email, ctx.clientAddress);
   // Counted before the password is checked: while blocked, even the right password is refused.

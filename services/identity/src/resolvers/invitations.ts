@@ -35,6 +35,15 @@ import {
   userStateData,
   userTarget,
 } from "./shared.js";
+import type {
+  InvitationResolvers,
+  InvitationWorkspaceResolvers,
+  MutationAcceptInvitationArgs,
+  MutationInviteUserArgs,
+  MutationResendInvitationArgs,
+  MutationRevokeInvitationArgs,
+  QueryInvitationsArgs,
+} from "../generated/graphql.js";
 
 export type InvitationWithWorkspaces = Invitation & { workspaces: InvitationWorkspace[] };
 
@@ -66,7 +75,7 @@ function perWorkspace<T extends "invitation.sent" | "invitation.accepted" | "inv
   }));
 }
 
-export async function inviteUser(args: { input: unknown }, ctx: IdentityContext) {
+export async function inviteUser(args: MutationInviteUserArgs, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const input = parseInput(inviteInputSchema, args.input, ["input"]);
   const orgRole = invitedOrgRole(actor, input.orgRole);
@@ -218,7 +227,7 @@ const acceptInput = z.object({
   lastName: personNameText().nullish(),
 });
 
-export async function acceptInvitation(args: unknown, ctx: IdentityContext) {
+export async function acceptInvitation(args: MutationAcceptInvitationArgs, ctx: IdentityContext) {
   const input = parseInput(acceptInput, args);
   const tokenHash = hashInvitationToken(input.token);
   const found = await ctx.db.invitation.findUnique({ where: { tokenHash } });
@@ -369,7 +378,7 @@ async function requireInviterRights(
  * the workspace service (an expired invitation had given them back, so seats may have run out
  * since: PLAN_LIMIT). An accepted or revoked invitation is CONFLICT.
  */
-export async function resendInvitation(args: { id: string }, ctx: IdentityContext) {
+export async function resendInvitation(args: MutationResendInvitationArgs, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const invitation = await loadOrgInvitation(ctx, actor, args.id);
   await requireInviterRights(ctx, actor, invitation, "resend");
@@ -436,7 +445,7 @@ export async function resendInvitation(args: { id: string }, ctx: IdentityContex
   return { invitation: resent };
 }
 
-export async function revokeInvitation(args: { id: string }, ctx: IdentityContext) {
+export async function revokeInvitation(args: MutationRevokeInvitationArgs, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const invitation = await loadOrgInvitation(ctx, actor, args.id);
   await requireInviterRights(ctx, actor, invitation, "revoke");
@@ -494,7 +503,7 @@ function beyondInvitation([createdAt, id]: InvitationKey, backward: boolean): Pr
   };
 }
 
-export async function invitations(args: unknown, ctx: IdentityContext) {
+export async function invitations(args: QueryInvitationsArgs, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { status: state, ...paging } = parseInput(invitationsArgs, args);
   const window = pagingWindow(paging, invitationsCursor);
@@ -517,12 +526,11 @@ export async function invitations(args: unknown, ctx: IdentityContext) {
   return connectionOf(rows, window, invitationKey, invitationsCursor);
 }
 
-export const invitationFields = {
-  status: (invitation: Invitation) => invitationState(invitation, new Date()),
-  invitedBy: (invitation: Invitation, _: unknown, ctx: IdentityContext) =>
-    invitation.invitedById ? ctx.users.load(invitation.invitedById) : null,
+export const invitationFields: InvitationResolvers = {
+  status: (invitation) => invitationState(invitation, new Date()),
+  invitedBy: (invitation, _, ctx) => (invitation.invitedById ? ctx.users.load(invitation.invitedById) : null),
 };
 
-export const invitationWorkspaceFields = {
-  workspace: (workspace: InvitationWorkspace) => ({ __typename: "Workspace", id: workspace.workspaceId }),
+export const invitationWorkspaceFields: InvitationWorkspaceResolvers = {
+  workspace: (workspace) => ({ __typename: "Workspace", id: workspace.workspaceId }),
 };

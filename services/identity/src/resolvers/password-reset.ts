@@ -10,6 +10,7 @@ import { passwordResetMail } from "../domain/mail.js";
 import { userTarget } from "./shared.js";
 import type { IdentityContext } from "../context.js";
 import { parseInput } from "@support/validation";
+import type { MutationRequestPasswordResetArgs, MutationResetPasswordArgs } from "../generated/graphql.js";
 
 /** Reset tokens are told apart from session and invitation tokens by prefix (and never logged). */
 const RESET_TOKEN_PREFIX = "pwr_";
@@ -23,7 +24,10 @@ const resetPasswordInput = z.object({ token: z.string().min(1).max(200), passwor
  * Throttled per address asked for and per client address, counted before the look-up, so the
  * throttle's answer tells nothing either. A new link replaces the user's earlier ones.
  */
-export async function requestPasswordReset(args: { input: unknown }, ctx: IdentityContext): Promise<boolean> {
+export async function requestPasswordReset(
+  args: MutationRequestPasswordResetArgs,
+  ctx: IdentityContext,
+): Promise<boolean> {
   const { email } = parseInput(requestPasswordResetInput, args.input, ["input"]);
   await ctx.resetThrottle.reserve(throttleKeys(email, ctx.clientAddress));
   const user = await ctx.db.user.findUnique({ where: { emailNormalized: normaliseEmail(email) } });
@@ -61,7 +65,7 @@ export async function requestPasswordReset(args: { input: unknown }, ctx: Identi
  * UPDATE, so of two concurrent uses exactly one wins; unknown, used, replaced and expired tokens
  * get one answer. Every session of the user ends, and every gateway hears of it.
  */
-export async function resetPassword(args: { input: unknown }, ctx: IdentityContext): Promise<boolean> {
+export async function resetPassword(args: MutationResetPasswordArgs, ctx: IdentityContext): Promise<boolean> {
   const input = parseInput(resetPasswordInput, args.input, ["input"]);
   const passwordHash = await hashPassword(input.password);
   const userId = await ctx.db.$transaction(async (tx) => {

@@ -26,6 +26,13 @@ import type { IdentityContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, User } from "../db/generated/client.js";
 import { loadOrgUser, lockOrganisation, requireUser, userStateData, userTarget } from "./shared.js";
+import type {
+  MutationDeleteUserArgs,
+  MutationSetOrgRoleArgs,
+  MutationSetUserStatusArgs,
+  MutationUpdateUserArgs,
+  QueryUsersArgs,
+} from "../generated/graphql.js";
 
 const orgRoleSchema = z.enum(["ORG_ADMIN", "MEMBER"]);
 const statusSchema = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
@@ -64,7 +71,7 @@ async function changePerson<T>(
 
 const setOrgRoleInput = z.object({ role: orgRoleSchema });
 
-export async function setOrgRole(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
+export async function setOrgRole(args: MutationSetOrgRoleArgs, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "set organisation roles");
   const { role } = parseInput(setOrgRoleInput, args.input, ["input"]);
@@ -90,7 +97,7 @@ export async function setOrgRole(args: { id: string; input: unknown }, ctx: Iden
 
 const setUserStatusInput = z.object({ status: statusSchema });
 
-export async function setUserStatus(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
+export async function setUserStatus(args: MutationSetUserStatusArgs, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "change a user's status");
   const { status } = parseInput(setUserStatusInput, args.input, ["input"]);
@@ -117,7 +124,7 @@ export async function setUserStatus(args: { id: string; input: unknown }, ctx: I
 }
 
 /** Answers the deleted user's id. */
-export async function deleteUser(args: { id: string }, ctx: IdentityContext): Promise<string> {
+export async function deleteUser(args: MutationDeleteUserArgs, ctx: IdentityContext): Promise<string> {
   const actor = requireUser(ctx);
   assertOrgAdmin(actor, "delete users");
   assertNotSelf(actor.userId, args.id, "delete");
@@ -175,7 +182,7 @@ function withoutNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
-export async function updateUser(args: { id: string; input: unknown }, ctx: IdentityContext): Promise<User> {
+export async function updateUser(args: MutationUpdateUserArgs, ctx: IdentityContext): Promise<User> {
   const actor = requireUser(ctx);
   const input = parseInput(updateUserInput, withoutNulls(args.input), ["input"]);
   const target = await loadOrgUser(ctx.db, actor, args.id);
@@ -294,7 +301,7 @@ function beyondUser([lastName, firstName, id]: UserKey, backward: boolean): Pris
  * Org admins see everyone of the organisation; workspace admins the people of the workspaces
  * they administer (the workspace service answers only those); anyone else is refused.
  */
-export async function users(args: unknown, ctx: IdentityContext) {
+export async function users(args: QueryUsersArgs, ctx: IdentityContext) {
   const actor = requireUser(ctx);
   const { filter, ...paging } = parseInput(usersArgs, args);
   const window = pagingWindow(paging, usersCursor);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { badUserInput, conflict, isAppError, notFound } from "@support/errors";
 import { diffFields } from "@support/events";
-import { entityNameText, isUuid, type PagingArguments, parseInput } from "@support/validation";
+import { entityNameText, isUuid, parseInput } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { TicketField } from "../db/generated/client.js";
 import { checkOptions } from "../domain/fields.js";
@@ -9,6 +9,12 @@ import { compareFieldKeys, fieldCursorCodec, fieldKeyOf } from "../domain/ticket
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
 import { pageOfList } from "./paging.js";
+import type {
+  MutationCreateTicketFieldArgs,
+  MutationDeleteTicketFieldArgs,
+  MutationUpdateTicketFieldArgs,
+  QueryTicketFieldsArgs,
+} from "../generated/graphql.js";
 
 const optionText = entityNameText();
 const createInput = z.object({
@@ -33,7 +39,7 @@ async function assertNameFree(ctx: TicketingContext, workspaceId: string, name: 
 }
 
 /** A page of the workspace's fields in their order (position, creation, id), read in one batched query. */
-export async function listTicketFields(args: PagingArguments & { workspaceId: string }, ctx: TicketingContext) {
+export async function listTicketFields(args: QueryTicketFieldsArgs, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "ticket_fields:list");
   return pageOfList(await ctx.fields.load(args.workspaceId), args, {
@@ -43,7 +49,7 @@ export async function listTicketFields(args: PagingArguments & { workspaceId: st
   });
 }
 
-export async function createTicketField(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
+export async function createTicketField(args: MutationCreateTicketFieldArgs, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "ticket_fields:create");
   const input = parseInput(createInput, args.input, ["input"]);
@@ -90,7 +96,7 @@ async function loadField(ctx: TicketingContext, id: string, permission: string) 
   }
 }
 
-export async function updateTicketField(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export async function updateTicketField(args: MutationUpdateTicketFieldArgs, ctx: TicketingContext) {
   const { field: before, access } = await loadField(ctx, args.id, "ticket_fields:update");
   const input = parseInput(updateInput, args.input, ["input"]);
   if (input.options) {
@@ -123,7 +129,7 @@ export async function updateTicketField(args: { id: string; input: unknown }, ct
 }
 
 /** The field goes, and so do its values; the tickets stay. */
-export async function deleteTicketField(args: { id: string }, ctx: TicketingContext): Promise<string> {
+export async function deleteTicketField(args: MutationDeleteTicketFieldArgs, ctx: TicketingContext): Promise<string> {
   const { field, access } = await loadField(ctx, args.id, "ticket_fields:delete");
   return ctx.db.$transaction(async (tx) => {
     const ticketsAffected = await tx.$executeRaw`

@@ -16,6 +16,7 @@ import { priorityRank, slaTimes, stopsSlaClock } from "../domain/tickets.js";
 import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { actorUserId, requirePermission, workspaceAccess } from "./access.js";
 import { ticketTitle } from "./tickets.js";
+import type { MutationImportTicketsArgs } from "../generated/graphql.js";
 
 const column = z.string().min(1).max(200);
 const mappingSchema = z.object({
@@ -73,7 +74,7 @@ function readCsv(csv: string): { header: string[]; rows: string[][] } {
  * then all rows are written in one transaction with their `ticket.created` events, or none.
  */
 export async function importTickets(
-  args: { workspaceId: string; csv: unknown; mapping: unknown },
+  args: MutationImportTicketsArgs,
   ctx: TicketingContext,
 ): Promise<{ imported: number; firstNumber: number | null; lastNumber: number | null }> {
   // Timed whole (docs/adr/0020): refused is a client error (a bad row, a missing permission), failed anything else.
@@ -89,7 +90,7 @@ export async function importTickets(
 }
 
 async function checkAndImport(
-  args: { workspaceId: string; csv: unknown; mapping: unknown },
+  args: MutationImportTicketsArgs,
   ctx: TicketingContext,
 ): Promise<{ imported: number; firstNumber: number | null; lastNumber: number | null }> {
   const { access } = await workspaceAccess(ctx, args.workspaceId);

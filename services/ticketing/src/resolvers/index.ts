@@ -1,8 +1,5 @@
 import { importTickets } from "./import.js";
 import { unauthenticated } from "@support/errors";
-import type { TicketingContext } from "../context.js";
-import type { PagingArguments } from "@support/validation";
-import type { Ticket, TicketReply } from "../db/generated/client.js";
 import type { StoredValue, TicketFieldType } from "../domain/fields.js";
 import {
   compareFieldKeys,
@@ -29,8 +26,8 @@ import { addTicketReply, approveReply, rejectReply } from "./replies.js";
 import { slaPolicyOf, updateSlaPolicy } from "./sla.js";
 import { listNotifications, markNotificationsRead, NotificationResolvers } from "./notifications.js";
 import { pageOfList } from "./paging.js";
+import type { Resolvers } from "../generated/graphql.js";
 
-type Ctx = TicketingContext;
 const user = (id: string | null) => (id ? { __typename: "User", id } : null);
 
 const VALUE_MEMBER: Record<TicketFieldType, "text" | "number" | "boolean" | "date" | "option"> = {
@@ -41,47 +38,39 @@ const VALUE_MEMBER: Record<TicketFieldType, "text" | "number" | "boolean" | "dat
   SINGLE_SELECT: "option",
 };
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Query: {
-    ticket: (_: unknown, args: { id: string }, ctx: Ctx) => getTicket(args, ctx),
-    tickets: (_: unknown, args: PagingArguments & Record<string, unknown> & { workspaceId: string }, ctx: Ctx) =>
-      listTickets(args, ctx),
-    ticketFields: (_: unknown, args: PagingArguments & { workspaceId: string }, ctx: Ctx) =>
-      listTicketFields(args, ctx),
-    notifications: (_: unknown, args: PagingArguments & { unreadOnly?: unknown }, ctx: Ctx) =>
-      listNotifications(args, ctx),
+    ticket: (_, args, ctx) => getTicket(args, ctx),
+    tickets: (_, args, ctx) => listTickets(args, ctx),
+    ticketFields: (_, args, ctx) => listTicketFields(args, ctx),
+    notifications: (_, args, ctx) => listNotifications(args, ctx),
   },
   Mutation: {
-    importTickets: (_: unknown, args: { workspaceId: string; csv: unknown; mapping: unknown }, ctx: TicketingContext) =>
-      importTickets(args, ctx),
-    createTicket: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) => createTicket(args, ctx),
-    updateTicket: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateTicket(args, ctx),
-    changeTicketStatus: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => changeTicketStatus(args, ctx),
-    changeTicketPriority: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) =>
-      changeTicketPriority(args, ctx),
-    assignTicket: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => assignTicket(args, ctx),
-    deleteTicket: (_: unknown, args: { id: string }, ctx: Ctx) => deleteTicket(args, ctx),
-    addTicketReply: (_: unknown, args: { ticketId: string; input: unknown }, ctx: Ctx) => addTicketReply(args, ctx),
-    approveReply: (_: unknown, args: { id: string }, ctx: Ctx) => approveReply(args, ctx),
-    rejectReply: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => rejectReply(args, ctx),
-    createTicketField: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>
-      createTicketField(args, ctx),
-    updateTicketField: (_: unknown, args: { id: string; input: unknown }, ctx: Ctx) => updateTicketField(args, ctx),
-    deleteTicketField: (_: unknown, args: { id: string }, ctx: Ctx) => deleteTicketField(args, ctx),
-    updateSlaPolicy: (_: unknown, args: { workspaceId: string; input: unknown }, ctx: Ctx) =>
-      updateSlaPolicy(args, ctx),
-    markNotificationsRead: (_: unknown, args: { input: unknown }, ctx: Ctx) => markNotificationsRead(args, ctx),
+    importTickets: (_, args, ctx) => importTickets(args, ctx),
+    createTicket: (_, args, ctx) => createTicket(args, ctx),
+    updateTicket: (_, args, ctx) => updateTicket(args, ctx),
+    changeTicketStatus: (_, args, ctx) => changeTicketStatus(args, ctx),
+    changeTicketPriority: (_, args, ctx) => changeTicketPriority(args, ctx),
+    assignTicket: (_, args, ctx) => assignTicket(args, ctx),
+    deleteTicket: (_, args, ctx) => deleteTicket(args, ctx),
+    addTicketReply: (_, args, ctx) => addTicketReply(args, ctx),
+    approveReply: (_, args, ctx) => approveReply(args, ctx),
+    rejectReply: (_, args, ctx) => rejectReply(args, ctx),
+    createTicketField: (_, args, ctx) => createTicketField(args, ctx),
+    updateTicketField: (_, args, ctx) => updateTicketField(args, ctx),
+    deleteTicketField: (_, args, ctx) => deleteTicketField(args, ctx),
+    updateSlaPolicy: (_, args, ctx) => updateSlaPolicy(args, ctx),
+    markNotificationsRead: (_, args, ctx) => markNotificationsRead(args, ctx),
   },
   Notification: NotificationResolvers,
   Ticket: {
     /** Batched through the per-request loader; outside the caller's scope answers as missing. */
-    __resolveReference: async (ref: { id: string }, ctx: Ctx) =>
-      (await visibleTicket(ctx, ref.id, "tickets:view")).ticket,
-    assignee: (ticket: Ticket) => user(ticket.assigneeId),
-    team: (ticket: Ticket) => (ticket.teamId ? { __typename: "Team", id: ticket.teamId } : null),
-    creator: (ticket: Ticket) => user(ticket.creatorId),
+    __resolveReference: async (ref, ctx) => (await visibleTicket(ctx, ref.id, "tickets:view")).ticket,
+    assignee: (ticket) => user(ticket.assigneeId),
+    team: (ticket) => (ticket.teamId ? { __typename: "Team", id: ticket.teamId } : null),
+    creator: (ticket) => user(ticket.creatorId),
     /** In the fields' order, keyed (and paged) by the field; the workspace's fields come through the batched loader. */
-    fieldValues: async (ticket: Ticket, args: PagingArguments, ctx: Ctx) => {
+    fieldValues: async (ticket, args, ctx) => {
       const values = (ticket.fieldValues ?? {}) as Record<string, StoredValue>;
       const fields = Object.keys(values).length === 0 ? [] : await ctx.fields.load(ticket.workspaceId);
       const valued = fields
@@ -94,7 +83,7 @@ export const resolvers = {
       });
     },
     /** Oldest first; every ticket of a page reads its replies in one batched query. */
-    replies: async (ticket: Ticket, args: PagingArguments, ctx: Ctx) =>
+    replies: async (ticket, args, ctx) =>
       pageOfList(await ctx.replies.load(ticket.id), args, {
         codec: replyCursorCodec,
         keyOf: replyKeyOf,
@@ -102,18 +91,18 @@ export const resolvers = {
       }),
   },
   SlaPolicy: {
-    presetHours: () => SLA_PRESET_HOURS,
+    presetHours: () => [...SLA_PRESET_HOURS],
   },
   TicketReply: {
-    author: (reply: TicketReply) => user(reply.authorUserId),
-    decidedBy: (reply: TicketReply) => user(reply.decidedBy),
+    author: (reply) => user(reply.authorUserId),
+    decidedBy: (reply) => user(reply.decidedBy),
   },
   Workspace: {
-    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+    __resolveReference: async (ref, ctx) => {
       if (ctx.actor.kind === "anonymous") throw unauthenticated();
       await workspaceAccess(ctx, ref.id);
       return { id: ref.id };
     },
-    slaPolicy: (workspace: { id: string }, _: unknown, ctx: Ctx) => slaPolicyOf(workspace.id, ctx),
+    slaPolicy: (workspace, _, ctx) => slaPolicyOf(workspace.id, ctx),
   },
 };

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { forbidden, invalidInput, isAppError, notFound, unauthenticated } from "@support/errors";
 import { pagingWindow } from "@support/service-kit";
-import { connectionOf, type PagingArguments } from "@support/validation";
+import { connectionOf } from "@support/validation";
 import type { TicketingContext } from "../context.js";
-import type { Notification } from "../db/generated/client.js";
 import {
   countNotifications,
   findNotifications,
@@ -15,6 +14,11 @@ import {
 import { notificationCursorCodec, notificationKeyOf } from "../domain/notifications.js";
 import { ticketScope } from "../domain/tickets.js";
 import { visibleTicket } from "./access.js";
+import type {
+  MutationMarkNotificationsReadArgs,
+  NotificationResolvers as NotificationFields,
+  QueryNotificationsArgs,
+} from "../generated/graphql.js";
 
 /** The most ids one markNotificationsRead names (a page is at most 100). */
 const MAX_IDS = 100;
@@ -56,7 +60,7 @@ async function visibilityFor(ctx: TicketingContext): Promise<NotificationVisibil
 const listArgs = z.object({ unreadOnly: z.boolean().nullish() });
 
 /** The caller's notifications, newest first, across their workspaces; only those they may still see. */
-export async function listNotifications(args: PagingArguments & { unreadOnly?: unknown }, ctx: TicketingContext) {
+export async function listNotifications(args: QueryNotificationsArgs, ctx: TicketingContext) {
   recipientOf(ctx);
   const window = pagingWindow(args, notificationCursorCodec);
   const parsed = listArgs.safeParse({ unreadOnly: args.unreadOnly });
@@ -96,7 +100,7 @@ const markInput = z
  * ticket they can no longer see, or none at all — is NOT_FOUND and nothing is marked), or every
  * one they see (`all`). Answers how many were unread and are read now; marking again marks 0.
  */
-export async function markNotificationsRead(args: { input: unknown }, ctx: TicketingContext) {
+export async function markNotificationsRead(args: MutationMarkNotificationsReadArgs, ctx: TicketingContext) {
   recipientOf(ctx);
   const parsed = markInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -109,10 +113,10 @@ export async function markNotificationsRead(args: { input: unknown }, ctx: Ticke
   return { marked: await markRead(ctx.db, visibility, ids, new Date()) };
 }
 
-export const NotificationResolvers = {
-  read: (notification: Notification) => notification.readAt !== null,
+export const NotificationResolvers: NotificationFields = {
+  read: (notification) => notification.readAt !== null,
   /** The ticket as `ticket(id)` answers it; null once the caller may no longer see it. */
-  ticket: async (notification: Notification, _: unknown, ctx: TicketingContext) => {
+  ticket: async (notification, _, ctx) => {
     try {
       return (await visibleTicket(ctx, notification.ticketId, "tickets:view")).ticket;
     } catch (error) {

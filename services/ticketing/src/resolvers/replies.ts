@@ -6,12 +6,17 @@ import type { Ticket, TicketReply } from "../db/generated/client.js";
 
 import { publish, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { visibleTicket } from "./access.js";
+import type {
+  MutationAddTicketReplyArgs,
+  MutationApproveReplyArgs,
+  MutationRejectReplyArgs,
+} from "../generated/graphql.js";
 
 const replyInput = z.object({ body: multiLineText({ min: 1, max: 20_000 }), internal: z.boolean().nullish() });
 const rejectInput = z.object({ reason: singleLineText({ max: 500 }) });
 
 /** A reply by a person is published at once; one drafted by an API key waits for approval (SPEC section 4). */
-export async function addTicketReply(args: { ticketId: string; input: unknown }, ctx: TicketingContext) {
+export async function addTicketReply(args: MutationAddTicketReplyArgs, ctx: TicketingContext) {
   const { ticket, access } = await visibleTicket(ctx, args.ticketId, "tickets:respond");
   const parsed = replyInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -109,10 +114,10 @@ async function decide(
   });
 }
 
-export const approveReply = (args: { id: string }, ctx: TicketingContext) =>
+export const approveReply = (args: MutationApproveReplyArgs, ctx: TicketingContext) =>
   decide(ctx, args.id, { permission: "tickets:approve", status: "PUBLISHED" });
 
-export function rejectReply(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export function rejectReply(args: MutationRejectReplyArgs, ctx: TicketingContext) {
   return (async () => {
     // Who may reject is checked before the reason, so an outsider learns nothing from validation.
     await pendingReply(ctx, args.id, "tickets:reject");

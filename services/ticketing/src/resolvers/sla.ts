@@ -4,6 +4,7 @@ import { diffFields } from "@support/events";
 import type { TicketingContext } from "../context.js";
 import { publish, ticketingEvent } from "../events/publish.js";
 import { requirePermission, workspaceAccess } from "./access.js";
+import type { MutationUpdateSlaPolicyArgs } from "../generated/graphql.js";
 
 const DEFAULT_POLICY = {
   hours: null,
@@ -33,7 +34,7 @@ export async function slaPolicyOf(workspaceId: string, ctx: TicketingContext) {
 }
 
 /** Hours omitted or null: SLA off. Tickets already open keep the due time they were opened with. */
-export async function updateSlaPolicy(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
+export async function updateSlaPolicy(args: MutationUpdateSlaPolicyArgs, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "workspace_settings:manage_sla");
   const parsed = policyInput.safeParse(args.input);

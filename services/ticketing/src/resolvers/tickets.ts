@@ -2,14 +2,7 @@ import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { badUserInput, invalidInput, notFound } from "@support/errors";
 import { createEvent, diffFields, type FieldChange, type TypedEvent } from "@support/events";
-import {
-  connectionOf,
-  descriptionText,
-  instantText,
-  type PagingArguments,
-  parseInput,
-  singleLineText,
-} from "@support/validation";
+import { connectionOf, descriptionText, instantText, parseInput, singleLineText } from "@support/validation";
 import type { TicketingContext } from "../context.js";
 import type { Tx } from "../db/client.js";
 import type { Prisma, Ticket } from "../db/generated/client.js";
@@ -32,6 +25,16 @@ import { assignmentRecipient } from "../domain/notifications.js";
 import { storeNotifications } from "../events/notifications.js";
 import { publish, publishEvents, ticketingEvent, ticketTarget } from "../events/publish.js";
 import { actorUserId, requirePermission, visibleTicket, workspaceAccess } from "./access.js";
+import type {
+  MutationAssignTicketArgs,
+  MutationChangeTicketPriorityArgs,
+  MutationChangeTicketStatusArgs,
+  MutationCreateTicketArgs,
+  MutationDeleteTicketArgs,
+  MutationUpdateTicketArgs,
+  QueryTicketArgs,
+  QueryTicketsArgs,
+} from "../generated/graphql.js";
 
 export const ticketTitle = singleLineText({ max: 200 });
 const uuid = z.string().uuid("must be an id");
@@ -102,7 +105,7 @@ async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
   return ticket;
 }
 
-export async function createTicket(args: { workspaceId: string; input: unknown }, ctx: TicketingContext) {
+export async function createTicket(args: MutationCreateTicketArgs, ctx: TicketingContext) {
   const { access } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:create");
   const input = parseInput(createInput, args.input, ["input"]);
@@ -168,7 +171,7 @@ const scopeOf = (ticket: Ticket) => ({
   organisationId: ticket.organisationId,
 });
 
-export async function updateTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export async function updateTicket(args: MutationUpdateTicketArgs, ctx: TicketingContext) {
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
   const input = parseInput(updateInput, args.input, ["input"]);
   const editsText = Boolean(input.title) || typeof input.description === "string";
@@ -214,7 +217,7 @@ const statusInput = z.object({ status: z.enum(TICKET_STATUSES) });
 const priorityInput = z.object({ priority: z.enum(TICKET_PRIORITIES) });
 const assignInput = z.object({ assigneeId: uuid.nullish(), teamId: uuid.nullish() });
 
-export async function changeTicketStatus(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export async function changeTicketStatus(args: MutationChangeTicketStatusArgs, ctx: TicketingContext) {
   const { status } = parseInput(statusInput, args.input, ["input"]);
   const { ticket: loaded, access } = await visibleTicket(ctx, args.id);
   const permissionFor = (from: TicketStatus) =>
@@ -240,7 +243,7 @@ export async function changeTicketStatus(args: { id: string; input: unknown }, c
   });
 }
 
-export async function changeTicketPriority(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export async function changeTicketPriority(args: MutationChangeTicketPriorityArgs, ctx: TicketingContext) {
   const { priority } = parseInput(priorityInput, args.input, ["input"]);
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
   return ctx.db.$transaction(async (tx) => {
@@ -298,7 +301,7 @@ async function notifyAssignee(
   );
 }
 
-export async function assignTicket(args: { id: string; input: unknown }, ctx: TicketingContext) {
+export async function assignTicket(args: MutationAssignTicketArgs, ctx: TicketingContext) {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:assign");
   const ids = parseInput(assignInput, args.input, ["input"]);
   const assigneeId = ids.assigneeId ?? null;
@@ -325,7 +328,7 @@ export async function assignTicket(args: { id: string; input: unknown }, ctx: Ti
   });
 }
 
-export async function deleteTicket(args: { id: string }, ctx: TicketingContext): Promise<string> {
+export async function deleteTicket(args: MutationDeleteTicketArgs, ctx: TicketingContext): Promise<string> {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:delete");
   return ctx.db.$transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
@@ -349,7 +352,7 @@ export async function deleteTicket(args: { id: string }, ctx: TicketingContext):
   });
 }
 
-export async function getTicket(args: { id: string }, ctx: TicketingContext): Promise<Ticket> {
+export async function getTicket(args: QueryTicketArgs, ctx: TicketingContext): Promise<Ticket> {
   return (await visibleTicket(ctx, args.id, "tickets:view")).ticket;
 }
 
@@ -379,10 +382,7 @@ const listArgs = z.object({
 
 const date = (value: string | null | undefined) => (value ? new Date(value) : null);
 
-export async function listTickets(
-  args: PagingArguments & Record<string, unknown> & { workspaceId: string },
-  ctx: TicketingContext,
-) {
+export async function listTickets(args: QueryTicketsArgs, ctx: TicketingContext) {
   const { access, scope } = await workspaceAccess(ctx, args.workspaceId);
   requirePermission(access, "tickets:list");
   const { filter, ...order } = parseInput(listArgs, {

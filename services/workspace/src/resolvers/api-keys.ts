@@ -2,7 +2,7 @@ import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { entityNameText, isUuid, type PagingArguments } from "@support/validation";
+import { entityNameText, isUuid } from "@support/validation";
 import type { ApiKey, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { API_KEY_SCHEME, newApiKey, newKeyPrefix } from "../domain/api-keys.js";
@@ -10,6 +10,12 @@ import { grantablePermissions } from "../domain/permission-input.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, requireUser } from "./access.js";
 import { instantOf, keyset, page, timeIdCursor, type Page } from "./pages.js";
+import type {
+  MutationCreateApiKeyArgs,
+  MutationRevokeApiKeyArgs,
+  MutationRotateApiKeyArgs,
+  QueryApiKeysArgs,
+} from "../generated/graphql.js";
 
 /**
  * API keys (SPEC section 8). The api_keys:* permissions are owner-only in the catalogue, so the
@@ -23,7 +29,7 @@ const createInput = z.object({
 });
 
 export async function createApiKey(
-  args: { workspaceId: string; name: string; permissions: string[] },
+  args: MutationCreateApiKeyArgs,
   ctx: WorkspaceContext,
 ): Promise<{ apiKey: ApiKey; key: string }> {
   const actor = requireUser(ctx.actor, "create API keys");
@@ -83,7 +89,7 @@ async function loadKey(ctx: WorkspaceContext, id: string, permission: "api_keys:
   }
 }
 
-export async function revokeApiKey(args: { id: string }, ctx: WorkspaceContext): Promise<ApiKey> {
+export async function revokeApiKey(args: MutationRevokeApiKeyArgs, ctx: WorkspaceContext): Promise<ApiKey> {
   const { apiKey, actor, access } = await loadKey(ctx, args.id, "api_keys:revoke");
   if (apiKey.revokedAt) return apiKey;
   const revokedKey = await ctx.db.$transaction(async (tx) => {
@@ -107,7 +113,7 @@ export async function revokeApiKey(args: { id: string }, ctx: WorkspaceContext):
 }
 
 export async function rotateApiKey(
-  args: { id: string },
+  args: MutationRotateApiKeyArgs,
   ctx: WorkspaceContext,
 ): Promise<{ apiKey: ApiKey; key: string }> {
   const { apiKey, actor, access } = await loadKey(ctx, args.id, "api_keys:create");
@@ -137,10 +143,7 @@ export async function rotateApiKey(
 }
 
 /** A page of the workspace's API keys, newest first, revoked ones included. */
-export async function listApiKeys(
-  args: PagingArguments & { workspaceId: string },
-  ctx: WorkspaceContext,
-): Promise<Page<ApiKey>> {
+export async function listApiKeys(args: QueryApiKeysArgs, ctx: WorkspaceContext): Promise<Page<ApiKey>> {
   const actor = requireUser(ctx.actor, "list API keys");
   await authorize(ctx.db, actor, args.workspaceId, "api_keys:list");
   const window = pagingWindow(args, timeIdCursor);

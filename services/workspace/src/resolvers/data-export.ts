@@ -10,6 +10,10 @@ import {
 } from "@support/service-kit";
 import type { WorkspaceContext } from "../context.js";
 import { authorize } from "./access.js";
+import type {
+  MutationExportWorkspaceDataArgs,
+  MutationRenewWorkspaceDataExportLinkArgs,
+} from "../generated/graphql.js";
 
 /** SPEC section 7: at most one workspace-data export per 60 seconds per workspace. */
 export const EXPORT_INTERVAL_SECONDS = 60;
@@ -21,7 +25,7 @@ export const EXPORT_LINK_TTL_SECONDS = 300;
  * one atomic upsert; returns a single-use link for the requester on the gateway, which streams the
  * zip when fetched.
  */
-export async function exportWorkspaceData(args: { id: string }, ctx: WorkspaceContext) {
+export async function exportWorkspaceData(args: MutationExportWorkspaceDataArgs, ctx: WorkspaceContext) {
   const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_data:export");
   const requestedBy = requesterOf(ctx.actor)!;
   const requester = downloadRequesterOf(ctx.actor)!;
@@ -62,7 +66,10 @@ function linkOf(ctx: WorkspaceContext, row: DownloadClaims) {
  * caller must still hold workspace_data:export; the previous link stops working. An export that is
  * not the caller's, too old, or out of links is NOT_FOUND.
  */
-export async function renewWorkspaceDataExportLink(args: { id: string }, ctx: WorkspaceContext) {
+export async function renewWorkspaceDataExportLink(
+  args: MutationRenewWorkspaceDataExportLinkArgs,
+  ctx: WorkspaceContext,
+) {
   const requestedBy = requesterOf(ctx.actor);
   if (!requestedBy) throw unauthenticated();
   if (!/^[0-9a-f-]{36}$/i.test(args.id)) throw notFound("Export");

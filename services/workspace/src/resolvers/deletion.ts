@@ -5,6 +5,7 @@ import type { WorkspaceDeletion } from "../db/generated/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { loadAccess, requireUser } from "./access.js";
 import { isUuid } from "@support/validation";
+import type { MutationDeleteWorkspaceArgs, QueryWorkspaceDeletionArgs } from "../generated/graphql.js";
 
 /** The services that purge their data of a deleted workspace, and the record column of each. */
 export const PURGING_SERVICES = ["identity", "ticketing", "billing"] as const;
@@ -36,7 +37,7 @@ export function deletionView(deletion: WorkspaceDeletion) {
  * `workspace.deleted` is written to the outbox; from the next request on it is NOT_FOUND.
  * The other services purge their data when the event reaches them (docs/adr/0010).
  */
-export async function deleteWorkspace(args: { id: string; confirmName: unknown }, ctx: WorkspaceContext) {
+export async function deleteWorkspace(args: MutationDeleteWorkspaceArgs, ctx: WorkspaceContext) {
   const actor = requireUser(ctx.actor, "delete workspaces");
   const access = await loadAccess(ctx.db, actor, args.id);
   if (access.membership?.role !== "OWNER") {
@@ -86,7 +87,7 @@ export async function deleteWorkspace(args: { id: string; confirmName: unknown }
 }
 
 /** Which services have purged a deleted workspace: for whoever deleted it and the organisation's admins. */
-export async function workspaceDeletion(args: { workspaceId: string }, ctx: WorkspaceContext) {
+export async function workspaceDeletion(args: QueryWorkspaceDeletionArgs, ctx: WorkspaceContext) {
   const actor = requireUser(ctx.actor, "read deletions");
   if (!isUuid(args.workspaceId)) throw notFound("WorkspaceDeletion");
   const deletion = await ctx.db.workspaceDeletion.findUnique({ where: { workspaceId: args.workspaceId } });

@@ -2,8 +2,8 @@ import { pagingWindow } from "@support/service-kit";
 import { z } from "zod";
 import { conflict, invalidInput, isAppError, notFound } from "@support/errors";
 import { eventActorFrom } from "@support/events";
-import { isUuid, multiLineText, type PagingArguments } from "@support/validation";
-import type { JoinRequest, JoinRequestStatus, Prisma } from "../db/generated/client.js";
+import { isUuid, multiLineText } from "@support/validation";
+import type { JoinRequest, Prisma } from "../db/generated/client.js";
 import type { WorkspaceContext } from "../context.js";
 import { assertMayGive, assignableRole, managerOf } from "../domain/members.js";
 import { addMembership, memberTarget } from "../db/memberships.js";
@@ -12,6 +12,12 @@ import { authorize, requireUser } from "./access.js";
 import { customRoleOf } from "./roles.js";
 import { instantOf, keyset, page, timeIdCursor, type Page } from "./pages.js";
 import type { Tx } from "../db/client.js";
+import type {
+  MutationApproveJoinRequestArgs,
+  MutationRejectJoinRequestArgs,
+  MutationRequestToJoinArgs,
+  QueryJoinRequestsArgs,
+} from "../generated/graphql.js";
 
 /**
  * Join requests (seed 001). Deciding them needs `members:invite` — the catalogue's "invite people
@@ -25,10 +31,7 @@ const requestTarget = (request: JoinRequest, label: string | null) => ({
   label,
 });
 
-export async function requestToJoin(
-  args: { workspaceId: string; message?: string | null },
-  ctx: WorkspaceContext,
-): Promise<JoinRequest> {
+export async function requestToJoin(args: MutationRequestToJoinArgs, ctx: WorkspaceContext): Promise<JoinRequest> {
   const actor = requireUser(ctx.actor, "ask to join a workspace");
   const parsed = z.object({ message: multiLineText({ max: 500 }).nullish() }).safeParse({ message: args.message });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
@@ -95,7 +98,7 @@ function refuseDecided(request: Pick<JoinRequest, "status">): void {
 }
 
 export async function approveJoinRequest(
-  args: { id: string; input?: { role?: string | null; customRoleId?: string | null } | null },
+  args: MutationApproveJoinRequestArgs,
   ctx: WorkspaceContext,
 ): Promise<JoinRequest> {
   const { request, access } = await loadPending(ctx, args.id);
@@ -150,7 +153,10 @@ export async function approveJoinRequest(
   });
 }
 
-export async function rejectJoinRequest(args: { id: string }, ctx: WorkspaceContext): Promise<JoinRequest> {
+export async function rejectJoinRequest(
+  args: MutationRejectJoinRequestArgs,
+  ctx: WorkspaceContext,
+): Promise<JoinRequest> {
   const { request, access } = await loadPending(ctx, args.id);
   return ctx.db.$transaction(async (tx) => {
     refuseDecided(await lockRequest(tx, request.id));
@@ -179,10 +185,7 @@ export async function rejectJoinRequest(args: { id: string }, ctx: WorkspaceCont
 }
 
 /** A page of a workspace's join requests, newest first, of one status or all. */
-export async function listJoinRequests(
-  args: PagingArguments & { workspaceId: string; status?: JoinRequestStatus | null },
-  ctx: WorkspaceContext,
-): Promise<Page<JoinRequest>> {
+export async function listJoinRequests(args: QueryJoinRequestsArgs, ctx: WorkspaceContext): Promise<Page<JoinRequest>> {
   await authorize(ctx.db, ctx.actor, args.workspaceId, "members:invite");
   const window = pagingWindow(args, timeIdCursor);
   const { where, orderBy, take } = keyset<Prisma.JoinRequestWhereInput, Prisma.JoinRequestOrderByWithRelationInput[]>(

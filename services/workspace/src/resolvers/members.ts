@@ -25,6 +25,12 @@ import { instantOf, keyset, memberKey, page, timeIdCursor, type Page } from "./p
 import { customRoleOf } from "./roles.js";
 import type { Tx } from "../db/client.js";
 import { isUuid } from "@support/validation";
+import type {
+  MutationRemoveMemberArgs,
+  MutationSetMemberPermissionsArgs,
+  MutationSetMemberRoleArgs,
+  MutationTransferOwnershipArgs,
+} from "../generated/graphql.js";
 
 const actorUserId = (ctx: WorkspaceContext): string | null => (ctx.actor.kind === "user" ? ctx.actor.userId : null);
 
@@ -36,10 +42,7 @@ async function memberOf(tx: Tx | WorkspaceContext["db"], workspaceId: string, us
   return membership;
 }
 
-export async function setMemberRole(
-  args: { workspaceId: string; userId: string; input: { role?: string | null; customRoleId?: string | null } },
-  ctx: WorkspaceContext,
-): Promise<Membership> {
+export async function setMemberRole(args: MutationSetMemberRoleArgs, ctx: WorkspaceContext): Promise<Membership> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
   const next = assignableRole(args.input.role, args.input.customRoleId, "input");
   return ctx.db.$transaction(async (tx) => {
@@ -62,7 +65,7 @@ export async function setMemberRole(
   });
 }
 
-export async function removeMember(args: { workspaceId: string; userId: string }, ctx: WorkspaceContext) {
+export async function removeMember(args: MutationRemoveMemberArgs, ctx: WorkspaceContext) {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:remove");
   return ctx.db.$transaction(async (tx) => {
     // As in setMemberRole: the target's role is read under the lock transferOwnership takes.
@@ -100,7 +103,7 @@ const overridesArgs = z.object({
  * any refused member refuses the whole request.
  */
 export async function setMemberPermissions(
-  args: { workspaceId: string; userIds: string[]; input: { grant?: string[] | null; deny?: string[] | null } },
+  args: MutationSetMemberPermissionsArgs,
   ctx: WorkspaceContext,
 ): Promise<Membership[]> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");
@@ -159,7 +162,7 @@ export async function setMemberPermissions(
 }
 
 export async function transferOwnership(
-  args: { workspaceId: string; userId: string },
+  args: MutationTransferOwnershipArgs,
   ctx: WorkspaceContext,
 ): Promise<Workspace> {
   const actor = requireUser(ctx.actor, "transfer ownership");
@@ -222,6 +225,9 @@ export async function transferOwnership(
 }
 
 type MemberRow = Membership & { customRole: CustomRole | null };
+
+/** What `WorkspaceMember`'s fields read: a membership, with its custom role when a page loaded it. */
+export type MemberView = Membership & { customRole?: CustomRole | null };
 
 /**
  * A page of a workspace's members (or of those holding one role), in the order they joined. The

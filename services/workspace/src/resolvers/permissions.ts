@@ -5,6 +5,7 @@ import { explain } from "../domain/access.js";
 import { knownPermissions } from "../domain/permission-input.js";
 import { authorize, membershipFacts } from "./access.js";
 import { isUuid } from "@support/validation";
+import type { QueryExplainPermissionArgs } from "../generated/graphql.js";
 
 /** Batched: `workspaces { myPermissions }` reads every workspace's standing in one go. */
 export async function myPermissions(workspaceId: string, ctx: WorkspaceContext): Promise<string[]> {
@@ -20,7 +21,7 @@ export async function myPermissions(workspaceId: string, ctx: WorkspaceContext):
  * the event-fed person copy, which may lag (docs/adr/0004).
  */
 export async function explainPermission(
-  args: { workspaceId: string; userId: string; permission: string },
+  args: QueryExplainPermissionArgs,
   ctx: WorkspaceContext,
 ): Promise<PermissionDecision & { workspaceId: string; userId: string }> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "members:update");

@@ -20,6 +20,7 @@ import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, requirePermission } from "./access.js";
 import { compareText, memberKey, pageOf, timeIdCursor } from "./pages.js";
 import type { Db, Tx } from "../db/client.js";
+import type { MutationCreateRoleArgs, MutationDeleteRoleArgs, MutationUpdateRoleArgs } from "../generated/graphql.js";
 
 /** A role as the graph shows it: built-in ones are listed too, with their fixed ticket access. */
 export interface RoleView {
@@ -140,10 +141,7 @@ export function workspaceMembershipsLoader(ctx: Pick<WorkspaceContext, "db">): D
   });
 }
 
-export async function createRole(
-  args: { workspaceId: string; input: unknown },
-  ctx: WorkspaceContext,
-): Promise<RoleView> {
+export async function createRole(args: MutationCreateRoleArgs, ctx: WorkspaceContext): Promise<RoleView> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "roles:create");
   const parsed = createRoleInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -213,7 +211,7 @@ async function loadRole(ctx: WorkspaceContext, id: string, permission: "roles:up
   }
 }
 
-export async function updateRole(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<RoleView> {
+export async function updateRole(args: MutationUpdateRoleArgs, ctx: WorkspaceContext): Promise<RoleView> {
   const { role: loaded, access } = await loadRole(ctx, args.id, "roles:update");
   const parsed = updateRoleInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -264,7 +262,7 @@ export async function updateRole(args: { id: string; input: unknown }, ctx: Work
   }
 }
 
-export async function deleteRole(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
+export async function deleteRole(args: MutationDeleteRoleArgs, ctx: WorkspaceContext): Promise<string> {
   const { role, access } = await loadRole(ctx, args.id, "roles:delete");
   return ctx.db.$transaction(async (tx) => {
     // Waits for assignments in flight (they hold the role FOR SHARE, see customRoleOf), so their

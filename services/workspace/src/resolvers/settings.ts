@@ -6,11 +6,12 @@ import type { WorkspaceContext } from "../context.js";
 import { TOGGLE_NAMES, togglesOf } from "../domain/settings.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize } from "./access.js";
+import type { MutationUpdateWorkspaceSettingsArgs } from "../generated/graphql.js";
 
 const settingsInput = z.object(Object.fromEntries(TOGGLE_NAMES.map((name) => [name, z.boolean().nullish()]))).strict();
 
 export async function updateWorkspaceSettings(
-  args: { id: string; input: unknown },
+  args: MutationUpdateWorkspaceSettingsArgs,
   ctx: WorkspaceContext,
 ): Promise<MemberToggles> {
   const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");

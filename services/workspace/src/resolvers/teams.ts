@@ -10,6 +10,7 @@ import type { Tx } from "../db/client.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { authorize, isUniqueViolation, loadAccessMany, requirePermission } from "./access.js";
 import { compareText, idCursor, keyset, nameIdCursor, page, pageOf, type Page } from "./pages.js";
+import type { MutationCreateTeamArgs, MutationDeleteTeamArgs, MutationUpdateTeamArgs } from "../generated/graphql.js";
 
 export type TeamView = Team & { memberIds: string[] };
 
@@ -58,10 +59,7 @@ async function membersOf(tx: Tx | WorkspaceContext["db"], teamId: string): Promi
   return rows.map((r) => r.userId);
 }
 
-export async function createTeam(
-  args: { workspaceId: string; input: unknown },
-  ctx: WorkspaceContext,
-): Promise<TeamView> {
+export async function createTeam(args: MutationCreateTeamArgs, ctx: WorkspaceContext): Promise<TeamView> {
   const access = await authorize(ctx.db, ctx.actor, args.workspaceId, "teams:create");
   const parsed = createTeamInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -114,7 +112,7 @@ async function loadTeam(ctx: WorkspaceContext, id: string, permission: "teams:up
   }
 }
 
-export async function updateTeam(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<TeamView> {
+export async function updateTeam(args: MutationUpdateTeamArgs, ctx: WorkspaceContext): Promise<TeamView> {
   const { team: loaded, access } = await loadTeam(ctx, args.id, "teams:update");
   const parsed = updateTeamInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -164,7 +162,7 @@ export async function updateTeam(args: { id: string; input: unknown }, ctx: Work
   }
 }
 
-export async function deleteTeam(args: { id: string }, ctx: WorkspaceContext): Promise<string> {
+export async function deleteTeam(args: MutationDeleteTeamArgs, ctx: WorkspaceContext): Promise<string> {
   const { team, access } = await loadTeam(ctx, args.id, "teams:delete");
   return ctx.db.$transaction(async (tx) => {
     const ids = await membersOf(tx, team.id);

@@ -4,16 +4,20 @@ import { conflict, forbidden, invalidInput, unauthenticated } from "@support/err
 import { eventActorFrom } from "@support/events";
 import { entityNameText } from "@support/validation";
 import type { Prisma, Workspace } from "../db/generated/client.js";
-import type { PagingArguments } from "@support/validation";
 import type { WorkspaceContext } from "../context.js";
 import { publish, workspaceEvent } from "../events/publish.js";
 import { addMembership } from "../db/memberships.js";
 import { authorize, isUniqueViolation } from "./access.js";
 import { keyset, nameIdCursor, page, type Page } from "./pages.js";
+import type {
+  MutationCreateWorkspaceArgs,
+  MutationUpdateWorkspaceArgs,
+  QueryWorkspacesArgs,
+} from "../generated/graphql.js";
 
 const workspaceInput = z.object({ name: entityNameText() });
 
-export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
+export async function createWorkspace(args: MutationCreateWorkspaceArgs, ctx: WorkspaceContext): Promise<Workspace> {
   const { actor } = ctx;
   if (actor.kind !== "user")
     throw actor.kind === "anonymous" ? unauthenticated() : forbidden("API keys cannot create workspaces");
@@ -55,7 +59,7 @@ export async function createWorkspace(args: { input: unknown }, ctx: WorkspaceCo
   }
 }
 
-export async function updateWorkspace(args: { id: string; input: unknown }, ctx: WorkspaceContext): Promise<Workspace> {
+export async function updateWorkspace(args: MutationUpdateWorkspaceArgs, ctx: WorkspaceContext): Promise<Workspace> {
   const access = await authorize(ctx.db, ctx.actor, args.id, "workspace_settings:update");
   const parsed = workspaceInput.safeParse(args.input);
   if (!parsed.success) throw invalidInput(parsed.error.issues, ["input"]);
@@ -90,7 +94,7 @@ export async function updateWorkspace(args: { id: string; input: unknown }, ctx:
 }
 
 /** The caller's workspaces by name (all of the organisation's for org admins; an API key's own). */
-export async function listWorkspaces(args: PagingArguments, ctx: WorkspaceContext): Promise<Page<Workspace>> {
+export async function listWorkspaces(args: QueryWorkspacesArgs, ctx: WorkspaceContext): Promise<Page<Workspace>> {
   const { actor } = ctx;
   const window = pagingWindow(args, nameIdCursor);
   let visible: Prisma.WorkspaceWhereInput;

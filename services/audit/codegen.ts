@@ -1,0 +1,11 @@
+import { subgraphCodegen } from "@support/service-kit/codegen";
+
+export default subgraphCodegen({
+  schema: "src/schema/audit.graphql",
+  context: "../context.js#AuditContext",
+  mappers: {
+    ActivityEntry: "../db/entries.js#EntryRow",
+    ActivityStats: "../resolvers/stats.js#ActivityStats",
+  },
+  scalars: { JSON: { input: "unknown", output: "unknown" } },
+});

@@ -1,0 +1,10 @@
+import { subgraphCodegen } from "@support/service-kit/codegen";
+
+export default subgraphCodegen({
+  schema: "src/schema/billing.graphql",
+  context: "../context.js#BillingContext",
+  mappers: {
+    BillingAccount: "../resolvers/billing.js#AccountView",
+    Workspace: "{ id: string }",
+  },
+});

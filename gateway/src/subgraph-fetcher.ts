@@ -15,8 +15,8 @@ export interface SubgraphResponse {
 
 /**
  * Subgraph requests over undici's own client with a keep-alive pool per subgraph, instead of the
- * global `fetch` (the same library behind WHATWG streams and an AbortSignal timer per request:
- * 17 % of the gateway's CPU in a profile of `{ me { id } }`, BENCHMARKS.md (f)). A subgraph that
+ * global `fetch` (the same library behind WHATWG streams and an AbortSignal timer per request,
+ * which profiles showed costly: BENCHMARKS.md (f)). A subgraph that
  * does not answer within `timeoutMs` (headers, then body) fails the fetch like an abort would.
  *
  * A subgraph's address may be a balancer over several instances (a Kubernetes Service, compose's

@@ -63,7 +63,7 @@ function serializeRequest(request: LoggedRequest) {
  * Each service's one line per answered request, kept apart from the logger every other line goes
  * through: its fields are fixed (`logRequestCompleted` and the `req` serializer: the request line
  * without its query string, the status, the time), so nothing in it can carry a secret, and
- * walking the redaction paths was 10 of the line's 14 µs of CPU.
+ * walking the redaction paths was most of a line's CPU (BENCHMARKS.md (f)).
  */
 const requestLoggers = new WeakMap<Logger, Logger>();
 
@@ -85,8 +85,8 @@ export function createLogger(options: { service: string; level?: string }, desti
     // loggers add; with tracing off there is no active span and nothing is added.
     mixin: traceFields,
   };
-  // Asynchronous writes to stdout: a synchronous write per line was 5-8 % of the gateway's CPU
-  // under load (BENCHMARKS.md (f)). Lines are written in batches of 4 KiB, or every 250 ms when
+  // Asynchronous writes to stdout: a synchronous write per line was a measurable share of the
+  // gateway's CPU under load (BENCHMARKS.md (f)). Lines are written in batches of 4 KiB, or every 250 ms when
   // fewer arrive; what is buffered is written synchronously when the process exits.
   const stream = destination ?? pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 });
   const logger = pino({ ...settings, redact: { paths: REDACT_PATHS, censor: "[redacted]" } }, stream);

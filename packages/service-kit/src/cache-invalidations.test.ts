@@ -135,7 +135,15 @@ describe("the invalidation feed and its fence, on the test stack's broker", () =
     feed = new InvalidationFeed({ kafka: await gate.open(), logger: silent, name: "fence-test" });
     feed.subscribe((invalidation) => received.push(invalidation));
     feed.start();
-    producer = new CacheInvalidations({ kafka: testStack().kafkaBrokers, logger: silent, name: "fence-test" });
+    // Its sends return once Kafka acknowledged them: the fence's promise is about messages in the
+    // log, and under load the services' 300 ms bound (tested below) can return before the ack
+    // (CI once had the "produced meanwhile" message land after the fence trusted itself again).
+    producer = new CacheInvalidations({
+      kafka: testStack().kafkaBrokers,
+      logger: silent,
+      name: "fence-test",
+      timeoutMs: 15_000,
+    });
     producer.start();
     await eventually(async () => feed.fence.trustedGeneration() ?? undefined, 30_000, "the feed to go live");
   }, 60_000);

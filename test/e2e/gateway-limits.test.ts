@@ -1,10 +1,9 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { createServer as createGateway } from "@support/gateway";
-import { loadGatewayConfig } from "@support/gateway/config";
 import { createWorkspace, graphqlOk, signUp, testStack } from "../harness/stack.js";
 import { freePort } from "../harness/service-process.js";
+import { startGatewayBeside, type ScratchGateway } from "../harness/dev-gateway.js";
 
 interface Answer {
   status: number;
@@ -112,31 +111,14 @@ describe("a gateway whose subgraphs fail", () => {
   let failing: Server;
   let failingUrl: string;
   let closedUrl: string;
-  const gateways: Array<Awaited<ReturnType<typeof createGateway>>> = [];
+  const gateways: ScratchGateway[] = [];
   let brokenGraph: string;
   let identityDown: string;
 
   async function startGateway(overrides: Record<string, string>): Promise<string> {
-    const stack = testStack();
-    const port = await freePort();
-    const app = await createGateway(
-      loadGatewayConfig({
-        PORT: String(port),
-        ACTOR_CONTEXT_KEYS: stack.actorContextKeys.map((key) => `${key.kid}:${key.secret}`).join(","),
-        KAFKA_BROKERS: stack.kafkaBrokers.join(","),
-        LOG_LEVEL: "silent",
-        IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
-        WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
-        TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
-        BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
-        AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
-        SUBGRAPH_TIMEOUT_MS: "2000",
-        ...overrides,
-      }),
-    );
-    gateways.push(app);
-    await app.listen({ port, host: "127.0.0.1" });
-    return `http://127.0.0.1:${port}/graphql`;
+    const gateway = await startGatewayBeside({ SUBGRAPH_TIMEOUT_MS: "2000", ...overrides });
+    gateways.push(gateway);
+    return `${gateway.origin}/graphql`;
   }
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 /**
  * What the benchmarks share: a stack to measure (a running one at BENCH_GATEWAY_URL, or one started
  * here on its own ports and databases), a GraphQL client, and percentiles.
@@ -225,6 +225,40 @@ export async function withBenchStack(main: (stack: BenchStack) => Promise<void>)
     await stack.stop();
   }
   process.exit(failed ? 1 : 0);
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** utime + stime of a process, in milliseconds. */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After the command: state is field 3, utime 14 and stime 15 (1-based) -> indexes 11 and 12.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0; // the process ended (a PostgreSQL backend that closed)
+  }
+}
+
+/**
+ * The PostgreSQL backends connected to `database`, by their process title ("postgres: [cluster: ]
+ * user database host(port) state"): the database work of one bench step, apart from the server's other
+ * clients.
+ */
+export function backendsOf(database: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      // A cluster name may come first ("postgres: 15/main: user database …"): any word will do.
+      if (title.startsWith("postgres: ") && title.split(" ").includes(database)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** The process listening on a local TCP port (for reading its memory or CPU time). */

@@ -6,6 +6,7 @@
  *   npm run bench:graph                                   # starts its own stack and Hive Gateway
  *   BENCH_DURATION=10 BENCH_TICKETS=100000 npm run bench:graph
  *   BENCH_BASELINE=<commit> npm run bench:graph           # also measures `{ me { id } }` of that commit first
+ *   STACK_CPU_PROFILE_DIR=$PWD/.local/profiles npm run bench:graph   # every stack process under --cpu-prof
  *
  * Seeds an organisation with 20 workspaces, 200 members (invited and accepted through the graph, on
  * seats bought through the Stripe stand-in) and 100,000 tickets (inserted into ticketing's database).
@@ -29,6 +30,7 @@ import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/act
 import { REPO_ROOT } from "@support/infra/services";
 import { invitationTokenFor } from "@support/infra/mail-catcher";
 import {
+  cpuMs,
   graphqlOk,
   logIn,
   machine,
@@ -194,7 +196,9 @@ async function sessionActor(stack: BenchStack, token: string): Promise<Actor> {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [ACTOR_CONTEXT_HEADER]: await signActorContext({ kind: "anonymous" }, stack.actorContextKey),
+      [ACTOR_CONTEXT_HEADER]: await signActorContext({ kind: "anonymous" }, stack.actorContextKey, {
+        audience: "internal",
+      }),
     },
     body: JSON.stringify({ token }),
   });
@@ -334,20 +338,6 @@ interface Run {
   errors: number;
   /** CPU milliseconds per request, per process. */
   cpuMsPerRequest: Record<string, number>;
-}
-
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** utime + stime of a process, in milliseconds. */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // After the command: state is field 3, utime 14 and stime 15 (1-based) -> indexes 11 and 12.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0; // the process ended (a PostgreSQL backend that closed)
-  }
 }
 
 /** All PostgreSQL processes (server and backends), summed: the databases' share of each request. */
@@ -509,31 +499,79 @@ async function quiet(probe: CpuProbe, report = true): Promise<void> {
   }
 }
 
-function startHiveGateway(stack: BenchStack, keys: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", `${REPO_ROOT}/bench/hive-gateway.ts`], {
-    cwd: `${REPO_ROOT}/bench`,
-    env: {
-      ...process.env,
-      PORT: String(HIVE_PORT),
-      ACTOR_CONTEXT_KEYS: keys,
-      KAFKA_BROKERS: stack.kafkaBrokers.join(","),
-      IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
-      WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
-      TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
-      BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
-      AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`Hive Gateway exited with ${code}`)));
+/** The environment a gateway (ours or Hive) needs to serve the stack's subgraphs on `port`. */
+function gatewayEnv(stack: BenchStack, keys: string, port: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    ACTOR_CONTEXT_KEYS: keys,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(","),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    IDENTITY_URL: `${stack.serviceUrls.identity}/graphql`,
+    WORKSPACE_URL: `${stack.serviceUrls.workspace}/graphql`,
+    TICKETING_URL: `${stack.serviceUrls.ticketing}/graphql`,
+    BILLING_URL: `${stack.serviceUrls.billing}/graphql`,
+    AUDIT_URL: `${stack.serviceUrls.audit}/graphql`,
+  };
+}
+
+/** Starts a gateway process; resolves once it writes `ready` (a line containing that text) to stdout. */
+function startGatewayProcess(name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, ready: string) {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise<ChildProcess>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
     child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("hive gateway ready")) resolve(child);
+      if (chunk.toString().includes(ready)) resolve(child);
     });
   });
 }
 
+function startHiveGateway(stack: BenchStack, keys: string): Promise<ChildProcess> {
+  return startGatewayProcess(
+    "Hive Gateway",
+    ["--import", "tsx", `${REPO_ROOT}/bench/hive-gateway.ts`],
+    `${REPO_ROOT}/bench`,
+    gatewayEnv(stack, keys, HIVE_PORT),
+    "hive gateway ready",
+  );
+}
+
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
+const mark = (met: boolean) => (met ? "✓" : "✗");
+
+/**
+ * Issue 25's targets for one operation and connection level, each a ratio from this run: ours
+ * against Hive Gateway (≥ 1.5 × its req/s, ≤ 0.5 × what it adds to the direct path's p50, p99 at
+ * or below its), `{ me { id } }` at 10 connections ≥ 0.6 of the direct path, and our gateway's CPU
+ * per request at most what the subgraphs the operation reaches (`subgraphs`) spent on the same
+ * requests, in our turns.
+ */
+function targets(
+  operation: string,
+  connections: number,
+  subgraphs: string[],
+  runs: { ours: Run; peer: Run; direct: Run },
+): string {
+  const { ours, peer, direct } = runs;
+  const throughput = ours.requestsPerSecond / peer.requestsPerSecond;
+  const added = (ours.p50 - direct.p50) / (peer.p50 - direct.p50);
+  const p99 = ours.p99 / peer.p99;
+  const toDirect = ours.requestsPerSecond / direct.requestsPerSecond;
+  const gatewayCpu = ours.cpuMsPerRequest.gateway ?? 0;
+  const subgraphCpu = subgraphs.reduce((sum, name) => sum + (ours.cpuMsPerRequest[name] ?? 0), 0);
+  const parts = [
+    `ours/hive req/s ${f2(throughput)} ${mark(throughput >= 1.5)}`,
+    `added p50 ours/hive ${f2(added)} ${mark(added <= 0.5)}`,
+    `p99 ours/hive ${f2(p99)} ${mark(p99 <= 1)}`,
+    `CPU ms/request gateway/${subgraphs.join("+")} ${f2(gatewayCpu)}/${f2(subgraphCpu)} = ${f2(gatewayCpu / subgraphCpu)} ` +
+      mark(gatewayCpu <= subgraphCpu),
+  ];
+  if (operation === "me { id }" && connections === 10)
+    parts.push(`ours/direct ${f2(toDirect)} ${mark(toDirect >= 0.6)}`);
+  return `  targets  c=${connections}: ${parts.join(", ")}`;
+}
 
 function line(target: string, connections: number, run: Run): string {
   const cpu = Object.entries(run.cpuMsPerRequest)
@@ -556,12 +594,13 @@ function line(target: string, connections: number, run: Run): string {
  */
 async function addedLatency(
   stack: BenchStack,
+  oursUrl: string,
   bearer: Record<string, string>,
   signed: Record<string, string>,
 ): Promise<string> {
   const body = JSON.stringify({ query: "{ me { id } }" });
   const targets = [
-    { name: "ours", url: stack.gatewayUrl, headers: bearer },
+    { name: "ours", url: oursUrl, headers: bearer },
     { name: "hive", url: `http://127.0.0.1:${HIVE_PORT}/graphql`, headers: bearer },
     { name: "direct", url: `${stack.serviceUrls.identity}/graphql`, headers: signed },
   ];
@@ -584,11 +623,14 @@ async function addedLatency(
   if (!ours || !hive || !direct) throw new Error("unreachable");
   const row = (name: string, s: ReturnType<typeof summary>) =>
     `  ${name.padEnd(8)} p50 ${s.p50.toFixed(1)} ms  p99 ${s.p99.toFixed(1)} ms  (added at p50 over direct: ${(s.p50 - direct.p50).toFixed(1)} ms)`;
+  const addedRatio = (ours.p50 - direct.p50) / (hive.p50 - direct.p50);
   return [
     `\n{ me { id } }, one client, ${rounds} rounds of one request to each target in turn (performance.now)`,
     row("ours", ours),
     row("hive", hive),
     row("direct", direct),
+    `  targets  added p50 ours/hive ${f2(addedRatio)} ${mark(addedRatio <= 0.5)}, p99 ours/hive ${f2(ours.p99 / hive.p99)} ` +
+      mark(ours.p99 <= hive.p99),
   ].join("\n");
 }
 
@@ -632,12 +674,17 @@ const baseline = baselineRef ? measureBaseline(baselineRef) : null;
 await withBenchStack(async (stack) => {
   out(machine());
   const seeded = await seed(stack);
-  const hive = await startHiveGateway(stack, `${stack.actorContextKey.kid}:${stack.actorContextKey.secret}`);
+  const keys = `${stack.actorContextKey.kid}:${stack.actorContextKey.secret}`;
+  const hive = await startHiveGateway(stack, keys);
+  const oursUrl = stack.gatewayUrl;
+  // Every process's figures then carry the profiler's own cost: a run for the profiles, not the table.
+  if (process.env.STACK_CPU_PROFILE_DIR)
+    out(`every stack process runs under --cpu-prof (${process.env.STACK_CPU_PROFILE_DIR})`);
   try {
     const port = (url: string) => Number(new URL(url).port);
     const services = stack.serviceUrls;
     const pids: Record<string, number> = {
-      gateway: pidListeningOn(port(stack.gatewayUrl)),
+      gateway: pidListeningOn(port(oursUrl)),
       hive: pidListeningOn(HIVE_PORT),
       identity: pidListeningOn(port(services.identity)),
       workspace: pidListeningOn(port(services.workspace)),
@@ -678,7 +725,7 @@ await withBenchStack(async (stack) => {
         const viaGateway = { headersOf: bearer, body: operation.viaGateway.body };
         const [ours, peer, ...fetches] = await interleaved(
           [
-            { ...viaGateway, url: stack.gatewayUrl, probe: probe(["hive"]) },
+            { ...viaGateway, url: oursUrl, probe: probe(["hive"]) },
             { ...viaGateway, url: `http://127.0.0.1:${HIVE_PORT}/graphql`, probe: probe(["gateway"]) },
             ...operation.direct.map((fetch) => ({
               url: `${services[fetch.service ?? "identity"]}/graphql`,
@@ -699,11 +746,13 @@ await withBenchStack(async (stack) => {
             `ours/direct ${(ours.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}; p50 over direct: ` +
             `ours +${f1(ours.p50 - direct.p50)} ms, hive +${f1(peer.p50 - direct.p50)} ms`,
         );
+        const reached = [...new Set(operation.direct.map((fetch) => fetch.service ?? "identity"))];
+        out(targets(operation.name, connections, reached, { ours, peer, direct }));
       }
     }
     out("\n* the sum of the subgraph fetches, measured one by one (see the top of bench/graph.ts)");
     await quiet(probe([])); // the mutation runs leave events for every consumer
-    out(await addedLatency(stack, bearer[0] ?? {}, signed[0] ?? {}));
+    out(await addedLatency(stack, oursUrl, bearer[0] ?? {}, signed[0] ?? {}));
     out(`load average after: ${machine()}`);
   } finally {
     hive.kill("SIGTERM");

@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
-import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { ApolloGateway } from "@apollo/gateway";
 import { fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyInstance } from "fastify";
-import { GraphQLError } from "graphql";
-import { ACTOR_CONTEXT_HEADER, ActorContextSigner, type Actor } from "@support/actor-context";
-import { createLogger, REQUEST_ID_HEADER, type Logger } from "@support/logger";
+import { ActorContextSigner, type Actor } from "@support/actor-context";
+import { createLogger, type Logger } from "@support/logger";
 import { createServiceApp, exposeMetrics } from "@support/service-kit";
 import { APOLLO_FEATURES_WE_DO_NOT_USE } from "@support/service-kit/apollo";
 import { baseUrlOf, type GatewayConfig } from "./config.js";
@@ -18,6 +17,7 @@ import { registerCors } from "./cors.js";
 import { registerLanding, sendPage, wantsPage } from "./landing.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { subgraphFetcher } from "./subgraph-fetcher.js";
+import { SubgraphSource } from "./subgraph-source.js";
 import { checkGraphScalars } from "./scalars.js";
 import { gatewayMetricsPlugin, timedFetcher } from "./metrics.js";
 import { SUBGRAPHS, SUPERGRAPH_FILE } from "./supergraph/subgraphs.js";
@@ -33,16 +33,6 @@ export interface GatewayContext {
   actorContext: string;
   requestId: string;
 }
-
-/**
- * A subgraph fetch that failed (unreachable, hung past SUBGRAPH_TIMEOUT_MS, a non-2xx answer, an
- * unreadable body): the fields it would have served fail with this, and nothing of the subgraph's
- * address or answer reaches the client. No HTTP status here: `serviceUnavailableStatus` decides.
- */
-const subgraphUnavailable = () =>
-  new GraphQLError("The service is temporarily unavailable; please retry shortly", {
-    extensions: { code: "SERVICE_UNAVAILABLE" },
-  });
 
 /** Builds the gateway without listening; used by server.ts and the tests. */
 export async function createServer(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<FastifyInstance> {
@@ -77,28 +67,15 @@ export async function createServer(config: GatewayConfig, options: { logger?: Lo
   const gateway = new ApolloGateway({
     // Composed at build time (gateway/supergraph.graphql); URLs come from config, not the file.
     supergraphSdl: readFileSync(SUPERGRAPH_FILE, "utf8"),
-    buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource<GatewayContext>({
-        url: urls[name] ?? url,
-        // A hung subgraph must not hang the client: each fetch fails after the timeout. (The cast:
-        // the data source's fetcher type is a whole WHATWG fetch; it reads only what
-        // SubgraphResponse has.)
-        fetcher: timedFetcher(name, subgraphs.fetcher) as unknown as RemoteGraphQLDataSource["fetcher"],
-        willSendRequest({ request, context }) {
-          request.http?.headers.set(ACTOR_CONTEXT_HEADER, context.actorContext);
-          request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
-        },
-        didEncounterError(error, _request, response, context) {
-          // Errors a subgraph answers inside a 2xx GraphQL response never come here; they pass
-          // through formatGatewayError. Here the fetch itself failed: the cause is logged and the
-          // client learns only that the service is unavailable.
-          logger.warn(
-            { subgraph: name, requestId: context?.requestId, status: response?.status, cause: error.message },
-            response ? "subgraph answered with an error status or an unreadable body" : "subgraph unreachable",
-          );
-          throw subgraphUnavailable();
-        },
-      }),
+    // A hung subgraph must not hang the client: each fetch fails after the timeout.
+    buildService: ({ name, url }) => {
+      const subgraphUrl = urls[name] ?? url;
+      if (!subgraphUrl) throw new Error(`the supergraph names subgraph ${name}, which has no URL`);
+      return new SubgraphSource(name, subgraphUrl, timedFetcher(name, subgraphs.fetcher), logger);
+    },
+    // The query plan names subgraphs and their operations: never handed to a client that asks
+    // with `Apollo-Query-Plan-Experimental`, whatever NODE_ENV says.
+    __exposeQueryPlanExperimental: false,
   });
 
   // Before any request: the graph's scalars are checked here, not first in a subgraph.

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { BoundedLabel, metrics } from "@support/metrics";
-import type { SubgraphResponse } from "./subgraph-fetcher.js";
+import type { SubgraphFetcher } from "./subgraph-fetcher.js";
 
 /**
  * Distinct operation names the latency histogram keeps per process; later new names are `(other)`.
@@ -44,13 +44,8 @@ export function gatewayMetricsPlugin(): ApolloServerPlugin {
   };
 }
 
-type Fetcher = (
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string },
-) => Promise<SubgraphResponse>;
-
 /** `fetcher`, timed per subgraph: `ok` for a 2xx answer, `error` for anything else or no answer. */
-export function timedFetcher(subgraph: string, fetcher: Fetcher): Fetcher {
+export function timedFetcher(subgraph: string, fetcher: SubgraphFetcher): SubgraphFetcher {
   const duration = metrics.subgraphFetchDuration();
   return async (url, init) => {
     const end = duration.startTimer({ subgraph });

@@ -51,7 +51,13 @@ export function withNumericErrorPaths(body: unknown): unknown {
   };
 }
 
-export function subgraphFetcher(timeoutMs: number) {
+/** A POST to a subgraph: what `subgraphFetcher` returns and `timedFetcher` wraps. */
+export type SubgraphFetcher = (
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<SubgraphResponse>;
+
+export function subgraphFetcher(timeoutMs: number): { fetcher: SubgraphFetcher; close: () => Promise<void> } {
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     connections: 128,
@@ -59,10 +65,7 @@ export function subgraphFetcher(timeoutMs: number) {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
-  const fetcher = async (
-    url: string,
-    init: { method?: string; headers?: Record<string, string>; body?: string },
-  ): Promise<SubgraphResponse> => {
+  const fetcher: SubgraphFetcher = async (url, init) => {
     const response = await request(url, {
       method: (init.method ?? "POST") as "POST",
       headers: init.headers,

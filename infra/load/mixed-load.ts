@@ -266,25 +266,23 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
       case "inviteAndRevoke": {
         // An invitation whose revocation failed (an instance died with it) still holds a seat:
         // revoked first, or the trial's seats run out. CONFLICT means that lost attempt committed.
-        // After an inviteUser whose answer was lost, the client cannot know whether it was sent:
-        // it looks, as a person would, and revokes what is pending (those are not in the ledger).
-        if (state.inviteUnanswered) {
-          const { invitations } = await graphql<{ invitations: { nodes: Array<{ id: string }> } | null }>(
-            target,
-            PENDING_INVITATIONS,
-            {},
-            client.token,
-          );
-          const known = new Set(state.unrevoked.map((invitation) => invitation.invitationId));
-          for (const { id } of invitations?.nodes ?? []) {
-            if (known.has(id)) continue;
-            try {
-              await graphql(target, REVOKE, { id }, client.token);
-            } catch (error) {
-              if (!(error instanceof LoadError && error.code === "CONFLICT")) throw error;
-            }
+        // An inviteUser whose answer was lost may have been sent, even well after the client gave
+        // up on it (the instance that had it went on): so before each invitation the client looks,
+        // as a person would, and revokes what is pending and unknown to it (not in the ledger).
+        const { invitations } = await graphql<{ invitations: { nodes: Array<{ id: string }> } | null }>(
+          target,
+          PENDING_INVITATIONS,
+          {},
+          client.token,
+        );
+        const known = new Set(state.unrevoked.map((invitation) => invitation.invitationId));
+        for (const { id } of invitations?.nodes ?? []) {
+          if (known.has(id)) continue;
+          try {
+            await graphql(target, REVOKE, { id }, client.token);
+          } catch (error) {
+            if (!(error instanceof LoadError && error.code === "CONFLICT")) throw error;
           }
-          state.inviteUnanswered = false;
         }
         while (state.unrevoked.length > 0) {
           const left = state.unrevoked[0]!;
@@ -296,7 +294,6 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
           left.revoked = true;
           state.unrevoked.shift();
         }
-        state.inviteUnanswered = true;
         const { inviteUser } = await graphql<{ inviteUser: { invitation: { id: string } } }>(
           target,
           INVITE,
@@ -310,7 +307,6 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
           },
           client.token,
         );
-        state.inviteUnanswered = false;
         const invitation = { invitationId: inviteUser.invitation.id, workspaceId: client.workspaceId, revoked: false };
         ledger.invitations.push(invitation);
         // Revoked at once, so that pending invitations never use up the trial's seats.
@@ -381,8 +377,6 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
 
   interface ClientState {
     sent: number;
-    /** An inviteUser failed: it may have been applied without the client learning the invitation's id. */
-    inviteUnanswered: boolean;
     /** Invitations sent whose revocation has not answered success yet. */
     unrevoked: Array<Ledger["invitations"][number]>;
     statusAttempts: Map<string, number>;
@@ -391,7 +385,6 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
   async function runClient(client: LoadClient, index: number): Promise<void> {
     const state: ClientState = {
       sent: 0,
-      inviteUnanswered: false,
       unrevoked: [],
       statusAttempts: new Map(),
     };

@@ -168,10 +168,17 @@ export function startProcess(options: {
  * through a pipe this process would copy from: under load that copying was a second write of
  * every log line, in the runner's process (the load generator's, in the benchmarks).
  */
-function spawnChild(options: { entry: string; cwd: string; env: NodeJS.ProcessEnv }, logFile: string): ChildProcess {
+function spawnChild(
+  options: { name: string; entry: string; cwd: string; env: NodeJS.ProcessEnv },
+  logFile: string,
+): ChildProcess {
   const output = openSync(logFile, "a");
+  // STACK_CPU_PROFILE_DIR=<dir>: every process of the stack runs under --cpu-prof and writes its
+  // profile to <dir>/<name>/ when it stops (read one with bench/profile-summary.ts).
+  const profileDir = process.env.STACK_CPU_PROFILE_DIR;
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${options.name}`] : [];
   try {
-    return spawn(process.execPath, [...nodeArgsFor(options.entry), options.entry], {
+    return spawn(process.execPath, [...profile, ...nodeArgsFor(options.entry), options.entry], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", output, output],

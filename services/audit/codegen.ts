@@ -5,7 +5,8 @@ export default subgraphCodegen({
   context: "../context.js#AuditContext",
   mappers: {
     ActivityEntry: "../db/entries.js#EntryRow",
-    ActivityStats: "../resolvers/stats.js#ActivityStats",
+    ActivityStats: "../domain/activity-stats.js#ActivityStats",
+    ActivityLogExport: "../resolvers/ActivityLogExport.js#IssuedExport",
   },
   scalars: { JSON: { input: "unknown", output: "unknown" } },
 });

@@ -4,7 +4,7 @@ export default subgraphCodegen({
   schema: "src/schema/billing.graphql",
   context: "../context.js#BillingContext",
   mappers: {
-    BillingAccount: "../resolvers/billing.js#AccountView",
+    BillingAccount: "../resolvers/BillingAccount.js#AccountView",
     Workspace: "{ id: string }",
   },
 });

@@ -6,7 +6,10 @@ export default subgraphCodegen({
   mappers: {
     User: "../db/generated/client.js#User",
     Organisation: "../db/generated/client.js#Organisation",
-    Invitation: "../db/generated/client.js#Invitation",
+    // Read with its workspaces (`include`), which `Invitation.workspaces` answers.
+    Invitation: "../db/invitations.js#InvitationWithWorkspaces",
     InvitationWorkspace: "../db/generated/client.js#InvitationWorkspace",
+    // An entity of the workspace service: identity answers its key only.
+    Workspace: "{ id: string }",
   },
 });

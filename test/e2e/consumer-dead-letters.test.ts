@@ -8,7 +8,7 @@ import {
   createEvent,
   createKafka,
   deadLetterTopicFor,
-  retryTopicFor,
+  replayTopicFor,
   startIdempotentConsumer,
   type EventEnvelope,
   type IdempotentConsumer,
@@ -277,7 +277,7 @@ describe("a consumer's dead letters", () => {
         30_000,
         "the replayed event to be applied",
       );
-      // The two messages that can never be valid come back to the dead-letter topic, now from the retry topic.
+      // The two messages that can never be valid come back to the dead-letter topic, now from the replay topic.
       await eventually(
         async () => (letters.length >= 5 ? true : undefined),
         30_000,
@@ -285,8 +285,8 @@ describe("a consumer's dead letters", () => {
       );
       expect(letters.slice(3).map((letter) => [letter.value, letter.headers[DEAD_LETTER_HEADERS.originTopic]])).toEqual(
         [
-          [malformed, retryTopicFor(groupId)],
-          [invalid, retryTopicFor(groupId)],
+          [malformed, replayTopicFor(groupId)],
+          [invalid, replayTopicFor(groupId)],
         ],
       );
       expect(await effects(good.id)).toBe(1);

@@ -323,3 +323,23 @@ describe("two simultaneous deleteWorkspace calls", () => {
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => ["NOT_FOUND", "ok"]));
   }, 180_000);
 });
+
+describe("the gateway's query plan", () => {
+  test("a client asking for it with Apollo-Query-Plan-Experimental gets the answer without it", async () => {
+    const user = await signUp();
+    const response = await fetch(testStack().gatewayUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${user.token}`,
+        "apollo-query-plan-experimental": "1",
+      },
+      body: JSON.stringify({ query: "{ me { id } workspaces { nodes { id } } }" }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data?: { me?: { id: string } }; extensions?: Record<string, unknown> };
+    expect(body.data?.me?.id).toBe(user.userId);
+    expect(body.extensions?.queryPlan).toBeUndefined();
+    expect(body.extensions?.queryPlanMermaid).toBeUndefined();
+  });
+});

@@ -174,8 +174,9 @@ describe("seat reservations an inviteUser left behind", () => {
         [first.data!.inviteUser.invitation.id, second.data!.inviteUser.invitation.id].sort(),
       );
 
-      // A revoked invitation whose invitation.revoked has not arrived yet (here: its reservation
-      // put back unconfirmed, as during a broker outage) holds no seat either.
+      // A revoked invitation whose invitation.revoked has not arrived yet holds no seat either:
+      // here its reservation is put back as its invitation.sent left it (confirmed), as when the
+      // broker went away between the two events.
       const firstId = first.data!.inviteUser.invitation.id;
       await graphqlOk(`mutation($id: ID!) { revokeInvitation(id: $id) { id } }`, {
         token: admin.token,
@@ -183,8 +184,8 @@ describe("seat reservations an inviteUser left behind", () => {
       });
       await eventually(async () => ((await reservations()).includes(firstId) ? undefined : true));
       await workspaceQuery(
-        `INSERT INTO pending_invitation (invitation_id, workspace_id, email, role, expires_at)
-         VALUES ($1, $2, 'revoked@example.test', 'MEMBER', now() + interval '7 days')`,
+        `INSERT INTO pending_invitation (invitation_id, workspace_id, email, role, expires_at, confirmed_at)
+         VALUES ($1, $2, 'revoked@example.test', 'MEMBER', now() + interval '7 days', now())`,
         [firstId, workspaceId],
       );
       const third = await invite();

@@ -14,7 +14,7 @@ import { createTicket } from "../harness/ticketing.js";
 
 /**
  * The preset roles of SPEC section 2 (issue 22): SUPERVISOR, AGENT and SUPPORT, built in beside
- * OWNER, ADMIN and MEMBER. Who may call what is in permission-matrix.test.ts; here, what the
+ * OWNER, ADMIN and MEMBER. Who may call what is in the permission-matrix-*.test.ts tables; here, what the
  * matrix cannot show: a supervisor's limits towards administrators, SUPPORT's ticket scope, that
  * member toggles leave the preset roles alone, and that they are no custom roles.
  */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "@jest/globals";
-import { errorCodes, graphql, graphqlOk, signUp, type GraphQLResponse } from "../harness/stack.js";
+import { createWorkspace, errorCodes, graphql, graphqlOk, signUp, type GraphQLResponse } from "../harness/stack.js";
+import { invitePerson } from "../harness/people.js";
 import { setPlan, workspaceWithMembers, type WorkspaceFixture } from "../harness/workspace.js";
 
 /**
@@ -278,5 +279,75 @@ describe("the other connections of a workspace", () => {
       });
     }
     expect(data.apiKeys).toEqual({ totalCount: 0, nodes: [] });
+  });
+
+  test("the workspaces page reads the same list forward and backward, each with the caller's own permissions", async () => {
+    const admin = await signUp();
+    // Names that sort by case, accent and prefix, created out of order.
+    const names = ["Desk b", "desk a", "Desk a", "Desk ä", "Desk a2"];
+    const ids = new Map<string, string>();
+    for (const name of names) ids.set(await createWorkspace(admin.token, name), name);
+    const WORKSPACES = `query($first: Int, $after: String, $last: Int, $before: String) {
+      workspaces(first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        edges { cursor node { id name myPermissions } }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }`;
+    type WorkspacePage = {
+      totalCount: number;
+      edges: Array<{ cursor: string; node: { id: string; name: string; myPermissions: string[] } }>;
+      pageInfo: {
+        hasNextPage: boolean;
+        hasPreviousPage: boolean;
+        startCursor: string | null;
+        endCursor: string | null;
+      };
+    };
+    const page = async (variables: Record<string, unknown>, token = admin.token) =>
+      (await graphqlOk<{ workspaces: WorkspacePage }>(WORKSPACES, { token, variables })).workspaces;
+
+    const whole = await page({ first: 100 });
+    expect(whole.totalCount).toBe(names.length);
+    expect(new Set(whole.edges.map((e) => e.node.id))).toEqual(new Set(ids.keys()));
+    // The owner's permissions in each, as the single-workspace query answers them.
+    for (const { node } of whole.edges) {
+      const one = await graphqlOk<{ workspace: { myPermissions: string[] } }>(
+        `query($id: ID!) { workspace(id: $id) { myPermissions } }`,
+        { token: admin.token, variables: { id: node.id } },
+      );
+      expect(node.myPermissions).toEqual(one.workspace.myPermissions);
+      expect(node.myPermissions).toContain("billing:manage");
+    }
+
+    const forward: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const next: WorkspacePage = await page({ first: 2, after });
+      forward.push(...next.edges.map((e) => e.node.id));
+      if (!next.pageInfo.hasNextPage) break;
+      expect(next.edges).toHaveLength(2);
+      after = next.pageInfo.endCursor;
+    }
+    expect(forward).toEqual(whole.edges.map((e) => e.node.id));
+
+    const backward: string[][] = [];
+    let before: string | null = null;
+    for (;;) {
+      const previous: WorkspacePage = await page({ last: 2, before });
+      backward.unshift(previous.edges.map((e) => e.node.id));
+      if (!previous.pageInfo.hasPreviousPage) break;
+      before = previous.pageInfo.startCursor;
+    }
+    expect(backward.flat()).toEqual(whole.edges.map((e) => e.node.id));
+
+    // A member sees only the workspace they belong to, with a member's permissions there.
+    const [memberOf] = [...ids.keys()];
+    const member = await invitePerson(admin, [{ workspaceId: memberOf!, role: "MEMBER" }]);
+    const theirs = await page({ first: 100 }, member.token);
+    expect(theirs.totalCount).toBe(1);
+    expect(theirs.edges.map((e) => e.node.id)).toEqual([memberOf]);
+    expect(theirs.edges[0]!.node.myPermissions).not.toContain("billing:manage");
+    expect(theirs.edges[0]!.node.myPermissions).not.toContain("members:invite");
   });
 });

@@ -1,5 +1,17 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { buildASTSchema, parse, type ObjectTypeDefinitionNode } from "graphql";
 import { invitationTokenFor } from "@support/infra/mail-catcher";
-import { createWorkspace, graphqlOk, mailCatcherUrl, signUp, uniqueEmail, type SignedUpUser } from "./stack.js";
+import {
+  createWorkspace,
+  graphql,
+  graphqlOk,
+  mailCatcherUrl,
+  signUp,
+  uniqueEmail,
+  type GraphQLResponse,
+  type SignedUpUser,
+} from "./stack.js";
 import { logIn } from "./identity.js";
 import { invitePerson, type Person, type WorkspaceRoleName } from "./people.js";
 import { setPlan } from "./workspace.js";
@@ -197,4 +209,156 @@ export async function freshJoinRequest(fx: MatrixFixture): Promise<string> {
     { token: person.token, variables: { w: fx.workspaceId } },
   );
   return data.requestToJoin.id;
+}
+
+// ---- the tables ---------------------------------------------------------------------------------
+// Each permission-matrix-*.test.ts holds one subgraph's table (identity and workspace share one)
+// of expected outcomes, columns the callers and rows the operations, and checks every cell.
+
+/** A table cell's code → the outcome it stands for (UA = UNAUTHENTICATED, F = FORBIDDEN, NF = NOT_FOUND, C = CONFLICT). */
+const CODES: Record<string, string> = {
+  ok: "ok",
+  UA: "UNAUTHENTICATED",
+  F: "FORBIDDEN",
+  NF: "NOT_FOUND",
+  C: "CONFLICT",
+};
+
+/**
+ * Reads an expected table: a header of callers, then a row per operation (or `permission <p>`),
+ * each cell an outcome code (see CODES). `C` names the table's callers.
+ */
+export function parseTable<C extends string = Caller>(
+  table: string,
+): { callers: C[]; rows: Map<string, Record<C, string>> } {
+  const lines = table
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/));
+  const [header, ...body] = lines;
+  if (!header) throw new Error("empty table");
+  const callers = header.slice(1) as C[];
+  const rows = new Map<string, Record<C, string>>();
+  for (const cells of body) {
+    // `permission <name>` rows have a two-word name
+    const nameLength = cells[0] === "permission" ? 2 : 1;
+    const name = cells.slice(0, nameLength).join(" ");
+    const outcomes = cells.slice(nameLength);
+    if (outcomes.length !== callers.length) throw new Error(`row ${name} has ${outcomes.length} cells`);
+    rows.set(
+      name,
+      Object.fromEntries(
+        callers.map((caller, i) => {
+          const code = CODES[outcomes[i] ?? ""];
+          if (!code) throw new Error(`row ${name}: unknown cell ${outcomes[i]}`);
+          return [caller, code];
+        }),
+      ) as Record<C, string>,
+    );
+  }
+  return { callers, rows };
+}
+
+/** Root fields of the composed supergraph that the given subgraphs resolve. */
+export function rootFieldsOf(subgraphs: string[]): string[] {
+  const sdl = readFileSync(new URL("../../gateway/supergraph.graphql", import.meta.url), "utf8");
+  const document = parse(sdl);
+  buildASTSchema(document, { assumeValidSDL: true }); // fails on a malformed supergraph
+  const fields: string[] = [];
+  for (const definition of document.definitions) {
+    if (definition.kind !== "ObjectTypeDefinition") continue;
+    const type = definition as ObjectTypeDefinitionNode;
+    if (type.name.value !== "Query" && type.name.value !== "Mutation") continue;
+    for (const field of type.fields ?? []) {
+      const graph = field.directives
+        ?.find((d) => d.name.value === "join__field")
+        ?.arguments?.find((a) => a.name.value === "graph");
+      if (graph?.value.kind === "EnumValue" && subgraphs.includes(graph.value.value)) fields.push(field.name.value);
+    }
+  }
+  return fields.sort();
+}
+
+/** A GraphQL call one cell of a table makes. */
+export interface Call {
+  query: string;
+  variables?: Record<string, unknown>;
+}
+
+/** A row of a table whose callers are the fixture's. */
+export interface Operation {
+  /** Builds the call; may prepare a fresh target as the owner first, so callers never share one. */
+  call(fx: MatrixFixture, caller: Caller): Promise<Call>;
+}
+
+/** `ok`, or the first error's code. */
+export function outcomeOf(result: GraphQLResponse<unknown>): string {
+  const code = result.errors?.[0]?.extensions?.code;
+  if (!result.errors?.length) return "ok";
+  return code ?? `NO_CODE: ${result.errors[0]?.message}`;
+}
+
+/**
+ * A subgraph's own block of the matrix (own fixture, own table), for subgraphs whose operations
+ * all act on a workspace: every root field has a row, every caller gets exactly the expected
+ * outcome, and another organisation's workspace answers like a missing one.
+ */
+export function subgraphMatrix(options: {
+  name: string;
+  graph: string;
+  rootFields: string[];
+  table: string;
+  operations: Record<string, Operation>;
+  prepare?: (fx: MatrixFixture) => Promise<void>;
+  foreignQuery: string;
+}) {
+  describe(`permission matrix (${options.name}, through the gateway)`, () => {
+    const table = parseTable(options.table);
+    let fx: MatrixFixture;
+
+    beforeAll(async () => {
+      fx = await matrixFixture();
+      await options.prepare?.(fx);
+    }, 180_000);
+
+    test(`every root field of the ${options.name} subgraph has a row, and every row an operation`, () => {
+      const fields = rootFieldsOf([options.graph]);
+      expect(fields).toEqual(options.rootFields);
+      expect(fields.filter((f) => !table.rows.has(f))).toEqual([]);
+      expect([...table.rows.keys()].filter((r) => !options.operations[r])).toEqual([]);
+    });
+
+    test(`every caller gets exactly the expected outcome for every ${options.name} operation`, async () => {
+      const actual: string[] = [];
+      const expected: string[] = [];
+      for (const [name, row] of table.rows) {
+        const operation = options.operations[name];
+        if (!operation) continue; // reported by the coverage test
+        for (const caller of table.callers) {
+          const call = await operation.call(fx, caller);
+          const outcome = outcomeOf(
+            await graphql(call.query, { token: fx.tokenFor(caller), variables: call.variables }),
+          );
+          actual.push(`${name} as ${caller}: ${outcome}`);
+          expected.push(`${name} as ${caller}: ${row[caller]}`);
+        }
+      }
+      expect(actual).toEqual(expected);
+    }, 300_000);
+
+    test(`another organisation's workspace answers ${options.name} operations exactly like a nonexistent one`, async () => {
+      const foreign = await graphql(options.foreignQuery, {
+        token: fx.tokenFor("otherOrg"),
+        variables: { w: fx.workspaceId },
+      });
+      const missing = await graphql(options.foreignQuery, {
+        token: fx.tokenFor("otherOrg"),
+        variables: { w: "00000000-0000-4000-8000-000000000000" },
+      });
+      expect(foreign.errors?.map((e) => [e.message, e.extensions?.code])).toEqual(
+        missing.errors?.map((e) => [e.message, e.extensions?.code]),
+      );
+      expect(foreign.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    });
+  });
 }

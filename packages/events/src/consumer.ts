@@ -12,7 +12,7 @@ import type { Logger } from "@support/logger";
 import { metrics } from "@support/metrics";
 import { withTraceContext } from "@support/tracing";
 import { parseEvent, InvalidEventError } from "./envelope.js";
-import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, retryTopicFor } from "./kafka.js";
+import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, replayTopicFor } from "./kafka.js";
 import type { EventType, TypedEvent } from "./registry/index.js";
 import { partitionKeyOf, type SqlTransaction } from "./outbox.js";
 import {
@@ -43,7 +43,7 @@ const DEFAULT_MAX_EVENTS_PER_TRANSACTION = 100;
 export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   kafka: Kafka;
   groupId: string;
-  /** Topics to consume; the group's retry topic (`<group>.retry`) is always consumed too. */
+  /** Topics to consume; the group's replay topic (`<group>.replay`) is always consumed too. */
   topics: string[];
   logger: Logger;
   /** Runs `work` in one database transaction of the consuming service, e.g. `(fn) => prisma.$transaction(fn)`. */
@@ -82,6 +82,12 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
   delayedRetry?: Partial<DelayedRetryPolicy>;
   /** Partitions applied at the same time by this instance; order holds within each. Default 3. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * The most one fetch brings of one partition (kafkajs' default 1 MiB; a fetch is capped at
+   * 10 MiB in all). The next fetch waits until every batch of the last one is applied, so larger
+   * batches leave the consumer idle less often on a backlog.
+   */
+  maxBytesPerPartition?: number;
 }
 
 /**
@@ -215,6 +221,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     // 10 s (kafkajs' default is 30 s) bounds how long a crashed instance stalls its group.
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
+    ...(options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: options.maxBytesPerPartition }),
   });
   const worker = new RetryWorker({
     groupId,
@@ -235,7 +242,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
   };
   try {
     await consumer.connect();
-    for (const topic of [...topics, retryTopicFor(groupId)]) await consumer.subscribe({ topic, fromBeginning: true });
+    for (const topic of [...topics, replayTopicFor(groupId)]) await consumer.subscribe({ topic, fromBeginning: true });
   } catch (error) {
     await disconnect().catch(() => undefined);
     throw error;

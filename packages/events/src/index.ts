@@ -6,3 +6,4 @@ export * from "./consumer.js";
 export * from "./kafka.js";
 export * from "./replay.js";
 export * from "./parking.js";
+export * from "./publisher.js";

@@ -38,7 +38,7 @@ export const CACHE_INVALIDATIONS_TOPIC: TopicSpec = { topic: "cache.invalidation
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
 
 /** What `events:replay` sends dead letters back to: only the group that failed reads it. */
-export const retryTopicFor = (groupId: string): string => `${groupId}.retry`;
+export const replayTopicFor = (groupId: string): string => `${groupId}.replay`;
 
 /** The consumer group a dead-letter topic belongs to, or null when the name is not `<group>.dlq`. */
 export function groupOfDeadLetterTopic(topic: string): string | null {
@@ -51,11 +51,11 @@ export interface TopicSpec {
 }
 
 /**
- * The topics of one consumer group: its retry topic and its dead-letter topic, one partition
+ * The topics of one consumer group: its replay topic and its dead-letter topic, one partition
  * each (they are small, and one partition keeps dead letters in the order they failed).
  */
 export const consumerGroupTopics = (groupId: string): TopicSpec[] => [
-  { topic: retryTopicFor(groupId), numPartitions: 1 },
+  { topic: replayTopicFor(groupId), numPartitions: 1 },
   { topic: deadLetterTopicFor(groupId), numPartitions: 1 },
 ];
 

@@ -1,7 +1,7 @@
 import { Partitioners, type Kafka, type KafkaMessage } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { DEAD_LETTER_HEADERS, withoutDeadLetterHeaders } from "./consumer.js";
-import { groupOfDeadLetterTopic, retryTopicFor } from "./kafka.js";
+import { groupOfDeadLetterTopic, replayTopicFor } from "./kafka.js";
 
 /** Set on a replayed message: which dead letter it came from (`<topic>:<partition>:<offset>`). */
 export const REPLAYED_FROM_HEADER = "replayed-from";
@@ -34,7 +34,7 @@ export interface ReplayOptions {
 
 /**
  * Re-delivers the dead letters a topic holds right now to the consumer group that failed them, by
- * producing each (same key, value and headers) onto `<group>.retry`, which only that group reads:
+ * producing each (same key, value and headers) onto `<group>.replay`, which only that group reads:
  * other groups, which applied the event, never see it again. The position is kept in the consumer
  * group `<dead-letter topic>.replay`, so a second run replays only letters that arrived since (an
  * event that fails again is dead-lettered again, and is replayed by the next run).
@@ -102,7 +102,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<{ repla
         if (!dryRun) {
           for (const [group, messages] of byGroup) {
             await producer.send({
-              topic: retryTopicFor(group),
+              topic: replayTopicFor(group),
               acks: -1,
               messages: messages.map((message) => ({
                 key: message.key,

@@ -1,2 +1,3 @@
 export * from "./catalogue.js";
 export * from "./effective.js";
+export * from "./authorize.js";

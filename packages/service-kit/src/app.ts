@@ -13,7 +13,7 @@ import {
   type ActorContextAudience,
   type ActorContextKey,
 } from "@support/actor-context";
-import { useKeyForInternalCalls } from "./workspace-call.js";
+import { useKeyForInternalCalls } from "./internal-call.js";
 import { isDatabaseUnavailable } from "./unavailable.js";
 
 declare module "fastify" {

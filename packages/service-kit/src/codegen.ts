@@ -16,6 +16,12 @@ export function subgraphCodegen(options: {
   mappers?: Record<string, string>;
   /** Scalars besides the graph's own (`JSON`), as `{ input, output }` TypeScript types. */
   scalars?: Record<string, { input: string; output: string }>;
+  /**
+   * What a type without a mapper resolves to. Leave unset so each resolver's return is checked
+   * against the GraphQL type; `"unknown"` turns that check off (kept only while a service still
+   * returns shapes that differ from its SDL without naming them in `mappers`).
+   */
+  defaultMapper?: string;
 }): CodegenConfig {
   return {
     schema: options.schema,
@@ -31,7 +37,7 @@ export function subgraphCodegen(options: {
           mappers: options.mappers ?? {},
           // `Ticket` is both the GraphQL type and Prisma's row: the row is imported as `TicketModel`.
           mapperTypeSuffix: "Model",
-          defaultMapper: "unknown",
+          ...(options.defaultMapper ? { defaultMapper: options.defaultMapper } : {}),
           strictScalars: true,
           // packages/service-kit/src/scalars.ts hands resolvers strings; they may answer a Date.
           scalars: {

@@ -3,7 +3,7 @@ export * from "./runtime.js";
 export * from "./graphql-errors.js";
 export * from "./permissions-client.js";
 export * from "./people-client.js";
-export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./workspace-call.js";
+export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./internal-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export { exposeMetrics, type MetricsConfig } from "./metrics.js";
 export { Signer, type SigningPurpose } from "./signing.js";
@@ -42,5 +42,5 @@ export {
 } from "./downloads.js";
 export { isDatabaseUnavailable, TRANSACTION_OPTIONS } from "./unavailable.js";
 export { DateTime, URL, LocalDate, GRAPH_SCALARS, scalarResolversFor } from "./scalars.js";
-export { pagingWindow } from "./paging.js";
+export { pageInMemory, pagingWindow } from "./paging.js";
 export { LeaseWorker, backoffSeconds } from "./lease-worker.js";

@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { badUserInput, invalidInput } from "@support/errors";
 import {
+  connectionOf,
   isPagingProblem,
   pageWindow,
   pagingArguments,
+  windowOf,
+  type Connection,
   type CursorCodec,
   type PageWindow,
   type PagingArguments,
@@ -22,4 +25,20 @@ export function pagingWindow<Key>(args: PagingArguments, codec: CursorCodec<Key>
   const window = pageWindow(parsed.data, codec);
   if (isPagingProblem(window)) throw badUserInput(`${window.field}: ${window.message}`, window.field);
   return window;
+}
+
+/**
+ * A page of a list held whole in memory (read in one query anyway: a workspace's roles, a
+ * ticket's replies, a chart's bars), with its `totalCount`. The rows are put in the key's order
+ * first, so the list's order and the cursors' agree.
+ */
+export function pageInMemory<Row, Key>(
+  rows: ReadonlyArray<Row>,
+  args: PagingArguments,
+  order: { codec: CursorCodec<Key>; keyOf: (row: Row) => Key; compare: (a: Key, b: Key) => number },
+): Connection<Row> & { totalCount: number } {
+  const window = pagingWindow(args, order.codec);
+  const sorted = [...rows].sort((a, b) => order.compare(order.keyOf(a), order.keyOf(b)));
+  const read = windowOf(sorted, window, order.keyOf, order.compare);
+  return { ...connectionOf(read, window, order.keyOf, order.codec), totalCount: rows.length };
 }

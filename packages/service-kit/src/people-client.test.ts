@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { ANONYMOUS } from "@support/actor-context";
 import { WorkspacePeopleClient } from "./people-client.js";
-import { useKeyForInternalCalls } from "./workspace-call.js";
+import { useKeyForInternalCalls } from "./internal-call.js";
 
 /** A workspace service that accepts connections and never answers. */
 let hung: Server;

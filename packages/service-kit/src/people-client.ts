@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { AppError, ErrorCode, notFound } from "@support/errors";
-import { postToWorkspace, type InternalCallRequest } from "./workspace-call.js";
+import { postToWorkspace, type InternalCallRequest } from "./internal-call.js";
 
-export { WORKSPACE_CALL_TIMEOUT_MS } from "./workspace-call.js";
+export { INTERNAL_CALL_TIMEOUT_MS } from "./internal-call.js";
 
 /** What identity reads of workspace's `POST /internal/permissions` answer (docs/adr/0004). */
 export const workspaceAccessSchema = z.object({

@@ -1,11 +1,11 @@
 import DataLoader from "dataloader";
-import { forbidden, notFound, serviceUnavailable } from "@support/errors";
+import { notFound, serviceUnavailable } from "@support/errors";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Kafka } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { PermissionCache } from "./permission-cache.js";
 import { invalidationFeedFor } from "./cache-invalidations.js";
-import { postToWorkspace } from "./workspace-call.js";
+import { postToWorkspace } from "./internal-call.js";
 
 /** The workspace service's bound on one lookup (services/workspace/src/internal/permissions.ts). */
 const MAX_WORKSPACES_PER_LOOKUP = 100;
@@ -45,17 +45,14 @@ export class PermissionsClient {
     });
   }
 
-  /** NOT_FOUND when the workspace does not exist or the caller may not see it. */
+  /**
+   * NOT_FOUND when the workspace does not exist or the caller may not see it. The client is the
+   * `WorkspaceAccessSource` of every service but the workspace's: checks go through `authorize`.
+   */
   async forWorkspace(workspaceId: string): Promise<WorkspacePermissions> {
     const permissions = await this.loader.load(workspaceId);
     if (!permissions) throw notFound("Workspace");
     return permissions;
-  }
-
-  async require(workspaceId: string, permission: string): Promise<WorkspacePermissions> {
-    const access = await this.forWorkspace(workspaceId);
-    if (!access.permissions.includes(permission)) throw forbidden(`Missing permission ${permission}`);
-    return access;
   }
 
   private async fetch(workspaceIds: readonly string[]): Promise<Array<WorkspacePermissions | null>> {

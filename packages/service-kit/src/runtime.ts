@@ -4,7 +4,7 @@ import type pg from "pg";
 import {
   OutboxRelay,
   createKafka,
-  retryTopicFor,
+  replayTopicFor,
   topicFor,
   startIdempotentConsumer,
   type IdempotentConsumer,
@@ -15,7 +15,7 @@ import { createLogger, type Logger } from "@support/logger";
 import pRetry from "p-retry";
 import { signCursorsWith } from "@support/validation";
 import type { ActorContextKey } from "@support/actor-context";
-import { createServiceApp, requireActorContext } from "./app.js";
+import { createServiceApp, requireActorContext, withTimeout } from "./app.js";
 import { logSqlStatementsPerRequest } from "./sql-statements.js";
 import { exposeMetrics, serviceScrapeMetrics, type ConsumedGroup, type MetricsConfig } from "./metrics.js";
 
@@ -123,6 +123,12 @@ export function createServiceRuntime(options: {
   const attemptsInFlight = new Set<Promise<void>>();
 
   app.addHook("onReady", async () => {
+    // The first query opens the pool and loads Prisma's query compiler, which can take seconds
+    // on a busy machine; pay it before listening, so the first /ready answers within its bound.
+    // A database that is down is not fatal here: /ready says so until it answers.
+    await withTimeout(database.ping(), 10_000).catch((error: unknown) =>
+      logger.warn({ err: error }, "database did not answer at start; /ready reports it until it does"),
+    );
     await relay.start();
     // Kafka may be down when the service starts: the service still serves (and says it is not
     // ready) while each consumer keeps trying to join, with back-off, until it does or the
@@ -204,7 +210,7 @@ export function createServiceRuntime(options: {
     },
     consume(consumerOptions) {
       const groupId = `${config.KAFKA_CONSUMER_GROUP_PREFIX}${consumerOptions.groupId}`;
-      consumedGroups.push({ groupId, topics: [...consumerOptions.topics, retryTopicFor(groupId)] });
+      consumedGroups.push({ groupId, topics: [...consumerOptions.topics, replayTopicFor(groupId)] });
       consumerStarters.push(() =>
         startIdempotentConsumer({
           ...consumerOptions,

@@ -1,21 +1,24 @@
 import { readFileSync } from "node:fs";
-import { createServiceRuntime, permissionLookups, type ServiceRuntime } from "@support/service-kit";
-import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
+import type { FastifyRequest } from "fastify";
+import pg from "pg";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
+import { createServiceRuntime, permissionLookups, Signer, type ServiceRuntime } from "@support/service-kit";
+import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
+import { TicketingClient } from "./clients/ticketing.js";
 import type { AuditConfig } from "./config.js";
-import { createDb, type Tx } from "./db/client.js";
 import type { AuditContext } from "./context.js";
-import { resolvers } from "./resolvers/index.js";
-import { appendEvents } from "./events/record.js";
-import pg from "pg";
 import { checkpointMovedChains, sealLegacyChains } from "./db/checkpoints.js";
-import { ChainKeys } from "./domain/chain.js";
-import { VerifyThrottle } from "./db/verify-throttle.js";
-import { Signer } from "@support/service-kit";
-import { registerDownloads } from "./downloads.js";
+import { createDb } from "./db/client.js";
 import { createExportPool } from "./db/export-stream.js";
-import { TicketVisibility } from "./ticket-visibility.js";
+import { createTransactionPool, type PgTx } from "./db/transaction.js";
+import { VerifyThrottle } from "./db/verify-throttle.js";
+import { ChainKeys } from "./domain/chain.js";
+import { ACTIVITY_LOG_CONSUMER, ACTIVITY_LOG_POOL } from "./events/consumer-options.js";
+import { appendEvents } from "./events/record.js";
+import { registerWorkspaceDataActivityLog } from "./internal/workspace-data-activity-log.js";
+import { resolvers } from "./resolvers/index.js";
+import { registerActivityLogDownload, type ActivityFileDeps } from "./routes/activity-log-download.js";
 
 export const schema = readFileSync(new URL("./schema/audit.graphql", import.meta.url), "utf8");
 
@@ -40,6 +43,11 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     waitMs: config.AUDIT_EXPORT_WAIT_SECONDS * 1000,
     onError: (error) => runtime.app.log.warn({ err: error }, "an idle export connection failed; it is replaced"),
   });
+  // The consumer's batch transactions on node-postgres (db/transaction.ts, events/consumer-options.ts).
+  const consumerPool = createTransactionPool(config.DATABASE_URL, {
+    ...ACTIVITY_LOG_POOL,
+    onError: (error) => runtime.app.log.warn({ err: error }, "an idle consumer connection failed; it is replaced"),
+  });
   // A connection the server drops while idle (a restart, pg_terminate_backend) is replaced, not fatal.
   pool.on("error", (error) =>
     runtime.app.log.warn({ err: error }, "an idle database connection failed; it is replaced"),
@@ -62,24 +70,28 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     config,
     logger: options.logger,
     // Ready once the legacy seal is written: nothing is appended or verified before it.
-    database: { ping: () => sealed().then(() => db.$queryRaw`SELECT 1`), close: () => db.$disconnect() },
+    database: {
+      ping: () => sealed().then(() => db.$queryRaw`SELECT 1`),
+      // After the consumers have stopped (service-kit closes the database last).
+      close: () => Promise.all([db.$disconnect(), consumerPool.end()]).then(() => undefined),
+    },
   });
   // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
-  const permissions = permissionLookups(runtime, {
+  const workspaceAccess = permissionLookups(runtime, {
     workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
 
-  runtime.consume<Tx>({
+  runtime.consume<PgTx>({
     groupId: "audit.activity-log",
     topics: AUDITED_TOPICS,
-    transaction: (work) => sealed().then(() => db.$transaction(work)),
+    transaction: (work) => sealed().then(() => consumerPool.transaction(work)),
     handle: (event, tx) => appendEvents(tx, chainKeys, [event]),
-    // Whole Kafka batches in one transaction each: one chain-head read per chain, one insert.
     handleBatch: (events, tx) => appendEvents(tx, chainKeys, events),
-    maxEventsPerTransaction: 1_000,
+    ...ACTIVITY_LOG_CONSUMER,
   });
 
+  const tickets = (request: FastifyRequest) => new TicketingClient(config.TICKETING_SERVICE_URL, request);
   await mountMercuriusSubgraph<AuditContext>(runtime, {
     schema,
     // typed against the SDL in resolvers/ by the generated `Resolvers` (src/generated/graphql.ts)
@@ -89,8 +101,8 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       db,
       pool,
       logger: request.log,
-      permissions: permissions(request),
-      tickets: new TicketVisibility(config.TICKETING_SERVICE_URL, request),
+      workspaces: workspaceAccess(request),
+      tickets: tickets(request),
       signer,
       chainKeys,
       verifyThrottle,
@@ -98,7 +110,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       exportLinkTtlSeconds: config.AUDIT_EXPORT_LINK_TTL_SECONDS,
     }),
   });
-  registerDownloads(runtime.app, {
+  const activityFiles: ActivityFileDeps = {
     db,
     exportPool,
     exportLimits: {
@@ -106,9 +118,11 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
       totalMs: config.AUDIT_EXPORT_MAX_SECONDS * 1000,
     },
     signer,
-    permissions,
-    tickets: (request) => new TicketVisibility(config.TICKETING_SERVICE_URL, request),
-  });
+    workspaces: workspaceAccess,
+    tickets,
+  };
+  registerActivityLogDownload(runtime.app, activityFiles);
+  registerWorkspaceDataActivityLog(runtime.app, activityFiles);
 
   // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).
   let checkpointedUpTo = 0n;

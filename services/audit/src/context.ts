@@ -1,21 +1,21 @@
 import type { FastifyBaseLogger } from "fastify";
 import type pg from "pg";
 import type { Actor } from "@support/actor-context";
-import type { PermissionsClient } from "@support/service-kit";
+import type { PermissionsClient, Signer } from "@support/service-kit";
+import type { TicketingClient } from "./clients/ticketing.js";
 import type { Db } from "./db/client.js";
-import type { Signer } from "@support/service-kit";
-import type { ChainKeys } from "./domain/chain.js";
 import type { VerifyThrottle } from "./db/verify-throttle.js";
-import type { TicketVisibility } from "./ticket-visibility.js";
+import type { ChainKeys } from "./domain/chain.js";
 
 export interface AuditContext {
   actor: Actor;
   db: Db;
   /** Plain SQL for the hot read (db/entries.ts) and exports' cursors (db/export-stream.ts). */
   pool: pg.Pool;
-  permissions: PermissionsClient;
+  /** The caller's standing in a workspace, asked of the workspace service (src/authorization.ts). */
+  workspaces: PermissionsClient;
   /** Which tickets the caller may see now, to redact entries about the rest (docs/adr/0013). */
-  tickets: TicketVisibility;
+  tickets: TicketingClient;
   /** Signs checkpoints and download links (AUDIT_SIGNING_KEYS). */
   signer: Signer;
   /** Verifies the chain's HMAC links (AUDIT_SIGNING_KEYS, purpose "chain"; docs/adr/0008). */

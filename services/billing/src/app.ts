@@ -8,16 +8,16 @@ import {
 import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
+import { BillingStripe, createStripe } from "./clients/stripe.js";
 import type { BillingConfig } from "./config.js";
+import type { BillingContext } from "./context.js";
+import { accountLoader } from "./db/accounts.js";
 import { createDb, type Tx } from "./db/client.js";
-import { accountLoader, type BillingContext } from "./context.js";
+import { WORKSPACE_EVENT_TYPES, onWorkspaceEvent } from "./events/workspace-consumer.js";
 import { resolvers } from "./resolvers/index.js";
-import { WORKSPACE_EVENT_TYPES, onWorkspaceEvent } from "./events/workspace-events.js";
-import { createStripe } from "./stripe/client.js";
-import { BillingStripe } from "./stripe/billing-stripe.js";
-import { createStripeEventProcessor } from "./stripe/event-processor.js";
+import { registerStripeWebhook } from "./routes/stripe-webhook.js";
 import { createCancellationWorker } from "./stripe/cancellations.js";
-import { registerStripeWebhook } from "./stripe/webhook-route.js";
+import { createStripeEventProcessor } from "./stripe/event-processor.js";
 
 export const schema = readFileSync(new URL("./schema/billing.graphql", import.meta.url), "utf8");
 
@@ -31,7 +31,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
   // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
-  const permissions = permissionLookups(runtime, {
+  const workspaceAccess = permissionLookups(runtime, {
     workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
@@ -77,7 +77,7 @@ export async function createServer(config: BillingConfig, options: { logger?: Lo
       actor: request.actor,
       db,
       logger: request.log,
-      permissions: permissions(request),
+      workspaces: workspaceAccess(request),
       accounts: accountLoader(db),
       people: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       stripe,

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { z } from "zod";
 import {
   cacheInvalidationsFor,
   createServiceRuntime,
@@ -12,14 +11,17 @@ import type { Logger } from "@support/logger";
 import { mailFromDomain, type IdentityConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
-import { workspaceDeletions } from "./events/workspace-deletions.js";
-import { ticketNotifications } from "./events/ticket-notifications.js";
+import { workspaceDeletions } from "./events/workspace-consumer.js";
+import { ticketNotifications } from "./events/ticketing-consumer.js";
 import { createMailSender } from "./mail/sender.js";
+import { createLoaders } from "./db/loaders.js";
 import { loginThrottle, passwordResetThrottle } from "./db/login-throttle.js";
-import { recordedOrInFlight } from "./db/invitation-locks.js";
-import { createLoaders, type IdentityContext } from "./context.js";
+import type { IdentityContext } from "./context.js";
+import { registerAuthenticateRoute } from "./internal/authenticate.js";
+import { registerInvitationsKnownRoute } from "./internal/invitations-known.js";
+import { registerPeopleQueryRoute } from "./internal/people-query.js";
+import { registerSessionCheckRoute } from "./internal/sessions-check.js";
 import { resolvers } from "./resolvers/index.js";
-import { authenticateSession, authenticateSessionById } from "./resolvers/sessions.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/identity.graphql", import.meta.url), "utf8"));
 
@@ -75,58 +77,10 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     }),
   });
 
-  // Called by the gateway for a session token it has not checked recently. A refused token is a
-  // successful answer (`actor: null`); 401 is kept for the gateway's own context being refused.
-  // `expiresAt` bounds how long the gateway may remember the answer (docs/adr/0011).
-  runtime.app.post<{ Body: { token?: unknown } }>("/internal/authenticate", async (request) => {
-    const token = request.body?.token;
-    const session = typeof token === "string" ? await authenticateSession(db, token) : null;
-    return session ? { actor: session.actor, expiresAt: session.expiresAt.toISOString() } : { actor: null };
-  });
-
-  // Called by the gateway for a download link followed without a header (docs/adr/0009): the
-  // session the link was asked in must still authenticate its user. Same answers as above.
-  const sessionCheck = z.object({ sessionId: z.string().uuid(), userId: z.string().uuid() }).strict();
-  runtime.app.post("/internal/sessions/check", async (request) => {
-    const parsed = sessionCheck.safeParse(request.body ?? {});
-    const session = parsed.success
-      ? await authenticateSessionById(db, parsed.data.sessionId, parsed.data.userId)
-      : null;
-    return session ? { actor: session.actor, expiresAt: session.expiresAt.toISOString() } : { actor: null };
-  });
-
-  /**
-   * Org roles and statuses of people of the caller's organisation, for decisions the workspace
-   * service makes about someone other than the caller (explainPermission): identity owns org
-   * roles, so this answer is exact where workspace's event-fed copy may lag (docs/adr/0004).
-   */
-  const peopleQuery = z.object({ userIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
-  runtime.app.post("/internal/people/query", async (request, reply) => {
-    const parsed = peopleQuery.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: "userIds must be 1 to 1000 user ids" });
-    const actor = request.actor;
-    if (actor.kind === "anonymous") return reply.code(401).send({ error: "authentication required" });
-    const people = await db.user.findMany({
-      where: { id: { in: parsed.data.userIds }, organisationId: actor.organisationId },
-      select: { id: true, orgRole: true, status: true },
-    });
-    return { people: people.map((person) => ({ userId: person.id, orgRole: person.orgRole, status: person.status })) };
-  });
-
-  /**
-   * Which of these invitations still hold their seats (recorded in the caller's organisation and
-   * not revoked, or being recorded now): the workspace service asks about seat reservations no
-   * invitation.sent confirmed, to give back those of an inviteUser that died between reserving and
-   * committing, or of a revocation whose event has not arrived (db/invitation-locks.ts).
-   */
-  const invitationsKnown = z.object({ invitationIds: z.array(z.string().uuid()).min(1).max(1000) }).strict();
-  runtime.app.post("/internal/invitations/known", async (request, reply) => {
-    const parsed = invitationsKnown.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: "invitationIds must be 1 to 1000 invitation ids" });
-    const actor = request.actor;
-    if (actor.kind === "anonymous") return reply.code(401).send({ error: "authentication required" });
-    return { invitationIds: await recordedOrInFlight(db, actor.organisationId, parsed.data.invitationIds) };
-  });
+  registerAuthenticateRoute(runtime.app, db);
+  registerSessionCheckRoute(runtime.app, db);
+  registerPeopleQueryRoute(runtime.app, db);
+  registerInvitationsKnownRoute(runtime.app, db);
 
   // A deleted workspace's invitations go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

@@ -6,13 +6,13 @@ import type { Logger } from "@support/logger";
 import type { TicketingConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import { topicFor } from "@support/events";
-import { workspaceDeletions } from "./events/workspace-deletions.js";
-import { registerWorkspaceDataRoutes } from "./workspace-data.js";
-import { registerTicketVisibilityRoute } from "./ticket-visibility.js";
+import { workspaceDeletions } from "./events/workspace-consumer.js";
+import { registerWorkspaceDataRoutes } from "./internal/workspace-data.js";
+import { registerTicketVisibilityRoute } from "./internal/tickets-visible.js";
 import type { TicketingContext } from "./context.js";
 import { resolvers } from "./resolvers/index.js";
-import { createLoaders } from "./resolvers/loaders.js";
-import { AssigneeChecker } from "./resolvers/assignees.js";
+import { createLoaders } from "./db/loaders.js";
+import { WorkspaceClient } from "./clients/workspace.js";
 import { measureDueTimers, startSlaTimers } from "./sla/timers.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/ticketing.graphql", import.meta.url), "utf8"));
@@ -30,7 +30,7 @@ export async function createServer(
     database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
   });
   // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
-  const permissions = permissionLookups(runtime, {
+  const workspaces = permissionLookups(runtime, {
     workspaceServiceUrl: config.WORKSPACE_SERVICE_URL,
     cacheSeconds: config.PERMISSION_CACHE_SECONDS,
   });
@@ -42,15 +42,15 @@ export async function createServer(
       actor: request.actor,
       db,
       logger: request.log,
-      permissions: permissions(request),
-      assignees: new AssigneeChecker(config.WORKSPACE_SERVICE_URL, request),
+      workspaces: workspaces(request),
+      workspaceService: new WorkspaceClient(config.WORKSPACE_SERVICE_URL, request),
       ...createLoaders(db),
     }),
   });
 
-  registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL, permissions });
+  registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL, workspaces });
   // The activity log asks which tickets a reader may see, to redact the rest (docs/adr/0013).
-  registerTicketVisibilityRoute(runtime.app, { db, permissions });
+  registerTicketVisibilityRoute(runtime.app, { db, workspaces });
 
   // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

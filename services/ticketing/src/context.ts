@@ -4,13 +4,15 @@ import type { Actor } from "@support/actor-context";
 import type { PermissionsClient } from "@support/service-kit";
 import type { Db } from "./db/client.js";
 import type { Ticket, TicketField, TicketReply } from "./db/generated/client.js";
-import type { AssigneeChecker } from "./resolvers/assignees.js";
+import type { WorkspaceClient } from "./clients/workspace.js";
 
 export interface TicketingContext {
   actor: Actor;
   db: Db;
-  permissions: PermissionsClient;
-  assignees: AssigneeChecker;
+  /** The caller's standing in workspaces, asked of the workspace service (docs/adr/0003); what `authorize` reads. */
+  workspaces: PermissionsClient;
+  /** The workspace service's members and teams, for assignments and imports. */
+  workspaceService: WorkspaceClient;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
   /** Per request, batched across a page: tickets by id (for `_entities`). */

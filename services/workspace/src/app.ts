@@ -7,22 +7,20 @@ import type { Logger } from "@support/logger";
 import type { WorkspaceConfig } from "./config.js";
 import { createDb, type Tx } from "./db/client.js";
 import type { WorkspaceContext } from "./context.js";
-import { IdentityPeopleClient } from "./clients/identity-people.js";
+import { IdentityClient } from "./clients/identity.js";
 import { resolvers } from "./resolvers/index.js";
-import { workspaceCountLoader } from "./resolvers/users.js";
-import { teamLoader } from "./resolvers/teams.js";
-import { workspaceMembershipsLoader } from "./resolvers/roles.js";
-import { memberCountLoader, teamCountLoader } from "./resolvers/counts.js";
-import { accessLoader } from "./resolvers/access.js";
+import { requestAccess, visibleTeamsLoader } from "./authorization.js";
+import { countLoader, workspaceMembershipsLoader } from "./db/memberships.js";
+import { workspaceCountLoader } from "./db/users.js";
 import { registerPermissionsRoute } from "./internal/permissions.js";
 import { registerMembershipRoutes } from "./internal/memberships.js";
 import { registerApiKeyRoutes } from "./internal/api-keys.js";
 import { registerInvitationRoutes } from "./internal/invitations.js";
 import { registerAssigneeRoutes } from "./internal/assignees.js";
-import { registerDownloadRoutes } from "./internal/downloads.js";
-import { IDENTITY_EVENT_TYPES, identityEventHandler } from "./events/identity-events.js";
-import { PURGED_EVENT_TYPES, onPurged } from "./events/deletion-events.js";
-import { BILLING_EVENT_TYPES, billingEventHandler } from "./events/billing-events.js";
+import { registerDownloadRoutes } from "./routes/downloads.js";
+import { IDENTITY_EVENT_TYPES, identityEventHandler } from "./events/identity-consumer.js";
+import { PURGED_EVENT_TYPES, onPurged } from "./events/purges-consumer.js";
+import { BILLING_EVENT_TYPES, billingEventHandler } from "./events/billing-consumer.js";
 import { PermissionChanges } from "./events/permission-changes.js";
 
 export const typeDefs = gql(readFileSync(new URL("./schema/workspace.graphql", import.meta.url), "utf8"));
@@ -60,13 +58,13 @@ export async function createServer(
       return {
         ...base,
         logger: request.log,
+        workspaces: requestAccess(base),
         workspaceCounts: workspaceCountLoader(base),
-        teams: teamLoader(base),
-        workspaceMemberships: workspaceMembershipsLoader(base),
-        memberCounts: memberCountLoader(base),
-        teamCounts: teamCountLoader(base),
-        accesses: accessLoader(base),
-        identity: new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
+        teams: visibleTeamsLoader(base),
+        workspaceMemberships: workspaceMembershipsLoader(db),
+        memberCounts: countLoader(db, "membership"),
+        teamCounts: countLoader(db, "team"),
+        identity: new IdentityClient(config.IDENTITY_SERVICE_URL, request),
         signer,
         downloadBaseUrl: config.DOWNLOAD_BASE_URL.replace(/\/$/, ""),
         invalidations,
@@ -77,11 +75,7 @@ export async function createServer(
   registerPermissionsRoute(runtime.app, db);
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
-  registerInvitationRoutes(
-    runtime.app,
-    db,
-    (request) => new IdentityPeopleClient(config.IDENTITY_SERVICE_URL, request),
-  );
+  registerInvitationRoutes(runtime.app, db, (request) => new IdentityClient(config.IDENTITY_SERVICE_URL, request));
   registerAssigneeRoutes(runtime.app, db);
   registerDownloadRoutes(runtime.app, {
     db,
@@ -90,27 +84,28 @@ export async function createServer(
     auditUrl: config.AUDIT_SERVICE_URL,
   });
 
-  runtime.consume<Tx>({
-    groupId: "workspace.people",
-    topics: [topicFor("identity")],
-    transaction,
-    eventTypes: IDENTITY_EVENT_TYPES,
-    handle: identityEventHandler(runtime.logger),
-  });
-  runtime.consume<Tx>({
-    groupId: "workspace.deletions",
-    topics: [topicFor("identity"), topicFor("ticketing"), topicFor("billing")],
-    transaction,
-    eventTypes: PURGED_EVENT_TYPES,
-    handle: onPurged,
-  });
-  runtime.consume<Tx>({
-    groupId: "workspace.billing",
-    topics: [topicFor("billing")],
-    transaction,
-    eventTypes: BILLING_EVENT_TYPES,
-    handle: billingEventHandler(runtime.logger),
-  });
+  const consumers = [
+    {
+      groupId: "workspace.people",
+      topics: ["identity"],
+      eventTypes: IDENTITY_EVENT_TYPES,
+      handle: identityEventHandler(runtime.logger),
+    },
+    {
+      groupId: "workspace.deletions",
+      topics: ["identity", "ticketing", "billing"],
+      eventTypes: PURGED_EVENT_TYPES,
+      handle: onPurged,
+    },
+    {
+      groupId: "workspace.billing",
+      topics: ["billing"],
+      eventTypes: BILLING_EVENT_TYPES,
+      handle: billingEventHandler(runtime.logger),
+    },
+  ];
+  for (const { topics, ...consumer } of consumers)
+    runtime.consume<Tx>({ ...consumer, topics: topics.map(topicFor), transaction });
 
   return runtime;
 }

@@ -11,7 +11,7 @@ import { createKafka } from "../kafka.js";
 import { replayDeadLetters, type DeadLetter } from "../replay.js";
 
 const USAGE = `Usage: npm run events:replay -- <consumer group>.dlq [--group <consumer group>] [--dry-run]
-  Re-delivers every dead letter the topic holds now to <group>.retry, which only that group reads.
+  Re-delivers every dead letter the topic holds now to <group>.replay, which only that group reads.
   --group    the group to re-deliver to (default: the group named in each dead letter)
   --dry-run  list the dead letters only
 Brokers: env KAFKA_BROKERS (default 127.0.0.1:19092).`;

@@ -1,5 +1,6 @@
 import type pg from "pg";
-import type { ActivityFilter } from "../resolvers/activity-log.js";
+import type { ActivityFilter } from "../domain/activity-filter.js";
+import type { ChainedFields } from "../domain/chain.js";
 
 /**
  * A workspace's entries under a filter, as SQL: each filter field matches the leading columns of
@@ -23,27 +24,16 @@ export function entriesWhere(workspaceId: string, filter: ActivityFilter): { sql
   return { sql: where.join(" AND "), values };
 }
 
-/** One entry as activityLog shows it. */
-export interface EntryRow {
+/** One entry as activityLog shows it: the fields its hash covers, as read back, and what a read adds. */
+export type EntryRow = Omit<ChainedFields, "workspaceId" | "organisationId" | "occurredAt"> & {
   /** bigint, as text: the keyset cursor's tie-breaker. */
   seq: string;
-  eventId: string;
-  action: string;
-  category: string;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  targetType: string;
-  targetId: string;
-  targetLabel: string | null;
-  changes: unknown;
   occurredAt: Date;
-  chainPosition: number;
   /** Set when the reader may not see the entry's target (docs/adr/0013); never stored. */
   redacted?: boolean;
   /** Names for the ids the entry holds bare (db/labels.ts), looked up per page; never stored. */
   labels?: ReadonlyMap<string, string>;
-}
+};
 
 /** An entry's place in the log's order (occurred_at DESC, seq DESC): the page cursor's key. */
 export interface EntryKey {

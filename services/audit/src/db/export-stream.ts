@@ -1,7 +1,7 @@
 import { pipeline, Transform, type Readable } from "node:stream";
 import pg from "pg";
 import QueryStream from "pg-query-stream";
-import type { ActivityFilter } from "../resolvers/activity-log.js";
+import type { ActivityFilter } from "../domain/activity-filter.js";
 import { csvWriter } from "@support/service-kit";
 import { summaryOf } from "../domain/render.js";
 import type { EventType } from "@support/events";

@@ -1,10 +1,13 @@
+import { createHmac, hkdfSync } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
+import canonicalize from "canonicalize";
 import { EVENT_REGISTRY, type EventType } from "@support/events";
 import {
   ChainKeys,
   ChainVerifier,
   CheckpointChecker,
   GENESIS_HASH,
+  canonicalFields,
   categoryOf,
   chainedFieldsOf,
   entryHash,
@@ -80,6 +83,75 @@ const check = (chain: StoredEntry[], checkpoints: CheckpointRecord[]) => {
     checker.feed({ ...cp, hashNow: chain.find((e) => e.chainPosition === cp.position)?.entryHash ?? null });
   return checker.finish();
 };
+
+describe("canonicalFields", () => {
+  // Deterministic variety: every field null, absent or odd where its type allows, escapes, astral
+  // characters, nested changes with keys in any order, numbers in exponent form.
+  const strings = [
+    "",
+    "plain",
+    'quote " and \\ back',
+    "tab\tnew\nline\u0001",
+    "é ü 中文",
+    "😀 pair",
+    "\u2028\u2029",
+    "</script>",
+  ];
+  const changesOf = (i: number): unknown[] => [
+    { field: "status", old: strings[i % strings.length], new: strings[(i + 3) % strings.length] },
+    {
+      new: i % 2 === 0 ? null : 1e21 + i,
+      old: -0.5 * i,
+      field: "zed",
+      nested: { b: [true, false, null], a: { é: 1, e: 2, E: 3 } },
+    },
+  ];
+  const variants = Array.from({ length: 400 }, (_, i): ChainedFields => {
+    const fields = fieldsAt(i + 1);
+    const s = (k: number) => strings[(i + k) % strings.length]!;
+    return {
+      ...fields,
+      workspaceId: i % 5 === 0 ? null : fields.workspaceId,
+      action: s(0),
+      category: s(1),
+      actorType: s(2),
+      actorId: i % 3 === 0 ? null : s(3),
+      actorLabel: i % 4 === 0 ? null : s(4),
+      targetType: s(5),
+      targetId: s(6),
+      targetLabel: i % 7 === 0 ? null : s(7),
+      changes: i % 11 === 0 ? [] : i % 13 === 0 ? null : changesOf(i),
+      chainPosition: i * 7919,
+    };
+  });
+
+  test("is byte for byte canonicalize's output for every shape the chain links", () => {
+    for (const fields of variants) expect(canonicalFields(fields)).toBe(canonicalize(fields));
+  });
+
+  test("drops an undefined value, as canonicalize does", () => {
+    const fields = { ...fieldsAt(1), targetLabel: undefined as unknown as null, changes: undefined };
+    expect(canonicalFields(fields)).toBe(canonicalize(fields));
+    expect(canonicalFields(fields)).not.toContain("targetLabel");
+  });
+
+  test("refuses a lone surrogate, as canonicalize does", () => {
+    const fields = { ...fieldsAt(1), targetLabel: "broken \ud800 label" };
+    expect(() => canonicalize(fields)).toThrow();
+    expect(() => canonicalFields(fields)).toThrow();
+  });
+
+  test("links are HMAC-SHA256 over the previous hash and canonicalize's form (docs/adr/0008)", () => {
+    const key = Buffer.from(hkdfSync("sha256", "n".repeat(32), "support-audit", "chain", 32));
+    for (const fields of variants.slice(0, 50)) {
+      const expected = createHmac("sha256", key)
+        .update(GENESIS_HASH)
+        .update(canonicalize(fields) ?? "")
+        .digest("hex");
+      expect(keys.link(GENESIS_HASH, fields, "new")).toBe(expected);
+    }
+  });
+});
 
 describe("ChainVerifier", () => {
   test("an untouched keyed chain walks clean, with either configured key", () => {

@@ -22,12 +22,55 @@ export interface ChainedFields {
 
 export const GENESIS_HASH = "0".repeat(64);
 
+/** ChainedFields' keys in RFC 8785 order (UTF-16 code units: "actorId" before "actorLabel" before "actorType"). */
+const CANONICAL_KEYS = [
+  "action",
+  "actorId",
+  "actorLabel",
+  "actorType",
+  "category",
+  "chainPosition",
+  "changes",
+  "eventId",
+  "occurredAt",
+  "organisationId",
+  "targetId",
+  "targetLabel",
+  "targetType",
+  "workspaceId",
+] as const satisfies ReadonlyArray<keyof ChainedFields>;
+
+/** In a `u` pattern a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * RFC 8785 canonical JSON of an entry's chained fields, byte for byte what `canonicalize(fields)`
+ * gives for a ChainedFields object (chain.test.ts compares them), without sorting the same 14
+ * keys again for every entry: linking is on the consumer's path, once per event (issue 25).
+ * Strings go through JSON.stringify as RFC 8785 prescribes, after the check `canonicalize` makes
+ * (a lone surrogate is refused, not escaped); `changes` and anything not a string or null go
+ * through `canonicalize` itself.
+ */
+export function canonicalFields(fields: ChainedFields): string {
+  let out = "{";
+  for (const key of CANONICAL_KEYS) {
+    const value = fields[key];
+    let serialized: string | undefined;
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) throw new Error("Lone surrogate is not allowed");
+      serialized = JSON.stringify(value);
+    } else serialized = value === null ? "null" : canonicalize(value);
+    // Dropped as canonicalize drops it: an undefined value (or one JSON has no form for).
+    if (serialized === undefined) continue;
+    if (out.length > 1) out += ",";
+    out += `"${key}":${serialized}`;
+  }
+  return `${out}}`;
+}
+
 /** Written before the chain was keyed: sha256(previousHash || RFC 8785 canonical JSON of the entry). */
 export function entryHash(previousHash: string, fields: ChainedFields): string {
-  return createHash("sha256")
-    .update(previousHash)
-    .update(canonicalize(fields) ?? "")
-    .digest("hex");
+  return createHash("sha256").update(previousHash).update(canonicalFields(fields)).digest("hex");
 }
 
 /** One AUDIT_SIGNING_KEYS entry: its id and secret. */
@@ -60,10 +103,7 @@ export class ChainKeys {
   link(previousHash: string, fields: ChainedFields, keyId = this.currentKeyId): string {
     const key = this.derived.get(keyId);
     if (!key) throw new Error(`unknown signing key ${keyId}`);
-    return createHmac("sha256", key)
-      .update(previousHash)
-      .update(canonicalize(fields) ?? "")
-      .digest("hex");
+    return createHmac("sha256", key).update(previousHash).update(canonicalFields(fields)).digest("hex");
   }
 
   /** Whether `hash` is the link `keyId` makes; false for an unknown key id. Constant time. */

@@ -1,23 +1,20 @@
 import type { Resolvers } from "../generated/graphql.js";
-import { ActivityEntryResolvers, JSONScalar, activityLog } from "./activity-log.js";
-import { exportActivityLog, renewActivityLogExportLink } from "./export.js";
-import { activityStats, membersOf } from "./stats.js";
-import { checkpointActivityLog, verifyActivityLog } from "./verify.js";
+import { ActivityEntry } from "./ActivityEntry.js";
+import { ActivityLogExport } from "./ActivityLogExport.js";
+import { ActivityStats } from "./ActivityStats.js";
+import { JSONScalar } from "./JSON.js";
+import { checkpointActivityLog } from "./Mutation/checkpointActivityLog.js";
+import { exportActivityLog } from "./Mutation/exportActivityLog.js";
+import { renewActivityLogExportLink } from "./Mutation/renewActivityLogExportLink.js";
+import { activityLog } from "./Query/activityLog.js";
+import { activityStats } from "./Query/activityStats.js";
+import { verifyActivityLog } from "./Query/verifyActivityLog.js";
 
 export const resolvers: Resolvers = {
-  Query: {
-    activityLog: (_, args, ctx) => activityLog(args, ctx),
-    activityStats: (_, args, ctx) => activityStats(args, ctx),
-    verifyActivityLog: (_, args, ctx) => verifyActivityLog(args, ctx),
-  },
-  Mutation: {
-    exportActivityLog: (_, args, ctx) => exportActivityLog(args, ctx),
-    renewActivityLogExportLink: (_, args, ctx) => renewActivityLogExportLink(args, ctx),
-    checkpointActivityLog: (_, args, ctx) => checkpointActivityLog(args, ctx),
-  },
-  ActivityEntry: ActivityEntryResolvers,
-  ActivityStats: {
-    members: (stats, args) => membersOf(stats, args),
-  },
+  Query: { activityLog, activityStats, verifyActivityLog },
+  Mutation: { exportActivityLog, renewActivityLogExportLink, checkpointActivityLog },
+  ActivityEntry,
+  ActivityStats,
+  ActivityLogExport,
   JSON: JSONScalar,
 };

@@ -1,6 +1,6 @@
 import type { Db } from "./client.js";
 import type { BillingAccount } from "./generated/client.js";
-import type { FetchedSubscription } from "../stripe/billing-stripe.js";
+import type { FetchedSubscription } from "../clients/stripe.js";
 
 /** Which workspace a subscription belongs to, by the ids we recorded (docs/adr/0007). */
 export type Tie =

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { planLimit } from "@support/errors";
 import { TRIAL } from "./trial.js";
 
 export type Plan = "BASIC" | "PRO" | "UNLIMITED";
@@ -127,3 +129,27 @@ export function minimumSeats(usage: { members: number; pendingInvitations: numbe
 }
 
 export const MAX_SEATS = 10_000;
+
+/** A seat count a client may ask for (startCheckout, changeSeats). */
+export const seatCountInput = z.number().int().min(1).max(MAX_SEATS);
+
+/**
+ * Refuses a seat count below the workspace's members plus pending invitations, naming both:
+ * PLAN_LIMIT, as inviting someone without a free seat is.
+ */
+export function requireSeatsFor(wanted: number, usage: { memberCount: number; pendingInvitations: number }): void {
+  const members = usage.memberCount;
+  const pendingInvitations = usage.pendingInvitations;
+  if (wanted < minimumSeats({ members, pendingInvitations })) {
+    throw planLimit(
+      `Cannot set ${wanted} seats: the workspace has ${members} members and ${pendingInvitations} pending invitations`,
+      "seats",
+    );
+  }
+}
+
+/**
+ * The account's state as part of an idempotency key: it changes whenever the account changes
+ * (its updatedAt), so the same request about a changed account is a new request at Stripe.
+ */
+export const accountStamp = (account: { updatedAt: Date }): string => account.updatedAt.toISOString();

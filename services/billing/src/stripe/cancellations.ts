@@ -1,9 +1,9 @@
 import Stripe from "stripe";
 import type { Logger } from "@support/logger";
+import { LeaseWorker, backoffSeconds } from "@support/service-kit";
+import { idempotencyKey, type BillingStripe } from "../clients/stripe.js";
 import type { Db } from "../db/client.js";
-import { idempotencyKey, type BillingStripe } from "./billing-stripe.js";
-import { LeaseWorker, backoffSeconds } from "./lease-worker.js";
-import { purgeAccount } from "../events/workspace-events.js";
+import { purgeAccount } from "../events/workspace-consumer.js";
 
 interface ClaimedCancellation {
   workspaceId: string;

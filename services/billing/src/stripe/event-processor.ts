@@ -1,25 +1,16 @@
 import Stripe from "stripe";
+import { eventActor, eventScope } from "@support/events";
 import type { Logger } from "@support/logger";
 import { metrics } from "@support/metrics";
+import { LeaseWorker, backoffSeconds } from "@support/service-kit";
+import { idempotencyKey, type BillingStripe } from "../clients/stripe.js";
 import type { Db, Tx } from "../db/client.js";
-import { AccountMovedOn, applySubscription, publishDuplicateCanceled } from "../db/apply-subscription.js";
+import { AccountMovedOn, applySubscription } from "../db/apply-subscription.js";
 import { tieSubscription } from "../db/tie-subscription.js";
+import { accountChangeEvents } from "../domain/account-events.js";
+import { subjectOf, webhookTypeLabel } from "../domain/stripe-events.js";
 import { isLive, knownPlanOf } from "../domain/subscription.js";
-import { idempotencyKey, type BillingStripe } from "./billing-stripe.js";
-import { LeaseWorker, backoffSeconds } from "./lease-worker.js";
-
-/** The event types that change an account; every other verified event is stored and ignored. */
-export const APPLIED_EVENT_TYPES = new Set([
-  "checkout.session.completed",
-  "customer.subscription.created",
-  "customer.subscription.updated",
-  "customer.subscription.deleted",
-  "invoice.paid",
-  "invoice.payment_failed",
-]);
-
-/** An event type as a metric label: the types billing applies by name, every other one `other` (bounded). */
-export const webhookTypeLabel = (type: string): string => (APPLIED_EVENT_TYPES.has(type) ? type : "other");
+import { publish } from "../events/publish.js";
 
 /**
  * How processing an event ended; each is final (the event is never tried again) and stored in
@@ -48,46 +39,6 @@ interface ClaimedEvent {
   type: string;
   payload: { type: string; created: number; data: { object: Record<string, unknown> } };
   attempts: number;
-}
-
-/** What an event is about, by Stripe's ids only: metadata and client_reference_id are never read. */
-export interface EventSubject {
-  /** For checkout.session.completed: the session, re-fetched to learn its subscription. */
-  sessionId: string | null;
-  /** The subscription the snapshot names (for a session, possibly null until re-fetched). */
-  subscriptionId: string | null;
-}
-
-const idOf = (value: unknown): string | null => {
-  if (typeof value === "string") return value;
-  if (typeof value === "object" && value !== null && "id" in value && typeof value.id === "string") return value.id;
-  return null;
-};
-const field = (value: unknown, name: string): unknown =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-
-/** Which subscription (or Checkout Session) an event is about, or null when it names none. */
-export function subjectOf(event: { type: string; data: { object: Record<string, unknown> } }): EventSubject | null {
-  const object = event.data.object;
-  switch (event.type) {
-    case "checkout.session.completed": {
-      const sessionId = idOf(object.id);
-      return sessionId ? { sessionId, subscriptionId: idOf(object.subscription) } : null;
-    }
-    case "customer.subscription.created":
-    case "customer.subscription.updated":
-    case "customer.subscription.deleted": {
-      const subscriptionId = idOf(object.id);
-      return subscriptionId ? { sessionId: null, subscriptionId } : null;
-    }
-    case "invoice.paid":
-    case "invoice.payment_failed": {
-      const subscriptionId = idOf(field(field(object.parent, "subscription_details"), "subscription"));
-      return subscriptionId ? { sessionId: null, subscriptionId } : null;
-    }
-    default:
-      return null;
-  }
 }
 
 /** Stripe answered that the request can never succeed (4xx other than rate limits). */
@@ -201,22 +152,32 @@ export function createStripeEventProcessor(options: { db: Db; stripe: BillingStr
       if (isLive((await stripe.retrieve(current)).status)) {
         await cancelAtStripe(subscription.id, "cancel-duplicate");
         await db.$transaction(async (tx) => {
-          await publishDuplicateCanceled(tx, account, { plan, seats: subscription.items[0]?.quantity ?? 0 });
+          await publish(tx, {
+            type: "billing.duplicate_subscription_canceled",
+            ...eventScope({ id: account.workspaceId, organisationId: account.organisationId }),
+            // Billing itself cancelled it (the change Stripe reported was the payment).
+            actor: eventActor("system"),
+            target: { type: "billing_account", id: account.workspaceId, label: null },
+            data: { plan, seats: subscription.items[0]?.quantity ?? 0 },
+          });
           await finish(tx, claimed, "canceled-duplicate", "the workspace already has a live subscription");
         });
         return;
       }
     }
     await db.$transaction(async (tx) => {
-      const outcome = await applySubscription(tx, {
+      const applied = await applySubscription(tx, {
         workspaceId: account.workspaceId,
         expectedSubscriptionId: current,
         subscription,
         eventCreated: new Date(event.created * 1000),
         planOfPrice: stripe.planOfPrice,
-        actor: { type: "stripe" },
       });
-      await finish(tx, claimed, outcome);
+      // What changed, old -> new, said in the transaction that changed it.
+      if (applied.outcome === "applied") {
+        await publish(tx, ...accountChangeEvents(applied.account, applied.changes, { type: "stripe" }));
+      }
+      await finish(tx, claimed, applied.outcome);
     });
   }
 

@@ -12,3 +12,10 @@ export function createDb(databaseUrl: string): Db {
     transactionOptions: TRANSACTION_OPTIONS,
   });
 }
+
+/** Prisma's unique-constraint violation (P2002): here, an email that already has an account. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002"
+  );
+}

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { AppError, ErrorCode, forbidden } from "@support/errors";
-import { personNameText } from "@support/validation";
+import { cursorCodec, cursorKey, personNameText } from "@support/validation";
 import { emailSchema } from "./credentials.js";
 import type { OrgRole } from "./people.js";
 
@@ -37,6 +37,7 @@ export function invitedOrgRole(inviter: { orgRole: OrgRole }, requested: OrgRole
 }
 
 export type InvitationState = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
+export const invitationStateSchema = z.enum(["PENDING", "ACCEPTED", "REVOKED", "EXPIRED"]);
 
 /** EXPIRED is derived, never stored: a pending invitation past its expiry. */
 export function invitationState(
@@ -53,10 +54,10 @@ export function invitationState(
  * one CONFLICT (`INVITATION_REVOKED`); an expired one BAD_USER_INPUT on `token`
  * (`INVITATION_EXPIRED`: ask for it to be resent). Only the token's holder learns any of this.
  */
-export function assertAcceptable(
-  invitation: { status: "PENDING" | "ACCEPTED" | "REVOKED"; expiresAt: Date } | null,
+export function assertAcceptable<T extends { status: "PENDING" | "ACCEPTED" | "REVOKED"; expiresAt: Date }>(
+  invitation: T | null,
   now: Date,
-): void {
+): asserts invitation is T {
   if (!invitation) throw new AppError(ErrorCode.NOT_FOUND, "Invitation not found", { reason: "INVITATION_UNKNOWN" });
   if (invitation.status === "ACCEPTED") {
     throw new AppError(ErrorCode.CONFLICT, "This invitation has already been accepted; sign in instead", {
@@ -86,3 +87,11 @@ export function newInvitationToken(): string {
 export function hashInvitationToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
+
+/** The invitations page's cursor: the key of the list's order, newest first (when it was sent), then id. */
+export type InvitationKey = [createdAt: string, id: string];
+export const invitationsCursor = cursorCodec(z.tuple([cursorKey.instant(), cursorKey.uuid()]));
+export const invitationKey = (invitation: { createdAt: Date; id: string }): InvitationKey => [
+  invitation.createdAt.toISOString(),
+  invitation.id,
+];

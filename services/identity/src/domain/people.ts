@@ -1,7 +1,12 @@
+import { z } from "zod";
 import { conflict, forbidden } from "@support/errors";
+import { cursorCodec, cursorKey } from "@support/validation";
 
 export type OrgRole = "ORG_ADMIN" | "MEMBER";
 export type UserStatus = "ACTIVE" | "DISABLED" | "SUSPENDED";
+
+export const orgRoleSchema = z.enum(["ORG_ADMIN", "MEMBER"]);
+export const statusSchema = z.enum(["ACTIVE", "DISABLED", "SUSPENDED"]);
 
 export interface OrgPerson {
   id: string;
@@ -47,3 +52,15 @@ export function assertKeepsAnAdmin(people: readonly OrgPerson[], change: PersonC
     throw conflict("The organisation must keep at least one active organisation admin");
   }
 }
+
+/**
+ * The Users page's cursor (@support/validation's codec): the key of the list's order, last name,
+ * first name and id, so a user added or removed between pages shifts nothing (an offset would).
+ */
+export type UserKey = [lastName: string, firstName: string, id: string];
+export const usersCursor = cursorCodec(z.tuple([z.string().max(300), z.string().max(300), cursorKey.uuid()]));
+export const userKey = (user: { lastName: string; firstName: string; id: string }): UserKey => [
+  user.lastName,
+  user.firstName,
+  user.id,
+];

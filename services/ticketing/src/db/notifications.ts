@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma, type Notification } from "./generated/client.js";
 import type { Db, Tx } from "./client.js";
 import type { NotificationKey, NotificationKind } from "../domain/notifications.js";
+import type { Connection } from "@support/validation";
 
 /** Every column of `notification` as Prisma names it, for raw queries that return whole rows. */
 const NOTIFICATION_COLUMNS = Prisma.sql`n.id, n.organisation_id AS "organisationId", n.workspace_id AS "workspaceId",
@@ -164,3 +165,6 @@ export async function markNotificationsRead(
      WHERE t.id = n.ticket_id AND t.workspace_id = n.workspace_id AND n.read_at IS NULL
        AND ${visibleWhere(visibility)} ${among}`;
 }
+
+/** A page of notifications whose `totalCount` runs its query only when the client asks for it. */
+export type NotificationPage = Connection<Notification> & { totalCount: () => Promise<number> };

@@ -1,3 +1,4 @@
+import { notFound } from "@support/errors";
 import { Prisma, type Ticket } from "./generated/client.js";
 import type { Db, Tx } from "./client.js";
 import type { Cursor, SlaState, TicketScope, TicketSort } from "../domain/tickets.js";
@@ -9,16 +10,6 @@ export const TICKET_COLUMNS = Prisma.sql`id, workspace_id AS "workspaceId", orga
   field_values AS "fieldValues", sla_due_at AS "slaDueAt", sla_warn_at AS "slaWarnAt",
   sla_warned_at AS "slaWarnedAt", sla_breached_at AS "slaBreachedAt", created_at AS "createdAt",
   updated_at AS "updatedAt"`;
-
-/** The next number of a workspace; the counter row's lock serializes concurrent creations. */
-export async function nextTicketNumber(tx: Tx, workspaceId: string): Promise<number> {
-  const [row] = await tx.$queryRaw<Array<{ last_number: number }>>`
-    INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES (${workspaceId}::uuid, 1)
-    ON CONFLICT (workspace_id) DO UPDATE SET last_number = workspace_ticket_counter.last_number + 1
-    RETURNING last_number`;
-  if (!row) throw new Error("ticket counter did not answer");
-  return row.last_number;
-}
 
 export interface TicketQuery {
   workspaceId: string;
@@ -65,11 +56,8 @@ function cursorKey(cursor: Cursor): Prisma.Sql {
  */
 export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]> {
   const where: Prisma.Sql[] = [Prisma.sql`workspace_id = ${query.workspaceId}::uuid`];
-  if (!query.scope.all) {
-    where.push(
-      Prisma.sql`(assignee_id = ${query.scope.userId}::uuid OR team_id = ANY(${query.scope.teamIds}::uuid[]))`,
-    );
-  }
+  const scoped = inScope(query.scope);
+  if (scoped) where.push(scoped);
   if (query.statuses?.length) where.push(Prisma.sql`status::text = ANY(${query.statuses}::text[])`);
   if (query.priorities?.length) where.push(Prisma.sql`priority::text = ANY(${query.priorities}::text[])`);
   if (query.assigneeId) where.push(Prisma.sql`assignee_id = ${query.assigneeId}::uuid`);
@@ -103,4 +91,112 @@ export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]>
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY ${key} ${direction}, id ${direction}
     LIMIT ${query.limit}`;
+}
+
+/** The scope as SQL over `ticket`: what `isInScope` answers for one ticket (domain/tickets.ts). */
+function inScope(scope: TicketScope): Prisma.Sql | null {
+  return scope.all
+    ? null
+    : Prisma.sql`(assignee_id = ${scope.userId}::uuid OR team_id = ANY(${scope.teamIds}::uuid[]))`;
+}
+
+/** The ids among `ticketIds` (or all of the workspace's) inside `scope`. */
+export async function visibleTicketIds(
+  db: Db,
+  workspaceId: string,
+  scope: TicketScope,
+  ticketIds: string[] | null,
+): Promise<string[]> {
+  const where: Prisma.Sql[] = [Prisma.sql`workspace_id = ${workspaceId}::uuid`];
+  if (ticketIds) where.push(Prisma.sql`id = ANY(${ticketIds}::uuid[])`);
+  const scoped = inScope(scope);
+  if (scoped) where.push(scoped);
+  const rows = await db.$queryRaw<Array<{ id: string }>>`SELECT id FROM ticket WHERE ${Prisma.join(where, " AND ")}`;
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Re-reads a ticket under a row lock: concurrent edits serialize and events carry the values
+ * replaced. NOT_FOUND when it was deleted since the caller loaded it.
+ */
+export async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
+  const [ticket] = await tx.$queryRaw<Ticket[]>`SELECT ${TICKET_COLUMNS} FROM ticket WHERE id = ${id}::uuid FOR UPDATE`;
+  if (!ticket) throw notFound("Ticket");
+  return ticket;
+}
+
+export async function insertTicket(tx: Tx, data: Prisma.TicketUncheckedCreateInput): Promise<Ticket> {
+  return tx.ticket.create({ data });
+}
+
+export async function saveTicket(tx: Tx, id: string, data: Prisma.TicketUncheckedUpdateInput): Promise<Ticket> {
+  return tx.ticket.update({ where: { id }, data });
+}
+
+export async function deleteTicketRow(tx: Tx, id: string): Promise<void> {
+  await tx.ticket.delete({ where: { id } });
+}
+
+/**
+ * Reserves the numbers of `count` new tickets of a workspace in one counter update and answers the
+ * first. The counter row's lock, held until commit, serializes concurrent creations.
+ */
+export async function reserveTicketNumbers(tx: Tx, workspaceId: string, count: number): Promise<number> {
+  const [counter] = await tx.$queryRaw<Array<{ last_number: number }>>`
+    INSERT INTO workspace_ticket_counter (workspace_id, last_number) VALUES (${workspaceId}::uuid, ${count})
+    ON CONFLICT (workspace_id) DO UPDATE SET last_number = workspace_ticket_counter.last_number + ${count}
+    RETURNING last_number`;
+  if (!counter) throw new Error("ticket counter did not answer");
+  return counter.last_number - count + 1;
+}
+
+export async function insertTickets(tx: Tx, rows: Prisma.TicketCreateManyInput[]): Promise<void> {
+  await tx.ticket.createMany({ data: rows });
+}
+
+/**
+ * A page of a workspace's tickets by number, after `afterNumber`, within `scope`; none without
+ * `tickets:view` (`scope` null). For streaming exports: memory stays flat at any size.
+ */
+export async function ticketsByNumber(
+  db: Db,
+  workspaceId: string,
+  scope: TicketScope | null,
+  afterNumber: number,
+  take: number,
+): Promise<Ticket[]> {
+  if (!scope) return [];
+  const inScope: Prisma.TicketWhereInput = scope.all
+    ? {}
+    : { OR: [...(scope.userId ? [{ assigneeId: scope.userId }] : []), { teamId: { in: scope.teamIds } }] };
+  return db.ticket.findMany({
+    where: { workspaceId, number: { gt: afterNumber }, ...inScope },
+    orderBy: { number: "asc" },
+    take,
+  });
+}
+
+/**
+ * Claims up to `limit` tickets whose SLA warning (or breach) is due at `now` and not yet fired,
+ * locked so no other instance claims them too. The WHERE of each holds the predicate of its
+ * partial index (ticket_sla_warn_at_idx, ticket_sla_due_at_idx: timers still waiting), so a round
+ * reads only waiting tickets, never the history of fired, solved and closed ones. Change the two
+ * together (test/e2e/sla-timers.test.ts).
+ */
+export async function claimDueSlaTimers(
+  tx: Tx,
+  kind: "warning" | "breach",
+  now: Date,
+  limit: number,
+): Promise<Ticket[]> {
+  return kind === "warning"
+    ? tx.$queryRaw<Ticket[]>`
+        SELECT ${TICKET_COLUMNS} FROM ticket
+        WHERE sla_warn_at <= ${now} AND sla_warned_at IS NULL AND sla_breached_at IS NULL
+          AND status NOT IN ('SOLVED', 'CLOSED')
+        ORDER BY sla_warn_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
+    : tx.$queryRaw<Ticket[]>`
+        SELECT ${TICKET_COLUMNS} FROM ticket
+        WHERE sla_due_at <= ${now} AND sla_breached_at IS NULL AND status NOT IN ('SOLVED', 'CLOSED')
+        ORDER BY sla_due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
 }

@@ -1,4 +1,6 @@
 /** Custom ticket fields (SPEC section 4): a value must fit its field's type and options. No I/O. */
+import { z } from "zod";
+import { conflict, invalidInput } from "@support/errors";
 import {
   CONTROL_CHARACTER_MESSAGE,
   describeForbiddenCharacter,
@@ -6,7 +8,12 @@ import {
   isCalendarDate,
 } from "@support/validation";
 
-export type TicketFieldType = "TEXT" | "NUMBER" | "BOOLEAN" | "DATE" | "SINGLE_SELECT";
+export const TICKET_FIELD_TYPES = ["TEXT", "NUMBER", "BOOLEAN", "DATE", "SINGLE_SELECT"] as const;
+export type TicketFieldType = (typeof TICKET_FIELD_TYPES)[number];
+
+/** CONFLICT on `input.name`: field names are unique in a workspace, in any case. */
+export const fieldNameTaken = (name: string) =>
+  conflict(`A ticket field named "${name}" already exists in this workspace`, "input.name");
 
 export interface FieldDefinition {
   id: string;
@@ -27,13 +34,31 @@ export interface FieldValueInput {
 
 export type StoredValue = string | number | boolean;
 
-const MEMBER_OF: Record<TicketFieldType, keyof Omit<FieldValueInput, "fieldId">> = {
+const MEMBER_OF = {
   TEXT: "text",
   NUMBER: "number",
   BOOLEAN: "boolean",
   DATE: "date",
   SINGLE_SELECT: "option",
-};
+} as const satisfies Record<TicketFieldType, keyof Omit<FieldValueInput, "fieldId">>;
+
+/** A ticket's values as stored: by field id. */
+export const storedValues = (ticket: { fieldValues: unknown }): Record<string, StoredValue> =>
+  (ticket.fieldValues ?? {}) as Record<string, StoredValue>;
+
+/** The values a create or update sets, at most 100 at once; each is checked against its field later. */
+export const fieldValueInputs = z
+  .array(
+    z.object({
+      fieldId: z.string(),
+      text: z.string().nullish(),
+      number: z.number().nullish(),
+      boolean: z.boolean().nullish(),
+      date: z.string().nullish(),
+      option: z.string().nullish(),
+    }),
+  )
+  .max(100, "at most 100 values at once");
 
 export const MAX_TEXT_VALUE = 2000;
 
@@ -99,6 +124,37 @@ export function applyFieldValues(
     else next[field.id] = check.value;
   }
   return { ok: true, values: next };
+}
+
+/** `current` with `inputs` applied, each checked against its field; BAD_USER_INPUT under `input` naming the first that does not fit. */
+export function checkedFieldValues(
+  current: Record<string, StoredValue>,
+  inputs: FieldValueInput[],
+  fields: readonly FieldDefinition[],
+): Record<string, StoredValue> {
+  const result = applyFieldValues(current, inputs, new Map(fields.map((field) => [field.id, field])));
+  if (!result.ok) throw invalidInput([{ path: result.path.split("."), message: result.message }], ["input"]);
+  return result.values;
+}
+
+/** A ticket's value of `field` as the graph answers it: in the member of the field's type. */
+export function fieldValueOf<Field extends { type: TicketFieldType }>(
+  field: Field,
+  value: StoredValue,
+): { field: Field; text?: string; number?: number; boolean?: boolean; date?: string; option?: string } {
+  // Each value was checked against its field when written (checkFieldValue): it is of the type's kind.
+  switch (field.type) {
+    case "TEXT":
+      return { field, text: value as string };
+    case "NUMBER":
+      return { field, number: value as number };
+    case "BOOLEAN":
+      return { field, boolean: value as boolean };
+    case "DATE":
+      return { field, date: value as string };
+    case "SINGLE_SELECT":
+      return { field, option: value as string };
+  }
 }
 
 /** Options of a select field: trimmed, non-blank, unique. */

@@ -1,11 +1,16 @@
 /** Ticket rules of SPEC section 4, without I/O. */
 import { z } from "zod";
-import { cursorCodec, cursorKey, type CursorCodec } from "@support/validation";
+import { badUserInput } from "@support/errors";
+import type { FieldChange } from "@support/events";
+import { cursorCodec, cursorKey, singleLineText, type CursorCodec } from "@support/validation";
 
 export const TICKET_STATUSES = ["OPEN", "PENDING", "ON_HOLD", "SOLVED", "CLOSED"] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export const TICKET_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;
 export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
+
+/** A ticket's title, wherever one is given (createTicket, updateTicket, importTickets). */
+export const ticketTitle = singleLineText({ max: 200 });
 
 /** Sort key of a priority: keyset pagination needs a plain comparable column. */
 export const priorityRank = (priority: TicketPriority): number => TICKET_PRIORITIES.indexOf(priority) + 1;
@@ -37,6 +42,35 @@ export function isInScope(ticket: { assigneeId: string | null; teamId: string | 
   if (scope.all) return true;
   if (scope.userId !== null && ticket.assigneeId === scope.userId) return true;
   return ticket.teamId !== null && scope.teamIds.includes(ticket.teamId);
+}
+
+/** The columns a ticket is opened with, besides its SLA due time. */
+const OPENED_WITH = ["title", "description", "status", "priority", "assigneeId", "teamId", "fieldValues"] as const;
+
+/** What a new ticket's `ticket.created` event lists: every column it was opened with. */
+export function createdChanges(
+  ticket: Record<(typeof OPENED_WITH)[number], FieldChange["new"]> & { slaDueAt: Date | null },
+): FieldChange[] {
+  return [
+    ...OPENED_WITH.map((field) => ({ field, old: null, new: ticket[field] })),
+    { field: "slaDueAt", old: null, new: ticket.slaDueAt?.toISOString() ?? null },
+  ];
+}
+
+/**
+ * BAD_USER_INPUT naming `input.assigneeId` or `input.teamId` unless the assignment can be made (an
+ * assignee must be a member of the ticket's workspace, a team an active team of it), given who of
+ * them the workspace service found.
+ */
+export function requireAssignable(
+  found: { memberIds: readonly string[]; activeTeamIds: readonly string[] },
+  assigneeId: string | null,
+  teamId: string | null,
+): void {
+  if (assigneeId && !found.memberIds.includes(assigneeId))
+    throw badUserInput("assigneeId: not a member of this workspace", "input.assigneeId");
+  if (teamId && !found.activeTeamIds.includes(teamId))
+    throw badUserInput("teamId: not an active team of this workspace", "input.teamId");
 }
 
 export interface SlaPolicyFacts {

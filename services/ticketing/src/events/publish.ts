@@ -1,54 +1,26 @@
-import {
-  createEvent,
-  enqueueEvents,
-  eventActorFrom,
-  topicFor,
-  type EventDataOf,
-  type EventType,
-  type FieldChange,
-  type NewEvent,
-  type TypedEvent,
-} from "@support/events";
-import type { Actor } from "@support/actor-context";
-import type { Tx } from "../db/client.js";
+import { outboxPublisher } from "@support/events";
 
-const TOPIC = topicFor("ticketing");
+/**
+ * Ticketing's events go through its outbox (`ticketing.events`), in the caller's transaction:
+ * `await publish(tx, { type, ...eventScope(workspaceOf(ticket)), actor: eventActor(ctx.actor), … })`.
+ * Answers the built events, for a row that names its source event (a notification).
+ */
+export const publish = outboxPublisher("ticketing");
 
-/** Ticketing's events go through its outbox, in the caller's transaction. */
-export async function publish(tx: Tx, ...events: NewEvent[]): Promise<void> {
-  await publishEvents(
-    tx,
-    events.map((event) => createEvent(event)),
-  );
-}
-
-/** Events already built with `createEvent`, for when another row names one's id (a notification its source). */
-export async function publishEvents(tx: Tx, events: readonly TypedEvent[]): Promise<void> {
-  await enqueueEvents(tx, TOPIC, events);
-}
-
-/** One ticketing event; `data` as the registry (packages/events/src/registry/ticketing.ts) declares for `type`. */
-export function ticketingEvent<T extends EventType>(
-  type: T,
-  scope: { workspaceId: string; organisationId: string },
-  actor: Actor | "system",
-  target: NewEvent<T>["target"],
-  changes: FieldChange[],
-  data: EventDataOf<T>,
-): NewEvent<T> {
-  return {
-    type,
-    workspaceId: scope.workspaceId,
-    organisationId: scope.organisationId,
-    actor: actor === "system" ? { type: "system" } : eventActorFrom(actor),
-    target,
-    changes,
-    data,
-  };
-}
+/** The workspace a row of this service belongs to, as `eventScope` takes it. */
+export const workspaceOf = (row: { workspaceId: string; organisationId: string }) => ({
+  id: row.workspaceId,
+  organisationId: row.organisationId,
+});
 
 export const ticketTarget = (ticket: { id: string; number: number; title: string }) => ({
   type: "ticket" as const,
   id: ticket.id,
   label: `#${ticket.number} ${ticket.title}`,
+});
+
+export const fieldTarget = (field: { id: string; name: string }) => ({
+  type: "ticket_field" as const,
+  id: field.id,
+  label: field.name,
 });

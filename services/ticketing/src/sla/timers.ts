@@ -1,13 +1,13 @@
-import { createEvent, type TypedEvent } from "@support/events";
+import { eventActor, eventScope } from "@support/events";
 import type { Logger } from "@support/logger";
 import { metrics } from "@support/metrics";
 import type { Db, Tx } from "../db/client.js";
-import type { Ticket } from "../db/generated/client.js";
 import type { NewNotification } from "../db/notifications.js";
-import { TICKET_COLUMNS } from "../db/tickets.js";
-import { slaWarningRecipient, type SlaRecipient } from "../domain/tickets.js";
-import { storeNotifications } from "../events/notifications.js";
-import { publishEvents, ticketingEvent, ticketTarget } from "../events/publish.js";
+import { slaRecipients } from "../db/sla-policies.js";
+import { claimDueSlaTimers, saveTicket } from "../db/tickets.js";
+import { slaWarningRecipient } from "../domain/tickets.js";
+import { notify } from "../events/notifications.js";
+import { publish, ticketTarget, workspaceOf } from "../events/publish.js";
 
 /**
  * The SLA timers due and not yet fired, and how long the longest-waiting one has been due, for the
@@ -56,83 +56,70 @@ export async function fireDueSlaTimers(db: Db, now = new Date()): Promise<{ warn
   return { warnings, breaches };
 }
 
-/**
- * The WHERE of each query holds the predicate of its partial index (ticket_sla_warn_at_idx,
- * ticket_sla_due_at_idx: timers still waiting), so a round reads only waiting tickets, never the
- * history of fired, solved and closed ones. Change the two together (test/e2e/sla-timers.test.ts).
- */
 async function fire(tx: Tx, kind: "warning" | "breach", now: Date): Promise<number> {
-  const due =
-    kind === "warning"
-      ? await tx.$queryRaw<Ticket[]>`
-          SELECT ${TICKET_COLUMNS} FROM ticket
-          WHERE sla_warn_at <= ${now} AND sla_warned_at IS NULL AND sla_breached_at IS NULL
-            AND status NOT IN ('SOLVED', 'CLOSED')
-          ORDER BY sla_warn_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`
-      : await tx.$queryRaw<Ticket[]>`
-          SELECT ${TICKET_COLUMNS} FROM ticket
-          WHERE sla_due_at <= ${now} AND sla_breached_at IS NULL AND status NOT IN ('SOLVED', 'CLOSED')
-          ORDER BY sla_due_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+  const due = await claimDueSlaTimers(tx, kind, now, BATCH);
   if (due.length === 0) return 0;
-  const policies = await tx.slaPolicy.findMany({
-    where: { workspaceId: { in: [...new Set(due.map((t) => t.workspaceId))] } },
-  });
-  const recipientRule = new Map(policies.map((p) => [p.workspaceId, p.recipient as SlaRecipient]));
-  const events: TypedEvent[] = [];
-  const notifications: NewNotification[] = [];
-  for (const ticket of due) {
-    const scope = { workspaceId: ticket.workspaceId, organisationId: ticket.organisationId };
-    const dueAt = ticket.slaDueAt?.toISOString() ?? now.toISOString();
+  const recipientRules = await slaRecipients(
+    tx,
+    due.map((ticket) => ticket.workspaceId),
+  );
+  const fired = due.map((ticket) => ({
+    ticket,
+    dueAt: ticket.slaDueAt?.toISOString() ?? now.toISOString(),
     // The policy's rule names who is told of the breach as well as of the warning (SPEC section 4).
-    const recipientUserId = slaWarningRecipient(recipientRule.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR", ticket);
-    let event: TypedEvent;
-    if (kind === "warning") {
-      await tx.ticket.update({ where: { id: ticket.id }, data: { slaWarnedAt: now, updatedAt: ticket.updatedAt } });
-      event = createEvent(
-        ticketingEvent(
-          "sla.warning",
-          scope,
-          "system",
-          ticketTarget(ticket),
-          [{ field: "slaWarnedAt", old: null, new: now.toISOString() }],
-          { ticketId: ticket.id, number: ticket.number, dueAt, recipientUserId },
-        ),
-      );
-    } else {
-      await tx.ticket.update({
-        where: { id: ticket.id },
-        // A breach found before its warning was sent makes the warning moot.
-        data: { slaBreachedAt: now, slaWarnedAt: ticket.slaWarnedAt ?? now, updatedAt: ticket.updatedAt },
-      });
-      event = createEvent(
-        ticketingEvent(
-          "sla.breached",
-          scope,
-          "system",
-          ticketTarget(ticket),
-          [{ field: "slaBreachedAt", old: null, new: now.toISOString() }],
-          { ticketId: ticket.id, number: ticket.number, dueAt, breachedAt: now.toISOString(), recipientUserId },
-        ),
-      );
-    }
-    events.push(event);
-    // Nobody to tell: an API key's ticket with no assignee, or the rule's person is not set.
-    if (recipientUserId)
-      notifications.push({
-        ...scope,
-        recipientUserId,
-        kind: kind === "warning" ? "SLA_WARNING" : "SLA_BREACHED",
-        ticketId: ticket.id,
-        ticketNumber: ticket.number,
-        title: ticket.title,
-        dueAt: ticket.slaDueAt,
-        sourceEventId: event.id,
-      });
-  }
-  events.push(...(await storeNotifications(tx, notifications, now)));
+    recipientUserId: slaWarningRecipient(recipientRules.get(ticket.workspaceId) ?? "ASSIGNEE_OR_CREATOR", ticket),
+  }));
+  for (const { ticket } of fired)
+    await saveTicket(
+      tx,
+      ticket.id,
+      kind === "warning"
+        ? { slaWarnedAt: now, updatedAt: ticket.updatedAt }
+        : // A breach found before its warning was sent makes the warning moot.
+          { slaBreachedAt: now, slaWarnedAt: ticket.slaWarnedAt ?? now, updatedAt: ticket.updatedAt },
+    );
   // One call for the whole round: the outbox locks the round's workspaces in one sorted step, so
-  // two instances' rounds over the same workspaces cannot deadlock on them (docs/adr/0002).
-  await publishEvents(tx, events);
+  // two instances' rounds over the same workspaces cannot deadlock on them (docs/adr/0002). The
+  // notifications' events that follow are of the same workspaces, whose locks this one holds.
+  const events = await publish(
+    tx,
+    ...fired.map(({ ticket, dueAt, recipientUserId }) =>
+      kind === "warning"
+        ? {
+            type: "sla.warning" as const,
+            ...eventScope(workspaceOf(ticket)),
+            actor: eventActor("system"),
+            target: ticketTarget(ticket),
+            changes: [{ field: "slaWarnedAt", old: null, new: now.toISOString() }],
+            data: { ticketId: ticket.id, number: ticket.number, dueAt, recipientUserId },
+          }
+        : {
+            type: "sla.breached" as const,
+            ...eventScope(workspaceOf(ticket)),
+            actor: eventActor("system"),
+            target: ticketTarget(ticket),
+            changes: [{ field: "slaBreachedAt", old: null, new: now.toISOString() }],
+            data: { ticketId: ticket.id, number: ticket.number, dueAt, breachedAt: now.toISOString(), recipientUserId },
+          },
+    ),
+  );
+  const notifications: NewNotification[] = [];
+  fired.forEach(({ ticket, recipientUserId }, index) => {
+    // Nobody to tell: an API key's ticket with no assignee, or the rule's person is not set.
+    if (!recipientUserId) return;
+    notifications.push({
+      workspaceId: ticket.workspaceId,
+      organisationId: ticket.organisationId,
+      recipientUserId,
+      kind: kind === "warning" ? "SLA_WARNING" : "SLA_BREACHED",
+      ticketId: ticket.id,
+      ticketNumber: ticket.number,
+      title: ticket.title,
+      dueAt: ticket.slaDueAt,
+      sourceEventId: events[index]!.id,
+    });
+  });
+  await notify(tx, notifications, now);
   return due.length;
 }
 

@@ -24,6 +24,14 @@ export interface MembershipFacts {
   denied: readonly string[];
 }
 
+/** A stored membership row (with its custom role), as the rules read it. */
+export const membershipFactsOf = (row: MembershipFacts): MembershipFacts => ({
+  role: row.role,
+  customRole: row.customRole,
+  granted: row.granted,
+  denied: row.denied,
+});
+
 export interface WorkspaceFacts {
   workspace: { id: string; organisationId: string };
   /** The actor's membership, if any. */

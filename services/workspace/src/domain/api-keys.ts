@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { ApiKeyActor } from "@support/actor-context";
 
 /**
  * API keys look like `sk_<prefix>_<secret>`: `sk_` tells the gateway it is a key, the 8-character
@@ -31,3 +32,28 @@ export function apiKeyMatches(key: string, storedHash: string): boolean {
   const stored = Buffer.from(storedHash, "hex");
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
+
+/** A key as the actor it authenticates: exactly the key's permissions, in its workspace. */
+export function apiKeyActorOf(apiKey: {
+  id: string;
+  prefix: string;
+  workspaceId: string;
+  permissions: string[];
+  workspace: { organisationId: string };
+}): ApiKeyActor {
+  return {
+    kind: "apiKey",
+    apiKeyId: apiKey.id,
+    prefix: `${API_KEY_SCHEME}${apiKey.prefix}`,
+    workspaceId: apiKey.workspaceId,
+    organisationId: apiKey.workspace.organisationId,
+    permissions: apiKey.permissions,
+  };
+}
+
+/** A key as an event's target: by its public prefix, never its secret. */
+export const apiKeyTarget = (key: { id: string; prefix: string }) => ({
+  type: "api_key" as const,
+  id: key.id,
+  label: `${API_KEY_SCHEME}${key.prefix}`,
+});

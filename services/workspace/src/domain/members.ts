@@ -1,4 +1,4 @@
-import { badUserInput, forbidden, planLimit } from "@support/errors";
+import { badUserInput, conflict, forbidden, planLimit } from "@support/errors";
 import type { Actor } from "@support/actor-context";
 import { MANAGING_ROLES, type BuiltInRole, type Permission } from "@support/permissions";
 
@@ -153,4 +153,19 @@ export function assertSeatsFor(adding: number, use: SeatUse, workspaceName?: str
         `${use.pendingInvitations} pending invitations. Buy more seats to add members.`,
     );
   }
+}
+
+/** The person acting, null for an API key: the rules about oneself bind people only. */
+export const actingUserId = (actor: Actor): string | null => (actor.kind === "user" ? actor.userId : null);
+
+/** A join request as an event's target, labelled with the person asking. */
+export const joinRequestTarget = (request: { id: string }, person: { label: string | null }) => ({
+  type: "join_request" as const,
+  id: request.id,
+  label: person.label,
+});
+
+/** A decided join request is not decided again (CONFLICT). */
+export function assertPending(request: { status: "PENDING" | "APPROVED" | "REJECTED" }): void {
+  if (request.status !== "PENDING") throw conflict(`This join request was already ${request.status.toLowerCase()}`);
 }

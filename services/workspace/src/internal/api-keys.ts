@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import type { ApiKeyActor } from "@support/actor-context";
-import { apiKeyMatches, parseApiKey, API_KEY_SCHEME } from "../domain/api-keys.js";
+import { eventActor, eventScope } from "@support/events";
+import { apiKeyWithWorkspace, updateApiKey } from "../db/api-keys.js";
 import type { Db } from "../db/client.js";
-import { publish, workspaceEvent } from "../events/publish.js";
+import { apiKeyActorOf, apiKeyMatches, apiKeyTarget, parseApiKey } from "../domain/api-keys.js";
+import { publish } from "../events/publish.js";
 
 /**
  * Called by the gateway for `Bearer sk_…` on every request (with an anonymous signed context):
@@ -16,30 +17,20 @@ export function registerApiKeyRoutes(app: FastifyInstance, db: Db): void {
     const parsed = typeof key === "string" ? parseApiKey(key) : null;
     const refused = { actor: null };
     if (!parsed || typeof key !== "string") return refused;
-    const apiKey = await db.apiKey.findUnique({ where: { prefix: parsed.prefix }, include: { workspace: true } });
+    const apiKey = await apiKeyWithWorkspace(db, { prefix: parsed.prefix });
     if (!apiKey || apiKey.revokedAt || !apiKeyMatches(key, apiKey.secretHash)) return refused;
-    const actor: ApiKeyActor = {
-      kind: "apiKey",
-      apiKeyId: apiKey.id,
-      prefix: `${API_KEY_SCHEME}${apiKey.prefix}`,
-      workspaceId: apiKey.workspaceId,
-      organisationId: apiKey.workspace.organisationId,
-      permissions: apiKey.permissions,
-    };
+    const actor = apiKeyActorOf(apiKey);
     await db.$transaction(async (tx) => {
       const usedAt = new Date();
-      await tx.apiKey.update({ where: { id: apiKey.id }, data: { lastUsedAt: usedAt } });
-      await publish(
-        tx,
-        workspaceEvent(
-          apiKey.workspace,
-          { type: "apiKey", id: apiKey.id, prefix: actor.prefix },
-          "api_key.used",
-          { type: "api_key", id: apiKey.id, label: actor.prefix },
-          [{ field: "lastUsedAt", old: apiKey.lastUsedAt?.toISOString() ?? null, new: usedAt.toISOString() }],
-          { apiKeyId: apiKey.id, prefix: actor.prefix, requestId: request.id },
-        ),
-      );
+      await updateApiKey(tx, apiKey.id, { lastUsedAt: usedAt });
+      await publish(tx, {
+        type: "api_key.used",
+        ...eventScope(apiKey.workspace),
+        actor: eventActor(actor),
+        target: apiKeyTarget(apiKey),
+        changes: [{ field: "lastUsedAt", old: apiKey.lastUsedAt?.toISOString() ?? null, new: usedAt.toISOString() }],
+        data: { apiKeyId: apiKey.id, prefix: actor.prefix, requestId: request.id },
+      });
     });
     return { actor };
   });
@@ -50,16 +41,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, db: Db): void {
   app.post<{ Body: { apiKeyId?: unknown } }>("/internal/api-keys/check", async (request) => {
     const id = request.body?.apiKeyId;
     if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) return { actor: null };
-    const apiKey = await db.apiKey.findUnique({ where: { id }, include: { workspace: true } });
+    const apiKey = await apiKeyWithWorkspace(db, { id });
     if (!apiKey || apiKey.revokedAt) return { actor: null };
-    const actor: ApiKeyActor = {
-      kind: "apiKey",
-      apiKeyId: apiKey.id,
-      prefix: `${API_KEY_SCHEME}${apiKey.prefix}`,
-      workspaceId: apiKey.workspaceId,
-      organisationId: apiKey.workspace.organisationId,
-      permissions: apiKey.permissions,
-    };
-    return { actor };
+    return { actor: apiKeyActorOf(apiKey) };
   });
 }

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { isAppError } from "@support/errors";
+import { authorize } from "@support/permissions";
+import { freshAccess } from "../authorization.js";
 import type { Db } from "../db/client.js";
-import { loadAccess } from "../resolvers/access.js";
+import { activeTeams, membersAmong, workspaceDirectory } from "../db/assignees.js";
 
 const bodySchema = z
   .object({
@@ -22,22 +24,12 @@ export function registerAssigneeRoutes(app: FastifyInstance, db: Db): void {
     const body = bodySchema.safeParse(request.body ?? {});
     if (!body.success) return reply.code(400).send({ error: "workspaceId, userIds and teamIds must be UUIDs" });
     const { workspaceId, userIds, teamIds } = body.data;
-    try {
-      await loadAccess(db, request.actor, workspaceId);
-    } catch (error) {
-      if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED"))
-        return reply.code(404).send({ error: "workspace not found" });
-      throw error;
-    }
-    const [members, teams] = await Promise.all([
-      userIds.length
-        ? db.membership.findMany({ where: { workspaceId, userId: { in: userIds } }, select: { userId: true } })
-        : [],
-      teamIds.length
-        ? db.team.findMany({ where: { workspaceId, id: { in: teamIds }, active: true }, select: { id: true } })
-        : [],
+    if (!(await mayLook(db, request, workspaceId))) return reply.code(404).send({ error: "workspace not found" });
+    const [memberIds, activeTeamIds] = await Promise.all([
+      membersAmong(db, workspaceId, userIds),
+      activeTeams(db, workspaceId, teamIds),
     ]);
-    return { memberIds: members.map((m) => m.userId), activeTeamIds: teams.map((t) => t.id) };
+    return { memberIds, activeTeamIds };
   });
 
   /** Members (by email) and active teams (by name) of a workspace: what a ticket import maps names onto. */
@@ -48,24 +40,18 @@ export function registerAssigneeRoutes(app: FastifyInstance, db: Db): void {
       .safeParse(request.body ?? {});
     if (!body.success) return reply.code(400).send({ error: "workspaceId must be a UUID" });
     const { workspaceId } = body.data;
-    try {
-      await loadAccess(db, request.actor, workspaceId);
-    } catch (error) {
-      if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED"))
-        return reply.code(404).send({ error: "workspace not found" });
-      throw error;
-    }
-    const [members, teams] = await Promise.all([
-      db.membership.findMany({ where: { workspaceId }, select: { userId: true } }),
-      db.team.findMany({ where: { workspaceId, active: true }, select: { id: true, name: true } }),
-    ]);
-    const people = await db.person.findMany({
-      where: { userId: { in: members.map((m) => m.userId) }, deletedAt: null },
-      select: { userId: true, email: true },
-    });
-    return {
-      members: people.filter((p) => p.email).map((p) => ({ userId: p.userId, email: p.email })),
-      activeTeams: teams,
-    };
+    if (!(await mayLook(db, request, workspaceId))) return reply.code(404).send({ error: "workspace not found" });
+    return workspaceDirectory(db, workspaceId);
   });
+}
+
+/** Whether the caller may see the workspace (signed in, theirs to see): else the routes answer 404. */
+async function mayLook(db: Db, request: FastifyRequest, workspaceId: string): Promise<boolean> {
+  try {
+    await authorize(freshAccess({ actor: request.actor, db }), workspaceId);
+    return true;
+  } catch (error) {
+    if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "UNAUTHENTICATED")) return false;
+    throw error;
+  }
 }

@@ -3,11 +3,19 @@ import { z } from "zod";
 import { AppError, ErrorCode, forbidden, invalidInput, isAppError, notFound } from "@support/errors";
 import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
-import type { IdentityPeopleClient } from "../clients/identity-people.js";
-import { lockWorkspace, seatUse } from "../db/memberships.js";
+import { authorize } from "@support/permissions";
+import { freshAccess } from "../authorization.js";
+import type { IdentityClient } from "../clients/identity.js";
+import {
+  releaseReservations,
+  releaseSeats,
+  reservationsOf,
+  reserveSeat,
+  reservedInvitationIds,
+} from "../db/invitations.js";
+import { findMembership, lockWorkspace, seatUse } from "../db/memberships.js";
+import { customRoleOf } from "../db/roles.js";
 import { assertMayGive, assertSeatsFor, managerOf } from "../domain/members.js";
-import { loadAccess } from "../resolvers/access.js";
-import { customRoleOf } from "../resolvers/roles.js";
 
 const INVITE_PERMISSION = "members:invite";
 
@@ -42,7 +50,7 @@ const releaseSchema = z.object({ invitationId: z.string().uuid() }).strict();
 export function registerInvitationRoutes(
   app: FastifyInstance,
   db: Db,
-  identityFor: (request: FastifyRequest) => Pick<IdentityPeopleClient, "knownInvitations">,
+  identityFor: (request: FastifyRequest) => Pick<IdentityClient, "knownInvitations">,
 ): void {
   /**
    * Checks the inviter's `members:invite`, the roles they may give, the custom roles and the seats of every workspace of
@@ -63,7 +71,7 @@ export function registerInvitationRoutes(
           // A fixed lock order (by id), so two reservations over the same workspaces cannot deadlock.
           const ordered = [...workspaces].sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
           for (const entry of ordered) {
-            const access = await loadAccess(tx, actor, entry.workspaceId);
+            const access = await authorize(freshAccess({ actor, db: tx }), entry.workspaceId);
             if (!access.permissions.includes(INVITE_PERMISSION)) {
               throw forbidden(`You cannot invite into workspace ${access.workspace.name}`);
             }
@@ -81,11 +89,7 @@ export function registerInvitationRoutes(
             const locked = await lockWorkspace(tx, entry.workspaceId);
             // Someone already in the workspace needs no invitation into it, and must not hold a seat twice.
             if (userId) {
-              const member = await tx.membership.findUnique({
-                where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
-                select: { userId: true },
-              });
-              if (member) {
+              if (await findMembership(tx, entry.workspaceId, userId)) {
                 throw new AppError(
                   ErrorCode.CONFLICT,
                   `${email} is already a member of workspace ${access.workspace.name}`,
@@ -100,11 +104,7 @@ export function registerInvitationRoutes(
               customRoleId: entry.customRoleId ?? null,
               expiresAt: new Date(expiresAt),
             };
-            await tx.pendingInvitation.upsert({
-              where: { invitationId_workspaceId: { invitationId, workspaceId: entry.workspaceId } },
-              create: { invitationId, workspaceId: entry.workspaceId, ...fields },
-              update: fields,
-            });
+            await reserveSeat(tx, invitationId, entry.workspaceId, fields);
           }
         });
       try {
@@ -142,58 +142,43 @@ export function registerInvitationRoutes(
     if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
     const actor = request.actor;
     if (actor.kind !== "user") return { released: 0 };
-    const rows = await db.pendingInvitation.findMany({
-      where: { invitationId: parsed.data.invitationId, workspace: { organisationId: actor.organisationId } },
-      select: { workspaceId: true },
-    });
+    const rows = await reservationsOf(db, parsed.data.invitationId, actor.organisationId);
     let released = 0;
     for (const { workspaceId } of rows) {
-      const access = await loadAccess(db, actor, workspaceId).catch((error: unknown) => {
+      const access = await authorize(freshAccess({ actor, db }), workspaceId).catch((error: unknown) => {
         if (isAppError(error)) return null;
         throw error;
       });
       if (!access?.permissions.includes(INVITE_PERMISSION)) continue;
-      const { count } = await db.pendingInvitation.deleteMany({
-        where: { invitationId: parsed.data.invitationId, workspaceId },
-      });
-      released += count;
+      released += await releaseSeats(db, parsed.data.invitationId, workspaceId);
     }
     return { released };
   });
 }
 
 /**
- * Gives back the seats of reservations whose inviteUser died between reserving them here and
- * committing the invitation in identity (a kill, a lost connection): identity never recorded
- * them, never publishes invitation.sent and never calls release, so they would hold a seat until
- * they expire (days). Only unconfirmed ones can be such (invitation.sent confirms the others);
- * identity, the owner of invitations, says which still hold their seats: recorded and not revoked,
- * or being recorded now (an inviteUser holds a lock on its invitation from before reserving until
- * it commits); the rest are removed. That also frees an unconfirmed reservation of an invitation
- * revoked while the broker was away (neither its invitation.sent nor its invitation.revoked has
- * arrived); one whose invitation.sent arrived waits for invitation.revoked. When identity cannot answer, nothing is removed: the seat check stays strict.
- * Answers how many seat rows went back.
+ * Gives back the seats of reservations no invitation holds any more: those of an inviteUser that
+ * died between reserving them here and committing the invitation in identity (a kill, a lost
+ * connection; identity never recorded it, never publishes invitation.sent and never calls
+ * release), and those of a revoked invitation whose invitation.revoked has not arrived (a broker
+ * outage: the person who revoked it would otherwise be refused a seat they can see is free).
+ * Identity, the owner of invitations, says which still hold their seats: recorded and not revoked
+ * (an accepted one keeps its seat until invitation.accepted turns it into a membership here), or
+ * being recorded now (an inviteUser holds a lock on its invitation from before reserving until
+ * it commits); the rest are removed. A late invitation.revoked then removes nothing, and a late
+ * invitation.sent never creates a seat. When identity cannot answer, nothing is removed: the
+ * seat check stays strict. Answers how many seat rows went back.
  */
 async function releaseOrphanedReservations(
   db: Db,
-  identity: Pick<IdentityPeopleClient, "knownInvitations">,
+  identity: Pick<IdentityClient, "knownInvitations">,
   organisationId: string,
   workspaceIds: readonly string[],
   exceptInvitationId: string,
   log: FastifyRequest["log"],
 ): Promise<number> {
-  const unconfirmed = await db.pendingInvitation.findMany({
-    where: {
-      workspaceId: { in: [...workspaceIds] },
-      workspace: { organisationId },
-      confirmedAt: null,
-      invitationId: { not: exceptInvitationId },
-    },
-    select: { invitationId: true },
-    take: 1_000,
-  });
-  if (unconfirmed.length === 0) return 0;
-  const ids = [...new Set(unconfirmed.map((row) => row.invitationId))];
+  const ids = await reservedInvitationIds(db, organisationId, workspaceIds, exceptInvitationId);
+  if (ids.length === 0) return 0;
   let known: Set<string>;
   try {
     known = await identity.knownInvitations(ids);
@@ -203,12 +188,10 @@ async function releaseOrphanedReservations(
   }
   const orphans = ids.filter((id) => !known.has(id));
   if (orphans.length === 0) return 0;
-  const { count } = await db.pendingInvitation.deleteMany({
-    where: { invitationId: { in: orphans }, workspaceId: { in: [...workspaceIds] }, confirmedAt: null },
-  });
+  const count = await releaseReservations(db, orphans, workspaceIds);
   log.warn(
     { released: count, invitationIds: orphans },
-    "seat reservations of invitations identity never recorded released",
+    "seat reservations of invitations identity no longer holds (never recorded, or revoked) released",
   );
   return count;
 }

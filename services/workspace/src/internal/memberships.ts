@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { forbidden, invalidInput, isAppError, notFound } from "@support/errors";
-import { eventActorFrom } from "@support/events";
+import { eventActor } from "@support/events";
+import { authorize } from "@support/permissions";
 import type { Actor } from "@support/actor-context";
 import { permissionsOf } from "../domain/access.js";
 import {
@@ -14,21 +15,24 @@ import {
 } from "../domain/members.js";
 import { togglesOf } from "../domain/settings.js";
 import type { Db } from "../db/client.js";
-import { addMembership, changeMembershipRole, lockWorkspace, removeMembership } from "../db/memberships.js";
-import { authorize } from "../resolvers/access.js";
-import { customRoleOf } from "../resolvers/roles.js";
+import {
+  findMembership,
+  lockWorkspace,
+  membershipsIn,
+  membershipsOfUser,
+  workspacesOwnedBy,
+} from "../db/memberships.js";
+import { findPerson } from "../db/people.js";
+import { customRoleOf } from "../db/roles.js";
+import { workspaceIdsOf } from "../db/workspaces.js";
+import { freshAccess } from "../authorization.js";
+import { addMembership, changeMembershipRole, removeMembership } from "../memberships.js";
 
 /** Workspaces of the actor's organisation the actor administers (members:update; org admins all). */
 async function administeredWorkspaceIds(db: Db, actor: Actor): Promise<string[]> {
   if (actor.kind !== "user") return [];
-  if (actor.orgRole === "ORG_ADMIN") {
-    const all = await db.workspace.findMany({ where: { organisationId: actor.organisationId }, select: { id: true } });
-    return all.map((w) => w.id);
-  }
-  const memberships = await db.membership.findMany({
-    where: { userId: actor.userId, workspace: { organisationId: actor.organisationId } },
-    include: { workspace: true, customRole: true },
-  });
+  if (actor.orgRole === "ORG_ADMIN") return workspaceIdsOf(db, actor.organisationId);
+  const memberships = await membershipsOfUser(db, actor.userId, actor.organisationId);
   return memberships
     .filter((m) =>
       permissionsOf(actor, {
@@ -67,13 +71,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
     const parsed = querySchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send({ error: invalidInput(parsed.error.issues).message });
     const workspaceIds = await administeredWorkspaceIds(db, request.actor);
-    const memberships = await db.membership.findMany({
-      where: {
-        workspaceId: { in: workspaceIds },
-        ...(parsed.data.userIds ? { userId: { in: parsed.data.userIds } } : {}),
-      },
-      orderBy: [{ workspaceId: "asc" }, { createdAt: "asc" }],
-    });
+    const memberships = await membershipsIn(db, workspaceIds, parsed.data.userIds);
     return {
       memberships: memberships.map((m) => ({
         userId: m.userId,
@@ -96,12 +94,7 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
     if (actor.kind !== "user" || actor.orgRole !== "ORG_ADMIN") {
       return reply.code(403).send({ error: "organisation admins only" });
     }
-    const owned = await db.membership.findMany({
-      where: { userId: parsed.data.userId, role: "OWNER", workspace: { organisationId: actor.organisationId } },
-      include: { workspace: { select: { id: true, name: true } } },
-      orderBy: { workspace: { name: "asc" } },
-    });
-    return { workspaces: owned.map((m) => m.workspace) };
+    return { workspaces: await workspacesOwnedBy(db, parsed.data.userId, actor.organisationId) };
   });
 
   /**
@@ -119,20 +112,18 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
       const touched = [...set.map((s) => s.workspaceId), ...remove];
       if (new Set(touched).size !== touched.length)
         throw invalidInput([{ path: ["set"], message: "each workspace may appear once" }]);
-      const person = await db.person.findUnique({ where: { userId } });
+      const person = await findPerson(db, userId);
       if (person && person.organisationId !== actor.organisationId) throw notFound("User");
-      const eventActor = eventActorFrom(actor);
+      const actedBy = eventActor(actor);
       await db.$transaction(async (tx) => {
         for (const entry of set) {
-          const access = await authorize(tx, actor, entry.workspaceId, "members:update");
+          const access = await authorize(freshAccess({ actor, db: tx }), entry.workspaceId, "members:update");
           // The same lock transferOwnership takes, so the role read below cannot be stale.
           await lockWorkspace(tx, entry.workspaceId);
           const role = assignableRole(entry.role === "CUSTOM" ? null : entry.role, entry.customRoleId);
           const custom = role.customRoleId ? await customRoleOf(tx, entry.workspaceId, role.customRoleId) : null;
           const manager = managerOf(actor, access);
-          const existing = await tx.membership.findUnique({
-            where: { workspaceId_userId: { workspaceId: entry.workspaceId, userId } },
-          });
+          const existing = await findMembership(tx, entry.workspaceId, userId);
           if (existing) {
             if (existing.role === role.role && existing.customRoleId === role.customRoleId) continue;
             assertCanChangeRole(actor.userId, existing);
@@ -141,34 +132,32 @@ export function registerMembershipRoutes(app: FastifyInstance, db: Db): void {
             await changeMembershipRole(tx, {
               workspace: access.workspace,
               membership: existing,
-              role: role.role,
-              customRoleId: role.customRoleId,
-              actor: eventActor,
+              ...role,
+              actor: actedBy,
             });
           } else {
             assertMayGive(manager, role, custom?.permissions ?? null);
             await addMembership(tx, {
               workspace: access.workspace,
               userId,
-              role: role.role,
-              customRoleId: role.customRoleId,
-              actor: eventActor,
+              ...role,
+              actor: actedBy,
               checkSeats: true,
               via: "update_user",
             });
           }
         }
         for (const workspaceId of remove) {
-          const access = await authorize(tx, actor, workspaceId, "members:remove");
+          const access = await authorize(freshAccess({ actor, db: tx }), workspaceId, "members:remove");
           await lockWorkspace(tx, workspaceId);
-          const existing = await tx.membership.findUnique({ where: { workspaceId_userId: { workspaceId, userId } } });
+          const existing = await findMembership(tx, workspaceId, userId);
           if (!existing) continue;
           assertCanRemove(actor.userId, existing);
           assertMayManage(managerOf(actor, access), [existing]);
           await removeMembership(tx, {
             workspace: access.workspace,
             membership: existing,
-            actor: eventActor,
+            actor: actedBy,
             reason: "removed",
           });
         }

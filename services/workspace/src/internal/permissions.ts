@@ -4,8 +4,8 @@ import type { Actor } from "@support/actor-context";
 import { ticketAccessOf } from "../domain/access.js";
 import type { Db } from "../db/client.js";
 import { seatUse } from "../db/memberships.js";
-import { loadAccessMany, type WorkspaceAccess } from "../resolvers/access.js";
-import { isUuid } from "@support/validation";
+import { customRoleNames } from "../db/roles.js";
+import { loadAccessWithTeams, type WorkspaceAccess } from "../authorization.js";
 
 /** The most workspaces one lookup may ask about (a page of entities is at most this). */
 export const MAX_WORKSPACES_PER_LOOKUP = 100;
@@ -31,18 +31,8 @@ const bodySchema = z.union([
 
 /** The actor's standing in each workspace it may see, from one read of workspaces, memberships and teams. */
 async function standingsOf(db: Db, actor: Actor, workspaceIds: string[]) {
-  const [accesses, teams] = await Promise.all([
-    loadAccessMany(db, actor, workspaceIds),
-    actor.kind === "user"
-      ? db.teamMember.findMany({
-          where: { userId: actor.userId, team: { workspaceId: { in: workspaceIds.filter(isUuid) }, active: true } },
-          select: { teamId: true, team: { select: { workspaceId: true } } },
-        })
-      : [],
-  ]);
   const standings = new Map<string, { access: WorkspaceAccess; standing: Standing }>();
-  for (const [workspaceId, access] of accesses) {
-    const teamIds = teams.filter((t) => t.team.workspaceId === workspaceId).map((t) => t.teamId);
+  for (const [workspaceId, { access, teamIds }] of await loadAccessWithTeams(db, actor, workspaceIds, true)) {
     standings.set(workspaceId, { access, standing: standing(actor, access, teamIds) });
   }
   return standings;
@@ -85,9 +75,7 @@ export function registerPermissionsRoute(app: FastifyInstance, db: Db): void {
     if (!found) return reply.code(404).send({ error: "workspace not found" });
     const [use, customRoles] = await Promise.all([
       include.includes("seats") ? seatUse(db, found.access.workspace) : null,
-      include.includes("customRoles")
-        ? db.customRole.findMany({ where: { workspaceId }, select: { id: true, name: true }, orderBy: { name: "asc" } })
-        : null,
+      include.includes("customRoles") ? customRoleNames(db, workspaceId) : null,
     ]);
     return {
       ...found.standing,

@@ -1,0 +1,69 @@
+import pg from "pg";
+import type { SqlTransaction } from "@support/events";
+
+/**
+ * A transaction on a node-postgres connection: the consumer's batches run here rather than in
+ * Prisma's interactive transactions, whose per-statement and per-transaction overhead was a
+ * tenth of the consumer's CPU (BENCHMARKS.md, issue 25). `$executeRawUnsafe`/`$queryRawUnsafe`
+ * are the shape `@support/events` writes `processed_event` and `parked_event` through, so the
+ * consumer's bookkeeping and `appendEvents`' rows share the one transaction (docs/adr/0002).
+ */
+export interface PgTx extends SqlTransaction {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface TransactionPool {
+  /** Runs `work` between BEGIN and COMMIT on one connection; rolls back when it throws. */
+  transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R>;
+  end(): Promise<void>;
+}
+
+export interface TransactionPoolOptions {
+  /** Connections; the consumer applies up to 3 partitions at once, plus its retry worker. */
+  max: number;
+  /** How long a transaction may wait for a connection before it fails (and is retried). */
+  acquireTimeoutMs: number;
+  /** Any one statement, and any pause inside a transaction, longer than this is cancelled by the server. */
+  statementTimeoutMs: number;
+  /** An idle connection that fails (a restart, pg_terminate_backend) is replaced; this hears of it. */
+  onError: (error: Error) => void;
+}
+
+export function createTransactionPool(databaseUrl: string, options: TransactionPoolOptions): TransactionPool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max,
+    connectionTimeoutMillis: options.acquireTimeoutMs,
+    // Server-side bounds, so no transaction depends on a client-side timer: a stuck statement is
+    // cancelled, and a transaction left open by a stalled process releases its locks.
+    statement_timeout: options.statementTimeoutMs,
+    idle_in_transaction_session_timeout: options.statementTimeoutMs,
+  });
+  pool.on("error", options.onError);
+  return {
+    async transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R> {
+      const client = await pool.connect();
+      const tx: PgTx = {
+        query: (text, values) => client.query(text, values),
+        $executeRawUnsafe: async (text, ...values) => (await client.query(text, values)).rowCount ?? 0,
+        // The caller names the rows' type, as with Prisma's method of that name.
+        $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await client.query(text, values)).rows as T,
+      };
+      try {
+        await client.query("BEGIN");
+        const result = await work(tx);
+        await client.query("COMMIT");
+        client.release();
+        return result;
+      } catch (error) {
+        // A connection whose ROLLBACK fails is in an unknown state: it is closed, not reused.
+        await client.query("ROLLBACK").then(
+          () => client.release(),
+          (rollbackError: unknown) => client.release(rollbackError instanceof Error ? rollbackError : true),
+        );
+        throw error;
+      }
+    },
+    end: () => pool.end(),
+  };
+}

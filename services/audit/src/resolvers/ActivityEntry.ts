@@ -1,0 +1,80 @@
+import type { EventType } from "@support/events";
+import { isUuid } from "@support/validation";
+import type { AuditContext } from "../context.js";
+import type { EntryRow } from "../db/entries.js";
+import { labelsOf } from "../db/labels.js";
+import { summaryOf } from "../domain/render.js";
+import type { ActivityEntryResolvers } from "../generated/graphql.js";
+
+export const ActivityEntry: ActivityEntryResolvers = {
+  id: (entry) => entry.eventId,
+  summary: (entry) =>
+    summaryOf({
+      type: entry.action as EventType,
+      target: { type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) },
+    }),
+  actor: (entry) => ({
+    type: entry.actorType,
+    id: entry.actorId,
+    label: entry.actorLabel ?? (entry.actorId ? (entry.labels?.get(entry.actorId) ?? null) : null),
+  }),
+  target: (entry) => ({ type: entry.targetType, id: entry.targetId, label: targetLabelOf(entry) }),
+  changes: (entry) =>
+    changesOf(entry).map((change) => ({
+      field: change.field,
+      old: valueOf(change.old),
+      new: valueOf(change.new),
+      oldLabel: labelOf(entry, change.old),
+      newLabel: labelOf(entry, change.new),
+    })),
+  occurredAt: (entry) => entry.occurredAt,
+  redacted: (entry) => entry.redacted === true,
+};
+
+/** Target types whose unlabelled entries are shown with their workspace's name (the id is the workspace's). */
+const WORKSPACE_TARGETS = new Set(["billing_account", "workspace"]);
+
+/**
+ * A page of entries with names for what it holds as bare ids (db/labels.ts): user actors,
+ * unlabelled workspace and billing targets, and ids among the change values, in one look-up per
+ * page. Redacted entries get none: they show no target label and no changes.
+ */
+export async function labelled(ctx: AuditContext, workspaceId: string, page: EntryRow[]): Promise<EntryRow[]> {
+  if (ctx.actor.kind === "anonymous") return page;
+  const ids = new Set<string>();
+  for (const entry of page) {
+    if (entry.actorType === "user" && entry.actorId && !entry.actorLabel) ids.add(entry.actorId);
+    if (entry.redacted) continue;
+    if (!entry.targetLabel && WORKSPACE_TARGETS.has(entry.targetType)) ids.add(entry.targetId);
+    for (const change of changesOf(entry)) {
+      if (isUuid(change.old)) ids.add(change.old);
+      if (isUuid(change.new)) ids.add(change.new);
+    }
+  }
+  if (ids.size === 0) return page;
+  const labels = await labelsOf(ctx.pool, { workspaceId, organisationId: ctx.actor.organisationId }, ids);
+  return page.map((entry) => ({ ...entry, labels }));
+}
+
+interface StoredChange {
+  field: string;
+  old: unknown;
+  new: unknown;
+}
+
+const changesOf = (entry: EntryRow): StoredChange[] =>
+  Array.isArray(entry.changes) ? (entry.changes as StoredChange[]) : [];
+
+/** A value as the producer stored it, typed (JSON scalar): 7, "ACTIVE", true, a list; absent is null. */
+const valueOf = (value: unknown): unknown => (value === undefined ? null : value);
+
+const labelOf = (entry: EntryRow, value: unknown): string | null =>
+  isUuid(value) ? (entry.labels?.get(value) ?? null) : null;
+
+/** The stored label, else (workspace and billing entries written without one) the workspace's name. */
+function targetLabelOf(entry: EntryRow): string | null {
+  if (entry.redacted) return null;
+  return (
+    entry.targetLabel ?? (WORKSPACE_TARGETS.has(entry.targetType) ? (entry.labels?.get(entry.targetId) ?? null) : null)
+  );
+}

@@ -88,7 +88,17 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
    * batches leave the consumer idle less often on a backlog.
    */
   maxBytesPerPartition?: number;
+  /**
+   * For a group that skips most of what its topics carry and applies rare events (purges, mail):
+   * the broker answers its fetch once 1 MiB is waiting or after the 1 s long poll, instead of at
+   * every message. It fetches and commits about once a second instead of once per event of its
+   * topics, and its own events wait up to a second longer. Default: off (answered at once).
+   */
+  unhurried?: boolean;
 }
+
+/** The least a fetch of an unhurried group waits for, unless its long poll (1 s) ends first. */
+const UNHURRIED_MIN_BYTES = 1024 * 1024;
 
 /**
  * The headers a dead letter carries besides the original message's own; its key and value are
@@ -222,6 +232,7 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     ...(options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: options.maxBytesPerPartition }),
+    ...(options.unhurried ? { minBytes: UNHURRIED_MIN_BYTES } : {}),
   });
   const worker = new RetryWorker({
     groupId,

@@ -89,6 +89,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     transaction: (work) => db.$transaction(work),
     // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
     ...workspaceDeletions(db),
+    unhurried: true,
   });
 
   // Ticketing's in-app notifications, mailed to their recipients once each (docs/adr/0016).
@@ -97,6 +98,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
     topics: [topicFor("ticketing")],
     transaction: (work) => db.$transaction(work),
     ...ticketNotifications({ appBaseUrl: config.APP_BASE_URL }),
+    unhurried: true,
   });
 
   return runtime;

@@ -59,6 +59,7 @@ export async function createServer(
     transaction: (work) => db.$transaction(work),
     // Purges run in bounded chunks before the event's transaction (issue 21); other types are skipped.
     ...workspaceDeletions(db),
+    unhurried: true,
   });
 
   // Timers due and not yet fired, measured on each scrape of /metrics (docs/adr/0020).

@@ -96,6 +96,7 @@ export async function createServer(
       topics: ["identity", "ticketing", "billing"],
       eventTypes: PURGED_EVENT_TYPES,
       handle: onPurged,
+      unhurried: true,
     },
     {
       groupId: "workspace.billing",

@@ -29,7 +29,7 @@ import { ACTOR_CONTEXT_HEADER, signActorContext } from "@support/actor-context";
 import { createEvent, createKafka, startIdempotentConsumer, type TypedEvent } from "@support/events";
 import { invitationTokenFor } from "@support/infra/mail-catcher";
 import { createLogger, REQUEST_ID_HEADER } from "@support/logger";
-import { createTransactionPool, type PgTx } from "../services/audit/src/db/transaction.js";
+import { createTransactionPool, type PgTx } from "@support/service-kit";
 import { ChainKeys } from "../services/audit/src/domain/chain.js";
 import { ACTIVITY_LOG_CONSUMER, ACTIVITY_LOG_POOL } from "../services/audit/src/events/consumer-options.js";
 import { appendEvents } from "../services/audit/src/events/record.js";

@@ -43,23 +43,25 @@ export const OUTBOX_KEY_LOCK_CLASS = 2003;
  */
 export async function enqueueEvents(tx: SqlTransaction, topic: string, events: readonly TypedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // $executeRawUnsafe: the lock function returns void, which Prisma's $queryRawUnsafe cannot read.
-  await tx.$executeRawUnsafe(
-    `SELECT pg_advisory_xact_lock($1::int, lock_key)
-       FROM (SELECT DISTINCT hashtext(key) AS lock_key FROM unnest($2::text[]) AS key) AS keys
-      ORDER BY lock_key`,
-    OUTBOX_KEY_LOCK_CLASS,
-    [...new Set(events.map(partitionKeyOf))],
-  );
   const traceContext = activeTraceCarrier();
-  // One statement inserts every event, in the order given (ORDINALITY: `seq` follows it), and
-  // queues the NOTIFY: a round trip per transaction rather than one per event.
+  // One statement per transaction (a round trip, not three): the keys' locks, the rows and the
+  // queued NOTIFY. The locks come first: `locked` is an aggregate, so it has taken every lock
+  // (in lock order, so one call cannot deadlock with another) before the join hands the INSERT
+  // its first row, and `seq` is drawn only as rows are inserted. ORDINALITY keeps the events'
+  // order in `seq`. $executeRawUnsafe: Prisma's $queryRawUnsafe cannot read pg_notify's void.
   await tx.$executeRawUnsafe(
-    `WITH inserted AS (
+    `WITH locked AS MATERIALIZED (
+       SELECT count(*) AS keys FROM (
+         SELECT pg_advisory_xact_lock($7::int, lock_key)
+           FROM (SELECT DISTINCT hashtext(key) AS lock_key FROM unnest($8::text[]) AS key) AS keys
+          ORDER BY lock_key) AS locks),
+     inserted AS (
        INSERT INTO outbox_event (id, topic, partition_key, payload, trace_context)
        SELECT event.id, $1, event.partition_key, event.payload, $5::jsonb
          FROM unnest($2::uuid[], $3::text[], $4::jsonb[]) WITH ORDINALITY
               AS event (id, partition_key, payload, position)
+        CROSS JOIN locked
+        WHERE locked.keys > 0
         ORDER BY event.position
        RETURNING 1)
      SELECT pg_notify($6, $1) FROM (SELECT 1 FROM inserted LIMIT 1) AS any_event`,
@@ -69,5 +71,7 @@ export async function enqueueEvents(tx: SqlTransaction, topic: string, events: r
     events.map((event) => JSON.stringify(event)),
     traceContext ? JSON.stringify(traceContext) : null,
     OUTBOX_CHANNEL,
+    OUTBOX_KEY_LOCK_CLASS,
+    [...new Set(events.map(partitionKeyOf))],
   );
 }

@@ -5,6 +5,12 @@ export * from "./permissions-client.js";
 export * from "./people-client.js";
 export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./internal-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
+export {
+  createTransactionPool,
+  type PgTx,
+  type TransactionPool,
+  type TransactionPoolOptions,
+} from "./sql-transactions.js";
 export { exposeMetrics, type MetricsConfig } from "./metrics.js";
 export { Signer, type SigningPurpose } from "./signing.js";
 export {

@@ -10,7 +10,7 @@ import pg from "pg";
 const current = new AsyncLocalStorage<{ count: number }>();
 
 /** A connection pool whose clients count statements toward the request running them. */
-export function countingPool(connectionString: string): pg.Pool {
+export function countingPool(connectionString: string, options: Omit<pg.PoolConfig, "connectionString"> = {}): pg.Pool {
   class CountingClient extends pg.Client {
     constructor(config?: string | pg.ClientConfig) {
       super(config);
@@ -23,7 +23,7 @@ export function countingPool(connectionString: string): pg.Pool {
       }) as typeof this.query;
     }
   }
-  return new pg.Pool({ connectionString, Client: CountingClient });
+  return new pg.Pool({ ...options, connectionString, Client: CountingClient });
 }
 
 /** Runs each request in its own counter and logs `sqlStatements` (with the request id) when it ends. */

@@ -3,7 +3,14 @@ import type { FastifyRequest } from "fastify";
 import pg from "pg";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
-import { createServiceRuntime, permissionLookups, Signer, type ServiceRuntime } from "@support/service-kit";
+import {
+  createServiceRuntime,
+  createTransactionPool,
+  permissionLookups,
+  Signer,
+  type PgTx,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountMercuriusSubgraph } from "@support/service-kit/mercurius";
 import { TicketingClient } from "./clients/ticketing.js";
 import type { AuditConfig } from "./config.js";
@@ -11,7 +18,6 @@ import type { AuditContext } from "./context.js";
 import { checkpointMovedChains, sealLegacyChains } from "./db/checkpoints.js";
 import { createDb } from "./db/client.js";
 import { createExportPool } from "./db/export-stream.js";
-import { createTransactionPool, type PgTx } from "./db/transaction.js";
 import { VerifyThrottle } from "./db/verify-throttle.js";
 import { ChainKeys } from "./domain/chain.js";
 import { ACTIVITY_LOG_CONSUMER, ACTIVITY_LOG_POOL } from "./events/consumer-options.js";
@@ -43,7 +49,7 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
     waitMs: config.AUDIT_EXPORT_WAIT_SECONDS * 1000,
     onError: (error) => runtime.app.log.warn({ err: error }, "an idle export connection failed; it is replaced"),
   });
-  // The consumer's batch transactions on node-postgres (db/transaction.ts, events/consumer-options.ts).
+  // The consumer's batch transactions on node-postgres (service-kit's sql-transactions.ts, events/consumer-options.ts).
   const consumerPool = createTransactionPool(config.DATABASE_URL, {
     ...ACTIVITY_LOG_POOL,
     onError: (error) => runtime.app.log.warn({ err: error }, "an idle consumer connection failed; it is replaced"),

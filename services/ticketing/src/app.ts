@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { createServiceRuntime, permissionLookups, type ServiceRuntime } from "@support/service-kit";
+import {
+  createServiceRuntime,
+  createTransactionPool,
+  permissionLookups,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import type { Logger } from "@support/logger";
 import type { TicketingConfig } from "./config.js";
@@ -23,11 +28,23 @@ export async function createServer(
   options: { logger?: Logger } = {},
 ): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
+  // A few connections of its own for the hot write path; bounded on the server like audit's.
+  const sql = createTransactionPool(config.DATABASE_URL, {
+    max: 5,
+    acquireTimeoutMs: 10_000,
+    statementTimeoutMs: 30_000,
+    onError: (error) => runtime.logger.warn({ err: error }, "an idle write-path connection failed; it is replaced"),
+  });
   const runtime = createServiceRuntime({
     service: "ticketing",
     config,
     logger: options.logger,
-    database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+    database: {
+      ping: () => db.$queryRaw`SELECT 1`,
+      close: async () => {
+        await Promise.all([db.$disconnect(), sql.end()]);
+      },
+    },
   });
   // Permission answers remembered until cache.invalidations names the workspace (docs/adr/0003).
   const workspaces = permissionLookups(runtime, {
@@ -41,6 +58,7 @@ export async function createServer(
     context: (request) => ({
       actor: request.actor,
       db,
+      sql,
       logger: request.log,
       workspaces: workspaces(request),
       workspaceService: new WorkspaceClient(config.WORKSPACE_SERVICE_URL, request),

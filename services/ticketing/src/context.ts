@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type DataLoader from "dataloader";
 import type { Actor } from "@support/actor-context";
-import type { PermissionsClient } from "@support/service-kit";
+import type { PermissionsClient, TransactionPool } from "@support/service-kit";
 import type { Db } from "./db/client.js";
 import type { Ticket, TicketField, TicketReply } from "./db/generated/client.js";
 import type { WorkspaceClient } from "./clients/workspace.js";
@@ -9,6 +9,8 @@ import type { WorkspaceClient } from "./clients/workspace.js";
 export interface TicketingContext {
   actor: Actor;
   db: Db;
+  /** Transactions on node-postgres, for the hot write paths (`changeTicketStatus`). */
+  sql: TransactionPool;
   /** The caller's standing in workspaces, asked of the workspace service (docs/adr/0003); what `authorize` reads. */
   workspaces: PermissionsClient;
   /** The workspace service's members and teams, for assignments and imports. */

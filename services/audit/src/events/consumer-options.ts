@@ -1,4 +1,4 @@
-import type { TransactionPoolOptions } from "../db/transaction.js";
+import type { TransactionPoolOptions } from "@support/service-kit";
 
 /**
  * How the activity-log consumer applies its events (app.ts; bench/audit.ts measures the same).

@@ -1,5 +1,5 @@
 import type { TypedEvent } from "@support/events";
-import type { PgTx } from "../db/transaction.js";
+import type { PgTx } from "@support/service-kit";
 import { GENESIS_HASH, categoryOf, chainKeyOf, type ChainKeys, type ChainedFields } from "../domain/chain.js";
 
 function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorType" | "actorId" | "actorLabel"> {

@@ -3,7 +3,7 @@ import { eventActor, eventScope } from "@support/events";
 import { requirePermission } from "@support/permissions";
 import { parseInput } from "@support/validation";
 import { visibleTicket } from "../../authorization.js";
-import { lockTicket, saveTicket } from "../../db/tickets.js";
+import { lockTicketRow, setTicketStatus } from "../../db/tickets.js";
 import { stopsSlaClock, TICKET_STATUSES, type TicketStatus } from "../../domain/tickets.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
@@ -17,11 +17,12 @@ export const changeTicketStatus: MutationResolvers["changeTicketStatus"] = async
   const permissionFor = (from: TicketStatus) =>
     stopsSlaClock(status) || stopsSlaClock(from) ? "tickets:close" : "tickets:edit";
   requirePermission(grant, permissionFor(loaded.status));
-  return ctx.db.$transaction(async (tx) => {
-    const before = await lockTicket(tx, loaded.id);
+  // The hot write path: on node-postgres, not a Prisma interactive transaction (db/tickets.ts).
+  return ctx.sql.transaction(async (tx) => {
+    const before = await lockTicketRow(tx, loaded.id);
     requirePermission(grant, permissionFor(before.status));
     if (before.status === status) return before;
-    const ticket = await saveTicket(tx, before.id, { status });
+    const ticket = await setTicketStatus(tx, before.id, status);
     await publish(tx, {
       type: "ticket.status_changed",
       ...eventScope(workspaceOf(ticket)),

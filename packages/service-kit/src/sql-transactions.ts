@@ -1,12 +1,14 @@
-import pg from "pg";
+import type pg from "pg";
 import type { SqlTransaction } from "@support/events";
+import { countingPool } from "./sql-statements.js";
 
 /**
- * A transaction on a node-postgres connection: the consumer's batches run here rather than in
- * Prisma's interactive transactions, whose per-statement and per-transaction overhead was a
- * tenth of the consumer's CPU (BENCHMARKS.md, issue 25). `$executeRawUnsafe`/`$queryRawUnsafe`
- * are the shape `@support/events` writes `processed_event` and `parked_event` through, so the
- * consumer's bookkeeping and `appendEvents`' rows share the one transaction (docs/adr/0002).
+ * A transaction on a node-postgres connection, for a service's hot write paths (audit's consumer
+ * batches, ticketing's status changes) rather than Prisma's interactive transactions, whose
+ * per-statement and per-transaction overhead was a tenth of audit's consumer CPU and a quarter of
+ * ticketing's (BENCHMARKS.md, issue 25). `$executeRawUnsafe`/`$queryRawUnsafe` are the shape
+ * `@support/events` writes the outbox, `processed_event` and `parked_event` through, so a
+ * change, its events and a consumer's bookkeeping share the one transaction (docs/adr/0002).
  */
 export interface PgTx extends SqlTransaction {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -19,7 +21,7 @@ export interface TransactionPool {
 }
 
 export interface TransactionPoolOptions {
-  /** Connections; the consumer applies up to 3 partitions at once, plus its retry worker. */
+  /** Connections (the pool's own: Prisma's pool is not shared). */
   max: number;
   /** How long a transaction may wait for a connection before it fails (and is retried). */
   acquireTimeoutMs: number;
@@ -30,8 +32,8 @@ export interface TransactionPoolOptions {
 }
 
 export function createTransactionPool(databaseUrl: string, options: TransactionPoolOptions): TransactionPool {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
+  // Statements count toward the request that runs them, as Prisma's do (sql-statements.ts).
+  const pool = countingPool(databaseUrl, {
     max: options.max,
     connectionTimeoutMillis: options.acquireTimeoutMs,
     // Server-side bounds, so no transaction depends on a client-side timer: a stuck statement is

@@ -345,4 +345,49 @@ describe("coverage of the typed event registry", () => {
   }, 240_000);
 });
 
+describe("each event is one entry", () => {
+  test("copies of an event (a resend in the same batch, a later redelivery, a replay at the same time) make one entry, and the chain stays gapless", async () => {
+    // A chain of its own: a workspace id nothing else writes to.
+    const chainWorkspace = randomUUID();
+    const make = (n: number) =>
+      createEvent({
+        type: "ticket.status_changed",
+        workspaceId: chainWorkspace,
+        organisationId: owner.organisationId,
+        actor: { type: "user", id: owner.userId },
+        target: { type: "ticket", id: randomUUID(), label: `#${n} Copied` },
+        changes: [{ field: "status", old: "OPEN", new: "PENDING" }],
+        data: { ticketId: randomUUID(), number: n, status: "PENDING" },
+      });
+    const [first, second, third] = [make(1), make(2), make(3)];
+    const message = (event: EventEnvelope) => ({ key: chainWorkspace, value: JSON.stringify(event) });
+    const entriesOfChain = () =>
+      auditQuery<{ event_id: string; chain_position: number }>(
+        `SELECT event_id::text, chain_position FROM activity_entry WHERE workspace_id = $1::uuid ORDER BY chain_position`,
+        [chainWorkspace],
+      );
+
+    await sendToTopic("ticketing.events", [message(first), message(first), message(second)]);
+    await eventually(async () => ((await entriesOfChain()).length >= 2 ? true : undefined), 30_000, "two entries");
+    // Again later, and at once on the main topic and the group's replay topic (two partitions' consumers).
+    await Promise.all([
+      sendToTopic("ticketing.events", [message(first), message(second), message(third)]),
+      sendToTopic("audit.activity-log.replay", [message(second), message(first), message(third)]),
+    ]);
+    await eventually(async () => ((await entriesOfChain()).length >= 3 ? true : undefined), 30_000, "three entries");
+    // Whatever was still in flight has landed: a marker after the copies on each topic.
+    const [marker, replayMarker] = [make(4), make(5)];
+    await sendToTopic("ticketing.events", [message(marker)]);
+    await sendToTopic("audit.activity-log.replay", [message(replayMarker)]);
+    await eventually(async () => ((await entriesOfChain()).length >= 5 ? true : undefined), 30_000, "the markers");
+    const entries = await entriesOfChain();
+    expect(entries.map((e) => e.chain_position)).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(entries.map((e) => e.event_id))).toEqual(
+      new Set([first.id, second.id, third.id, marker.id, replayMarker.id]),
+    );
+    expect(entries[0]!.event_id).toBe(first.id);
+    expect(entries[1]!.event_id).toBe(second.id);
+  }, 120_000);
+});
+
 void graphql;

@@ -63,6 +63,16 @@ export interface IdempotentConsumerOptions<Tx extends SqlTransaction> {
    * that one transaction.
    */
   handleBatch?: (events: TypedEvent[], tx: Tx) => Promise<void>;
+  /**
+   * Where the group's applied events are known. "processed_event" (default): the consumer records
+   * each event id there, in the handler's transaction, and hands over only the first deliveries.
+   * "handler": the handler's own rows name the event (a unique `event_id`), and `handle` and
+   * `handleBatch` skip an event found there themselves, after taking whatever lock orders their
+   * writes, so a copy applied concurrently is seen (audit's activity log: its entry is the record,
+   * and the second row per event cost as much database time as the entry). Copies within a run
+   * are handed over once either way.
+   */
+  appliedEventsIn?: "processed_event" | "handler";
   /** At most this many handled events per transaction. Default 100; 1 applies each alone. */
   maxEventsPerTransaction?: number;
   /**
@@ -259,8 +269,17 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
     throw error;
   }
 
-  /** Records the ids of a run under this group in one statement; returns the events the group had not applied. */
+  /**
+   * The events of a run the group has not applied: their ids recorded under this group in one
+   * statement (`processed_event`), or, where the handler's own rows record them, every event
+   * (the handler skips what it finds applied). One copy of an id that appears twice in a run (a
+   * producer's resend) is handed over.
+   */
   async function firstDeliveries(tx: Tx, events: TypedEvent[]): Promise<TypedEvent[]> {
+    if (options.appliedEventsIn === "handler") {
+      const seen = new Set<string>();
+      return events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+    }
     const inserted = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
       `INSERT INTO processed_event (consumer_group, event_id, event_type)
        SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
@@ -270,7 +289,6 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       events.map((e) => e.type),
     );
     const fresh = new Set(inserted.map((row) => row.event_id));
-    // One copy of an id that appears twice in a run (a producer's resend) is applied.
     return events.filter((e) => fresh.delete(e.id));
   }
 

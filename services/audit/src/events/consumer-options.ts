@@ -5,9 +5,12 @@ import type { TransactionPoolOptions } from "@support/service-kit";
  * Whole Kafka batches in transactions of up to 1,000 events: one chain-head read per chain, one
  * insert. kafkajs fetches the next batches from the broker only once every batch of the last fetch
  * is applied, so all partitions of a topic (EVENT_TOPIC_PARTITIONS) are applied at once, each on
- * its own connection, and a fetch brings up to 2 MiB of a partition (issue 25).
+ * its own connection, and a fetch brings up to 2 MiB of a partition (issue 25). No
+ * `processed_event` row per event: the entry itself says the event was applied.
  */
 export const ACTIVITY_LOG_CONSUMER = {
+  // An entry names its event (unique event_id): appendEvents skips what is in the log already.
+  appliedEventsIn: "handler",
   maxEventsPerTransaction: 1_000,
   partitionsConsumedConcurrently: 6,
   maxBytesPerPartition: 2 * 1024 * 1024,

@@ -20,26 +20,38 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
  * (taken in a fixed order, so two writers never deadlock), one read of each chain's head, one
  * statement inserting the entries and their per-day counts. Events keep their order within a chain, so positions are gapless and each
  * entry links its predecessor with an HMAC under the current chain key (docs/adr/0008: one HMAC
- * per entry, computed in memory for the whole batch). The consumer records event ids in the same
- * transaction, so a redelivered batch is skipped (docs/adr/0002).
+ * per entry, computed in memory for the whole batch). An event is applied once: its entry is the
+ * record of that (`event_id` is unique; the consumer's `appliedEventsIn: "handler"`), so events
+ * whose entry exists are skipped, read after the chains' locks, so a copy appended concurrently
+ * (a redelivery, a replay) is seen (docs/adr/0002).
  */
-export async function appendEvents(tx: PgTx, keys: ChainKeys, events: readonly TypedEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const chainKeys = [...new Set(events.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
+export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly TypedEvent[]): Promise<void> {
+  if (received.length === 0) return;
+  const chainKeys = [...new Set(received.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`, [
     chainKeys,
   ]);
   // One index probe per chain (backward scan of (chain_key, chain_position), LIMIT 1): the cost
-  // does not grow with the chain, unlike DISTINCT ON over all of its entries.
-  const { rows: heads } = await tx.query<{ chain_key: string; chain_position: number; entry_hash: string }>(
+  // does not grow with the chain, unlike DISTINCT ON over all of its entries. In the same
+  // statement, the events already in the log (one probe of the event_id index each).
+  const { rows: found } = await tx.query<{ chain_key: string | null; chain_position: number; entry_hash: string }>(
     `SELECT k.key AS chain_key, h.chain_position, h.entry_hash
        FROM unnest($1::text[]) AS k(key)
        CROSS JOIN LATERAL (
          SELECT chain_position, entry_hash FROM activity_entry
-          WHERE chain_key = k.key ORDER BY chain_position DESC LIMIT 1) AS h`,
-    [chainKeys],
+          WHERE chain_key = k.key ORDER BY chain_position DESC LIMIT 1) AS h
+     UNION ALL
+     SELECT NULL, 0, event_id::text FROM activity_entry WHERE event_id = ANY($2::uuid[])`,
+    [chainKeys, received.map((e) => e.id)],
   );
-  const head = new Map(heads.map((h) => [h.chain_key, { position: h.chain_position, hash: h.entry_hash }]));
+  const head = new Map<string, { position: number; hash: string }>();
+  const applied = new Set<string>();
+  for (const row of found) {
+    if (row.chain_key === null) applied.add(row.entry_hash);
+    else head.set(row.chain_key, { position: row.chain_position, hash: row.entry_hash });
+  }
+  const events = applied.size === 0 ? received : received.filter((e) => !applied.has(e.id));
+  if (events.length === 0) return;
 
   const keyId = keys.currentKeyId;
   const rows = events.map((event) => {

@@ -2,7 +2,7 @@ import { notFound } from "@support/errors";
 import { Prisma, type Ticket } from "./generated/client.js";
 import type { Db, Tx } from "./client.js";
 import type { PgTx } from "@support/service-kit";
-import type { Cursor, SlaState, TicketScope, TicketSort, TicketStatus } from "../domain/tickets.js";
+import type { Cursor, SlaState, TicketPriority, TicketScope, TicketSort, TicketStatus } from "../domain/tickets.js";
 
 /** Every column of `ticket` as Prisma names it, for raw queries that return whole tickets. */
 const TICKET_COLUMN_LIST = `id, workspace_id AS "workspaceId", organisation_id AS "organisationId", number, title, description, status::text AS status,
@@ -128,10 +128,10 @@ export async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
 }
 
 /**
- * A ticket's status change on a node-postgres transaction (service-kit's `createTransactionPool`):
- * the row locked, then its status set, each one statement that answers the whole ticket.
- * `changeTicketStatus` is the hot write path, and Prisma's interactive transaction was a quarter
- * of ticketing's CPU there (BENCHMARKS.md, issue 25).
+ * The hot write paths (a ticket's status or priority) on a node-postgres transaction (service-kit's
+ * `createTransactionPool`): the row locked, then its columns set, each one statement that answers
+ * the whole ticket. Prisma's interactive transaction was a quarter of ticketing's CPU per
+ * `changeTicketStatus` (BENCHMARKS.md, issue 25).
  */
 export async function lockTicketRow(tx: PgTx, id: string): Promise<Ticket> {
   const { rows } = await tx.query<Ticket>(`SELECT ${TICKET_COLUMN_LIST} FROM ticket WHERE id = $1::uuid FOR UPDATE`, [
@@ -141,10 +141,28 @@ export async function lockTicketRow(tx: PgTx, id: string): Promise<Ticket> {
   return rows[0];
 }
 
-export async function setTicketStatus(tx: PgTx, id: string, status: TicketStatus): Promise<Ticket> {
+/** The columns `setTicketColumns` may set, with their SQL types. */
+const SETTABLE_COLUMNS = {
+  status: { column: "status", type: '"TicketStatus"' },
+  priority: { column: "priority", type: '"TicketPriority"' },
+  priorityRank: { column: "priority_rank", type: "int" },
+} as const;
+
+export async function setTicketColumns(
+  tx: PgTx,
+  id: string,
+  changes: { status?: TicketStatus; priority?: TicketPriority; priorityRank?: number },
+): Promise<Ticket> {
+  const values: unknown[] = [id];
+  const assignments = ["updated_at = now()"];
+  for (const [field, value] of Object.entries(changes)) {
+    const { column, type } = SETTABLE_COLUMNS[field as keyof typeof SETTABLE_COLUMNS];
+    values.push(value);
+    assignments.push(`${column} = $${values.length}::${type}`);
+  }
   const { rows } = await tx.query<Ticket>(
-    `UPDATE ticket SET status = $2::"TicketStatus", updated_at = now() WHERE id = $1::uuid RETURNING ${TICKET_COLUMN_LIST}`,
-    [id, status],
+    `UPDATE ticket SET ${assignments.join(", ")} WHERE id = $1::uuid RETURNING ${TICKET_COLUMN_LIST}`,
+    values,
   );
   if (!rows[0]) throw notFound("Ticket");
   return rows[0];

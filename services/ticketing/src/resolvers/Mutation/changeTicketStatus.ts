@@ -3,7 +3,7 @@ import { eventActor, eventScope } from "@support/events";
 import { requirePermission } from "@support/permissions";
 import { parseInput } from "@support/validation";
 import { visibleTicket } from "../../authorization.js";
-import { lockTicketRow, setTicketStatus } from "../../db/tickets.js";
+import { lockTicketRow, setTicketColumns } from "../../db/tickets.js";
 import { stopsSlaClock, TICKET_STATUSES, type TicketStatus } from "../../domain/tickets.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
@@ -22,7 +22,7 @@ export const changeTicketStatus: MutationResolvers["changeTicketStatus"] = async
     const before = await lockTicketRow(tx, loaded.id);
     requirePermission(grant, permissionFor(before.status));
     if (before.status === status) return before;
-    const ticket = await setTicketStatus(tx, before.id, status);
+    const ticket = await setTicketColumns(tx, before.id, { status });
     await publish(tx, {
       type: "ticket.status_changed",
       ...eventScope(workspaceOf(ticket)),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { z } from "zod";
-import { connectionOf, isPagingProblem, pageWindow, windowOf, type PageWindow } from "./connection.js";
+import { connectionOf, isPagingProblem, mapEdge, pageWindow, windowOf, type PageWindow } from "./connection.js";
 import { cursorCodec, signCursorsWith } from "./cursor.js";
 
 const codec = cursorCodec(z.number().int());
@@ -61,6 +61,34 @@ describe("connections", () => {
     expect(pageWindow({ before: Buffer.from('"x"').toString("base64url") }, codec, 3)).toMatchObject({
       field: "before",
     });
+  });
+});
+
+describe("cursors made when read", () => {
+  test("a page asked for its nodes makes no cursor; a cursor read is made once, and a re-mapped edge answers the same one", () => {
+    let made = 0;
+    const counting = {
+      ...codec,
+      encode: (n: number) => {
+        made += 1;
+        return codec.encode(n);
+      },
+    };
+    const window = pageWindow({ first: 3 }, counting, 3) as PageWindow<number>;
+    const connection = connectionOf([1, 2, 3, 4], window, (n) => n, counting);
+    expect(connection.nodes).toEqual([1, 2, 3]);
+    expect(made).toBe(0);
+    const end = connection.pageInfo.endCursor;
+    expect(end).toBe(codec.encode(3));
+    expect(connection.edges[2]!.cursor).toBe(end);
+    expect(made).toBe(1);
+    const shown = mapEdge(connection.edges[0]!, "one");
+    expect(made).toBe(1);
+    expect(shown).toMatchObject({ node: "one", cursor: codec.encode(1) });
+    expect(connection.pageInfo.startCursor).toBe(shown.cursor);
+    expect(made).toBe(2);
+    // The next page from the lazily made cursor.
+    expect(page({ first: 2, after: end }).nodes).toEqual([4, 5]);
   });
 });
 

@@ -66,7 +66,7 @@ export const isPagingProblem = <Key>(value: PageWindow<Key> | PagingProblem): va
   "field" in value;
 
 export interface Connection<Node> {
-  edges: Array<{ cursor: string; node: Node }>;
+  edges: Array<{ readonly cursor: string; node: Node }>;
   nodes: Node[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
@@ -86,7 +86,7 @@ export function connectionOf<Row, Key>(
   const more = rows.length > window.size;
   const nodes = rows.slice(0, window.size);
   if (window.backward) nodes.reverse();
-  const edges = nodes.map((node) => ({ cursor: codec.encode(keyOf(node)), node }));
+  const edges = nodes.map((node) => lazyEdge(node, () => codec.encode(keyOf(node))));
   const started = window.from !== null;
   return {
     edges,
@@ -94,11 +94,34 @@ export function connectionOf<Row, Key>(
     pageInfo: {
       hasNextPage: window.backward ? started : more,
       hasPreviousPage: window.backward ? more : started,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
 }
+
+/**
+ * An edge whose cursor is made when first read: most queries ask for `nodes` only, and a cursor
+ * costs a JSON encoding and an HMAC (a page of 50 tickets made 50 for nothing; BENCHMARKS.md,
+ * issue 25). A resolver that re-maps edges passes the edge's cursor on the same way (`mapEdge`).
+ */
+function lazyEdge<Node>(node: Node, encode: () => string): { readonly cursor: string; node: Node } {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      return (cursor ??= encode());
+    },
+  };
+}
+
+/** The same edge over another node, its cursor still made only when read. */
+export const mapEdge = <From, To>(edge: { readonly cursor: string; node: From }, node: To) =>
+  lazyEdge(node, () => edge.cursor);
 
 /**
  * The rows of a window over a list held whole in memory (a small list read in one query: a

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pagingWindow } from "@support/service-kit";
-import { connectionOf, cursorCodec, cursorKey, pagingArguments, parseInput } from "@support/validation";
+import { connectionOf, cursorCodec, cursorKey, mapEdge, pagingArguments, parseInput } from "@support/validation";
 import { authorizeLog } from "../../authorization.js";
 import type { AuditContext } from "../../context.js";
 import { entriesPage, type EntryRow } from "../../db/entries.js";
@@ -43,7 +43,7 @@ export const activityLog: QueryResolvers["activityLog"] = async (_, rawArgs, ctx
   return {
     ...page,
     nodes,
-    edges: page.edges.map((edge, index) => ({ cursor: edge.cursor, node: nodes[index]! })),
+    edges: page.edges.map((edge, index) => mapEdge(edge, nodes[index]!)),
   };
 };
 

@@ -1,4 +1,5 @@
 import { unauthenticated } from "@support/errors";
+import { mapEdge } from "@support/validation";
 import { accessOf } from "../../authorization.js";
 import { workspaceStandingsPage, type WorkspaceVisibility } from "../../db/workspaces.js";
 import type { QueryResolvers } from "../../generated/graphql.js";
@@ -31,6 +32,6 @@ export const workspaces: QueryResolvers["workspaces"] = async (_, args, ctx) => 
   return {
     ...page,
     nodes: page.nodes.map((standing) => standing.workspace),
-    edges: page.edges.map(({ cursor, node }) => ({ cursor, node: node.workspace })),
+    edges: page.edges.map((edge) => mapEdge(edge, edge.node.workspace)),
   };
 };

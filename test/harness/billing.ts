@@ -112,6 +112,20 @@ export async function subscribe(token: string, workspaceId: string, plan: string
     (billing) => billing.plan === plan && billing.seats === seats && billing.status === "ACTIVE",
     `the workspace to be ${plan} with ${seats} seats`,
   );
+  // The workspace service keeps a copy of the plan (billing's events) that decides its limits
+  // (custom roles, seats): the caller's next mutation there sees the new plan.
+  await eventually(
+    async () => {
+      const rows = await serviceDb<{ plan: string; seats: number }>(
+        "workspace",
+        "SELECT plan::text AS plan, seats FROM workspace WHERE id = $1",
+        [workspaceId],
+      );
+      return rows[0]?.plan === plan && rows[0].seats === seats ? true : undefined;
+    },
+    20_000,
+    `the workspace service's copy to be ${plan} with ${seats} seats`,
+  );
   return session.subscription;
 }
 

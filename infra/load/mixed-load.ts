@@ -240,8 +240,9 @@ export function runMixedLoad(target: LoadTarget, options: LoadOptions): LoadRun 
         const ticketId = ticketsOf.at(-1);
         if (!ticketId) return perform(client, "createTicket", state);
         const done = ledger.statusChanges.get(ticketId) ?? [];
-        // The next status of a cycle counted over attempts, failed ones too: never the one the
-        // ticket has (a no-op without an event), even when a failed attempt did commit.
+        // The next status of a cycle counted over attempts, failed ones too, so an attempt that
+        // failed but committed is not asked for again. After failures that did not commit it can be
+        // the one the ticket has: a no-op without an event, which the ledger check allows for.
         const attempt = state.statusAttempts.get(ticketId) ?? 0;
         state.statusAttempts.set(ticketId, attempt + 1);
         const status = STATUSES[attempt % STATUSES.length]!;

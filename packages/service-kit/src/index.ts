@@ -8,6 +8,7 @@ export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export {
   createTransactionPool,
   type PgTx,
+  type SqlReader,
   type TransactionPool,
   type TransactionPoolOptions,
 } from "./sql-transactions.js";

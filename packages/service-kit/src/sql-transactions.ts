@@ -4,8 +4,9 @@ import { countingPool } from "./sql-statements.js";
 
 /**
  * A transaction on a node-postgres connection, for a service's hot write paths (audit's consumer
- * batches, ticketing's status changes) rather than Prisma's interactive transactions, whose
- * per-statement and per-transaction overhead was a tenth of audit's consumer CPU and a quarter of
+ * batches, ticketing's status changes), and single statements for its hot reads (workspace's
+ * standings), rather than Prisma's client and interactive transactions, whose per-statement
+ * and per-transaction overhead was a tenth of audit's consumer CPU and a quarter of
  * ticketing's (BENCHMARKS.md, issue 25). `$executeRawUnsafe`/`$queryRawUnsafe` are the shape
  * `@support/events` writes the outbox, `processed_event` and `parked_event` through, so a
  * change, its events and a consumer's bookkeeping share the one transaction (docs/adr/0002).
@@ -14,7 +15,14 @@ export interface PgTx extends SqlTransaction {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
-export interface TransactionPool {
+/**
+ * What reads one statement: a Prisma client or transaction, a `PgTx`, or a `TransactionPool`
+ * (outside a transaction), so a hot read can run on node-postgres and the same code inside a
+ * mutation's Prisma transaction.
+ */
+export type SqlReader = Pick<SqlTransaction, "$queryRawUnsafe">;
+
+export interface TransactionPool extends SqlReader {
   /** Runs `work` between BEGIN and COMMIT on one connection; rolls back when it throws. */
   transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R>;
   end(): Promise<void>;
@@ -66,6 +74,8 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
         throw error;
       }
     },
+    // One statement on its own (autocommit), for hot reads: the caller names the rows' type.
+    $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T,
     end: () => pool.end(),
   };
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { gql } from "graphql-tag";
-import { cacheInvalidationsFor, createServiceRuntime, Signer, type ServiceRuntime } from "@support/service-kit";
+import {
+  cacheInvalidationsFor,
+  createServiceRuntime,
+  createTransactionPool,
+  Signer,
+  type ServiceRuntime,
+} from "@support/service-kit";
 import { mountApolloSubgraph } from "@support/service-kit/apollo";
 import { topicFor } from "@support/events";
 import type { Logger } from "@support/logger";
@@ -33,11 +39,24 @@ export async function createServer(
   const db = createDb(config.DATABASE_URL);
   // Download links are signed with a key derived (HKDF, its own info) from the actor-context keys.
   const signer = new Signer(config.ACTOR_CONTEXT_KEYS, "support-workspace-downloads");
+  // A few connections of its own for the hot reads (every request's standings, the other
+  // subgraphs' permission lookups), off Prisma's client (BENCHMARKS.md, issue 25).
+  const sql = createTransactionPool(config.DATABASE_URL, {
+    max: 5,
+    acquireTimeoutMs: 10_000,
+    statementTimeoutMs: 30_000,
+    onError: (error) => runtime.logger.warn({ err: error }, "an idle read-path connection failed; it is replaced"),
+  });
   const runtime = createServiceRuntime({
     service: "workspace",
     config,
     logger: options.logger,
-    database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+    database: {
+      ping: () => db.$queryRaw`SELECT 1`,
+      close: async () => {
+        await Promise.all([db.$disconnect(), sql.end()]);
+      },
+    },
   });
   // Revoked API keys and changed workspaces reach every caching instance through Kafka (docs/adr/0003, 0011).
   const invalidations = cacheInvalidationsFor(runtime.app, {
@@ -54,7 +73,7 @@ export async function createServer(
     typeDefs,
     resolvers,
     context: (request) => {
-      const base = { actor: request.actor, db };
+      const base = { actor: request.actor, db, sql };
       return {
         ...base,
         logger: request.log,
@@ -72,7 +91,7 @@ export async function createServer(
     },
   });
 
-  registerPermissionsRoute(runtime.app, db);
+  registerPermissionsRoute(runtime.app, db, sql);
   registerMembershipRoutes(runtime.app, db);
   registerApiKeyRoutes(runtime.app, db);
   registerInvitationRoutes(runtime.app, db, (request) => new IdentityClient(config.IDENTITY_SERVICE_URL, request));

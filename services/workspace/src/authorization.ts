@@ -7,6 +7,7 @@ import {
   type Permission,
   type WorkspaceAccessSource,
 } from "@support/permissions";
+import type { SqlReader } from "@support/service-kit";
 import { isUuid } from "@support/validation";
 import { canSeeWorkspace, permissionsOf, type WorkspaceFacts } from "./domain/access.js";
 import { togglesOf } from "./domain/settings.js";
@@ -32,14 +33,14 @@ export interface WorkspaceAccess extends WorkspaceFacts {
  * for one.
  */
 export async function loadAccessWithTeams(
-  db: Db | Tx,
+  reader: SqlReader,
   actor: Actor,
   workspaceIds: readonly string[],
   withTeams: boolean,
 ): Promise<Map<string, { access: WorkspaceAccess; teamIds: string[] }>> {
   if (actor.kind === "anonymous") throw unauthenticated();
   const standings = await workspaceStandings(
-    db,
+    reader,
     actor.kind === "user" ? actor.userId : null,
     [...new Set(workspaceIds.filter(isUuid))],
     withTeams,
@@ -60,12 +61,14 @@ export function accessOf(actor: Actor, { workspace, membership }: WorkspaceStand
 
 /** `loadAccessWithTeams` without the teams: the standing every permission check reads. */
 export async function loadAccessMany(
-  db: Db | Tx,
+  reader: SqlReader,
   actor: Actor,
   workspaceIds: readonly string[],
 ): Promise<Map<string, WorkspaceAccess>> {
   const accesses = new Map<string, WorkspaceAccess>();
-  for (const [id, { access }] of await loadAccessWithTeams(db, actor, workspaceIds, false)) accesses.set(id, access);
+  for (const [id, { access }] of await loadAccessWithTeams(reader, actor, workspaceIds, false)) {
+    accesses.set(id, access);
+  }
   return accesses;
 }
 
@@ -91,9 +94,9 @@ export interface RequestAccess extends WorkspaceAccessSource<WorkspaceAccess> {
  * one `loadAccessMany` per batch, so `workspaces { nodes { myPermissions members } }` checks once
  * for the page (and not at all when the page read the standings with its rows).
  */
-export function requestAccess(ctx: { actor: Actor; db: Db }): RequestAccess {
+export function requestAccess(ctx: { actor: Actor; sql: SqlReader }): RequestAccess {
   const loader = new DataLoader(async (workspaceIds: readonly string[]) => {
-    const accesses = await loadAccessMany(ctx.db, ctx.actor, workspaceIds);
+    const accesses = await loadAccessMany(ctx.sql, ctx.actor, workspaceIds);
     return workspaceIds.map((id) => accesses.get(id) ?? null);
   });
   return {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "@support/actor-context";
-import type { CacheInvalidations, Signer } from "@support/service-kit";
+import type { CacheInvalidations, Signer, SqlReader } from "@support/service-kit";
 import type DataLoader from "dataloader";
 import type { Db } from "./db/client.js";
 import type { Membership } from "./db/generated/client.js";
@@ -12,6 +12,8 @@ import type { RequestAccess } from "./authorization.js";
 export interface WorkspaceContext {
   actor: Actor;
   db: Db;
+  /** node-postgres for the hot reads (standings), off Prisma's client. */
+  sql: SqlReader;
   /** The request's logger: every line carries the gateway's request id. */
   logger: FastifyBaseLogger;
   /** Per request: the actor's standing in workspaces, batched (`workspaces { myPermissions }`); for `authorize`. */

@@ -1,9 +1,10 @@
 import type { PagingArguments } from "@support/validation";
 import type { MemberToggles } from "@support/permissions";
 import { nameIdCursor, type Page } from "../domain/pages.js";
+import type { SqlReader } from "@support/service-kit";
 import type { Db, Tx } from "./client.js";
-import { Prisma, type Workspace } from "./generated/client.js";
-import { standingsWindow, type WorkspaceStanding } from "./access.js";
+import type { Prisma, Workspace } from "./generated/client.js";
+import { StatementParameters, standingsWindow, type WorkspaceStanding } from "./access.js";
 import { readRawPage } from "./pages.js";
 import type { PurgingService } from "../domain/deletion.js";
 
@@ -11,20 +12,21 @@ import type { PurgingService } from "../domain/deletion.js";
 export type WorkspaceVisibility = { workspaceId: string } | { organisationId: string; memberId: string | null };
 
 /** Which workspaces `visibility` selects, in SQL over `workspace w` (the page and its count). */
-const visibleSql = (visibility: WorkspaceVisibility): Prisma.Sql =>
-  "workspaceId" in visibility
-    ? Prisma.sql`w.id = ${visibility.workspaceId}::uuid`
-    : visibility.memberId === null
-      ? Prisma.sql`w.organisation_id = ${visibility.organisationId}::uuid`
-      : Prisma.sql`w.organisation_id = ${visibility.organisationId}::uuid
-                   AND EXISTS (SELECT 1 FROM membership v WHERE v.workspace_id = w.id AND v.user_id = ${visibility.memberId}::uuid)`;
+function visibleSql(visibility: WorkspaceVisibility, parameters: StatementParameters): string {
+  if ("workspaceId" in visibility) return `w.id = ${parameters.bind(visibility.workspaceId)}::uuid`;
+  const inOrganisation = `w.organisation_id = ${parameters.bind(visibility.organisationId)}::uuid`;
+  return visibility.memberId === null
+    ? inOrganisation
+    : `${inOrganisation} AND EXISTS (SELECT 1 FROM membership v
+                                      WHERE v.workspace_id = w.id AND v.user_id = ${parameters.bind(visibility.memberId)}::uuid)`;
+}
 
 /**
  * A page of the workspaces a caller sees, by name, each with the caller's standing (`userId`'s
  * membership; null for an API key), read in one statement; totalCount counted only when asked.
  */
 export function workspaceStandingsPage(
-  db: Db,
+  reader: SqlReader,
   visibility: WorkspaceVisibility,
   userId: string | null,
   args: PagingArguments,
@@ -33,11 +35,17 @@ export function workspaceStandingsPage(
     args,
     nameIdCursor,
     (standing): [string, string] => [standing.workspace.name, standing.workspace.id],
-    (window) => standingsWindow(db, userId, visibleSql(visibility), window),
+    (window) => {
+      const parameters = new StatementParameters([userId]);
+      return standingsWindow(reader, parameters, visibleSql(visibility, parameters), window);
+    },
     async () => {
-      const [{ count }] = await db.$queryRaw<[{ count: number }]>`
-        SELECT count(*)::int AS count FROM workspace w WHERE ${visibleSql(visibility)}`;
-      return count;
+      const parameters = new StatementParameters();
+      const [counted] = await reader.$queryRawUnsafe<[{ count: number }]>(
+        `SELECT count(*)::int AS count FROM workspace w WHERE ${visibleSql(visibility, parameters)}`,
+        ...parameters.values,
+      );
+      return counted.count;
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Actor } from "@support/actor-context";
+import type { SqlReader } from "@support/service-kit";
 import { ticketAccessOf } from "../domain/access.js";
 import type { Db } from "../db/client.js";
 import { seatUse } from "../db/memberships.js";
@@ -30,9 +31,9 @@ const bodySchema = z.union([
 ]);
 
 /** The actor's standing in each workspace it may see, from one read of workspaces, memberships and teams. */
-async function standingsOf(db: Db, actor: Actor, workspaceIds: string[]) {
+async function standingsOf(sql: SqlReader, actor: Actor, workspaceIds: string[]) {
   const standings = new Map<string, { access: WorkspaceAccess; standing: Standing }>();
-  for (const [workspaceId, { access, teamIds }] of await loadAccessWithTeams(db, actor, workspaceIds, true)) {
+  for (const [workspaceId, { access, teamIds }] of await loadAccessWithTeams(sql, actor, workspaceIds, true)) {
     standings.set(workspaceId, { access, standing: standing(actor, access, teamIds) });
   }
   return standings;
@@ -54,7 +55,8 @@ function standing(actor: Actor, access: WorkspaceAccess, teamIds: string[]) {
   };
 }
 
-export function registerPermissionsRoute(app: FastifyInstance, db: Db): void {
+/** `sql` reads the standings (the hot path, on node-postgres); `db` the facts only some callers ask for. */
+export function registerPermissionsRoute(app: FastifyInstance, db: Db, sql: SqlReader): void {
   app.post("/internal/permissions", async (request, reply) => {
     const body = bodySchema.safeParse(request.body);
     if (!body.success) {
@@ -66,12 +68,12 @@ export function registerPermissionsRoute(app: FastifyInstance, db: Db): void {
     if (actor.kind === "anonymous") return reply.code(404).send({ error: "workspace not found" });
     if ("workspaceIds" in body.data) {
       const { workspaceIds } = body.data;
-      const standings = await standingsOf(db, actor, workspaceIds);
+      const standings = await standingsOf(sql, actor, workspaceIds);
       // One answer per asked id, in order; null where the workspace is missing or not the caller's to see.
       return { workspaces: workspaceIds.map((id): Standing | null => standings.get(id)?.standing ?? null) };
     }
     const { workspaceId, include } = body.data;
-    const found = (await standingsOf(db, actor, [workspaceId])).get(workspaceId);
+    const found = (await standingsOf(sql, actor, [workspaceId])).get(workspaceId);
     if (!found) return reply.code(404).send({ error: "workspace not found" });
     const [use, customRoles] = await Promise.all([
       include.includes("seats") ? seatUse(db, found.access.workspace) : null,

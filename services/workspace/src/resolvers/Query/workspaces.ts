@@ -24,7 +24,7 @@ export const workspaces: QueryResolvers["workspaces"] = async (_, args, ctx) => 
         memberId: actor.orgRole === "ORG_ADMIN" ? null : actor.userId,
       };
   }
-  const page = await workspaceStandingsPage(ctx.db, visible, actor.kind === "user" ? actor.userId : null, args);
+  const page = await workspaceStandingsPage(ctx.sql, visible, actor.kind === "user" ? actor.userId : null, args);
   for (const standing of page.nodes) {
     const access = accessOf(actor, standing);
     if (access) ctx.workspaces.remember(access);

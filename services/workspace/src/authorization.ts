@@ -176,13 +176,13 @@ export function requireUser(actor: Actor, what: string): UserActor {
  * workspaces side by side. A team of a workspace the caller cannot see is null, which the
  * reference resolver turns into NOT_FOUND.
  */
-export function visibleTeamsLoader(ctx: { actor: Actor; db: Db }): DataLoader<string, TeamView | null> {
+export function visibleTeamsLoader(ctx: { actor: Actor; db: Db; sql: SqlReader }): DataLoader<string, TeamView | null> {
   return new DataLoader(async (ids: readonly string[]) => {
     if (ctx.actor.kind === "anonymous") return ids.map(() => null);
     const teams = await teamsByIds(ctx.db, ids);
     const [memberIds, visible] = await Promise.all([
       memberIdsOfTeams(ctx.db, teams),
-      loadAccessMany(ctx.db, ctx.actor, [...new Set(teams.map((t) => t.workspaceId))]),
+      loadAccessMany(ctx.sql, ctx.actor, [...new Set(teams.map((t) => t.workspaceId))]),
     ]);
     const byId = new Map(
       teams

@@ -16,6 +16,8 @@ describe("isDatabaseUnavailable", () => {
       isDatabaseUnavailable(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) })),
     ).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error("cannot connect now"), { code: "57P03" }))).toBe(true);
+    // node-postgres's pool when every connection stays busy past the acquire timeout.
+    expect(isDatabaseUnavailable(new Error("timeout exceeded when trying to connect"))).toBe(true);
   });
 
   test("does not take a bug or a constraint violation for an outage", () => {

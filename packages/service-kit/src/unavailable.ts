@@ -14,7 +14,9 @@ const SQLSTATES = /^(08...|57P0[123]|53300)$/;
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"]);
 /** Prisma's driver-adapter errors carry the SQLSTATE only in their message. */
 const PRISMA_DATABASE_CODE = /Database error\. Code: `(08...|57P0[123]|53300)`/;
-const DRIVER_MESSAGES = /Connection terminated|terminating connection|Client has encountered a connection error/;
+/** The pg driver's, and its pool's when no connection frees up in time (node-postgres hot paths, ADR 0025). */
+const DRIVER_MESSAGES =
+  /Connection terminated|terminating connection|Client has encountered a connection error|timeout exceeded when trying to connect/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();

@@ -7,6 +7,7 @@ export { postInternal, postToWorkspace, internalActorContext, type InternalCallR
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export {
   createTransactionPool,
+  HOT_PATH_POOL,
   type PgTx,
   type SqlReader,
   type TransactionPool,

@@ -39,6 +39,12 @@ export interface TransactionPoolOptions {
   onError: (error: Error) => void;
 }
 
+/**
+ * The pool of a service's request-path statements (ticketing's writes, workspace's standings): a
+ * few connections of its own beside Prisma's, bounded on the server like audit's consumer pool.
+ */
+export const HOT_PATH_POOL = { max: 5, acquireTimeoutMs: 10_000, statementTimeoutMs: 30_000 } as const;
+
 export function createTransactionPool(databaseUrl: string, options: TransactionPoolOptions): TransactionPool {
   // Statements count toward the request that runs them, as Prisma's do (sql-statements.ts).
   const pool = countingPool(databaseUrl, {

@@ -3,6 +3,7 @@ import { gql } from "graphql-tag";
 import {
   createServiceRuntime,
   createTransactionPool,
+  HOT_PATH_POOL,
   permissionLookups,
   type ServiceRuntime,
 } from "@support/service-kit";
@@ -30,9 +31,7 @@ export async function createServer(
   const db = createDb(config.DATABASE_URL);
   // A few connections of its own for the hot write path; bounded on the server like audit's.
   const sql = createTransactionPool(config.DATABASE_URL, {
-    max: 5,
-    acquireTimeoutMs: 10_000,
-    statementTimeoutMs: 30_000,
+    ...HOT_PATH_POOL,
     onError: (error) => runtime.logger.warn({ err: error }, "an idle write-path connection failed; it is replaced"),
   });
   const runtime = createServiceRuntime({

@@ -4,6 +4,7 @@ import {
   cacheInvalidationsFor,
   createServiceRuntime,
   createTransactionPool,
+  HOT_PATH_POOL,
   Signer,
   type ServiceRuntime,
 } from "@support/service-kit";
@@ -42,9 +43,7 @@ export async function createServer(
   // A few connections of its own for the hot reads (every request's standings, the other
   // subgraphs' permission lookups), off Prisma's client (BENCHMARKS.md, issue 25).
   const sql = createTransactionPool(config.DATABASE_URL, {
-    max: 5,
-    acquireTimeoutMs: 10_000,
-    statementTimeoutMs: 30_000,
+    ...HOT_PATH_POOL,
     onError: (error) => runtime.logger.warn({ err: error }, "an idle read-path connection failed; it is replaced"),
   });
   const runtime = createServiceRuntime({

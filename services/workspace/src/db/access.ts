@@ -1,8 +1,8 @@
 import type { PageWindow } from "@support/validation";
 import type { MembershipFacts } from "../domain/access.js";
-import type { Db, Tx } from "./client.js";
 import type { SqlReader } from "@support/service-kit";
-import type { Workspace } from "./generated/client.js";
+import type { Db, Tx } from "./client.js";
+import { Prisma, type Workspace } from "./generated/client.js";
 
 /**
  * Every column of a workspace row by its field: a field added to the model fails the type check
@@ -28,9 +28,11 @@ const WORKSPACE_COLUMNS: Record<keyof Workspace, string> = {
   updatedAt: "updated_at",
 };
 
-const WORKSPACE_SELECT = Object.entries(WORKSPACE_COLUMNS)
-  .map(([field, column]) => `w.${column} AS "${field}"`)
-  .join(", ");
+const WORKSPACE_SELECT = Prisma.raw(
+  Object.entries(WORKSPACE_COLUMNS)
+    .map(([field, column]) => `w.${column} AS "${field}"`)
+    .join(", "),
+);
 
 interface StandingRow extends Workspace {
   memberRole: MembershipFacts["role"] | null;
@@ -52,49 +54,34 @@ export interface WorkspaceStanding {
 }
 
 /**
- * The positional parameters of one statement: `bind` adds a value and answers its placeholder.
- * A standings statement's first is always the user's id (null for an API key).
- */
-export class StatementParameters {
-  readonly values: unknown[];
-  constructor(first: unknown[] = []) {
-    this.values = [...first];
-  }
-  bind(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
-
-/**
  * The standing rows `where` selects: each workspace with the user's membership of it (with its
  * custom role; none for an API key, `userId` null) and, when asked, the user's active teams there.
- * On node-postgres for the hot reads (the pool's `SqlReader`), in a Prisma transaction for a
- * mutation's checks: the same one raw statement either way.
+ * On node-postgres for the hot reads (the service's `TransactionPool`), in a Prisma transaction
+ * for a mutation's checks: the same one raw statement either way (docs/adr/0025).
  */
 async function standingRows(
   reader: SqlReader,
+  userId: string | null,
   withTeams: boolean,
-  where: string,
-  parameters: StatementParameters,
+  where: Prisma.Sql,
 ): Promise<WorkspaceStanding[]> {
   const teams =
-    withTeams && parameters.values[0] !== null
-      ? `ARRAY(SELECT tm.team_id::text FROM team_member tm JOIN team t ON t.id = tm.team_id
-                WHERE tm.user_id = $1::uuid AND t.workspace_id = w.id AND t.active)`
-      : `NULL::text[]`;
-  const rows = await reader.$queryRawUnsafe<StandingRow[]>(
-    `SELECT ${WORKSPACE_SELECT},
-            m.role::text AS "memberRole", m.granted AS "memberGranted", m.denied AS "memberDenied",
-            cr.id::text AS "customRoleId", cr.name AS "customRoleName", cr.permissions AS "customRolePermissions",
-            cr.ticket_access::text AS "customRoleTicketAccess",
-            ${teams} AS "teamIds"
-       FROM workspace w
-       LEFT JOIN membership m ON m.workspace_id = w.id AND m.user_id = $1::uuid
-       LEFT JOIN custom_role cr ON cr.id = m.custom_role_id
-      ${where}`,
-    ...parameters.values,
-  );
+    withTeams && userId !== null
+      ? Prisma.sql`ARRAY(SELECT tm.team_id::text FROM team_member tm JOIN team t ON t.id = tm.team_id
+                          WHERE tm.user_id = ${userId}::uuid AND t.workspace_id = w.id AND t.active)`
+      : Prisma.sql`NULL::text[]`;
+  const statement = Prisma.sql`
+    SELECT ${WORKSPACE_SELECT},
+           m.role::text AS "memberRole", m.granted AS "memberGranted", m.denied AS "memberDenied",
+           cr.id::text AS "customRoleId", cr.name AS "customRoleName", cr.permissions AS "customRolePermissions",
+           cr.ticket_access::text AS "customRoleTicketAccess",
+           ${teams} AS "teamIds"
+      FROM workspace w
+      LEFT JOIN membership m ON m.workspace_id = w.id AND m.user_id = ${userId}::uuid
+      LEFT JOIN custom_role cr ON cr.id = m.custom_role_id
+     ${where}`;
+  // Prisma.sql composes the statement and numbers its parameters; any SqlReader runs it.
+  const rows = await reader.$queryRawUnsafe<StandingRow[]>(statement.text, ...statement.values);
   return rows.map((row) => {
     const {
       memberRole,
@@ -143,33 +130,31 @@ export async function workspaceStandings(
   withTeams = false,
 ): Promise<WorkspaceStanding[]> {
   if (workspaceIds.length === 0) return [];
-  const parameters = new StatementParameters([userId]);
-  return standingRows(reader, withTeams, `WHERE w.id = ANY(${parameters.bind([...workspaceIds])}::uuid[])`, parameters);
+  return standingRows(reader, userId, withTeams, Prisma.sql`WHERE w.id = ANY(${[...workspaceIds]}::uuid[])`);
 }
 
 /**
- * A keyset window of the workspaces `visible` selects (SQL over `workspace w` with its values bound
- * in `parameters`), by name then id, `size + 1` rows beyond the cursor's key in reading order, each
- * with the user's standing: `workspaces { myPermissions }` reads the page and the caller's
- * permissions on it in this one statement.
+ * A keyset window of the workspaces `visible` selects, by name then id, `size + 1` rows beyond the
+ * cursor's key in reading order, each with `userId`'s standing: `workspaces { myPermissions }`
+ * reads the page and the caller's permissions on it in this one statement.
  */
 export function standingsWindow(
   reader: SqlReader,
-  parameters: StatementParameters,
-  visible: string,
+  userId: string | null,
+  visible: Prisma.Sql,
   window: PageWindow<readonly [string, string]>,
 ): Promise<WorkspaceStanding[]> {
   const forward = !window.backward;
   const beyond =
     window.from === null
-      ? ""
-      : `AND (w.name, w.id) ${forward ? ">" : "<"} (${parameters.bind(window.from[0])}, ${parameters.bind(window.from[1])}::uuid)`;
-  const direction = forward ? "ASC" : "DESC";
+      ? Prisma.empty
+      : Prisma.sql`AND (w.name, w.id) ${Prisma.raw(forward ? ">" : "<")} (${window.from[0]}, ${window.from[1]}::uuid)`;
+  const direction = Prisma.raw(forward ? "ASC" : "DESC");
   return standingRows(
     reader,
+    userId,
     false,
-    `WHERE ${visible} ${beyond} ORDER BY w.name ${direction}, w.id ${direction} LIMIT ${parameters.bind(window.size + 1)}`,
-    parameters,
+    Prisma.sql`WHERE ${visible} ${beyond} ORDER BY w.name ${direction}, w.id ${direction} LIMIT ${window.size + 1}`,
   );
 }
 

@@ -3,8 +3,8 @@ import type { MemberToggles } from "@support/permissions";
 import { nameIdCursor, type Page } from "../domain/pages.js";
 import type { SqlReader } from "@support/service-kit";
 import type { Db, Tx } from "./client.js";
-import type { Prisma, Workspace } from "./generated/client.js";
-import { StatementParameters, standingsWindow, type WorkspaceStanding } from "./access.js";
+import { Prisma, type Workspace } from "./generated/client.js";
+import { standingsWindow, type WorkspaceStanding } from "./access.js";
 import { readRawPage } from "./pages.js";
 import type { PurgingService } from "../domain/deletion.js";
 
@@ -12,14 +12,13 @@ import type { PurgingService } from "../domain/deletion.js";
 export type WorkspaceVisibility = { workspaceId: string } | { organisationId: string; memberId: string | null };
 
 /** Which workspaces `visibility` selects, in SQL over `workspace w` (the page and its count). */
-function visibleSql(visibility: WorkspaceVisibility, parameters: StatementParameters): string {
-  if ("workspaceId" in visibility) return `w.id = ${parameters.bind(visibility.workspaceId)}::uuid`;
-  const inOrganisation = `w.organisation_id = ${parameters.bind(visibility.organisationId)}::uuid`;
-  return visibility.memberId === null
-    ? inOrganisation
-    : `${inOrganisation} AND EXISTS (SELECT 1 FROM membership v
-                                      WHERE v.workspace_id = w.id AND v.user_id = ${parameters.bind(visibility.memberId)}::uuid)`;
-}
+const visibleSql = (visibility: WorkspaceVisibility): Prisma.Sql =>
+  "workspaceId" in visibility
+    ? Prisma.sql`w.id = ${visibility.workspaceId}::uuid`
+    : visibility.memberId === null
+      ? Prisma.sql`w.organisation_id = ${visibility.organisationId}::uuid`
+      : Prisma.sql`w.organisation_id = ${visibility.organisationId}::uuid
+                   AND EXISTS (SELECT 1 FROM membership v WHERE v.workspace_id = w.id AND v.user_id = ${visibility.memberId}::uuid)`;
 
 /**
  * A page of the workspaces a caller sees, by name, each with the caller's standing (`userId`'s
@@ -35,17 +34,11 @@ export function workspaceStandingsPage(
     args,
     nameIdCursor,
     (standing): [string, string] => [standing.workspace.name, standing.workspace.id],
-    (window) => {
-      const parameters = new StatementParameters([userId]);
-      return standingsWindow(reader, parameters, visibleSql(visibility, parameters), window);
-    },
+    (window) => standingsWindow(reader, userId, visibleSql(visibility), window),
     async () => {
-      const parameters = new StatementParameters();
-      const [counted] = await reader.$queryRawUnsafe<[{ count: number }]>(
-        `SELECT count(*)::int AS count FROM workspace w WHERE ${visibleSql(visibility, parameters)}`,
-        ...parameters.values,
-      );
-      return counted.count;
+      const statement = Prisma.sql`SELECT count(*)::int AS count FROM workspace w WHERE ${visibleSql(visibility)}`;
+      const [{ count }] = await reader.$queryRawUnsafe<[{ count: number }]>(statement.text, ...statement.values);
+      return count;
     },
   );
 }

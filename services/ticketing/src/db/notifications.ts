@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Prisma, type Notification } from "./generated/client.js";
-import type { Db, Tx } from "./client.js";
+import type { Db } from "./client.js";
 import type { NotificationKey, NotificationKind } from "../domain/notifications.js";
+import type { SqlTransaction } from "@support/events";
 import type { Connection } from "@support/validation";
 
 /** Every column of `notification` as Prisma names it, for raw queries that return whole rows. */
@@ -29,7 +30,7 @@ export interface NewNotification {
  * breach) is skipped, not an error: a timer round that fired twice must still commit.
  */
 export async function insertNotifications(
-  tx: Tx,
+  tx: SqlTransaction,
   rows: readonly NewNotification[],
   now: Date,
 ): Promise<Array<NewNotification & { id: string }>> {
@@ -38,7 +39,7 @@ export async function insertNotifications(
   const column = <K extends keyof (typeof withIds)[number]>(key: K) => withIds.map((row) => row[key]);
   // As text: an array parameter with nulls among instants travels safely as ISO strings.
   const dueAts = withIds.map((row) => row.dueAt?.toISOString() ?? null);
-  const stored = await tx.$queryRaw<Array<{ id: string }>>`
+  const statement = Prisma.sql`
     INSERT INTO notification (id, organisation_id, workspace_id, recipient_user_id, kind, ticket_id,
                               ticket_number, title, due_at, source_event_id, created_at)
     SELECT id, organisation_id, workspace_id, recipient_user_id, kind::"NotificationKind", ticket_id,
@@ -51,6 +52,9 @@ export async function insertNotifications(
              source_event_id)
     ON CONFLICT DO NOTHING
     RETURNING id`;
+  // Prisma.sql numbers the parameters; a Prisma transaction (the SLA timers) or a node-postgres one
+  // (an assignment) runs the text.
+  const stored = await tx.$queryRawUnsafe<Array<{ id: string }>>(statement.text, ...statement.values);
   const storedIds = new Set(stored.map((row) => row.id));
   return withIds.filter((row) => storedIds.has(row.id));
 }

@@ -119,21 +119,12 @@ export async function visibleTicketIds(
 
 /**
  * Re-reads a ticket under a row lock: concurrent edits serialize and events carry the values
- * replaced. NOT_FOUND when it was deleted since the caller loaded it.
+ * replaced. NOT_FOUND when it was deleted since the caller loaded it. Every change to a ticket
+ * locks it this way, on a node-postgres transaction (service-kit's `createTransactionPool`):
+ * Prisma's interactive transaction was a quarter of ticketing's CPU per `changeTicketStatus`
+ * (BENCHMARKS.md, issue 25), and one way to lock a ticket keeps the edits' order plain.
  */
-export async function lockTicket(tx: Tx, id: string): Promise<Ticket> {
-  const [ticket] = await tx.$queryRaw<Ticket[]>`SELECT ${TICKET_COLUMNS} FROM ticket WHERE id = ${id}::uuid FOR UPDATE`;
-  if (!ticket) throw notFound("Ticket");
-  return ticket;
-}
-
-/**
- * The hot write paths (a ticket's status or priority) on a node-postgres transaction (service-kit's
- * `createTransactionPool`): the row locked, then its columns set, each one statement that answers
- * the whole ticket. Prisma's interactive transaction was a quarter of ticketing's CPU per
- * `changeTicketStatus` (BENCHMARKS.md, issue 25).
- */
-export async function lockTicketRow(tx: PgTx, id: string): Promise<Ticket> {
+export async function lockTicket(tx: PgTx, id: string): Promise<Ticket> {
   const { rows } = await tx.query<Ticket>(`SELECT ${TICKET_COLUMN_LIST} FROM ticket WHERE id = $1::uuid FOR UPDATE`, [
     id,
   ]);
@@ -143,21 +134,36 @@ export async function lockTicketRow(tx: PgTx, id: string): Promise<Ticket> {
 
 /** The columns `setTicketColumns` may set, with their SQL types. */
 const SETTABLE_COLUMNS = {
+  title: { column: "title", type: "text" },
+  description: { column: "description", type: "text" },
   status: { column: "status", type: '"TicketStatus"' },
   priority: { column: "priority", type: '"TicketPriority"' },
   priorityRank: { column: "priority_rank", type: "int" },
+  assigneeId: { column: "assignee_id", type: "uuid" },
+  teamId: { column: "team_id", type: "uuid" },
+  fieldValues: { column: "field_values", type: "jsonb" },
 } as const;
 
-export async function setTicketColumns(
-  tx: PgTx,
-  id: string,
-  changes: { status?: TicketStatus; priority?: TicketPriority; priorityRank?: number },
-): Promise<Ticket> {
+export interface TicketColumnChanges {
+  title?: string;
+  description?: string;
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  priorityRank?: number;
+  assigneeId?: string | null;
+  teamId?: string | null;
+  fieldValues?: Record<string, unknown>;
+}
+
+/** Sets a locked ticket's columns and `updated_at` (the database's clock) in one statement; answers the ticket. */
+export async function setTicketColumns(tx: PgTx, id: string, changes: TicketColumnChanges): Promise<Ticket> {
   const values: unknown[] = [id];
   const assignments = ["updated_at = now()"];
   for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
     const { column, type } = SETTABLE_COLUMNS[field as keyof typeof SETTABLE_COLUMNS];
-    values.push(value);
+    // node-postgres would send an object as its JSON text anyway; said here so jsonb is plain.
+    values.push(type === "jsonb" ? JSON.stringify(value) : value);
     assignments.push(`${column} = $${values.length}::${type}`);
   }
   const { rows } = await tx.query<Ticket>(
@@ -172,12 +178,18 @@ export async function insertTicket(tx: Tx, data: Prisma.TicketUncheckedCreateInp
   return tx.ticket.create({ data });
 }
 
+/**
+ * Writes a ticket inside a Prisma transaction without locking it first: the SLA timers' claimed
+ * rows (already locked by their claim) and a reply touching `updated_at`. Edits of what a person
+ * sees of a ticket lock it (`lockTicket`) and use `setTicketColumns`.
+ */
 export async function saveTicket(tx: Tx, id: string, data: Prisma.TicketUncheckedUpdateInput): Promise<Ticket> {
   return tx.ticket.update({ where: { id }, data });
 }
 
-export async function deleteTicketRow(tx: Tx, id: string): Promise<void> {
-  await tx.ticket.delete({ where: { id } });
+/** Deletes a locked ticket; its replies and notifications go with it (foreign keys ON DELETE CASCADE). */
+export async function deleteTicketRow(tx: PgTx, id: string): Promise<void> {
+  await tx.query(`DELETE FROM ticket WHERE id = $1::uuid`, [id]);
 }
 
 /**

@@ -1,5 +1,4 @@
-import { eventActor, eventScope } from "@support/events";
-import type { Tx } from "../db/client.js";
+import { eventActor, eventScope, type SqlTransaction } from "@support/events";
 import type { Ticket } from "../db/generated/client.js";
 import { insertNotifications, type NewNotification } from "../db/notifications.js";
 import { assignmentRecipient } from "../domain/notifications.js";
@@ -11,7 +10,7 @@ import { publish, ticketTarget, workspaceOf } from "./publish.js";
  * their ids the notifications' `sourceEventId`). A notification already made for the same fact
  * is skipped, and so is its event: identity mails each notification once (issue 22).
  */
-export async function notify(tx: Tx, rows: readonly NewNotification[], now: Date): Promise<void> {
+export async function notify(tx: SqlTransaction, rows: readonly NewNotification[], now: Date): Promise<void> {
   const stored = await insertNotifications(tx, rows, now);
   await publish(
     tx,
@@ -44,7 +43,7 @@ export async function notify(tx: Tx, rows: readonly NewNotification[], now: Date
  * an unchanged assignee (domain/notifications.ts).
  */
 export async function notifyAssignee(
-  tx: Tx,
+  tx: SqlTransaction,
   change: { before: Pick<Ticket, "assigneeId"> | null; ticket: Ticket; actorUserId: string | null },
   sourceEventId: string,
   now: Date,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { diffFields, eventActor, eventScope } from "@support/events";
 import { parseInput } from "@support/validation";
 import { actorUserId, visibleTicket } from "../../authorization.js";
-import { lockTicket, saveTicket } from "../../db/tickets.js";
+import { lockTicket, setTicketColumns } from "../../db/tickets.js";
 import { requireAssignable } from "../../domain/tickets.js";
 import { notifyAssignee } from "../../events/notifications.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
@@ -20,11 +20,11 @@ export const assignTicket: MutationResolvers["assignTicket"] = async (_, args, c
   const assigneeId = ids.assigneeId ?? null;
   const teamId = ids.teamId ?? null;
   requireAssignable(await ctx.workspaceService.assignees(loaded.workspaceId, assigneeId, teamId), assigneeId, teamId);
-  return ctx.db.$transaction(async (tx) => {
+  return ctx.sql.transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     const changes = diffFields(before, { assigneeId, teamId }, ["assigneeId", "teamId"]);
     if (changes.length === 0) return before;
-    const ticket = await saveTicket(tx, before.id, { assigneeId, teamId });
+    const ticket = await setTicketColumns(tx, before.id, { assigneeId, teamId });
     const [assigned] = await publish(tx, {
       type: "ticket.assigned",
       ...eventScope(workspaceOf(ticket)),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { eventActor, eventScope } from "@support/events";
 import { parseInput } from "@support/validation";
 import { visibleTicket } from "../../authorization.js";
-import { lockTicketRow, setTicketColumns } from "../../db/tickets.js";
+import { lockTicket, setTicketColumns } from "../../db/tickets.js";
 import { priorityRank, TICKET_PRIORITIES } from "../../domain/tickets.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
@@ -14,7 +14,7 @@ export const changeTicketPriority: MutationResolvers["changeTicketPriority"] = a
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:change_priority");
   // A hot write path, as changeTicketStatus: on node-postgres (db/tickets.ts).
   return ctx.sql.transaction(async (tx) => {
-    const before = await lockTicketRow(tx, loaded.id);
+    const before = await lockTicket(tx, loaded.id);
     if (before.priority === priority) return before;
     const ticket = await setTicketColumns(tx, before.id, { priority, priorityRank: priorityRank(priority) });
     await publish(tx, {

@@ -3,7 +3,7 @@ import { eventActor, eventScope } from "@support/events";
 import { requirePermission } from "@support/permissions";
 import { parseInput } from "@support/validation";
 import { visibleTicket } from "../../authorization.js";
-import { lockTicketRow, setTicketColumns } from "../../db/tickets.js";
+import { lockTicket, setTicketColumns } from "../../db/tickets.js";
 import { stopsSlaClock, TICKET_STATUSES, type TicketStatus } from "../../domain/tickets.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
@@ -19,7 +19,7 @@ export const changeTicketStatus: MutationResolvers["changeTicketStatus"] = async
   requirePermission(grant, permissionFor(loaded.status));
   // The hot write path: on node-postgres, not a Prisma interactive transaction (db/tickets.ts).
   return ctx.sql.transaction(async (tx) => {
-    const before = await lockTicketRow(tx, loaded.id);
+    const before = await lockTicket(tx, loaded.id);
     requirePermission(grant, permissionFor(before.status));
     if (before.status === status) return before;
     const ticket = await setTicketColumns(tx, before.id, { status });

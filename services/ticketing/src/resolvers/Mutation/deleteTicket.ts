@@ -7,7 +7,7 @@ import type { MutationResolvers } from "../../generated/graphql.js";
 /** The ticket goes with its replies and notifications; answers its id. */
 export const deleteTicket: MutationResolvers["deleteTicket"] = async (_, args, ctx) => {
   const { ticket: loaded } = await visibleTicket(ctx, args.id, "tickets:delete");
-  return ctx.db.$transaction(async (tx) => {
+  return ctx.sql.transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     await deleteTicketRow(tx, before.id);
     await publish(tx, {

@@ -3,8 +3,7 @@ import { diffFields, eventActor, eventScope } from "@support/events";
 import { requirePermission } from "@support/permissions";
 import { descriptionText, parseInput } from "@support/validation";
 import { visibleTicket } from "../../authorization.js";
-import type { Prisma } from "../../db/generated/client.js";
-import { lockTicket, saveTicket } from "../../db/tickets.js";
+import { lockTicket, setTicketColumns } from "../../db/tickets.js";
 import { checkedFieldValues, fieldValueInputs, storedValues } from "../../domain/fields.js";
 import { ticketTitle } from "../../domain/tickets.js";
 import { publish, ticketTarget, workspaceOf } from "../../events/publish.js";
@@ -25,7 +24,7 @@ export const updateTicket: MutationResolvers["updateTicket"] = async (_, args, c
   if (editsText || !editsValues) requirePermission(grant, "tickets:edit");
   if (editsValues) requirePermission(grant, "ticket_fields:edit_values");
   const definitions = input.fieldValues?.length ? await ctx.fields.load(loaded.workspaceId) : null;
-  return ctx.db.$transaction(async (tx) => {
+  return ctx.sql.transaction(async (tx) => {
     const before = await lockTicket(tx, loaded.id);
     const values =
       input.fieldValues?.length && definitions
@@ -42,7 +41,7 @@ export const updateTicket: MutationResolvers["updateTicket"] = async (_, args, c
       ["title", "description", "fieldValues"],
     );
     if (changes.length === 0) return before;
-    const ticket = await saveTicket(tx, before.id, { ...next, fieldValues: values as Prisma.InputJsonObject });
+    const ticket = await setTicketColumns(tx, before.id, next);
     await publish(tx, {
       type: "ticket.updated",
       ...eventScope(workspaceOf(ticket)),

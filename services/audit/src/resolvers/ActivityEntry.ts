@@ -35,25 +35,31 @@ export const ActivityEntry: ActivityEntryResolvers = {
 const WORKSPACE_TARGETS = new Set(["billing_account", "workspace"]);
 
 /**
- * A page of entries with names for what it holds as bare ids (db/labels.ts): user actors,
- * unlabelled workspace and billing targets, and ids among the change values, in one look-up per
- * page. Redacted entries get none: they show no target label and no changes.
+ * Names for what a page holds as bare ids (db/labels.ts): user actors, unlabelled workspace and
+ * billing targets, and ids among the change values, in one look-up per page. `shown` says which
+ * entries may show their target and changes: a redacted one shows neither, so its ids are not
+ * looked up. Labels never name a ticket (db/labels.ts), so looking up an entry that then turns out
+ * redacted shows nothing more: its target label and changes are not rendered.
  */
-export async function labelled(ctx: AuditContext, workspaceId: string, page: EntryRow[]): Promise<EntryRow[]> {
-  if (ctx.actor.kind === "anonymous") return page;
+export async function labelsFor(
+  ctx: AuditContext,
+  workspaceId: string,
+  page: readonly EntryRow[],
+  shown: (entry: EntryRow) => boolean,
+): Promise<ReadonlyMap<string, string> | undefined> {
+  if (ctx.actor.kind === "anonymous") return undefined;
   const ids = new Set<string>();
   for (const entry of page) {
     if (entry.actorType === "user" && entry.actorId && !entry.actorLabel) ids.add(entry.actorId);
-    if (entry.redacted) continue;
+    if (!shown(entry)) continue;
     if (!entry.targetLabel && WORKSPACE_TARGETS.has(entry.targetType)) ids.add(entry.targetId);
     for (const change of changesOf(entry)) {
       if (isUuid(change.old)) ids.add(change.old);
       if (isUuid(change.new)) ids.add(change.new);
     }
   }
-  if (ids.size === 0) return page;
-  const labels = await labelsOf(ctx.pool, { workspaceId, organisationId: ctx.actor.organisationId }, ids);
-  return page.map((entry) => ({ ...entry, labels }));
+  if (ids.size === 0) return undefined;
+  return labelsOf(ctx.pool, { workspaceId, organisationId: ctx.actor.organisationId }, ids);
 }
 
 interface StoredChange {

@@ -7,7 +7,7 @@ import { entriesPage, type EntryRow } from "../../db/entries.js";
 import { activityFilter } from "../../domain/activity-filter.js";
 import { isRedacted, ticketsToAsk, type LogReader } from "../../domain/redaction.js";
 import type { QueryResolvers } from "../../generated/graphql.js";
-import { labelled } from "../ActivityEntry.js";
+import { labelsFor } from "../ActivityEntry.js";
 
 const args = z.object({
   workspaceId: z.string(),
@@ -38,7 +38,7 @@ export const activityLog: QueryResolvers["activityLog"] = async (_, rawArgs, ctx
     limit: window.size + 1,
   });
   const page = connectionOf(rows, window, keyOf, activityCursor);
-  const nodes = await labelled(ctx, workspaceId, await redacted(ctx, workspaceId, reader, page.nodes));
+  const nodes = await shownTo(ctx, workspaceId, reader, page.nodes);
   // Redaction and labels map the page's nodes one to one: each edge gets its node as shown.
   return {
     ...page,
@@ -48,19 +48,27 @@ export const activityLog: QueryResolvers["activityLog"] = async (_, rawArgs, ctx
 };
 
 /**
- * The page as `reader` may see it (docs/adr/0013): entries about tickets outside their access keep
- * action, actor and time, without target label or changes. A reader with a narrower ticket access
- * costs one call to ticketing per page (only when the page holds ticket entries).
+ * The page as `reader` may see it (docs/adr/0013), with names for its bare ids: entries about
+ * tickets outside their access keep action, actor and time, without target label or changes. A
+ * reader with a narrower ticket access costs one call to ticketing per page (only when the page
+ * holds ticket entries); the labels' look-up runs beside it, for every entry that may be shown
+ * whole, so the call adds its own time to the page's and no more.
  */
-async function redacted(
+async function shownTo(
   ctx: AuditContext,
   workspaceId: string,
   reader: LogReader,
   page: EntryRow[],
 ): Promise<EntryRow[]> {
   const ask = ticketsToAsk(reader, page);
-  const visible = ask.length > 0 ? await ctx.tickets.among(workspaceId, ask) : new Set<string>();
+  const askedAsVisible = new Set(ask);
+  const [visible, labels] = await Promise.all([
+    ask.length > 0 ? ctx.tickets.among(workspaceId, ask) : askedAsVisible,
+    labelsFor(ctx, workspaceId, page, (entry) => !isRedacted(reader, entry, askedAsVisible)),
+  ]);
   return page.map((entry) =>
-    isRedacted(reader, entry, visible) ? { ...entry, targetLabel: null, changes: [], redacted: true } : entry,
+    isRedacted(reader, entry, visible)
+      ? { ...entry, targetLabel: null, changes: [], redacted: true, labels }
+      : { ...entry, labels },
   );
 }

@@ -67,7 +67,7 @@ export async function createServer(
 
   registerWorkspaceDataRoutes(runtime.app, { db, workspaceServiceUrl: config.WORKSPACE_SERVICE_URL, workspaces });
   // The activity log asks which tickets a reader may see, to redact the rest (docs/adr/0013).
-  registerTicketVisibilityRoute(runtime.app, { db, workspaces });
+  registerTicketVisibilityRoute(runtime.app, { sql, workspaces });
 
   // A deleted workspace's tickets, fields and SLA data go when its event arrives (docs/adr/0010).
   runtime.consume<Tx>({

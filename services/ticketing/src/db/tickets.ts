@@ -1,7 +1,7 @@
 import { notFound } from "@support/errors";
 import { Prisma, type Ticket } from "./generated/client.js";
 import type { Db, Tx } from "./client.js";
-import type { PgTx } from "@support/service-kit";
+import type { PgTx, SqlReader } from "@support/service-kit";
 import type { Cursor, SlaState, TicketPriority, TicketScope, TicketSort, TicketStatus } from "../domain/tickets.js";
 
 /** Every column of `ticket` as Prisma names it, for raw queries that return whole tickets. */
@@ -102,9 +102,12 @@ function inScope(scope: TicketScope): Prisma.Sql | null {
     : Prisma.sql`(assignee_id = ${scope.userId}::uuid OR team_id = ANY(${scope.teamIds}::uuid[]))`;
 }
 
-/** The ids among `ticketIds` (or all of the workspace's) inside `scope`. */
+/**
+ * The ids among `ticketIds` (or all of the workspace's) inside `scope`. Asked once per redacted
+ * page of the activity log: read on the request-path pool (`SqlReader`, docs/adr/0025).
+ */
 export async function visibleTicketIds(
-  db: Db,
+  reader: SqlReader,
   workspaceId: string,
   scope: TicketScope,
   ticketIds: string[] | null,
@@ -113,7 +116,8 @@ export async function visibleTicketIds(
   if (ticketIds) where.push(Prisma.sql`id = ANY(${ticketIds}::uuid[])`);
   const scoped = inScope(scope);
   if (scoped) where.push(scoped);
-  const rows = await db.$queryRaw<Array<{ id: string }>>`SELECT id FROM ticket WHERE ${Prisma.join(where, " AND ")}`;
+  const statement = Prisma.sql`SELECT id::text FROM ticket WHERE ${Prisma.join(where, " AND ")}`;
+  const rows = await reader.$queryRawUnsafe<Array<{ id: string }>>(statement.text, ...statement.values);
   return rows.map((row) => row.id);
 }
 

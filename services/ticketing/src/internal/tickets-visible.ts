@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isAppError } from "@support/errors";
 import { authorize } from "@support/permissions";
 import { callerTicketScope, type RequestWorkspaces } from "../authorization.js";
-import type { Db } from "../db/client.js";
+import type { SqlReader } from "@support/service-kit";
 import { visibleTicketIds } from "../db/tickets.js";
 
 /** The most ticket ids one question may name (a page of the activity log names at most 100). */
@@ -24,7 +24,7 @@ const body = z.union([
  */
 export function registerTicketVisibilityRoute(
   app: FastifyInstance,
-  deps: { db: Db; workspaces: RequestWorkspaces },
+  deps: { sql: SqlReader; workspaces: RequestWorkspaces },
 ): void {
   app.post("/internal/tickets/visible", async (request, reply) => {
     const parsed = body.safeParse(request.body);
@@ -45,6 +45,6 @@ export function registerTicketVisibilityRoute(
     }
     if (!grant.permissions.includes("tickets:view")) return { ticketIds: [] };
     const ids = "ticketIds" in parsed.data ? [...new Set(parsed.data.ticketIds)] : null;
-    return { ticketIds: await visibleTicketIds(deps.db, workspaceId, callerTicketScope(actor, grant), ids) };
+    return { ticketIds: await visibleTicketIds(deps.sql, workspaceId, callerTicketScope(actor, grant), ids) };
   });
 }

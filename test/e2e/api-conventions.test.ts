@@ -386,3 +386,43 @@ describe("a variable GraphQL refuses before any service runs", () => {
     expect(missingVariable.errors?.[0]?.extensions?.field).toBe("$w");
   });
 });
+
+describe("one document, many requests", () => {
+  // The gateway keeps what it builds from a parsed document for the next request of the same
+  // query (patches/@apollo__gateway@2.14.4.patch): each answer must still follow its own variables.
+  test("the same query text answers each request's variables, @include and fragments, across two services", async () => {
+    const other = await createWorkspace(owner.token, `Conventions other ${Date.now()}`);
+    const query = `
+      query ($id: ID!, $withBilling: Boolean!, $withName: Boolean = true) {
+        workspace(id: $id) {
+          id
+          name @include(if: $withName)
+          ...Billed @include(if: $withBilling)
+        }
+      }
+      fragment Billed on Workspace {
+        billing {
+          plan
+          seats
+        }
+      }
+    `;
+    type Answer = { workspace: { id: string; name?: string; billing?: { plan: string; seats: number } } | null };
+    const ask = (variables: Record<string, unknown>) => graphql<Answer>(query, { token: owner.token, variables });
+    for (let round = 0; round < 2; round += 1) {
+      const billed = await ask({ id: workspaceId, withBilling: true });
+      expect(billed.errors).toBeUndefined();
+      expect(billed.data?.workspace).toEqual({
+        id: workspaceId,
+        name: expect.stringMatching(/^Conventions \d+$/),
+        billing: { plan: "PRO", seats: 10 },
+      });
+      const bare = await ask({ id: other, withBilling: false, withName: false });
+      expect(bare.errors).toBeUndefined();
+      expect(bare.data?.workspace).toEqual({ id: other });
+      const missing = await ask({ id: randomUUID(), withBilling: true });
+      expect(missing.data?.workspace).toBeNull();
+      expect(errorCodes(missing)).toEqual(["NOT_FOUND"]);
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { createWorkspace, eventually, graphqlOk, signUp } from "../harness/stack.js";
+import { randomUUID } from "node:crypto";
+import { createWorkspace, eventually, graphql, graphqlOk, signUp } from "../harness/stack.js";
 import { createTicket } from "../harness/ticketing.js";
 import { subscribe } from "../harness/billing.js";
 
@@ -108,5 +109,51 @@ describe("the activity log as a UI shows it", () => {
     );
     expect(verified.verifyActivityLog.valid).toBe(true);
     expect(verified.verifyActivityLog.entriesChecked).toBeGreaterThanOrEqual(entries.length);
+  });
+
+  test("a query text asked many times answers each time as the first time (mercurius compiles it after three)", async () => {
+    const owner = await signUp({ organisationName: "Repeat Org" });
+    const workspaceId = await createWorkspace(owner.token, `Repeat ${Date.now()}`);
+    const ticket = await createTicket(owner.token, workspaceId, { title: "Again and again" });
+    await graphqlOk(`mutation($id: ID!, $a: ID) { assignTicket(id: $id, input: { assigneeId: $a }) { id } }`, {
+      token: owner.token,
+      variables: { id: ticket.id, a: owner.userId },
+    });
+    const PAGE = `query($w: ID!, $a: String) { activityLog(workspaceId: $w, first: 40, after: $a) { nodes {
+      action summary occurredAt redacted actor { type id label } target { type id label }
+      changes { field old new oldLabel newLabel } } pageInfo { hasNextPage } } }`;
+    await eventually(
+      async () => {
+        const page = await graphqlOk<{ activityLog: { nodes: Entry[] } }>(PAGE, {
+          token: owner.token,
+          variables: { w: workspaceId },
+        });
+        return page.activityLog.nodes.some((e) => e.action === "ticket.assigned") || undefined;
+      },
+      30_000,
+      "the assignment in the log",
+    );
+    const ask = () =>
+      Promise.all([
+        graphql(PAGE, { token: owner.token, variables: { w: workspaceId } }),
+        graphql(PAGE, { token: owner.token, variables: { w: randomUUID() } }),
+        graphql(PAGE, { token: owner.token, variables: { w: workspaceId, a: "not-a-cursor" } }),
+        graphql(PAGE, { token: owner.token, variables: { w: workspaceId, a: 42 } }),
+      ]);
+    const first = await ask();
+    expect(first[0].errors).toBeUndefined();
+    const assigned = (first[0].data as { activityLog: { nodes: Entry[] } }).activityLog.nodes.find(
+      (e) => e.action === "ticket.assigned",
+    );
+    expect(assigned?.changes).toContainEqual({
+      field: "assigneeId",
+      old: null,
+      new: owner.userId,
+      oldLabel: null,
+      newLabel: expect.any(String),
+    });
+    expect(first[1].errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(first[2].errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    for (let i = 0; i < 30; i += 1) expect(await ask()).toEqual(first);
   });
 });

@@ -44,6 +44,11 @@ export async function mountMercuriusSubgraph<Context extends object>(
     resolvers: { ...guardResolverArguments(options.resolvers), ...scalarResolversFor(options.schema) } as IResolvers,
     path: "/graphql",
     graphiql: false,
+    // Queries seen three times are compiled with graphql-jit in the background while the event
+    // loop is below 80 % busy (at most 100 waiting; mercurius's adaptive JIT): a subgraph hears
+    // the gateway's few planned queries over and over, and graphql-js's generic execution was the
+    // largest part of the audit service's time for a log page (BENCHMARKS.md, issue 25).
+    jit: { minCount: 3 },
     context: (request: FastifyRequest) => options.context(request),
     errorFormatter: (execution, context) => {
       const errors = (execution.errors ?? [])

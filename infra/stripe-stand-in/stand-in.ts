@@ -138,6 +138,12 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
   /** Writes that changed something, per `METHOD path` (tests count e.g. subscription cancellations). */
   const effectiveWrites = new Map<string, number>();
   let failureMode: FailureMode = "none";
+  /**
+   * Only requests whose method, path or body contain this text fail (a workspace id, a
+   * subscription id): test suites run side by side against one stand-in, so a failure one suite
+   * asks for must not reach another suite's requests.
+   */
+  let failureScope = "";
   let autoDeliver = true;
   const deliveriesInFlight = new Set<Promise<void>>();
 
@@ -296,15 +302,16 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
       method,
       url,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        if (failureMode === "unreachable") {
+        const fingerprint = `${method} ${request.url} ${JSON.stringify(request.body ?? {})}`;
+        const failing = failureMode !== "none" && fingerprint.includes(failureScope);
+        if (failing && failureMode === "unreachable") {
           request.raw.socket.destroy();
           return reply;
         }
-        if (failureMode === "http500") {
+        if (failing && failureMode === "http500") {
           return reply.code(500).send({ error: { type: "api_error", message: "The stand-in is failing on purpose." } });
         }
         const key = request.headers["idempotency-key"];
-        const fingerprint = `${method} ${request.url} ${JSON.stringify(request.body ?? {})}`;
         if (typeof key === "string" && method !== "GET") {
           const earlier = idempotent.get(key);
           if (earlier) {
@@ -553,11 +560,17 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
   // --- controls for tests ----------------------------------------------------------------------
 
   app.post("/_stand-in/failure", async (request) => {
-    const mode = (request.body as { mode?: FailureMode } | undefined)?.mode;
+    const { mode, scope } = (request.body ?? {}) as { mode?: FailureMode; scope?: unknown };
     if (mode !== "none" && mode !== "http500" && mode !== "unreachable")
       return { error: "mode: none | http500 | unreachable" };
+    if (mode !== "none" && (typeof scope !== "string" || scope.length < 8))
+      return { error: "scope: the id whose requests fail (a workspace id, a subscription id)" };
+    // Ending a failure names its scope too: one suite's clean-up never ends another's failure.
+    if (mode === "none" && scope !== undefined && scope !== failureScope)
+      return { mode: failureMode, scope: failureScope };
     failureMode = mode;
-    return { mode };
+    failureScope = mode === "none" ? "" : (scope as string);
+    return { mode, scope: failureScope };
   });
 
   /** `{ auto: false }` records events without sending them (tests then deliver them in any order). */

@@ -14,7 +14,6 @@ import {
   planPrice,
   postWebhook,
   setAutoDelivery,
-  setStripeFailure,
   standIn,
   startCheckout,
   stripeSubscription,
@@ -32,7 +31,6 @@ import {
  */
 
 afterEach(async () => {
-  await setStripeFailure("none");
   await setAutoDelivery(true);
 });
 

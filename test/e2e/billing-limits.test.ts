@@ -6,6 +6,7 @@ import {
   changeSeats,
   pendingInvitationsInWorkspace,
   publishWorkspaceEvent,
+  clearStripeFailure,
   setStripeFailure,
   standInStats,
   subscribe,
@@ -18,7 +19,7 @@ import {
  */
 
 afterEach(async () => {
-  await setStripeFailure("none");
+  await clearStripeFailure();
 });
 
 async function ownerWithWorkspace(name: string) {
@@ -129,7 +130,11 @@ describe("workspace.deleted", () => {
     const { owner, workspaceId } = await ownerWithWorkspace("Deleted");
     await subscribe(owner.token, workspaceId, "PRO", 3);
     const cancelsBefore = (await standInStats())["DELETE /v1/subscriptions/:id"] ?? 0;
-    await setStripeFailure("http500");
+    const [account] = await billingDb<{ stripe_subscription_id: string }>(
+      "SELECT stripe_subscription_id FROM billing_account WHERE workspace_id = $1",
+      [workspaceId],
+    );
+    await setStripeFailure("http500", account!.stripe_subscription_id);
     await publishWorkspaceEvent("workspace.deleted", workspaceId, owner.organisationId);
     await eventually(
       async () => {
@@ -142,7 +147,7 @@ describe("workspace.deleted", () => {
       30_000,
       "two failed cancellation attempts",
     );
-    await setStripeFailure("none");
+    await clearStripeFailure();
     await eventually(
       async () => {
         const rows = await billingDb<{ confirmed_at: Date | null }>(

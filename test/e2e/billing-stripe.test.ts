@@ -11,6 +11,7 @@ import {
   postWebhook,
   redeliver,
   setAutoDelivery,
+  clearStripeFailure,
   setStripeFailure,
   standInEvents,
   standInStats,
@@ -25,7 +26,7 @@ import {
  */
 
 afterEach(async () => {
-  await setStripeFailure("none");
+  await clearStripeFailure();
   await setAutoDelivery(true);
 });
 
@@ -240,7 +241,7 @@ describe("Stripe failing during startCheckout", () => {
     async (mode) => {
       const { owner, workspaceId } = await ownerWithWorkspace();
       const sessionsBefore = (await standInStats())["POST /v1/checkout/sessions"] ?? 0;
-      await setStripeFailure(mode);
+      await setStripeFailure(mode, workspaceId);
       const result = await graphql(
         "mutation($w: ID!) { startCheckout(workspaceId: $w, plan: PRO, seats: 3) { url } }",
         { token: owner.token, variables: { w: workspaceId } },
@@ -248,7 +249,7 @@ describe("Stripe failing during startCheckout", () => {
       expect(errorCodes(result)).toEqual(["SERVICE_UNAVAILABLE"]);
       expect(result.errors?.[0]?.message).toMatch(/payment provider is unavailable.*nothing was changed/i);
       expect(JSON.stringify(result.errors)).not.toMatch(/127\.0\.0\.1|ECONNRESET|stack/i);
-      await setStripeFailure("none");
+      await clearStripeFailure();
       expect((await standInStats())["POST /v1/checkout/sessions"] ?? 0).toBe(sessionsBefore);
       const rows = await billingDb("SELECT * FROM billing_account WHERE workspace_id = $1", [workspaceId]);
       expect(rows[0]).toMatchObject({ stripe_customer_id: null, stripe_subscription_id: null, plan: "BASIC" });

@@ -41,7 +41,19 @@ export async function standIn<T = unknown>(path: string, body?: unknown): Promis
   return (await response.json()) as T;
 }
 
-export const setStripeFailure = (mode: "none" | "http500" | "unreachable") => standIn("/_stand-in/failure", { mode });
+/** The scope this suite made Stripe fail for, if any (each suite runs in its own worker). */
+let failingScope: string | null = null;
+/** Stripe fails only for requests naming `scope` (a workspace or subscription id): suites share the stand-in. */
+export async function setStripeFailure(mode: "http500" | "unreachable", scope: string): Promise<void> {
+  await standIn("/_stand-in/failure", { mode, scope });
+  failingScope = scope;
+}
+/** Ends this suite's failure, if it set one; a failure another suite set is left alone. */
+export async function clearStripeFailure(): Promise<void> {
+  if (failingScope === null) return;
+  await standIn("/_stand-in/failure", { mode: "none", scope: failingScope });
+  failingScope = null;
+}
 export const setAutoDelivery = (auto: boolean) => standIn("/_stand-in/webhooks", { auto });
 export const standInStats = () => standIn<Record<string, number>>("/_stand-in/stats");
 export const standInEvents = (query: { type?: string; subscription?: string } = {}) =>

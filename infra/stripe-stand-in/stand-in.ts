@@ -135,8 +135,12 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
   const events: RecordedEvent[] = [];
   /** Idempotency-Key -> the first answer, replayed for every later request with that key. */
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  /** Writes that changed something, per `METHOD path` (tests count e.g. subscription cancellations). */
-  const effectiveWrites = new Map<string, number>();
+  /**
+   * Writes that changed something: `METHOD path` and the request's fingerprint. Tests count
+   * them (e.g. subscription cancellations) for one workspace or subscription id, since suites
+   * running side by side share the stand-in.
+   */
+  const effectiveWrites: Array<{ what: string; fingerprint: string }> = [];
   let failureMode: FailureMode = "none";
   /**
    * Only requests whose method, path or body contain this text fail (a workspace id, a
@@ -204,8 +208,6 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
   }
 
   // --- Stripe's API ---------------------------------------------------------------------------
-
-  const countWrite = (what: string) => effectiveWrites.set(what, (effectiveWrites.get(what) ?? 0) + 1);
 
   function subscriptionOf(id: string): Subscription {
     const subscription = subscriptions.get(id);
@@ -333,7 +335,8 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
           const result = handler(request);
           status = result.status ?? 200;
           body = result.body;
-          if (method !== "GET" && result.changed !== false) countWrite(`${method} ${url}`);
+          if (method !== "GET" && result.changed !== false)
+            effectiveWrites.push({ what: `${method} ${url}`, fingerprint });
         } catch (error) {
           if (!(error instanceof StripeError)) throw error;
           status = error.status;
@@ -612,7 +615,18 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
     return subscription;
   });
 
-  app.get("/_stand-in/stats", async () => Object.fromEntries(effectiveWrites));
+  /** Effective writes per `METHOD path`, counting only requests that name `scope`. */
+  app.get("/_stand-in/stats", async (request, reply) => {
+    const { scope } = request.query as { scope?: unknown };
+    if (typeof scope !== "string" || scope.length < 8)
+      return reply
+        .code(400)
+        .send({ error: "scope: the id the counted requests name (a workspace id, a subscription id)" });
+    const counts: Record<string, number> = {};
+    for (const { what, fingerprint } of effectiveWrites)
+      if (fingerprint.includes(scope)) counts[what] = (counts[what] ?? 0) + 1;
+    return counts;
+  });
 
   await app.listen({ port: options.port, host });
   log(`Stripe stand-in: ${baseUrl}`);

@@ -129,12 +129,13 @@ describe("workspace.deleted", () => {
   test("cancels the subscription at once, retrying while Stripe fails, and never twice", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace("Deleted");
     await subscribe(owner.token, workspaceId, "PRO", 3);
-    const cancelsBefore = (await standInStats())["DELETE /v1/subscriptions/:id"] ?? 0;
     const [account] = await billingDb<{ stripe_subscription_id: string }>(
       "SELECT stripe_subscription_id FROM billing_account WHERE workspace_id = $1",
       [workspaceId],
     );
-    await setStripeFailure("http500", account!.stripe_subscription_id);
+    const subscriptionId = account!.stripe_subscription_id;
+    const cancelsBefore = (await standInStats(subscriptionId))["DELETE /v1/subscriptions/:id"] ?? 0;
+    await setStripeFailure("http500", subscriptionId);
     await publishWorkspaceEvent("workspace.deleted", workspaceId, owner.organisationId);
     await eventually(
       async () => {
@@ -168,7 +169,7 @@ describe("workspace.deleted", () => {
       20_000,
       "the billing account to be purged",
     );
-    expect((await standInStats())["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
+    expect((await standInStats(subscriptionId))["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
 
     // The same news again (another event id): nothing more is sent to Stripe.
     const repeated = await publishWorkspaceEvent("workspace.deleted", workspaceId, owner.organisationId);
@@ -181,7 +182,7 @@ describe("workspace.deleted", () => {
       [workspaceId],
     );
     const attemptsAfterConfirm = row?.attempts;
-    expect((await standInStats())["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
+    expect((await standInStats(subscriptionId))["DELETE /v1/subscriptions/:id"]).toBe(cancelsBefore + 1);
     const [again] = await billingDb<{ attempts: number }>(
       "SELECT attempts FROM subscription_cancellation WHERE workspace_id = $1",
       [workspaceId],

@@ -240,7 +240,7 @@ describe("Stripe failing during startCheckout", () => {
     "%s: a clear error, nothing written, and it works again once Stripe is back",
     async (mode) => {
       const { owner, workspaceId } = await ownerWithWorkspace();
-      const sessionsBefore = (await standInStats())["POST /v1/checkout/sessions"] ?? 0;
+      const sessionsBefore = (await standInStats(workspaceId))["POST /v1/checkout/sessions"] ?? 0;
       await setStripeFailure(mode, workspaceId);
       const result = await graphql(
         "mutation($w: ID!) { startCheckout(workspaceId: $w, plan: PRO, seats: 3) { url } }",
@@ -250,7 +250,7 @@ describe("Stripe failing during startCheckout", () => {
       expect(result.errors?.[0]?.message).toMatch(/payment provider is unavailable.*nothing was changed/i);
       expect(JSON.stringify(result.errors)).not.toMatch(/127\.0\.0\.1|ECONNRESET|stack/i);
       await clearStripeFailure();
-      expect((await standInStats())["POST /v1/checkout/sessions"] ?? 0).toBe(sessionsBefore);
+      expect((await standInStats(workspaceId))["POST /v1/checkout/sessions"] ?? 0).toBe(sessionsBefore);
       const rows = await billingDb("SELECT * FROM billing_account WHERE workspace_id = $1", [workspaceId]);
       expect(rows[0]).toMatchObject({ stripe_customer_id: null, stripe_subscription_id: null, plan: "BASIC" });
       await subscribe(owner.token, workspaceId, "PRO", 3);

@@ -55,7 +55,9 @@ export async function clearStripeFailure(): Promise<void> {
   failingScope = null;
 }
 export const setAutoDelivery = (auto: boolean) => standIn("/_stand-in/webhooks", { auto });
-export const standInStats = () => standIn<Record<string, number>>("/_stand-in/stats");
+/** Writes Stripe took per `METHOD path`, counting only requests naming `scope` (a workspace or subscription id). */
+export const standInStats = (scope: string) =>
+  standIn<Record<string, number>>(`/_stand-in/stats?${new URLSearchParams({ scope }).toString()}`);
 export const standInEvents = (query: { type?: string; subscription?: string } = {}) =>
   standIn<StandInEvent[]>(`/_stand-in/events?${new URLSearchParams(query).toString()}`);
 export const redeliver = (eventId: string) =>

@@ -324,3 +324,42 @@ describe("preset roles (SPEC section 2, seed 004)", () => {
     expect(denied.steps[1]?.reason).toBe("SUPERVISOR does not include billing:view");
   });
 });
+
+describe("effective permissions asked again (they are kept per standing)", () => {
+  const decided = (s: PermissionSubject) => ALL_PERMISSIONS.filter((p) => decide(s, p).allowed);
+  const base = subject({ workspaceRole: custom(["tickets:edit", "members:list"]) });
+  const member = subject();
+  const admin = subject({ workspaceRole: builtIn("ADMIN") });
+  // Each pair differs in one input that changes the answer: a key that left it out would answer
+  // the first one's permissions for the second.
+  const changes: Array<[string, PermissionSubject, PermissionSubject]> = [
+    ["the organisation role", base, { ...base, orgRole: "ORG_ADMIN" }],
+    ["the built-in role", base, { ...base, workspaceRole: builtIn("SUPPORT") }],
+    ["the membership", base, { ...base, workspaceRole: null }],
+    ["the custom role's permissions", base, { ...base, workspaceRole: custom(["tickets:edit", "teams:list"]) }],
+    ["a grant", base, { ...base, overrides: { granted: ["teams:create"], denied: [] } }],
+    ["a denial", base, { ...base, overrides: { granted: [], denied: ["members:list"] } }],
+    ["the tickets switch", base, { ...base, toggles: { ...DEFAULT_TOGGLES, ticketsEnabled: false } }],
+    ["a member toggle", member, { ...member, toggles: { ...DEFAULT_TOGGLES, membersCanEditTickets: false } }],
+    ["the plan", admin, { ...admin, plan: "BASIC" }],
+  ];
+
+  test.each(changes)("a change of %s answers the new standing's permissions", (_, from, to) => {
+    const before = effectivePermissions(from);
+    const after = effectivePermissions(to);
+    expect(after).toEqual(decided(to));
+    expect(after).not.toEqual(before);
+    expect(effectivePermissions(from)).toEqual(decided(from));
+  });
+
+  test("a custom role's name changes nothing, and no caller can change the kept answer", () => {
+    const renamed: PermissionSubject = {
+      ...base,
+      workspaceRole: { kind: "CUSTOM", name: "Renamed", permissions: ["tickets:edit", "members:list"] },
+    };
+    const first = effectivePermissions(base);
+    expect(effectivePermissions(renamed)).toEqual(first);
+    expect(() => (first as Permission[]).push("billing:manage")).toThrow(TypeError);
+    expect(effectivePermissions(base)).toEqual(decided(base));
+  });
+});

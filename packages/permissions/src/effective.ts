@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import {
   AGENT_ROLE_PERMISSIONS,
   ALL_PERMISSIONS,
@@ -233,8 +234,37 @@ export function decide(subject: PermissionSubject, permission: Permission): Perm
 }
 
 /** Effective permissions of a user in a workspace (SPEC section 2), in catalogue order. */
-export function effectivePermissions(subject: PermissionSubject): Permission[] {
-  return ALL_PERMISSIONS.filter((permission) => decide(subject, permission).allowed);
+export function effectivePermissions(subject: PermissionSubject): readonly Permission[] {
+  const key = standingKey(subject);
+  let permissions = effectiveByStanding.get(key);
+  if (permissions === undefined) {
+    permissions = Object.freeze(ALL_PERMISSIONS.filter((permission) => decide(subject, permission).allowed));
+    effectiveByStanding.set(key, permissions);
+  }
+  return permissions;
+}
+
+/**
+ * Effective permissions by everything that decides them (`standingKey`). Each permission check
+ * and each `myPermissions` asks for them per workspace and request, and a user holds the same few
+ * standings across an organisation's workspaces: deciding the 42 permissions (each with its
+ * explanation's steps) was 8 % of the workspace service's CPU on `workspaces { myPermissions }`
+ * (BENCHMARKS.md, issue 25). The answer is a pure function of the key, so a cached one can never
+ * be stale: a change to a role, an override, a toggle or the plan is a different key.
+ */
+const effectiveByStanding = new LRUCache<string, readonly Permission[]>({ max: 4096 });
+
+const TOGGLE_NAMES = Object.keys(DEFAULT_TOGGLES) as ReadonlyArray<keyof MemberToggles>;
+
+/** Every input of `decide` except the names only its explanations use (a custom role's name). */
+function standingKey(subject: PermissionSubject): string {
+  const role = subject.workspaceRole;
+  const roleKey =
+    role === null ? "none" : role.kind === "BUILT_IN" ? role.role : `custom ${role.permissions.join(" ")}`;
+  let toggles = "";
+  for (const name of TOGGLE_NAMES) toggles += subject.toggles[name] ? "1" : "0";
+  const { granted, denied } = subject.overrides;
+  return `${subject.orgRole}|${roleKey}|${granted.join(" ")}|${denied.join(" ")}|${toggles}|${subject.plan}`;
 }
 
 /**

@@ -22,7 +22,7 @@ import { findJoinRequest } from "./db/join-requests.js";
 /** The caller's standing in a workspace they may see: its row, their membership, their permissions. */
 export interface WorkspaceAccess extends WorkspaceFacts {
   workspace: Workspace;
-  permissions: Permission[];
+  permissions: readonly Permission[];
 }
 
 /**

@@ -83,7 +83,7 @@ export function subjectOf(
 }
 
 /** The actor's effective permissions in a workspace they can see (SPEC section 2), fresh per request. */
-export function permissionsOf(actor: Actor, facts: WorkspaceFacts): Permission[] {
+export function permissionsOf(actor: Actor, facts: WorkspaceFacts): readonly Permission[] {
   if (actor.kind === "anonymous") return [];
   if (actor.kind === "apiKey") return apiKeyPermissions(known(actor.permissions), facts.toggles, facts.plan);
   return effectivePermissions(subjectOf(actor.orgRole, facts.membership, facts));

@@ -18,7 +18,8 @@ export const Workspace: WorkspaceResolvers = {
     if (ctx.actor.kind !== "user") return null;
     return (await findMembership(ctx.db, workspace.id, ctx.actor.userId))?.role ?? null;
   },
-  myPermissions: async (workspace, _, ctx) => (await authorize(ctx, workspace.id)).permissions,
+  /** A copy, as the query's `myPermissions`: the list is shared by every standing like the caller's. */
+  myPermissions: async (workspace, _, ctx) => [...(await authorize(ctx, workspace.id)).permissions],
   /** In the order they joined; their custom roles come along, one query for the page. */
   members: async (workspace, args, ctx) => {
     await authorize(ctx, workspace.id, "members:list");

@@ -141,14 +141,19 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
    * running side by side share the stand-in.
    */
   const effectiveWrites: Array<{ what: string; fingerprint: string }> = [];
-  let failureMode: FailureMode = "none";
   /**
-   * Only requests whose method, path or body contain this text fail (a workspace id, a
-   * subscription id): test suites run side by side against one stand-in, so a failure one suite
-   * asks for must not reach another suite's requests.
+   * Failures asked for, by scope: only requests whose method, path or body contain the scope (a
+   * workspace id, a subscription id) fail. Test suites run side by side against one stand-in, so
+   * a failure one suite asks for must not reach another suite's requests, nor replace another
+   * suite's failure.
    */
-  let failureScope = "";
-  let autoDeliver = true;
+  const failures = new Map<string, Exclude<FailureMode, "none">>();
+  /**
+   * Events whose object names one of these (a subscription id) are recorded but not sent: a test
+   * then delivers them itself, in any order. Scoped like `failures`, so holding one suite's
+   * webhooks never holds another's.
+   */
+  const heldScopes = new Set<string>();
   const deliveriesInFlight = new Set<Promise<void>>();
 
   const app = Fastify({ logger: false });
@@ -201,7 +206,10 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
       delivered: 0,
     };
     events.push(recorded);
-    if (!autoDeliver) return;
+    if (heldScopes.size > 0) {
+      const text = JSON.stringify(object);
+      for (const scope of heldScopes) if (text.includes(scope)) return;
+    }
     const delivery = deliver(recorded).then(() => undefined);
     deliveriesInFlight.add(delivery);
     void delivery.finally(() => deliveriesInFlight.delete(delivery));
@@ -305,12 +313,13 @@ export async function startStripeStandIn(options: StandInOptions): Promise<Runni
       url,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const fingerprint = `${method} ${request.url} ${JSON.stringify(request.body ?? {})}`;
-        const failing = failureMode !== "none" && fingerprint.includes(failureScope);
-        if (failing && failureMode === "unreachable") {
+        let failing: FailureMode = "none";
+        for (const [scope, mode] of failures) if (fingerprint.includes(scope)) failing = mode;
+        if (failing === "unreachable") {
           request.raw.socket.destroy();
           return reply;
         }
-        if (failing && failureMode === "http500") {
+        if (failing === "http500") {
           return reply.code(500).send({ error: { type: "api_error", message: "The stand-in is failing on purpose." } });
         }
         const key = request.headers["idempotency-key"];
@@ -562,24 +571,27 @@ ${session.status === "open" ? `<form method="post" action="${action}"><button ty
 
   // --- controls for tests ----------------------------------------------------------------------
 
-  app.post("/_stand-in/failure", async (request) => {
+  app.post("/_stand-in/failure", async (request, reply) => {
     const { mode, scope } = (request.body ?? {}) as { mode?: FailureMode; scope?: unknown };
     if (mode !== "none" && mode !== "http500" && mode !== "unreachable")
-      return { error: "mode: none | http500 | unreachable" };
-    if (mode !== "none" && (typeof scope !== "string" || scope.length < 8))
-      return { error: "scope: the id whose requests fail (a workspace id, a subscription id)" };
+      return reply.code(400).send({ error: "mode: none | http500 | unreachable" });
     // Ending a failure names its scope too: one suite's clean-up never ends another's failure.
-    if (mode === "none" && scope !== undefined && scope !== failureScope)
-      return { mode: failureMode, scope: failureScope };
-    failureMode = mode;
-    failureScope = mode === "none" ? "" : (scope as string);
-    return { mode, scope: failureScope };
+    if (typeof scope !== "string" || scope.length < 8)
+      return reply.code(400).send({ error: "scope: the id whose requests fail (a workspace id, a subscription id)" });
+    if (mode === "none") failures.delete(scope);
+    else failures.set(scope, mode);
+    return { mode, scope, failing: [...failures.keys()] };
   });
 
-  /** `{ auto: false }` records events without sending them (tests then deliver them in any order). */
-  app.post("/_stand-in/webhooks", async (request) => {
-    autoDeliver = (request.body as { auto?: boolean } | undefined)?.auto !== false;
-    return { auto: autoDeliver };
+  /** `{ auto: false, scope }` records the events naming `scope` without sending them; `{ auto: true, scope }` sends them again. */
+  app.post("/_stand-in/webhooks", async (request, reply) => {
+    const { auto, scope } = (request.body ?? {}) as { auto?: unknown; scope?: unknown };
+    if (typeof auto !== "boolean") return reply.code(400).send({ error: "auto: true | false" });
+    if (typeof scope !== "string" || scope.length < 8)
+      return reply.code(400).send({ error: "scope: the id whose events are held (a subscription id)" });
+    if (auto) heldScopes.delete(scope);
+    else heldScopes.add(scope);
+    return { auto, scope, held: [...heldScopes] };
   });
 
   app.get("/_stand-in/events", async (request) => {

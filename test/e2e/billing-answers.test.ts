@@ -6,7 +6,8 @@ import {
   billingOf,
   eventProcessed,
   redeliver,
-  setAutoDelivery,
+  holdWebhooks,
+  releaseWebhooks,
   standInEvents,
   subscribe,
 } from "../harness/billing.js";
@@ -16,7 +17,7 @@ import {
 // and returns somewhere that exists; a checkout's status can be asked.
 
 afterEach(async () => {
-  await setAutoDelivery(true);
+  await releaseWebhooks();
 });
 
 const CHECKOUT = `mutation($w: ID!, $s: Int!, $success: URL, $cancel: URL) {
@@ -109,7 +110,7 @@ describe("changeSeats answers the asked count", () => {
   test("pendingSeats holds 7 until Stripe's webhook makes seats 7", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace();
     const subscriptionId = await subscribe(owner.token, workspaceId, "PRO", 5);
-    await setAutoDelivery(false);
+    await holdWebhooks(subscriptionId);
     const answer = await graphqlOk<{ changeSeats: { seats: number; pendingSeats: number | null } }>(
       `mutation($w: ID!) { changeSeats(workspaceId: $w, seats: 7) { seats pendingSeats } }`,
       { token: owner.token, variables: { w: workspaceId } },

@@ -13,7 +13,7 @@ import {
   pay,
   planPrice,
   postWebhook,
-  setAutoDelivery,
+  releaseWebhooks,
   standIn,
   startCheckout,
   stripeSubscription,
@@ -31,7 +31,7 @@ import {
  */
 
 afterEach(async () => {
-  await setAutoDelivery(true);
+  await releaseWebhooks();
 });
 
 async function ownerWithWorkspace(name: string) {

@@ -10,9 +10,11 @@ import {
   pay,
   postWebhook,
   redeliver,
-  setAutoDelivery,
+  holdWebhooks,
+  releaseWebhooks,
   clearStripeFailure,
   setStripeFailure,
+  standIn,
   standInEvents,
   standInStats,
   startCheckout,
@@ -27,7 +29,7 @@ import {
 
 afterEach(async () => {
   await clearStripeFailure();
-  await setAutoDelivery(true);
+  await releaseWebhooks();
 });
 
 async function ownerWithWorkspace(name = "Billing") {
@@ -95,7 +97,7 @@ describe("checkout and webhooks", () => {
     if (!completed) throw new Error("no checkout.session.completed event");
     expect((await redeliver(completed.id)).status).toBe(200);
 
-    await setAutoDelivery(false);
+    await holdWebhooks(subscriptionId);
     expect((await changeSeats(owner.token, workspaceId, 9)).errors).toBeUndefined();
     const updated = await eventually(async () => {
       const events = await standInEvents({ type: "customer.subscription.updated", subscription: subscriptionId });
@@ -129,7 +131,7 @@ describe("checkout and webhooks", () => {
   test("customer.subscription.updated events delivered out of order end in the newest state", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace();
     const subscriptionId = await subscribe(owner.token, workspaceId, "PRO", 4);
-    await setAutoDelivery(false);
+    await holdWebhooks(subscriptionId);
     expect((await changeSeats(owner.token, workspaceId, 6)).errors).toBeUndefined();
     expect((await changeSeats(owner.token, workspaceId, 8)).errors).toBeUndefined();
     const updates = await eventually(async () => {
@@ -190,7 +192,7 @@ describe("checkout and webhooks", () => {
   test("invoice.payment_failed makes the account PAST_DUE", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace();
     const subscriptionId = await subscribe(owner.token, workspaceId, "PRO", 3);
-    await setAutoDelivery(false);
+    await holdWebhooks(subscriptionId);
     const response = await fetch(
       `${testStack().stripe.standInUrl}/_stand-in/subscriptions/${subscriptionId}/payment-failed`,
       { method: "POST" },
@@ -257,6 +259,23 @@ describe("Stripe failing during startCheckout", () => {
     },
     60_000,
   );
+
+  test("failures asked for two workspaces stand side by side; ending one leaves the other", async () => {
+    const first = await ownerWithWorkspace("Outage A");
+    const second = await ownerWithWorkspace("Outage B");
+    const checkout = (w: { owner: { token: string }; workspaceId: string }) =>
+      graphql("mutation($w: ID!) { startCheckout(workspaceId: $w, plan: PRO, seats: 3) { url } }", {
+        token: w.owner.token,
+        variables: { w: w.workspaceId },
+      });
+    await setStripeFailure("http500", first.workspaceId);
+    await setStripeFailure("unreachable", second.workspaceId);
+    expect(errorCodes(await checkout(first))).toEqual(["SERVICE_UNAVAILABLE"]);
+    expect(errorCodes(await checkout(second))).toEqual(["SERVICE_UNAVAILABLE"]);
+    await standIn("/_stand-in/failure", { mode: "none", scope: first.workspaceId });
+    expect((await checkout(first)).errors).toBeUndefined();
+    expect(errorCodes(await checkout(second))).toEqual(["SERVICE_UNAVAILABLE"]);
+  });
 
   test("a retried startCheckout gets the same session, not a second one", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace();

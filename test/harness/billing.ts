@@ -41,20 +41,33 @@ export async function standIn<T = unknown>(path: string, body?: unknown): Promis
   return (await response.json()) as T;
 }
 
-/** The scope this suite made Stripe fail for, if any (each suite runs in its own worker). */
-let failingScope: string | null = null;
-/** Stripe fails only for requests naming `scope` (a workspace or subscription id): suites share the stand-in. */
+/** The scopes this suite made Stripe fail for (each suite runs in its own worker). */
+const failingScopes = new Set<string>();
+/**
+ * Stripe fails only for requests naming `scope` (a workspace or subscription id): suites share the
+ * stand-in, and each suite's failures stand beside the others'.
+ */
 export async function setStripeFailure(mode: "http500" | "unreachable", scope: string): Promise<void> {
   await standIn("/_stand-in/failure", { mode, scope });
-  failingScope = scope;
+  failingScopes.add(scope);
 }
-/** Ends this suite's failure, if it set one; a failure another suite set is left alone. */
+/** Ends the failures this suite asked for; those another suite asked for are left alone. */
 export async function clearStripeFailure(): Promise<void> {
-  if (failingScope === null) return;
-  await standIn("/_stand-in/failure", { mode: "none", scope: failingScope });
-  failingScope = null;
+  for (const scope of failingScopes) await standIn("/_stand-in/failure", { mode: "none", scope });
+  failingScopes.clear();
 }
-export const setAutoDelivery = (auto: boolean) => standIn("/_stand-in/webhooks", { auto });
+/** The subscriptions whose webhooks this suite holds. */
+const heldScopes = new Set<string>();
+/** Stripe records the events about `subscriptionId` without sending them: the test delivers them (`redeliver`). */
+export async function holdWebhooks(subscriptionId: string): Promise<void> {
+  await standIn("/_stand-in/webhooks", { auto: false, scope: subscriptionId });
+  heldScopes.add(subscriptionId);
+}
+/** Stripe sends this suite's held subscriptions' events again as they happen; other suites' holds stay. */
+export async function releaseWebhooks(): Promise<void> {
+  for (const scope of heldScopes) await standIn("/_stand-in/webhooks", { auto: true, scope });
+  heldScopes.clear();
+}
 /** Writes Stripe took per `METHOD path`, counting only requests naming `scope` (a workspace or subscription id). */
 export const standInStats = (scope: string) =>
   standIn<Record<string, number>>(`/_stand-in/stats?${new URLSearchParams({ scope }).toString()}`);

@@ -128,12 +128,7 @@ describe("limits follow billing", () => {
 describe("workspace.deleted", () => {
   test("cancels the subscription at once, retrying while Stripe fails, and never twice", async () => {
     const { owner, workspaceId } = await ownerWithWorkspace("Deleted");
-    await subscribe(owner.token, workspaceId, "PRO", 3);
-    const [account] = await billingDb<{ stripe_subscription_id: string }>(
-      "SELECT stripe_subscription_id FROM billing_account WHERE workspace_id = $1",
-      [workspaceId],
-    );
-    const subscriptionId = account!.stripe_subscription_id;
+    const subscriptionId = await subscribe(owner.token, workspaceId, "PRO", 3);
     const cancelsBefore = (await standInStats(subscriptionId))["DELETE /v1/subscriptions/:id"] ?? 0;
     await setStripeFailure("http500", subscriptionId);
     await publishWorkspaceEvent("workspace.deleted", workspaceId, owner.organisationId);

@@ -35,7 +35,10 @@ export interface TransactionPoolOptions {
   acquireTimeoutMs: number;
   /** Any one statement, and any pause inside a transaction, longer than this is cancelled by the server. */
   statementTimeoutMs: number;
-  /** An idle connection that fails (a restart, pg_terminate_backend) is replaced; this hears of it. */
+  /**
+   * A connection that fails (a restart, pg_terminate_backend), idle or between a transaction's
+   * statements, is replaced; this hears of it.
+   */
   onError: (error: Error) => void;
 }
 
@@ -59,6 +62,16 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
   return {
     async transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R> {
       const client = await pool.connect();
+      // While a connection is checked out the pool does not listen for its errors: a session the
+      // server ends between two statements (a restart, pg_terminate_backend) would be an uncaught
+      // 'error' event and stop the process. Heard here, it fails the transaction's next statement
+      // instead (the client is no longer queryable), and the connection is discarded below.
+      const onLost = (error: Error) => options.onError(error);
+      client.on("error", onLost);
+      const giveBack = (failure?: Error | true) => {
+        client.removeListener("error", onLost);
+        client.release(failure);
+      };
       const tx: PgTx = {
         query: (text, values) => client.query(text, values),
         $executeRawUnsafe: async (text, ...values) => (await client.query(text, values)).rowCount ?? 0,
@@ -69,13 +82,13 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
         await client.query("BEGIN");
         const result = await work(tx);
         await client.query("COMMIT");
-        client.release();
+        giveBack();
         return result;
       } catch (error) {
         // A connection whose ROLLBACK fails is in an unknown state: it is closed, not reused.
         await client.query("ROLLBACK").then(
-          () => client.release(),
-          (rollbackError: unknown) => client.release(rollbackError instanceof Error ? rollbackError : true),
+          () => giveBack(),
+          (rollbackError: unknown) => giveBack(rollbackError instanceof Error ? rollbackError : true),
         );
         throw error;
       }

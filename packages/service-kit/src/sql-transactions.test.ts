@@ -5,8 +5,9 @@ import { createTransactionPool, type TransactionPool } from "./sql-transactions.
 
 /**
  * A session the server ends in the middle of a transaction (a PostgreSQL restart, an operator's
- * pg_terminate_backend, the chaos run's fault) fails that transaction, never the process: the CI
- * run of 4db049d lost the audit service to an uncaught 'error' event of a checked-out connection.
+ * pg_terminate_backend, the chaos run's fault) fails that transaction, never the process: a full
+ * local run of the suite on 4db049d lost the audit service to an uncaught 'error' event of a
+ * checked-out connection.
  */
 let database: ScratchDatabase;
 let pool: TransactionPool;

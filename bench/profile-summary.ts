@@ -5,8 +5,14 @@
  * time. Idle and garbage collection are shown apart.
  *
  *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top functions, default 30]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> --timeline           # busy share per second
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> --from 40 --to 55    # only those seconds
+ *
+ * A bench run measures several targets in turn, so a process is busy in some seconds and idle in
+ * others: `--timeline` shows which, `--from`/`--to` (seconds since the profile started) keep one.
  */
 import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 
 interface ProfileNode {
   id: number;
@@ -76,9 +82,15 @@ function categoryOf(frame: ProfileNode["callFrame"]): string {
   return "other packages";
 }
 
-const [file, topArgument] = process.argv.slice(2);
-if (!file) throw new Error("usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top]");
+const { values: options, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { timeline: { type: "boolean" }, from: { type: "string" }, to: { type: "string" } },
+});
+const [file, topArgument] = positionals;
+if (!file)
+  throw new Error("usage: npx tsx bench/profile-summary.ts <file.cpuprofile> [top] [--timeline] [--from s --to s]");
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+const IDLE_NAMES = new Set(["(idle)", "(program)"]);
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -101,8 +113,32 @@ function chargedTo(id: number): string {
   }
   return charged;
 }
+/** Each sample's time since the profile started, in seconds. */
+const sampledAt: number[] = [];
+let elapsedUs = 0;
+for (const delta of profile.timeDeltas) sampledAt.push((elapsedUs += delta) / 1e6);
+
+if (options.timeline) {
+  const busyPerSecond: number[] = [];
+  profile.samples.forEach((id, index) => {
+    const second = Math.floor(sampledAt[index] ?? 0);
+    const busy = !IDLE_NAMES.has(byId.get(id)?.callFrame.functionName ?? "(idle)");
+    busyPerSecond[second] = (busyPerSecond[second] ?? 0) + (busy ? (profile.timeDeltas[index] ?? 0) : 0);
+  });
+  for (const [second, us] of busyPerSecond.entries())
+    process.stdout.write(
+      `${String(second).padStart(5)} s  ${((100 * (us ?? 0)) / 1e6).toFixed(0).padStart(3)} % busy\n`,
+    );
+  process.exit(0);
+}
+
+const from = Number(options.from ?? 0);
+const to = Number(options.to ?? Infinity);
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+profile.samples.forEach((id, index) => {
+  const at = sampledAt[index] ?? 0;
+  if (at >= from && at < to) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+});
 
 const categories = new Map<string, number>();
 const functions = new Map<string, number>();

@@ -242,6 +242,41 @@ export function cpuMs(pid: number): number {
 }
 
 /**
+ * All PostgreSQL processes' CPU, summed: the databases' share of each request. A backend that
+ * exits between two readings (a pool closing an idle connection) takes its time with it, which
+ * made this sum fall and the figure vanish from some rows; the server process collects the time of
+ * the backends it reaps (cutime + cstime), so each server counts its own and its ended children's
+ * time, and the live backends their own.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/comm`, "utf8").startsWith("postgres")) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // After the command (1-based): ppid 4, utime 14, stime 15, cutime 16, cstime 17.
+      const parent = Number(fields[1]);
+      const own = Number(fields[11]) + Number(fields[12]);
+      const reaped = isPostgres(parent) ? 0 : Number(fields[13]) + Number(fields[14]);
+      total += ((own + reaped) * 1000) / CLOCK_TICKS_PER_SECOND;
+    } catch {
+      // gone meanwhile: its time is its server's now
+    }
+  }
+  return total;
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The PostgreSQL backends connected to `database`, by their process title ("postgres: [cluster: ]
  * user database host(port) state"): the database work of one bench step, apart from the server's other
  * clients.

@@ -23,7 +23,7 @@
  * authentication and no merging: the floor a gateway is measured against.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import autocannon from "autocannon";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
@@ -36,6 +36,7 @@ import {
   machine,
   ownerWithWorkspace,
   pidListeningOn,
+  postgresCpuMs,
   summary,
   withBenchStack,
   type BenchStack,
@@ -338,20 +339,6 @@ interface Run {
   errors: number;
   /** CPU milliseconds per request, per process. */
   cpuMsPerRequest: Record<string, number>;
-}
-
-/** All PostgreSQL processes (server and backends), summed: the databases' share of each request. */
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").startsWith("postgres")) total += cpuMs(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
 }
 
 type CpuProbe = Record<string, () => number>;

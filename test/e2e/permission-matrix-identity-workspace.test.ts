@@ -539,4 +539,39 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
       if (service === "identity") expect(foreign.errors?.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
     }
   });
+
+  test("a malformed User id among _entities' representations is NOT_FOUND, and the others in the batch still answer", async () => {
+    const own = await signedContext({
+      kind: "user",
+      userId: fx.otherOrg.userId,
+      organisationId: fx.otherOrg.organisationId,
+      orgRole: "ORG_ADMIN",
+      sessionId: "00000000-0000-4000-8000-000000000004",
+    });
+    const representations = [
+      fx.otherOrg.userId,
+      "not-a-uuid",
+      "'; SELECT pg_sleep(5); --",
+      fx.otherOrg.userId.toUpperCase(),
+      fx.otherOrg.userId,
+    ].map((id) => ({ __typename: "User", id }));
+    const response = await fetch(`${testStack().serviceUrls.identity}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: own },
+      body: JSON.stringify({
+        query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id email } } }`,
+        variables: { r: representations },
+      }),
+    });
+    const answer = (await response.json()) as {
+      data?: { _entities: Array<{ id: string; email: string } | null> };
+      errors?: Array<{ path?: Array<string | number>; extensions?: { code?: string } }>;
+    };
+    const user = { id: fx.otherOrg.userId, email: fx.otherOrg.email };
+    // One batch, one look-up: the hostile ids cannot fail it for the rest (nor reach the database).
+    expect(answer.data?._entities).toEqual([user, null, null, null, user]);
+    expect(answer.errors?.map((e) => [e.path, e.extensions?.code])).toEqual(
+      [1, 2, 3].map((index) => [["_entities", index], "NOT_FOUND"]),
+    );
+  });
 });

@@ -3,6 +3,8 @@ import { gql } from "graphql-tag";
 import {
   cacheInvalidationsFor,
   createServiceRuntime,
+  createTransactionPool,
+  HOT_PATH_POOL,
   WorkspacePeopleClient,
   type ServiceRuntime,
 } from "@support/service-kit";
@@ -28,11 +30,22 @@ export const typeDefs = gql(readFileSync(new URL("./schema/identity.graphql", im
 /** Builds the identity service without listening; used by server.ts and the tests. */
 export async function createServer(config: IdentityConfig, options: { logger?: Logger } = {}): Promise<ServiceRuntime> {
   const db = createDb(config.DATABASE_URL);
+  // A few connections of its own for the hot reads (users and organisations by id: every `me`, every
+  // User entity), off Prisma's client (docs/adr/0025, BENCHMARKS.md issue 25).
+  const sql = createTransactionPool(config.DATABASE_URL, {
+    ...HOT_PATH_POOL,
+    onError: (error) => runtime.logger.warn({ err: error }, "an idle read-path connection failed; it is replaced"),
+  });
   const runtime = createServiceRuntime({
     service: "identity",
     config,
     logger: options.logger,
-    database: { ping: () => db.$queryRaw`SELECT 1`, close: () => db.$disconnect() },
+    database: {
+      ping: () => db.$queryRaw`SELECT 1`,
+      close: async () => {
+        await Promise.all([db.$disconnect(), sql.end()]);
+      },
+    },
   });
 
   const throttle = loginThrottle(db, config);
@@ -65,7 +78,7 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
       db,
       config,
       logger: request.log,
-      ...createLoaders(db),
+      ...createLoaders(db, sql),
       workspaces: new WorkspacePeopleClient(config.WORKSPACE_SERVICE_URL, request),
       throttle,
       resetThrottle,

@@ -440,6 +440,15 @@ const { callers, rows } = parseTable(EXPECTED);
 
 describe("permission matrix (identity and workspace, through the gateway)", () => {
   let fx: MatrixFixture;
+  /** The other organisation's admin, as the gateway would sign them (for calls straight to a subgraph). */
+  const otherOrgAdminContext = () =>
+    signedContext({
+      kind: "user",
+      userId: fx.otherOrg.userId,
+      organisationId: fx.otherOrg.organisationId,
+      orgRole: "ORG_ADMIN",
+      sessionId: "00000000-0000-4000-8000-000000000003",
+    });
 
   beforeAll(async () => {
     fx = await matrixFixture();
@@ -505,13 +514,7 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
   });
 
   test("through _entities sent straight to a subgraph, another organisation's user answers exactly as a nonexistent one", async () => {
-    const stranger = await signedContext({
-      kind: "user",
-      userId: fx.otherOrg.userId,
-      organisationId: fx.otherOrg.organisationId,
-      orgRole: "ORG_ADMIN",
-      sessionId: "00000000-0000-4000-8000-000000000003",
-    });
+    const stranger = await otherOrgAdminContext();
     const entities = async (service: "identity" | "workspace", selection: string, userId: string) => {
       const response = await fetch(`${testStack().serviceUrls[service]}/graphql`, {
         method: "POST",
@@ -541,13 +544,7 @@ describe("permission matrix (identity and workspace, through the gateway)", () =
   });
 
   test("a malformed User id among _entities' representations is NOT_FOUND, and the others in the batch still answer", async () => {
-    const own = await signedContext({
-      kind: "user",
-      userId: fx.otherOrg.userId,
-      organisationId: fx.otherOrg.organisationId,
-      orgRole: "ORG_ADMIN",
-      sessionId: "00000000-0000-4000-8000-000000000004",
-    });
+    const own = await otherOrgAdminContext();
     const representations = [
       fx.otherOrg.userId,
       "not-a-uuid",

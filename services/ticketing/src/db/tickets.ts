@@ -54,9 +54,10 @@ function cursorKey(cursor: Cursor): Prisma.Sql {
 /**
  * One statement: the filtered, scoped page in a stable keyset order (sort key, then id). Backward,
  * the comparison and the ORDER are reversed, so the rows nearest the cursor come first (the
- * caller's `connectionOf` puts them back in list order).
+ * caller's `connectionOf` puts them back in list order). Read on the request-path pool (every
+ * ticket list, a measured hot path: docs/adr/0025).
  */
-export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]> {
+export async function findTickets(reader: SqlReader, query: TicketQuery): Promise<Ticket[]> {
   const where: Prisma.Sql[] = [Prisma.sql`workspace_id = ${query.workspaceId}::uuid`];
   const scoped = inScope(query.scope);
   if (scoped) where.push(scoped);
@@ -88,11 +89,12 @@ export async function findTickets(db: Db, query: TicketQuery): Promise<Ticket[]>
     where.push(Prisma.sql`(${key}, id) ${comparison} (${cursorKey(query.from)}, ${query.from.id}::uuid)`);
   }
   const direction = descending ? Prisma.sql`DESC` : Prisma.sql`ASC`;
-  return db.$queryRaw<Ticket[]>`
+  const statement = Prisma.sql`
     SELECT ${TICKET_COLUMNS} FROM ticket
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY ${key} ${direction}, id ${direction}
     LIMIT ${query.limit}`;
+  return reader.$queryRawUnsafe<Ticket[]>(statement.text, ...statement.values);
 }
 
 /** The scope as SQL over `ticket`: what `isInScope` answers for one ticket (domain/tickets.ts). */

@@ -54,7 +54,7 @@ export const tickets: QueryResolvers["tickets"] = async (_, args, ctx) => {
   // A cursor is a place in one sort's order: another sort's is refused naming its argument.
   const codec = ticketCursorCodec(sort);
   const window = pagingWindow(args, codec);
-  const rows = await findTickets(ctx.db, {
+  const rows = await findTickets(ctx.sql, {
     workspaceId: args.workspaceId,
     scope: callerTicketScope(ctx.actor, grant),
     statuses: filter?.status,

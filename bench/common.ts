@@ -249,31 +249,24 @@ export function cpuMs(pid: number): number {
  * time, and the live backends their own.
  */
 export function postgresCpuMs(): number {
-  let total = 0;
+  const stats = new Map<number, string[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/comm`, "utf8").startsWith("postgres")) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // After the command (1-based): ppid 4, utime 14, stime 15, cutime 16, cstime 17.
-      const parent = Number(fields[1]);
-      const own = Number(fields[11]) + Number(fields[12]);
-      const reaped = isPostgres(parent) ? 0 : Number(fields[13]) + Number(fields[14]);
-      total += ((own + reaped) * 1000) / CLOCK_TICKS_PER_SECOND;
+      stats.set(Number(entry), stat.slice(stat.lastIndexOf(")") + 2).split(" "));
     } catch {
       // gone meanwhile: its time is its server's now
     }
   }
-  return total;
-}
-
-function isPostgres(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
-  } catch {
-    return false;
+  let ticks = 0;
+  for (const fields of stats.values()) {
+    // After the command (1-based): ppid 4, utime 14, stime 15, cutime 16, cstime 17.
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (!stats.has(Number(fields[1]))) ticks += Number(fields[13]) + Number(fields[14]);
   }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /**

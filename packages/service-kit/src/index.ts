@@ -8,6 +8,7 @@ export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export {
   createTransactionPool,
   HOT_PATH_POOL,
+  selectColumns,
   type PgTx,
   type SqlReader,
   type TransactionPool,

@@ -22,6 +22,18 @@ export interface PgTx extends SqlTransaction {
  */
 export type SqlReader = Pick<SqlTransaction, "$queryRawUnsafe">;
 
+/**
+ * A select list naming each column by its model field (`column AS "field"`), from a map typed
+ * `Record<keyof Model, string>`: a field added to the model fails the type check until its column
+ * is read too, so a hot path's raw statement answers whole rows as Prisma did. `table`: an alias
+ * to qualify the columns with.
+ */
+export function selectColumns(columns: Readonly<Record<string, string>>, table?: string): string {
+  return Object.entries(columns)
+    .map(([field, column]) => `${table ? `${table}.` : ""}${column} AS "${field}"`)
+    .join(", ");
+}
+
 export interface TransactionPool extends SqlReader {
   /** Runs `work` between BEGIN and COMMIT on one connection; rolls back when it throws. */
   transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R>;

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { SqlReader } from "@support/service-kit";
+import { selectColumns, type SqlReader } from "@support/service-kit";
 import { isUuid } from "@support/validation";
 import type { Db } from "./client.js";
 import type { Organisation, User } from "./generated/client.js";
@@ -16,11 +16,7 @@ export interface Loaders {
   acceptedInvitationIds: DataLoader<string, string[]>;
 }
 
-/**
- * Every column of a user and an organisation row by its field: a field added to the model fails
- * the type check until it is read here too, so the statements below answer whole rows, as Prisma's
- * `findMany` did.
- */
+/** Every column of a user and an organisation row by its field (`selectColumns`): whole rows, as Prisma's `findMany` answered. */
 const USER_COLUMNS: Record<keyof User, string> = {
   id: "id::text",
   organisationId: "organisation_id::text",
@@ -40,12 +36,8 @@ const ORGANISATION_COLUMNS: Record<keyof Organisation, string> = {
   name: "name",
   createdAt: "created_at",
 };
-const selectList = (columns: Record<string, string>) =>
-  Object.entries(columns)
-    .map(([field, column]) => `${column} AS "${field}"`)
-    .join(", ");
-const USERS_BY_ID = `SELECT ${selectList(USER_COLUMNS)} FROM "user" WHERE id = ANY($1::uuid[])`;
-const ORGANISATIONS_BY_ID = `SELECT ${selectList(ORGANISATION_COLUMNS)} FROM organisation WHERE id = ANY($1::uuid[])`;
+const USERS_BY_ID = `SELECT ${selectColumns(USER_COLUMNS)} FROM "user" WHERE id = ANY($1::uuid[])`;
+const ORGANISATIONS_BY_ID = `SELECT ${selectColumns(ORGANISATION_COLUMNS)} FROM organisation WHERE id = ANY($1::uuid[])`;
 
 /**
  * Rows by id, in the order asked, null where there is none (ids as PostgreSQL writes a uuid, lower

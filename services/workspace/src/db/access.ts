@@ -1,6 +1,6 @@
 import type { PageWindow } from "@support/validation";
 import type { MembershipFacts } from "../domain/access.js";
-import type { SqlReader } from "@support/service-kit";
+import { selectColumns, type SqlReader } from "@support/service-kit";
 import type { Db, Tx } from "./client.js";
 import { Prisma, type Workspace } from "./generated/client.js";
 
@@ -28,11 +28,7 @@ const WORKSPACE_COLUMNS: Record<keyof Workspace, string> = {
   updatedAt: "updated_at",
 };
 
-const WORKSPACE_SELECT = Prisma.raw(
-  Object.entries(WORKSPACE_COLUMNS)
-    .map(([field, column]) => `w.${column} AS "${field}"`)
-    .join(", "),
-);
+const WORKSPACE_SELECT = Prisma.raw(selectColumns(WORKSPACE_COLUMNS, "w"));
 
 interface StandingRow extends Workspace {
   memberRole: MembershipFacts["role"] | null;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { KafkaBroker } from "@support/infra/kafka";
+import { cachesLive, metricsUrlsOf, sampleOf, scrape } from "../harness/metrics.js";
 import { createWorkspace, eventually, graphqlOk, signUp, testStack } from "../harness/stack.js";
 
 const CREATED = `query($id: ID!) { activityLog(workspaceId: $id, filter: { action: "workspace.created" }) { nodes { action target { id } } } }`;
@@ -21,6 +22,18 @@ describe("nothing is lost while Kafka is down", () => {
 
     await broker.stop();
     try {
+      // Operators see that the caches are bypassed (no invalidation can arrive): the gateway's
+      // credentials and ticketing's permission answers are asked of their owners meanwhile.
+      for (const process of ["gateway", "ticketing"] as const) {
+        await eventually(
+          async () => {
+            const live = sampleOf(await scrape(metricsUrlsOf(process)[0]!), "support_cache_invalidations_live");
+            return live?.value === 0 ? true : undefined;
+          },
+          30_000,
+          `${process} reporting its caches bypassed`,
+        );
+      }
       // Writes keep working: the events wait in the workspace service's outbox.
       const names = ["Outage 1", "Outage 2", "Outage 3", "Outage 4", "Outage 5"];
       const ids: string[] = [];
@@ -38,6 +51,8 @@ describe("nothing is lost while Kafka is down", () => {
       // Give the relay and the consumer time to (wrongly) deliver anything twice.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       for (const id of ids) expect(await createdEntries(owner.token, id)).toBe(1);
+      // And in use again once their feeds have rejoined.
+      await cachesLive("gateway", "ticketing", "billing", "audit");
     } finally {
       await broker.start(); // no-op when already running; leaves the broker up for other suites
     }

@@ -12,6 +12,7 @@ import {
   testStack,
   type SignedUpUser,
 } from "../harness/stack.js";
+import { metricsUrlsOf, sampleOf, scrape, type StackProcess } from "../harness/metrics.js";
 import { setPlan } from "../harness/workspace.js";
 
 /**
@@ -20,56 +21,10 @@ import { setPlan } from "../harness/workspace.js";
  * in any spelling.
  */
 
-type Process = "gateway" | "identity" | "workspace" | "ticketing" | "billing" | "audit";
 const SERVICES = ["identity", "workspace", "ticketing", "billing", "audit"] as const;
-const PROCESSES: Process[] = ["gateway", ...SERVICES];
+const PROCESSES: StackProcess[] = ["gateway", ...SERVICES];
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-interface Scrape {
-  status: number;
-  contentType: string | null;
-  /** Family name → type, from the `# TYPE` lines. */
-  families: Map<string, string>;
-  samples: Sample[];
-}
-
-/** Reads the text format: `# TYPE name type` lines and `name{a="b",…} value` samples. */
-function parseExposition(text: string): Pick<Scrape, "families" | "samples"> {
-  const families = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) families.set(type[1]!, type[2]!);
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!sample) continue;
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (sample[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[key!] = value!;
-    }
-    samples.push({ name: sample[1]!, labels, value: Number(sample[3]) });
-  }
-  return { families, samples };
-}
-
-/** Every instance of a process (one in the harness's stack). */
-const metricsUrlsOf = (process: Process): string[] => testStack().metricsUrls[process];
-
-async function scrape(url: string): Promise<Scrape> {
-  const response = await fetch(url);
-  const text = await response.text();
-  return { status: response.status, contentType: response.headers.get("content-type"), ...parseExposition(text) };
-}
-
-const scrapeOne = (process: Process) => scrape(metricsUrlsOf(process)[0]!);
-
-const sampleOf = (scraped: Scrape, name: string, labels: Record<string, string> = {}) =>
-  scraped.samples.find(
-    (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  );
+const scrapeOne = (process: StackProcess) => scrape(metricsUrlsOf(process)[0]!);
 
 /** Sends exactly `path` (fetch would normalise it) to `base`'s host and port. */
 function sendRaw(base: string, path: string): Promise<{ status: number; text: string }> {
@@ -206,6 +161,7 @@ describe("GET /metrics on every process's metrics port", () => {
     expect(hits).toBeDefined();
     expect(misses).toBeDefined();
     expect(hits!.value + misses!.value).toBeGreaterThanOrEqual(4);
+    expect(scraped.families.get("support_cache_invalidations_live")).toBe("gauge");
   });
 
   test.each(SERVICES)("%s: outbox backlog and age, consumer lag, dead letters and parked events", async (service) => {

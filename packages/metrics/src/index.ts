@@ -60,6 +60,14 @@ export const metrics = {
         labelNames: ["cache", "result"] as const,
       }),
   ),
+  /** Whether this process's caches are in use right now (docs/adr/0003's fence), computed on scrape. */
+  cacheInvalidationsLive: once(
+    () =>
+      new client.Gauge({
+        name: "support_cache_invalidations_live",
+        help: "1 while this process's cache invalidation feed is live and its caches are used; 0 while they are bypassed (Kafka unreachable, a slow fetch, a rejoin)",
+      }),
+  ),
   /** Outbox rows not yet published (parked ones apart), computed on scrape. */
   outboxBacklog: once(
     () =>

@@ -6,6 +6,7 @@ import pRetry from "p-retry";
 import { z } from "zod";
 import { CACHE_INVALIDATIONS_TOPIC, createKafka, ensureTopics } from "@support/events";
 import type { Logger } from "@support/logger";
+import { beforeScrape, metrics } from "@support/metrics";
 import { FreshnessFence } from "./invalidation-fence.js";
 import { withTimeout } from "./app.js";
 
@@ -106,6 +107,7 @@ export class InvalidationFeed {
   private readonly closing = new AbortController();
   private consumer: Consumer | null = null;
   private starting: Promise<void> | null = null;
+  private stopReporting: (() => void) | null = null;
 
   constructor(private readonly options: { kafka: Kafka | string[]; logger: Logger; name: string }) {
     this.kafka = kafkaOf(options.kafka, options.name, options.logger);
@@ -130,6 +132,11 @@ export class InvalidationFeed {
   start(): void {
     if (this.starting) return;
     const { logger } = this.options;
+    // Once per feed (start runs again after a crash): what operators and the tests' warm-ups read.
+    const live = metrics.cacheInvalidationsLive();
+    this.stopReporting ??= beforeScrape(async () => {
+      live.set(this.fence.trustedGeneration() === null ? 0 : 1);
+    });
     this.starting = pRetry(() => this.join(), {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 500,
@@ -145,6 +152,8 @@ export class InvalidationFeed {
   async stop(): Promise<void> {
     this.closing.abort();
     this.fence.lost();
+    this.stopReporting?.();
+    metrics.cacheInvalidationsLive().set(0);
     // A join in progress ends by itself; wait (bounded) so its member leaves the group too.
     if (this.starting) await Promise.race([this.starting, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await this.consumer?.disconnect().catch(() => undefined);

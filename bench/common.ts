@@ -28,6 +28,10 @@ export interface BenchStack {
   logDir: string | null;
   /** The mail catcher's HTTP side, where invitation tokens arrive (infra/mail-catcher). */
   mailCatcherUrl: string;
+  /** Instances of every service and of the gateway behind each address (BENCH_REPLICAS; 1 for a running stack). */
+  replicas: number;
+  /** The process ids of every instance of the gateway or a service, as they are now. */
+  processIds(process: "gateway" | keyof BenchStack["serviceUrls"]): number[];
   stop(): Promise<void>;
 }
 
@@ -40,17 +44,18 @@ export async function benchStack(): Promise<BenchStack> {
     log(`measuring the running stack at ${running}`);
     // `npm start`'s layout: workspace on the gateway's port + 2, the key in .local/.
     const workspacePort = Number(new URL(running).port) + 2;
+    const serviceUrls = {
+      identity: `http://127.0.0.1:${workspacePort - 1}`,
+      workspace: `http://127.0.0.1:${workspacePort}`,
+      ticketing: `http://127.0.0.1:${workspacePort + 1}`,
+      billing: `http://127.0.0.1:${workspacePort + 2}`,
+      audit: `http://127.0.0.1:${workspacePort + 3}`,
+    };
     return {
       gatewayUrl: running,
       workspaceUrl: process.env.BENCH_WORKSPACE_URL ?? `http://127.0.0.1:${workspacePort}`,
       auditUrl: process.env.BENCH_AUDIT_URL ?? `http://127.0.0.1:${workspacePort + 3}`,
-      serviceUrls: {
-        identity: `http://127.0.0.1:${workspacePort - 1}`,
-        workspace: `http://127.0.0.1:${workspacePort}`,
-        ticketing: `http://127.0.0.1:${workspacePort + 1}`,
-        billing: `http://127.0.0.1:${workspacePort + 2}`,
-        audit: `http://127.0.0.1:${workspacePort + 3}`,
-      },
+      serviceUrls,
       kafkaBrokers: (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
       postgresServerUrl: process.env.POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres",
       databaseSuffix: process.env.BENCH_DATABASE_SUFFIX ?? "",
@@ -58,6 +63,8 @@ export async function benchStack(): Promise<BenchStack> {
       logDir: null,
       // `npm start`'s catcher, on the gateway's port + 8 (a stack sending through SMTP_URL has none).
       mailCatcherUrl: process.env.BENCH_MAIL_CATCHER_URL ?? `http://127.0.0.1:${workspacePort + 6}`,
+      replicas: 1,
+      processIds: (name) => [pidListeningOn(Number(new URL(name === "gateway" ? running : serviceUrls[name]).port))],
       stop: async () => undefined,
     };
   }
@@ -65,10 +72,13 @@ export async function benchStack(): Promise<BenchStack> {
   const basePort = Number(process.env.BENCH_BASE_PORT ?? 4450);
   const kafkaPort = Number(process.env.BENCH_KAFKA_PORT ?? 19496);
   const databaseSuffix = process.env.BENCH_DATABASE_SUFFIX ?? "_bench";
+  // Two or more: each address is a round-robin balancer (in this process) over that many instances.
+  const replicas = Number(process.env.BENCH_REPLICAS ?? 1);
   const startedAt = Date.now();
   const logDir = `${REPO_ROOT}/.local/logs${databaseSuffix}`;
   const stack = await startStack({
     basePort,
+    replicas,
     databaseSuffix,
     freshDatabases: true,
     logDir,
@@ -77,7 +87,10 @@ export async function benchStack(): Promise<BenchStack> {
     alwaysCatchMail: true,
     log: (message) => log(`[stack] ${message}`),
   });
-  log(`[stack] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (gateway ${stack.gatewayUrl})`);
+  log(
+    `[stack] ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s (gateway ${stack.gatewayUrl}` +
+      `${replicas > 1 ? `; ${replicas} instances of everything behind balancers in this process` : ""})`,
+  );
   return {
     gatewayUrl: stack.gatewayUrl,
     workspaceUrl: stack.serviceUrls.workspace,
@@ -89,6 +102,8 @@ export async function benchStack(): Promise<BenchStack> {
     actorContextKey: signingKey(stack.actorContextKeys),
     logDir,
     mailCatcherUrl: stack.mail.catcherUrl as string,
+    replicas,
+    processIds: (name) => stack.instancesOf(name).flatMap((instance) => (instance.pid ? [instance.pid] : [])),
     stop: () => stack.stop(),
   };
 }
@@ -215,6 +230,9 @@ export function summary(values: readonly number[]): Record<"p50" | "p95" | "p99"
 /** Runs `main` against a bench stack and always stops what it started. */
 export async function withBenchStack(main: (stack: BenchStack) => Promise<void>): Promise<void> {
   const stack = await benchStack();
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): the stack's processes are stopped, not left behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
   let failed = false;
   try {
     await main(stack);

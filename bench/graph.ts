@@ -7,6 +7,7 @@
  *   BENCH_DURATION=10 BENCH_TICKETS=100000 npm run bench:graph
  *   BENCH_BASELINE=<commit> npm run bench:graph           # also measures `{ me { id } }` of that commit first
  *   STACK_CPU_PROFILE_DIR=$PWD/.local/profiles npm run bench:graph   # every stack process under --cpu-prof
+ *   BENCH_REPLICAS=2 npm run bench:graph                  # two of every service, of our gateway and of Hive's
  *
  * Seeds an organisation with 20 workspaces, 200 members (invited and accepted through the graph, on
  * seats bought through the Stripe stand-in) and 100,000 tickets (inserted into ticketing's database).
@@ -28,6 +29,7 @@ import { tmpdir } from "node:os";
 import autocannon from "autocannon";
 import { ACTOR_CONTEXT_HEADER, signActorContext, type Actor } from "@support/actor-context";
 import { REPO_ROOT } from "@support/infra/services";
+import { startBalancer } from "@support/infra/stack";
 import { invitationTokenFor } from "@support/infra/mail-catcher";
 import {
   cpuMs,
@@ -467,11 +469,13 @@ function sumOf(runs: Run[]): Run {
 
 /**
  * Waits until the stack's processes together use under 0.4 of a core over a second (idle, they
- * poll: ~0.25), at most 3 minutes. Called after seeding and before each operation's interleaved
- * measurement, so one operation's leftovers (the relay, Kafka and the audit consumer after a
- * mutation) do not land on the next.
+ * poll: ~0.25), plus 0.3 for each further set of instances (two of everything idle at ~0.6), at
+ * most 3 minutes. Called after seeding and before each operation's interleaved measurement, so one
+ * operation's leftovers (the relay, Kafka and the audit consumer after a mutation) do not land on
+ * the next.
  */
-async function quiet(probe: CpuProbe, report = true): Promise<void> {
+async function quiet(probe: CpuProbe, replicas: number, report = true): Promise<void> {
+  const quietMs = 400 + 300 * (replicas - 1);
   const readers = Object.entries(probe).filter(([name]) => name !== "loadgen");
   const deadline = Date.now() + 180_000;
   for (;;) {
@@ -479,7 +483,7 @@ async function quiet(probe: CpuProbe, report = true): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // Per reader, never below 0: PostgreSQL's sum drops when a backend exits between the readings.
     const busyMs = readers.reduce((sum, [, read], i) => sum + Math.max(0, read() - (before[i] ?? 0)), 0);
-    if (busyMs < 400 || Date.now() > deadline) {
+    if (busyMs < quietMs || Date.now() > deadline) {
       if (report) out(`stack quiet (${busyMs.toFixed(0)} ms of CPU in the last second)`);
       return;
     }
@@ -514,14 +518,38 @@ function startGatewayProcess(name: string, args: string[], cwd: string, env: Nod
   });
 }
 
-function startHiveGateway(stack: BenchStack, keys: string): Promise<ChildProcess> {
-  return startGatewayProcess(
-    "Hive Gateway",
-    ["--import", "tsx", `${REPO_ROOT}/bench/hive-gateway.ts`],
-    `${REPO_ROOT}/bench`,
-    gatewayEnv(stack, keys, HIVE_PORT),
-    "hive gateway ready",
-  );
+/**
+ * Hive Gateway on HIVE_PORT, as many instances as the stack runs of our gateway: with replicas, on
+ * the ports after HIVE_PORT behind a round-robin balancer of the same kind as ours (in this
+ * process, like the stack's), so both gateways are reached through the same extra hop.
+ */
+async function startHiveGateways(stack: BenchStack, keys: string): Promise<{ pids: () => number[]; stop: () => void }> {
+  const start = (port: number) =>
+    startGatewayProcess(
+      "Hive Gateway",
+      ["--import", "tsx", `${REPO_ROOT}/bench/hive-gateway.ts`],
+      `${REPO_ROOT}/bench`,
+      gatewayEnv(stack, keys, port),
+      "hive gateway ready",
+    );
+  if (stack.replicas === 1) {
+    const hive = await start(HIVE_PORT);
+    return { pids: () => (hive.pid ? [hive.pid] : []), stop: () => void hive.kill("SIGTERM") };
+  }
+  const ports = Array.from({ length: stack.replicas }, (_, i) => HIVE_PORT + 1 + i);
+  const instances = await Promise.all(ports.map(start));
+  const balancer = await startBalancer({
+    host: "127.0.0.1",
+    port: HIVE_PORT,
+    backends: () => ports.map((port) => ({ host: "127.0.0.1", port })),
+  });
+  return {
+    pids: () => instances.flatMap((hive) => (hive.pid ? [hive.pid] : [])),
+    stop: () => {
+      void balancer.close().catch(() => undefined);
+      for (const hive of instances) hive.kill("SIGTERM");
+    },
+  };
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
@@ -662,36 +690,44 @@ await withBenchStack(async (stack) => {
   out(machine());
   const seeded = await seed(stack);
   const keys = `${stack.actorContextKey.kid}:${stack.actorContextKey.secret}`;
-  const hive = await startHiveGateway(stack, keys);
+  const hive = await startHiveGateways(stack, keys);
+  // Also when the run is interrupted: Hive's processes are this process's, not the stack's.
+  process.once("exit", hive.stop);
   const oursUrl = stack.gatewayUrl;
+  if (stack.replicas > 1)
+    out(
+      `${stack.replicas} instances of our gateway, of Hive Gateway and of every subgraph, each behind a balancer in ` +
+        `the bench process: CPU per request sums the instances; the balancers' CPU is in loadgen's`,
+    );
   // Every process's figures then carry the profiler's own cost: a run for the profiles, not the table.
   if (process.env.STACK_CPU_PROFILE_DIR)
     out(`every stack process runs under --cpu-prof (${process.env.STACK_CPU_PROFILE_DIR})`);
   try {
-    const port = (url: string) => Number(new URL(url).port);
     const services = stack.serviceUrls;
-    const pids: Record<string, number> = {
-      gateway: pidListeningOn(port(oursUrl)),
-      hive: pidListeningOn(HIVE_PORT),
-      identity: pidListeningOn(port(services.identity)),
-      workspace: pidListeningOn(port(services.workspace)),
-      ticketing: pidListeningOn(port(services.ticketing)),
-      billing: pidListeningOn(port(services.billing)),
-      audit: pidListeningOn(port(services.audit)),
-      kafka: pidListeningOn(Number(stack.kafkaBrokers[0]?.split(":")[1] ?? 0)),
+    const kafkaPid = pidListeningOn(Number(stack.kafkaBrokers[0]?.split(":")[1] ?? 0));
+    // Every instance of each, summed (an instance restarted mid-run would lose its time: none is).
+    const pids: Record<string, () => number[]> = {
+      gateway: () => stack.processIds("gateway"),
+      hive: hive.pids,
+      identity: () => stack.processIds("identity"),
+      workspace: () => stack.processIds("workspace"),
+      ticketing: () => stack.processIds("ticketing"),
+      billing: () => stack.processIds("billing"),
+      audit: () => stack.processIds("audit"),
+      kafka: () => [kafkaPid],
     };
     const probe = (exclude: string[]): CpuProbe => ({
       ...Object.fromEntries(
         Object.entries(pids)
           .filter(([name]) => !exclude.includes(name))
-          .map(([name, pid]) => [name, () => cpuMs(pid)]),
+          .map(([name, of]) => [name, () => of().reduce((sum, pid) => sum + cpuMs(pid), 0)]),
       ),
       postgres: postgresCpuMs,
       loadgen: () => cpuMs(process.pid),
     });
     // Seeding leaves work behind (200 members' events through every consumer, the audit log);
     // measuring starts once the stack is quiet, so the first runs do not pay for it.
-    await quiet(probe([]));
+    await quiet(probe([]), stack.replicas);
     const bearer = seeded.tokens.map((token) => ({ authorization: `Bearer ${token}` }));
     const signed = await Promise.all(
       seeded.actors.map(async (actor) => ({
@@ -708,7 +744,7 @@ await withBenchStack(async (stack) => {
     for (const operation of operations(seeded).filter((op) => !only || only.some((w) => op.name.includes(w)))) {
       out(`\n${operation.name}`);
       for (const connections of CONNECTIONS) {
-        await quiet(probe([]), false);
+        await quiet(probe([]), stack.replicas, false);
         const viaGateway = { headersOf: bearer, body: operation.viaGateway.body };
         const [ours, peer, ...fetches] = await interleaved(
           [
@@ -738,10 +774,10 @@ await withBenchStack(async (stack) => {
       }
     }
     out("\n* the sum of the subgraph fetches, measured one by one (see the top of bench/graph.ts)");
-    await quiet(probe([])); // the mutation runs leave events for every consumer
+    await quiet(probe([]), stack.replicas); // the mutation runs leave events for every consumer
     out(await addedLatency(stack, oursUrl, bearer[0] ?? {}, signed[0] ?? {}));
     out(`load average after: ${machine()}`);
   } finally {
-    hive.kill("SIGTERM");
+    hive.stop();
   }
 });

@@ -12,6 +12,7 @@ import { nodeArgsFor, runsBuilt, serverEntry } from "./processes.js";
 import { startStripeStandIn, type RunningStandIn } from "../stripe-stand-in/stand-in.js";
 import { startMailCatcher, type RunningMailCatcher } from "../mail-catcher/catcher.js";
 
+export { startBalancer, type RunningBalancer } from "./balancer.js";
 export { startFleet, type Fleet, type FleetInstance } from "./fleet.js";
 export { nodeArgsFor, runsBuilt, serverEntry } from "./processes.js";
 
@@ -97,6 +98,16 @@ export function metricsPortOf(basePort: number, replicas: number, slot: number, 
 }
 
 /** The mail catcher's ports: SMTP at `basePort + 7`, its HTTP side (the caught mail) at `basePort + 8`. */
+/**
+ * Ports WHATWG fetch refuses to connect to (its "bad port" list, the part above 1023): readiness
+ * checks, the gateway's health checks and the services' internal calls use fetch, so an instance
+ * on one of these would never become ready ("fetch failed"). 5060 is basePort 5050's first
+ * instance with replicas.
+ */
+const FETCH_BLOCKED_PORTS = [
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+];
+
 export const MAIL_CATCHER_SMTP_OFFSET = 7;
 export const MAIL_CATCHER_HTTP_OFFSET = 8;
 
@@ -278,6 +289,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const replicas = options.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1)
     throw new Error(`replicas must be a whole number ≥ 1, not ${replicas}`);
+  const lastPort = metricsPortOf(options.basePort, replicas, SERVICES.length, replicas - 1);
+  const blocked = FETCH_BLOCKED_PORTS.find((port) => port >= options.basePort && port <= lastPort);
+  if (blocked !== undefined)
+    throw new Error(
+      `the stack would use ports ${options.basePort}–${lastPort}, and fetch refuses port ${blocked}: choose another base port`,
+    );
   const fleets = new Map<ServiceName | "gateway", Fleet>();
   const postgres = await ensurePostgres(log);
   log(`PostgreSQL: ${postgres.source} (${new URL(postgres.serverUrl).host})`);

@@ -2,6 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
+import { dedupeRepresentations, spreadEntities } from "./entity-representations.js";
 import type { SubgraphFetcher, SubgraphResponse } from "./subgraph-fetcher.js";
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
@@ -43,9 +44,10 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
     // Only operations reach a subgraph: the supergraph is static, so no health check or schema load.
     const context = options.context as SubgraphCallContext;
     if (!request.query) throw new Error("Missing query");
+    const deduped = dedupeRepresentations(request.variables?.representations);
     const body = JSON.stringify({
       query: request.query,
-      variables: request.variables,
+      variables: deduped ? { ...request.variables, representations: deduped.unique } : request.variables,
       operationName: request.operationName,
       extensions: request.extensions,
     });
@@ -82,7 +84,7 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
         new Error(`Expected JSON response body, but received: ${String(answer)}`),
       );
     }
-    return answer as GatewayGraphQLResponse;
+    return (deduped ? spreadEntities(answer, deduped) : answer) as GatewayGraphQLResponse;
   }
 
   /**

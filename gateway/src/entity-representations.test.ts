@@ -2,22 +2,33 @@ import { describe, expect, test } from "@jest/globals";
 import { dedupeRepresentations, spreadEntities } from "./entity-representations.js";
 
 const ann = { __typename: "User", id: "u-ann" };
+/** What the query planner sends for an entity fetch (gateway/supergraph.graphql's ticket page). */
+const USERS = "query($representations:[_Any!]!){_entities(representations:$representations){...on User{firstName}}}";
+const dedupe = (representations: unknown) => dedupeRepresentations(USERS, { representations });
 const bob = { __typename: "User", id: "u-bob" };
 
 describe("one _entities fetch asks for each entity once", () => {
   test("repeated representations are sent once, in first-seen order", () => {
-    expect(dedupeRepresentations([ann, bob, { ...ann }, ann])).toEqual({ unique: [ann, bob], sourceOf: [0, 1, 0, 0] });
+    expect(dedupe([ann, bob, { ...ann }, ann])).toEqual({ unique: [ann, bob], sourceOf: [0, 1, 0, 0] });
   });
 
   test("nothing to merge: all distinct, one, none, or not a list", () => {
-    expect(dedupeRepresentations([ann, bob])).toBeNull();
-    expect(dedupeRepresentations([ann])).toBeNull();
-    expect(dedupeRepresentations(undefined)).toBeNull();
-    expect(dedupeRepresentations("representations")).toBeNull();
+    expect(dedupe([ann, bob])).toBeNull();
+    expect(dedupe([ann])).toBeNull();
+    expect(dedupeRepresentations(USERS, undefined)).toBeNull();
+    expect(dedupe("representations")).toBeNull();
+  });
+
+  test("a root fetch is sent as it came, even with a client's own variable named representations", () => {
+    const root = "query($representations:[ID!]){labels(ids:$representations){name}}";
+    expect(dedupeRepresentations(root, { representations: ["a", "a", "b"] })).toBeNull();
+    const named =
+      "query TicketPage__identity__1($representations:[_Any!]!){_entities(representations:$representations){...on User{id}}}";
+    expect(dedupeRepresentations(named, { representations: [ann, ann] })).toEqual({ unique: [ann], sourceOf: [0, 0] });
   });
 
   test("the answer reaches every place, each with its own copy", () => {
-    const deduped = dedupeRepresentations([ann, bob, ann, ann])!;
+    const deduped = dedupe([ann, bob, ann, ann])!;
     const answer = { data: { _entities: [{ firstName: "Ann", team: { name: "Red" } }, { firstName: "Bob" }] } };
     const spread = spreadEntities(answer, deduped) as { data: { _entities: Array<Record<string, unknown>> } };
     expect(spread.data._entities).toEqual([
@@ -32,7 +43,7 @@ describe("one _entities fetch asks for each entity once", () => {
   });
 
   test("a __proto__ key in an answer stays a plain field of every copy", () => {
-    const deduped = dedupeRepresentations([ann, ann])!;
+    const deduped = dedupe([ann, ann])!;
     const hostile = JSON.parse('{"data":{"_entities":[{"firstName":"Ann","__proto__":{"polluted":true}}]}}') as object;
     const spread = spreadEntities(hostile, deduped) as { data: { _entities: Array<Record<string, unknown>> } };
     const copy = spread.data._entities[1]!;
@@ -43,7 +54,7 @@ describe("one _entities fetch asks for each entity once", () => {
   });
 
   test("an entity's error is reported at every place it applies to; other errors pass as they came", () => {
-    const deduped = dedupeRepresentations([bob, ann, ann])!;
+    const deduped = dedupe([bob, ann, ann])!;
     const notFound = { message: "Not found", path: ["_entities", 1, "firstName"], extensions: { code: "NOT_FOUND" } };
     const general = { message: "Something else" };
     const spread = spreadEntities(
@@ -61,7 +72,7 @@ describe("one _entities fetch asks for each entity once", () => {
   });
 
   test("an answer of another shape is left for the executor to report", () => {
-    const deduped = dedupeRepresentations([ann, ann])!;
+    const deduped = dedupe([ann, ann])!;
     const short = { data: { _entities: [] } };
     const none = { data: null, errors: [{ message: "boom" }] };
     expect(spreadEntities(short, deduped)).toBe(short);

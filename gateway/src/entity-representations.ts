@@ -14,9 +14,21 @@ export interface DedupedRepresentations {
   sourceOf: number[];
 }
 
-/** Null when there is nothing to merge (all distinct, or not an entity fetch). */
-export function dedupeRepresentations(representations: unknown): DedupedRepresentations | null {
-  if (!Array.isArray(representations) || representations.length < 2) return null;
+/**
+ * The query planner's entity fetches select exactly this (minified, after any variable
+ * definitions); clients cannot ask for `_entities` through the gateway (it is not in the API
+ * schema), so a client's own variable that happens to be called `representations`, passed on to a
+ * root fetch, is never touched.
+ */
+const ENTITY_FETCH = "{_entities(representations:$representations)";
+
+/** Null when there is nothing to merge (not an entity fetch, or all distinct). */
+export function dedupeRepresentations(
+  query: string,
+  variables: Record<string, unknown> | undefined,
+): DedupedRepresentations | null {
+  const representations = variables?.representations;
+  if (!Array.isArray(representations) || representations.length < 2 || !query.includes(ENTITY_FETCH)) return null;
   const indexOf = new Map<string, number>();
   const unique: unknown[] = [];
   const sourceOf = representations.map((representation: unknown) => {

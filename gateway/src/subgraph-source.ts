@@ -44,7 +44,7 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
     // Only operations reach a subgraph: the supergraph is static, so no health check or schema load.
     const context = options.context as SubgraphCallContext;
     if (!request.query) throw new Error("Missing query");
-    const deduped = dedupeRepresentations(request.variables?.representations);
+    const deduped = dedupeRepresentations(request.query, request.variables);
     const body = JSON.stringify({
       query: request.query,
       variables: deduped ? { ...request.variables, representations: deduped.unique } : request.variables,

@@ -10,7 +10,8 @@ import {
   type SignedUpUser,
 } from "../harness/stack.js";
 import { invitePerson, type Person } from "../harness/people.js";
-import { setPlan } from "../harness/workspace.js";
+import { createTicket } from "../harness/ticketing.js";
+import { setPlan, workspaceWithMembers } from "../harness/workspace.js";
 
 /**
  * Issue 20: the graph's conventions as a client meets them. A missing object is null with an
@@ -424,5 +425,71 @@ describe("one document, many requests", () => {
       expect(missing.data?.workspace).toBeNull();
       expect(errorCodes(missing)).toEqual(["NOT_FOUND"]);
     }
+  });
+});
+
+describe("entities named many times in one answer", () => {
+  // The gateway asks a subgraph for each distinct entity once per fetch and spreads the answer
+  // back (docs/adr/0030): every place must still get its own entity.
+  test("a page whose tickets share a creator and an assignee names them on every ticket", async () => {
+    const fixture = await workspaceWithMembers(2, "Repeated");
+    const [alice, bob] = fixture.members;
+    if (!alice || !bob) throw new Error("no members");
+    const assignees = [alice, alice, bob, alice, null];
+    for (const assignee of assignees)
+      await createTicket(fixture.owner.token, fixture.workspaceId, assignee ? { assigneeId: assignee.userId } : {});
+    const names = async (userId: string) =>
+      (
+        await graphql<{ me: { firstName: string; lastName: string } }>("{ me { firstName lastName } }", {
+          token: [fixture.owner, alice, bob].find((user) => user.userId === userId)!.token,
+        })
+      ).data!.me;
+    const page = await graphql<{
+      tickets: { nodes: Array<{ number: number; creator: { id: string; firstName: string }; assignee: unknown }> };
+    }>(
+      `
+        query ($w: ID!) {
+          tickets(workspaceId: $w, first: 10) {
+            nodes {
+              number
+              creator {
+                id
+                firstName
+              }
+              assignee {
+                id
+                firstName
+                lastName
+              }
+            }
+          }
+        }
+      `,
+      { token: fixture.owner.token, variables: { w: fixture.workspaceId } },
+    );
+    expect(page.errors).toBeUndefined();
+    const owner = await names(fixture.owner.userId);
+    const byNumber = [...page.data!.tickets.nodes].sort((a, b) => a.number - b.number);
+    expect(byNumber).toHaveLength(assignees.length);
+    for (const [index, node] of byNumber.entries()) {
+      const assignee = assignees[index];
+      expect(node.creator).toEqual({ id: fixture.owner.userId, firstName: owner.firstName });
+      expect(node.assignee).toEqual(assignee ? { id: assignee.userId, ...(await names(assignee.userId)) } : null);
+    }
+  });
+
+  test("a client's own variable called representations reaches its field as sent, repeats included", async () => {
+    const fixture = await workspaceWithMembers(1, "Variables");
+    const member = fixture.members[0]!;
+    const mutation = (name: string) =>
+      `mutation($w: ID!, $${name}: [ID!]!) { setMemberPermissions(workspaceId: $w, userIds: $${name}, input: { deny: ["tickets:delete"] }) { user { id } } }`;
+    const send = (name: string) =>
+      graphql(mutation(name), {
+        token: fixture.owner.token,
+        variables: { w: fixture.workspaceId, [name]: [member.userId, member.userId] },
+      });
+    const plain = await send("ids");
+    const named = await send("representations");
+    expect(named).toEqual(plain);
   });
 });

@@ -50,21 +50,28 @@ export const sampleOf = (scraped: Scrape, name: string, labels: Record<string, s
   );
 
 /**
- * Waits until every instance of `processes` uses its caches (support_cache_invalidations_live 1):
- * an answer fetched while an instance's invalidation feed is lapsed, as it is for a while after
- * Kafka restarts, is not remembered (docs/adr/0003), so a test that warms a cache waits for this
- * first.
+ * Waits until every instance of `processes` reports its caches in use (`live`: true,
+ * support_cache_invalidations_live 1) or bypassed (false, 0).
  */
-export async function cachesLive(...processes: StackProcess[]): Promise<void> {
+export async function cachesReport(live: boolean, ...processes: StackProcess[]): Promise<void> {
+  const expected = live ? 1 : 0;
   await Promise.all(
     processes
       .flatMap((process) => metricsUrlsOf(process))
       .map((url) =>
         eventually(
-          async () => (sampleOf(await scrape(url), "support_cache_invalidations_live")?.value === 1 ? true : undefined),
+          async () =>
+            sampleOf(await scrape(url), "support_cache_invalidations_live")?.value === expected ? true : undefined,
           60_000,
-          `caches in use at ${url}`,
+          `caches ${live ? "in use" : "bypassed"} at ${url}`,
         ),
       ),
   );
 }
+
+/**
+ * Waits until every instance of `processes` uses its caches: an answer fetched while an
+ * instance's invalidation feed is lapsed, as it is for a while after Kafka restarts, is not
+ * remembered (docs/adr/0003), so a test that warms a cache waits for this first.
+ */
+export const cachesLive = (...processes: StackProcess[]): Promise<void> => cachesReport(true, ...processes);

@@ -22,13 +22,18 @@ export interface DedupedRepresentations {
  */
 const ENTITY_FETCH = "{_entities(representations:$representations)";
 
+/** Whether `query` is one of the query planner's entity fetches. */
+export function isEntityFetch(query: string): boolean {
+  return query.includes(ENTITY_FETCH);
+}
+
 /** Null when there is nothing to merge (not an entity fetch, or all distinct). */
 export function dedupeRepresentations(
   query: string,
   variables: Record<string, unknown> | undefined,
 ): DedupedRepresentations | null {
   const representations = variables?.representations;
-  if (!Array.isArray(representations) || representations.length < 2 || !query.includes(ENTITY_FETCH)) return null;
+  if (!Array.isArray(representations) || representations.length < 2 || !isEntityFetch(query)) return null;
   const indexOf = new Map<string, number>();
   const unique: unknown[] = [];
   const sourceOf = representations.map((representation: unknown) => {

@@ -2,10 +2,17 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo
 import { GraphQLError } from "graphql";
 import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { REQUEST_ID_HEADER } from "@support/logger";
-import { dedupeRepresentations, spreadEntities } from "./entity-representations.js";
+import { mergeEntityFetches, splitEntityAnswer, type EntityFetch } from "./entity-fetch-batch.js";
+import { dedupeRepresentations, isEntityFetch, spreadEntities } from "./entity-representations.js";
 import type { SubgraphFetcher, SubgraphResponse } from "./subgraph-fetcher.js";
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
+
+interface PendingFetch {
+  fetch: EntityFetch;
+  resolve: (answer: object) => void;
+  reject: (error: unknown) => void;
+}
 
 /** What a subgraph fetch needs of the gateway's per-request context (GatewayContext). */
 interface SubgraphCallContext {
@@ -39,18 +46,74 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
     private readonly logger: { warn: (details: object, message: string) => void },
   ) {}
 
+  /** Entity fetches of one client request waiting to go out together (entity-fetch-batch.ts). */
+  private readonly pending = new WeakMap<SubgraphCallContext, PendingFetch[]>();
+
   async process(options: GraphQLDataSourceProcessOptions<SubgraphCallContext>): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     // Only operations reach a subgraph: the supergraph is static, so no health check or schema load.
     const context = options.context as SubgraphCallContext;
     if (!request.query) throw new Error("Missing query");
     const deduped = dedupeRepresentations(request.query, request.variables);
-    const body = JSON.stringify({
-      query: request.query,
-      variables: deduped ? { ...request.variables, representations: deduped.unique } : request.variables,
-      operationName: request.operationName,
-      extensions: request.extensions,
+    const variables = deduped ? { ...request.variables, representations: deduped.unique } : request.variables;
+    const answer = isEntityFetch(request.query)
+      ? await this.together(context, {
+          query: request.query,
+          variables: variables ?? {},
+          operationName: request.operationName,
+        })
+      : await this.post(
+          JSON.stringify({
+            query: request.query,
+            variables,
+            operationName: request.operationName,
+            extensions: request.extensions,
+          }),
+          context,
+        );
+    return (deduped ? spreadEntities(answer, deduped) : answer) as GatewayGraphQLResponse;
+  }
+
+  /**
+   * Sends `fetch` with the other entity fetches the same client request makes of this subgraph in
+   * the same turn: the executor starts a plan's parallel fetches one after the other without
+   * waiting in between, so they are all queued when the next tick runs. One fetch goes as it came.
+   */
+  private together(context: SubgraphCallContext, fetch: EntityFetch): Promise<object> {
+    return new Promise((resolve, reject) => {
+      const queued = this.pending.get(context);
+      if (queued) {
+        queued.push({ fetch, resolve, reject });
+        return;
+      }
+      this.pending.set(context, [{ fetch, resolve, reject }]);
+      process.nextTick(() => {
+        const batch = this.pending.get(context) ?? [];
+        this.pending.delete(context);
+        void this.send(context, batch);
+      });
     });
+  }
+
+  private async send(context: SubgraphCallContext, batch: readonly PendingFetch[]): Promise<void> {
+    const merged = batch.length > 1 ? mergeEntityFetches(batch.map((queued) => queued.fetch)) : null;
+    if (!merged) {
+      // One fetch, or fetches that cannot be merged: each on its own, as always.
+      await Promise.all(
+        batch.map(({ fetch, resolve, reject }) => this.post(JSON.stringify(fetch), context).then(resolve, reject)),
+      );
+      return;
+    }
+    try {
+      const answers = splitEntityAnswer(await this.post(JSON.stringify(merged), context), batch.length);
+      batch.forEach(({ resolve }, index) => resolve(answers[index]!));
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
+  }
+
+  /** One POST of `body` to the subgraph: its parsed answer, or SERVICE_UNAVAILABLE. */
+  private async post(body: string, context: SubgraphCallContext): Promise<object> {
     let response: SubgraphResponse;
     try {
       response = await this.fetch(this.url, {
@@ -84,7 +147,7 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
         new Error(`Expected JSON response body, but received: ${String(answer)}`),
       );
     }
-    return (deduped ? spreadEntities(answer, deduped) : answer) as GatewayGraphQLResponse;
+    return answer;
   }
 
   /**

@@ -95,19 +95,21 @@ export class SubgraphSource implements GraphQLDataSource<SubgraphCallContext> {
     });
   }
 
+  /** Settles every fetch of `batch`, whatever happens: nothing waits on a batch that failed to go. */
   private async send(context: SubgraphCallContext, batch: readonly PendingFetch[]): Promise<void> {
-    const merged = batch.length > 1 ? mergeEntityFetches(batch.map((queued) => queued.fetch)) : null;
-    if (!merged) {
-      // One fetch, or fetches that cannot be merged: each on its own, as always.
-      await Promise.all(
-        batch.map(({ fetch, resolve, reject }) => this.post(JSON.stringify(fetch), context).then(resolve, reject)),
-      );
-      return;
-    }
     try {
+      const merged = batch.length > 1 ? mergeEntityFetches(batch.map((queued) => queued.fetch)) : null;
+      if (!merged) {
+        // One fetch, or fetches that cannot be merged: each on its own, as always.
+        await Promise.all(
+          batch.map(({ fetch, resolve, reject }) => this.post(JSON.stringify(fetch), context).then(resolve, reject)),
+        );
+        return;
+      }
       const answers = splitEntityAnswer(await this.post(JSON.stringify(merged), context), batch.length);
       batch.forEach(({ resolve }, index) => resolve(answers[index]!));
     } catch (error) {
+      // Settling twice is a no-op, so fetches already answered keep their answer.
       for (const { reject } of batch) reject(error);
     }
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { createWorkspace, graphqlOk, signUp, testStack } from "../harness/stack.js";
 import { freePort } from "../harness/service-process.js";
+import { createTicket } from "../harness/ticketing.js";
 import { startGatewayBeside, type ScratchGateway } from "../harness/dev-gateway.js";
 
 interface Answer {
@@ -174,6 +175,40 @@ describe("a gateway whose subgraphs fail", () => {
     expect(codes(answer)).toEqual(["SERVICE_UNAVAILABLE"]);
     expect(answer.body.data?.me).toBeNull();
     expect((answer.body.data?.permissionCatalogue as unknown[]).length).toBeGreaterThan(0);
+    expectNoInternals(answer);
+  });
+
+  test("a page of tickets while identity is down: tickets and teams arrive, every assignee and creator is SERVICE_UNAVAILABLE", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "Names down");
+    const { createTeam } = await graphqlOk<{ createTeam: { id: string } }>(
+      `mutation($w: ID!) { createTeam(workspaceId: $w, input: { name: "Red" }) { id } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    for (let i = 0; i < 3; i += 1)
+      await createTicket(owner.token, workspaceId, { assigneeId: owner.userId, teamId: createTeam.id });
+    const { createApiKey } = await graphqlOk<{ createApiKey: { key: string } }>(
+      `mutation($w: ID!) { createApiKey(workspaceId: $w, name: "page", permissions: ["tickets:list", "tickets:view"]) { key } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    // assignee and creator are two identity fetches sent as one request (docs/adr/0031): both fail
+    // with it, each at its own place; team (workspace) and the tickets (ticketing) are untouched.
+    const answer = await post(
+      identityDown,
+      `{ tickets(workspaceId: "${workspaceId}", first: 10) { nodes { title assignee { firstName } team { name } creator { firstName } } } }`,
+      createApiKey.key,
+    );
+    expect(answer.status).toBe(200);
+    const nodes = (answer.body.data?.tickets as { nodes: unknown[] }).nodes;
+    expect(nodes).toEqual(
+      Array.from({ length: 3 }, () => ({
+        title: "Printer on fire",
+        assignee: null,
+        team: { name: "Red" },
+        creator: null,
+      })),
+    );
+    expect(new Set(codes(answer))).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
     expectNoInternals(answer);
   });
 

@@ -9,8 +9,9 @@ import { LRUCache } from "lru-cache";
  * `_entities` field becomes an aliased root field of one operation, its variables and fragments
  * renamed apart, so the subgraph resolves every field exactly as it would have alone (each
  * `_entities` field is resolved on its own), and the answer is split back into the answer each
- * fetch would have got, errors included. Graphql-tools' batch delegation (Hive Gateway) merges
- * the same way.
+ * fetch would have got, errors included. @graphql-tools/batch-execute (Hive Gateway's) merges
+ * the same way, but transforms and prints the merged document for every batch; here each
+ * combination of query texts is merged once (graphql-js parses, renames and prints it) and kept.
  */
 export interface EntityFetch {
   query: string;
@@ -36,11 +37,12 @@ interface Merge {
 
 /**
  * Merged operations by the fetches' query texts: the plans are cached, so the same few
- * combinations recur; a miss parses and prints once. Null: some fetch is not a plain entity fetch
- * (it is then sent on its own).
+ * combinations recur; a miss parses and prints once. A combination that cannot be merged is kept
+ * as such, so it is not parsed again either.
  */
 const merges = new LRUCache<string, Merge | { unmergeable: true }>({ max: 1_000 });
 
+/** The merge of `queries`, or null when one of them is not a plain entity fetch (each is then sent on its own). */
 function mergeOf(queries: readonly string[]): Merge | null {
   const key = queries.join("\u0000");
   let merge = merges.get(key);

@@ -13,7 +13,7 @@ import {
   type SignedUpUser,
 } from "../harness/stack.js";
 import { databaseUrlOf } from "../harness/audit.js";
-import { startService, stopStartedServices } from "../harness/service-process.js";
+import { freePort, startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket } from "../harness/ticketing.js";
 
 /**
@@ -242,4 +242,63 @@ describe("slow export readers", () => {
       "a whole small export",
     );
   }, 180_000);
+});
+
+describe("the workspace service away when a file is asked for", () => {
+  /** The code of an internal route's JSON answer (the services' error handler), or its text. */
+  const answerOf = async (response: Response) => {
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: string } }> };
+      return { status: response.status, code: body.errors?.[0]?.extensions?.code };
+    } catch {
+      return { status: response.status, text };
+    }
+  };
+
+  test("an activity-log link is 503, never 'unknown, used or expired', and still downloads once it is back", async () => {
+    const workspaceId = await createWorkspace(owner.token, `Export away ${Date.now()}`);
+    const { exportActivityLog } = await graphqlOk<{ exportActivityLog: { url: string } }>(
+      `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    const token = new URL(exportActivityLog.url).pathname.split("/").at(-1)!;
+    const cutOff = await startService("audit", { WORKSPACE_SERVICE_URL: `http://127.0.0.1:${await freePort()}` });
+    // The requester's rights cannot be learnt: the client is told to retry, not that the link is gone.
+    expect(await answerOf(await internalGet(cutOff.url, `/internal/downloads/${token}`, owner))).toEqual({
+      status: 503,
+      code: "SERVICE_UNAVAILABLE",
+    });
+    expect(
+      await answerOf(await internalGet(cutOff.url, `/internal/workspace-data/${workspaceId}/activity-log.csv`, owner)),
+    ).toEqual({
+      status: 503,
+      code: "SERVICE_UNAVAILABLE",
+    });
+    // The refusal consumed nothing: the same link, followed through the gateway, is the file.
+    const response = await fetch(exportActivityLog.url, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
+    await response.arrayBuffer();
+  }, 120_000);
+
+  test("ticketing's tickets.csv for the workspace export is 503, never 'workspace not found'", async () => {
+    const workspaceId = await createWorkspace(owner.token, `Tickets away ${Date.now()}`);
+    const cutOff = await startService("ticketing", { WORKSPACE_SERVICE_URL: `http://127.0.0.1:${await freePort()}` });
+    for (const file of ["tickets.csv", "ticket-fields.csv"])
+      expect(
+        await answerOf(await internalGet(cutOff.url, `/internal/workspace-data/${workspaceId}/${file}`, owner)),
+      ).toEqual({
+        status: 503,
+        code: "SERVICE_UNAVAILABLE",
+      });
+    // The harness's own ticketing, which reaches the workspace service, answers the same file.
+    const response = await internalGet(
+      testStack().serviceUrls.ticketing,
+      `/internal/workspace-data/${workspaceId}/tickets.csv`,
+      owner,
+    );
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+  }, 120_000);
 });

@@ -75,7 +75,8 @@ export function registerActivityLogDownload(app: FastifyInstance, deps: Activity
 /**
  * The caller's sight of the log, checked now with `permission` (as the GraphQL operations check
  * it): null once the reply was sent, 404 when the caller may no longer see the workspace (removed)
- * and 403 when they see it without the permission (demoted), so a link outlives no one's rights.
+ * and 403 when they see it without the permission (demoted), so a link outlives no one's rights;
+ * throws when their rights cannot be learnt now (SERVICE_UNAVAILABLE, answered 503).
  */
 export async function readerAtDownload(
   deps: ActivityFileDeps,
@@ -91,8 +92,11 @@ export async function readerAtDownload(
       permission,
     );
   } catch (error) {
+    // Anything else (the workspace service unavailable: 503) goes to the error handler, and the
+    // link stays usable: never a 404, which would tell the caller the link is gone.
     if (isAppError(error) && error.code === "FORBIDDEN") await reply.code(403).send({ error: error.message });
-    else if (isAppError(error)) await reply.code(404).send({ error: "workspace not found" });
+    else if (isAppError(error) && error.code === "NOT_FOUND")
+      await reply.code(404).send({ error: "workspace not found" });
     else throw error;
     return null;
   }

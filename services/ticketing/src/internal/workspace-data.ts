@@ -41,7 +41,9 @@ export function registerWorkspaceDataRoutes(
         );
       } catch (error) {
         if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
-        if (isAppError(error)) return reply.code(404).send({ error: "workspace not found" });
+        if (isAppError(error) && error.code === "NOT_FOUND")
+          return reply.code(404).send({ error: "workspace not found" });
+        // The workspace service unavailable: 503 from the error handler, never "not found".
         throw error;
       }
       const fields = await exportedFields(deps.db, workspaceId);

@@ -57,7 +57,7 @@ export function registerDownloadRoutes(
       await authorize(freshAccess({ actor: request.actor, db: deps.db }), row.workspaceId, "workspace_data:export");
     } catch (error) {
       if (isAppError(error) && error.code === "FORBIDDEN") return reply.code(403).send({ error: error.message });
-      if (isAppError(error)) return gone();
+      if (isAppError(error) && error.code === "NOT_FOUND") return gone();
       throw error;
     }
     if (!(await consumeExportLink(deps.db, row))) return gone();

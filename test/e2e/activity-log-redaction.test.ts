@@ -1,14 +1,19 @@
-import { beforeAll, describe, expect, test } from "@jest/globals";
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { parse } from "csv-parse/sync";
 import { fromBuffer, type Entry } from "yauzl";
+import { ACTOR_CONTEXT_HEADER } from "@support/actor-context";
 import { auditQuery } from "../harness/audit.js";
 import { invitePerson, type Person } from "../harness/people.js";
+import { freePort, startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket, ticketingQuery } from "../harness/ticketing.js";
 import {
   changedWithin,
   createWorkspace,
   eventually,
+  graphql,
   graphqlOk,
+  signedContext,
   signUp,
   testStack,
   type SignedUpUser,
@@ -359,4 +364,51 @@ describe("download links outlive no one's rights", () => {
     );
     await refusedWithin(Date.now(), exportWorkspaceData.url, [null, member.token], 404);
   }, 90_000);
+});
+
+describe("ticketing unable to say which tickets a reader sees", () => {
+  afterAll(stopStartedServices);
+
+  test("the narrow member's activityLog is SERVICE_UNAVAILABLE (retry), nothing shown unredacted and nothing of the inside", async () => {
+    // A ticketing instance that cannot reach the workspace service answers its visibility question
+    // 503; an audit instance asks that one.
+    const ticketing = await startService("ticketing", {
+      WORKSPACE_SERVICE_URL: `http://127.0.0.1:${await freePort()}`,
+    });
+    const audit = await startService("audit", { TICKETING_SERVICE_URL: ticketing.url });
+    const answer = await graphql<{ activityLog: unknown }>(LOG, {
+      url: `${audit.url}/graphql`,
+      variables: { w: workspaceId, n: 50 },
+      headers: {
+        [ACTOR_CONTEXT_HEADER]: await signedContext({
+          kind: "user",
+          userId: narrow.userId,
+          organisationId: owner.organisationId,
+          orgRole: "MEMBER",
+          sessionId: randomUUID(),
+        }),
+      },
+    });
+    expect({ data: answer.data, codes: answer.errors?.map((e) => e.extensions?.code) }).toEqual({
+      data: { activityLog: null },
+      codes: ["SERVICE_UNAVAILABLE"],
+    });
+    expect(JSON.stringify(answer)).not.toMatch(/HTTP 503|internal|ECONNREFUSED|stack/i);
+    // The owner, who sees every ticket, needs no answer from ticketing: their page arrives.
+    const ownerPage = await graphql<{ activityLog: { nodes: unknown[] } }>(LOG, {
+      url: `${audit.url}/graphql`,
+      variables: { w: workspaceId, n: 5 },
+      headers: {
+        [ACTOR_CONTEXT_HEADER]: await signedContext({
+          kind: "user",
+          userId: owner.userId,
+          organisationId: owner.organisationId,
+          orgRole: "ORG_ADMIN",
+          sessionId: randomUUID(),
+        }),
+      },
+    });
+    expect(ownerPage.errors).toBeUndefined();
+    expect(ownerPage.data?.activityLog.nodes).toHaveLength(5);
+  }, 120_000);
 });

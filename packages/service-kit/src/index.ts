@@ -3,7 +3,13 @@ export * from "./runtime.js";
 export * from "./graphql-errors.js";
 export * from "./permissions-client.js";
 export * from "./people-client.js";
-export { postInternal, postToWorkspace, internalActorContext, type InternalCallRequest } from "./internal-call.js";
+export {
+  failIfUnavailable,
+  postInternal,
+  postToWorkspace,
+  internalActorContext,
+  type InternalCallRequest,
+} from "./internal-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";
 export {
   createTransactionPool,

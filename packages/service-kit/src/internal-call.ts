@@ -86,6 +86,16 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
+/**
+ * Another service answered 503, its own outage (its database, or a service it asks in turn): ours
+ * too, as SERVICE_UNAVAILABLE (the client may retry), never an internal error or a "not found".
+ */
+export async function failIfUnavailable(response: Response, service: string): Promise<void> {
+  if (response.status !== 503) return;
+  await response.body?.cancel();
+  throw serviceUnavailable(`The ${service} service is unavailable; try again`);
+}
+
 /** `postInternal` to the workspace service, which most internal calls go to. */
 export function postToWorkspace(
   workspaceServiceUrl: string,

@@ -1,6 +1,8 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { ANONYMOUS } from "@support/actor-context";
+import { isAppError } from "@support/errors";
 import { WorkspacePeopleClient } from "./people-client.js";
 import { useKeyForInternalCalls } from "./internal-call.js";
 
@@ -47,5 +49,40 @@ describe("identity's calls to a hung workspace service", () => {
     const started = Date.now();
     await expect(call(client)).rejects.toThrow(/did not answer/);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe("identity's calls while the workspace service answers 503 (its database away)", () => {
+  const unavailable = createHttpServer((_request, response) => {
+    response.writeHead(503, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify({ errors: [{ message: "database away", extensions: { code: "SERVICE_UNAVAILABLE" } }] }),
+    );
+  });
+  let url: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => unavailable.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(unavailable.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => unavailable.close(() => resolve())));
+
+  test.each([
+    ["memberships", (client: WorkspacePeopleClient) => client.memberships()],
+    [
+      "applyMemberships",
+      (client: WorkspacePeopleClient) => client.applyMemberships({ userId: "u", set: [], remove: [] }),
+    ],
+    ["ownedWorkspaces", (client: WorkspacePeopleClient) => client.ownedWorkspaces("u")],
+  ])("%s is SERVICE_UNAVAILABLE (the client retries), not an internal error", async (_, call) => {
+    const client = new WorkspacePeopleClient(url, {
+      headers: {},
+      id: "req-2",
+      actorContext: { actor: ANONYMOUS, clientAddress: null },
+    });
+    const failure = await call(client).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(isAppError(failure) ? failure.code : failure).toBe("SERVICE_UNAVAILABLE");
   });
 });

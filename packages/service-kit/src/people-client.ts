@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError, ErrorCode, notFound } from "@support/errors";
-import { postToWorkspace, type InternalCallRequest } from "./internal-call.js";
+import { failIfUnavailable, postToWorkspace, type InternalCallRequest } from "./internal-call.js";
 
 export { INTERNAL_CALL_TIMEOUT_MS } from "./internal-call.js";
 
@@ -144,6 +144,7 @@ export class WorkspacePeopleClient {
   /** Error answers carrying `{ error: { code, message } }` are read when `errorBodies` is set. */
   private async json(response: Response, path: string, errorBodies = false): Promise<unknown> {
     if (response.ok) return response.json();
+    await failIfUnavailable(response, "workspace");
     if (errorBodies && response.headers.get("content-type")?.includes("application/json")) {
       const body: unknown = await response.json();
       if (typeof body === "object" && body !== null && "error" in body && typeof body.error === "object") return body;

@@ -1,11 +1,11 @@
 import DataLoader from "dataloader";
-import { notFound, serviceUnavailable } from "@support/errors";
+import { notFound } from "@support/errors";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Kafka } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { PermissionCache } from "./permission-cache.js";
 import { invalidationFeedFor } from "./cache-invalidations.js";
-import { postToWorkspace } from "./internal-call.js";
+import { failIfUnavailable, postToWorkspace } from "./internal-call.js";
 
 /** The workspace service's bound on one lookup (services/workspace/src/internal/permissions.ts). */
 const MAX_WORKSPACES_PER_LOOKUP = 100;
@@ -83,7 +83,7 @@ export class PermissionsClient {
       { readOnly: true },
     );
     // The workspace service's own outage (its database) is ours too; anything else is a bug.
-    if (response.status === 503) throw serviceUnavailable("The workspace service is unavailable; try again");
+    await failIfUnavailable(response, "workspace");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);
     const { workspaces } = (await response.json()) as { workspaces: Array<WorkspacePermissions | null> };
     return workspaces;

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { postInternal } from "@support/service-kit";
+import { failIfUnavailable, postInternal } from "@support/service-kit";
 
 /** The ticketing service's bound on one question (services/ticketing/src/ticket-visibility.ts). */
 const MAX_TICKET_IDS = 1_000;
@@ -42,6 +42,8 @@ export class TicketingClient {
     );
     // The caller lost the workspace between the permission look-up and this call: nothing is visible.
     if (response.status === 404) return [];
+    // Ticketing's own outage (its database, or the workspace service it asks) is ours: the reader retries.
+    await failIfUnavailable(response, "ticketing");
     if (!response.ok) throw new Error(`ticket visibility look-up failed with HTTP ${response.status}`);
     const { ticketIds } = (await response.json()) as { ticketIds: string[] };
     return ticketIds;

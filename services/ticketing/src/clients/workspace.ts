@@ -1,4 +1,4 @@
-import { postToWorkspace } from "@support/service-kit";
+import { failIfUnavailable, postToWorkspace } from "@support/service-kit";
 import type { FastifyRequest } from "fastify";
 import { notFound } from "@support/errors";
 
@@ -48,6 +48,7 @@ export class WorkspaceClient {
       readOnly: true,
     });
     if (response.status === 404) throw notFound("Workspace");
+    await failIfUnavailable(response, "workspace");
     if (!response.ok) throw new Error(`${what} failed with HTTP ${response.status}`);
     return (await response.json()) as Answer;
   }

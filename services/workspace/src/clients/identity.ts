@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { FastifyRequest } from "fastify";
-import { postInternal } from "@support/service-kit";
+import { failIfUnavailable, postInternal } from "@support/service-kit";
 
 const answerSchema = z.object({
   people: z.array(
@@ -31,6 +31,7 @@ export class IdentityClient {
     const response = await postInternal({ service: "identity", baseUrl: this.identityServiceUrl }, this.request, path, {
       userIds: [userId],
     });
+    await failIfUnavailable(response, "identity");
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
     const { people } = answerSchema.parse(await response.json());
     return people.find((person) => person.userId === userId) ?? null;
@@ -52,6 +53,7 @@ export class IdentityClient {
       undefined,
       { readOnly: true },
     );
+    await failIfUnavailable(response, "identity");
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
     return new Set(knownSchema.parse(await response.json()).invitationIds);
   }

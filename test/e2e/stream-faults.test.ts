@@ -244,7 +244,7 @@ describe("slow export readers", () => {
   }, 180_000);
 });
 
-describe("the workspace service away when a file is asked for", () => {
+describe("another service away when a file is asked for", () => {
   /** The code of an internal route's JSON answer (the services' error handler), or its text. */
   const answerOf = async (response: Response) => {
     const text = await response.text();
@@ -280,6 +280,32 @@ describe("the workspace service away when a file is asked for", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     await response.arrayBuffer();
+  }, 120_000);
+
+  test("a workspace zip whose tickets cannot be had is 503 with Retry-After; the same link downloads once they can", async () => {
+    const workspaceId = await createWorkspace(owner.token, `Zip away ${Date.now()}`);
+    const { exportWorkspaceData } = await graphqlOk<{ exportWorkspaceData: { url: string } }>(
+      `mutation($w: ID!) { exportWorkspaceData(id: $w) { url } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    const token = new URL(exportWorkspaceData.url).pathname.split("/").at(-1)!;
+    const cutOff = await startService("workspace", { TICKETING_SERVICE_URL: `http://127.0.0.1:${await freePort()}` });
+    const refused = await internalGet(cutOff.url, `/internal/downloads/${token}`, owner);
+    expect({ status: refused.status, retryAfter: refused.headers.get("retry-after") }).toEqual({
+      status: 503,
+      retryAfter: "5",
+    });
+    await refused.arrayBuffer();
+    // Nothing was consumed: the link, followed through the gateway, is the zip.
+    const response = await fetch(exportWorkspaceData.url, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect({ status: response.status, type: response.headers.get("content-type") }).toEqual({
+      status: 200,
+      type: "application/zip",
+    });
+    await response.arrayBuffer();
+    // And once only.
+    const again = await fetch(exportWorkspaceData.url, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(again.status).toBe(404);
   }, 120_000);
 
   test("ticketing's tickets.csv for the workspace export is 503, never 'workspace not found'", async () => {

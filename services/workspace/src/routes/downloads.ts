@@ -60,8 +60,6 @@ export function registerDownloadRoutes(
       if (isAppError(error) && error.code === "NOT_FOUND") return gone();
       throw error;
     }
-    if (!(await consumeExportLink(deps.db, row))) return gone();
-
     const workspaceId = row.workspaceId;
     const { memberships, roles, teams, people } = await workspaceDataOf(deps.db, workspaceId);
     const emailOf = (userId: string) => people.get(userId)?.email ?? "";
@@ -185,8 +183,26 @@ export function registerDownloadRoutes(
       if (error instanceof Refused)
         return reply.code(error.status).send({ error: "This export is no longer yours to download" });
       request.log.error({ err: error }, "workspace export: a service's file could not be fetched");
-      return reply.code(503).send({ error: "A service could not contribute its files; please export again" });
+      return reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({ error: "A service could not contribute its files; please retry shortly" });
     }
+    // Single use, taken once every service has answered for its part (in PostgreSQL, so across
+    // replicas): a part that could not be had leaves the link usable for a retry, and of two
+    // simultaneous fetches one consumes the row.
+    let consumed = false;
+    try {
+      consumed = await consumeExportLink(deps.db, row);
+    } finally {
+      if (!consumed) {
+        clearTimeout(total);
+        cutOff.abort(new Error("workspace export link not consumed"));
+        archive.abort();
+        timing.finish("failed");
+      }
+    }
+    if (!consumed) return gone();
     // Its failures are the archive's 'error', logged above; the promise must not go unhandled.
     archive.finalize().catch(() => undefined);
     const stamp = new Date().toISOString().slice(0, 10);

@@ -44,7 +44,8 @@ export function registerDownloads(
       ...(clientAddress === undefined ? {} : { clientAddress }),
       audience: "internal",
     });
-  const unavailable = (reply: FastifyReply) => reply.code(503).send({ error: UNAVAILABLE });
+  // The link is not used up by a 503 (docs/adr/0009): the client may follow it again shortly.
+  const unavailable = (reply: FastifyReply) => reply.code(503).header("retry-after", "5").send({ error: UNAVAILABLE });
 
   app.get<{ Params: { service: string; token: string } }>(DOWNLOAD_ROUTE, async (request, reply) => {
     const { service, token } = request.params;

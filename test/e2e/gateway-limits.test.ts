@@ -212,6 +212,30 @@ describe("a gateway whose subgraphs fail", () => {
     expectNoInternals(answer);
   });
 
+  test("a download link while its service is down: 503 with Retry-After, nothing of the inside, the link still unused", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, "Link down");
+    const { exportActivityLog } = await graphqlOk<{ exportActivityLog: { url: string } }>(
+      `mutation($w: ID!) { exportActivityLog(workspaceId: $w) { url } }`,
+      { token: owner.token, variables: { w: workspaceId } },
+    );
+    const auditDown = new URL(await startGateway({ AUDIT_URL: closedUrl })).origin;
+    const path = new URL(exportActivityLog.url).pathname;
+    // As a browser follows it (no header), and as an app fetches it (with the requester's header).
+    for (const headers of [{}, { authorization: `Bearer ${owner.token}` }]) {
+      const response = await fetch(`${auditDown}${path}`, { headers });
+      const text = await response.text();
+      expect({ status: response.status, retryAfter: response.headers.get("retry-after") }).toEqual({
+        status: 503,
+        retryAfter: "5",
+      });
+      expect(text).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|fetch failed/);
+    }
+    const file = await fetch(exportActivityLog.url, { headers: { authorization: `Bearer ${owner.token}` } });
+    expect(file.status).toBe(200);
+    await file.arrayBuffer();
+  });
+
   test("a session token while identity is down: SERVICE_UNAVAILABLE, HTTP 503", async () => {
     const answer = await post(identityDown, "{ workspaces { nodes { id } } }", "sess_abc123");
     expect(answer.status).toBe(503);

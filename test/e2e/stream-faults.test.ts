@@ -303,9 +303,13 @@ describe("another service away when a file is asked for", () => {
       type: "application/zip",
     });
     await response.arrayBuffer();
-    // And once only.
+    // And once only: used, it is 404 even where the tickets still cannot be had (not "retry").
     const again = await fetch(exportWorkspaceData.url, { headers: { authorization: `Bearer ${owner.token}` } });
     expect(again.status).toBe(404);
+    await again.arrayBuffer();
+    const usedAtCutOff = await internalGet(cutOff.url, `/internal/downloads/${token}`, owner);
+    expect(usedAtCutOff.status).toBe(404);
+    await usedAtCutOff.arrayBuffer();
   }, 120_000);
 
   test("ticketing's tickets.csv for the workspace export is 503, never 'workspace not found'", async () => {

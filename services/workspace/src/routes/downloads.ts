@@ -60,6 +60,8 @@ export function registerDownloadRoutes(
       if (isAppError(error) && error.code === "NOT_FOUND") return gone();
       throw error;
     }
+    // A used or expired link streams nothing: checked here, before the other services are asked.
+    if (row.consumedAt || row.expiresAt <= new Date()) return gone();
     const workspaceId = row.workspaceId;
     const { memberships, roles, teams, people } = await workspaceDataOf(deps.db, workspaceId);
     const emailOf = (userId: string) => people.get(userId)?.email ?? "";

@@ -138,18 +138,6 @@ export async function lockTicket(tx: PgTx, id: string): Promise<Ticket> {
   return rows[0];
 }
 
-/** The columns `setTicketColumns` may set, with their SQL types. */
-const SETTABLE_COLUMNS = {
-  title: { column: "title", type: "text" },
-  description: { column: "description", type: "text" },
-  status: { column: "status", type: '"TicketStatus"' },
-  priority: { column: "priority", type: '"TicketPriority"' },
-  priorityRank: { column: "priority_rank", type: "int" },
-  assigneeId: { column: "assignee_id", type: "uuid" },
-  teamId: { column: "team_id", type: "uuid" },
-  fieldValues: { column: "field_values", type: "jsonb" },
-} as const;
-
 export interface TicketColumnChanges {
   title?: string;
   description?: string;
@@ -160,6 +148,18 @@ export interface TicketColumnChanges {
   teamId?: string | null;
   fieldValues?: Record<string, unknown>;
 }
+
+/** The column and SQL type of each field `setTicketColumns` may set: one entry per field, no more, no fewer. */
+const SETTABLE_COLUMNS = {
+  title: { column: "title", type: "text" },
+  description: { column: "description", type: "text" },
+  status: { column: "status", type: '"TicketStatus"' },
+  priority: { column: "priority", type: '"TicketPriority"' },
+  priorityRank: { column: "priority_rank", type: "int" },
+  assigneeId: { column: "assignee_id", type: "uuid" },
+  teamId: { column: "team_id", type: "uuid" },
+  fieldValues: { column: "field_values", type: "jsonb" },
+} as const satisfies Record<keyof TicketColumnChanges, { column: string; type: string }>;
 
 /** Sets a locked ticket's columns and `updated_at` (the database's clock) in one statement; answers the ticket. */
 export async function setTicketColumns(tx: PgTx, id: string, changes: TicketColumnChanges): Promise<Ticket> {

@@ -383,7 +383,7 @@ async function ingestionFigures(stack: BenchStack): Promise<void> {
   const before = await ceiling(stack);
   out(`ceiling, one INSERT … SELECT into an empty copy of activity_entry: ${JSON.stringify(before)}`);
   // A warm-up on a topic of its own first, as bench:graph warms up before it measures: a broker just
-  // started spends several times the CPU per event of a warm one (96, 70, 36, 27, 26, 22 µs over six
+  // started spends several times the CPU per event of a warm one (96, 71, 36, 27, 26, 22 µs over six
   // runs of 100,000 in one stack, BENCHMARKS.md), and production brokers and consumers run warm.
   const warmUp = await ingestion(stack, WARM_UP_EVENTS);
   out(`ingestion warm-up (not the figure): ${JSON.stringify(warmUp)}`);

@@ -7,7 +7,7 @@
  *   1. ingestion end to end: the audit service's own consumer path in this process
  *      (startIdempotentConsumer + appendEvents with the keyed chain, the service's options) has
  *      joined its group on a topic of its own (6 partitions, 100 workspaces); 100,000 events are
- *      produced, and the clock runs from the first produced to the last entry in the log
+ *      produced (from a worker thread of this process), and the clock runs from the first produced to the last entry in the log
  *      (events/s), printed with its ratio to the ceiling; after a warm-up of 200,000 events on a
  *      topic of their own (BENCH_WARM_UP_EVENTS);
  *   2. end-to-end latency: a mutation through the gateway (updateTeam) until its entry is visible

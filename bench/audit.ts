@@ -7,9 +7,9 @@
  *   1. ingestion end to end: the audit service's own consumer path in this process
  *      (startIdempotentConsumer + appendEvents with the keyed chain, the service's options) has
  *      joined its group on a topic of its own (6 partitions, 100 workspaces); 100,000 events are
- *      produced (from a worker thread of this process), and the clock runs from the first produced to the last entry in the log
- *      (events/s), printed with its ratio to the ceiling; after a warm-up of 200,000 events on a
- *      topic of their own (BENCH_WARM_UP_EVENTS);
+ *      produced (from a worker thread of this process), and the clock runs from the first
+ *      produced to the last entry in the log (events/s), printed with its ratio to the ceiling;
+ *      after a warm-up of 200,000 events on a topic of their own (BENCH_WARM_UP_EVENTS);
  *   2. end-to-end latency: a mutation through the gateway (updateTeam) until its entry is visible
  *      in the log, p50/p99;
  *   3. activityLog, a page of 50 over 1,000,000 entries of one workspace, at the audit subgraph
@@ -26,6 +26,7 @@
  *   BENCH_AUDIT_ONLY=reads npm run bench:audit         # steps 2 to 5 alone
  */
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
@@ -206,18 +207,16 @@ async function ingestion(stack: BenchStack, events: number): Promise<Record<stri
       batches,
     } satisfies ProducerWork & { module: string },
   });
-  const fromProducer = () =>
-    new Promise<ProducerMessage>((resolve, reject) => {
-      producer.once("message", resolve);
-      producer.once("error", reject);
-    }).then((message) => {
-      if ("error" in message) throw new Error(`the bench's producer failed: ${message.error}`);
-      return message;
-    });
+  // events.once rejects if the worker emits "error" (it failed to load) while this waits.
+  const fromProducer = async (): Promise<ProducerMessage> => {
+    const [message] = (await once(producer, "message")) as [ProducerMessage];
+    if ("error" in message) throw new Error(`the bench's producer failed: ${message.error}`);
+    return message;
+  };
   await fromProducer();
   // CPU per event, a figure the machine's other load moves far less than the rates: this process
-  // (the consumer and the producer's thread), the PostgreSQL backends of the audit database (the consumer's
-  // connections; the poll's own excluded) and the broker.
+  // (the consumer and the producer's thread), the PostgreSQL backends of the audit database (the
+  // consumer's connections; the poll's own excluded) and the broker.
   const database = new URL(auditDatabaseUrl(stack)).pathname.slice(1);
   const pollBackend = (await client.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).rows[0]!.pid;
   const backendCpu = () =>
@@ -246,7 +245,8 @@ async function ingestion(stack: BenchStack, events: number): Promise<Record<stri
   const brokerMs = cpuMs(brokerPid) - brokerBefore;
   const perEvent = (ms: number) => round1((ms * 1000) / Math.max(done, 1));
   const produced = await producing;
-  const producedAt = "producedAt" in produced ? produced.producedAt - performance.timeOrigin : Number.NaN;
+  if (!("producedAt" in produced)) throw new Error("the bench's producer answered out of turn");
+  const producedAt = produced.producedAt - performance.timeOrigin;
   const seconds = (finishedAt - started) / 1000;
   const sustainedSeconds = (finishedAt - (firstRowAt ?? started)) / 1000;
   await producer.terminate();

@@ -101,6 +101,10 @@ const kafkaJars = command === "up" ? prefetchKafkaJars() : Promise.resolve();
 run("npx", [...PNPM, "install", ...(process.env.CI ? ["--frozen-lockfile"] : [])], {
   npm_config_update_notifier: "false",
 });
+// `test` runs the stack from the builds, as production does (docs/adr/0022): a process under tsx
+// starts slower and carries 45-50 MB more, and the suites start dozens of them (fleets, restarts,
+// chaos). SUPPORT_RUN_BUILT=0 tests the TypeScript under tsx instead.
+if (command === "test" && process.env.SUPPORT_RUN_BUILT === undefined) process.env.SUPPORT_RUN_BUILT = "1";
 // 2. Prisma clients (the CLI needs no schema engine for `generate`) and the resolver types from the
 // SDL (docs/adr/0023), and the supergraph, side by side;
 // with SUPPORT_RUN_BUILT=1 the builds too (`build` runs `generate` first), which the stack then runs.

@@ -15,6 +15,7 @@ import {
 import { databaseUrlOf } from "../harness/audit.js";
 import { freePort, startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket } from "../harness/ticketing.js";
+import { workspaceQuery } from "../harness/people.js";
 
 /**
  * Issue 21: no fault crashes or stalls a process. A database failing in the middle of a large
@@ -330,5 +331,69 @@ describe("another service away when a file is asked for", () => {
     );
     expect(response.status).toBe(200);
     await response.arrayBuffer();
+  }, 120_000);
+});
+
+describe("identity away when an invitation's seat is decided", () => {
+  test("a full workspace whose reservations identity cannot vouch for is SERVICE_UNAVAILABLE, never PLAN_LIMIT; nothing is released", async () => {
+    const workspaceId = await createWorkspace(owner.token, `Seats away ${Date.now()}`);
+    // The owner and two reservations fill the trial's 3 seats; identity never recorded either
+    // (as an inviteUser killed after reserving, or a revocation whose event has not arrived).
+    const [orphanA, orphanB] = [randomUUID(), randomUUID()];
+    await workspaceQuery(
+      `INSERT INTO pending_invitation (invitation_id, workspace_id, email, role, expires_at)
+       VALUES ($1, $3, 'away-a@example.test', 'MEMBER', now() + interval '7 days'),
+              ($2, $3, 'away-b@example.test', 'MEMBER', now() + interval '7 days')`,
+      [orphanA, orphanB, workspaceId],
+    );
+    const reservations = async () =>
+      (
+        await workspaceQuery<{ invitation_id: string }>(
+          `SELECT invitation_id::text FROM pending_invitation WHERE workspace_id = $1 ORDER BY 1`,
+          [workspaceId],
+        )
+      ).map((row) => row.invitation_id);
+
+    const cutOff = await startService("workspace", { IDENTITY_SERVICE_URL: `http://127.0.0.1:${await freePort()}` });
+    // identity's inviteUser asks for the seat as it does through the gateway.
+    const reserve = await fetch(`${cutOff.url}/internal/invitations/reserve`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [ACTOR_CONTEXT_HEADER]: await internalContext(actorOf(owner)) },
+      body: JSON.stringify({
+        invitationId: randomUUID(),
+        email: "away-new@example.test",
+        expiresAt: new Date(Date.now() + 7 * 24 * 3_600_000).toISOString(),
+        workspaces: [{ workspaceId, role: "MEMBER" }],
+      }),
+    });
+    expect(reserve.status).toBe(200);
+    expect(((await reserve.json()) as { error?: { code?: string } }).error?.code).toBe("SERVICE_UNAVAILABLE");
+    expect(await reservations()).toEqual([orphanA, orphanB].sort());
+
+    // Through the harness's workspace, which reaches identity, the orphans go back and the invitation is made.
+    const invited = await graphql<{ inviteUser: { invitation: { id: string } } }>(
+      `
+        mutation ($input: InviteUserInput!) {
+          inviteUser(input: $input) {
+            invitation {
+              id
+            }
+          }
+        }
+      `,
+      {
+        token: owner.token,
+        variables: {
+          input: {
+            firstName: "Seat",
+            lastName: "Back",
+            email: `away-back.${randomUUID()}@example.test`,
+            workspaces: [{ workspaceId, role: "MEMBER" }],
+          },
+        },
+      },
+    );
+    expect(invited.errors ?? []).toEqual([]);
+    expect(await reservations()).toEqual([invited.data!.inviteUser.invitation.id]);
   }, 120_000);
 });

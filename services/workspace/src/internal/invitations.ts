@@ -1,6 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError, ErrorCode, forbidden, invalidInput, isAppError, notFound } from "@support/errors";
+import {
+  AppError,
+  ErrorCode,
+  forbidden,
+  invalidInput,
+  isAppError,
+  notFound,
+  serviceUnavailable,
+} from "@support/errors";
 import { instantText } from "@support/validation";
 import type { Db } from "../db/client.js";
 import { authorize } from "@support/permissions";
@@ -168,8 +176,9 @@ export function registerInvitationRoutes(
  * (an accepted one keeps its seat until invitation.accepted turns it into a membership here), or
  * being recorded now (an inviteUser holds a lock on its invitation from before reserving until
  * it commits); the rest are removed. A late invitation.revoked then removes nothing, and a late
- * invitation.sent never creates a seat. When identity cannot answer, nothing is removed: the
- * seat check stays strict. Answers how many seat rows went back.
+ * invitation.sent never creates a seat. When identity cannot answer, nothing is removed and the
+ * reservation is refused as SERVICE_UNAVAILABLE (try again), not PLAN_LIMIT. Answers how many seat
+ * rows went back.
  */
 async function releaseOrphanedReservations(
   db: Db,
@@ -186,7 +195,9 @@ async function releaseOrphanedReservations(
     known = await identity.knownInvitations(ids);
   } catch (error) {
     log.warn({ err: error }, "identity could not say which reserved invitations it recorded; none released");
-    return 0;
+    // Whether a seat is free cannot be known: PLAN_LIMIT would tell the inviter to buy seats a
+    // revoked invitation may still be holding (chaos run: a revocation, then an identity instance killed).
+    throw serviceUnavailable("The identity service is unavailable; try again");
   }
   const orphans = ids.filter((id) => !known.has(id));
   if (orphans.length === 0) return 0;

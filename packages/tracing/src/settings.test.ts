@@ -17,6 +17,9 @@ describe("tracing is configured from the standard OTEL_* variables", () => {
       protocol: "http/protobuf",
     });
     expect(tracingSettings(env, "/work/repo/gateway/src/server.ts")?.serviceName).toBe("gateway");
+    // The builds production runs (docs/adr/0022) are named the same way.
+    expect(tracingSettings(env, "/app/services/billing/dist/server.js")?.serviceName).toBe("billing");
+    expect(tracingSettings(env, "/work/repo/gateway/dist/server.js")?.serviceName).toBe("gateway");
     expect(tracingSettings({ ...env, OTEL_SERVICE_NAME: "edge" }, "/x/gateway/src/server.ts")?.serviceName).toBe(
       "edge",
     );

@@ -23,13 +23,13 @@ export type SamplerName = (typeof SAMPLERS)[number];
  * Tracing is on when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`, or the
  * traces-only `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) and `OTEL_SDK_DISABLED` is not `true`; null
  * otherwise. The service is `OTEL_SERVICE_NAME`, else named after the entry point
- * (`services/<name>/src/server.ts`, `gateway/src/server.ts`), so `npm start`, the tests and
- * compose need not set it.
+ * (`services/<name>/src/server.ts`, `gateway/src/server.ts`, or their builds' `dist/server.js`),
+ * so `npm start`, the tests and compose need not set it.
  */
 export function tracingSettings(env: NodeJS.ProcessEnv, entry: string): TracingSettings | null {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()) return null;
-  const fromEntry = /(?:^|\/)(?:services\/([a-z-]+)|(gateway))\/src\//.exec(entry.replaceAll("\\", "/"));
+  const fromEntry = /(?:^|\/)(?:services\/([a-z-]+)|(gateway))\/(?:src|dist)\//.exec(entry.replaceAll("\\", "/"));
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || fromEntry?.[1] || fromEntry?.[2] || "support-platform";
   const delay = Number(env.OTEL_BSP_SCHEDULE_DELAY);
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();

@@ -37,8 +37,9 @@ const CATEGORIES: Array<[RegExp, string]> = [
   [/^\(garbage collector\)$/, "garbage collection"],
   [/kafkajs/, "Kafka invalidation feed (kafkajs; per second, not per request)"],
   [/modules\/(esm|cjs)|tsx\/dist|compileSourceTextModule|wrapSafe/, "start-up (module loading, tsx)"],
-  [/gateway\/src\/subgraph|subgraph-source/, "HTTP client to subgraphs (ours + undici)"],
-  [/gateway\/src\//, "ours: gateway/src (auth, limits, metrics plugin, errors)"],
+  // src/ under tsx, dist/ for a build (SUPPORT_RUN_BUILT=1).
+  [/gateway\/(src|dist)\/subgraph|subgraph-source/, "HTTP client to subgraphs (ours + undici)"],
+  [/gateway\/(src|dist)\//, "ours: gateway/src (auth, limits, metrics plugin, errors)"],
   [/packages\/actor-context\/|\/jose\//, "signing the actor context"],
   [/packages\/logger\/|\/pino|sonic-boom|fast-redact|thread-stream/, "logging"],
   [/packages\/metrics\/|prom-client|tdigest|bintrees/, "metrics"],

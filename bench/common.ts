@@ -231,8 +231,15 @@ export function summary(values: readonly number[]): Record<"p50" | "p95" | "p99"
 export async function withBenchStack(main: (stack: BenchStack) => Promise<void>): Promise<void> {
   const stack = await benchStack();
   // Interrupted (Ctrl-C, a timeout's SIGTERM): the stack's processes are stopped, not left behind.
+  // Every signal is caught, not only the first: Ctrl-C reaches tsx's CLI too, which passes it on,
+  // and a second SIGINT left to its default would end this process halfway through the stop.
+  let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const)
-    process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      void stack.stop().finally(() => process.exit(130));
+    });
   let failed = false;
   try {
     await main(stack);

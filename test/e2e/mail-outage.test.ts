@@ -2,6 +2,9 @@ import { afterAll, describe, expect, test } from "@jest/globals";
 import { invitationTokenFor, mailTo } from "@support/infra/mail-catcher";
 import { createWorkspace, eventually, graphqlOk, mailCatcherUrl, signUp, uniqueEmail } from "../harness/stack.js";
 import { identityQuery } from "../harness/identity.js";
+import { invitePerson } from "../harness/people.js";
+import { createTicket } from "../harness/ticketing.js";
+import { setPlan } from "../harness/workspace.js";
 
 // Issue 22: sending never blocks or fails the mutation that causes it; mail enqueued while the
 // mail server is down goes out once it is back (docs/adr/0015). Exclusive: it stops the
@@ -63,4 +66,71 @@ describe("with the mail server down", () => {
     );
     expect(accepted.acceptInvitation.user.email).toBe(email);
   });
+});
+
+describe("mail held back by the outage about a workspace someone has since left", () => {
+  test("a ticket notification to a member removed before the server is back is withdrawn, unsent; one to a member who stayed arrives", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, `Left during the outage ${Date.now()}`);
+    await setPlan(owner, workspaceId, { seats: 5 });
+    const [stays, leaves] = [
+      await invitePerson(owner, [{ workspaceId, role: "AGENT" }]),
+      await invitePerson(owner, [{ workspaceId, role: "AGENT" }]),
+    ];
+    const [kept, secret] = [
+      await createTicket(owner.token, workspaceId, { title: "Assigned to the one who stays" }),
+      await createTicket(owner.token, workspaceId, { title: "Merger plans, do not forward" }),
+    ];
+    await smtp("stop");
+
+    const assign = (ticketId: string, assigneeId: string) =>
+      graphqlOk(`mutation($id: ID!, $i: AssignTicketInput!) { assignTicket(id: $id, input: $i) { id } }`, {
+        token: owner.token,
+        variables: { id: ticketId, i: { assigneeId } },
+      });
+    await assign(kept.id, stays.userId);
+    await assign(secret.id, leaves.userId);
+    const outbox = (email: string) =>
+      identityQuery<{ subject: string; last_error: string | null; has_text: boolean; failed: boolean }>(
+        `SELECT subject, last_error, text IS NOT NULL AS has_text, failed_at IS NOT NULL AS failed
+         FROM mail_outbox WHERE recipient = $1 AND subject LIKE 'Ticket %' AND sent_at IS NULL`,
+        [email],
+      );
+    // Both notifications are queued, and tried against the stopped server.
+    await eventually(
+      async () => {
+        const rows = [...(await outbox(stays.email)), ...(await outbox(leaves.email))];
+        return rows.length === 2 && rows.every((row) => row.last_error) ? true : undefined;
+      },
+      30_000,
+      "both notification mails queued and tried",
+    );
+
+    await graphqlOk(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, {
+      token: owner.token,
+      variables: { w: workspaceId, u: leaves.userId },
+    });
+    const withdrawn = await eventually(
+      async () => {
+        const [row] = await outbox(leaves.email);
+        return row?.failed ? row : undefined;
+      },
+      30_000,
+      "the removed member's mail withdrawn",
+    );
+    expect(withdrawn).toMatchObject({ has_text: false, last_error: "withdrawn: the recipient left the workspace" });
+
+    await smtp("start");
+    const arrived = await eventually(
+      async () => (await mailTo(mailCatcherUrl(), stays.email)).find((mail) => mail.subject.startsWith("Ticket ")),
+      60_000,
+      "the staying member's notification",
+    );
+    expect(arrived.subject).toContain("was assigned to you");
+    // The sender has caught up (the staying member's mail was queued at the same time): nothing
+    // about the workspace reached the one who left, only their invitation.
+    expect((await mailTo(mailCatcherUrl(), leaves.email)).map((mail) => mail.subject)).toEqual([
+      expect.not.stringMatching(/^Ticket /),
+    ]);
+  }, 150_000);
 });

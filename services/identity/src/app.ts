@@ -95,7 +95,8 @@ export async function createServer(config: IdentityConfig, options: { logger?: L
   registerPeopleQueryRoute(runtime.app, db);
   registerInvitationsKnownRoute(runtime.app, db);
 
-  // A deleted workspace's invitations go when its event arrives (docs/adr/0010).
+  // A deleted workspace's invitations go when its event arrives (docs/adr/0010); unsent mail about
+  // a workspace goes with it, and with a member who left it (mail/outbox.ts).
   runtime.consume<Tx>({
     groupId: "identity.workspace-deletions",
     topics: [topicFor("workspace")],

@@ -32,7 +32,12 @@ export function ticketNotifications(options: { appBaseUrl: string }) {
       title: data.title,
       dueAt: data.dueAt,
     });
-    await enqueueMail(tx, { dedupeKey: notificationMailKey(event.id), to: recipient.email, ...content });
+    await enqueueMail(tx, {
+      dedupeKey: notificationMailKey(event.id),
+      to: recipient.email,
+      ...content,
+      ...(event.workspaceId ? { about: { userId: data.recipientUserId, workspaceId: event.workspaceId } } : {}),
+    });
   }
 
   return { eventTypes: TICKET_NOTIFICATION_EVENT_TYPES, handle };

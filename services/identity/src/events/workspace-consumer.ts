@@ -1,13 +1,18 @@
 import { eventActor, eventScope, type EventType, type TypedEvent } from "@support/events";
 import type { Db, Tx } from "../db/client.js";
 import { PURGE_CHUNK_ROWS, purgeInvitationsChunk } from "../db/invitations.js";
+import { withdrawMailAbout } from "../mail/outbox.js";
 import { publish } from "./publish.js";
 
 /** The types the deletions consumer applies; every other type of `workspace.events` is skipped without a transaction. */
-export const WORKSPACE_DELETION_EVENT_TYPES = ["workspace.deleted"] as const satisfies readonly EventType[];
+export const WORKSPACE_DELETION_EVENT_TYPES = [
+  "workspace.deleted",
+  "member.removed",
+] as const satisfies readonly EventType[];
 
 /**
- * `workspace.deleted`: the workspace leaves every invitation into it; an invitation left with no
+ * `member.removed` and `workspace.deleted` withdraw the unsent mail about the workspace for whoever
+ * lost it (mail/outbox.ts). `workspace.deleted`: the workspace leaves every invitation into it; an invitation left with no
  * workspace (it was only for this one) is removed. Users stay: they belong to the organisation,
  * not the workspace. `prepare` (before the event's transaction) works in chunks of
  * `PURGE_CHUNK_ROWS` links, each its own transaction, until none is left, and resumes after a
@@ -32,8 +37,15 @@ export function workspaceDeletions(db: Db) {
   }
 
   async function handle(event: TypedEvent, tx: Tx): Promise<void> {
+    // Someone who left a workspace is not mailed about it any more (a notification held back by
+    // a mail server outage), nor is anyone about a deleted one.
+    if (event.type === "member.removed" && event.workspaceId) {
+      await withdrawMailAbout(tx, event.workspaceId, event.data.userId);
+      return;
+    }
     if (event.type !== "workspace.deleted" || !event.workspaceId) return;
     const workspaceId = event.workspaceId;
+    await withdrawMailAbout(tx, workspaceId);
     let rows = deletedBefore.get(event.id) ?? 0;
     deletedBefore.delete(event.id);
     for (;;) {

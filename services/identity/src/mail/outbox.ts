@@ -12,6 +12,11 @@ export interface OutgoingMail {
   subject: string;
   /** The plain-text body; cleared from the database once sent (it may hold a token). */
   text: string;
+  /**
+   * For mail about a workspace's content (a ticket notification): its recipient and workspace,
+   * so that it is withdrawn, unsent, if they leave the workspace before it goes out.
+   */
+  about?: { userId: string; workspaceId: string };
 }
 
 /**
@@ -23,8 +28,38 @@ export interface OutgoingMail {
  */
 export async function enqueueMail(tx: Tx, mail: OutgoingMail): Promise<boolean> {
   const { count } = await tx.mailOutbox.createMany({
-    data: [{ id: randomUUID(), dedupeKey: mail.dedupeKey, recipient: mail.to, subject: mail.subject, text: mail.text }],
+    data: [
+      {
+        id: randomUUID(),
+        dedupeKey: mail.dedupeKey,
+        recipient: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        userId: mail.about?.userId ?? null,
+        workspaceId: mail.about?.workspaceId ?? null,
+      },
+    ],
     skipDuplicates: true,
   });
   return count === 1;
+}
+
+/**
+ * Withdraws the unsent mail about a workspace's content (`about`) for someone who left it, or for
+ * everyone when `userId` is omitted (the workspace was deleted): a mail held back by a mail
+ * server outage (retried for MAIL_RETRY_HOURS) must not tell a person who lost access what
+ * happened since. Marked failed, body cleared, never claimed again; one already being sent by
+ * an instance at this moment may still go out. Answers how many were withdrawn.
+ */
+export async function withdrawMailAbout(tx: Tx, workspaceId: string, userId?: string): Promise<number> {
+  const { count } = await tx.mailOutbox.updateMany({
+    where: { workspaceId, ...(userId ? { userId } : {}), sentAt: null, failedAt: null },
+    data: {
+      nextAttemptAt: null,
+      text: null,
+      failedAt: new Date(),
+      lastError: userId ? "withdrawn: the recipient left the workspace" : "withdrawn: the workspace was deleted",
+    },
+  });
+  return count;
 }

@@ -133,4 +133,32 @@ describe("mail held back by the outage about a workspace someone has since left"
       expect.not.stringMatching(/^Ticket /),
     ]);
   }, 150_000);
+
+  test("a queued ticket notification to someone whose account is suspended is withdrawn by the same mutation", async () => {
+    const owner = await signUp();
+    const workspaceId = await createWorkspace(owner.token, `Suspended during the outage ${Date.now()}`);
+    const agent = await invitePerson(owner, [{ workspaceId, role: "AGENT" }]);
+    const ticket = await createTicket(owner.token, workspaceId, { title: "Not for a suspended account" });
+    await smtp("stop");
+    await graphqlOk(`mutation($id: ID!, $i: AssignTicketInput!) { assignTicket(id: $id, input: $i) { id } }`, {
+      token: owner.token,
+      variables: { id: ticket.id, i: { assigneeId: agent.userId } },
+    });
+    const queued = () =>
+      identityQuery<{ last_error: string | null; has_text: boolean; failed: boolean }>(
+        `SELECT last_error, text IS NOT NULL AS has_text, failed_at IS NOT NULL AS failed
+         FROM mail_outbox WHERE recipient = $1 AND subject LIKE 'Ticket %'`,
+        [agent.email],
+      );
+    await eventually(async () => ((await queued())[0]?.last_error ? true : undefined), 30_000, "the mail tried");
+
+    await graphqlOk(`mutation($id: ID!) { setUserStatus(id: $id, input: { status: SUSPENDED }) { status } }`, {
+      token: owner.token,
+      variables: { id: agent.userId },
+    });
+    // In the mutation's own transaction: withdrawn by the time it answered.
+    expect(await queued()).toEqual([
+      { last_error: "withdrawn: the recipient's account is no longer active", has_text: false, failed: true },
+    ]);
+  }, 120_000);
 });

@@ -40,12 +40,16 @@ export function workspaceDeletions(db: Db) {
     // Someone who left a workspace is not mailed about it any more (a notification held back by
     // a mail server outage), nor is anyone about a deleted one.
     if (event.type === "member.removed" && event.workspaceId) {
-      await withdrawMailAbout(tx, event.workspaceId, event.data.userId);
+      await withdrawMailAbout(tx, {
+        workspaceId: event.workspaceId,
+        userId: event.data.userId,
+        reason: "the recipient left the workspace",
+      });
       return;
     }
     if (event.type !== "workspace.deleted" || !event.workspaceId) return;
     const workspaceId = event.workspaceId;
-    await withdrawMailAbout(tx, workspaceId);
+    await withdrawMailAbout(tx, { workspaceId, reason: "the workspace was deleted" });
     let rows = deletedBefore.get(event.id) ?? 0;
     deletedBefore.delete(event.id);
     for (;;) {

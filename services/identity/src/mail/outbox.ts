@@ -44,22 +44,28 @@ export async function enqueueMail(tx: Tx, mail: OutgoingMail): Promise<boolean> 
   return count === 1;
 }
 
+/** Whose unsent mail about workspaces is withdrawn: someone in one workspace, a whole workspace, or someone everywhere. */
+export type MailWithdrawal =
+  | { workspaceId: string; userId?: string; reason: string }
+  | { workspaceId?: undefined; userId: string; reason: string };
+
 /**
- * Withdraws the unsent mail about a workspace's content (`about`) for someone who left it, or for
- * everyone when `userId` is omitted (the workspace was deleted): a mail held back by a mail
- * server outage (retried for MAIL_RETRY_HOURS) must not tell a person who lost access what
- * happened since. Marked failed, body cleared, never claimed again; one already being sent by
- * an instance at this moment may still go out. Answers how many were withdrawn.
+ * Withdraws unsent mail about a workspace's content (`about`): a mail held back by a mail server
+ * outage (retried for MAIL_RETRY_HOURS) must not tell a person who lost access what happened
+ * since (they left the workspace, it was deleted, their account was disabled, suspended or
+ * deleted). Marked failed with `reason`, body cleared, never claimed again; one already being
+ * sent by an instance at this moment may still go out. Answers how many were withdrawn.
  */
-export async function withdrawMailAbout(tx: Tx, workspaceId: string, userId?: string): Promise<number> {
+export async function withdrawMailAbout(tx: Tx, withdrawal: MailWithdrawal): Promise<number> {
+  const { workspaceId, userId, reason } = withdrawal;
   const { count } = await tx.mailOutbox.updateMany({
-    where: { workspaceId, ...(userId ? { userId } : {}), sentAt: null, failedAt: null },
-    data: {
-      nextAttemptAt: null,
-      text: null,
-      failedAt: new Date(),
-      lastError: userId ? "withdrawn: the recipient left the workspace" : "withdrawn: the workspace was deleted",
+    where: {
+      ...(workspaceId ? { workspaceId } : { workspaceId: { not: null } }),
+      ...(userId ? { userId } : {}),
+      sentAt: null,
+      failedAt: null,
     },
+    data: { nextAttemptAt: null, text: null, failedAt: new Date(), lastError: `withdrawn: ${reason}` },
   });
   return count;
 }

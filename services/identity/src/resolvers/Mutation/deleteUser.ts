@@ -3,6 +3,7 @@ import { diffFields, eventActor } from "@support/events";
 import { changeOrgPerson, orgUser, requireOrgAdminOver } from "../../authorization.js";
 import { publish, userTarget } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
+import { withdrawMailAbout } from "../../mail/outbox.js";
 
 /** Org admins only; not yourself, not the last org admin, not a workspace owner. Answers the deleted user's id. */
 export const deleteUser: MutationResolvers["deleteUser"] = async (_, args, ctx) => {
@@ -21,6 +22,7 @@ export const deleteUser: MutationResolvers["deleteUser"] = async (_, args, ctx) 
   return changeOrgPerson(ctx, actor, { userId: target.id, deleted: true }, async (tx, current) => {
     // Sessions go with the user (ON DELETE CASCADE); invitations they sent keep a null inviter.
     await tx.user.delete({ where: { id: current.id } });
+    await withdrawMailAbout(tx, { userId: current.id, reason: "the recipient's account was deleted" });
     await publish(tx, {
       type: "user.deleted",
       workspaceId: null,

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseInput } from "@support/validation";
 import { changeOrgPerson, requireOrgAdminOver } from "../../authorization.js";
 import { revokeSessions } from "../../db/sessions.js";
+import { withdrawMailAbout } from "../../mail/outbox.js";
 import { statusSchema } from "../../domain/people.js";
 import { publish, userStateEvent } from "../../events/publish.js";
 import type { MutationResolvers } from "../../generated/graphql.js";
@@ -18,7 +19,10 @@ export const setUserStatus: MutationResolvers["setUserStatus"] = async (_, args,
     const updated = await tx.user.update({ where: { id: target.id }, data: { status, version: { increment: 1 } } });
     // The session check already refuses non-ACTIVE users on their next request; revoking the
     // sessions too means re-enabling them does not revive old (possibly leaked) tokens.
-    if (status !== "ACTIVE") await revokeSessions(tx, { userId: target.id });
+    if (status !== "ACTIVE") {
+      await revokeSessions(tx, { userId: target.id });
+      await withdrawMailAbout(tx, { userId: target.id, reason: "the recipient's account is no longer active" });
+    }
     await publish(tx, {
       type: "user.status_changed",
       ...userStateEvent(actor, updated),

@@ -113,12 +113,14 @@ export function createMailSender(options: MailSenderOptions) {
       logger.info({ mailId: mail.id, attempts: mail.attempts, smtpResponse: info.response }, "mail sent");
     },
     failed: async (mail, error) => {
+      // `failed_at IS NULL` below: a mail withdrawn while this attempt ran (outbox.ts,
+      // withdrawMailAbout) stays withdrawn, never put back in line with its body gone.
       const reason = error instanceof Error ? error.message : String(error);
       const givingUp = Date.now() - mail.createdAt.getTime() >= options.retryHours * 3_600_000;
       if (givingUp) {
         await db.$executeRaw`
           UPDATE mail_outbox SET failed_at = now(), next_attempt_at = NULL, text = NULL, last_error = ${reason}
-          WHERE id = ${mail.id}::uuid AND sent_at IS NULL`;
+          WHERE id = ${mail.id}::uuid AND sent_at IS NULL AND failed_at IS NULL`;
         logger.error({ mailId: mail.id, attempts: mail.attempts, reason }, "mail given up after its retry period");
         return;
       }
@@ -126,7 +128,7 @@ export function createMailSender(options: MailSenderOptions) {
         UPDATE mail_outbox
         SET next_attempt_at = now() + make_interval(secs => ${mailBackoffSeconds(mail.attempts)}::double precision),
             last_error = ${reason}
-        WHERE id = ${mail.id}::uuid AND sent_at IS NULL`;
+        WHERE id = ${mail.id}::uuid AND sent_at IS NULL AND failed_at IS NULL`;
     },
   });
 

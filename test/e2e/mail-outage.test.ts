@@ -68,6 +68,21 @@ describe("with the mail server down", () => {
   });
 });
 
+/** Assigns a ticket as `token`'s user: a TICKET_ASSIGNED notification, mailed by identity. */
+const assignTicket = (token: string, ticketId: string, assigneeId: string) =>
+  graphqlOk(`mutation($id: ID!, $i: AssignTicketInput!) { assignTicket(id: $id, input: $i) { id } }`, {
+    token,
+    variables: { id: ticketId, i: { assigneeId } },
+  });
+
+/** The unsent ticket notification mail queued for an address in identity's mail outbox. */
+const unsentNotificationMail = (email: string) =>
+  identityQuery<{ last_error: string | null; has_text: boolean; failed: boolean }>(
+    `SELECT last_error, text IS NOT NULL AS has_text, failed_at IS NOT NULL AS failed
+     FROM mail_outbox WHERE recipient = $1 AND subject LIKE 'Ticket %' AND sent_at IS NULL`,
+    [email],
+  );
+
 describe("mail held back by the outage about a workspace someone has since left", () => {
   test("a ticket notification to a member removed before the server is back is withdrawn, unsent; one to a member who stayed arrives", async () => {
     const owner = await signUp();
@@ -83,23 +98,12 @@ describe("mail held back by the outage about a workspace someone has since left"
     ];
     await smtp("stop");
 
-    const assign = (ticketId: string, assigneeId: string) =>
-      graphqlOk(`mutation($id: ID!, $i: AssignTicketInput!) { assignTicket(id: $id, input: $i) { id } }`, {
-        token: owner.token,
-        variables: { id: ticketId, i: { assigneeId } },
-      });
-    await assign(kept.id, stays.userId);
-    await assign(secret.id, leaves.userId);
-    const outbox = (email: string) =>
-      identityQuery<{ subject: string; last_error: string | null; has_text: boolean; failed: boolean }>(
-        `SELECT subject, last_error, text IS NOT NULL AS has_text, failed_at IS NOT NULL AS failed
-         FROM mail_outbox WHERE recipient = $1 AND subject LIKE 'Ticket %' AND sent_at IS NULL`,
-        [email],
-      );
+    await assignTicket(owner.token, kept.id, stays.userId);
+    await assignTicket(owner.token, secret.id, leaves.userId);
     // Both notifications are queued, and tried against the stopped server.
     await eventually(
       async () => {
-        const rows = [...(await outbox(stays.email)), ...(await outbox(leaves.email))];
+        const rows = [...(await unsentNotificationMail(stays.email)), ...(await unsentNotificationMail(leaves.email))];
         return rows.length === 2 && rows.every((row) => row.last_error) ? true : undefined;
       },
       30_000,
@@ -112,7 +116,7 @@ describe("mail held back by the outage about a workspace someone has since left"
     });
     const withdrawn = await eventually(
       async () => {
-        const [row] = await outbox(leaves.email);
+        const [row] = await unsentNotificationMail(leaves.email);
         return row?.failed ? row : undefined;
       },
       30_000,
@@ -140,16 +144,8 @@ describe("mail held back by the outage about a workspace someone has since left"
     const agent = await invitePerson(owner, [{ workspaceId, role: "AGENT" }]);
     const ticket = await createTicket(owner.token, workspaceId, { title: "Not for a suspended account" });
     await smtp("stop");
-    await graphqlOk(`mutation($id: ID!, $i: AssignTicketInput!) { assignTicket(id: $id, input: $i) { id } }`, {
-      token: owner.token,
-      variables: { id: ticket.id, i: { assigneeId: agent.userId } },
-    });
-    const queued = () =>
-      identityQuery<{ last_error: string | null; has_text: boolean; failed: boolean }>(
-        `SELECT last_error, text IS NOT NULL AS has_text, failed_at IS NOT NULL AS failed
-         FROM mail_outbox WHERE recipient = $1 AND subject LIKE 'Ticket %'`,
-        [agent.email],
-      );
+    await assignTicket(owner.token, ticket.id, agent.userId);
+    const queued = () => unsentNotificationMail(agent.email);
     await eventually(async () => ((await queued())[0]?.last_error ? true : undefined), 30_000, "the mail tried");
 
     await graphqlOk(`mutation($id: ID!) { setUserStatus(id: $id, input: { status: SUSPENDED }) { status } }`, {

@@ -1,7 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { DEAD_LETTER_HEADERS, createEvent, type NewEvent } from "@support/events";
-import { asPrivilegedOperator, auditQuery, disconnectProducer, readTopic, sendToTopic } from "../harness/audit.js";
+import {
+  asPrivilegedOperator,
+  auditQuery,
+  disconnectProducer,
+  readTopic,
+  sendToTopic,
+  slaWarning,
+} from "../harness/audit.js";
 import { createOrgMember, invitePerson } from "../harness/people.js";
 import {
   createWorkspace,
@@ -77,19 +84,6 @@ async function workspaceWithTeams(names: string[]): Promise<string> {
     "the new workspace's entries",
   );
   return workspaceId;
-}
-
-function slaWarning(workspaceId: string, organisationId: string, label: string): NewEvent {
-  const ticketId = randomUUID();
-  return {
-    type: "sla.warning",
-    workspaceId,
-    organisationId,
-    actor: { type: "system" },
-    target: { type: "ticket", id: ticketId, label },
-    changes: [{ field: "slaWarnedAt", old: null, new: new Date().toISOString() }],
-    data: { ticketId, number: 1, dueAt: new Date().toISOString(), recipientUserId: null },
-  } as NewEvent;
 }
 
 const send = (event: ReturnType<typeof createEvent>) =>

@@ -12,7 +12,9 @@ import {
   testStack,
   type SignedUpUser,
 } from "../harness/stack.js";
-import { databaseUrlOf } from "../harness/audit.js";
+import { createEvent, createKafka } from "@support/events";
+import { createLogger } from "@support/logger";
+import { auditQuery, databaseUrlOf, disconnectProducer, sendToTopic, slaWarning } from "../harness/audit.js";
 import { freePort, startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket } from "../harness/ticketing.js";
 import { workspaceQuery } from "../harness/people.js";
@@ -22,7 +24,10 @@ import { workspaceQuery } from "../harness/people.js";
  * download, readers that stop reading: the service stays up, answers everyone else, and the reader
  * of a broken file sees a failed download, never one that looks complete.
  */
-afterAll(stopStartedServices);
+afterAll(async () => {
+  await stopStartedServices();
+  await disconnectProducer();
+});
 
 let owner: SignedUpUser;
 beforeAll(async () => {
@@ -396,4 +401,107 @@ describe("identity away when an invitation's seat is decided", () => {
     expect(invited.errors ?? []).toEqual([]);
     expect(await reservations()).toEqual([invited.data!.inviteUser.invitation.id]);
   }, 120_000);
+});
+
+describe("periodic checkpoints when appends commit out of order", () => {
+  /** Whether the chain has a checkpoint signed at `position`. */
+  const signedAt = async (chainKey: string, position: number) =>
+    (
+      await auditQuery<{ n: number }>(
+        `SELECT count(*)::int AS n FROM chain_checkpoint WHERE chain_key = $1 AND position = $2`,
+        [chainKey, position],
+      )
+    )[0]!.n > 0;
+
+  test("an entry committed after a later-numbered one was checkpointed is still signed by the next periodic run", async () => {
+    // Beside the harness's audit (every 60 s): an instance that checkpoints every second. It joins
+    // the activity-log group; the group settles before anything is held up below.
+    await startService("audit", { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" });
+    const kafka = createKafka(
+      "stream-faults",
+      testStack().kafkaBrokers,
+      createLogger({ service: "test", level: "silent" }),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await eventually(
+        async () => {
+          const [group] = (await admin.describeGroups(["audit.activity-log"])).groups;
+          return group?.state === "Stable" && group.members.length === 2 ? true : undefined;
+        },
+        45_000,
+        "both audit instances in the activity-log group",
+      );
+    } finally {
+      await admin.disconnect();
+    }
+
+    const late = createEvent(slaWarning(randomUUID(), owner.organisationId, "Committed late"));
+    // An uncommitted row holding the late event's id: the consumer's insert of that event takes its
+    // seq, then waits on the unique event_id index until this transaction ends.
+    const blocker = new pg.Client({ connectionString: databaseUrlOf("audit") });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(
+        `INSERT INTO activity_entry (event_id, organisation_id, action, category, actor_type, target_type, target_id,
+                                     changes, occurred_at, chain_key, chain_position, previous_hash, entry_hash)
+         VALUES ($1, $2, 'test.blocker', 'test', 'system', 'test', 'blocker', '[]', now(), $3, 1, '', '')`,
+        [late.id, owner.organisationId, `blocker-${randomUUID()}`],
+      );
+      const [{ pid }] = (await blocker.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows as [
+        { pid: number },
+      ];
+      await sendToTopic("ticketing.events", [{ key: late.workspaceId!, value: JSON.stringify(late) }]);
+      await eventually(
+        async () =>
+          (
+            await auditQuery<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`,
+              [pid],
+            )
+          )[0]!.n > 0
+            ? true
+            : undefined,
+        30_000,
+        "the late event's insert waiting on the blocker",
+      );
+
+      // Entries of other workspaces (other partitions: eight keys, so at least one is not the late
+      // one's), numbered after the waiting one, commit and are checkpointed.
+      const others = Array.from({ length: 8 }, () =>
+        createEvent(slaWarning(randomUUID(), owner.organisationId, "Committed first")),
+      );
+      await sendToTopic(
+        "ticketing.events",
+        others.map((event) => ({ key: event.workspaceId!, value: JSON.stringify(event) })),
+      );
+      await eventually(
+        async () => {
+          for (const event of others) if (await signedAt(event.workspaceId!, 1)) return true;
+          return undefined;
+        },
+        30_000,
+        "a later entry checkpointed while the late one waits",
+      );
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => undefined);
+      await blocker.end();
+    }
+
+    // The late entry commits now, numbered before entries a periodic run has already passed.
+    await eventually(
+      async () =>
+        (await auditQuery(`SELECT 1 FROM activity_entry WHERE event_id = $1`, [late.id])).length > 0 ? true : undefined,
+      30_000,
+      "the late entry in the log",
+    );
+    // Signed within a few of the one-second runs (the harness's own instance runs once a minute).
+    await eventually(
+      async () => ((await signedAt(late.workspaceId!, 1)) ? true : undefined),
+      8_000,
+      "the late entry's chain checkpointed at its head",
+    );
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { Partitioners, type Producer } from "kafkajs";
-import { createKafka, type EventEnvelope } from "@support/events";
+import { createKafka, type EventEnvelope, type NewEvent } from "@support/events";
 import { createLogger } from "@support/logger";
 import { SERVICES } from "@support/infra/services";
 import { testStack } from "./stack.js";
@@ -132,4 +133,18 @@ export async function readTopic<T>(
   } finally {
     await reader.disconnect();
   }
+}
+
+/** An SLA warning about a ticket of the workspace, as ticketing publishes it: an event the audit log records. */
+export function slaWarning(workspaceId: string, organisationId: string, label: string): NewEvent {
+  const ticketId = randomUUID();
+  return {
+    type: "sla.warning",
+    workspaceId,
+    organisationId,
+    actor: { type: "system" },
+    target: { type: "ticket", id: ticketId, label },
+    changes: [{ field: "slaWarnedAt", old: null, new: new Date().toISOString() }],
+    data: { ticketId, number: 1, dueAt: new Date().toISOString(), recipientUserId: null },
+  } as NewEvent;
 }

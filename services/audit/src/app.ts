@@ -130,12 +130,12 @@ export async function createServer(config: AuditConfig, options: { logger?: Logg
   registerActivityLogDownload(runtime.app, activityFiles);
   registerWorkspaceDataActivityLog(runtime.app, activityFiles);
 
-  // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008).
-  let checkpointedUpTo = 0n;
+  // Signed checkpoints of every chain that moved, at a fixed interval (docs/adr/0008): what moved is
+  // in the database (chain_unsigned_head), so any instance's run covers every other's appends.
   let checkpointing: Promise<void> | null = null;
   const checkpoint = () => {
-    checkpointing ??= checkpointMovedChains(db, signer, checkpointedUpTo, runtime.app.log)
-      .then((seq) => void (checkpointedUpTo = seq))
+    checkpointing ??= checkpointMovedChains(db, signer, runtime.app.log)
+      .then(() => undefined)
       .catch((error: unknown) => runtime.app.log.error({ err: error }, "writing chain checkpoints failed"))
       .finally(() => (checkpointing = null));
   };

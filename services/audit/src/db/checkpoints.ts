@@ -110,6 +110,11 @@ export async function writeCheckpoint(
     const [head] = await tx.$queryRaw<Array<{ chain_position: number; entry_hash: string }>>`
       SELECT chain_position, entry_hash FROM activity_entry
        WHERE chain_key = ${chainKey} ORDER BY chain_position DESC LIMIT 1`;
+    // Whatever this run decides about the head is final for it: the chain leaves the periodic run's
+    // list unless entries past it were committed meanwhile (rolled back with a refusal, which the run
+    // then reports again next time, on purpose).
+    await tx.$executeRaw`
+      DELETE FROM chain_unsigned_head WHERE chain_key = ${chainKey} AND position <= ${head?.chain_position ?? 0}`;
     if (!head) return null;
     const previous = await latestTrusted(tx, signer, chainKey);
     if (previous) {
@@ -163,37 +168,39 @@ export interface CheckpointLogger {
 }
 
 /**
- * Checkpoints every chain that received entries since the last run (entries after `afterSeq`);
- * returns the highest seq seen, to pass next time. A chain that is behind (or no longer holds) its
- * earlier checkpoint is not signed: that is logged at error, every run, until someone looks.
+ * The periodic run (every AUDIT_CHECKPOINT_INTERVAL_SECONDS, in every instance): signs the head of
+ * every chain listed in chain_unsigned_head, which the consumer writes in the entries' own
+ * transaction. So the run keeps nothing in memory between runs, reads no entries to find what
+ * moved, and misses no chain however the appending transactions' commits interleave; instances
+ * running at once sign each head once (writeCheckpoint's lock). Returns how many heads it signed
+ * or found signed.
  */
-export async function checkpointMovedChains(
-  db: Db,
-  signer: Signer,
-  afterSeq: bigint,
-  logger: CheckpointLogger,
-): Promise<bigint> {
-  const moved = await db.$queryRaw<Array<{ chain_key: string; max_seq: bigint }>>`
-    SELECT chain_key, max(seq) AS max_seq FROM activity_entry WHERE seq > ${afterSeq} GROUP BY chain_key`;
-  let highest = afterSeq;
-  for (const chain of moved) {
-    try {
-      await writeCheckpoint(db, signer, chain.chain_key);
-    } catch (error) {
-      if (!(error instanceof CheckpointRefused)) throw error;
-      logger.error(
-        {
-          chainKey: error.chainKey,
-          reason: error.reason,
-          checkpointPosition: error.checkpointPosition,
-          headPosition: error.headPosition,
-        },
-        "audit chain tampered with: checkpoint refused",
-      );
+export async function checkpointMovedChains(db: Db, signer: Signer, logger: CheckpointLogger): Promise<number> {
+  let after = "";
+  let handled = 0;
+  for (;;) {
+    const page = await db.$queryRaw<Array<{ chain_key: string }>>`
+      SELECT chain_key FROM chain_unsigned_head WHERE chain_key > ${after} ORDER BY chain_key LIMIT 500`;
+    for (const { chain_key: chainKey } of page) {
+      try {
+        await writeCheckpoint(db, signer, chainKey);
+        handled += 1;
+      } catch (error) {
+        if (!(error instanceof CheckpointRefused)) throw error;
+        logger.error(
+          {
+            chainKey: error.chainKey,
+            reason: error.reason,
+            checkpointPosition: error.checkpointPosition,
+            headPosition: error.headPosition,
+          },
+          "audit chain tampered with: checkpoint refused",
+        );
+      }
     }
-    if (chain.max_seq > highest) highest = chain.max_seq;
+    if (page.length < 500) return handled;
+    after = page[page.length - 1]!.chain_key;
   }
-  return highest;
 }
 
 /**

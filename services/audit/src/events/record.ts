@@ -18,9 +18,10 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
 /**
  * Appends events to their chains in the caller's transaction: one advisory lock per chain
  * (taken in a fixed order, so two writers never deadlock), one read of each chain's head, one
- * statement inserting the entries and their per-day counts. Events keep their order within a chain, so positions are gapless and each
- * entry links its predecessor with an HMAC under the current chain key (docs/adr/0008: one HMAC
- * per entry, computed in memory for the whole batch). An event is applied once: its entry is the
+ * statement inserting the entries, their per-day counts and their chains' unsigned heads. Events
+ * keep their order within a chain, so positions are gapless and each entry links its predecessor
+ * with an HMAC under the current chain key (docs/adr/0008: one HMAC per entry, computed in memory
+ * for the whole batch). An event is applied once: its entry is the
  * record of that (`event_id` is unique; the consumer's `appliedEventsIn: "handler"`), so events
  * whose entry exists are skipped, read after the chains' locks, so a copy appended concurrently
  * (a redelivery, a replay) is seen (docs/adr/0002).
@@ -75,6 +76,8 @@ export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly
     head.set(chainKey, { position: fields.chainPosition, hash });
     return { ...fields, chainKey, previousHash: previous.hash, entryHash: hash, keyId };
   });
+  const heads = new Map<string, number>();
+  for (const row of rows) heads.set(row.chainKey, row.chainPosition);
   // Per-day counts for activityStats, in the same transaction (the chains' locks serialise writers
   // of one workspace, so two batches never update the same counters in different orders).
   const daily = new Map<
@@ -98,12 +101,17 @@ export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly
         count: 1,
       });
   }
-  // The entries and their counts in one statement (a round trip fewer per batch, on the path from a
-  // mutation to its visible entry), however many rows: each travels as one JSON array. A
-  // data-modifying WITH runs whether or not the outer statement reads it; either part failing
-  // fails both.
+  // The entries, their counts and their chains' new heads in one statement (a round trip fewer per
+  // batch, on the path from a mutation to its visible entry), however many rows: each travels as one
+  // JSON array. A data-modifying WITH runs whether or not the outer statement reads it; any part
+  // failing fails all. The heads go to chain_unsigned_head for the periodic checkpoint, committed
+  // with the entries (docs/adr/0008).
   await tx.query(
-    `WITH entries AS (
+    `WITH unsigned AS (
+       INSERT INTO chain_unsigned_head (chain_key, position)
+       SELECT key, position FROM unnest($3::text[], $4::int[]) AS h(key, position) ORDER BY key
+       ON CONFLICT (chain_key) DO UPDATE SET position = GREATEST(chain_unsigned_head.position, EXCLUDED.position)),
+     entries AS (
        INSERT INTO activity_entry (event_id, workspace_id, organisation_id, action, category, actor_type, actor_id,
                                    actor_label, target_type, target_id, target_label, changes, occurred_at, chain_key,
                                    chain_position, previous_hash, entry_hash, key_id)
@@ -121,7 +129,7 @@ export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly
       ORDER BY 1, 2, 3, 4, 5
      ON CONFLICT (workspace_id, day, actor_type, actor_id, category)
      DO UPDATE SET count = activity_daily_count.count + EXCLUDED.count`,
-    [JSON.stringify(rows), JSON.stringify([...daily.values()])],
+    [JSON.stringify(rows), JSON.stringify([...daily.values()]), [...heads.keys()], [...heads.values()]],
   );
 
   // A deleted workspace's log stays readable by its organisation's admins (src/authorization.ts).

@@ -415,7 +415,9 @@ describe("periodic checkpoints when appends commit out of order", () => {
 
   test("an entry committed after a later-numbered one was checkpointed is still signed by the next periodic run", async () => {
     // Beside the harness's audit (every 60 s): an instance that checkpoints every second. It joins
-    // the activity-log group; the group settles before anything is held up below.
+    // the activity-log group; the group settles before anything is held up below, with only these
+    // two (the earlier tests' instances are stopped; a killed member leaves when its session ends).
+    await stopStartedServices();
     await startService("audit", { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" });
     const kafka = createKafka(
       "stream-faults",
@@ -430,7 +432,7 @@ describe("periodic checkpoints when appends commit out of order", () => {
           const [group] = (await admin.describeGroups(["audit.activity-log"])).groups;
           return group?.state === "Stable" && group.members.length === 2 ? true : undefined;
         },
-        45_000,
+        60_000,
         "both audit instances in the activity-log group",
       );
     } finally {

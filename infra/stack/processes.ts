@@ -177,8 +177,10 @@ function spawnChild(
   // profile to <dir>/<name>/ when it stops (read one with bench/profile-summary.ts).
   const profileDir = process.env.STACK_CPU_PROFILE_DIR;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}/${options.name}`] : [];
+  // STACK_NODE_FLAGS="--trace-gc …": flags for every process of the stack that NODE_OPTIONS refuses.
+  const flags = (process.env.STACK_NODE_FLAGS ?? "").split(" ").filter(Boolean);
   try {
-    return spawn(process.execPath, [...profile, ...nodeArgsFor(options.entry), options.entry], {
+    return spawn(process.execPath, [...profile, ...flags, ...nodeArgsFor(options.entry), options.entry], {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", output, output],

@@ -96,17 +96,24 @@ async function latestTrusted(tx: Tx | Db, signer: Signer, chainKey: string): Pro
  * another hash at its position: that is a truncation or a rewrite, and it throws
  * CheckpointRefused instead (the callers log it at error and report it). A head already signed is
  * not signed again (the existing checkpoint is returned). Checkpoint writers of one chain are
- * serialised by an advisory lock of their own, so the checkpoints of a chain form one line and
- * ingestion never waits for them. `sealsLegacy`: see sealLegacyChains.
+ * serialised by an advisory lock of their own, so the checkpoints of a chain form one line (and
+ * ingestion waits for them only while one removes the chain's chain_unsigned_head row);
+ * `skipIfBusy` returns null at once when another writer holds it. `sealsLegacy`: see
+ * sealLegacyChains.
  */
 export async function writeCheckpoint(
   db: Db,
   signer: Signer,
   chainKey: string,
-  options: { sealsLegacy?: boolean } = {},
+  options: { sealsLegacy?: boolean; skipIfBusy?: boolean } = {},
 ): Promise<SignedCheckpoint | null> {
   return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${chainKey}, 8))`;
+    if (options.skipIfBusy) {
+      // The periodic run: another instance signing this chain right now has it in hand.
+      const [lock] = await tx.$queryRaw<Array<{ locked: boolean }>>`
+        SELECT pg_try_advisory_xact_lock(hashtextextended(${chainKey}, 8)) AS locked`;
+      if (!lock?.locked) return null;
+    } else await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${chainKey}, 8))`;
     const [head] = await tx.$queryRaw<Array<{ chain_position: number; entry_hash: string }>>`
       SELECT chain_position, entry_hash FROM activity_entry
        WHERE chain_key = ${chainKey} ORDER BY chain_position DESC LIMIT 1`;
@@ -171,9 +178,9 @@ export interface CheckpointLogger {
  * The periodic run (every AUDIT_CHECKPOINT_INTERVAL_SECONDS, in every instance): signs the head of
  * every chain listed in chain_unsigned_head, which the consumer writes in the entries' own
  * transaction. So the run keeps nothing in memory between runs, reads no entries to find what
- * moved, and misses no chain however the appending transactions' commits interleave; instances
- * running at once sign each head once (writeCheckpoint's lock). Returns how many heads it signed
- * or found signed.
+ * moved, and misses no chain however the appending transactions' commits interleave. Instances
+ * running at once share the list: a chain another one is signing at that moment is left to it.
+ * Returns how many heads it signed or found signed.
  */
 export async function checkpointMovedChains(db: Db, signer: Signer, logger: CheckpointLogger): Promise<number> {
   let after = "";
@@ -183,8 +190,7 @@ export async function checkpointMovedChains(db: Db, signer: Signer, logger: Chec
       SELECT chain_key FROM chain_unsigned_head WHERE chain_key > ${after} ORDER BY chain_key LIMIT 500`;
     for (const { chain_key: chainKey } of page) {
       try {
-        await writeCheckpoint(db, signer, chainKey);
-        handled += 1;
+        if (await writeCheckpoint(db, signer, chainKey, { skipIfBusy: true })) handled += 1;
       } catch (error) {
         if (!(error instanceof CheckpointRefused)) throw error;
         logger.error(

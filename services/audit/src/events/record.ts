@@ -21,10 +21,10 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
  * statement inserting the entries, their per-day counts and their chains' unsigned heads. Events
  * keep their order within a chain, so positions are gapless and each entry links its predecessor
  * with an HMAC under the current chain key (docs/adr/0008: one HMAC per entry, computed in memory
- * for the whole batch). An event is applied once: its entry is the
- * record of that (`event_id` is unique; the consumer's `appliedEventsIn: "handler"`), so events
- * whose entry exists are skipped, read after the chains' locks, so a copy appended concurrently
- * (a redelivery, a replay) is seen (docs/adr/0002).
+ * for the whole batch). An event is applied once: its entry is the record of that (`event_id` is
+ * unique; the consumer's `appliedEventsIn: "handler"`), so events whose entry exists are skipped,
+ * read after the chains' locks, so a copy appended concurrently (a redelivery, a replay) is seen
+ * (docs/adr/0002).
  */
 export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly TypedEvent[]): Promise<void> {
   if (received.length === 0) return;

@@ -1,8 +1,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import pg from "pg";
-import { createKafka, RELAY_LEADER_LOCK } from "@support/events";
-import { createLogger } from "@support/logger";
+import { RELAY_LEADER_LOCK } from "@support/events";
 import { startFleet, type Fleet, type FleetInstance } from "@support/infra/stack";
 import { runtimeDatabaseUrl } from "@support/infra/db/roles";
 import { SERVICES, databaseNameFor } from "@support/infra/services";
@@ -16,7 +15,7 @@ import {
   testStack,
   type SignedUpUser,
 } from "../harness/stack.js";
-import { freePort } from "../harness/service-process.js";
+import { freePort, stableGroupMembers } from "../harness/service-process.js";
 import { ticketingEvents, ticketingQuery } from "../harness/ticketing.js";
 
 /**
@@ -204,29 +203,10 @@ describe("two instances of ticketing and of the gateway, each pair behind one ad
       await admin.end();
     }
 
-    const kafka = createKafka(
-      "fleet-test",
-      testStack().kafkaBrokers,
-      createLogger({ service: "fleet-test", level: "silent" }),
-    );
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    try {
-      const members = await eventually(
-        async () => {
-          const { groups } = await kafkaAdmin.describeGroups([TICKETING_GROUP]);
-          const group = groups[0];
-          return group?.state === "Stable" && group.members.length === 3 ? group.members : undefined;
-        },
-        // A member killed by an earlier suite stays listed until its session times out (10 s).
-        45_000,
-        "three members in ticketing's consumer group",
-      );
-      // One group, its partitions split among the members: each event is handled by one instance.
-      expect(new Set(members.map((m) => m.clientId))).toEqual(new Set(["ticketing"]));
-    } finally {
-      await kafkaAdmin.disconnect();
-    }
+    // A member killed by an earlier suite stays listed until its session times out (10 s).
+    const members = await stableGroupMembers(TICKETING_GROUP, 3, 45_000);
+    // One group, its partitions split among the members: each event is handled by one instance.
+    expect(new Set(members.map((m) => m.clientId))).toEqual(new Set(["ticketing"]));
   });
 
   test("an SLA warning fires exactly once while both instances run timers", async () => {

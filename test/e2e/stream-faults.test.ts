@@ -12,10 +12,9 @@ import {
   testStack,
   type SignedUpUser,
 } from "../harness/stack.js";
-import { createEvent, createKafka } from "@support/events";
-import { createLogger } from "@support/logger";
+import { createEvent } from "@support/events";
 import { auditQuery, databaseUrlOf, disconnectProducer, sendToTopic, slaWarning } from "../harness/audit.js";
-import { freePort, startService, stopStartedServices } from "../harness/service-process.js";
+import { freePort, stableGroupMembers, startService, stopStartedServices } from "../harness/service-process.js";
 import { createTicket } from "../harness/ticketing.js";
 import { workspaceQuery } from "../harness/people.js";
 
@@ -419,25 +418,7 @@ describe("periodic checkpoints when appends commit out of order", () => {
     // two (the earlier tests' instances are stopped; a killed member leaves when its session ends).
     await stopStartedServices();
     await startService("audit", { AUDIT_CHECKPOINT_INTERVAL_SECONDS: "1" });
-    const kafka = createKafka(
-      "stream-faults",
-      testStack().kafkaBrokers,
-      createLogger({ service: "test", level: "silent" }),
-    );
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await eventually(
-        async () => {
-          const [group] = (await admin.describeGroups(["audit.activity-log"])).groups;
-          return group?.state === "Stable" && group.members.length === 2 ? true : undefined;
-        },
-        60_000,
-        "both audit instances in the activity-log group",
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    await stableGroupMembers("audit.activity-log", 2, 60_000);
 
     const late = createEvent(slaWarning(randomUUID(), owner.organisationId, "Committed late"));
     // An uncommitted row holding the late event's id: the consumer's insert of that event takes its

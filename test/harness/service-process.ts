@@ -2,6 +2,9 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { localAuditSigningKeys, nodeArgsFor, serverEntry } from "@support/infra/stack";
 import { runtimeDatabaseUrl } from "@support/infra/db/roles";
+import { createKafka } from "@support/events";
+import { createLogger } from "@support/logger";
+import type { MemberDescription } from "kafkajs";
 import { eventually, testStack } from "./stack.js";
 
 /**
@@ -163,5 +166,36 @@ export async function whileFrozen<T>(service: Service, work: () => Promise<T>): 
     return await work();
   } finally {
     process.kill(pid, "SIGCONT");
+  }
+}
+
+/**
+ * The members of a consumer group once it is Stable with exactly `count` of them: started
+ * instances have joined and stopped ones have left (a killed member stays listed until its
+ * session times out, 10 s).
+ */
+export async function stableGroupMembers(
+  groupId: string,
+  count: number,
+  timeoutMs: number,
+): Promise<MemberDescription[]> {
+  const kafka = createKafka(
+    "test-group-watch",
+    testStack().kafkaBrokers,
+    createLogger({ service: "test", level: "silent" }),
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await eventually(
+      async () => {
+        const [group] = (await admin.describeGroups([groupId])).groups;
+        return group?.state === "Stable" && group.members.length === count ? group.members : undefined;
+      },
+      timeoutMs,
+      `${count} members in consumer group ${groupId}`,
+    );
+  } finally {
+    await admin.disconnect();
   }
 }

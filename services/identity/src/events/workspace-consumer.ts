@@ -16,8 +16,9 @@ export const WORKSPACE_DELETION_EVENT_TYPES = [
  * an invitation left with no workspace (it was only for this one) is removed. Users stay: they
  * belong to the organisation, not the workspace. `prepare` (before the event's transaction) works
  * in chunks of `PURGE_CHUNK_ROWS` links, each its own transaction, until none is left, and resumes
- * after a restart; `handle`, in the transaction that records the event, removes what is left and publishes
- * `workspace_data.purged_by_identity`, so the purge is reported done only once it is complete.
+ * after a restart; `handle`, in the transaction that records the event, removes what is left and
+ * publishes `workspace_data.purged_by_identity`, so the purge is reported done only once it is
+ * complete.
  */
 export function workspaceDeletions(db: Db) {
   /** Rows removed by this process's `prepare` per event id, reported by `handle`. */

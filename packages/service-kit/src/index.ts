@@ -8,6 +8,7 @@ export {
   postInternal,
   postToWorkspace,
   internalActorContext,
+  type InternalAnswer,
   type InternalCallRequest,
 } from "./internal-call.js";
 export { countingPool, logSqlStatementsPerRequest } from "./sql-statements.js";

@@ -38,14 +38,29 @@ export function internalActorContext(request: InternalCallRequest): Promise<stri
 }
 
 /**
+ * Another service's answer to an internal call, read whole within the call's timeout: internal
+ * answers are small JSON documents, and reading them here lets the timeout end with the call.
+ */
+export interface InternalAnswer {
+  status: number;
+  ok: boolean;
+  /** The answer's content type, or null without one. */
+  contentType: string | null;
+  json(): unknown;
+}
+
+/**
  * POSTs to one of another service's internal endpoints on behalf of the end user (docs/adr/0003,
  * 0004): the actor the gateway vouched for is passed on, signed for an internal route (the
  * gateway's own context is not accepted there), so the other service authorizes that user, never
- * the calling service. A hung service must not hold the user's request open: the call is aborted
- * after the timeout. A call that gets no answer fails as SERVICE_UNAVAILABLE (closed, never a
- * grant; the client may retry). A `readOnly` call is sent once more when the connection was lost
- * before an answer (an instance behind the service's name died with the request): asking again
- * changes nothing. Other calls are not, since the lost one may have been applied.
+ * the calling service. A hung service must not hold the user's request open: the call, body
+ * included, is aborted after the timeout. The timer is cleared once the answer is read, since a
+ * pending `AbortSignal.timeout` keeps the call's request and response objects alive for the whole
+ * timeout, past the young generation's collections (BENCHMARKS.md, issue 25). A call that gets no
+ * answer fails as SERVICE_UNAVAILABLE (closed, never a grant; the client may retry). A `readOnly`
+ * call is sent once more when the connection was lost before an answer (an instance behind the
+ * service's name died with the request): asking again changes nothing. Other calls are not, since
+ * the lost one may have been applied.
  */
 export async function postInternal(
   target: { service: string; baseUrl: string },
@@ -54,19 +69,33 @@ export async function postInternal(
   body: unknown,
   timeoutMs = INTERNAL_CALL_TIMEOUT_MS,
   options: { readOnly?: boolean } = {},
-): Promise<Response> {
+): Promise<InternalAnswer> {
   const actorContext = await internalActorContext(request);
-  const send = () =>
-    fetch(`${target.baseUrl}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        [ACTOR_CONTEXT_HEADER]: actorContext,
-        [REQUEST_ID_HEADER]: request.id,
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+  const payload = JSON.stringify(body);
+  const send = async (): Promise<InternalAnswer> => {
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException("internal call timed out", "TimeoutError")),
+      timeoutMs,
+    );
+    try {
+      const response = await fetch(`${target.baseUrl}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          [ACTOR_CONTEXT_HEADER]: actorContext,
+          [REQUEST_ID_HEADER]: request.id,
+        },
+        body: payload,
+        signal: timeout.signal,
+      });
+      const text = await response.text();
+      const { status, ok } = response;
+      return { status, ok, contentType: response.headers.get("content-type"), json: () => JSON.parse(text) as unknown };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   try {
     try {
       return await send();
@@ -90,9 +119,8 @@ function isTimeout(error: unknown): boolean {
  * Another service answered 503, its own outage (its database, or a service it asks in turn): ours
  * too, as SERVICE_UNAVAILABLE (the client may retry), never an internal error or a "not found".
  */
-export async function failIfUnavailable(response: Response, service: string): Promise<void> {
-  if (response.status !== 503) return;
-  await response.body?.cancel();
+export function failIfUnavailable(answer: InternalAnswer, service: string): void {
+  if (answer.status !== 503) return;
   throw serviceUnavailable(`The ${service} service is unavailable; try again`);
 }
 
@@ -104,6 +132,6 @@ export function postToWorkspace(
   body: unknown,
   timeoutMs?: number,
   options?: { readOnly?: boolean },
-): Promise<Response> {
+): Promise<InternalAnswer> {
   return postInternal({ service: "workspace", baseUrl: workspaceServiceUrl }, request, path, body, timeoutMs, options);
 }

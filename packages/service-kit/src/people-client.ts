@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError, ErrorCode, notFound } from "@support/errors";
-import { failIfUnavailable, postToWorkspace, type InternalCallRequest } from "./internal-call.js";
+import { failIfUnavailable, postToWorkspace, type InternalAnswer, type InternalCallRequest } from "./internal-call.js";
 
 export { INTERNAL_CALL_TIMEOUT_MS } from "./internal-call.js";
 
@@ -78,9 +78,9 @@ export class WorkspacePeopleClient {
   access(workspaceId: string): Promise<WorkspaceAccess> {
     let pending = this.accessMemo.get(workspaceId);
     if (!pending) {
-      pending = this.post("/internal/permissions", { workspaceId }).then(async (response) => {
+      pending = this.post("/internal/permissions", { workspaceId }).then((response) => {
         if (response.status === 404) throw notFound("Workspace");
-        return workspaceAccessSchema.parse(await this.json(response, "/internal/permissions"));
+        return workspaceAccessSchema.parse(this.json(response, "/internal/permissions"));
       });
       this.accessMemo.set(workspaceId, pending);
     }
@@ -91,7 +91,7 @@ export class WorkspacePeopleClient {
   async seatUsage(workspaceId: string): Promise<SeatUsage> {
     const response = await this.post("/internal/permissions", { workspaceId, include: ["seats"] });
     if (response.status === 404) throw notFound("Workspace");
-    return seatUsageSchema.parse(await this.json(response, "/internal/permissions"));
+    return seatUsageSchema.parse(this.json(response, "/internal/permissions"));
   }
 
   /**
@@ -100,7 +100,7 @@ export class WorkspacePeopleClient {
    */
   async memberships(userIds?: string[]): Promise<WorkspaceMembership[]> {
     const response = await this.post("/internal/memberships/query", userIds ? { userIds } : {});
-    return membershipsAnswerSchema.parse(await this.json(response, "/internal/memberships/query")).memberships;
+    return membershipsAnswerSchema.parse(this.json(response, "/internal/memberships/query")).memberships;
   }
 
   /** Sets and removes one user's workspace memberships, all or nothing; the workspace's refusal is rethrown as is. */
@@ -119,17 +119,17 @@ export class WorkspacePeopleClient {
   /** Gives back the seats of an invitation that was not recorded after all. */
   async releaseInvitationSeats(invitationId: string): Promise<void> {
     const response = await this.post("/internal/invitations/release", { invitationId });
-    await this.json(response, "/internal/invitations/release");
+    this.json(response, "/internal/invitations/release");
   }
 
   /** Every workspace of the organisation the user owns (org admins only), from the memberships themselves. */
   async ownedWorkspaces(userId: string): Promise<Array<{ id: string; name: string }>> {
     const response = await this.post("/internal/memberships/owned", { userId });
-    return ownedAnswerSchema.parse(await this.json(response, "/internal/memberships/owned")).workspaces;
+    return ownedAnswerSchema.parse(this.json(response, "/internal/memberships/owned")).workspaces;
   }
 
   private async decide(path: string, body: unknown): Promise<void> {
-    const answer = decisionAnswerSchema.parse(await this.json(await this.post(path, body), path, true));
+    const answer = decisionAnswerSchema.parse(this.json(await this.post(path, body), path, true));
     if ("error" in answer) {
       const { code, message, reason } = answer.error;
       if (KNOWN_CODES.has(code)) throw new AppError(code as ErrorCode, message, reason ? { reason } : {});
@@ -137,18 +137,18 @@ export class WorkspacePeopleClient {
     }
   }
 
-  private post(path: string, body: unknown): Promise<Response> {
+  private post(path: string, body: unknown): Promise<InternalAnswer> {
     return postToWorkspace(this.workspaceServiceUrl, this.request, path, body, this.options.timeoutMs);
   }
 
   /** Error answers carrying `{ error: { code, message } }` are read when `errorBodies` is set. */
-  private async json(response: Response, path: string, errorBodies = false): Promise<unknown> {
-    if (response.ok) return response.json();
-    await failIfUnavailable(response, "workspace");
-    if (errorBodies && response.headers.get("content-type")?.includes("application/json")) {
-      const body: unknown = await response.json();
+  private json(answer: InternalAnswer, path: string, errorBodies = false): unknown {
+    if (answer.ok) return answer.json();
+    failIfUnavailable(answer, "workspace");
+    if (errorBodies && answer.contentType?.includes("application/json")) {
+      const body: unknown = answer.json();
       if (typeof body === "object" && body !== null && "error" in body && typeof body.error === "object") return body;
     }
-    throw new Error(`workspace ${path} answered HTTP ${response.status}`);
+    throw new Error(`workspace ${path} answered HTTP ${answer.status}`);
   }
 }

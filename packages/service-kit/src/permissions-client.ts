@@ -83,9 +83,9 @@ export class PermissionsClient {
       { readOnly: true },
     );
     // The workspace service's own outage (its database) is ours too; anything else is a bug.
-    await failIfUnavailable(response, "workspace");
+    failIfUnavailable(response, "workspace");
     if (!response.ok) throw new Error(`permission lookup failed with HTTP ${response.status}`);
-    const { workspaces } = (await response.json()) as { workspaces: Array<WorkspacePermissions | null> };
+    const { workspaces } = response.json() as { workspaces: Array<WorkspacePermissions | null> };
     return workspaces;
   }
 }

@@ -86,20 +86,34 @@ export function connectionOf<Row, Key>(
   const more = rows.length > window.size;
   const nodes = rows.slice(0, window.size);
   if (window.backward) nodes.reverse();
-  const edges = nodes.map((node) => lazyEdge(node, () => codec.encode(keyOf(node))));
+  const edges = nodes.map((node) => new LazyEdge(node, () => codec.encode(keyOf(node))));
   const started = window.from !== null;
   return {
     edges,
     nodes,
-    pageInfo: {
-      hasNextPage: window.backward ? started : more,
-      hasPreviousPage: window.backward ? more : started,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges.at(-1)?.cursor ?? null;
-      },
+    pageInfo: pageInfoOf(edges[0], edges.at(-1), window.backward ? started : more, window.backward ? more : started),
+  };
+}
+
+/**
+ * Page info whose cursors are made when read, from the page's first and last edge only: an object
+ * literal with getters (this one, one per page) outlives the young generation's collections on
+ * Node 20's V8, so its getters must not hold the whole page (see LazyEdge).
+ */
+function pageInfoOf(
+  first: LazyEdge<unknown> | undefined,
+  last: LazyEdge<unknown> | undefined,
+  hasNextPage: boolean,
+  hasPreviousPage: boolean,
+): Connection<unknown>["pageInfo"] {
+  return {
+    hasNextPage,
+    hasPreviousPage,
+    get startCursor() {
+      return first?.cursor ?? null;
+    },
+    get endCursor() {
+      return last?.cursor ?? null;
     },
   };
 }
@@ -108,20 +122,30 @@ export function connectionOf<Row, Key>(
  * An edge whose cursor is made when first read: most queries ask for `nodes` only, and a cursor
  * costs a JSON encoding and an HMAC (a page of 50 tickets made 50 for nothing; BENCHMARKS.md,
  * issue 25). A resolver that re-maps edges passes the edge's cursor on the same way (`mapEdge`).
+ * A class with its getter on the prototype, not an object literal with a getter: on Node 20's V8
+ * an object literal with an accessor (like a key added after an object spread) survives the young
+ * generation's collections until the next full one, with all it holds, so every page answered
+ * was copied and promoted (BENCHMARKS.md, issue 25: the activity log's scavenges).
  */
-function lazyEdge<Node>(node: Node, encode: () => string): { readonly cursor: string; node: Node } {
-  let cursor: string | undefined;
-  return {
-    node,
-    get cursor() {
-      return (cursor ??= encode());
-    },
-  };
+class LazyEdge<Node> {
+  #cursor: string | undefined;
+  readonly #encode: () => string;
+
+  constructor(
+    readonly node: Node,
+    encode: () => string,
+  ) {
+    this.#encode = encode;
+  }
+
+  get cursor(): string {
+    return (this.#cursor ??= this.#encode());
+  }
 }
 
 /** The same edge over another node, its cursor still made only when read. */
 export const mapEdge = <From, To>(edge: { readonly cursor: string; node: From }, node: To) =>
-  lazyEdge(node, () => edge.cursor);
+  new LazyEdge(node, () => edge.cursor);
 
 /**
  * The rows of a window over a list held whole in memory (a small list read in one query: a

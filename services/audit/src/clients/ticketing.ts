@@ -43,9 +43,9 @@ export class TicketingClient {
     // The caller lost the workspace between the permission look-up and this call: nothing is visible.
     if (response.status === 404) return [];
     // Ticketing's own outage (its database, or the workspace service it asks) is ours: the reader retries.
-    await failIfUnavailable(response, "ticketing");
+    failIfUnavailable(response, "ticketing");
     if (!response.ok) throw new Error(`ticket visibility look-up failed with HTTP ${response.status}`);
-    const { ticketIds } = (await response.json()) as { ticketIds: string[] };
+    const { ticketIds } = response.json() as { ticketIds: string[] };
     return ticketIds;
   }
 }

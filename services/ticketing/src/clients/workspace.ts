@@ -48,8 +48,8 @@ export class WorkspaceClient {
       readOnly: true,
     });
     if (response.status === 404) throw notFound("Workspace");
-    await failIfUnavailable(response, "workspace");
+    failIfUnavailable(response, "workspace");
     if (!response.ok) throw new Error(`${what} failed with HTTP ${response.status}`);
-    return (await response.json()) as Answer;
+    return response.json() as Answer;
   }
 }

@@ -31,9 +31,9 @@ export class IdentityClient {
     const response = await postInternal({ service: "identity", baseUrl: this.identityServiceUrl }, this.request, path, {
       userIds: [userId],
     });
-    await failIfUnavailable(response, "identity");
+    failIfUnavailable(response, "identity");
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
-    const { people } = answerSchema.parse(await response.json());
+    const { people } = answerSchema.parse(response.json());
     return people.find((person) => person.userId === userId) ?? null;
   }
 
@@ -53,8 +53,8 @@ export class IdentityClient {
       undefined,
       { readOnly: true },
     );
-    await failIfUnavailable(response, "identity");
+    failIfUnavailable(response, "identity");
     if (!response.ok) throw new Error(`identity ${path} answered HTTP ${response.status}`);
-    return new Set(knownSchema.parse(await response.json()).invitationIds);
+    return new Set(knownSchema.parse(response.json()).invitationIds);
   }
 }

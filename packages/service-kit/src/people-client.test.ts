@@ -86,3 +86,35 @@ describe("identity's calls while the workspace service answers 503 (its database
     expect(isAppError(failure) ? failure.code : failure).toBe("SERVICE_UNAVAILABLE");
   });
 });
+
+describe("identity's calls to a workspace service that stalls halfway through its answer", () => {
+  // The headers and the first half of the body, then nothing: the timeout covers reading the body too.
+  const stalling = createHttpServer((_request, response) => {
+    response.writeHead(200, { "content-type": "application/json", "content-length": "64" });
+    response.write('{"memberships":[');
+  });
+  let url: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(stalling.address() as { port: number }).port}`;
+  });
+  afterAll(() => {
+    stalling.closeAllConnections();
+    return new Promise<void>((resolve) => stalling.close(() => resolve()));
+  });
+
+  test("fails promptly as SERVICE_UNAVAILABLE instead of holding the request open", async () => {
+    const client = new WorkspacePeopleClient(
+      url,
+      { headers: {}, id: "req-3", actorContext: { actor: ANONYMOUS, clientAddress: null } },
+      { timeoutMs: 300 },
+    );
+    const started = Date.now();
+    const failure = await client.memberships().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(isAppError(failure) ? failure.code : failure).toBe("SERVICE_UNAVAILABLE");
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

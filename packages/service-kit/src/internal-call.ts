@@ -55,15 +55,13 @@ export interface InternalAnswer {
  * 0004): the actor the gateway vouched for is passed on, signed for an internal route (the
  * gateway's own context is not accepted there), so the other service authorizes that user, never
  * the calling service. A hung service must not hold the user's request open: the call, body
- * included, is aborted after the timeout. Sent with undici's `request`, not `fetch`, and a timer
- * cleared once the answer is read, not `AbortSignal.timeout`: on Node 20 each `fetch` (its
- * WHATWG objects, weakly tracked until a full collection) and each pending timeout signal kept
- * the call's objects alive through the young generation's collections, about 0.8 MB promoted per
- * scavenge while the audit service served redacted log pages (BENCHMARKS.md, issue 25). A call that gets no
- * answer fails as SERVICE_UNAVAILABLE (closed, never a grant; the client may retry). A `readOnly`
- * call is sent once more when the connection was lost before an answer (an instance behind the
- * service's name died with the request): asking again changes nothing. Other calls are not, since
- * the lost one may have been applied.
+ * included, is aborted after the timeout. Sent with undici's `request` and a timer cleared once the
+ * answer is read, not `fetch` and `AbortSignal.timeout`, whose objects outlived every call through
+ * the young generation's collections (docs/adr/0032). A call that gets no answer fails as
+ * SERVICE_UNAVAILABLE (closed, never a grant; the client may retry). A `readOnly` call is sent once
+ * more when the connection was lost before an answer (an instance behind the service's name died
+ * with the request): asking again changes nothing. Other calls are not, since the lost one may
+ * have been applied.
  */
 export async function postInternal(
   target: { service: string; baseUrl: string },

@@ -68,7 +68,7 @@ async function shownTo(
   ]);
   // The keys an entry does not have go before the spread: on Node 20's V8 a key added after an
   // object spread keeps every copy, and the page with it, alive until the next full collection
-  // (BENCHMARKS.md, issue 25). Read rows never hold `redacted` or `labels`.
+  // (docs/adr/0032). Read rows never hold `redacted` or `labels`.
   return page.map((entry) =>
     isRedacted(reader, entry, visible)
       ? { redacted: true, labels, ...entry, targetLabel: null, changes: [] }

@@ -7,7 +7,7 @@ import {
   type ActorContextKey,
 } from "@support/actor-context";
 import { GraphQLError } from "graphql";
-import { request } from "undici";
+import { postJsonWithin, type InternalAnswer } from "@support/service-kit";
 import { z } from "zod";
 import { REQUEST_ID_HEADER } from "@support/logger";
 import type { Authenticated, CredentialCache } from "./credential-cache.js";
@@ -119,40 +119,27 @@ export class Authenticator {
   private async ask(url: string, body: object, requestId: string, refusal: string): Promise<Authenticated> {
     // The gateway proves itself to the service with a context it signs for an anonymous caller,
     // for an internal route (audience "internal", docs/adr/0005).
-    // undici's request with a timer cleared once the answer is read, as internal calls between
-    // services (service-kit's postInternal, docs/adr/0032): no WHATWG objects per call.
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException("authentication timed out", "TimeoutError")),
-      this.options.timeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
-    );
-    let status: number;
-    let text: string;
+    let response: InternalAnswer;
     try {
-      const response = await request(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
+      response = await postJsonWithin(
+        url,
+        {
           [ACTOR_CONTEXT_HEADER]: await signActorContext(ANONYMOUS, this.signingKey, { audience: "internal" }),
           [REQUEST_ID_HEADER]: requestId,
         },
-        body: JSON.stringify(body),
-        signal: timeout.signal,
-      });
-      status = response.statusCode;
-      text = await response.body.text();
+        JSON.stringify(body),
+        this.options.timeoutMs ?? AUTHENTICATION_TIMEOUT_MS,
+      );
     } catch (error) {
       // Refused connection, reset or timeout (before or while the answer is read).
       throw this.unavailable(url, requestId, error);
-    } finally {
-      clearTimeout(timer);
     }
     // 401 here means the service refused the gateway's own context (ACTOR_CONTEXT_KEYS differ):
     // an outage to fix, not the client's fault. A refused credential is `actor: null`.
-    if (status < 200 || status >= 300) throw this.unavailable(url, requestId, `HTTP ${status}`);
+    if (!response.ok) throw this.unavailable(url, requestId, `HTTP ${response.status}`);
     let answer: z.infer<typeof authenticationAnswerSchema>;
     try {
-      answer = authenticationAnswerSchema.parse(JSON.parse(text));
+      answer = authenticationAnswerSchema.parse(response.json());
     } catch (error) {
       throw this.unavailable(url, requestId, error);
     }

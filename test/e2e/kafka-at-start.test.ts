@@ -5,7 +5,7 @@ import { createEvent, createKafka } from "@support/events";
 import { createLogger } from "@support/logger";
 import { KafkaBroker, ensureTopics } from "@support/infra/kafka";
 import { eventually, testStack } from "../harness/stack.js";
-import { freePort, startService, stopStartedServices, terminate } from "../harness/service-process.js";
+import { freePort, startService, stopStartedServices, terminate, untilReady } from "../harness/service-process.js";
 
 const brokers: KafkaBroker[] = [];
 afterAll(async () => {
@@ -79,11 +79,7 @@ describe("a service started while Kafka is down", () => {
 
     const account = await eventually(() => billingAccountOf(workspaceId), 60_000, "billing to consume the event");
     expect(account.plan).toBe("BASIC");
-    await eventually(
-      async () => ((await fetch(`${instance.url}/ready`)).status === 200 ? true : undefined),
-      30_000,
-      "billing to become ready",
-    );
+    await untilReady(instance, 30_000, "billing to become ready");
 
     const { code, elapsedMs } = await terminate(instance);
     expect(code).toBe(0);

@@ -2,7 +2,14 @@ import { connect } from "node:net";
 import { afterAll, describe, expect, test } from "@jest/globals";
 import { ACTOR_CONTEXT_HEADER, ANONYMOUS } from "@support/actor-context";
 import { createWorkspace, eventually, graphqlOk, signedContext, signUp, testStack } from "../harness/stack.js";
-import { freePort, startService, stopStartedServices, terminate, type Service } from "../harness/service-process.js";
+import {
+  freePort,
+  startService,
+  stopStartedServices,
+  terminate,
+  untilReady,
+  type Service,
+} from "../harness/service-process.js";
 
 const SERVICES: Service[] = ["identity", "workspace", "ticketing", "billing", "audit"];
 
@@ -118,11 +125,7 @@ describe("SIGTERM", () => {
       // An instance in service: every consumer has joined its group (/ready says so). One stopped
       // while still joining waits for the join to end and leave (bounded at 5 s, runtime.ts), which
       // is not what this test measures.
-      await eventually(
-        async () => ((await fetch(`${instance.url}/ready`)).ok ? true : undefined),
-        45_000,
-        `${service} ready`,
-      );
+      await untilReady(instance, 45_000, `${service} ready`);
       const actorContext = await signedContext(ANONYMOUS);
       const request = heldRequest(
         instance.url,

@@ -103,6 +103,11 @@ async function watchStarted(name: string, child: ChildProcess, port: number): Pr
   return instance;
 }
 
+/** Waits until `instance` answers /ready with 200: its database and Kafka reachable, every consumer joined. */
+export async function untilReady(instance: StartedService, timeoutMs: number, what: string): Promise<void> {
+  await eventually(async () => ((await fetch(`${instance.url}/ready`)).ok ? true : undefined), timeoutMs, what);
+}
+
 /**
  * One more gateway, on its own port and listed nowhere, with the harness's environment: its
  * subgraphs are the stack's unless `overrides` points one elsewhere (e.g. TICKETING_URL at an

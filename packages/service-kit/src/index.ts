@@ -6,6 +6,7 @@ export * from "./people-client.js";
 export {
   failIfUnavailable,
   postInternal,
+  postJsonWithin,
   postToWorkspace,
   internalActorContext,
   type InternalAnswer,

@@ -51,13 +51,48 @@ export interface InternalAnswer {
 }
 
 /**
+ * POSTs a JSON body to another process of the platform and reads the answer whole, all within
+ * `timeoutMs` (aborted with a TimeoutError after it): undici's `request` and a timer cleared once
+ * the answer is read, not `fetch` and `AbortSignal.timeout`, whose objects outlived every call
+ * through the young generation's collections (docs/adr/0032). Rejects on a refused or lost
+ * connection and on the timeout; any HTTP status is an answer. For `postInternal` and the
+ * gateway's authentication calls.
+ */
+export async function postJsonWithin(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<InternalAnswer> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new DOMException("internal call timed out", "TimeoutError")), timeoutMs);
+  try {
+    const response = await undiciRequest(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+      signal: timeout.signal,
+    });
+    const text = await response.body.text();
+    const { statusCode: status } = response;
+    const contentType = response.headers["content-type"];
+    return {
+      status,
+      ok: status >= 200 && status < 300,
+      contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
+      json: () => JSON.parse(text) as unknown,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * POSTs to one of another service's internal endpoints on behalf of the end user (docs/adr/0003,
  * 0004): the actor the gateway vouched for is passed on, signed for an internal route (the
  * gateway's own context is not accepted there), so the other service authorizes that user, never
  * the calling service. A hung service must not hold the user's request open: the call, body
- * included, is aborted after the timeout. Sent with undici's `request` and a timer cleared once the
- * answer is read, not `fetch` and `AbortSignal.timeout`, whose objects outlived every call through
- * the young generation's collections (docs/adr/0032). A call that gets no answer fails as
+ * included, is aborted after the timeout (`postJsonWithin`). A call that gets no answer fails as
  * SERVICE_UNAVAILABLE (closed, never a grant; the client may retry). A `readOnly` call is sent once
  * more when the connection was lost before an answer (an instance behind the service's name died
  * with the request): asking again changes nothing. Other calls are not, since the lost one may
@@ -73,36 +108,13 @@ export async function postInternal(
 ): Promise<InternalAnswer> {
   const actorContext = await internalActorContext(request);
   const payload = JSON.stringify(body);
-  const send = async (): Promise<InternalAnswer> => {
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new DOMException("internal call timed out", "TimeoutError")),
+  const send = () =>
+    postJsonWithin(
+      `${target.baseUrl}${path}`,
+      { [ACTOR_CONTEXT_HEADER]: actorContext, [REQUEST_ID_HEADER]: request.id },
+      payload,
       timeoutMs,
     );
-    try {
-      const response = await undiciRequest(`${target.baseUrl}${path}`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [ACTOR_CONTEXT_HEADER]: actorContext,
-          [REQUEST_ID_HEADER]: request.id,
-        },
-        body: payload,
-        signal: timeout.signal,
-      });
-      const text = await response.body.text();
-      const { statusCode: status } = response;
-      const contentType = response.headers["content-type"];
-      return {
-        status,
-        ok: status >= 200 && status < 300,
-        contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
-        json: () => JSON.parse(text) as unknown,
-      };
-    } finally {
-      clearTimeout(timer);
-    }
-  };
   try {
     try {
       return await send();

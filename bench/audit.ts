@@ -26,6 +26,8 @@
  *   BENCH_AUDIT_ONLY=reads npm run bench:audit         # steps 2 to 5 alone
  *   BENCH_RUNS=200 npm run bench:audit                 # fewer mutations and pages per filter (default 1,000)
  */
+// As the audit service's entry point does (its consumer runs in this process): the same V8 flags.
+import "@support/service-kit/v8-flags";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";

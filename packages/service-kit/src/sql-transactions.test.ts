@@ -53,3 +53,47 @@ describe("a transaction whose session the server ends between two statements", (
     expect(count).toBe(0);
   }, 30_000);
 });
+
+describe("a statement prepared by name (tx.prepared)", () => {
+  const insert = "INSERT INTO prepared_probe (n) VALUES ($1) RETURNING n";
+  const pidAndPrepared = async (on: TransactionPool) =>
+    on.transaction(async (tx) => {
+      const { rows } = await tx.prepared<{ n: number }>("probe_insert", insert, [1]);
+      const [{ pid }] = await tx.$queryRawUnsafe<[{ pid: number }]>("SELECT pg_backend_pid() AS pid");
+      const prepared = await tx.$queryRawUnsafe<Array<{ name: string }>>("SELECT name FROM pg_prepared_statements");
+      return { n: rows[0]?.n, pid, prepared: prepared.map((p) => p.name) };
+    });
+
+  test("keeps working after a failed execution and on the connection that replaces a lost one", async () => {
+    await database.pool.query("CREATE TABLE IF NOT EXISTS prepared_probe (n int CHECK (n > 0))");
+    // One connection, so every transaction below runs on the same session until it is lost.
+    const one = createTransactionPool(database.url, {
+      max: 1,
+      acquireTimeoutMs: 5_000,
+      statementTimeoutMs: 10_000,
+      onError: () => undefined,
+    });
+    const first = await pidAndPrepared(one);
+    expect(first).toMatchObject({ n: 1, prepared: ["probe_insert"] });
+
+    // A failing execution rolls its transaction back; the statement stays usable.
+    await expect(one.transaction((tx) => tx.prepared("probe_insert", insert, [-1]))).rejects.toThrow(
+      /check constraint/,
+    );
+    expect((await pidAndPrepared(one)).pid).toBe(first.pid);
+
+    // The server ends the session (a restart, a failover): the next transaction gets a new
+    // connection, which prepares the statement again rather than executing a name it never saw.
+    await database.pool.query("SELECT pg_terminate_backend($1)", [first.pid]);
+    const replaced = await eventually(
+      async () => pidAndPrepared(one).catch(() => undefined),
+      10_000,
+      "a transaction on a new connection",
+    );
+    expect(replaced.pid).not.toBe(first.pid);
+    expect(replaced).toMatchObject({ n: 1, prepared: ["probe_insert"] });
+    const { rows } = await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM prepared_probe");
+    expect(rows[0]?.n).toBe(3);
+    await one.end();
+  }, 30_000);
+});

@@ -13,6 +13,17 @@ import { countingPool } from "./sql-statements.js";
  */
 export interface PgTx extends SqlTransaction {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * A statement the connection parses and plans once under `name` and then only executes: for a
+   * fixed statement run per batch on a hot path, whose planning is otherwise paid every time (audit's
+   * consumer: about a sixth of the database's CPU per event at batches of a few hundred events,
+   * BENCHMARKS.md, issue 25). One name, one text: node-postgres refuses a name reused for another.
+   */
+  prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 /**
@@ -86,6 +97,7 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
       };
       const tx: PgTx = {
         query: (text, values) => client.query(text, values),
+        prepared: (name, text, values) => client.query({ name, text, values }),
         $executeRawUnsafe: async (text, ...values) => (await client.query(text, values)).rowCount ?? 0,
         // The caller names the rows' type, as with Prisma's method of that name.
         $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await client.query(text, values)).rows as T,

@@ -37,13 +37,16 @@ interface EntryRow extends ChainedFields {
 export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly TypedEvent[]): Promise<void> {
   if (received.length === 0) return;
   const chainKeys = [...new Set(received.map((e) => chainKeyOf(e.workspaceId, e.organisationId)))].sort();
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`, [
-    chainKeys,
-  ]);
+  await tx.prepared(
+    "audit_append_lock_chains",
+    `SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key`,
+    [chainKeys],
+  );
   // One index probe per chain (backward scan of (chain_key, chain_position), LIMIT 1): the cost
   // does not grow with the chain, unlike DISTINCT ON over all of its entries. In the same
   // statement, the events already in the log (one probe of the event_id index each).
-  const { rows: found } = await tx.query<{ chain_key: string | null; chain_position: number; entry_hash: string }>(
+  const { rows: found } = await tx.prepared<{ chain_key: string | null; chain_position: number; entry_hash: string }>(
+    "audit_append_read_heads",
     `SELECT k.key AS chain_key, h.chain_position, h.entry_hash
        FROM unnest($1::text[]) AS k(key)
        CROSS JOIN LATERAL (
@@ -125,7 +128,8 @@ export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly
   // JSON array. A data-modifying WITH runs whether or not the outer statement reads it; any part
   // failing fails all. The heads go to chain_unsigned_head for the periodic checkpoint, committed
   // with the entries (docs/adr/0008).
-  await tx.query(
+  await tx.prepared(
+    "audit_append_entries",
     `WITH unsigned AS (
        INSERT INTO chain_unsigned_head (chain_key, position)
        SELECT key, position FROM unnest($3::text[], $4::int[]) AS h(key, position) ORDER BY key

@@ -40,5 +40,6 @@ export function pageInMemory<Row, Key>(
   const window = pagingWindow(args, order.codec);
   const sorted = [...rows].sort((a, b) => order.compare(order.keyOf(a), order.keyOf(b)));
   const read = windowOf(sorted, window, order.keyOf, order.compare);
-  return { ...connectionOf(read, window, order.keyOf, order.codec), totalCount: rows.length };
+  // The key before the spread, not after (docs/adr/0032): the page must not outlive its request.
+  return { totalCount: rows.length, ...connectionOf(read, window, order.keyOf, order.codec) };
 }

@@ -35,7 +35,7 @@ export async function insertNotifications(
   now: Date,
 ): Promise<Array<NewNotification & { id: string }>> {
   if (rows.length === 0) return [];
-  const withIds = rows.map((row) => ({ ...row, id: randomUUID() }));
+  const withIds = rows.map((row) => ({ id: randomUUID(), ...row }));
   const column = <K extends keyof (typeof withIds)[number]>(key: K) => withIds.map((row) => row[key]);
   // As text: an array parameter with nulls among instants travels safely as ISO strings.
   const dueAts = withIds.map((row) => row.dueAt?.toISOString() ?? null);

@@ -59,7 +59,8 @@ export async function readPage<Row, Where, Order>(
   const rows = await read(
     keyset<Where, Order>(order.instant ? instantOf(window) : window, order.columns, order.ascending),
   );
-  return { ...connectionOf(rows, window, order.keyOf, codec), totalCount };
+  // The key before the spread, not after (docs/adr/0032): the page must not outlive its request.
+  return { totalCount, ...connectionOf(rows, window, order.keyOf, codec) };
 }
 
 /**

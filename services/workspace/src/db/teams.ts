@@ -82,7 +82,7 @@ export async function teamsPage(
         orderBy,
         take,
       });
-      return teams.map(({ members, ...team }) => ({ ...team, memberIds: members.map((m) => m.userId) }));
+      return teams.map(({ members, ...team }) => ({ memberIds: members.map((m) => m.userId), ...team }));
     },
     totalCount,
   );

@@ -38,5 +38,6 @@ export const users: QueryResolvers["users"] = async (_, args, ctx) => {
     where.OR = [{ firstName: contains }, { lastName: contains }, { email: contains }];
   }
   const { rows, totalCount } = await usersPage(ctx.db, where, window);
-  return { ...connectionOf(rows, window, userKey, usersCursor), totalCount };
+  // The key before the spread, not after (docs/adr/0032): the page must not outlive its request.
+  return { totalCount, ...connectionOf(rows, window, userKey, usersCursor) };
 };

@@ -54,7 +54,7 @@ export const createTeam: MutationResolvers["createTeam"] = async (_, args, ctx) 
           ],
           data: { teamId: team.id },
         });
-        return { ...team, memberIds: ids };
+        return { memberIds: ids, ...team };
       }),
     () => duplicateTeamName(input.name),
   );

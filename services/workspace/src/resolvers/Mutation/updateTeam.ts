@@ -43,7 +43,7 @@ export const updateTeam: MutationResolvers["updateTeam"] = async (_, args, ctx) 
           "active",
           "memberIds",
         ]);
-        if (changes.length === 0) return { ...before, memberIds: beforeIds };
+        if (changes.length === 0) return { memberIds: beforeIds, ...before };
         const team = await updateTeamRow(tx, before.id, next, input.memberIds ? ids : null);
         await publish(tx, {
           type: "team.updated",
@@ -53,7 +53,7 @@ export const updateTeam: MutationResolvers["updateTeam"] = async (_, args, ctx) 
           changes,
           data: { teamId: team.id },
         });
-        return { ...team, memberIds: ids };
+        return { memberIds: ids, ...team };
       }),
     () => duplicateTeamName(input.name ?? loaded.name),
   );

@@ -14,7 +14,7 @@ import { withTraceContext } from "@support/tracing";
 import { parseEvent, InvalidEventError } from "./envelope.js";
 import { consumerGroupTopics, deadLetterTopicFor, ensureTopics, replayTopicFor } from "./kafka.js";
 import type { EventType, TypedEvent } from "./registry/index.js";
-import { partitionKeyOf, type SqlTransaction } from "./outbox.js";
+import { partitionKeyOf, queryFixed, type SqlTransaction } from "./outbox.js";
 import {
   DEFAULT_DELAYED_RETRY_POLICY,
   ParkedEvents,
@@ -280,13 +280,13 @@ export async function startIdempotentConsumer<Tx extends SqlTransaction>(
       const seen = new Set<string>();
       return events.filter((e) => !seen.has(e.id) && seen.add(e.id));
     }
-    const inserted = await tx.$queryRawUnsafe<Array<{ event_id: string }>>(
+    const inserted = await queryFixed<{ event_id: string }>(
+      tx,
+      "consumer_record_processed",
       `INSERT INTO processed_event (consumer_group, event_id, event_type)
        SELECT $1, id, type FROM unnest($2::uuid[], $3::text[]) AS e(id, type)
        ON CONFLICT DO NOTHING RETURNING event_id::text`,
-      groupId,
-      events.map((e) => e.id),
-      events.map((e) => e.type),
+      [groupId, events.map((e) => e.id), events.map((e) => e.type)],
     );
     const fresh = new Set(inserted.map((row) => row.event_id));
     return events.filter((e) => fresh.delete(e.id));

@@ -1,7 +1,7 @@
 import type { IHeaders, KafkaMessage } from "kafkajs";
 import type { Logger } from "@support/logger";
 import type { TypedEvent } from "./registry/index.js";
-import { partitionKeyOf, type SqlTransaction } from "./outbox.js";
+import { partitionKeyOf, queryFixed, type SqlTransaction } from "./outbox.js";
 
 /**
  * The delayed-retry tier of a consumer (docs/adr/0002): an event that still fails after the quick
@@ -78,10 +78,11 @@ export class ParkedEvents {
   /** The keys among `keys` that have an event of this group parked. */
   async parkedKeys(tx: SqlTransaction, keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const rows = await tx.$queryRawUnsafe<Array<{ aggregate_key: string }>>(
+    const rows = await queryFixed<{ aggregate_key: string }>(
+      tx,
+      "consumer_parked_keys",
       `SELECT DISTINCT aggregate_key FROM parked_event WHERE consumer_group = $1 AND aggregate_key = ANY($2::text[])`,
-      this.groupId,
-      [...new Set(keys)],
+      [this.groupId, [...new Set(keys)]],
     );
     return new Set(rows.map((row) => row.aggregate_key));
   }

@@ -2,7 +2,7 @@ import pg from "pg";
 import { Partitioners, type Kafka, type Message, type Producer } from "kafkajs";
 import type { Logger } from "@support/logger";
 import { withTraceContext, type TraceCarrier } from "@support/tracing";
-import { OUTBOX_CHANNEL } from "./outbox.js";
+import { isStalePreparedStatement, OUTBOX_CHANNEL } from "./outbox.js";
 
 /**
  * The session advisory lock whose holder is the one relay of a database (two-key form, so it can
@@ -289,6 +289,12 @@ export class OutboxRelay {
       this.failedDrains += 1;
       this.options.logger.warn({ err: error }, "outbox relay could not publish; will retry with a new producer");
       await this.resetProducer();
+      if (isStalePreparedStatement(error)) {
+        // Its statements are prepared on the session: a new session (and lead) prepares them again.
+        await this.endSession();
+        this.campaignLater(0);
+        return;
+      }
       await new Promise((resolve) => setTimeout(resolve, this.failureBackoffMs));
       this.wakeAgain = true;
     }
@@ -305,11 +311,13 @@ export class OutboxRelay {
    * Three short statements, no transaction held across the send. Returns whether more may wait.
    */
   private async relayBatch(): Promise<boolean> {
-    const { rows } = await this.leaderSession().query<OutboxRow>(
-      `SELECT seq, id, topic, partition_key, payload, trace_context FROM outbox_event
+    // The drain's two statements run on the leader's one session, prepared there once.
+    const { rows } = await this.leaderSession().query<OutboxRow>({
+      name: "relay_unpublished",
+      text: `SELECT seq, id, topic, partition_key, payload, trace_context FROM outbox_event
         WHERE published_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT $1`,
-      [this.batchSize],
-    );
+      values: [this.batchSize],
+    });
     if (rows.length === 0) return false;
 
     const batch: Outgoing[] = [];
@@ -426,9 +434,11 @@ export class OutboxRelay {
   }
 
   private async markPublished(batch: Outgoing[]): Promise<void> {
-    await this.leaderSession().query(`UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-      batch.map(({ row }) => row.seq),
-    ]);
+    await this.leaderSession().query({
+      name: "relay_mark_published",
+      text: `UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`,
+      values: [batch.map(({ row }) => row.seq)],
+    });
   }
 
   /** Sets a row aside so the rest of the outbox flows; an operator decides what to do with it. */

@@ -96,4 +96,34 @@ describe("a statement prepared by name (tx.prepared)", () => {
     expect(rows[0]?.n).toBe(3);
     await one.end();
   }, 30_000);
+
+  test("a statement whose result type a migration changed fails once, then runs on a new connection", async () => {
+    await database.pool.query("CREATE TABLE IF NOT EXISTS prepared_probe_migrated (n int)");
+    await database.pool.query("INSERT INTO prepared_probe_migrated VALUES (7)");
+    const one = createTransactionPool(database.url, {
+      max: 1,
+      acquireTimeoutMs: 5_000,
+      statementTimeoutMs: 10_000,
+      onError: () => undefined,
+    });
+    const read = () =>
+      one.transaction(async (tx) => {
+        const { rows } = await tx.prepared<{ n: number | string }>(
+          "probe_read",
+          "SELECT n FROM prepared_probe_migrated",
+          [],
+        );
+        const [{ pid }] = await tx.$queryRawUnsafe<[{ pid: number }]>("SELECT pg_backend_pid() AS pid");
+        return { n: rows[0]?.n, pid };
+      });
+    const before = await read();
+    expect(before.n).toBe(7);
+    // What an expand/contract migration run by another instance might do under this one.
+    await database.pool.query("ALTER TABLE prepared_probe_migrated ALTER COLUMN n TYPE bigint");
+    await expect(read()).rejects.toThrow(/cached plan must not change result type/);
+    const after = await read();
+    expect(after.pid).not.toBe(before.pid);
+    expect(after.n).toBe("7"); // bigint, as node-postgres reads it
+    await one.end();
+  }, 30_000);
 });

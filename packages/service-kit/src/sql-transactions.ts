@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { SqlTransaction } from "@support/events";
+import { isStalePreparedStatement, type SqlTransaction } from "@support/events";
 import { countingPool } from "./sql-statements.js";
 
 /**
@@ -109,9 +109,10 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
         giveBack();
         return result;
       } catch (error) {
-        // A connection whose ROLLBACK fails is in an unknown state: it is closed, not reused.
+        // A connection whose ROLLBACK fails is in an unknown state: it is closed, not reused; so is
+        // one holding a prepared statement PostgreSQL will no longer execute.
         await client.query("ROLLBACK").then(
-          () => giveBack(),
+          () => giveBack(isStalePreparedStatement(error) ? true : undefined),
           (rollbackError: unknown) => giveBack(rollbackError instanceof Error ? rollbackError : true),
         );
         throw error;

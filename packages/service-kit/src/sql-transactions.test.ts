@@ -55,6 +55,14 @@ describe("a transaction whose session the server ends between two statements", (
 });
 
 describe("a statement prepared by name (tx.prepared)", () => {
+  // One connection, so every transaction of a test runs on the same session until it is lost.
+  const oneConnectionPool = () =>
+    createTransactionPool(database.url, {
+      max: 1,
+      acquireTimeoutMs: 5_000,
+      statementTimeoutMs: 10_000,
+      onError: () => undefined,
+    });
   const insert = "INSERT INTO prepared_probe (n) VALUES ($1) RETURNING n";
   const pidAndPrepared = async (on: TransactionPool) =>
     on.transaction(async (tx) => {
@@ -66,13 +74,7 @@ describe("a statement prepared by name (tx.prepared)", () => {
 
   test("keeps working after a failed execution and on the connection that replaces a lost one", async () => {
     await database.pool.query("CREATE TABLE IF NOT EXISTS prepared_probe (n int CHECK (n > 0))");
-    // One connection, so every transaction below runs on the same session until it is lost.
-    const one = createTransactionPool(database.url, {
-      max: 1,
-      acquireTimeoutMs: 5_000,
-      statementTimeoutMs: 10_000,
-      onError: () => undefined,
-    });
+    const one = oneConnectionPool();
     const first = await pidAndPrepared(one);
     expect(first).toMatchObject({ n: 1, prepared: ["probe_insert"] });
 
@@ -100,12 +102,7 @@ describe("a statement prepared by name (tx.prepared)", () => {
   test("a statement whose result type a migration changed fails once, then runs on a new connection", async () => {
     await database.pool.query("CREATE TABLE IF NOT EXISTS prepared_probe_migrated (n int)");
     await database.pool.query("INSERT INTO prepared_probe_migrated VALUES (7)");
-    const one = createTransactionPool(database.url, {
-      max: 1,
-      acquireTimeoutMs: 5_000,
-      statementTimeoutMs: 10_000,
-      onError: () => undefined,
-    });
+    const one = oneConnectionPool();
     const read = () =>
       one.transaction(async (tx) => {
         const { rows } = await tx.prepared<{ n: number | string }>(

@@ -123,4 +123,14 @@ describe("a statement prepared by name (tx.prepared)", () => {
     expect(after.n).toBe("7"); // bigint, as node-postgres reads it
     await one.end();
   }, 30_000);
+
+  test("a name PostgreSQL would cut to 63 bytes (and so confuse with another) is refused", async () => {
+    const one = oneConnectionPool();
+    const long = "x".repeat(63);
+    await expect(one.transaction((tx) => tx.prepared(`${long}a`, "SELECT 1", []))).rejects.toThrow(/over 63 bytes/);
+    await expect(one.transaction(async (tx) => (await tx.prepared(long, "SELECT 2 AS n", [])).rows)).resolves.toEqual([
+      { n: 2 },
+    ]);
+    await one.end();
+  });
 });

@@ -18,6 +18,7 @@ export interface PgTx extends SqlTransaction {
    * fixed statement run per batch on a hot path, whose planning is otherwise paid every time (audit's
    * consumer: about a sixth of the database's CPU per event at batches of a few hundred events,
    * BENCHMARKS.md, issue 25). One name, one text: node-postgres refuses a name reused for another.
+   * At most 63 bytes (PostgreSQL's limit; a longer name throws).
    */
   prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
     name: string,
@@ -97,7 +98,11 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
       };
       const tx: PgTx = {
         query: (text, values) => client.query(text, values),
-        prepared: (name, text, values) => client.query({ name, text, values }),
+        prepared: (name, text, values) => {
+          // PostgreSQL compares names on their first 63 bytes: two longer names could meet there.
+          if (Buffer.byteLength(name) > 63) throw new Error(`prepared statement name over 63 bytes: ${name}`);
+          return client.query({ name, text, values });
+        },
         $executeRawUnsafe: async (text, ...values) => (await client.query(text, values)).rowCount ?? 0,
         // The caller names the rows' type, as with Prisma's method of that name.
         $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await client.query(text, values)).rows as T,

@@ -163,23 +163,25 @@ const SETTABLE_COLUMNS = {
   fieldValues: { column: "field_values", type: "jsonb" },
 } as const satisfies Record<keyof TicketColumnChanges, { column: string; type: string }>;
 
+const SETTABLE_FIELDS = Object.keys(SETTABLE_COLUMNS) as ReadonlyArray<keyof typeof SETTABLE_COLUMNS>;
+
 /** Sets a locked ticket's columns and `updated_at` (the database's clock) in one statement; answers the ticket. */
 export async function setTicketColumns(tx: PgTx, id: string, changes: TicketColumnChanges): Promise<Ticket> {
   const values: unknown[] = [id];
   const assignments = ["updated_at = now()"];
-  const fields: string[] = [];
+  const fields: number[] = [];
   for (const [field, value] of Object.entries(changes)) {
     if (value === undefined) continue;
-    fields.push(field);
+    fields.push(SETTABLE_FIELDS.indexOf(field as keyof typeof SETTABLE_COLUMNS));
     const { column, type } = SETTABLE_COLUMNS[field as keyof typeof SETTABLE_COLUMNS];
     // node-postgres would send an object as its JSON text anyway; said here so jsonb is plain.
     values.push(type === "jsonb" ? JSON.stringify(value) : value);
     assignments.push(`${column} = $${values.length}::${type}`);
   }
-  // Prepared under a name per set of fields in their order, which fixes the text: at most one
-  // statement per combination of the eight settable fields on a connection.
+  // Prepared under a name per list of fields in their order (as positions: a name is at most 63
+  // bytes), which fixes the text: a bounded number of statements per connection.
   const { rows } = await tx.prepared<Ticket>(
-    `ticket_set:${fields.join(",")}`,
+    `ticket_set:${fields.join(".")}`,
     `UPDATE ticket SET ${assignments.join(", ")} WHERE id = $1::uuid RETURNING ${TICKET_COLUMN_LIST}`,
     values,
   );

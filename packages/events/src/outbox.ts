@@ -22,7 +22,12 @@ export interface SqlTransaction {
  * outbox insert took 485–565 µs of backend CPU per transaction planned each time, 195–220
  * prepared (BENCHMARKS.md, issue 25). `name` names one text only.
  */
-export async function queryFixed<T>(tx: SqlTransaction, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function queryFixed<T>(
+  tx: Pick<SqlTransaction, "$queryRawUnsafe" | "prepared">,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   if (tx.prepared) return (await tx.prepared(name, text, values)).rows as T[];
   return tx.$queryRawUnsafe<T[]>(text, ...values);
 }

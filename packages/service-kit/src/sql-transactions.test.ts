@@ -133,4 +133,14 @@ describe("a statement prepared by name (tx.prepared)", () => {
     ]);
     await one.end();
   });
+
+  test("a read outside a transaction (pool.prepared) is prepared on the connection that runs it", async () => {
+    const one = oneConnectionPool();
+    const read = () => one.prepared<{ n: number }>("probe_pool_read", "SELECT $1::int + 1 AS n", [41]);
+    expect((await read()).rows).toEqual([{ n: 42 }]);
+    expect((await read()).rows).toEqual([{ n: 42 }]);
+    const prepared = await one.$queryRawUnsafe<Array<{ name: string }>>("SELECT name FROM pg_prepared_statements");
+    expect(prepared.map((p) => p.name)).toEqual(["probe_pool_read"]);
+    await one.end();
+  });
 });

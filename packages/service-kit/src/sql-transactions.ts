@@ -32,7 +32,7 @@ export interface PgTx extends SqlTransaction {
  * (outside a transaction), so a hot read can run on node-postgres and the same code inside a
  * mutation's Prisma transaction.
  */
-export type SqlReader = Pick<SqlTransaction, "$queryRawUnsafe">;
+export type SqlReader = Pick<SqlTransaction, "$queryRawUnsafe" | "prepared">;
 
 /**
  * A select list naming each column by its model field (`column AS "field"`), from a map typed
@@ -47,6 +47,12 @@ export function selectColumns(columns: Readonly<Record<string, string>>, table?:
 }
 
 export interface TransactionPool extends SqlReader {
+  /** A fixed read on its own (autocommit), prepared on each connection that runs it (see `PgTx.prepared`). */
+  prepared<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>>;
   /** Runs `work` between BEGIN and COMMIT on one connection; rolls back when it throws. */
   transaction<R>(work: (tx: PgTx) => Promise<R>): Promise<R>;
   end(): Promise<void>;
@@ -71,6 +77,11 @@ export interface TransactionPoolOptions {
  * few connections of its own beside Prisma's, bounded on the server like audit's consumer pool.
  */
 export const HOT_PATH_POOL = { max: 5, acquireTimeoutMs: 10_000, statementTimeoutMs: 30_000 } as const;
+
+/** PostgreSQL compares prepared statements' names on their first 63 bytes: two longer names could meet there. */
+function assertPreparedName(name: string): void {
+  if (Buffer.byteLength(name) > 63) throw new Error(`prepared statement name over 63 bytes: ${name}`);
+}
 
 export function createTransactionPool(databaseUrl: string, options: TransactionPoolOptions): TransactionPool {
   // Statements count toward the request that runs them, as Prisma's do (sql-statements.ts).
@@ -99,8 +110,7 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
       const tx: PgTx = {
         query: (text, values) => client.query(text, values),
         prepared: (name, text, values) => {
-          // PostgreSQL compares names on their first 63 bytes: two longer names could meet there.
-          if (Buffer.byteLength(name) > 63) throw new Error(`prepared statement name over 63 bytes: ${name}`);
+          assertPreparedName(name);
           return client.query({ name, text, values });
         },
         $executeRawUnsafe: async (text, ...values) => (await client.query(text, values)).rowCount ?? 0,
@@ -125,6 +135,11 @@ export function createTransactionPool(databaseUrl: string, options: TransactionP
     },
     // One statement on its own (autocommit), for hot reads: the caller names the rows' type.
     $queryRawUnsafe: async <T>(text: string, ...values: unknown[]) => (await pool.query(text, values)).rows as T,
+    // The same, prepared on each connection that runs it (PgTx.prepared).
+    prepared: (name, text, values) => {
+      assertPreparedName(name);
+      return pool.query({ name, text, values });
+    },
     end: () => pool.end(),
   };
 }

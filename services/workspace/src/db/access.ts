@@ -1,6 +1,7 @@
 import type { PageWindow } from "@support/validation";
 import type { MembershipFacts } from "../domain/access.js";
 import { selectColumns, type SqlReader } from "@support/service-kit";
+import { queryFixed } from "@support/events";
 import type { Db, Tx } from "./client.js";
 import { Prisma, type Workspace } from "./generated/client.js";
 
@@ -60,6 +61,7 @@ async function standingRows(
   userId: string | null,
   withTeams: boolean,
   where: Prisma.Sql,
+  preparedAs?: string,
 ): Promise<WorkspaceStanding[]> {
   const teams =
     withTeams && userId !== null
@@ -76,8 +78,16 @@ async function standingRows(
       LEFT JOIN membership m ON m.workspace_id = w.id AND m.user_id = ${userId}::uuid
       LEFT JOIN custom_role cr ON cr.id = m.custom_role_id
      ${where}`;
-  // Prisma.sql composes the statement and numbers its parameters; any SqlReader runs it.
-  const rows = await reader.$queryRawUnsafe<StandingRow[]>(statement.text, ...statement.values);
+  // Prisma.sql composes the statement and numbers its parameters; any SqlReader runs it. Prepared
+  // when the caller names it (a fixed text: every request's permission check, ADR 0033).
+  const rows = preparedAs
+    ? await queryFixed<StandingRow>(
+        reader,
+        `${preparedAs}${withTeams && userId !== null ? "_teams" : ""}`,
+        statement.text,
+        statement.values,
+      )
+    : await reader.$queryRawUnsafe<StandingRow[]>(statement.text, ...statement.values);
   return rows.map((row) => {
     const {
       memberRole,
@@ -126,7 +136,13 @@ export async function workspaceStandings(
   withTeams = false,
 ): Promise<WorkspaceStanding[]> {
   if (workspaceIds.length === 0) return [];
-  return standingRows(reader, userId, withTeams, Prisma.sql`WHERE w.id = ANY(${[...workspaceIds]}::uuid[])`);
+  return standingRows(
+    reader,
+    userId,
+    withTeams,
+    Prisma.sql`WHERE w.id = ANY(${[...workspaceIds]}::uuid[])`,
+    "workspace_standings",
+  );
 }
 
 /**

@@ -16,7 +16,7 @@ function actorColumns(actor: TypedEvent["actor"]): Pick<ChainedFields, "actorTyp
 }
 
 /** An entry as appended: its chained fields and its link. */
-interface EntryRow extends ChainedFields {
+interface AppendedEntry extends ChainedFields {
   chainKey: string;
   previousHash: string;
   entryHash: string;
@@ -70,11 +70,11 @@ export async function appendEvents(tx: PgTx, keys: ChainKeys, received: readonly
   // link covers (canonicalFields reads only those) and the row the statement below receives. A
   // spread in the middle of a literal or keys added after one cost this loop about half its time
   // (and JSON.stringify more) on the consumer's path (issue 25; docs/adr/0032 on spreads).
-  const rows = events.map((event): EntryRow => {
+  const rows = events.map((event): AppendedEntry => {
     const chainKey = chainKeyOf(event.workspaceId, event.organisationId);
     const previous = head.get(chainKey) ?? { position: 0, hash: GENESIS_HASH };
     const actor = actorColumns(event.actor);
-    const row: EntryRow = {
+    const row: AppendedEntry = {
       eventId: event.id,
       workspaceId: event.workspaceId,
       organisationId: event.organisationId,

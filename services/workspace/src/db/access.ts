@@ -63,11 +63,12 @@ async function standingRows(
   where: Prisma.Sql,
   preparedAs?: string,
 ): Promise<WorkspaceStanding[]> {
-  const teams =
-    withTeams && userId !== null
-      ? Prisma.sql`ARRAY(SELECT tm.team_id::text FROM team_member tm JOIN team t ON t.id = tm.team_id
+  // Whether the text reads the user's teams: with `where`, what fixes the statement's text.
+  const readsTeams = withTeams && userId !== null;
+  const teams = readsTeams
+    ? Prisma.sql`ARRAY(SELECT tm.team_id::text FROM team_member tm JOIN team t ON t.id = tm.team_id
                           WHERE tm.user_id = ${userId}::uuid AND t.workspace_id = w.id AND t.active)`
-      : Prisma.sql`NULL::text[]`;
+    : Prisma.sql`NULL::text[]`;
   const statement = Prisma.sql`
     SELECT ${WORKSPACE_SELECT},
            m.role::text AS "memberRole", m.granted AS "memberGranted", m.denied AS "memberDenied",
@@ -83,7 +84,7 @@ async function standingRows(
   const rows = preparedAs
     ? await queryFixed<StandingRow>(
         reader,
-        `${preparedAs}${withTeams && userId !== null ? "_teams" : ""}`,
+        `${preparedAs}${readsTeams ? "_teams" : ""}`,
         statement.text,
         statement.values,
       )
